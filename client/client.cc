@@ -1,0 +1,117 @@
+#include "client/client.h"
+
+#include <sys/stat.h>
+
+#include <vector>
+#include <zmq_addon.hpp>
+
+#include "protocol/ipc.h"
+
+namespace kintsugi::client {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Result<protocol::Layout> FindDaemon(const ClientOptions& options) {
+  auto layout = protocol::ResolveLayout(protocol::LayoutInputsFromEnvironment(options.data_dir));
+  if (!layout.ok()) return layout.take_error();
+  struct stat st{};
+  std::string socket_path = layout->control_endpoint.substr(sizeof("ipc://") - 1);
+  if (::stat(socket_path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) {
+    return MakeError(ErrorCode::kUnavailable, "no kintsugid is running for " + layout->data_dir +
+                                                  " (start it with: kintsugid --data-dir " +
+                                                  layout->data_dir + ")");
+  }
+  return layout;
+}
+
+}  // namespace
+
+Client::Client(protocol::Layout layout, ClientOptions options)
+    : layout_(std::move(layout)), options_(std::move(options)) {
+  ResetSocket();
+}
+
+void Client::ResetSocket() {
+  socket_.emplace(context_, zmq::socket_type::dealer);
+  socket_->set(zmq::sockopt::linger, 0);
+  socket_->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(protocol::kMaxIpcReplyBytes));
+  socket_->connect(layout_.control_endpoint);
+}
+
+Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
+  auto layout = FindDaemon(options);
+  if (!layout.ok()) return layout.take_error();
+  try {
+    return std::unique_ptr<Client>(new Client(std::move(layout).value(), options));
+  } catch (const zmq::error_t& e) {
+    return MakeError(ErrorCode::kUnavailable, std::string("cannot connect: ") + e.what());
+  }
+}
+
+Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::json& params) {
+  const nlohmann::json id = next_id_++;
+  std::string request = protocol::EncodeIpcRequest(id, method, params);
+  try {
+    socket_->send(zmq::buffer(request), zmq::send_flags::none);
+    auto deadline = Clock::now() + options_.timeout;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() < 0) break;
+      zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, left);
+      if (!(item.revents & ZMQ_POLLIN)) continue;
+      zmq::message_t reply;
+      if (!socket_->recv(reply, zmq::recv_flags::dontwait)) continue;
+      auto parsed = protocol::ParseIpcReply(
+          ByteView(static_cast<const std::uint8_t*>(reply.data()), reply.size()));
+      if (!parsed.ok()) return parsed.take_error();
+      // A late reply to an earlier, timed-out request: keep waiting for ours.
+      if (parsed->id != id) continue;
+      return std::move(parsed->outcome);
+    }
+  } catch (const zmq::error_t& e) {
+    ResetSocket();
+    return MakeError(ErrorCode::kUnavailable, std::string("IPC failed: ") + e.what());
+  }
+  // A fresh socket so a reply that arrives later cannot be mistaken for the
+  // next request's.
+  ResetSocket();
+  return MakeError(ErrorCode::kUnavailable,
+                   "kintsugid did not answer within " + std::to_string(options_.timeout.count()) +
+                       " ms");
+}
+
+Result<std::unique_ptr<EventStream>> EventStream::Connect(const ClientOptions& options) {
+  auto layout = FindDaemon(options);
+  if (!layout.ok()) return layout.take_error();
+  try {
+    std::unique_ptr<EventStream> stream(new EventStream());
+    stream->socket_.set(zmq::sockopt::linger, 0);
+    stream->socket_.set(zmq::sockopt::subscribe, "");
+    stream->socket_.connect(layout->events_endpoint);
+    return stream;
+  } catch (const zmq::error_t& e) {
+    return MakeError(ErrorCode::kUnavailable, std::string("cannot subscribe: ") + e.what());
+  }
+}
+
+std::optional<Event> EventStream::Next(std::chrono::milliseconds timeout) {
+  try {
+    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, timeout);
+    if (!(item.revents & ZMQ_POLLIN)) return std::nullopt;
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(socket_, std::back_inserter(frames), zmq::recv_flags::dontwait) ||
+        frames.size() != 2) {
+      return std::nullopt;
+    }
+    auto data = nlohmann::json::parse(frames[1].to_string_view(), nullptr, false);
+    if (data.is_discarded()) return std::nullopt;
+    return Event{frames[0].to_string(), std::move(data)};
+  } catch (const zmq::error_t&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace kintsugi::client

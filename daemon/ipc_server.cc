@@ -1,0 +1,75 @@
+#include "daemon/ipc_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+#include <zmq_addon.hpp>
+
+#include "protocol/ipc.h"
+
+namespace kintsugi::daemon {
+namespace {
+
+// A request is [routing id, (empty delimiter from REQ clients), payload].
+constexpr std::size_t kMaxRequestFrames = 3;
+
+}  // namespace
+
+Result<std::unique_ptr<IpcServer>> IpcServer::Bind(zmq::context_t& context,
+                                                   const protocol::Layout& layout) {
+  try {
+    zmq::socket_t control(context, zmq::socket_type::router);
+    control.set(zmq::sockopt::linger, 0);
+    // Frames above this make libzmq drop the sender; smaller oversized
+    // requests get a too_large reply from the dispatcher.
+    control.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(protocol::kIpcTransportLimitBytes));
+    control.set(zmq::sockopt::router_mandatory, false);
+    control.set(zmq::sockopt::sndhwm, 1000);
+    control.bind(layout.control_endpoint);
+
+    zmq::socket_t events(context, zmq::socket_type::pub);
+    events.set(zmq::sockopt::linger, 0);
+    events.set(zmq::sockopt::sndhwm, 10000);
+    events.bind(layout.events_endpoint);
+    return std::unique_ptr<IpcServer>(new IpcServer(std::move(control), std::move(events)));
+  } catch (const zmq::error_t& e) {
+    return MakeError(ErrorCode::kIo, std::string("cannot bind the IPC sockets: ") + e.what());
+  }
+}
+
+void IpcServer::ServePending(Dispatcher& dispatcher) {
+  for (;;) {
+    std::vector<zmq::message_t> frames;
+    try {
+      auto received = zmq::recv_multipart(control_, std::back_inserter(frames), zmq::recv_flags::dontwait);
+      if (!received) return;
+    } catch (const zmq::error_t& e) {
+      spdlog::warn("ipc.recv_failed what=\"{}\"", e.what());
+      return;
+    }
+    if (frames.size() < 2 || frames.size() > kMaxRequestFrames) {
+      spdlog::warn("ipc.refused reason=\"{} frames\"", frames.size());
+      continue;  // not a request we can answer; the sender times out
+    }
+    const zmq::message_t& payload = frames.back();
+    std::string reply = dispatcher.Handle(
+        ByteView(static_cast<const std::uint8_t*>(payload.data()), payload.size()));
+    frames.back() = zmq::message_t(reply.data(), reply.size());
+    try {
+      zmq::send_multipart(control_, frames, zmq::send_flags::dontwait);
+    } catch (const zmq::error_t& e) {
+      spdlog::warn("ipc.send_failed what=\"{}\"", e.what());
+    }
+  }
+}
+
+void IpcServer::Publish(std::string_view topic, const std::string& payload) {
+  try {
+    events_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    events_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    spdlog::warn("ipc.publish_failed what=\"{}\"", e.what());
+  }
+}
+
+}  // namespace kintsugi::daemon

@@ -1,0 +1,33 @@
+// The key file (identity.key, mode 0600): this device's identity seed, the
+// ledger id and the couple's ledger key. Format in docs/PROTOCOL.md,
+// "Key file". Secrets go from disk straight into guarded memory.
+//
+// Without a passphrase the file is protected by its mode alone: it keeps
+// other users of the machine out, not someone who can read this user's files
+// (see docs/THREAT_MODEL.md).
+//
+// Thread-safety: free functions, no shared state.
+#pragma once
+
+#include <string>
+
+#include "crypto/keys.h"
+#include "crypto/result.h"
+#include "protocol/entry.h"
+
+namespace kintsugi::daemon {
+
+struct LedgerKeys {
+  crypto::SigningKey identity;
+  protocol::LedgerId ledger_id;
+  crypto::SymmetricKey ledger_key;
+};
+
+// Fails with kNotFound when there is no file, kFailedPrecondition when its
+// mode lets other users read it, kCorrupt when it is damaged.
+Result<LedgerKeys> ReadKeyFile(const std::string& path);
+
+// Writes atomically (temporary file, fsync, rename) with mode 0600.
+Status WriteKeyFile(const std::string& path, const LedgerKeys& keys);
+
+}  // namespace kintsugi::daemon

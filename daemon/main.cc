@@ -1,0 +1,26 @@
+// kintsugid: the Kintsugi daemon. Keeps this partner's ledger and serves the
+// window and kintsugictl over local IPC. See docs/ARCHITECTURE.md.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/loop.h"
+#include "kintsugi/version.h"
+
+int main(int argc, char** argv) {
+  kintsugi::daemon::DaemonOptions options;
+  std::string log_level = "info";
+  CLI::App app{"kintsugid: keeps your shared Kintsugi ledger and serves the window and kintsugictl"};
+  app.add_option("--data-dir", options.data_dir,
+                 "Data directory (default: $XDG_DATA_HOME/kintsugi)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or critical")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical"}));
+  app.set_version_flag("--version", std::string("kintsugid ") + kintsugi::kVersion);
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("kintsugid");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  logger->set_level(spdlog::level::from_str(log_level));
+  spdlog::set_default_logger(logger);
+  return kintsugi::daemon::RunDaemon(options);
+}

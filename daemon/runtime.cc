@@ -1,0 +1,86 @@
+#include "daemon/runtime.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace kintsugi::daemon {
+namespace {
+
+Error Errno(const std::string& what) {
+  return MakeError(ErrorCode::kIo, what + ": " + std::strerror(errno));
+}
+
+// mkdir -m 0700 when absent; then insist that it is a real directory of ours
+// that nobody else can enter.
+Status EnsurePrivateDir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return Errno("create " + path);
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) != 0) return Errno("stat " + path);
+  if (!S_ISDIR(st.st_mode)) {
+    return MakeError(ErrorCode::kFailedPrecondition, path + " is not a directory");
+  }
+  if (st.st_uid != ::geteuid()) {
+    return MakeError(ErrorCode::kFailedPrecondition, path + " belongs to another user");
+  }
+  if ((st.st_mode & 077) != 0 && ::chmod(path.c_str(), 0700) != 0) {
+    return Errno("chmod 0700 " + path);
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status PrepareDataDir(const protocol::Layout& layout) {
+  std::error_code ec;
+  std::filesystem::path dir(layout.data_dir);
+  if (dir.has_parent_path()) std::filesystem::create_directories(dir.parent_path(), ec);
+  return EnsurePrivateDir(layout.data_dir);
+}
+
+Status PrepareRuntimeDir(const protocol::Layout& layout) {
+  std::filesystem::path dir(layout.runtime_dir);
+  std::string parent = dir.parent_path().string();
+  std::error_code ec;
+  std::filesystem::create_directories(dir.parent_path().parent_path(), ec);
+  KINTSUGI_RETURN_IF_ERROR(EnsurePrivateDir(parent));
+  return EnsurePrivateDir(layout.runtime_dir);
+}
+
+Result<InstanceLock> InstanceLock::Acquire(const protocol::Layout& layout) {
+  int fd = ::open(layout.lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Errno("open " + layout.lock_path);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    char buf[32] = {};
+    ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "unknown";
+      while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+      return MakeError(ErrorCode::kBusy, "another kintsugid (pid " + pid +
+                                             ") is already running with data dir " +
+                                             layout.data_dir);
+    }
+    errno = err;
+    return Errno("lock " + layout.lock_path);
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    Error e = Errno("write " + layout.lock_path);
+    ::close(fd);
+    return e;
+  }
+  return InstanceLock(fd);
+}
+
+InstanceLock::~InstanceLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+}  // namespace kintsugi::daemon

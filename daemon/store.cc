@@ -1,0 +1,392 @@
+#include "daemon/store.h"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace kintsugi::daemon {
+namespace {
+
+// Schema migrations: kMigrations[i] takes the file from version i to i + 1.
+// Append only; never edit a shipped migration.
+constexpr const char* kMigrations[] = {
+    // 0 -> 1
+    R"sql(
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
+    CREATE TABLE members(
+      author BLOB PRIMARY KEY CHECK (length(author) = 32),
+      added_hlc INTEGER NOT NULL);
+    CREATE TABLE entries(
+      rowid INTEGER PRIMARY KEY,
+      id BLOB NOT NULL UNIQUE CHECK (length(id) = 32),
+      author BLOB NOT NULL CHECK (length(author) = 32),
+      seq INTEGER NOT NULL CHECK (seq >= 1),
+      hlc INTEGER NOT NULL,
+      bytes BLOB NOT NULL);
+    CREATE INDEX entries_by_chain ON entries(author, seq);
+    CREATE INDEX entries_by_hlc ON entries(hlc);
+    CREATE TABLE entry_keys(
+      rowid INTEGER PRIMARY KEY,
+      entry_id BLOB NOT NULL UNIQUE CHECK (length(entry_id) = 32),
+      wrapped BLOB NOT NULL);
+    CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+      BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
+    CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+      BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
+    )sql",
+};
+static_assert(std::size(kMigrations) == kSchemaVersion);
+
+// Finalises a prepared statement when it goes out of scope.
+class Stmt {
+ public:
+  explicit Stmt(sqlite3_stmt* s) : s_(s) {}
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  sqlite3_stmt* get() const { return s_; }
+  operator sqlite3_stmt*() const { return s_; }  // NOLINT
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+Error SqlError(sqlite3* db, const std::string& what) {
+  int code = sqlite3_errcode(db);
+  ErrorCode ec = (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) ? ErrorCode::kCorrupt
+                 : code == SQLITE_BUSY                             ? ErrorCode::kBusy
+                                                                   : ErrorCode::kIo;
+  return MakeError(ec, what + ": " + sqlite3_errmsg(db));
+}
+
+void BindBlob(sqlite3_stmt* s, int index, ByteView bytes) {
+  sqlite3_bind_blob(s, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+}
+
+Bytes ColumnBlob(sqlite3_stmt* s, int col) {
+  const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, col));
+  return Bytes(p, p + sqlite3_column_bytes(s, col));
+}
+
+bool ColumnHash(sqlite3_stmt* s, int col, Hash32& out) {
+  if (sqlite3_column_bytes(s, col) != 32) return false;
+  std::memcpy(out.data(), sqlite3_column_blob(s, col), 32);
+  return true;
+}
+
+// Reads the first bytes of an existing file without SQLite, so that a file
+// that is not SQLite at all is refused before SQLite touches it.
+Status CheckHeader(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0) {
+    return OkStatus();
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 16> header{};
+  in.read(header.data(), header.size());
+  if (in.gcount() != 16 || std::memcmp(header.data(), "SQLite format 3\0", 16) != 0) {
+    return MakeError(ErrorCode::kCorrupt, path + " is not a Kintsugi database (not an SQLite file); "
+                                                 "it was left untouched");
+  }
+  return OkStatus();
+}
+
+Result<std::int64_t> PragmaInt(sqlite3* db, const char* sql) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) return SqlError(db, sql);
+  Stmt s(raw);
+  if (sqlite3_step(s) != SQLITE_ROW) return SqlError(db, sql);
+  return static_cast<std::int64_t>(sqlite3_column_int64(s, 0));
+}
+
+// Inspects an existing file read-only: it must be empty or ours, and not from
+// a newer version. Nothing is written.
+Status Inspect(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return OkStatus();
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  struct Closer {
+    sqlite3* db;
+    ~Closer() { sqlite3_close(db); }
+  } closer{db};
+  if (rc != SQLITE_OK) return SqlError(db, "cannot open " + path);
+  auto app_id = PragmaInt(db, "PRAGMA application_id");
+  auto version = PragmaInt(db, "PRAGMA user_version");
+  auto tables = PragmaInt(db, "SELECT count(*) FROM sqlite_master");
+  if (!app_id.ok() || !version.ok() || !tables.ok()) {
+    const Error& e = !app_id.ok() ? app_id.error() : !version.ok() ? version.error() : tables.error();
+    return MakeError(ErrorCode::kCorrupt,
+                     path + " is damaged or not a Kintsugi database (" + e.message +
+                         "); it was left untouched");
+  }
+  if (*app_id == 0 && *tables == 0) return OkStatus();  // an empty SQLite file
+  if (*app_id != kApplicationId) {
+    return MakeError(ErrorCode::kCorrupt, path + " belongs to another application; "
+                                                 "it was left untouched");
+  }
+  if (*version > kSchemaVersion) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     path + " was written by a newer Kintsugi (schema " + std::to_string(*version) +
+                         "); it was left untouched");
+  }
+  auto check = PragmaInt(db, "SELECT count(*) FROM meta");
+  if (*version >= 1 && !check.ok()) {
+    return MakeError(ErrorCode::kCorrupt, path + " is damaged (" + check.error().message +
+                                              "); it was left untouched");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Durability durability) {
+  if (path != ":memory:") {
+    KINTSUGI_RETURN_IF_ERROR(CheckHeader(path));
+    KINTSUGI_RETURN_IF_ERROR(Inspect(path));
+  }
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = SqlError(db, "cannot open " + path);
+    sqlite3_close(db);
+    return e;
+  }
+  std::unique_ptr<Store> store(new Store(db));
+  sqlite3_busy_timeout(db, 2000);
+  KINTSUGI_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
+  KINTSUGI_RETURN_IF_ERROR(store->Exec(durability == Durability::kFull ? "PRAGMA synchronous=FULL"
+                                                                       : "PRAGMA synchronous=NORMAL"));
+  KINTSUGI_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
+  KINTSUGI_RETURN_IF_ERROR(store->Exec("PRAGMA secure_delete=ON"));
+  KINTSUGI_RETURN_IF_ERROR(store->Migrate());
+  return store;
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+Status Store::Exec(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    Error e = SqlError(db_, "sql failed");
+    sqlite3_free(message);
+    return e;
+  }
+  return OkStatus();
+}
+
+Result<sqlite3_stmt*> Store::Prepare(const char* sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) return SqlError(db_, "prepare");
+  return s;
+}
+
+Status Store::Migrate() {
+  auto version = PragmaInt(db_, "PRAGMA user_version");
+  if (!version.ok()) return version.take_error();
+  for (auto v = *version; v < kSchemaVersion; ++v) {
+    Status step = InTransaction([&]() -> Status {
+      KINTSUGI_RETURN_IF_ERROR(Exec(kMigrations[v]));
+      std::string bump = "PRAGMA user_version=" + std::to_string(v + 1) +
+                         "; PRAGMA application_id=" + std::to_string(kApplicationId);
+      return Exec(bump.c_str());
+    });
+    if (!step.ok()) return step;
+  }
+  return OkStatus();
+}
+
+Status Store::InTransaction(const std::function<Status()>& body) {
+  KINTSUGI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Status s = body();
+  if (!s.ok()) {
+    (void)Exec("ROLLBACK");
+    return s;
+  }
+  Status commit = Exec("COMMIT");
+  if (!commit.ok()) (void)Exec("ROLLBACK");
+  return commit;
+}
+
+Result<std::optional<LedgerMeta>> Store::LoadMeta() {
+  auto prepared = Prepare("SELECT key, value FROM meta WHERE key IN ('ledger_id', 'self')");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  LedgerMeta meta;
+  int found = 0;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    std::string key = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    Hash32& target = key == "ledger_id" ? meta.ledger_id : meta.self;
+    if (!ColumnHash(s, 1, target)) return MakeError(ErrorCode::kCorrupt, "meta value is damaged");
+    ++found;
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "read meta");
+  if (found == 0) return std::optional<LedgerMeta>();
+  if (found != 2) return MakeError(ErrorCode::kCorrupt, "ledger meta is incomplete");
+  return std::optional<LedgerMeta>(meta);
+}
+
+Status Store::SaveMeta(const LedgerMeta& meta) {
+  auto prepared = Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  for (auto [key, value] : {std::pair{"ledger_id", &meta.ledger_id}, std::pair{"self", &meta.self}}) {
+    sqlite3_reset(s);
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    BindBlob(s, 2, *value);
+    if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "write meta");
+  }
+  return OkStatus();
+}
+
+Result<std::vector<crypto::PublicKey>> Store::Members() {
+  auto prepared = Prepare("SELECT author FROM members ORDER BY author");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  std::vector<crypto::PublicKey> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    crypto::PublicKey pk;
+    if (!ColumnHash(s, 0, pk)) return MakeError(ErrorCode::kCorrupt, "member key is damaged");
+    out.push_back(pk);
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "read members");
+  return out;
+}
+
+Status Store::AddMember(const crypto::PublicKey& author, std::uint64_t hlc) {
+  auto prepared = Prepare("INSERT OR IGNORE INTO members(author, added_hlc) VALUES (?1, ?2)");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, author);
+  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(hlc));
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "add member");
+  return OkStatus();
+}
+
+Result<protocol::ChainHead> Store::Head(const crypto::PublicKey& author) {
+  auto prepared = Prepare("SELECT seq, id FROM entries WHERE author = ?1 ORDER BY seq DESC LIMIT 1");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, author);
+  protocol::ChainHead head;
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    head.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+    if (!ColumnHash(s, 1, head.id)) return MakeError(ErrorCode::kCorrupt, "entry id is damaged");
+  } else if (rc != SQLITE_DONE) {
+    return SqlError(db_, "read chain head");
+  }
+  return head;
+}
+
+Result<std::uint64_t> Store::MaxHlc() {
+  auto v = PragmaInt(db_, "SELECT coalesce(max(hlc), 0) FROM entries");
+  if (!v.ok()) return v.take_error();
+  return static_cast<std::uint64_t>(*v);
+}
+
+Result<std::int64_t> Store::CountEntries() {
+  // max(rowid) is O(1); entries are never deleted, so it equals the count.
+  return PragmaInt(db_, "SELECT coalesce(max(rowid), 0) FROM entries");
+}
+
+Status Store::InsertEntry(const protocol::SealedEntry& entry) {
+  auto prepared = Prepare(
+      "INSERT INTO entries(id, author, seq, hlc, bytes) VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!prepared.ok()) return prepared.take_error();
+  {
+    Stmt s(*prepared);
+    BindBlob(s, 1, entry.id);
+    BindBlob(s, 2, entry.entry.author);
+    sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(entry.entry.seq));
+    sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(entry.entry.hlc));
+    BindBlob(s, 5, entry.encoded);
+    if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "insert entry");
+  }
+  auto key_stmt = Prepare("INSERT INTO entry_keys(entry_id, wrapped) VALUES (?1, ?2)");
+  if (!key_stmt.ok()) return key_stmt.take_error();
+  Stmt k(*key_stmt);
+  BindBlob(k, 1, entry.id);
+  BindBlob(k, 2, entry.key.Encode());
+  if (sqlite3_step(k) != SQLITE_DONE) return SqlError(db_, "insert entry key");
+  return OkStatus();
+}
+
+namespace {
+
+constexpr const char* kEntryColumns =
+    "SELECT e.rowid, e.id, e.bytes, k.wrapped FROM entries e "
+    "LEFT JOIN entry_keys k ON k.entry_id = e.id ";
+
+Result<StoredEntry> ReadRow(sqlite3_stmt* s) {
+  StoredEntry row;
+  row.rowid = sqlite3_column_int64(s, 0);
+  if (!ColumnHash(s, 1, row.id)) {
+    return MakeError(ErrorCode::kCorrupt, "entry " + std::to_string(row.rowid) + " has a damaged id");
+  }
+  row.bytes = ColumnBlob(s, 2);
+  if (sqlite3_column_type(s, 3) != SQLITE_NULL) row.wrapped_key = ColumnBlob(s, 3);
+  return row;
+}
+
+}  // namespace
+
+Result<std::vector<StoredEntry>> Store::Latest(std::size_t limit, std::optional<std::int64_t> before) {
+  std::string sql = std::string(kEntryColumns) + "WHERE e.rowid < ?1 ORDER BY e.rowid DESC LIMIT ?2";
+  auto prepared = Prepare(sql.c_str());
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  sqlite3_bind_int64(s, 1, before.value_or(INT64_MAX));
+  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(limit));
+  std::vector<StoredEntry> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    auto row = ReadRow(s);
+    if (!row.ok()) return row.take_error();
+    out.push_back(std::move(row).value());
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "read entries");
+  return out;
+}
+
+Result<std::optional<StoredEntry>> Store::FindInChain(const crypto::PublicKey& author,
+                                                      std::uint64_t seq) {
+  std::string sql = std::string(kEntryColumns) +
+                    "WHERE e.author = ?1 AND e.seq = ?2 ORDER BY e.rowid LIMIT 1";
+  auto prepared = Prepare(sql.c_str());
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, author);
+  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(seq));
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::optional<StoredEntry>();
+  if (rc != SQLITE_ROW) return SqlError(db_, "read entry");
+  auto row = ReadRow(s);
+  if (!row.ok()) return row.take_error();
+  return std::optional<StoredEntry>(std::move(row).value());
+}
+
+Status Store::ForEachByChain(const std::function<Status(const StoredEntry&)>& visit) {
+  std::string sql = std::string(kEntryColumns) + "ORDER BY e.author, e.seq, e.rowid";
+  auto prepared = Prepare(sql.c_str());
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    auto row = ReadRow(s);
+    if (!row.ok()) return row.take_error();
+    KINTSUGI_RETURN_IF_ERROR(visit(*row));
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "read entries");
+  return OkStatus();
+}
+
+}  // namespace kintsugi::daemon

@@ -1,0 +1,89 @@
+// The local IPC protocol between kintsugid and its clients (the window and
+// kintsugictl): JSON requests and replies on a request socket, JSON events on
+// a publish socket. docs/PROTOCOL.md, "Local IPC", is the normative text.
+//
+//   request  {"id": <number|string>, "method": "checkin", "params": {...}}
+//   reply    {"id": ..., "ok": true,  "result": {...}}
+//            {"id": ..., "ok": false, "error": {"code": "invalid_argument", "message": "..."}}
+//   event    two frames: topic ("entry.appended"), then {"type": topic, ...}
+//
+// Pure: no I/O. Thread-compatible.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "crypto/bytes.h"
+#include "crypto/result.h"
+
+namespace kintsugi::protocol {
+
+inline constexpr std::size_t kMaxIpcRequestBytes = 64 * 1024;
+// Replies may carry a page of the log; the client refuses anything larger.
+inline constexpr std::size_t kMaxIpcReplyBytes = 16 * 1024 * 1024;
+// Frames over this size make ZeroMQ drop the connection before we see them.
+inline constexpr std::size_t kIpcTransportLimitBytes = 1024 * 1024;
+
+// Every method, declared once.
+enum class Method { kInit, kStatus, kCheckIn, kLog, kVerify };
+
+struct MethodSpec {
+  Method method;
+  std::string_view name;
+  bool needs_ledger;  // refused with failed_precondition before `init`
+};
+
+inline constexpr MethodSpec kMethods[] = {
+    {Method::kInit, "init", false},
+    {Method::kStatus, "status", false},
+    {Method::kCheckIn, "checkin", true},
+    {Method::kLog, "log", true},
+    {Method::kVerify, "verify", true},
+};
+
+std::optional<MethodSpec> FindMethod(std::string_view name);
+
+// Event topics on the publish socket.
+inline constexpr std::string_view kEventEntryAppended = "entry.appended";
+
+struct IpcRequest {
+  nlohmann::json id;  // echoed in the reply; null when absent
+  MethodSpec method;
+  nlohmann::json params;  // always an object
+};
+
+// A request that could not be parsed, with whatever id could be recovered so
+// the reply still reaches the right caller.
+struct IpcRequestError {
+  nlohmann::json id;
+  Error error;
+};
+
+// Parses one request frame. Fails with kTooLarge over kMaxIpcRequestBytes,
+// kMalformed for anything that is not the shape above, kUnknownMethod for a
+// method not in kMethods.
+Result<IpcRequest, IpcRequestError> ParseIpcRequest(ByteView frame);
+
+std::string EncodeIpcRequest(const nlohmann::json& id, std::string_view method,
+                             const nlohmann::json& params);
+std::string EncodeIpcResult(const nlohmann::json& id, const nlohmann::json& result);
+std::string EncodeIpcError(const nlohmann::json& id, const Error& error);
+
+struct IpcReply {
+  nlohmann::json id;
+  Result<nlohmann::json> outcome;  // the result, or the Error the daemon sent
+};
+
+// Parses a reply frame. Fails with kMalformed when the frame is not a reply
+// and kTooLarge over kMaxIpcReplyBytes.
+Result<IpcReply> ParseIpcReply(ByteView frame);
+
+std::string EncodeIpcEvent(std::string_view topic, nlohmann::json data);
+
+// JSON text for IPC frames: invalid UTF-8 is replaced, never thrown on.
+std::string DumpJson(const nlohmann::json& j);
+
+}  // namespace kintsugi::protocol
