@@ -24,6 +24,7 @@ run: build
 	@packaging/tour.sh $(BUILD)
 
 bench: build
+	@packaging/debian-deps.sh build bench
 	@bench/run.sh $(BUILD)
 
 fuzz:

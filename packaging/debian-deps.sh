@@ -8,12 +8,14 @@ build=(cmake make g++ pkg-config libsodium-dev libzmq3-dev cppzmq-dev libsqlite3
        libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
        libspdlog-dev libfmt-dev)
 fuzz=(clang-14 libclang-rt-14-dev)
+bench=(python3)
 
 wanted=("${build[@]}")
 for set in "$@"; do
   case "$set" in
     build) ;;
     fuzz) wanted+=("${fuzz[@]}") ;;
+    bench) wanted+=("${bench[@]}") ;;
     *) echo "debian-deps: unknown package set '$set'" >&2; exit 2 ;;
   esac
 done

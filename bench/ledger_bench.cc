@@ -1,0 +1,187 @@
+// Benchmarks of the ledger's hot paths, printed beside the machine's own
+// limits measured in the same run (libsodium's raw Ed25519 and AEAD rates,
+// SQLite's commit rate at the project's settings). bench/run.sh turns the
+// output into the table in docs/PERFORMANCE.md.
+#include <benchmark/benchmark.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crypto/aead.h"
+#include "crypto/keys.h"
+#include "crypto/random.h"
+#include "daemon/clock.h"
+#include "daemon/engine.h"
+#include "daemon/store.h"
+#include "protocol/body.h"
+#include "protocol/entry_seal.h"
+#include "protocol/validation.h"
+
+namespace {
+
+using namespace kintsugi;
+
+class BenchDir {
+ public:
+  BenchDir() {
+    char tmpl[] = "/tmp/kintsugi-bench-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+  }
+  ~BenchDir() { std::filesystem::remove_all(path_); }
+  std::string operator/(const char* name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+const std::string kNote =
+    "Plans changed: the meeting ran late, home by 21:00. I wanted you to hear it from me first.";
+
+// --- The machine's limits ---------------------------------------------------
+
+void BM_Limit_Ed25519Sign(benchmark::State& state) {
+  crypto::SystemRandom rng;
+  auto key = crypto::SigningKey::Generate(rng);
+  Bytes msg(256, 0x42);
+  for (auto _ : state) benchmark::DoNotOptimize(key.Sign(msg));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Limit_Ed25519Sign);
+
+void BM_Limit_Ed25519Verify(benchmark::State& state) {
+  crypto::SystemRandom rng;
+  auto key = crypto::SigningKey::Generate(rng);
+  Bytes msg(256, 0x42);
+  auto sig = key.Sign(msg);
+  for (auto _ : state) benchmark::DoNotOptimize(crypto::VerifySignature(key.public_key(), msg, sig));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Limit_Ed25519Verify);
+
+void BM_Limit_XChaChaSeal(benchmark::State& state) {
+  crypto::SystemRandom rng;
+  auto key = crypto::SymmetricKey::Generate(rng);
+  crypto::AeadNonce nonce{};
+  Bytes msg(static_cast<std::size_t>(state.range(0)), 0x42);
+  for (auto _ : state) benchmark::DoNotOptimize(crypto::Seal(key, nonce, msg, {}));
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_Limit_XChaChaSeal)->Arg(256)->Arg(64 * 1024);
+
+// One row per transaction, WAL, synchronous=FULL: the project's settings.
+void BM_Limit_SqliteCommit(benchmark::State& state) {
+  BenchDir dir;
+  sqlite3* db = nullptr;
+  sqlite3_open((dir / "commit.db").c_str(), &db);
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                   "CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB)", nullptr, nullptr, nullptr);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, "INSERT INTO t(b) VALUES (?1)", -1, &s, nullptr);
+  Bytes blob(450, 0x42);
+  for (auto _ : state) {
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    sqlite3_bind_blob(s, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+    sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Limit_SqliteCommit)->UseRealTime();
+
+// --- Kintsugi ---------------------------------------------------------------
+
+// Build + seal + sign, no storage.
+void BM_SealEntry(benchmark::State& state) {
+  crypto::SystemRandom rng;
+  auto author = crypto::SigningKey::Generate(rng);
+  auto ledger_key = crypto::SymmetricKey::Generate(rng);
+  protocol::EntryDraft draft;
+  draft.seq = 2;
+  draft.hlc = 1;
+  draft.body = protocol::EncodeBody(protocol::CheckIn{kNote, 6, 4});
+  for (auto _ : state) benchmark::DoNotOptimize(protocol::SealEntry(draft, author, ledger_key, rng));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SealEntry);
+
+// The daemon's append: seal + sign + insert, one durable transaction each.
+void BM_Append(benchmark::State& state) {
+  BenchDir dir;
+  daemon::SystemClock clock;
+  crypto::SystemRandom rng;
+  auto store = daemon::Store::Open(dir / "ledger.db");
+  auto engine = daemon::Engine::Open(std::move(store).value(), dir / "identity.key", clock, rng);
+  (void)(*engine)->Init({"Bench"});
+  protocol::CheckIn checkin{kNote, 6, 4};
+  for (auto _ : state) {
+    auto r = (*engine)->Append(checkin);
+    if (!r.ok()) state.SkipWithError(r.error().message.c_str());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Append)->UseRealTime();
+
+// Decode + validate (signature, chain) of one stored entry: the cost of
+// accepting an entry, and of `verify` per entry.
+void BM_DecodeAndValidate(benchmark::State& state) {
+  crypto::SystemRandom rng;
+  auto author = crypto::SigningKey::Generate(rng);
+  auto ledger_key = crypto::SymmetricKey::Generate(rng);
+  protocol::EntryDraft draft;
+  draft.seq = 1;
+  draft.hlc = 1;
+  draft.body = protocol::EncodeBody(protocol::CheckIn{kNote, 6, 4});
+  auto sealed = protocol::SealEntry(draft, author, ledger_key, rng);
+  std::vector<crypto::PublicKey> members{author.public_key()};
+  protocol::LedgerContext ledger{draft.ledger_id, members};
+  for (auto _ : state) {
+    auto r = protocol::DecodeAndValidate(sealed->encoded, ledger, protocol::ChainHead{});
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DecodeAndValidate);
+
+// `verify` over a stored ledger of N entries, per entry.
+void BM_VerifyLedger(benchmark::State& state) {
+  BenchDir dir;
+  daemon::SystemClock clock;
+  crypto::SystemRandom rng;
+  auto store = daemon::Store::Open(dir / "ledger.db", daemon::Store::Durability::kNormal);
+  auto engine = daemon::Engine::Open(std::move(store).value(), dir / "identity.key", clock, rng);
+  (void)(*engine)->Init({"Bench"});
+  protocol::CheckIn checkin{kNote, 6, 4};
+  for (int64_t i = 1; i < state.range(0); ++i) (void)(*engine)->Append(checkin);
+  for (auto _ : state) {
+    auto report = (*engine)->Verify();
+    if (!report.ok() || !report->ok()) state.SkipWithError("verify failed");
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_VerifyLedger)->Arg(2000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// One `log` page of 50: read, verify and open each entry.
+void BM_LogPage(benchmark::State& state) {
+  BenchDir dir;
+  daemon::SystemClock clock;
+  crypto::SystemRandom rng;
+  auto store = daemon::Store::Open(dir / "ledger.db", daemon::Store::Durability::kNormal);
+  auto engine = daemon::Engine::Open(std::move(store).value(), dir / "identity.key", clock, rng);
+  (void)(*engine)->Init({"Bench"});
+  protocol::CheckIn checkin{kNote, 6, 4};
+  for (int i = 0; i < 500; ++i) (void)(*engine)->Append(checkin);
+  for (auto _ : state) benchmark::DoNotOptimize((*engine)->Log(50, std::nullopt));
+  state.SetItemsProcessed(state.iterations() * 50);
+}
+BENCHMARK(BM_LogPage)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

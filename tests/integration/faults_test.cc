@@ -1,0 +1,237 @@
+// Bad input and faults, each against a real daemon: a second daemon on the
+// same data, damaged or foreign database files, a tampered entry, SIGKILL
+// right after an acknowledged check-in, and malformed IPC requests.
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "client/client.h"
+#include "tests/integration/harness.h"
+
+namespace kintsugi::testing {
+namespace {
+
+using nlohmann::json;
+
+class Faults : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(data());
+  }
+  std::string data() const { return dir_ / "data"; }
+  std::string db() const { return data() + "/ledger.db"; }
+  PrivateRuntimeDir runtime_;
+  TempDir dir_;
+};
+
+void Sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  std::string message = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+TEST_F(Faults, SecondDaemonOnTheSameDataRefusesToStart) {
+  Daemon first(data());
+  ASSERT_TRUE(first.Start()) << first.Log();
+  Daemon second(data());
+  EXPECT_FALSE(second.Start());
+  EXPECT_NE(second.Log().find("another kintsugid (pid " + std::to_string(first.pid()) +
+                              ") is already running"),
+            std::string::npos)
+      << second.Log();
+  EXPECT_EQ(Ctl(data(), {"status"}).exit_code, 0) << "the first daemon keeps serving";
+}
+
+TEST_F(Faults, NonSqliteFileIsRefusedAndLeftUntouched) {
+  std::string garbage(8192, '\0');
+  std::mt19937 rng(7);
+  for (auto& c : garbage) c = static_cast<char>(rng());
+  { std::ofstream(db(), std::ios::binary) << garbage; }
+  Daemon daemon(data());
+  EXPECT_FALSE(daemon.Start());
+  EXPECT_NE(daemon.Log().find("not a Kintsugi database"), std::string::npos) << daemon.Log();
+  EXPECT_EQ(ReadFile(db()), garbage);
+  EXPECT_FALSE(std::filesystem::exists(db() + "-wal"));
+}
+
+TEST_F(Faults, ForeignSqliteDatabaseIsRefusedAndLeftUntouched) {
+  Sql(db(), "CREATE TABLE recipes(name TEXT); INSERT INTO recipes VALUES ('soup');");
+  std::string before = ReadFile(db());
+  Daemon daemon(data());
+  EXPECT_FALSE(daemon.Start());
+  EXPECT_NE(daemon.Log().find("belongs to another application"), std::string::npos) << daemon.Log();
+  EXPECT_EQ(ReadFile(db()), before);
+}
+
+TEST_F(Faults, DamagedLedgerFileIsRefusedAndLeftUntouched) {
+  {
+    Daemon daemon(data());
+    ASSERT_TRUE(daemon.Start()) << daemon.Log();
+    ASSERT_EQ(Ctl(data(), {"init", "--name", "Sam"}).exit_code, 0);
+    ASSERT_EQ(daemon.Stop(SIGTERM), 0);
+  }
+  std::string bytes = ReadFile(db());
+  ASSERT_GT(bytes.size(), 4096u);
+  for (std::size_t i = 100; i < 4096; ++i) bytes[i] = static_cast<char>(0xA5);  // page 1: the schema
+  { std::ofstream(db(), std::ios::binary | std::ios::trunc) << bytes; }
+  Daemon daemon(data());
+  EXPECT_FALSE(daemon.Start());
+  EXPECT_NE(daemon.Log().find("left untouched"), std::string::npos) << daemon.Log();
+  EXPECT_EQ(ReadFile(db()), bytes);
+}
+
+TEST_F(Faults, TamperedEntryIsNamedByVerify) {
+  Daemon daemon(data());
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  ASSERT_EQ(Ctl(data(), {"init", "--name", "Sam"}).exit_code, 0);
+  for (const char* note : {"one", "two", "three"}) {
+    ASSERT_EQ(Ctl(data(), {"checkin", "--note", note}).exit_code, 0);
+  }
+  ASSERT_EQ(daemon.Stop(SIGTERM), 0);
+
+  // What someone with the file would do: drop the trigger, flip one byte of
+  // seq 3's sealed body.
+  std::string tampered_id;
+  {
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(handle, "DROP TRIGGER entries_no_update", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(handle, "SELECT hex(id), bytes FROM entries WHERE seq = 3", -1, &s, nullptr);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    tampered_id = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    const auto* blob = static_cast<const char*>(sqlite3_column_blob(s, 1));
+    std::string bytes(blob, static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+    sqlite3_finalize(s);
+    ASSERT_GT(bytes.size(), 200u);
+    bytes[160] = static_cast<char>(bytes[160] ^ 0x01);
+    sqlite3_prepare_v2(handle, "UPDATE entries SET bytes = ?1 WHERE seq = 3", -1, &s, nullptr);
+    sqlite3_bind_blob(s, 1, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    sqlite3_close(handle);
+  }
+  std::transform(tampered_id.begin(), tampered_id.end(), tampered_id.begin(), ::tolower);
+
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  auto verify = Ctl(data(), {"verify"});
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_NE(verify.out.find("FAULT entry " + tampered_id.substr(0, 16)), std::string::npos)
+      << verify.out;
+  EXPECT_NE(verify.err.find("1 of 4 entries"), std::string::npos) << verify.err;
+
+  auto log = Ctl(data(), {"log", "--json"});
+  json entries = json::parse(log.out)["entries"];
+  int unverified = 0;
+  for (const auto& e : entries) {
+    if (!e["verified"].get<bool>()) {
+      ++unverified;
+      EXPECT_EQ(e["id"], tampered_id);
+      EXPECT_FALSE(e.contains("body")) << "a tampered entry's body is never shown";
+    }
+  }
+  EXPECT_EQ(unverified, 1);
+}
+
+TEST_F(Faults, CheckInSurvivesSigkillRightAfterItReturned) {
+  Daemon daemon(data());
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  ASSERT_EQ(Ctl(data(), {"init", "--name", "Sam"}).exit_code, 0);
+  for (int round = 0; round < 5; ++round) {
+    std::string note = "kept promise " + std::to_string(round);
+    ASSERT_EQ(Ctl(data(), {"checkin", "--note", note}).exit_code, 0);
+    EXPECT_EQ(daemon.Stop(SIGKILL), 128 + SIGKILL);
+    ASSERT_TRUE(daemon.Start()) << daemon.Log();
+    auto log = json::parse(Ctl(data(), {"log", "--json", "--limit", "1"}).out);
+    EXPECT_EQ(log["entries"][0]["body"]["note"], note);
+    EXPECT_EQ(log["entries"][0]["seq"], round + 2);
+  }
+  EXPECT_EQ(Ctl(data(), {"verify"}).exit_code, 0);
+}
+
+// Raw requests on the control socket, as a buggy or hostile local client would send.
+class RawIpc : public Faults {
+ protected:
+  void SetUp() override {
+    Faults::SetUp();
+    ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
+    auto client = client::Client::Connect({data(), std::chrono::seconds(5)});
+    ASSERT_TRUE(client.ok());
+    endpoint_ = (*client)->layout().control_endpoint;
+  }
+  // Sends one frame on a fresh DEALER and returns the reply, or null on timeout.
+  json Send(const std::string& frame) {
+    zmq::socket_t s(context_, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::rcvtimeo, 3000);
+    s.connect(endpoint_);
+    s.send(zmq::buffer(frame), zmq::send_flags::none);
+    zmq::message_t reply;
+    if (!s.recv(reply)) return nullptr;
+    return json::parse(reply.to_string());
+  }
+  Daemon daemon_{data()};
+  zmq::context_t context_;
+  std::string endpoint_;
+};
+
+TEST_F(RawIpc, MalformedRequestsGetJsonErrorsAndTheDaemonKeepsServing) {
+  struct Case {
+    std::string frame;
+    std::string code;
+  };
+  std::vector<Case> cases = {
+      {"this is not json", "malformed"},
+      {"[1,2,3]", "malformed"},
+      {R"({"id":1})", "malformed"},
+      {R"({"id":2,"method":42})", "malformed"},
+      {R"({"id":3,"method":"status","params":[1]})", "malformed"},
+      {R"({"id":4,"method":"rm -rf"})", "unknown_method"},
+      {R"({"id":5,"method":"checkin","params":{"note":"x"}})", "failed_precondition"},
+      {std::string("\xff\xfe\x00\x01", 4), "malformed"},
+      {R"({"id":6,"method":"init","params":{"name":""}})", "invalid_argument"},
+      {R"({"id":7,"method":"status","params":{}})" + std::string(70 * 1024, ' '), "too_large"},
+  };
+  for (const auto& c : cases) {
+    json reply = Send(c.frame);
+    ASSERT_FALSE(reply.is_null()) << "no reply to " << c.frame.substr(0, 60);
+    EXPECT_FALSE(reply["ok"].get<bool>()) << c.frame.substr(0, 60);
+    EXPECT_EQ(reply["error"]["code"], c.code) << c.frame.substr(0, 60);
+    EXPECT_FALSE(reply["error"]["message"].get<std::string>().empty());
+  }
+  EXPECT_EQ(Send(R"({"id":"x","method":"rm"})")["id"], "x") << "the id is echoed on errors";
+
+  // Over the transport limit libzmq drops the connection; the daemon lives on.
+  EXPECT_TRUE(Send(std::string(2 * 1024 * 1024, 'a')).is_null());
+  json ok = Send(R"({"id":9,"method":"status"})");
+  ASSERT_FALSE(ok.is_null());
+  EXPECT_TRUE(ok["ok"].get<bool>());
+  EXPECT_EQ(ok["id"], 9);
+}
+
+TEST_F(RawIpc, MultiFrameGarbageIsIgnoredAndTheDaemonKeepsServing) {
+  zmq::socket_t s(context_, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 0);
+  s.connect(endpoint_);
+  for (int i = 0; i < 5; ++i) s.send(zmq::str_buffer("x"), zmq::send_flags::sndmore);
+  s.send(zmq::str_buffer("{}"), zmq::send_flags::none);
+  json ok = Send(R"({"id":1,"method":"status"})");
+  ASSERT_FALSE(ok.is_null());
+  EXPECT_TRUE(ok["ok"].get<bool>());
+}
+
+}  // namespace
+}  // namespace kintsugi::testing

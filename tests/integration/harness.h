@@ -1,0 +1,82 @@
+// Test harness for integration tests: temporary data dirs, real kintsugid
+// processes, and kintsugictl runs with captured output. Every test binary
+// sets its own XDG_RUNTIME_DIR so parallel tests never share sockets.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace kintsugi::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// A fresh directory under /tmp, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Points XDG_RUNTIME_DIR at a fresh private directory for this process and
+// its children for as long as it lives (one per test, from the fixture).
+class PrivateRuntimeDir {
+ public:
+  PrivateRuntimeDir();
+  const std::string& path() const { return dir_.path(); }
+
+ private:
+  TempDir dir_;
+};
+
+// Runs a program to completion, capturing stdout and stderr.
+CommandResult Run(const std::vector<std::string>& argv,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// Runs kintsugictl --data-dir `data_dir` args...
+CommandResult Ctl(const std::string& data_dir, const std::vector<std::string>& args);
+
+// A kintsugid child process. Start() waits until it answers `status`.
+class Daemon {
+ public:
+  explicit Daemon(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Starts and waits up to 10 s until this process answers `status`; false
+  // if it exited or never did.
+  bool Start();
+  // Sends `signal` and waits for the exit; returns the exit status as
+  // waitpid reports it decoded: the exit code, or 128 + signal.
+  int Stop(int signal);
+  // Waits up to `timeout` for the process to exit on its own; -1 when it did not.
+  int WaitExit(std::chrono::milliseconds timeout);
+  pid_t pid() const { return pid_; }
+  // Everything the daemon wrote to stderr so far.
+  std::string Log() const;
+
+ private:
+  std::string data_dir_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+};
+
+std::string ReadFile(const std::string& path);
+// True when `needle` occurs in the bytes of the file at `path` (false if absent).
+bool FileContains(const std::string& path, const std::string& needle);
+
+}  // namespace kintsugi::testing
