@@ -24,7 +24,8 @@ class SystemRandom final : public RandomSource {
 };
 
 // A reproducible stream from a 32-byte seed, for tests and test vectors only:
-// block i is randombytes_buf_deterministic(seed XOR-tweaked by i).
+// the i-th Fill is randombytes_buf_deterministic keyed by
+// BLAKE2b-256(seed || i as 8 little-endian bytes).
 class DeterministicRandom final : public RandomSource {
  public:
   explicit DeterministicRandom(const Hash32& seed) : seed_(seed) {}

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "crypto/hash.h"
 #include "crypto/secure_buffer.h"
@@ -109,8 +110,9 @@ Status WriteKeyFile(const std::string& path, const LedgerKeys& keys) {
     return e;
   }
   // Make the rename itself durable.
-  std::string dir = path.substr(0, path.find_last_of('/'));
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);

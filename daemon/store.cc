@@ -37,6 +37,11 @@ constexpr const char* kMigrations[] = {
       BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
     CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
       BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
+    -- INSERT OR REPLACE deletes without firing DELETE triggers: refuse any
+    -- insert that would replace a stored entry.
+    CREATE TRIGGER entries_no_replace BEFORE INSERT ON entries
+      WHEN EXISTS (SELECT 1 FROM entries WHERE id = NEW.id OR rowid = NEW.rowid)
+      BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
@@ -124,7 +129,7 @@ Status Inspect(const std::string& path) {
                      path + " is damaged or not a Kintsugi database (" + e.message +
                          "); it was left untouched");
   }
-  if (*app_id == 0 && *tables == 0) return OkStatus();  // an empty SQLite file
+  if (*app_id == 0 && *tables == 0 && *version == 0) return OkStatus();  // an empty SQLite file
   if (*app_id != kApplicationId) {
     return MakeError(ErrorCode::kCorrupt, path + " belongs to another application; "
                                                  "it was left untouched");
@@ -147,7 +152,17 @@ Status Inspect(const std::string& path) {
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Durability durability) {
   if (path != ":memory:") {
     KINTSUGI_RETURN_IF_ERROR(CheckHeader(path));
-    KINTSUGI_RETURN_IF_ERROR(Inspect(path));
+    // Even a read-only look at a WAL-mode file makes SQLite create -wal and
+    // -shm beside it; remove them again when the file is refused.
+    std::error_code ec;
+    bool had_wal = std::filesystem::exists(path + "-wal", ec);
+    bool had_shm = std::filesystem::exists(path + "-shm", ec);
+    Status inspected = Inspect(path);
+    if (!inspected.ok()) {
+      if (!had_wal) std::filesystem::remove(path + "-wal", ec);
+      if (!had_shm) std::filesystem::remove(path + "-shm", ec);
+      return inspected.take_error();
+    }
   }
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
@@ -165,6 +180,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Durability d
                                                                        : "PRAGMA synchronous=NORMAL"));
   KINTSUGI_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
   KINTSUGI_RETURN_IF_ERROR(store->Exec("PRAGMA secure_delete=ON"));
+  KINTSUGI_RETURN_IF_ERROR(store->Exec("PRAGMA recursive_triggers=ON"));
   KINTSUGI_RETURN_IF_ERROR(store->Migrate());
   return store;
 }

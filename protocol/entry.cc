@@ -1,6 +1,7 @@
 // Encoding of docs/PROTOCOL.md, section "Entry".
 #include "protocol/entry.h"
 
+#include <cassert>
 #include <string_view>
 
 #include "crypto/hash.h"
@@ -10,6 +11,9 @@ namespace kintsugi::protocol {
 namespace {
 
 void WriteHeader(WireWriter& w, const Entry& e) {
+  // Entries come from SealEntry or Decode, which both enforce these.
+  assert(e.parents.size() <= kMaxParents);
+  assert(e.sealed_body.size() <= kMaxSealedBodyBytes);
   w.U8(e.version);
   w.Raw(e.ledger_id);
   w.Raw(e.author);

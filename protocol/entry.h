@@ -56,6 +56,7 @@ Bytes EncodeHeader(const Entry& entry);
 // The message the author signs: context || header || sealed body.
 Bytes SigningMessage(const Entry& entry);
 // The complete canonical encoding (header || sealed body || signature).
+// REQUIRES: at most kMaxParents parents and kMaxSealedBodyBytes of body.
 Bytes Encode(const Entry& entry);
 // BLAKE2b-256 of Encode(entry).
 EntryId ComputeId(const Entry& entry);

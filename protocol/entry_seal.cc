@@ -59,7 +59,13 @@ Result<WrappedKey> WrappedKey::Decode(ByteView bytes) {
 
 Result<SealedEntry> SealEntry(const EntryDraft& draft, const crypto::SigningKey& author,
                               const crypto::SymmetricKey& ledger_key, crypto::RandomSource& rng) {
-  if (draft.parents.size() > kMaxParents) {
+  if (draft.seq == 0 || (draft.seq == 1 && !IsZero(draft.prev))) {
+    return MakeError(ErrorCode::kInvalidArgument, "seq starts at 1, and the first entry has no prev");
+  }
+  std::vector<EntryId> parents = draft.parents;
+  std::sort(parents.begin(), parents.end());
+  parents.erase(std::unique(parents.begin(), parents.end()), parents.end());
+  if (parents.size() > kMaxParents) {
     return MakeError(ErrorCode::kInvalidArgument, "an entry names at most 16 parents");
   }
   Bytes padded = Pad(draft.body);
@@ -73,9 +79,7 @@ Result<SealedEntry> SealEntry(const EntryDraft& draft, const crypto::SigningKey&
   e.seq = draft.seq;
   e.prev = draft.prev;
   e.hlc = draft.hlc;
-  e.parents = draft.parents;
-  std::sort(e.parents.begin(), e.parents.end());
-  e.parents.erase(std::unique(e.parents.begin(), e.parents.end()), e.parents.end());
+  e.parents = std::move(parents);
   rng.Fill(e.nonce);
   // The header's length field must be right before it is used as associated data.
   e.sealed_body.resize(padded.size() + crypto::kAeadTagBytes);

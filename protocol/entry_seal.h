@@ -54,7 +54,8 @@ struct SealedEntry {
 };
 
 // Builds, seals and signs an entry. Fails with kTooLarge when the padded body
-// exceeds kMaxBodyBytes and kInvalidArgument when there are too many parents.
+// exceeds kMaxBodyBytes, and with kInvalidArgument for more than 16 distinct
+// parents, seq 0, or seq 1 with a prev: nothing is signed that Decode rejects.
 Result<SealedEntry> SealEntry(const EntryDraft& draft, const crypto::SigningKey& author,
                               const crypto::SymmetricKey& ledger_key, crypto::RandomSource& rng);
 

@@ -98,6 +98,7 @@ Result<IpcReply> ParseIpcReply(ByteView frame) {
 }
 
 std::string EncodeIpcEvent(std::string_view topic, json data) {
+  if (!data.is_object()) data = json{{"data", std::move(data)}};
   data["type"] = topic;
   return DumpJson(data);
 }

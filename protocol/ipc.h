@@ -81,6 +81,8 @@ struct IpcReply {
 // and kTooLarge over kMaxIpcReplyBytes.
 Result<IpcReply> ParseIpcReply(ByteView frame);
 
+// An event frame: `data` (an object; anything else is wrapped as {"data": ...})
+// with "type" set to `topic`.
 std::string EncodeIpcEvent(std::string_view topic, nlohmann::json data);
 
 // JSON text for IPC frames: invalid UTF-8 is replaced, never thrown on.

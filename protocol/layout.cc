@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
 
 #include "crypto/hash.h"
 
@@ -26,10 +27,12 @@ LayoutInputs LayoutInputsFromEnvironment(const std::string& data_dir_flag) {
 }
 
 Result<Layout> ResolveLayout(const LayoutInputs& in) {
+  // The XDG spec: relative values are invalid and ignored.
+  auto absolute = [](const std::string& v) { return !v.empty() && v.front() == '/'; };
   fs::path data;
   if (!in.data_dir_flag.empty()) {
     data = in.data_dir_flag;
-  } else if (!in.xdg_data_home.empty()) {
+  } else if (absolute(in.xdg_data_home)) {
     data = fs::path(in.xdg_data_home) / "kintsugi";
   } else if (!in.home.empty()) {
     data = fs::path(in.home) / ".local/share/kintsugi";
@@ -37,12 +40,17 @@ Result<Layout> ResolveLayout(const LayoutInputs& in) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "no data dir: pass --data-dir or set XDG_DATA_HOME or HOME");
   }
-  if (data.is_relative()) data = fs::path(in.cwd) / data;
+  if (data.is_relative()) {
+    if (!absolute(in.cwd)) {
+      return MakeError(ErrorCode::kInvalidArgument, "cannot resolve a relative data dir: pass an absolute --data-dir");
+    }
+    data = fs::path(in.cwd) / data;
+  }
   data = data.lexically_normal();
   std::string data_str = data.string();
   while (data_str.size() > 1 && data_str.back() == '/') data_str.pop_back();
 
-  fs::path base = !in.xdg_runtime_dir.empty()
+  fs::path base = absolute(in.xdg_runtime_dir)
                       ? fs::path(in.xdg_runtime_dir) / "kintsugi"
                       : fs::path("/tmp") / ("kintsugi-" + std::to_string(in.uid));
   std::string tag = ToHex(crypto::Blake2b256(AsBytes(data_str))).substr(0, 16);
@@ -55,8 +63,8 @@ Result<Layout> ResolveLayout(const LayoutInputs& in) {
   out.lock_path = (fs::path(data_str) / "kintsugid.lock").string();
   out.control_endpoint = "ipc://" + out.runtime_dir + "/control";
   out.events_endpoint = "ipc://" + out.runtime_dir + "/events";
-  constexpr std::size_t kMaxSunPath = 107;
-  if (out.runtime_dir.size() + sizeof("/control") > kMaxSunPath) {
+  constexpr std::size_t kMaxSunPath = 107;  // sockaddr_un's 108 bytes, less the NUL
+  if (out.runtime_dir.size() + std::string_view("/control").size() > kMaxSunPath) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "runtime dir path is too long for a Unix socket: " + out.runtime_dir);
   }

@@ -3,6 +3,7 @@
 // `kintsugictl --data-dir D` finds the daemon started with `--data-dir D`.
 //
 //   data dir     --data-dir, else $XDG_DATA_HOME/kintsugi, else ~/.local/share/kintsugi
+//                (relative XDG values are ignored, as the XDG spec says)
 //   runtime dir  $XDG_RUNTIME_DIR/kintsugi/<16 hex of BLAKE2b(data dir)>
 //                (without XDG_RUNTIME_DIR: /tmp/kintsugi-<uid>/<...>), mode 0700
 //

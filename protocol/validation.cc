@@ -36,7 +36,7 @@ Verdict ValidateNext(const Entry& entry, const LedgerContext& ledger, const Chai
   if (!SignatureValid(entry)) {
     return EntryFault{Rejection::kBadSignature, "signature does not verify"};
   }
-  if (entry.seq > head.seq + 1) {
+  if (entry.seq > head.seq && entry.seq - head.seq > 1) {
     return EntryFault{Rejection::kSeqGap, "seq " + std::to_string(entry.seq) + " after head " +
                                               std::to_string(head.seq)};
   }

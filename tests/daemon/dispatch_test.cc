@@ -1,0 +1,324 @@
+// Dispatcher: JSON request frames in, JSON reply frames out, read back with the
+// client's own reply parser.
+#include "daemon/dispatch.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "protocol/ipc.h"
+#include "tests/daemon/test_support.h"
+
+namespace kintsugi::daemon {
+namespace {
+
+using nlohmann::json;
+using testing::Seed;
+using testing::TempDir;
+using testing::TestClock;
+
+// A dispatcher over an engine on fresh ledger files, as kintsugid wires them.
+// `dispatcher` is null if opening failed.
+struct Daemon {
+  Daemon() {
+    auto store = Store::Open(dir.File("ledger.db"));
+    if (!store.ok()) return;
+    auto opened = Engine::Open(std::move(store).value(), dir.File("identity.key"), clock, rng);
+    if (!opened.ok()) return;
+    engine = std::move(opened).value();
+    dispatcher = std::make_unique<Dispatcher>(*engine, DaemonInfo{dir.path(), 4242});
+  }
+
+  // Sends `frame` and parses the reply; a reply that does not parse fails the test.
+  protocol::IpcReply Send(const std::string& frame) {
+    std::string reply = dispatcher->Handle(AsBytes(frame));
+    auto parsed = protocol::ParseIpcReply(AsBytes(reply));
+    EXPECT_TRUE(parsed.ok()) << reply;
+    if (!parsed.ok()) return protocol::IpcReply{nullptr, parsed.error()};
+    return std::move(parsed).value();
+  }
+  protocol::IpcReply Call(const std::string& method, const json& params = json::object(), const json& id = 1) {
+    return Send(protocol::EncodeIpcRequest(id, method, params));
+  }
+  // The result of a call that must succeed.
+  json Ok(const std::string& method, const json& params = json::object()) {
+    protocol::IpcReply reply = Call(method, params);
+    EXPECT_TRUE(reply.outcome.ok()) << method << ": "
+                                    << (reply.outcome.ok() ? "" : reply.outcome.error().message);
+    return reply.outcome.ok() ? *reply.outcome : json();
+  }
+  void Init(const std::string& name = "Ana") { Ok("init", {{"name", name}}); }
+
+  TempDir dir;
+  TestClock clock;
+  crypto::DeterministicRandom rng{Seed(5)};
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<Dispatcher> dispatcher;
+};
+
+// The error code of a failed reply, or "" if it succeeded.
+std::string ErrorName(const protocol::IpcReply& reply) {
+  return reply.outcome.ok() ? "" : std::string(ErrorCodeName(reply.outcome.error().code));
+}
+
+TEST(Dispatch, NonJsonIsMalformed) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  for (const char* frame : {"this is not json", "", "{\"id\": 1, \"method\":", "[1, 2, 3]", "42"}) {
+    protocol::IpcReply reply = d.Send(frame);
+    EXPECT_EQ(ErrorName(reply), "malformed") << frame;
+    EXPECT_TRUE(reply.id.is_null()) << frame;
+  }
+}
+
+TEST(Dispatch, ShapeErrorsAreMalformedAndKeepTheId) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  protocol::IpcReply no_method = d.Send(R"({"id": 7})");
+  EXPECT_EQ(ErrorName(no_method), "malformed");
+  EXPECT_EQ(no_method.id, 7);
+  protocol::IpcReply bad_params = d.Send(R"({"id": "x", "method": "status", "params": [1]})");
+  EXPECT_EQ(ErrorName(bad_params), "malformed");
+  EXPECT_EQ(bad_params.id, "x");
+}
+
+TEST(Dispatch, OversizedRequestIsTooLarge) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  std::string note(65 * 1024, 'a');
+  std::string frame = protocol::EncodeIpcRequest(3, "checkin", {{"note", note}});
+  ASSERT_GT(frame.size(), protocol::kMaxIpcRequestBytes);
+  protocol::IpcReply reply = d.Send(frame);
+  EXPECT_EQ(ErrorName(reply), "too_large");
+}
+
+TEST(Dispatch, UnknownMethodEchoesTheId) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  protocol::IpcReply reply = d.Call("frobnicate", json::object(), "req-17");
+  EXPECT_EQ(ErrorName(reply), "unknown_method");
+  EXPECT_EQ(reply.id, "req-17");
+  EXPECT_NE(reply.outcome.error().message.find("frobnicate"), std::string::npos);
+}
+
+TEST(Dispatch, IdIsEchoedOnSuccess) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  protocol::IpcReply numeric = d.Call("status", json::object(), 99);
+  EXPECT_TRUE(numeric.outcome.ok());
+  EXPECT_EQ(numeric.id, 99);
+  protocol::IpcReply text = d.Call("status", json::object(), "abc");
+  EXPECT_EQ(text.id, "abc");
+}
+
+TEST(Dispatch, StatusBeforeInitSaysNotInitialised) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  json status = d.Ok("status");
+  EXPECT_EQ(status["initialized"], false);
+  EXPECT_EQ(status["data_dir"], d.dir.path());
+  EXPECT_EQ(status["pid"], 4242);
+  EXPECT_FALSE(status.contains("entries"));
+}
+
+TEST(Dispatch, LedgerMethodsBeforeInitAreFailedPrecondition) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  EXPECT_EQ(ErrorName(d.Call("checkin", {{"note", "hi"}})), "failed_precondition");
+  EXPECT_EQ(ErrorName(d.Call("log")), "failed_precondition");
+  EXPECT_EQ(ErrorName(d.Call("verify")), "failed_precondition");
+  EXPECT_FALSE(d.engine->initialized());
+}
+
+TEST(Dispatch, InitReturnsTheStatus) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  json status = d.Ok("init", {{"name", "Ana"}});
+  EXPECT_EQ(status["initialized"], true);
+  EXPECT_EQ(status["name"], "Ana");
+  EXPECT_EQ(status["entries"], 1);
+  EXPECT_EQ(status["members"], 1);
+  EXPECT_EQ(status["author"].get<std::string>().size(), 64u);
+  EXPECT_EQ(status["ledger"].get<std::string>().size(), 64u);
+}
+
+TEST(Dispatch, InitWithoutANameIsInvalidArgument) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  for (const json& params : {json::object(), json{{"name", "   "}}, json{{"name", 5}},
+                             json{{"name", std::string(protocol::kMaxNameBytes + 1, 'n')}}}) {
+    protocol::IpcReply reply = d.Call("init", params);
+    EXPECT_EQ(ErrorName(reply), "invalid_argument") << params.dump();
+  }
+  EXPECT_FALSE(d.engine->initialized());
+}
+
+TEST(Dispatch, InitTwiceIsAlreadyExists) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  d.Init();
+  protocol::IpcReply reply = d.Call("init", {{"name", "Bea"}});
+  EXPECT_EQ(ErrorName(reply), "already_exists");
+  EXPECT_EQ(d.Ok("status")["name"], "Ana");
+}
+
+TEST(Dispatch, CheckInWithMoodElevenIsRefusedAndAppendsNothing) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  d.Init();
+  const json entries_before = d.Ok("status")["entries"];
+  protocol::IpcReply reply = d.Call("checkin", {{"note", "hello"}, {"mood", 11}});
+  ASSERT_EQ(ErrorName(reply), "invalid_argument");
+  EXPECT_NE(reply.outcome.error().message.find("mood"), std::string::npos) << reply.outcome.error().message;
+  EXPECT_EQ(d.Ok("status")["entries"], entries_before);
+  EXPECT_EQ(entries_before, 1);
+}
+
+TEST(Dispatch, CheckInWithBadFieldsIsInvalidArgumentNamingTheField) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  d.Init();
+  struct Case {
+    json params;
+    const char* field;
+  };
+  for (const Case& c : {Case{json::object(), "note"}, Case{{{"note", ""}}, "note"},
+                        Case{{{"note", "x"}, {"mood", 0}}, "mood"},
+                        Case{{{"note", "x"}, {"mood", 5.5}}, "mood"},
+                        Case{{{"note", "x"}, {"mood", "5"}}, "mood"},
+                        Case{{{"note", "x"}, {"trust", -1}}, "trust"},
+                        Case{{{"note", std::string(protocol::kMaxNoteBytes + 1, 'x')}}, "note"}}) {
+    protocol::IpcReply reply = d.Call("checkin", c.params);
+    ASSERT_EQ(ErrorName(reply), "invalid_argument") << c.params.dump();
+    EXPECT_NE(reply.outcome.error().message.find(c.field), std::string::npos) << reply.outcome.error().message;
+  }
+  EXPECT_EQ(d.Ok("status")["entries"], 1);
+}
+
+TEST(Dispatch, ValidCheckInReturnsIdAndSeq) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  d.Init();
+  d.clock.Advance(1234);
+  json first = d.Ok("checkin", {{"note", "slept well"}, {"mood", 7}, {"trust", 8}});
+  ASSERT_TRUE(first["id"].is_string());
+  EXPECT_EQ(first["id"].get<std::string>().size(), 64u);
+  EXPECT_TRUE(Hash32FromHex(first["id"].get<std::string>()).has_value());
+  EXPECT_EQ(first["seq"], 2);
+  EXPECT_EQ(first["time"], "2023-11-14T22:13:21.234Z");
+  json second = d.Ok("checkin", {{"note", "again"}});
+  EXPECT_EQ(second["seq"], 3);
+  EXPECT_NE(second["id"], first["id"]);
+  EXPECT_GT(second["hlc"].get<std::uint64_t>(), first["hlc"].get<std::uint64_t>());
+  EXPECT_EQ(d.Ok("status")["entries"], 3);
+}
+
+TEST(Dispatch, LogLimitOutOfRangeIsInvalidArgument) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  d.Init();
+  for (const json& limit : {json(0), json(1001), json(-1), json("ten"), json(2.5)}) {
+    protocol::IpcReply reply = d.Call("log", {{"limit", limit}});
+    EXPECT_EQ(ErrorName(reply), "invalid_argument") << limit.dump();
+    if (!reply.outcome.ok()) {
+      EXPECT_NE(reply.outcome.error().message.find("limit"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(ErrorName(d.Call("log", {{"before", 0}})), "invalid_argument");
+  EXPECT_TRUE(d.Call("log", {{"limit", 1}}).outcome.ok());
+  EXPECT_TRUE(d.Call("log", {{"limit", 1000}}).outcome.ok());
+}
+
+TEST(Dispatch, LogReturnsTheEntriesNewestFirst) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  d.Init();
+  json checkin = d.Ok("checkin", {{"note", "first note"}, {"mood", 4}});
+  d.Ok("checkin", {{"note", "second note"}});
+
+  json log = d.Ok("log");
+  ASSERT_TRUE(log["entries"].is_array());
+  ASSERT_EQ(log["entries"].size(), 3u);
+  const json& newest = log["entries"][0];
+  EXPECT_EQ(newest["seq"], 3);
+  EXPECT_EQ(newest["verified"], true);
+  EXPECT_EQ(newest["body"]["note"], "second note");
+  const json& middle = log["entries"][1];
+  EXPECT_EQ(middle["id"], checkin["id"]);
+  EXPECT_EQ(middle["body"], (json{{"kind", "checkin"}, {"note", "first note"}, {"mood", 4}}));
+  EXPECT_EQ(middle["author"], d.Ok("status")["author"]);
+  EXPECT_EQ(log["entries"][2]["body"]["kind"], "member");
+  EXPECT_EQ(log["entries"][2]["body"]["name"], "Ana");
+  EXPECT_TRUE(log["next_before"].is_null());  // the page reached the first entry
+}
+
+TEST(Dispatch, LogPagesWithNextBefore) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  d.Init();
+  for (int i = 0; i < 4; ++i) d.Ok("checkin", {{"note", "n" + std::to_string(i)}});  // seq 2..5
+  json page1 = d.Ok("log", {{"limit", 2}});
+  ASSERT_EQ(page1["entries"].size(), 2u);
+  EXPECT_EQ(page1["entries"][0]["seq"], 5);
+  ASSERT_TRUE(page1["next_before"].is_number_integer());
+
+  json page2 = d.Ok("log", {{"limit", 2}, {"before", page1["next_before"]}});
+  ASSERT_EQ(page2["entries"].size(), 2u);
+  EXPECT_EQ(page2["entries"][0]["seq"], 3);
+  EXPECT_EQ(page2["entries"][1]["seq"], 2);
+
+  json page3 = d.Ok("log", {{"limit", 2}, {"before", page2["next_before"]}});
+  ASSERT_EQ(page3["entries"].size(), 1u);
+  EXPECT_EQ(page3["entries"][0]["seq"], 1);
+  EXPECT_TRUE(page3["next_before"].is_null());
+}
+
+TEST(Dispatch, LogMarksAWithdrawnEntryWithoutItsBody) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  d.Init();
+  json checkin = d.Ok("checkin", {{"note", "take this back"}});
+  {
+    testing::RawDb raw(d.dir.File("ledger.db"));
+    ASSERT_EQ(raw.Exec("DELETE FROM entry_keys WHERE entry_id = x'" + checkin["id"].get<std::string>() + "'").first,
+              SQLITE_OK);
+  }
+  json log = d.Ok("log");
+  ASSERT_EQ(log["entries"].size(), 2u);
+  const json& withdrawn = log["entries"][0];
+  EXPECT_EQ(withdrawn["id"], checkin["id"]);
+  EXPECT_EQ(withdrawn["verified"], true);
+  EXPECT_EQ(withdrawn["withdrawn"], true);
+  EXPECT_FALSE(withdrawn.contains("body"));
+  EXPECT_EQ(d.Ok("verify")["ok"], true);
+}
+
+TEST(Dispatch, VerifyReturnsOk) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  d.Init();
+  d.Ok("checkin", {{"note", "one"}});
+  json report = d.Ok("verify");
+  EXPECT_EQ(report["ok"], true);
+  EXPECT_EQ(report["entries_checked"], 2);
+  EXPECT_TRUE(report["faults"].is_array());
+  EXPECT_TRUE(report["faults"].empty());
+}
+
+TEST(Dispatch, StatusReportsInitializedNameAndEntries) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  d.Init("Bea");
+  d.Ok("checkin", {{"note", "one"}});
+  json status = d.Ok("status");
+  EXPECT_EQ(status["initialized"], true);
+  EXPECT_EQ(status["name"], "Bea");
+  EXPECT_EQ(status["entries"], 2);
+  EXPECT_EQ(status["members"], 1);
+  EXPECT_EQ(status["data_dir"], d.dir.path());
+  EXPECT_EQ(status["pid"], 4242);
+  EXPECT_FALSE(status["version"].get<std::string>().empty());
+}
+
+}  // namespace
+}  // namespace kintsugi::daemon

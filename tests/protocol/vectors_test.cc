@@ -1,0 +1,169 @@
+// Checks the fixed entry vectors in tests/vectors/entry_v1.json (made by
+// tests/vectors/make_vectors.cc). A change of the entry format, the seal or
+// the signature must change these vectors.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "crypto/random.h"
+#include "protocol/entry.h"
+#include "protocol/entry_seal.h"
+#include "protocol/validation.h"
+
+#ifndef KINTSUGI_VECTORS_DIR
+#error "KINTSUGI_VECTORS_DIR must name tests/vectors"
+#endif
+
+namespace kintsugi::protocol {
+namespace {
+
+using nlohmann::json;
+
+json LoadVectors() {
+  std::string path = std::string(KINTSUGI_VECTORS_DIR) + "/entry_v1.json";
+  std::ifstream file(path);
+  EXPECT_TRUE(file.good()) << "cannot open " << path;
+  std::stringstream text;
+  text << file.rdbuf();
+  json doc = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(doc.is_discarded()) << path << " is not JSON";
+  return doc;
+}
+
+Bytes HexBytes(const json& j) {
+  auto bytes = FromHex(j.get<std::string>());
+  EXPECT_TRUE(bytes.has_value()) << j;
+  return bytes.value_or(Bytes{});
+}
+
+Hash32 HexHash(const json& j) {
+  auto h = Hash32FromHex(j.get<std::string>());
+  EXPECT_TRUE(h.has_value()) << j;
+  return h.value_or(Hash32{});
+}
+
+class Vectors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    doc_ = LoadVectors();
+    ASSERT_TRUE(doc_.is_object());
+    ASSERT_EQ(doc_.value("format", ""), "kintsugi entry v1");
+    ASSERT_TRUE(doc_.contains("vectors"));
+    ASSERT_TRUE(doc_["vectors"].is_array());
+  }
+  const json& vectors() const { return doc_["vectors"]; }
+  json doc_;
+};
+
+TEST_F(Vectors, FileHoldsAFirstEntryAndAnEntryWithTwoParents) {
+  bool saw_first = false;
+  bool saw_two_parents = false;
+  for (const json& v : vectors()) {
+    const json& in = v["inputs"];
+    if (in["seq"] == 1 && in["parents"].empty()) saw_first = true;
+    if (in["seq"] == 2 && in["parents"].size() == 2) saw_two_parents = true;
+  }
+  EXPECT_TRUE(saw_first);
+  EXPECT_TRUE(saw_two_parents);
+}
+
+TEST_F(Vectors, RebuildingFromTheInputsGivesTheSameBytes) {
+  for (const json& v : vectors()) {
+    SCOPED_TRACE(v["name"].get<std::string>());
+    const json& in = v["inputs"];
+    const json& out = v["outputs"];
+    auto author = crypto::SigningKey::FromSeed(HexBytes(in["identity_seed"]));
+    ASSERT_TRUE(author.ok());
+    auto ledger_key = crypto::SymmetricKey::FromBytes(HexBytes(in["ledger_key"]));
+    ASSERT_TRUE(ledger_key.ok());
+    crypto::DeterministicRandom rng(HexHash(in["rng_seed"]));
+    EntryDraft draft;
+    draft.ledger_id = HexHash(in["ledger_id"]);
+    draft.seq = in["seq"].get<std::uint64_t>();
+    draft.prev = HexHash(in["prev"]);
+    draft.hlc = in["hlc"].get<std::uint64_t>();
+    for (const json& p : in["parents"]) draft.parents.push_back(HexHash(p));
+    draft.body = in["body"].get<std::string>();
+
+    auto sealed = SealEntry(draft, *author, *ledger_key, rng);
+    ASSERT_TRUE(sealed.ok()) << sealed.error().message;
+    EXPECT_EQ(ToHex(author->public_key()), out["author"]);
+    EXPECT_EQ(ToHex(sealed->encoded), out["encoded"]);
+    EXPECT_EQ(ToHex(sealed->id), out["id"]);
+    EXPECT_EQ(ToHex(sealed->key.Encode()), out["wrapped_key"]);
+    EXPECT_EQ(SigningMessage(sealed->entry).size(), out["signing_message_length"].get<std::size_t>());
+  }
+}
+
+TEST_F(Vectors, StoredEncodingDecodesVerifiesAndOpens) {
+  for (const json& v : vectors()) {
+    SCOPED_TRACE(v["name"].get<std::string>());
+    const json& in = v["inputs"];
+    const json& out = v["outputs"];
+    Bytes encoded = HexBytes(out["encoded"]);
+    auto entry = Decode(encoded);
+    ASSERT_TRUE(entry.ok()) << entry.error().message;
+
+    EXPECT_EQ(Encode(*entry), encoded);
+    EXPECT_EQ(ToHex(ComputeId(ByteView(encoded))), out["id"]);
+    EXPECT_EQ(ToHex(entry->author), out["author"]);
+    EXPECT_EQ(ToHex(entry->ledger_id), in["ledger_id"]);
+    EXPECT_EQ(entry->seq, in["seq"].get<std::uint64_t>());
+    EXPECT_EQ(ToHex(entry->prev), in["prev"]);
+    EXPECT_EQ(entry->hlc, in["hlc"].get<std::uint64_t>());
+    ASSERT_EQ(entry->parents.size(), in["parents"].size());
+    for (std::size_t i = 0; i < entry->parents.size(); ++i) {
+      EXPECT_EQ(ToHex(entry->parents[i]), in["parents"][i]);
+    }
+    EXPECT_EQ(SigningMessage(*entry).size(), out["signing_message_length"].get<std::size_t>());
+    EXPECT_TRUE(SignatureValid(*entry));
+
+    auto key = WrappedKey::Decode(HexBytes(out["wrapped_key"]));
+    ASSERT_TRUE(key.ok()) << key.error().message;
+    auto ledger_key = crypto::SymmetricKey::FromBytes(HexBytes(in["ledger_key"]));
+    ASSERT_TRUE(ledger_key.ok());
+    auto body = OpenBody(*entry, HexHash(out["id"]), *key, *ledger_key);
+    ASSERT_TRUE(body.ok()) << body.error().message;
+    EXPECT_EQ(*body, in["body"].get<std::string>());
+  }
+}
+
+TEST_F(Vectors, EntriesFormAChainThatValidates) {
+  // Each vector extends the one before it (same author, same ledger).
+  ChainHead head;
+  std::vector<crypto::PublicKey> members;
+  LedgerContext ledger;
+  for (const json& v : vectors()) {
+    SCOPED_TRACE(v["name"].get<std::string>());
+    Bytes encoded = HexBytes(v["outputs"]["encoded"]);
+    if (members.empty()) {
+      members.push_back(HexHash(v["outputs"]["author"]));
+      ledger.ledger_id = HexHash(v["inputs"]["ledger_id"]);
+      ledger.members = members;
+    }
+    auto entry = DecodeAndValidate(encoded, ledger, head);
+    ASSERT_TRUE(entry.ok()) << RejectionName(entry.error().reason) << ": " << entry.error().detail;
+    head = ChainHead{entry->seq, ComputeId(ByteView(encoded))};
+  }
+  EXPECT_EQ(head.seq, vectors().size());
+}
+
+TEST_F(Vectors, AFlippedBitInAnyStoredEncodingIsCaught) {
+  for (const json& v : vectors()) {
+    SCOPED_TRACE(v["name"].get<std::string>());
+    Bytes encoded = HexBytes(v["outputs"]["encoded"]);
+    for (std::size_t i = 0; i < encoded.size(); ++i) {
+      Bytes tampered = encoded;
+      tampered[i] ^= 0x01;
+      auto entry = Decode(tampered);
+      // Either it no longer decodes, or its signature no longer verifies.
+      EXPECT_TRUE(!entry.ok() || !SignatureValid(*entry)) << "byte " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kintsugi::protocol

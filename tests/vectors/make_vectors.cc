@@ -1,0 +1,125 @@
+// Prints tests/vectors/entry_v1.json: fixed entry vectors made by the code
+// from fixed inputs (identity seed, ledger key, random seed, header fields and
+// body). tests/protocol/vectors_test.cc rebuilds each entry from the stored
+// inputs and checks the bytes, so any change of the entry format, the seal or
+// the signature shows up as a vector mismatch.
+//
+//   cmake --build build --target make_vectors
+//   build/tests/protocol/make_vectors > tests/vectors/entry_v1.json
+//
+// Not a test and not installed.
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "crypto/bytes.h"
+#include "crypto/keys.h"
+#include "crypto/random.h"
+#include "protocol/entry.h"
+#include "protocol/entry_seal.h"
+#include "protocol/hlc.h"
+
+namespace {
+
+using namespace kintsugi;
+using nlohmann::json;
+
+// 32 bytes: start, start+1, ..., start+31.
+Hash32 Counting(std::uint8_t start) {
+  Hash32 h;
+  for (std::size_t i = 0; i < h.size(); ++i) h[i] = static_cast<std::uint8_t>(start + i);
+  return h;
+}
+
+Hash32 Filled(std::uint8_t fill) {
+  Hash32 h;
+  h.fill(fill);
+  return h;
+}
+
+struct VectorInput {
+  std::string name;
+  Hash32 identity_seed;
+  Hash32 rng_seed;
+  std::uint64_t seq;
+  Hash32 prev;
+  std::uint64_t hlc;
+  std::vector<Hash32> parents;
+  std::string body;
+};
+
+const Hash32 kLedgerId = Counting(0x40);
+const Hash32 kLedgerKey = Counting(0x80);
+
+int Fail(const std::string& what) {
+  std::cerr << "make_vectors: " << what << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main() {
+  auto ledger_key = crypto::SymmetricKey::FromBytes(kLedgerKey);
+  if (!ledger_key.ok()) return Fail(ledger_key.error().message);
+
+  std::vector<VectorInput> inputs;
+  inputs.push_back({"seq 1, no parents", Counting(0x00), Filled(0x01), 1, Hash32{},
+                    protocol::MakeHlc(1'700'000'000'000, 0), {}, R"({"kind":"member","name":"Ada"})"});
+  // The second entry extends the first; its prev is filled in below.
+  inputs.push_back({"seq 2, two parents", Counting(0x00), Filled(0x02), 2, Hash32{},
+                    protocol::MakeHlc(1'700'000'060'000, 3), {Filled(0x11), Filled(0xa7)},
+                    R"({"kind":"checkin","mood":7,"note":"We walked by the river.","trust":8})"});
+
+  json vectors = json::array();
+  Hash32 last_id{};
+  for (auto& in : inputs) {
+    if (in.seq > 1) in.prev = last_id;
+    auto author = crypto::SigningKey::FromSeed(in.identity_seed);
+    if (!author.ok()) return Fail(author.error().message);
+    crypto::DeterministicRandom rng(in.rng_seed);
+    protocol::EntryDraft draft;
+    draft.ledger_id = kLedgerId;
+    draft.seq = in.seq;
+    draft.prev = in.prev;
+    draft.hlc = in.hlc;
+    draft.parents = in.parents;
+    draft.body = in.body;
+    auto sealed = protocol::SealEntry(draft, *author, *ledger_key, rng);
+    if (!sealed.ok()) return Fail(sealed.error().message);
+    last_id = sealed->id;
+
+    json parents = json::array();
+    for (const auto& p : in.parents) parents.push_back(ToHex(p));
+    vectors.push_back(json{
+        {"name", in.name},
+        {"inputs",
+         {{"identity_seed", ToHex(in.identity_seed)},
+          {"ledger_id", ToHex(kLedgerId)},
+          {"ledger_key", ToHex(kLedgerKey)},
+          {"rng_seed", ToHex(in.rng_seed)},
+          {"seq", in.seq},
+          {"prev", ToHex(in.prev)},
+          {"parents", parents},
+          {"hlc", in.hlc},
+          {"body", in.body}}},
+        {"outputs",
+         {{"author", ToHex(author->public_key())},
+          {"encoded", ToHex(sealed->encoded)},
+          {"id", ToHex(sealed->id)},
+          {"wrapped_key", ToHex(sealed->key.Encode())},
+          {"signing_message_length", protocol::SigningMessage(sealed->entry).size()}}},
+    });
+  }
+
+  json doc{
+      {"format", "kintsugi entry v1"},
+      {"generator", "tests/vectors/make_vectors.cc"},
+      {"rng", "crypto::DeterministicRandom(rng_seed), one per vector: entry nonce, entry key, "
+              "wrap nonce, in that order"},
+      {"vectors", vectors},
+  };
+  std::cout << doc.dump(2) << "\n";
+  return std::cout.good() ? 0 : 1;
+}
