@@ -167,3 +167,50 @@ TEST_F(Vectors, AFlippedBitInAnyStoredEncodingIsCaught) {
 
 }  // namespace
 }  // namespace kintsugi::protocol
+
+namespace kintsugi::protocol {
+namespace {
+
+// An implementation without libsodium's deterministic generator rebuilds the
+// seal from the random values the file spells out: nonce, entry key and wrap
+// nonce, following docs/PROTOCOL.md "Sealing" step by step.
+TEST(VectorsSpelledOut, RandomValuesRebuildTheSealWithoutTheGenerator) {
+  json doc = LoadVectors();
+  ASSERT_TRUE(doc.contains("vectors"));
+  for (const json& v : doc["vectors"]) {
+    SCOPED_TRACE(v["name"].get<std::string>());
+    const json& in = v["inputs"];
+    const json& out = v["outputs"];
+    auto entry = Decode(HexBytes(out["encoded"]));
+    ASSERT_TRUE(entry.ok());
+    EXPECT_EQ(ToHex(entry->nonce), out["nonce"]);
+
+    // Step 2: 0x80 then zeros to a multiple of 64.
+    std::string body = in["body"].get<std::string>();
+    Bytes padded(body.begin(), body.end());
+    padded.push_back(0x80);
+    while (padded.size() % 64 != 0) padded.push_back(0);
+    // Step 4: the body sealed under the entry key with the header as AD.
+    auto entry_key = crypto::SymmetricKey::FromBytes(HexBytes(out["entry_key"]));
+    ASSERT_TRUE(entry_key.ok());
+    EXPECT_EQ(crypto::Seal(*entry_key, entry->nonce, padded, EncodeHeader(*entry)),
+              entry->sealed_body);
+    // Step 6: the entry key sealed under the ledger key, bound to the id.
+    auto ledger_key = crypto::SymmetricKey::FromBytes(HexBytes(in["ledger_key"]));
+    ASSERT_TRUE(ledger_key.ok());
+    auto wrap_nonce = HexBytes(out["wrap_nonce"]);
+    ASSERT_EQ(wrap_nonce.size(), crypto::kAeadNonceBytes);
+    crypto::AeadNonce nonce;
+    std::copy(wrap_nonce.begin(), wrap_nonce.end(), nonce.begin());
+    Bytes ad(kWrappedKeyContext, kWrappedKeyContext + 15);
+    Bytes id = HexBytes(out["id"]);
+    ad.insert(ad.end(), id.begin(), id.end());
+    Bytes wrapped = wrap_nonce;
+    Bytes sealed_key = crypto::Seal(*ledger_key, nonce, entry_key->bytes(), ad);
+    wrapped.insert(wrapped.end(), sealed_key.begin(), sealed_key.end());
+    EXPECT_EQ(ToHex(wrapped), out["wrapped_key"]);
+  }
+}
+
+}  // namespace
+}  // namespace kintsugi::protocol

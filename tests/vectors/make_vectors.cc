@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/aead.h"
 #include "crypto/bytes.h"
 #include "crypto/keys.h"
 #include "crypto/random.h"
@@ -92,6 +93,13 @@ int main() {
 
     json parents = json::array();
     for (const auto& p : in.parents) parents.push_back(ToHex(p));
+    // The random values, spelled out so an implementation without libsodium's
+    // deterministic generator can rebuild the vector.
+    std::string wrap_ad = std::string(protocol::kWrappedKeyContext) +
+                          std::string(sealed->id.begin(), sealed->id.end());
+    auto entry_key = crypto::OpenKey(*ledger_key, sealed->key.nonce, sealed->key.sealed,
+                                     AsBytes(wrap_ad));
+    if (!entry_key.ok()) return Fail("cannot unwrap the entry key");
     vectors.push_back(json{
         {"name", in.name},
         {"inputs",
@@ -108,6 +116,9 @@ int main() {
          {{"author", ToHex(author->public_key())},
           {"encoded", ToHex(sealed->encoded)},
           {"id", ToHex(sealed->id)},
+          {"nonce", ToHex(sealed->entry.nonce)},
+          {"entry_key", ToHex(entry_key->bytes())},
+          {"wrap_nonce", ToHex(sealed->key.nonce)},
           {"wrapped_key", ToHex(sealed->key.Encode())},
           {"signing_message_length", protocol::SigningMessage(sealed->entry).size()}}},
     });
