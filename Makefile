@@ -14,7 +14,7 @@ deps:
 	@packaging/debian-deps.sh build
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKINTSUGI_BENCH=ON -DKINTSUGI_FUZZ=OFF -DKINTSUGI_SANITIZE=OFF >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 test: build

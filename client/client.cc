@@ -1,6 +1,10 @@
 #include "client/client.h"
 
-#include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include <vector>
 #include <zmq_addon.hpp>
@@ -12,12 +16,26 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A plain connect() tells at once whether a daemon listens on the socket; a
+// socket file left by a killed daemon refuses. (ZeroMQ's own connect would
+// retry silently until the request timed out.)
+bool SocketAccepts(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) return false;
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
 Result<protocol::Layout> FindDaemon(const ClientOptions& options) {
   auto layout = protocol::ResolveLayout(protocol::LayoutInputsFromEnvironment(options.data_dir));
   if (!layout.ok()) return layout.take_error();
-  struct stat st{};
   std::string socket_path = layout->control_endpoint.substr(sizeof("ipc://") - 1);
-  if (::stat(socket_path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) {
+  if (!SocketAccepts(socket_path)) {
     return MakeError(ErrorCode::kUnavailable, "no kintsugid is running for " + layout->data_dir +
                                                   " (start it with: kintsugid --data-dir " +
                                                   layout->data_dir + ")");

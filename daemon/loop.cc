@@ -100,6 +100,8 @@ int RunDaemon(const DaemonOptions& options) {
     if (items[0].revents & ZMQ_POLLIN) ipc.ServePending(dispatcher);
   }
   server->reset();
+  context.close();
+  RemoveRuntimeDir(*layout);
   spdlog::info("daemon.stopped");
   return 0;
 }

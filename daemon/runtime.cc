@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 namespace kintsugi::daemon {
 namespace {
@@ -50,6 +51,13 @@ Status PrepareRuntimeDir(const protocol::Layout& layout) {
   std::filesystem::create_directories(dir.parent_path().parent_path(), ec);
   KINTSUGI_RETURN_IF_ERROR(EnsurePrivateDir(parent));
   return EnsurePrivateDir(layout.runtime_dir);
+}
+
+void RemoveRuntimeDir(const protocol::Layout& layout) {
+  for (const std::string& endpoint : {layout.control_endpoint, layout.events_endpoint}) {
+    ::unlink(endpoint.substr(std::string_view("ipc://").size()).c_str());
+  }
+  ::rmdir(layout.runtime_dir.c_str());
 }
 
 Result<InstanceLock> InstanceLock::Acquire(const protocol::Layout& layout) {

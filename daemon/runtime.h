@@ -20,6 +20,10 @@ Status PrepareDataDir(const protocol::Layout& layout);
 // /tmp must not let anyone else plant or read our sockets).
 Status PrepareRuntimeDir(const protocol::Layout& layout);
 
+// Removes the socket files and the runtime dir after the sockets are closed,
+// so clients see at once that no daemon is running. Best effort.
+void RemoveRuntimeDir(const protocol::Layout& layout);
+
 // Holds an exclusive flock on the data dir's lock file for its lifetime.
 class InstanceLock {
  public:
