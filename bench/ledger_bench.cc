@@ -37,8 +37,24 @@ class BenchDir {
   std::string path_;
 };
 
-const std::string kNote =
-    "Plans changed: the meeting ran late, home by 21:00. I wanted you to hear it from me first.";
+// A real engine over a real ledger file, initialised, with `entries` entries.
+struct BenchLedger {
+  explicit BenchLedger(daemon::Store::Durability durability, int entries = 1) {
+    auto store = daemon::Store::Open(dir / "ledger.db", durability);
+    engine = std::move(daemon::Engine::Open(std::move(store).value(), dir / "identity.key", clock, rng))
+                 .value();
+    (void)engine->Init({"Bench"});
+    for (int i = 1; i < entries; ++i) (void)engine->Append(kCheckIn);
+  }
+  static inline const protocol::CheckIn kCheckIn{
+      "Plans changed: the meeting ran late, home by 21:00. I wanted you to hear it from me first.",
+      6, 4};
+  BenchDir dir;
+  daemon::SystemClock clock;
+  crypto::SystemRandom rng;
+  std::unique_ptr<daemon::Engine> engine;
+};
+
 
 // --- The machine's limits ---------------------------------------------------
 
@@ -105,7 +121,7 @@ void BM_SealEntry(benchmark::State& state) {
   protocol::EntryDraft draft;
   draft.seq = 2;
   draft.hlc = 1;
-  draft.body = protocol::EncodeBody(protocol::CheckIn{kNote, 6, 4});
+  draft.body = protocol::EncodeBody(BenchLedger::kCheckIn);
   for (auto _ : state) benchmark::DoNotOptimize(protocol::SealEntry(draft, author, ledger_key, rng));
   state.SetItemsProcessed(state.iterations());
 }
@@ -113,15 +129,9 @@ BENCHMARK(BM_SealEntry);
 
 // The daemon's append: seal + sign + insert, one durable transaction each.
 void BM_Append(benchmark::State& state) {
-  BenchDir dir;
-  daemon::SystemClock clock;
-  crypto::SystemRandom rng;
-  auto store = daemon::Store::Open(dir / "ledger.db");
-  auto engine = daemon::Engine::Open(std::move(store).value(), dir / "identity.key", clock, rng);
-  (void)(*engine)->Init({"Bench"});
-  protocol::CheckIn checkin{kNote, 6, 4};
+  BenchLedger ledger(daemon::Store::Durability::kFull);
   for (auto _ : state) {
-    auto r = (*engine)->Append(checkin);
+    auto r = ledger.engine->Append(BenchLedger::kCheckIn);
     if (!r.ok()) state.SkipWithError(r.error().message.c_str());
   }
   state.SetItemsProcessed(state.iterations());
@@ -137,7 +147,7 @@ void BM_DecodeAndValidate(benchmark::State& state) {
   protocol::EntryDraft draft;
   draft.seq = 1;
   draft.hlc = 1;
-  draft.body = protocol::EncodeBody(protocol::CheckIn{kNote, 6, 4});
+  draft.body = protocol::EncodeBody(BenchLedger::kCheckIn);
   auto sealed = protocol::SealEntry(draft, author, ledger_key, rng);
   std::vector<crypto::PublicKey> members{author.public_key()};
   protocol::LedgerContext ledger{draft.ledger_id, members};
@@ -151,16 +161,9 @@ BENCHMARK(BM_DecodeAndValidate);
 
 // `verify` over a stored ledger of N entries, per entry.
 void BM_VerifyLedger(benchmark::State& state) {
-  BenchDir dir;
-  daemon::SystemClock clock;
-  crypto::SystemRandom rng;
-  auto store = daemon::Store::Open(dir / "ledger.db", daemon::Store::Durability::kNormal);
-  auto engine = daemon::Engine::Open(std::move(store).value(), dir / "identity.key", clock, rng);
-  (void)(*engine)->Init({"Bench"});
-  protocol::CheckIn checkin{kNote, 6, 4};
-  for (int64_t i = 1; i < state.range(0); ++i) (void)(*engine)->Append(checkin);
+  BenchLedger ledger(daemon::Store::Durability::kNormal, static_cast<int>(state.range(0)));
   for (auto _ : state) {
-    auto report = (*engine)->Verify();
+    auto report = ledger.engine->Verify();
     if (!report.ok() || !report->ok()) state.SkipWithError("verify failed");
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -169,15 +172,8 @@ BENCHMARK(BM_VerifyLedger)->Arg(2000)->Unit(benchmark::kMillisecond)->UseRealTim
 
 // One `log` page of 50: read, verify and open each entry.
 void BM_LogPage(benchmark::State& state) {
-  BenchDir dir;
-  daemon::SystemClock clock;
-  crypto::SystemRandom rng;
-  auto store = daemon::Store::Open(dir / "ledger.db", daemon::Store::Durability::kNormal);
-  auto engine = daemon::Engine::Open(std::move(store).value(), dir / "identity.key", clock, rng);
-  (void)(*engine)->Init({"Bench"});
-  protocol::CheckIn checkin{kNote, 6, 4};
-  for (int i = 0; i < 500; ++i) (void)(*engine)->Append(checkin);
-  for (auto _ : state) benchmark::DoNotOptimize((*engine)->Log(50, std::nullopt));
+  BenchLedger ledger(daemon::Store::Durability::kNormal, 500);
+  for (auto _ : state) benchmark::DoNotOptimize(ledger.engine->Log(50, std::nullopt));
   state.SetItemsProcessed(state.iterations() * 50);
 }
 BENCHMARK(BM_LogPage)->Unit(benchmark::kMicrosecond);
