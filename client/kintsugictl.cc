@@ -125,6 +125,30 @@ int main(int argc, char** argv) {
   auto* watch = app.add_subcommand("watch", "Print the daemon's events as they happen");
   watch->add_option("--count", count, "Stop after this many events (0: never)");
 
+  auto* pair = app.add_subcommand("pair", "Pair with your partner's device");
+  pair->require_subcommand(1);
+  int ttl_minutes = 10;
+  auto* pair_invite = pair->add_subcommand("invite", "Open a pairing window and show a one-time code");
+  pair_invite->add_option("--minutes", ttl_minutes, "How long the code is valid (1 to 60)")
+      ->check(CLI::Range(1, 60));
+  pair_invite->add_flag("--json", as_json, "Print JSON");
+  std::string code, address;
+  auto* pair_join = pair->add_subcommand("join", "Pair using the code your partner shows");
+  pair_join->add_option("CODE", code, "The code, e.g. 417-amber-harbor-velvet-tulip")->required();
+  pair_join->add_option("--address", address, "Your partner's HOST:PORT, where the LAN does not reach");
+  pair_join->add_flag("--json", as_json, "Print JSON");
+  auto* pair_status = pair->add_subcommand("status", "Show the pairing and the safety number");
+  pair_status->add_flag("--json", as_json, "Print JSON");
+  auto* pair_confirm = pair->add_subcommand("confirm", "Record that you both compared the safety number");
+
+  auto* peers = app.add_subcommand("peers", "Show your partner's device: online, address, last sync");
+  peers->add_flag("--json", as_json, "Print JSON");
+  auto* peer = app.add_subcommand("peer", "Tell the daemon where your partner's device is");
+  peer->require_subcommand(1);
+  std::string peer_address;
+  auto* peer_add = peer->add_subcommand("add", "Use HOST:PORT for your partner (VPN, other subnet)");
+  peer_add->add_option("ADDRESS", peer_address, "HOST:PORT")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -151,6 +175,10 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (pair_join->parsed() && timeout_ms == 5000) {
+    // Pairing waits for the partner's device: give it the daemon's full window.
+    options.timeout = std::chrono::milliseconds(45000);
+  }
   auto client = kintsugi::client::Client::Connect(options);
   if (!client.ok()) return Fail(client.error());
   auto& c = **client;
@@ -190,6 +218,84 @@ int main(int argc, char** argv) {
       const json& entries = (*r)["entries"];
       if (entries.empty()) std::cout << "no entries yet\n";
       for (auto it = entries.rbegin(); it != entries.rend(); ++it) PrintLogEntry(*it);
+    }
+    return 0;
+  }
+  if (pair_invite->parsed()) {
+    auto r = c.Call("pair.invite", {{"ttl_seconds", ttl_minutes * 60}});
+    if (!r.ok()) return Fail(r.error());
+    if (as_json) {
+      PrintJson(*r);
+    } else {
+      std::cout << "\n    " << r->value("code", "") << "\n\n"
+                << "Read this code to your partner. On their device:\n"
+                << "    kintsugictl pair join " << r->value("code", "") << "\n"
+                << "It works once, until " << r->value("expires", "") << " (UTC).\n";
+      int port = r->value("sync_port", 0);
+      if (port != 0) {
+        std::cout << "If their device cannot find yours on this network, add: --address YOUR-IP:" << port
+                  << "\n";
+      }
+    }
+    return 0;
+  }
+  if (pair_join->parsed()) {
+    json params{{"code", code}};
+    if (!address.empty()) params["address"] = address;
+    auto r = c.Call("pair.join", params);
+    if (!r.ok()) return Fail(r.error());
+    if (as_json) {
+      PrintJson(*r);
+    } else {
+      std::cout << "Paired. Compare this safety number with the one on your partner's screen:\n\n    "
+                << r->value("safety_number", "") << "\n\n"
+                << "If they match, run: kintsugictl pair confirm\n";
+      std::int64_t kept = r->value("private_entries", 0);
+      if (kept == 1) {
+        std::cout << "The entry you wrote before pairing stays on this device, private.\n";
+      } else if (kept > 1) {
+        std::cout << "The " << kept << " entries you wrote before pairing stay on this device, private.\n";
+      }
+    }
+    return 0;
+  }
+  if (pair_status->parsed() || pair_confirm->parsed()) {
+    auto r = c.Call(pair_confirm->parsed() ? "pair.confirm" : "pair.status");
+    if (!r.ok()) return Fail(r.error());
+    if (as_json) {
+      PrintJson(*r);
+    } else if (r->value("paired", false)) {
+      std::cout << "paired with   " << Fingerprint(r->value("partner", "")) << "\n"
+                << "safety number " << r->value("safety_number", "") << "\n"
+                << (r->value("confirmed", false) ? "compared and confirmed\n"
+                                                  : "not confirmed yet: compare it, then run "
+                                                    "'kintsugictl pair confirm'\n");
+    } else if (r->contains("invite")) {
+      std::cout << "not paired; invite open: " << (*r)["invite"].value("code", "") << " until "
+                << (*r)["invite"].value("expires", "") << "\n";
+    } else {
+      std::cout << "not paired: run 'kintsugictl pair invite' on one device and 'pair join CODE' on "
+                   "the other\n";
+    }
+    return 0;
+  }
+  if (peers->parsed() || peer_add->parsed()) {
+    auto r = peer_add->parsed() ? c.Call("peer.add", {{"address", peer_address}}) : c.Call("peers");
+    if (!r.ok()) return Fail(r.error());
+    if (as_json) {
+      PrintJson(*r);
+      return 0;
+    }
+    if ((*r)["peers"].empty()) std::cout << "not paired\n";
+    for (const auto& p : (*r)["peers"]) {
+      std::cout << "partner  " << Fingerprint(p.value("author", "")) << "  "
+                << (p.value("online", false) ? "online" : "offline") << "  "
+                << (p.value("address", "").empty() ? "(address unknown)" : p.value("address", ""))
+                << "  behind " << p.value("entries_behind", 0) << "\n";
+    }
+    for (const auto& refused : (*r)["refused"]) {
+      std::cout << "refused  " << refused.value("key", "").substr(0, 16) << " from "
+                << refused.value("address", "") << " (" << refused.value("count", 0) << " times)\n";
     }
     return 0;
   }

@@ -1,11 +1,16 @@
 // Dispatcher: turns one IPC request frame into one reply frame by calling the
-// engine (docs/PROTOCOL.md, "Local IPC"). No sockets here, so it is unit-tested
-// and fuzzed directly. Every failure becomes a JSON error reply; nothing
-// throws out of Handle().
+// engine and the network services (docs/PROTOCOL.md, "Local IPC"). No sockets
+// here, so it is unit-tested and fuzzed directly. Every failure becomes a JSON
+// error reply; nothing throws out of Handle().
+//
+// Most methods answer at once. `pair.join` answers when pairing ends: its
+// reply goes through the `later` callback of HandleAsync.
 //
 // Thread-safety: the daemon loop's thread, like the engine.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "crypto/bytes.h"
@@ -13,21 +18,44 @@
 
 namespace kintsugi::daemon {
 
+class PairingService;
+class SyncService;
+class Discovery;
+
 struct DaemonInfo {
   std::string data_dir;
   long pid = 0;
 };
 
+// The network side of the daemon; absent (null) in unit tests and fuzzing,
+// where the methods that need it fail with `unavailable`.
+struct DaemonServices {
+  PairingService* pairing = nullptr;
+  SyncService* sync = nullptr;
+  Discovery* discovery = nullptr;
+  std::string listen_host = "0.0.0.0";
+  std::uint16_t listen_port = 0;  // 0: not listening
+  std::uint16_t pairing_port = 0;
+  std::function<std::string()> transport_key;  // this device's CURVE key, Z85
+};
+
 class Dispatcher {
  public:
-  Dispatcher(Engine& engine, DaemonInfo info) : engine_(engine), info_(std::move(info)) {}
+  using Later = std::function<void(std::string)>;
 
-  // The reply to `frame`. Always a JSON reply, whatever `frame` holds.
+  Dispatcher(Engine& engine, DaemonInfo info, DaemonServices services = {})
+      : engine_(engine), info_(std::move(info)), services_(std::move(services)) {}
+
+  // The reply to `frame`. Always a JSON reply, whatever `frame` holds; a
+  // method that would answer later fails with `unavailable` here.
   std::string Handle(ByteView frame);
+  // The reply now, or nullopt when it will be passed to `later` instead.
+  std::optional<std::string> HandleAsync(ByteView frame, Later later);
 
  private:
   Engine& engine_;
   DaemonInfo info_;
+  DaemonServices services_;
 };
 
 }  // namespace kintsugi::daemon

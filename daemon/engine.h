@@ -1,11 +1,13 @@
 // Engine: the ledger of one device. It appends entries (build, seal, sign and
-// insert in one transaction), reads them back verified, and re-verifies the
-// whole store on demand. It knows nothing of sockets: the IPC dispatcher and,
-// later, peer links call it.
+// insert in one transaction), reads them back verified, re-verifies the whole
+// store on demand, takes in entries from the partner (verifying each before it
+// is stored, one transaction per batch, forks kept as evidence), serves its
+// chains to the partner, and adopts the shared ledger at pairing. It knows
+// nothing of sockets: the IPC dispatcher and the peer link call it.
 //
 // Starts uninitialised when there is no key file; Init() creates this device's
-// identity and a single-member ledger. Start-up reads only the key file, the
-// ledger meta and one index lookup: its cost does not grow with history.
+// identity and a solo ledger. Start-up reads only the key file, the ledger
+// meta and a few index lookups: its cost does not grow with history.
 //
 // Thread-safety: one thread (the daemon loop).
 #pragma once
@@ -22,15 +24,23 @@
 #include "daemon/store.h"
 #include "protocol/body.h"
 #include "protocol/hlc.h"
+#include "protocol/pairing.h"
+#include "protocol/sync.h"
 
 namespace kintsugi::daemon {
+
+// A partner's clock may be wrong or hostile: its timestamps move ours forward
+// only while they are within this margin of our wall clock.
+inline constexpr std::uint64_t kMaxClockLeadMs = 10 * 60 * 1000;
 
 struct AppendedEntry {
   protocol::EntryId id{};
   crypto::PublicKey author{};
   std::uint64_t seq = 0;
   std::uint64_t hlc = 0;
-  std::string kind;
+  std::string kind;       // empty for entries received from the partner
+  bool local = true;      // written here, or received
+  NewEntry stored;        // what was stored, for the live push
 };
 
 // One entry as the log shows it. `verified` is false when the stored bytes do
@@ -63,11 +73,23 @@ struct VerifyReport {
 
 struct EngineStatus {
   bool initialized = false;
+  bool paired = false;
   std::string name;
   crypto::PublicKey author{};
   protocol::LedgerId ledger_id{};
   std::int64_t entries = 0;
   std::size_t members = 0;
+  std::optional<crypto::PublicKey> partner;
+  std::size_t forks = 0;
+};
+
+// What happened to a batch from the partner.
+struct ReceiveReport {
+  std::size_t stored = 0;
+  std::size_t duplicates = 0;
+  std::size_t forks = 0;                    // new fork evidence kept
+  std::vector<protocol::EntryFault> refused;  // invalid entries, not stored
+  protocol::ChainHead head;                 // the author's head afterwards
 };
 
 class Engine {
@@ -80,13 +102,20 @@ class Engine {
                                               Clock& clock, crypto::RandomSource& rng);
 
   bool initialized() const { return keys_.has_value(); }
+  bool paired() const { return partner_.has_value(); }
+  const std::optional<crypto::PublicKey>& partner() const { return partner_; }
+  // REQUIRES: initialized().
+  const crypto::SigningKey& identity() const { return keys_->identity; }
+  const protocol::LedgerId& ledger_id() const { return keys_->ledger_id; }
+  const std::optional<crypto::SymmetricKey>& beacon_key() const { return keys_->beacon_key; }
 
-  // Creates the identity, the ledger key and a ledger whose first entry
+  // Creates the identity, the ledger key and a solo ledger whose first entry
   // introduces this member by `name`. Fails with kAlreadyExists when
   // initialised already.
   Result<EngineStatus> Init(const protocol::MemberIntro& intro);
 
-  // Appends a check-in. REQUIRES: initialized().
+  // Appends a check-in. REQUIRES: initialized(). Fails with
+  // kFailedPrecondition when this device's own chain is frozen by a fork.
   Result<AppendedEntry> Append(const protocol::CheckIn& checkin);
 
   Result<EngineStatus> GetStatus();
@@ -96,14 +125,43 @@ class Engine {
   // Re-verifies every entry: id, signature, ledger, membership and chain links.
   Result<VerifyReport> Verify();
 
+  // --- Pairing ---
+  // Leaves the solo ledger (its entries stay on this device, private) and
+  // makes the shared ledger of `outcome` current, with both partners as
+  // members, introducing this member in it by the name it had.
+  Status AdoptPairing(const protocol::PairingOutcome& outcome);
+  // Records that the partners compared the safety number of this pairing.
+  Status ConfirmSafetyNumber();
+  Result<bool> SafetyNumberConfirmed();
+  // How many entries this device wrote before pairing, kept private.
+  Result<std::int64_t> PrivateEntries();
+
+  // --- Sync with the partner ---
+  Result<protocol::SyncHello> Hello();
+  // The answer to a want: consecutive entries of one chain.
+  Result<protocol::SyncEntries> EntriesAfter(const protocol::SyncWant& want);
+  // Verifies and stores a batch of one author's entries in one transaction.
+  // Invalid entries are refused (and reported), duplicates skipped, a second
+  // valid entry at a stored seq is kept as fork evidence and freezes the
+  // chain. Fails only when the store fails.
+  Result<ReceiveReport> Receive(const crypto::PublicKey& author,
+                                const std::vector<protocol::SyncEntry>& entries);
+  Result<protocol::ChainHead> Head(const crypto::PublicKey& author);
+  Result<std::vector<Fork>> Forks();
+
   void set_append_listener(AppendListener listener) { listener_ = std::move(listener); }
+  Store& store() { return *store_; }
+  std::uint64_t NowMillis() { return clock_.NowMillis(); }
 
  private:
   Engine(std::unique_ptr<Store> store, std::string key_path, Clock& clock,
          crypto::RandomSource& rng)
       : store_(std::move(store)), key_path_(std::move(key_path)), clock_(clock), rng_(rng) {}
   Result<AppendedEntry> AppendBody(std::string kind, const std::string& body);
-  Status LoadName();
+  Status LoadState();
+  // The key that opens entries of `ledger`: the current or an archived one.
+  const crypto::SymmetricKey* KeyOf(const protocol::LedgerId& ledger) const;
+  std::string ReadName(const protocol::LedgerId& ledger);
 
   std::unique_ptr<Store> store_;
   std::string key_path_;
@@ -111,6 +169,7 @@ class Engine {
   crypto::RandomSource& rng_;
   std::optional<LedgerKeys> keys_;
   std::vector<crypto::PublicKey> members_;
+  std::optional<crypto::PublicKey> partner_;
   protocol::HybridClock hlc_;
   std::string name_;
   AppendListener listener_;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
 #include <vector>
 #include <zmq_addon.hpp>
 
@@ -52,14 +53,23 @@ void IpcServer::ServePending(Dispatcher& dispatcher) {
       continue;  // not a request we can answer; the sender times out
     }
     const zmq::message_t& payload = frames.back();
-    std::string reply = dispatcher.Handle(
-        ByteView(static_cast<const std::uint8_t*>(payload.data()), payload.size()));
-    frames.back() = zmq::message_t(reply.data(), reply.size());
-    try {
-      zmq::send_multipart(control_, frames, zmq::send_flags::dontwait);
-    } catch (const zmq::error_t& e) {
-      spdlog::warn("ipc.send_failed what=\"{}\"", e.what());
-    }
+    // The envelope (routing id, and the delimiter of REQ clients) routes the
+    // reply back, now or later.
+    auto envelope = std::make_shared<std::vector<std::string>>();
+    for (std::size_t i = 0; i + 1 < frames.size(); ++i) envelope->push_back(frames[i].to_string());
+    auto send = [this, envelope](const std::string& reply) {
+      std::vector<zmq::const_buffer> out;
+      for (const auto& part : *envelope) out.push_back(zmq::buffer(part));
+      out.push_back(zmq::buffer(reply));
+      try {
+        (void)zmq::send_multipart(control_, out, zmq::send_flags::dontwait);
+      } catch (const zmq::error_t& e) {
+        spdlog::warn("ipc.send_failed what=\"{}\"", e.what());
+      }
+    };
+    auto reply = dispatcher.HandleAsync(
+        ByteView(static_cast<const std::uint8_t*>(payload.data()), payload.size()), send);
+    if (reply) send(*reply);
   }
 }
 

@@ -7,13 +7,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <zmq.hpp>
 
 #include "crypto/random.h"
 #include "daemon/clock.h"
+#include "crypto/pake.h"
+#include "daemon/discovery.h"
 #include "daemon/dispatch.h"
 #include "daemon/engine.h"
 #include "daemon/ipc_server.h"
+#include "daemon/pairing_service.h"
+#include "daemon/sync_service.h"
+#include "daemon/zap.h"
 #include "daemon/runtime.h"
 #include "daemon/store.h"
 #include "kintsugi/version.h"
@@ -31,6 +37,18 @@ int OpenSignalFd() {
   sigaddset(&mask, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &mask, nullptr);
   return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+// "HOST:PORT" -> (host, port), "*" allowed as the host.
+Result<std::pair<std::string, std::uint16_t>> SplitListen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  std::string port = colon == std::string::npos ? "" : listen.substr(colon + 1);
+  if (colon == std::string::npos || colon == 0 || port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) <= 0 ||
+      std::stoi(port) >= 65535) {
+    return MakeError(ErrorCode::kInvalidArgument, "--listen must be HOST:PORT with a port from 1 to 65534");
+  }
+  return std::pair{listen.substr(0, colon), static_cast<std::uint16_t>(std::stoi(port))};
 }
 
 int Fail(const Error& e) {
@@ -60,33 +78,104 @@ int RunDaemon(const DaemonOptions& options) {
   if (!store.ok()) return Fail(store.error());
   SystemClock clock;
   crypto::SystemRandom rng;
-  auto engine = Engine::Open(std::move(store).value(), layout->key_path, clock, rng);
-  if (!engine.ok()) return Fail(engine.error());
+  auto engine_result = Engine::Open(std::move(store).value(), layout->key_path, clock, rng);
+  if (!engine_result.ok()) return Fail(engine_result.error());
+
+  auto listen = SplitListen(options.listen);
+  if (!listen.ok()) return Fail(listen.error());
+  const std::uint16_t listen_port = options.no_listen ? 0 : listen->second;
 
   zmq::context_t context(1);
+  // The ZAP handler first: a CURVE socket bound before it would admit anyone.
+  ZapHandler zap(context);
   auto server = IpcServer::Bind(context, *layout);
   if (!server.ok()) return Fail(server.error());
   IpcServer& ipc = **server;
-  (*engine)->set_append_listener([&ipc](const AppendedEntry& e) {
-    nlohmann::json data{{"id", ToHex(e.id)},
-                        {"author", ToHex(e.author)},
-                        {"seq", e.seq},
-                        {"hlc", e.hlc},
-                        {"kind", e.kind}};
-    ipc.Publish(protocol::kEventEntryAppended,
-                protocol::EncodeIpcEvent(protocol::kEventEntryAppended, std::move(data)));
-  });
-  Dispatcher dispatcher(**engine, DaemonInfo{layout->data_dir, static_cast<long>(::getpid())});
-
-  spdlog::info("daemon.started version={} pid={} initialized={} control={}", kVersion, ::getpid(),
-               (*engine)->initialized(), layout->control_endpoint);
-  zmq::pollitem_t items[] = {
-      {ipc.control().handle(), 0, ZMQ_POLLIN, 0},
-      {nullptr, signal_fd, ZMQ_POLLIN, 0},
+  Engine& engine = **engine_result;
+  auto publish = [&ipc](std::string_view topic, nlohmann::json data) {
+    ipc.Publish(topic, protocol::EncodeIpcEvent(topic, std::move(data)));
   };
+
+  SyncService sync(context, engine, zap, publish);
+  std::unique_ptr<Discovery> discovery;
+  auto start_sync = [&](const std::string& partner_address) {
+    if (listen_port != 0 && sync.port() == 0) {
+      if (auto s = sync.Listen("tcp://" + listen->first + ":" + std::to_string(listen_port)); !s.ok()) {
+        spdlog::error("{}", s.error().message);
+      }
+    }
+    sync.StartPartner(partner_address);
+    if (discovery) discovery->AnnounceSoon();
+  };
+  PairingService pairing(context, engine, rng, [&](const std::string& partner_address) {
+    start_sync(partner_address);
+    publish(protocol::kEventPaired, nlohmann::json{{"partner", ToHex(*engine.partner())}});
+  });
+  if (!options.no_discovery) {
+    auto opened = Discovery::Open(options.discovery_port, engine, sync, pairing, rng);
+    if (opened.ok()) {
+      discovery = std::move(opened).value();
+    } else {
+      spdlog::warn("discovery.off reason=\"{}\"", opened.error().message);
+    }
+  }
+  if (engine.paired()) {
+    std::string address;
+    if (auto peers = engine.store().Peers(); peers.ok()) {
+      for (const auto& p : *peers) {
+        if (p.author == *engine.partner()) address = p.address;
+      }
+    }
+    start_sync(address);
+  }
+  engine.set_append_listener([&](const AppendedEntry& e) {
+    publish(protocol::kEventEntryAppended, nlohmann::json{{"id", ToHex(e.id)},
+                                                           {"author", ToHex(e.author)},
+                                                           {"seq", e.seq},
+                                                           {"hlc", e.hlc},
+                                                           {"kind", e.kind},
+                                                           {"local", e.local}});
+    sync.OnLocalAppend(e);
+  });
+
+  DaemonServices services;
+  services.pairing = &pairing;
+  services.sync = &sync;
+  services.discovery = discovery.get();
+  services.listen_host = listen->first;
+  services.listen_port = listen_port;
+  services.pairing_port = static_cast<std::uint16_t>(listen->second + 1);
+  services.transport_key = [&engine]() {
+    crypto::CurveKeyPair keys = crypto::CurveKeysOf(engine.identity().seed());
+    char z85[41] = {};
+    zmq_z85_encode(z85, keys.public_key.data(), keys.public_key.size());
+    return std::string(z85);
+  };
+  Dispatcher dispatcher(engine, DaemonInfo{layout->data_dir, static_cast<long>(::getpid())}, services);
+
+  spdlog::info("daemon.started version={} pid={} initialized={} paired={} control={}", kVersion,
+               ::getpid(), engine.initialized(), engine.paired(), layout->control_endpoint);
+  std::vector<zmq::pollitem_t> items;
   for (;;) {
+    items.clear();
+    items.push_back({ipc.control().handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({nullptr, signal_fd, ZMQ_POLLIN, 0});
+    items.push_back({zap.socket().handle(), 0, ZMQ_POLLIN, 0});
+    if (discovery) items.push_back({nullptr, discovery->fd(), ZMQ_POLLIN, 0});
+    const std::size_t sync_at = items.size();
+    sync.AppendPollItems(items);
+    const std::size_t pairing_at = items.size();
+    pairing.AppendPollItems(items);
+    const std::size_t sync_count = pairing_at - sync_at;
+    const std::size_t pairing_count = items.size() - pairing_at;
+
+    std::uint64_t now = engine.NowMillis();
+    std::uint64_t wait = std::min({sync.MillisUntilNextTimer(now), pairing.MillisUntilNextTimer(now),
+                                   discovery ? discovery->MillisUntilNextTimer(now) : UINT64_MAX});
+    auto timeout = wait == UINT64_MAX ? std::chrono::milliseconds(-1)
+                                      : std::chrono::milliseconds(std::min<std::uint64_t>(wait, 60'000));
     try {
-      zmq::poll(items, 2, std::chrono::milliseconds(-1));
+      zmq::poll(items.data(), items.size(), timeout);
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       return Fail(MakeError(ErrorCode::kIo, std::string("poll failed: ") + e.what()));
@@ -97,10 +186,19 @@ int RunDaemon(const DaemonOptions& options) {
       spdlog::info("daemon.stopping signal={}", n == sizeof info ? strsignal(static_cast<int>(info.ssi_signo)) : "?");
       break;
     }
+    now = engine.NowMillis();
+    if (items[2].revents & ZMQ_POLLIN) zap.Serve(now);
     if (items[0].revents & ZMQ_POLLIN) ipc.ServePending(dispatcher);
+    if (discovery && (items[3].revents & ZMQ_POLLIN)) discovery->HandleReadable();
+    if (sync_count > 0) sync.HandlePoll(&items[sync_at]);
+    if (pairing_count > 0) pairing.HandlePoll(&items[pairing_at]);
+    now = engine.NowMillis();
+    sync.RunTimers(now);
+    pairing.RunTimers(now);
+    if (discovery) discovery->RunTimers(now);
   }
+  discovery.reset();
   server->reset();
-  context.close();
   RemoveRuntimeDir(*layout);
   spdlog::info("daemon.stopped");
   return 0;

@@ -1,16 +1,22 @@
 // The daemon's start-up and its one event loop. The loop owns every socket;
-// it sleeps in zmq_poll until a request or a signal arrives (no timers yet,
-// so an idle daemon uses no CPU) and stops cleanly on SIGINT or SIGTERM.
+// it sleeps in zmq_poll until a request, a message from the partner, a beacon,
+// a signal or its next timer (keepalive and beacons every few seconds once
+// paired; none before), and stops cleanly on SIGINT or SIGTERM.
 //
 // Thread-safety: RunDaemon runs on the main thread and returns when stopped.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace kintsugi::daemon {
 
 struct DaemonOptions {
-  std::string data_dir;  // empty: the XDG default
+  std::string data_dir;                   // empty: the XDG default
+  std::string listen = "0.0.0.0:47474";   // sync port; pairing uses port + 1
+  bool no_listen = false;
+  bool no_discovery = false;
+  std::uint16_t discovery_port = 47474;   // UDP
 };
 
 // Runs until SIGINT or SIGTERM. Returns the process exit code: 0 after a

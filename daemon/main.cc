@@ -13,6 +13,13 @@ int main(int argc, char** argv) {
   CLI::App app{"kintsugid: keeps your shared Kintsugi ledger and serves the window and kintsugictl"};
   app.add_option("--data-dir", options.data_dir,
                  "Data directory (default: $XDG_DATA_HOME/kintsugi)");
+  app.add_option("--listen", options.listen,
+                 "Where the partner connects: HOST:PORT (pairing uses PORT + 1)")
+      ->capture_default_str();
+  app.add_flag("--no-listen", options.no_listen, "Do not accept connections from the partner");
+  app.add_flag("--no-discovery", options.no_discovery, "Do not send or listen for LAN beacons");
+  app.add_option("--discovery-port", options.discovery_port, "UDP port of the LAN beacons")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or critical")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical"}));
   app.set_version_flag("--version", std::string("kintsugid ") + kintsugi::kVersion);

@@ -43,6 +43,69 @@ constexpr const char* kMigrations[] = {
       WHEN EXISTS (SELECT 1 FROM entries WHERE id = NEW.id OR rowid = NEW.rowid)
       BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
     )sql",
+    // 1 -> 2: several ledgers (a solo ledger archived at pairing, the shared
+    // one), fork evidence, the partner's device, and an index id.
+    R"sql(
+    DROP TRIGGER IF EXISTS entries_no_update;
+    DROP TRIGGER IF EXISTS entries_no_delete;
+    DROP TRIGGER IF EXISTS entries_no_replace;
+    CREATE TABLE entries_v2(
+      rowid INTEGER PRIMARY KEY,
+      id BLOB NOT NULL UNIQUE CHECK (length(id) = 32),
+      ledger BLOB NOT NULL CHECK (length(ledger) = 32),
+      author BLOB NOT NULL CHECK (length(author) = 32),
+      seq INTEGER NOT NULL CHECK (seq >= 1),
+      hlc INTEGER NOT NULL,
+      bytes BLOB NOT NULL);
+    -- The ledger id is bytes 1..32 of every entry's encoding (PROTOCOL.md).
+    INSERT INTO entries_v2(rowid, id, ledger, author, seq, hlc, bytes)
+      SELECT rowid, id, substr(bytes, 2, 32), author, seq, hlc, bytes FROM entries;
+    DROP TABLE entries;
+    ALTER TABLE entries_v2 RENAME TO entries;
+    CREATE INDEX entries_by_chain ON entries(ledger, author, seq);
+    CREATE INDEX entries_by_hlc ON entries(hlc);
+    CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+      BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
+    CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+      BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
+    -- INSERT OR REPLACE deletes without firing DELETE triggers: refuse any
+    -- insert that would replace a stored entry.
+    CREATE TRIGGER entries_no_replace BEFORE INSERT ON entries
+      WHEN EXISTS (SELECT 1 FROM entries WHERE id = NEW.id OR rowid = NEW.rowid)
+      BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
+
+    CREATE TABLE members_v2(
+      ledger BLOB NOT NULL CHECK (length(ledger) = 32),
+      author BLOB NOT NULL CHECK (length(author) = 32),
+      added_hlc INTEGER NOT NULL,
+      PRIMARY KEY (ledger, author));
+    INSERT INTO members_v2(ledger, author, added_hlc)
+      SELECT m.value, members.author, members.added_hlc FROM members
+      JOIN meta m ON m.key = 'ledger_id';
+    DROP TABLE members;
+    ALTER TABLE members_v2 RENAME TO members;
+
+    -- Random per database: a partner sees it change when this file is reset
+    -- or restored from a backup.
+    INSERT INTO meta(key, value) VALUES ('index_id', randomblob(16));
+    -- Two valid entries with the same author and seq: evidence that someone
+    -- rewrote history. The author's chain is frozen from `seq` on.
+    CREATE TABLE forks(
+      ledger BLOB NOT NULL,
+      author BLOB NOT NULL,
+      seq INTEGER NOT NULL,
+      first_id BLOB NOT NULL,
+      second_id BLOB NOT NULL,
+      detected_hlc INTEGER NOT NULL,
+      PRIMARY KEY (ledger, author, seq, second_id));
+    -- The partner's device: where to reach it and what was seen of it.
+    CREATE TABLE peers(
+      author BLOB PRIMARY KEY CHECK (length(author) = 32),
+      address TEXT,
+      last_seen_ms INTEGER NOT NULL DEFAULT 0,
+      last_sync_ms INTEGER NOT NULL DEFAULT 0,
+      index_id BLOB);
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -69,6 +132,11 @@ Error SqlError(sqlite3* db, const std::string& what) {
 }
 
 void BindBlob(sqlite3_stmt* s, int index, ByteView bytes) {
+  // An empty span may have a null data pointer, which SQLite binds as NULL.
+  if (bytes.empty()) {
+    sqlite3_bind_zeroblob(s, index, 0);
+    return;
+  }
   sqlite3_bind_blob(s, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
 }
 
@@ -230,6 +298,18 @@ Status Store::InTransaction(const std::function<Status()>& body) {
   return commit;
 }
 
+NewEntry NewEntry::From(const protocol::SealedEntry& sealed) {
+  return NewEntry{sealed.id,         sealed.entry.ledger_id, sealed.entry.author,
+                  sealed.entry.seq,  sealed.entry.hlc,       sealed.encoded,
+                  sealed.key.Encode()};
+}
+
+NewEntry NewEntry::From(const protocol::Entry& entry, const protocol::EntryId& id, Bytes bytes,
+                        std::optional<Bytes> wrapped_key) {
+  return NewEntry{id, entry.ledger_id, entry.author, entry.seq, entry.hlc, std::move(bytes),
+                  std::move(wrapped_key)};
+}
+
 Result<std::optional<LedgerMeta>> Store::LoadMeta() {
   auto prepared = Prepare("SELECT key, value FROM meta WHERE key IN ('ledger_id', 'self')");
   if (!prepared.ok()) return prepared.take_error();
@@ -249,6 +329,18 @@ Result<std::optional<LedgerMeta>> Store::LoadMeta() {
   return std::optional<LedgerMeta>(meta);
 }
 
+Result<protocol::IndexId> Store::IndexId() {
+  auto prepared = Prepare("SELECT value FROM meta WHERE key = 'index_id'");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_bytes(s, 0) != 16) {
+    return MakeError(ErrorCode::kCorrupt, "the database has no index id");
+  }
+  protocol::IndexId out{};
+  std::memcpy(out.data(), sqlite3_column_blob(s, 0), out.size());
+  return out;
+}
+
 Status Store::SaveMeta(const LedgerMeta& meta) {
   auto prepared = Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)");
   if (!prepared.ok()) return prepared.take_error();
@@ -262,10 +354,32 @@ Status Store::SaveMeta(const LedgerMeta& meta) {
   return OkStatus();
 }
 
-Result<std::vector<crypto::PublicKey>> Store::Members() {
-  auto prepared = Prepare("SELECT author FROM members ORDER BY author");
+Result<std::optional<Bytes>> Store::GetValue(const std::string& key) {
+  auto prepared = Prepare("SELECT value FROM meta WHERE key = ?1");
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
+  sqlite3_bind_text(s, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::optional<Bytes>();
+  if (rc != SQLITE_ROW) return SqlError(db_, "read meta");
+  return std::optional<Bytes>(ColumnBlob(s, 0));
+}
+
+Status Store::SetValue(const std::string& key, ByteView value) {
+  auto prepared = Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  sqlite3_bind_text(s, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  BindBlob(s, 2, value);
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "write meta");
+  return OkStatus();
+}
+
+Result<std::vector<crypto::PublicKey>> Store::Members(const protocol::LedgerId& ledger) {
+  auto prepared = Prepare("SELECT author FROM members WHERE ledger = ?1 ORDER BY author");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
   std::vector<crypto::PublicKey> out;
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -277,21 +391,30 @@ Result<std::vector<crypto::PublicKey>> Store::Members() {
   return out;
 }
 
-Status Store::AddMember(const crypto::PublicKey& author, std::uint64_t hlc) {
-  auto prepared = Prepare("INSERT OR IGNORE INTO members(author, added_hlc) VALUES (?1, ?2)");
+Status Store::AddMember(const protocol::LedgerId& ledger, const crypto::PublicKey& author,
+                        std::uint64_t hlc) {
+  auto prepared =
+      Prepare("INSERT OR IGNORE INTO members(ledger, author, added_hlc) VALUES (?1, ?2, ?3)");
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
-  BindBlob(s, 1, author);
-  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(hlc));
+  BindBlob(s, 1, ledger);
+  BindBlob(s, 2, author);
+  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(hlc));
   if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "add member");
   return OkStatus();
 }
 
-Result<protocol::ChainHead> Store::Head(const crypto::PublicKey& author) {
-  auto prepared = Prepare("SELECT seq, id FROM entries WHERE author = ?1 ORDER BY seq DESC LIMIT 1");
+Result<protocol::ChainHead> Store::Head(const protocol::LedgerId& ledger,
+                                        const crypto::PublicKey& author) {
+  // The first stored entry at the highest seq: after a fork the chain stays
+  // on the branch this device had.
+  auto prepared = Prepare(
+      "SELECT seq, id FROM entries WHERE ledger = ?1 AND author = ?2 "
+      "ORDER BY seq DESC, rowid ASC LIMIT 1");
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
-  BindBlob(s, 1, author);
+  BindBlob(s, 1, ledger);
+  BindBlob(s, 2, author);
   protocol::ChainHead head;
   int rc = sqlite3_step(s);
   if (rc == SQLITE_ROW) {
@@ -303,37 +426,131 @@ Result<protocol::ChainHead> Store::Head(const crypto::PublicKey& author) {
   return head;
 }
 
-Result<std::uint64_t> Store::MaxHlc() {
-  auto v = PragmaInt(db_, "SELECT coalesce(max(hlc), 0) FROM entries");
-  if (!v.ok()) return v.take_error();
-  return static_cast<std::uint64_t>(*v);
+Result<bool> Store::HasEntry(const protocol::EntryId& id) {
+  auto prepared = Prepare("SELECT 1 FROM entries WHERE id = ?1");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, id);
+  int rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError(db_, "look up entry");
+  return rc == SQLITE_ROW;
 }
 
-Result<std::int64_t> Store::CountEntries() {
-  // max(rowid) is O(1); entries are never deleted, so it equals the count.
-  return PragmaInt(db_, "SELECT coalesce(max(rowid), 0) FROM entries");
+Result<std::uint64_t> Store::MaxHlc(const std::optional<crypto::PublicKey>& author,
+                                    std::uint64_t at_most) {
+  auto prepared = Prepare(author ? "SELECT coalesce(max(hlc), 0) FROM entries WHERE hlc <= ?2 AND author = ?1"
+                                 : "SELECT coalesce(max(hlc), 0) FROM entries WHERE hlc <= ?2");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  if (author) BindBlob(s, 1, *author);
+  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(std::min<std::uint64_t>(at_most, INT64_MAX)));
+  if (sqlite3_step(s) != SQLITE_ROW) return SqlError(db_, "read clock");
+  return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
 }
 
-Status Store::InsertEntry(const protocol::SealedEntry& entry) {
+Result<std::int64_t> Store::CountEntries(const protocol::LedgerId& ledger) {
+  auto prepared = Prepare("SELECT count(*) FROM entries WHERE ledger = ?1");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  if (sqlite3_step(s) != SQLITE_ROW) return SqlError(db_, "count entries");
+  return static_cast<std::int64_t>(sqlite3_column_int64(s, 0));
+}
+
+Status Store::InsertEntry(const NewEntry& entry) {
   auto prepared = Prepare(
-      "INSERT INTO entries(id, author, seq, hlc, bytes) VALUES (?1, ?2, ?3, ?4, ?5)");
+      "INSERT INTO entries(id, ledger, author, seq, hlc, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (!prepared.ok()) return prepared.take_error();
   {
     Stmt s(*prepared);
     BindBlob(s, 1, entry.id);
-    BindBlob(s, 2, entry.entry.author);
-    sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(entry.entry.seq));
-    sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(entry.entry.hlc));
-    BindBlob(s, 5, entry.encoded);
+    BindBlob(s, 2, entry.ledger);
+    BindBlob(s, 3, entry.author);
+    sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(entry.seq));
+    sqlite3_bind_int64(s, 5, static_cast<sqlite3_int64>(entry.hlc));
+    BindBlob(s, 6, entry.bytes);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "insert entry");
   }
+  if (!entry.wrapped_key) return OkStatus();
   auto key_stmt = Prepare("INSERT INTO entry_keys(entry_id, wrapped) VALUES (?1, ?2)");
   if (!key_stmt.ok()) return key_stmt.take_error();
   Stmt k(*key_stmt);
   BindBlob(k, 1, entry.id);
-  BindBlob(k, 2, entry.key.Encode());
+  BindBlob(k, 2, *entry.wrapped_key);
   if (sqlite3_step(k) != SQLITE_DONE) return SqlError(db_, "insert entry key");
   return OkStatus();
+}
+
+Status Store::AddFork(const Fork& fork) {
+  auto prepared = Prepare(
+      "INSERT OR IGNORE INTO forks(ledger, author, seq, first_id, second_id, detected_hlc) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, fork.ledger);
+  BindBlob(s, 2, fork.author);
+  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(fork.seq));
+  BindBlob(s, 4, fork.first_id);
+  BindBlob(s, 5, fork.second_id);
+  sqlite3_bind_int64(s, 6, static_cast<sqlite3_int64>(fork.detected_hlc));
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "record fork");
+  return OkStatus();
+}
+
+Result<std::vector<Fork>> Store::Forks(const protocol::LedgerId& ledger) {
+  auto prepared = Prepare(
+      "SELECT author, seq, first_id, second_id, detected_hlc FROM forks WHERE ledger = ?1 "
+      "ORDER BY author, seq");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  std::vector<Fork> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    Fork f;
+    f.ledger = ledger;
+    f.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
+    f.detected_hlc = static_cast<std::uint64_t>(sqlite3_column_int64(s, 4));
+    if (!ColumnHash(s, 0, f.author) || !ColumnHash(s, 2, f.first_id) || !ColumnHash(s, 3, f.second_id)) {
+      return MakeError(ErrorCode::kCorrupt, "fork record is damaged");
+    }
+    out.push_back(f);
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "read forks");
+  return out;
+}
+
+Status Store::SavePeer(const PeerRecord& peer) {
+  auto prepared = Prepare(
+      "INSERT INTO peers(author, address, last_seen_ms, last_sync_ms) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT(author) DO UPDATE SET address = excluded.address, "
+      "last_seen_ms = excluded.last_seen_ms, last_sync_ms = excluded.last_sync_ms");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, peer.author);
+  sqlite3_bind_text(s, 2, peer.address.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(peer.last_seen_ms));
+  sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(peer.last_sync_ms));
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "save peer");
+  return OkStatus();
+}
+
+Result<std::vector<PeerRecord>> Store::Peers() {
+  auto prepared = Prepare("SELECT author, coalesce(address, ''), last_seen_ms, last_sync_ms FROM peers");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  std::vector<PeerRecord> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    PeerRecord p;
+    if (!ColumnHash(s, 0, p.author)) return MakeError(ErrorCode::kCorrupt, "peer key is damaged");
+    p.address = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+    p.last_seen_ms = static_cast<std::uint64_t>(sqlite3_column_int64(s, 2));
+    p.last_sync_ms = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
+    out.push_back(std::move(p));
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "read peers");
+  return out;
 }
 
 namespace {
@@ -355,13 +572,16 @@ Result<StoredEntry> ReadRow(sqlite3_stmt* s) {
 
 }  // namespace
 
-Result<std::vector<StoredEntry>> Store::Latest(std::size_t limit, std::optional<std::int64_t> before) {
-  std::string sql = std::string(kEntryColumns) + "WHERE e.rowid < ?1 ORDER BY e.rowid DESC LIMIT ?2";
+Result<std::vector<StoredEntry>> Store::Latest(const protocol::LedgerId& ledger, std::size_t limit,
+                                               std::optional<std::int64_t> before) {
+  std::string sql = std::string(kEntryColumns) +
+                    "WHERE e.ledger = ?3 AND e.rowid < ?1 ORDER BY e.rowid DESC LIMIT ?2";
   auto prepared = Prepare(sql.c_str());
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
   sqlite3_bind_int64(s, 1, before.value_or(INT64_MAX));
   sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(limit));
+  BindBlob(s, 3, ledger);
   std::vector<StoredEntry> out;
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -373,15 +593,17 @@ Result<std::vector<StoredEntry>> Store::Latest(std::size_t limit, std::optional<
   return out;
 }
 
-Result<std::optional<StoredEntry>> Store::FindInChain(const crypto::PublicKey& author,
+Result<std::optional<StoredEntry>> Store::FindInChain(const protocol::LedgerId& ledger,
+                                                      const crypto::PublicKey& author,
                                                       std::uint64_t seq) {
   std::string sql = std::string(kEntryColumns) +
-                    "WHERE e.author = ?1 AND e.seq = ?2 ORDER BY e.rowid LIMIT 1";
+                    "WHERE e.ledger = ?3 AND e.author = ?1 AND e.seq = ?2 ORDER BY e.rowid LIMIT 1";
   auto prepared = Prepare(sql.c_str());
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
   BindBlob(s, 1, author);
   sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(seq));
+  BindBlob(s, 3, ledger);
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return std::optional<StoredEntry>();
   if (rc != SQLITE_ROW) return SqlError(db_, "read entry");
@@ -390,11 +612,41 @@ Result<std::optional<StoredEntry>> Store::FindInChain(const crypto::PublicKey& a
   return std::optional<StoredEntry>(std::move(row).value());
 }
 
-Status Store::ForEachByChain(const std::function<Status(const StoredEntry&)>& visit) {
-  std::string sql = std::string(kEntryColumns) + "ORDER BY e.author, e.seq, e.rowid";
+Result<std::vector<StoredEntry>> Store::ChainAfter(const protocol::LedgerId& ledger,
+                                                   const crypto::PublicKey& author,
+                                                   std::uint64_t after_seq, std::size_t limit,
+                                                   std::size_t max_bytes) {
+  std::string sql = std::string(kEntryColumns) +
+                    "WHERE e.ledger = ?1 AND e.author = ?2 AND e.seq > ?3 "
+                    "ORDER BY e.seq, e.rowid LIMIT ?4";
   auto prepared = Prepare(sql.c_str());
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  BindBlob(s, 2, author);
+  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(after_seq));
+  sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(limit));
+  std::vector<StoredEntry> out;
+  std::size_t bytes = 0;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    auto row = ReadRow(s);
+    if (!row.ok()) return row.take_error();
+    bytes += row->bytes.size();
+    if (!out.empty() && bytes > max_bytes) return out;
+    out.push_back(std::move(row).value());
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "read chain");
+  return out;
+}
+
+Status Store::ForEachByChain(const protocol::LedgerId& ledger,
+                             const std::function<Status(const StoredEntry&)>& visit) {
+  std::string sql = std::string(kEntryColumns) + "WHERE e.ledger = ?1 ORDER BY e.author, e.seq, e.rowid";
+  auto prepared = Prepare(sql.c_str());
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     auto row = ReadRow(s);

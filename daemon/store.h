@@ -23,6 +23,7 @@
 #include "crypto/result.h"
 #include "protocol/entry.h"
 #include "protocol/entry_seal.h"
+#include "protocol/sync.h"
 #include "protocol/validation.h"
 
 struct sqlite3;
@@ -30,7 +31,7 @@ struct sqlite3_stmt;
 
 namespace kintsugi::daemon {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 // 'KNTG': SQLite's application_id of a Kintsugi ledger file.
 inline constexpr std::int32_t kApplicationId = 0x4B4E5447;
 
@@ -41,9 +42,42 @@ struct StoredEntry {
   std::optional<Bytes> wrapped_key;  // absent once withdrawn
 };
 
+// An entry to insert: the canonical bytes plus copies of header fields for
+// the indexes (never trusted without recomputing them from `bytes`).
+struct NewEntry {
+  protocol::EntryId id{};
+  protocol::LedgerId ledger{};
+  crypto::PublicKey author{};
+  std::uint64_t seq = 0;
+  std::uint64_t hlc = 0;
+  Bytes bytes;
+  std::optional<Bytes> wrapped_key;
+
+  static NewEntry From(const protocol::SealedEntry& sealed);
+  // REQUIRES: id == ComputeId(bytes) and entry == Decode(bytes).
+  static NewEntry From(const protocol::Entry& entry, const protocol::EntryId& id, Bytes bytes,
+                       std::optional<Bytes> wrapped_key);
+};
+
 struct LedgerMeta {
   protocol::LedgerId ledger_id{};
   crypto::PublicKey self{};
+};
+
+struct Fork {
+  protocol::LedgerId ledger{};
+  crypto::PublicKey author{};
+  std::uint64_t seq = 0;
+  protocol::EntryId first_id{};
+  protocol::EntryId second_id{};
+  std::uint64_t detected_hlc = 0;
+};
+
+struct PeerRecord {
+  crypto::PublicKey author{};
+  std::string address;  // "host:port", empty when unknown
+  std::uint64_t last_seen_ms = 0;
+  std::uint64_t last_sync_ms = 0;
 };
 
 class Store {
@@ -59,26 +93,47 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // The ledger this file holds; nullopt before `init`.
+  // The current ledger; nullopt before `init`.
   Result<std::optional<LedgerMeta>> LoadMeta();
-  Result<std::vector<crypto::PublicKey>> Members();
-  Result<protocol::ChainHead> Head(const crypto::PublicKey& author);
-  Result<std::uint64_t> MaxHlc();
-  Result<std::int64_t> CountEntries();
+  // This database's index id (random, made with the file).
+  Result<protocol::IndexId> IndexId();
+  Result<std::vector<crypto::PublicKey>> Members(const protocol::LedgerId& ledger);
+  Result<protocol::ChainHead> Head(const protocol::LedgerId& ledger, const crypto::PublicKey& author);
+  Result<bool> HasEntry(const protocol::EntryId& id);
+  // The newest timestamp of `author`'s entries (or of all entries) that is
+  // at most `at_most`; 0 when there is none.
+  Result<std::uint64_t> MaxHlc(const std::optional<crypto::PublicKey>& author,
+                               std::uint64_t at_most = INT64_MAX);
+  Result<std::int64_t> CountEntries(const protocol::LedgerId& ledger);
+  Result<std::vector<Fork>> Forks(const protocol::LedgerId& ledger);
+  Result<std::vector<PeerRecord>> Peers();
 
   // Writes run inside a transaction; a failure rolls everything back.
   Status InTransaction(const std::function<Status()>& body);
   Status SaveMeta(const LedgerMeta& meta);
-  Status AddMember(const crypto::PublicKey& author, std::uint64_t hlc);
-  Status InsertEntry(const protocol::SealedEntry& entry);
+  // Small named values of this device (e.g. "safety_confirmed").
+  Result<std::optional<Bytes>> GetValue(const std::string& key);
+  Status SetValue(const std::string& key, ByteView value);
+  Status AddMember(const protocol::LedgerId& ledger, const crypto::PublicKey& author, std::uint64_t hlc);
+  Status InsertEntry(const NewEntry& entry);
+  Status AddFork(const Fork& fork);
+  Status SavePeer(const PeerRecord& peer);
 
-  // The entry at `seq` in `author`'s chain (the first stored, if forked).
-  Result<std::optional<StoredEntry>> FindInChain(const crypto::PublicKey& author, std::uint64_t seq);
-  // Up to `limit` entries, newest first, with rowid < `before` when given.
-  Result<std::vector<StoredEntry>> Latest(std::size_t limit, std::optional<std::int64_t> before);
-  // Every entry ordered by author, then seq, then rowid; stops at the first
-  // error `visit` returns.
-  Status ForEachByChain(const std::function<Status(const StoredEntry&)>& visit);
+  // The entry at `seq` in a chain (the first stored, if forked).
+  Result<std::optional<StoredEntry>> FindInChain(const protocol::LedgerId& ledger,
+                                                 const crypto::PublicKey& author, std::uint64_t seq);
+  // Up to `limit` entries of a chain with seq > `after_seq`, ascending,
+  // stopping before `max_bytes` of entry bytes (at least one entry).
+  Result<std::vector<StoredEntry>> ChainAfter(const protocol::LedgerId& ledger,
+                                              const crypto::PublicKey& author, std::uint64_t after_seq,
+                                              std::size_t limit, std::size_t max_bytes);
+  // Up to `limit` entries of a ledger, newest first, with rowid < `before`.
+  Result<std::vector<StoredEntry>> Latest(const protocol::LedgerId& ledger, std::size_t limit,
+                                          std::optional<std::int64_t> before);
+  // Every entry of a ledger ordered by author, then seq, then rowid; stops
+  // at the first error `visit` returns.
+  Status ForEachByChain(const protocol::LedgerId& ledger,
+                        const std::function<Status(const StoredEntry&)>& visit);
 
  private:
   explicit Store(sqlite3* db) : db_(db) {}

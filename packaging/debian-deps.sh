@@ -6,7 +6,7 @@ set -euo pipefail
 
 build=(cmake make g++ pkg-config libsodium-dev libzmq3-dev cppzmq-dev libsqlite3-dev
        libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
-       libspdlog-dev libfmt-dev)
+       libspdlog-dev libfmt-dev iproute2)
 fuzz=(clang-14 libclang-rt-14-dev)
 bench=(python3)
 

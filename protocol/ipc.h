@@ -28,7 +28,10 @@ inline constexpr std::size_t kMaxIpcReplyBytes = 16 * 1024 * 1024;
 inline constexpr std::size_t kIpcTransportLimitBytes = 1024 * 1024;
 
 // Every method, declared once.
-enum class Method { kInit, kStatus, kCheckIn, kLog, kVerify };
+enum class Method {
+  kInit, kStatus, kCheckIn, kLog, kVerify,
+  kPairInvite, kPairJoin, kPairStatus, kPairConfirm, kPeers, kPeerAdd,
+};
 
 struct MethodSpec {
   Method method;
@@ -42,12 +45,23 @@ inline constexpr MethodSpec kMethods[] = {
     {Method::kCheckIn, "checkin", true},
     {Method::kLog, "log", true},
     {Method::kVerify, "verify", true},
+    {Method::kPairInvite, "pair.invite", true},
+    {Method::kPairJoin, "pair.join", true},
+    {Method::kPairStatus, "pair.status", true},
+    {Method::kPairConfirm, "pair.confirm", true},
+    {Method::kPeers, "peers", true},
+    {Method::kPeerAdd, "peer.add", true},
 };
 
 std::optional<MethodSpec> FindMethod(std::string_view name);
 
 // Event topics on the publish socket.
 inline constexpr std::string_view kEventEntryAppended = "entry.appended";
+inline constexpr std::string_view kEventPeerUp = "peer.up";
+inline constexpr std::string_view kEventPeerDown = "peer.down";
+inline constexpr std::string_view kEventSyncProgress = "sync.progress";
+inline constexpr std::string_view kEventForkDetected = "fork.detected";
+inline constexpr std::string_view kEventPaired = "pair.completed";
 
 struct IpcRequest {
   nlohmann::json id;  // echoed in the reply; null when absent

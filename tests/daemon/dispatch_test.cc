@@ -1,12 +1,21 @@
 // Dispatcher: JSON request frames in, JSON reply frames out, read back with the
-// client's own reply parser.
+// client's own reply parser. The network methods are checked without network
+// services (they answer `unavailable`) and, for the argument checks that come
+// before any I/O, with a real PairingService that never opens a socket.
 #include "daemon/dispatch.h"
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <vector>
 
+#include <zmq.hpp>
+
+#include "daemon/pairing_service.h"
+#include "protocol/invite.h"
 #include "protocol/ipc.h"
+#include "tests/daemon/pairing_support.h"
 #include "tests/daemon/test_support.h"
 
 namespace kintsugi::daemon {
@@ -318,6 +327,279 @@ TEST(Dispatch, StatusReportsInitializedNameAndEntries) {
   EXPECT_EQ(status["data_dir"], d.dir.path());
   EXPECT_EQ(status["pid"], 4242);
   EXPECT_FALSE(status["version"].get<std::string>().empty());
+}
+
+// The methods that need the network side of the daemon.
+const std::vector<std::pair<std::string, json>>& NetworkCalls() {
+  static const std::vector<std::pair<std::string, json>> calls{
+      {"pair.invite", json::object()},
+      {"pair.join", json{{"code", "417-amber-harbor-velvet-basket"}}},
+      {"pair.status", json::object()},
+      {"pair.confirm", json::object()},
+      {"peers", json::object()},
+      {"peer.add", json{{"address", "192.0.2.1:47474"}}},
+  };
+  return calls;
+}
+
+TEST(Dispatch, NetworkMethodsWithoutNetworkServicesAreUnavailable) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  d.Init();
+  for (const auto& [method, params] : NetworkCalls()) {
+    protocol::IpcReply reply = d.Call(method, params, method);
+    ASSERT_EQ(ErrorName(reply), "unavailable") << method;
+    EXPECT_EQ(reply.id, method);
+    EXPECT_NE(reply.outcome.error().message.find("network"), std::string::npos) << reply.outcome.error().message;
+  }
+  EXPECT_FALSE(d.engine->paired());
+  EXPECT_EQ(d.Ok("status")["entries"], 1);
+}
+
+TEST(Dispatch, NetworkMethodsBeforeInitAreFailedPrecondition) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  for (const auto& [method, params] : NetworkCalls()) {
+    EXPECT_EQ(ErrorName(d.Call(method, params)), "failed_precondition") << method;
+  }
+}
+
+TEST(Dispatch, HandleAsyncWithoutNetworkServicesAnswersPairJoinAtOnce) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  d.Init();
+  int later_calls = 0;
+  std::string frame = protocol::EncodeIpcRequest(8, "pair.join", {{"code", "417-amber-harbor-velvet-basket"}});
+  std::optional<std::string> now =
+      d.dispatcher->HandleAsync(AsBytes(frame), [&](std::string) { ++later_calls; });
+  ASSERT_TRUE(now.has_value());
+  auto reply = protocol::ParseIpcReply(AsBytes(*now));
+  ASSERT_TRUE(reply.ok()) << *now;
+  EXPECT_EQ(ErrorName(*reply), "unavailable");
+  EXPECT_EQ(reply->id, 8);
+  EXPECT_EQ(later_calls, 0);
+}
+
+TEST(Dispatch, HandleAsyncAnswersOtherMethodsAtOnce) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  int later_calls = 0;
+  std::string frame = protocol::EncodeIpcRequest(9, "status", json::object());
+  std::optional<std::string> now = d.dispatcher->HandleAsync(AsBytes(frame), [&](std::string) { ++later_calls; });
+  ASSERT_TRUE(now.has_value());
+  auto reply = protocol::ParseIpcReply(AsBytes(*now));
+  ASSERT_TRUE(reply.ok()) << *now;
+  ASSERT_TRUE(reply->outcome.ok());
+  EXPECT_EQ((*reply->outcome)["initialized"], false);
+  EXPECT_EQ(later_calls, 0);
+}
+
+// A daemon with a real pairing service that has not opened a socket, for
+// the checks pair.join makes before it starts any network work.
+// `dispatcher` is null if opening the engine failed.
+struct PairingDaemon {
+  PairingDaemon() {
+    if (d.engine == nullptr) return;
+    pairing.emplace(context, *d.engine, d.rng, nullptr);
+    DaemonServices services;
+    services.pairing = &*pairing;
+    dispatcher = std::make_unique<Dispatcher>(*d.engine, DaemonInfo{d.dir.path(), 4242}, services);
+  }
+  // The reply to `params`, which must come at once and never later.
+  protocol::IpcReply Join(const json& params) {
+    std::string frame = protocol::EncodeIpcRequest(5, "pair.join", params);
+    bool later_called = false;
+    std::optional<std::string> now =
+        dispatcher->HandleAsync(AsBytes(frame), [&](std::string) { later_called = true; });
+    EXPECT_FALSE(later_called);
+    EXPECT_TRUE(now.has_value()) << params.dump() << " started a join";
+    if (!now) return protocol::IpcReply{nullptr, MakeError(ErrorCode::kInternal, "deferred")};
+    auto reply = protocol::ParseIpcReply(AsBytes(*now));
+    EXPECT_TRUE(reply.ok()) << *now;
+    if (!reply.ok()) return protocol::IpcReply{nullptr, reply.error()};
+    return std::move(reply).value();
+  }
+
+  Daemon d;
+  zmq::context_t context;
+  std::optional<PairingService> pairing;
+  std::unique_ptr<Dispatcher> dispatcher;
+};
+
+TEST(Dispatch, PairJoinWithAMalformedCodeIsInvalidArgumentNamingTheProblem) {
+  PairingDaemon p;
+  ASSERT_NE(p.dispatcher, nullptr);
+  p.d.Init();
+  struct Case {
+    json code;
+    const char* problem;
+  };
+  for (const Case& c : {Case{"", "expected a number and four words"},
+                        Case{"hello", "expected a number and four words"},
+                        Case{"417-amber-harbor-velvet", "expected a number and four words"},
+                        Case{"amber-417-harbor-velvet-basket", "expected a number and four words"},
+                        Case{"0-amber-harbor-velvet-basket", "between 1 and 999"},
+                        Case{"1000-amber-harbor-velvet-basket", "between 1 and 999"},
+                        Case{"417-amber-xylophone-velvet-basket", "word 2"},
+                        Case{std::string(300, '7'), "expected a number and four words"}}) {
+    protocol::IpcReply reply = p.Join({{"code", c.code}});
+    ASSERT_EQ(ErrorName(reply), "invalid_argument") << c.code.dump();
+    EXPECT_EQ(reply.id, 5);
+    EXPECT_NE(reply.outcome.error().message.find(c.problem), std::string::npos)
+        << c.code.dump() << ": " << reply.outcome.error().message;
+  }
+  EXPECT_FALSE(p.pairing->joining_code().has_value());
+  EXPECT_FALSE(p.d.engine->paired());
+}
+
+TEST(Dispatch, PairJoinWithAWrongChecksumWordSaysAWordIsWrong) {
+  PairingDaemon p;
+  ASSERT_NE(p.dispatcher, nullptr);
+  p.d.Init();
+  crypto::DeterministicRandom rng(Seed(31));
+  const std::string good = protocol::FormatInviteCode(protocol::NewInviteCode(rng));
+  // Swap the checksum word for another code word.
+  const std::string stem = good.substr(0, good.rfind('-') + 1);
+  const std::string checksum = good.substr(good.rfind('-') + 1);
+  const std::string other(protocol::InviteWordList()[0] == checksum ? protocol::InviteWordList()[1]
+                                                                     : protocol::InviteWordList()[0]);
+  protocol::IpcReply reply = p.Join({{"code", stem + other}});
+  ASSERT_EQ(ErrorName(reply), "invalid_argument");
+  EXPECT_NE(reply.outcome.error().message.find("a word is wrong or out of order"), std::string::npos)
+      << reply.outcome.error().message;
+  EXPECT_FALSE(p.pairing->joining_code().has_value());
+}
+
+TEST(Dispatch, PairJoinWithoutACodeOrWithABadAddressIsInvalidArgument) {
+  PairingDaemon p;
+  ASSERT_NE(p.dispatcher, nullptr);
+  p.d.Init();
+  crypto::DeterministicRandom rng(Seed(32));
+  const std::string good = protocol::FormatInviteCode(protocol::NewInviteCode(rng));
+  for (const json& params : {json::object(), json{{"code", 417}}, json{{"code", nullptr}}}) {
+    protocol::IpcReply reply = p.Join(params);
+    ASSERT_EQ(ErrorName(reply), "invalid_argument") << params.dump();
+    EXPECT_NE(reply.outcome.error().message.find("code"), std::string::npos) << reply.outcome.error().message;
+  }
+  for (const json& address : {json("no-port"), json("host:"), json(":47474"), json("host:0"), json("host:65535"),
+                              json("host:123456"), json("host:12a"), json(47474)}) {
+    protocol::IpcReply reply = p.Join({{"code", good}, {"address", address}});
+    ASSERT_EQ(ErrorName(reply), "invalid_argument") << address.dump();
+    EXPECT_NE(reply.outcome.error().message.find("HOST:PORT"), std::string::npos) << reply.outcome.error().message;
+  }
+  EXPECT_FALSE(p.pairing->joining_code().has_value());
+}
+
+TEST(Dispatch, PairJoinThroughHandleIsUnavailableEvenWithAPairingService) {
+  PairingDaemon p;
+  ASSERT_NE(p.dispatcher, nullptr);
+  p.d.Init();
+  // Handle() cannot answer later, so a join that would is refused up front.
+  std::string reply_text =
+      p.dispatcher->Handle(AsBytes(protocol::EncodeIpcRequest(6, "pair.join", {{"code", "not a code"}})));
+  auto reply = protocol::ParseIpcReply(AsBytes(reply_text));
+  ASSERT_TRUE(reply.ok()) << reply_text;
+  EXPECT_EQ(ErrorName(*reply), "unavailable");
+  EXPECT_FALSE(p.pairing->joining_code().has_value());
+}
+
+TEST(Dispatch, StatusOfAnUnpairedDaemonSaysSo) {
+  Daemon d;
+  ASSERT_NE(d.dispatcher, nullptr);
+  d.Init();
+  json status = d.Ok("status");
+  EXPECT_EQ(status["paired"], false);
+  EXPECT_EQ(status["forks"], 0);
+  EXPECT_EQ(status["listen_port"], 0);
+  EXPECT_FALSE(status.contains("partner"));
+  EXPECT_FALSE(status.contains("transport_key"));
+}
+
+TEST(Dispatch, StatusOfAPairedDaemonNamesThePartner) {
+  TestClock clock;
+  testing::Device ana{1, clock};
+  testing::Device bea{2, clock};
+  ASSERT_NE(ana.engine, nullptr);
+  ASSERT_NE(bea.engine, nullptr);
+  ana.Init("Ana");
+  bea.Init("Bea");
+  crypto::DeterministicRandom rng(Seed(33));
+  testing::Outcomes outcomes = testing::RunPairing(ana, bea, clock, rng);
+  ASSERT_TRUE(outcomes.inviter.has_value());
+  ASSERT_TRUE(ana.engine->AdoptPairing(*outcomes.inviter).ok());
+  Dispatcher dispatcher(*ana.engine, DaemonInfo{ana.dir.path(), 7}, DaemonServices{});
+  const std::string reply_text =
+      dispatcher.Handle(AsBytes(protocol::EncodeIpcRequest(1, "status", json::object())));
+  auto reply = protocol::ParseIpcReply(AsBytes(reply_text));
+  ASSERT_TRUE(reply.ok()) << reply_text;
+  ASSERT_TRUE(reply->outcome.ok()) << reply_text;
+  const json& status = *reply->outcome;
+  EXPECT_EQ(status["paired"], true);
+  EXPECT_EQ(status["members"], 2);
+  EXPECT_EQ(status["partner"], ToHex(bea.self()));
+  EXPECT_EQ(status["ledger"], ToHex(outcomes.inviter->ledger_id));
+  EXPECT_EQ(status["name"], "Ana");
+  EXPECT_EQ(status["entries"], 1);  // the solo entries stay private
+}
+
+TEST(Dispatch, PairConfirmBeforePairingIsFailedPrecondition) {
+  PairingDaemon p;
+  ASSERT_NE(p.dispatcher, nullptr);
+  p.d.Init();
+  std::string text = p.dispatcher->Handle(AsBytes(protocol::EncodeIpcRequest(1, "pair.confirm", json::object())));
+  auto reply = protocol::ParseIpcReply(AsBytes(text));
+  ASSERT_TRUE(reply.ok()) << text;
+  EXPECT_EQ(ErrorName(*reply), "failed_precondition");
+  EXPECT_FALSE(*p.d.engine->SafetyNumberConfirmed());
+}
+
+TEST(Dispatch, PairStatusShowsTheSameSafetyNumberOnBothSidesUntilConfirmed) {
+  TestClock clock;
+  testing::Device ana{1, clock};
+  testing::Device bea{2, clock};
+  ASSERT_NE(ana.engine, nullptr);
+  ASSERT_NE(bea.engine, nullptr);
+  ana.Init("Ana");
+  ana.Append("alone");
+  bea.Init("Bea");
+  crypto::DeterministicRandom rng(Seed(34));
+  testing::Outcomes outcomes = testing::RunPairing(ana, bea, clock, rng);
+  ASSERT_TRUE(outcomes.inviter && outcomes.joiner);
+  ASSERT_TRUE(ana.engine->AdoptPairing(*outcomes.inviter).ok());
+  ASSERT_TRUE(bea.engine->AdoptPairing(*outcomes.joiner).ok());
+
+  zmq::context_t context;
+  PairingService ana_pairing(context, *ana.engine, ana.rng, nullptr);
+  PairingService bea_pairing(context, *bea.engine, bea.rng, nullptr);
+  DaemonServices ana_services;
+  ana_services.pairing = &ana_pairing;
+  DaemonServices bea_services;
+  bea_services.pairing = &bea_pairing;
+  Dispatcher ana_ipc(*ana.engine, DaemonInfo{ana.dir.path(), 1}, ana_services);
+  Dispatcher bea_ipc(*bea.engine, DaemonInfo{bea.dir.path(), 2}, bea_services);
+  auto call = [](Dispatcher& ipc, const char* method) {
+    std::string text = ipc.Handle(AsBytes(protocol::EncodeIpcRequest(1, method, json::object())));
+    auto reply = protocol::ParseIpcReply(AsBytes(text));
+    EXPECT_TRUE(reply.ok() && reply->outcome.ok()) << method << ": " << text;
+    return reply.ok() && reply->outcome.ok() ? *reply->outcome : json();
+  };
+
+  json a = call(ana_ipc, "pair.status");
+  json b = call(bea_ipc, "pair.status");
+  EXPECT_EQ(a["paired"], true);
+  EXPECT_EQ(a["partner"], ToHex(bea.self()));
+  EXPECT_EQ(b["partner"], ToHex(ana.self()));
+  ASSERT_TRUE(a["safety_number"].is_string());
+  EXPECT_EQ(a["safety_number"], b["safety_number"]);
+  EXPECT_EQ(a["ledger"], b["ledger"]);
+  EXPECT_EQ(a["confirmed"], false);
+  EXPECT_EQ(a["private_entries"], 2);  // Ana's introduction and check-in from before pairing
+  EXPECT_EQ(b["private_entries"], 1);
+
+  json confirmed = call(ana_ipc, "pair.confirm");
+  EXPECT_EQ(confirmed["confirmed"], true);
+  EXPECT_EQ(call(ana_ipc, "pair.status")["confirmed"], true);
+  EXPECT_EQ(call(bea_ipc, "pair.status")["confirmed"], false);
 }
 
 }  // namespace

@@ -399,7 +399,7 @@ TEST(Engine, OpenAfterAnInitCutShortStartsOver) {
   // A key file without a ledger: what an init interrupted before its
   // transaction committed leaves behind.
   ASSERT_TRUE(WriteKeyFile(t.key_path, LedgerKeys{crypto::SigningKey::Generate(t.rng), Seed(5),
-                                                  crypto::SymmetricKey::Generate(t.rng)})
+                                                  crypto::SymmetricKey::Generate(t.rng), std::nullopt, {}})
                   .ok());
   t.engine = t.OpenEngine();
   ASSERT_NE(t.engine, nullptr);

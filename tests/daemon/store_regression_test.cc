@@ -49,7 +49,7 @@ TEST(Store, TablelessFileAtTheCurrentVersionGetsASchemaOrIsRefused) {
   }
   auto meta = (*store)->LoadMeta();
   EXPECT_TRUE(meta.ok()) << meta.error().message;
-  auto count = (*store)->CountEntries();
+  auto count = (*store)->CountEntries(testing::Seed(1));
   EXPECT_TRUE(count.ok()) << count.error().message;
 }
 
@@ -95,13 +95,15 @@ TEST(Store, ReplaceCannotOverwriteAStoredEntry) {
   {
     auto store = Store::Open(path);
     ASSERT_TRUE(store.ok());
-    ASSERT_TRUE((*store)->InsertEntry(first).ok());
+    ASSERT_TRUE((*store)->InsertEntry(NewEntry::From(first)).ok());
   }
   RawDb raw(path);
+  // Every column filled in validly, so only the append-only guard can refuse it.
   auto [rc, message] = raw.Exec(
-      "INSERT OR REPLACE INTO entries(id, author, seq, hlc, bytes) "
-      "SELECT id, author, seq, hlc, x'00' FROM entries WHERE seq = 1");
+      "INSERT OR REPLACE INTO entries(id, ledger, author, seq, hlc, bytes) "
+      "SELECT id, ledger, author, seq, hlc, x'00' FROM entries WHERE seq = 1");
   EXPECT_NE(rc, SQLITE_OK) << "REPLACE went through";
+  EXPECT_NE(message.find("entries are append-only"), std::string::npos) << message;
   EXPECT_EQ(raw.Blobs("SELECT bytes FROM entries WHERE seq = 1"), std::vector<Bytes>{first.encoded});
 }
 

@@ -20,6 +20,9 @@ using testing::TempDir;
 using testing::TestAuthor;
 using testing::WriteFileBytes;
 
+// The ledger every entry of these tests belongs to.
+const protocol::LedgerId kLedger = Seed(0x11);
+
 std::unique_ptr<Store> OpenOrDie(const std::string& path) {
   auto store = Store::Open(path);
   EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
@@ -35,14 +38,14 @@ struct ThreeEntries {
     for (std::uint64_t seq = 1; store != nullptr && seq <= 3; ++seq) {
       entries.push_back(alice.Seal(rng, seq, prev, 1000 + seq, "note " + std::to_string(seq)));
       prev = entries.back().id;
-      if (!store->InsertEntry(entries.back()).ok()) store = nullptr;
+      if (!store->InsertEntry(NewEntry::From(entries.back())).ok()) store = nullptr;
     }
   }
 
   TempDir dir;
   std::string path = dir.File("ledger.db");
   crypto::DeterministicRandom rng{Seed(7)};
-  TestAuthor alice = TestAuthor::Make(rng, Seed(0x11));
+  TestAuthor alice = TestAuthor::Make(rng, kLedger);
   std::unique_ptr<Store> store;
   std::vector<protocol::SealedEntry> entries;
 };
@@ -56,7 +59,7 @@ TEST(Store, OpenOnAFreshPathCreatesTheSchema) {
   EXPECT_EQ(raw.Int("PRAGMA user_version"), kSchemaVersion);
   EXPECT_EQ(raw.Int("PRAGMA application_id"), kApplicationId);
   EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "wal");
-  for (const char* table : {"meta", "members", "entries", "entry_keys"}) {
+  for (const char* table : {"meta", "members", "entries", "entry_keys", "forks", "peers"}) {
     EXPECT_EQ(raw.Int(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") +
                       table + "'"),
               1)
@@ -71,10 +74,10 @@ TEST(Store, FreshStoreIsEmpty) {
   auto meta = store->LoadMeta();
   ASSERT_TRUE(meta.ok());
   EXPECT_FALSE(meta->has_value());
-  EXPECT_EQ(*store->CountEntries(), 0);
-  EXPECT_EQ(*store->MaxHlc(), 0u);
-  EXPECT_TRUE(store->Members()->empty());
-  auto head = store->Head(Seed(1));
+  EXPECT_EQ(*store->CountEntries(kLedger), 0);
+  EXPECT_EQ(*store->MaxHlc(std::nullopt), 0u);
+  EXPECT_TRUE(store->Members(kLedger)->empty());
+  auto head = store->Head(kLedger, Seed(1));
   ASSERT_TRUE(head.ok());
   EXPECT_EQ(head->seq, 0u);
   EXPECT_TRUE(IsZero(head->id));
@@ -83,9 +86,9 @@ TEST(Store, FreshStoreIsEmpty) {
 TEST(Store, ReopeningKeepsTheData) {
   ThreeEntries f;
   ASSERT_NE(f.store, nullptr);
-  const LedgerMeta meta{Seed(0x11), f.alice.identity.public_key()};
+  const LedgerMeta meta{kLedger, f.alice.identity.public_key()};
   ASSERT_TRUE(f.store->SaveMeta(meta).ok());
-  ASSERT_TRUE(f.store->AddMember(f.alice.identity.public_key(), 1001).ok());
+  ASSERT_TRUE(f.store->AddMember(kLedger, f.alice.identity.public_key(), 1001).ok());
   f.store.reset();
 
   auto reopened = OpenOrDie(f.path);
@@ -95,9 +98,9 @@ TEST(Store, ReopeningKeepsTheData) {
   ASSERT_TRUE(loaded->has_value());
   EXPECT_EQ((*loaded)->ledger_id, meta.ledger_id);
   EXPECT_EQ((*loaded)->self, meta.self);
-  EXPECT_EQ(*reopened->Members(), std::vector<crypto::PublicKey>{f.alice.identity.public_key()});
-  EXPECT_EQ(*reopened->CountEntries(), 3);
-  auto second = reopened->FindInChain(f.alice.identity.public_key(), 2);
+  EXPECT_EQ(*reopened->Members(kLedger), std::vector<crypto::PublicKey>{f.alice.identity.public_key()});
+  EXPECT_EQ(*reopened->CountEntries(kLedger), 3);
+  auto second = reopened->FindInChain(kLedger, f.alice.identity.public_key(), 2);
   ASSERT_TRUE(second.ok());
   ASSERT_TRUE(second->has_value());
   EXPECT_EQ((*second)->id, f.entries[1].id);
@@ -126,7 +129,7 @@ TEST(Store, DeleteOfAnEntryIsAbortedByTrigger) {
   EXPECT_NE(rc, SQLITE_OK);
   EXPECT_NE(message.find("entries are append-only"), std::string::npos) << message;
   EXPECT_EQ(raw.Int("SELECT count(*) FROM entries"), 3);
-  EXPECT_EQ(*f.store->CountEntries(), 3);
+  EXPECT_EQ(*f.store->CountEntries(kLedger), 3);
 }
 
 TEST(Store, WrappedKeysCanBeDeletedForWithdrawal) {
@@ -137,12 +140,12 @@ TEST(Store, WrappedKeysCanBeDeletedForWithdrawal) {
   ASSERT_EQ(rc, SQLITE_OK) << message;
   EXPECT_EQ(raw.Int("SELECT count(*) FROM entry_keys"), 2);
 
-  auto withdrawn = f.store->FindInChain(f.alice.identity.public_key(), 2);
+  auto withdrawn = f.store->FindInChain(kLedger, f.alice.identity.public_key(), 2);
   ASSERT_TRUE(withdrawn.ok());
   ASSERT_TRUE(withdrawn->has_value());
   EXPECT_FALSE((*withdrawn)->wrapped_key.has_value());
   EXPECT_EQ((*withdrawn)->bytes, f.entries[1].encoded);  // the signed bytes stay
-  auto kept = f.store->FindInChain(f.alice.identity.public_key(), 3);
+  auto kept = f.store->FindInChain(kLedger, f.alice.identity.public_key(), 3);
   ASSERT_TRUE(kept.ok() && kept->has_value());
   EXPECT_TRUE((*kept)->wrapped_key.has_value());
 }
@@ -281,7 +284,7 @@ TEST(Store, AcceptsAnEmptyFile) {
 
   auto store = OpenOrDie(path);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(*store->CountEntries(), 0);
+  EXPECT_EQ(*store->CountEntries(kLedger), 0);
   store.reset();
   RawDb raw(path, SQLITE_OPEN_READONLY);
   EXPECT_EQ(raw.Int("PRAGMA user_version"), kSchemaVersion);
@@ -305,11 +308,11 @@ TEST(Store, AcceptsAnEmptySqliteDatabase) {
 TEST(Store, HeadIsTheHighestSeqOfTheAuthor) {
   ThreeEntries f;
   ASSERT_NE(f.store, nullptr);
-  auto head = f.store->Head(f.alice.identity.public_key());
+  auto head = f.store->Head(kLedger, f.alice.identity.public_key());
   ASSERT_TRUE(head.ok());
   EXPECT_EQ(head->seq, 3u);
   EXPECT_EQ(head->id, f.entries[2].id);
-  auto other = f.store->Head(Seed(0x99));
+  auto other = f.store->Head(kLedger, Seed(0x99));
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(other->seq, 0u);
 }
@@ -318,16 +321,16 @@ TEST(Store, FindInChainReturnsTheEntryAtSeqOrNothing) {
   ThreeEntries f;
   ASSERT_NE(f.store, nullptr);
   for (std::uint64_t seq = 1; seq <= 3; ++seq) {
-    auto found = f.store->FindInChain(f.alice.identity.public_key(), seq);
+    auto found = f.store->FindInChain(kLedger, f.alice.identity.public_key(), seq);
     ASSERT_TRUE(found.ok());
     ASSERT_TRUE(found->has_value()) << seq;
     EXPECT_EQ((*found)->id, f.entries[seq - 1].id);
     EXPECT_EQ((*found)->rowid, static_cast<std::int64_t>(seq));
   }
-  auto missing = f.store->FindInChain(f.alice.identity.public_key(), 4);
+  auto missing = f.store->FindInChain(kLedger, f.alice.identity.public_key(), 4);
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value());
-  auto stranger = f.store->FindInChain(Seed(0x99), 1);
+  auto stranger = f.store->FindInChain(kLedger, Seed(0x99), 1);
   ASSERT_TRUE(stranger.ok());
   EXPECT_FALSE(stranger->has_value());
 }
@@ -337,8 +340,8 @@ TEST(Store, FindInChainReturnsTheFirstStoredOfAFork) {
   ASSERT_NE(f.store, nullptr);
   auto fork = f.alice.Seal(f.rng, 2, f.entries[0].id, 5000, "a second seq 2");
   ASSERT_NE(fork.id, f.entries[1].id);
-  ASSERT_TRUE(f.store->InsertEntry(fork).ok());
-  auto found = f.store->FindInChain(f.alice.identity.public_key(), 2);
+  ASSERT_TRUE(f.store->InsertEntry(NewEntry::From(fork)).ok());
+  auto found = f.store->FindInChain(kLedger, f.alice.identity.public_key(), 2);
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->id, f.entries[1].id);
 }
@@ -346,7 +349,7 @@ TEST(Store, FindInChainReturnsTheFirstStoredOfAFork) {
 TEST(Store, LatestPagesNewestFirst) {
   ThreeEntries f;
   ASSERT_NE(f.store, nullptr);
-  auto all = f.store->Latest(10, std::nullopt);
+  auto all = f.store->Latest(kLedger, 10, std::nullopt);
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[0].id, f.entries[2].id);
@@ -354,17 +357,17 @@ TEST(Store, LatestPagesNewestFirst) {
   EXPECT_EQ((*all)[2].id, f.entries[0].id);
   EXPECT_EQ((*all)[0].bytes, f.entries[2].encoded);
 
-  auto first_page = f.store->Latest(2, std::nullopt);
+  auto first_page = f.store->Latest(kLedger, 2, std::nullopt);
   ASSERT_TRUE(first_page.ok());
   ASSERT_EQ(first_page->size(), 2u);
   EXPECT_EQ(first_page->back().id, f.entries[1].id);
 
-  auto second_page = f.store->Latest(2, first_page->back().rowid);
+  auto second_page = f.store->Latest(kLedger, 2, first_page->back().rowid);
   ASSERT_TRUE(second_page.ok());
   ASSERT_EQ(second_page->size(), 1u);
   EXPECT_EQ((*second_page)[0].id, f.entries[0].id);
 
-  auto past_the_end = f.store->Latest(2, (*second_page)[0].rowid);
+  auto past_the_end = f.store->Latest(kLedger, 2, (*second_page)[0].rowid);
   ASSERT_TRUE(past_the_end.ok());
   EXPECT_TRUE(past_the_end->empty());
 }
@@ -374,17 +377,17 @@ TEST(Store, ForEachByChainOrdersByAuthorThenSeq) {
   auto store = OpenOrDie(dir.File("ledger.db"));
   ASSERT_NE(store, nullptr);
   crypto::DeterministicRandom rng(Seed(8));
-  TestAuthor a = TestAuthor::Make(rng, Seed(0x11));
-  TestAuthor b = TestAuthor::Make(rng, Seed(0x11));
+  TestAuthor a = TestAuthor::Make(rng, kLedger);
+  TestAuthor b = TestAuthor::Make(rng, kLedger);
   // Insert the two chains interleaved and each out of seq order.
   auto a1 = a.Seal(rng, 1, {}, 10, "a1");
   auto a2 = a.Seal(rng, 2, a1.id, 11, "a2");
   auto b1 = b.Seal(rng, 1, {}, 12, "b1");
   auto b2 = b.Seal(rng, 2, b1.id, 13, "b2");
-  for (const auto* e : {&b2, &a2, &b1, &a1}) ASSERT_TRUE(store->InsertEntry(*e).ok());
+  for (const auto* e : {&b2, &a2, &b1, &a1}) ASSERT_TRUE(store->InsertEntry(NewEntry::From(*e)).ok());
 
   std::vector<protocol::EntryId> seen;
-  ASSERT_TRUE(store->ForEachByChain([&](const StoredEntry& row) -> Status {
+  ASSERT_TRUE(store->ForEachByChain(kLedger, [&](const StoredEntry& row) -> Status {
                      seen.push_back(row.id);
                      return OkStatus();
                    }).ok());
@@ -398,7 +401,7 @@ TEST(Store, ForEachByChainStopsAtTheFirstError) {
   ThreeEntries f;
   ASSERT_NE(f.store, nullptr);
   int visits = 0;
-  Status s = f.store->ForEachByChain([&](const StoredEntry&) -> Status {
+  Status s = f.store->ForEachByChain(kLedger, [&](const StoredEntry&) -> Status {
     ++visits;
     return MakeError(ErrorCode::kInternal, "stop here");
   });
@@ -411,13 +414,13 @@ TEST(Store, ForEachByChainStopsAtTheFirstError) {
 TEST(Store, CountEntriesAndMaxHlcFollowInserts) {
   ThreeEntries f;
   ASSERT_NE(f.store, nullptr);
-  EXPECT_EQ(*f.store->CountEntries(), 3);
-  EXPECT_EQ(*f.store->MaxHlc(), 1003u);
-  ASSERT_TRUE(f.store->InsertEntry(f.alice.Seal(f.rng, 4, f.entries[2].id, 900, "older clock")).ok());
-  EXPECT_EQ(*f.store->CountEntries(), 4);
-  EXPECT_EQ(*f.store->MaxHlc(), 1003u);  // the largest, not the latest
-  ASSERT_TRUE(f.store->InsertEntry(f.alice.Seal(f.rng, 5, {}, 7777, "newer")).ok());
-  EXPECT_EQ(*f.store->MaxHlc(), 7777u);
+  EXPECT_EQ(*f.store->CountEntries(kLedger), 3);
+  EXPECT_EQ(*f.store->MaxHlc(std::nullopt), 1003u);
+  ASSERT_TRUE(f.store->InsertEntry(NewEntry::From(f.alice.Seal(f.rng, 4, f.entries[2].id, 900, "older clock"))).ok());
+  EXPECT_EQ(*f.store->CountEntries(kLedger), 4);
+  EXPECT_EQ(*f.store->MaxHlc(std::nullopt), 1003u);  // the largest, not the latest
+  ASSERT_TRUE(f.store->InsertEntry(NewEntry::From(f.alice.Seal(f.rng, 5, {}, 7777, "newer"))).ok());
+  EXPECT_EQ(*f.store->MaxHlc(std::nullopt), 7777u);
 }
 
 TEST(Store, InTransactionRollsBackWhenTheBodyFails) {
@@ -425,30 +428,30 @@ TEST(Store, InTransactionRollsBackWhenTheBodyFails) {
   ASSERT_NE(f.store, nullptr);
   auto extra = f.alice.Seal(f.rng, 4, f.entries[2].id, 2000, "never kept");
   Status s = f.store->InTransaction([&]() -> Status {
-    KINTSUGI_RETURN_IF_ERROR(f.store->AddMember(f.alice.identity.public_key(), 1));
-    KINTSUGI_RETURN_IF_ERROR(f.store->InsertEntry(extra));
+    KINTSUGI_RETURN_IF_ERROR(f.store->AddMember(kLedger, f.alice.identity.public_key(), 1));
+    KINTSUGI_RETURN_IF_ERROR(f.store->InsertEntry(NewEntry::From(extra)));
     return MakeError(ErrorCode::kInternal, "changed my mind");
   });
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().message, "changed my mind");
-  EXPECT_EQ(*f.store->CountEntries(), 3);
-  EXPECT_EQ(f.store->Head(f.alice.identity.public_key())->seq, 3u);
-  EXPECT_TRUE(f.store->Members()->empty());
+  EXPECT_EQ(*f.store->CountEntries(kLedger), 3);
+  EXPECT_EQ(f.store->Head(kLedger, f.alice.identity.public_key())->seq, 3u);
+  EXPECT_TRUE(f.store->Members(kLedger)->empty());
   RawDb raw(f.path);
   EXPECT_EQ(raw.Int("SELECT count(*) FROM entries"), 3);
   EXPECT_EQ(raw.Int("SELECT count(*) FROM entry_keys"), 3);
 
   // The store is usable again afterwards: the transaction was closed.
-  EXPECT_TRUE(f.store->InTransaction([&] { return f.store->InsertEntry(extra); }).ok());
-  EXPECT_EQ(*f.store->CountEntries(), 4);
+  EXPECT_TRUE(f.store->InTransaction([&] { return f.store->InsertEntry(NewEntry::From(extra)); }).ok());
+  EXPECT_EQ(*f.store->CountEntries(kLedger), 4);
 }
 
 TEST(Store, InsertingTheSameEntryTwiceFails) {
   ThreeEntries f;
   ASSERT_NE(f.store, nullptr);
-  Status again = f.store->InsertEntry(f.entries[1]);
+  Status again = f.store->InsertEntry(NewEntry::From(f.entries[1]));
   ASSERT_FALSE(again.ok());
-  EXPECT_EQ(*f.store->CountEntries(), 3);
+  EXPECT_EQ(*f.store->CountEntries(kLedger), 3);
   RawDb raw(f.path);
   EXPECT_EQ(raw.Int("SELECT count(*) FROM entries"), 3);
   EXPECT_EQ(raw.Int("SELECT count(*) FROM entry_keys"), 3);
@@ -482,10 +485,10 @@ TEST(Store, MembersAreSortedAndAddedOnce) {
   TempDir dir;
   auto store = OpenOrDie(dir.File("ledger.db"));
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->AddMember(Seed(9), 1).ok());
-  ASSERT_TRUE(store->AddMember(Seed(2), 2).ok());
-  ASSERT_TRUE(store->AddMember(Seed(9), 3).ok());
-  EXPECT_EQ(*store->Members(), (std::vector<crypto::PublicKey>{Seed(2), Seed(9)}));
+  ASSERT_TRUE(store->AddMember(kLedger, Seed(9), 1).ok());
+  ASSERT_TRUE(store->AddMember(kLedger, Seed(2), 2).ok());
+  ASSERT_TRUE(store->AddMember(kLedger, Seed(9), 3).ok());
+  EXPECT_EQ(*store->Members(kLedger), (std::vector<crypto::PublicKey>{Seed(2), Seed(9)}));
 }
 
 }  // namespace

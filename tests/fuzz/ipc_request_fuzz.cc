@@ -122,6 +122,15 @@ class Harness {
           __builtin_trap();  // nothing here damages the store: verify must pass
         }
         break;
+      case protocol::Method::kPairInvite:
+      case protocol::Method::kPairJoin:
+      case protocol::Method::kPairStatus:
+      case protocol::Method::kPairConfirm:
+      case protocol::Method::kPeers:
+      case protocol::Method::kPeerAdd:
+        // No network services here: these must fail, and say so.
+        if (outcome.ok()) __builtin_trap();
+        break;
     }
   }
 

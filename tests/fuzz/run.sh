@@ -25,6 +25,10 @@ targets=(
   "entry_decode_fuzz:entry_decode:70000"
   "ipc_request_fuzz:ipc_request:70000"
   "body_fuzz:body:8192"
+  "invite_fuzz:invite:512"
+  "beacon_fuzz:beacon:512"
+  "sync_fuzz:sync:70000"
+  "pairing_fuzz:pairing:512"
 )
 
 # Recoverable UBSan reports become crashes; ASan checks stay on.

@@ -1,6 +1,9 @@
 #include "tests/integration/harness.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -53,7 +57,7 @@ CommandResult Run(const std::vector<std::string>& argv, std::chrono::millisecond
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    ::execv(args[0], args.data());
+    ::execvp(args[0], args.data());
     _exit(127);
   }
   ::close(out_pipe[1]);
@@ -111,8 +115,16 @@ bool Daemon::Start() {
     ::dup2(fd, 2);
     int null_fd = ::open("/dev/null", O_WRONLY);
     ::dup2(null_fd, 1);
-    ::execl(KINTSUGID_PATH, KINTSUGID_PATH, "--data-dir", data_dir_.c_str(), "--log-level",
-            "debug", static_cast<char*>(nullptr));
+    std::vector<std::string> args = prefix_;
+    for (const char* a : {KINTSUGID_PATH, "--data-dir"}) args.push_back(a);
+    args.push_back(data_dir_);
+    args.push_back("--log-level");
+    args.push_back("debug");
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execvp(argv[0], argv.data());
     _exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -156,6 +168,40 @@ int Daemon::WaitExit(std::chrono::milliseconds timeout) {
 }
 
 std::string Daemon::Log() const { return ReadFile(log_path_); }
+
+namespace {
+
+bool PortFree(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+int FreePortPair() {
+  std::mt19937 rng(static_cast<unsigned>(::getpid()) ^
+                   static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  for (int i = 0; i < 200; ++i) {
+    int port = 20000 + static_cast<int>(rng() % 20000) * 2;
+    if (PortFree(port) && PortFree(port + 1)) return port;
+  }
+  std::abort();
+}
+
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,11 @@ CommandResult Ctl(const std::string& data_dir, const std::vector<std::string>& a
 // A kintsugid child process. Start() waits until it answers `status`.
 class Daemon {
  public:
-  explicit Daemon(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+  // `prefix` runs before the daemon's own command line, e.g. {"ip", "netns",
+  // "exec", "NAME"} to start it inside a network namespace (it must exec).
+  explicit Daemon(std::string data_dir, std::vector<std::string> extra_args = {},
+                  std::vector<std::string> prefix = {})
+      : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)), prefix_(std::move(prefix)) {}
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -71,9 +76,19 @@ class Daemon {
 
  private:
   std::string data_dir_;
+  std::vector<std::string> extra_args_;
+  std::vector<std::string> prefix_;
   std::string log_path_;
   pid_t pid_ = -1;
 };
+
+// A TCP port on 127.0.0.1 that is free, with the one after it free too (the
+// daemon's pairing port).
+int FreePortPair();
+
+// Polls `condition` every 50 ms until it holds or `timeout` passes.
+bool WaitFor(const std::function<bool()>& condition,
+             std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 std::string ReadFile(const std::string& path);
 // True when `needle` occurs in the bytes of the file at `path` (false if absent).

@@ -1,0 +1,213 @@
+// Engine: pairing adoption and sync with the partner (see engine.h).
+#include <algorithm>
+
+#include "daemon/engine.h"
+#include "protocol/entry_seal.h"
+#include "protocol/validation.h"
+
+namespace kintsugi::daemon {
+namespace {
+
+crypto::SymmetricKey CopyKey(const crypto::SymmetricKey& key) {
+  return std::move(crypto::SymmetricKey::FromBytes(key.bytes())).value();
+}
+
+Error NoLedger() {
+  return MakeError(ErrorCode::kFailedPrecondition, "no ledger yet: run 'kintsugictl init --name NAME'");
+}
+
+}  // namespace
+
+Status Engine::AdoptPairing(const protocol::PairingOutcome& outcome) {
+  if (!initialized()) return NoLedger();
+  if (paired()) return MakeError(ErrorCode::kAlreadyExists, "this device is already paired");
+  if (keys_->archived.size() >= kMaxArchivedLedgers) {
+    return MakeError(ErrorCode::kFailedPrecondition, "too many earlier ledgers on this device");
+  }
+  const crypto::PublicKey self = keys_->identity.public_key();
+  if (outcome.partner == self) {
+    return MakeError(ErrorCode::kInvalidArgument, "a device cannot pair with itself");
+  }
+  // The key file first: if the database step fails, Open() finds the old
+  // ledger in the archive and goes back to it.
+  LedgerKeys next{std::move(crypto::SigningKey::FromSeed(keys_->identity.seed())).value(),
+                  outcome.ledger_id, CopyKey(outcome.ledger_key), CopyKey(outcome.beacon_key), {}};
+  for (const auto& a : keys_->archived) next.archived.push_back({a.id, CopyKey(a.key)});
+  next.archived.push_back({keys_->ledger_id, CopyKey(keys_->ledger_key)});
+  KINTSUGI_RETURN_IF_ERROR(WriteKeyFile(key_path_, next));
+
+  // This member's introduction in the shared ledger (under the name it had)
+  // goes in with the switch, in one transaction: all of it or nothing.
+  const std::string name = name_.empty() ? "Partner" : name_;
+  protocol::EntryDraft draft;
+  draft.ledger_id = outcome.ledger_id;
+  draft.seq = 1;
+  draft.hlc = hlc_.Tick(clock_.NowMillis());
+  draft.body = protocol::EncodeBody(protocol::MemberIntro{name});
+  auto intro = protocol::SealEntry(draft, next.identity, next.ledger_key, rng_);
+  if (!intro.ok()) return intro.take_error();
+  NewEntry row = NewEntry::From(*intro);
+  KINTSUGI_RETURN_IF_ERROR(store_->InTransaction([&]() -> kintsugi::Status {
+    KINTSUGI_RETURN_IF_ERROR(store_->SaveMeta(LedgerMeta{outcome.ledger_id, self}));
+    KINTSUGI_RETURN_IF_ERROR(store_->AddMember(outcome.ledger_id, self, draft.hlc));
+    KINTSUGI_RETURN_IF_ERROR(store_->AddMember(outcome.ledger_id, outcome.partner, draft.hlc));
+    return store_->InsertEntry(row);
+  }));
+  keys_ = std::move(next);
+  KINTSUGI_RETURN_IF_ERROR(LoadState());
+  if (listener_) {
+    listener_(AppendedEntry{intro->id, self, 1, draft.hlc, std::string(protocol::kKindMember), true,
+                            std::move(row)});
+  }
+  return OkStatus();
+}
+
+Status Engine::ConfirmSafetyNumber() {
+  if (!paired()) return MakeError(ErrorCode::kFailedPrecondition, "not paired yet");
+  return store_->SetValue("safety_confirmed", *partner_);
+}
+
+Result<bool> Engine::SafetyNumberConfirmed() {
+  if (!paired()) return false;
+  auto value = store_->GetValue("safety_confirmed");
+  if (!value.ok()) return value.take_error();
+  return value->has_value() && **value == Bytes(partner_->begin(), partner_->end());
+}
+
+Result<std::int64_t> Engine::PrivateEntries() {
+  if (!initialized()) return NoLedger();
+  std::int64_t total = 0;
+  for (const auto& a : keys_->archived) {
+    auto n = store_->CountEntries(a.id);
+    if (!n.ok()) return n.take_error();
+    total += *n;
+  }
+  return total;
+}
+
+Result<protocol::SyncHello> Engine::Hello() {
+  if (!initialized()) return NoLedger();
+  auto index = store_->IndexId();
+  if (!index.ok()) return index.take_error();
+  protocol::SyncHello hello;
+  hello.ledger_id = keys_->ledger_id;
+  hello.index_id = *index;
+  for (const auto& member : members_) {
+    auto head = store_->Head(keys_->ledger_id, member);
+    if (!head.ok()) return head.take_error();
+    hello.heads.push_back({member, head->seq, head->id});
+  }
+  return hello;
+}
+
+Result<protocol::ChainHead> Engine::Head(const crypto::PublicKey& author) {
+  if (!initialized()) return NoLedger();
+  return store_->Head(keys_->ledger_id, author);
+}
+
+Result<std::vector<Fork>> Engine::Forks() {
+  if (!initialized()) return NoLedger();
+  return store_->Forks(keys_->ledger_id);
+}
+
+Result<protocol::SyncEntries> Engine::EntriesAfter(const protocol::SyncWant& want) {
+  if (!initialized()) return NoLedger();
+  protocol::SyncEntries out;
+  out.author = want.author;
+  if (std::find(members_.begin(), members_.end(), want.author) == members_.end()) return out;
+  std::size_t limit = std::min<std::size_t>(std::max<std::uint16_t>(want.max_count, 1),
+                                            protocol::kMaxBatchEntries);
+  auto rows = store_->ChainAfter(keys_->ledger_id, want.author, want.after_seq, limit,
+                                 protocol::kMaxBatchBytes);
+  if (!rows.ok()) return rows.take_error();
+  auto head = store_->Head(keys_->ledger_id, want.author);
+  if (!head.ok()) return head.take_error();
+  std::uint64_t last_seq = want.after_seq;
+  for (auto& row : *rows) {
+    auto entry = protocol::Decode(row.bytes);
+    if (!entry.ok()) break;  // damaged in our store: `verify` names it; send what precedes it
+    // Fork evidence shares its seq with the chain entry: send the chain only.
+    if (entry->seq <= last_seq) continue;
+    last_seq = entry->seq;
+    out.entries.push_back({std::move(row.bytes), std::move(row.wrapped_key)});
+  }
+  out.more = last_seq < head->seq && !out.entries.empty();
+  return out;
+}
+
+Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
+                                      const std::vector<protocol::SyncEntry>& entries) {
+  if (!initialized()) return NoLedger();
+  ReceiveReport report;
+  std::vector<AppendedEntry> stored;
+  protocol::LedgerContext ledger{keys_->ledger_id, members_};
+  const std::uint64_t now = clock_.NowMillis();
+  Status written = store_->InTransaction([&]() -> kintsugi::Status {
+    auto head = store_->Head(keys_->ledger_id, author);
+    if (!head.ok()) return head.take_error();
+    auto forks = store_->Forks(keys_->ledger_id);
+    if (!forks.ok()) return forks.take_error();
+    std::uint64_t frozen_at = UINT64_MAX;
+    for (const auto& f : *forks) {
+      if (f.author == author) frozen_at = std::min(frozen_at, f.seq);
+    }
+    report.head = *head;
+    for (const auto& incoming : entries) {
+      auto entry = protocol::Decode(incoming.entry);
+      if (!entry.ok()) {
+        report.refused.push_back({entry.error().code == ErrorCode::kTooLarge ? protocol::Rejection::kTooLarge
+                                                                             : protocol::Rejection::kMalformed,
+                                  entry.error().message});
+        continue;
+      }
+      const protocol::EntryId id = protocol::ComputeId(ByteView(incoming.entry));
+      auto known = store_->HasEntry(id);
+      if (!known.ok()) return known.take_error();
+      if (*known) {
+        ++report.duplicates;
+        continue;
+      }
+      if (entry->author != author) {
+        report.refused.push_back({protocol::Rejection::kMalformed, "entry of another author in the batch"});
+        continue;
+      }
+      std::optional<Bytes> key = incoming.wrapped_key;
+      if (key && key->size() != protocol::WrappedKey::kEncodedBytes) key.reset();
+      auto verdict = protocol::ValidateNext(*entry, ledger, report.head);
+      if (!verdict.ok() && verdict.error().reason == protocol::Rejection::kSeqBehind) {
+        // A second valid entry at a seq we hold: someone rewrote history.
+        auto first = store_->FindInChain(keys_->ledger_id, author, entry->seq);
+        if (!first.ok()) return first.take_error();
+        if (!first->has_value()) continue;
+        KINTSUGI_RETURN_IF_ERROR(store_->InsertEntry(NewEntry::From(*entry, id, incoming.entry, key)));
+        KINTSUGI_RETURN_IF_ERROR(store_->AddFork(Fork{keys_->ledger_id, author, entry->seq,
+                                                      (*first)->id, id, hlc_.last()}));
+        frozen_at = std::min(frozen_at, entry->seq);
+        ++report.forks;
+        continue;
+      }
+      if (!verdict.ok()) {
+        report.refused.push_back(verdict.error());
+        continue;
+      }
+      if (entry->seq >= frozen_at) {
+        report.refused.push_back({protocol::Rejection::kSeqBehind, "the chain is frozen by a fork"});
+        continue;
+      }
+      NewEntry row = NewEntry::From(*entry, id, incoming.entry, key);
+      KINTSUGI_RETURN_IF_ERROR(store_->InsertEntry(row));
+      report.head = protocol::ChainHead{entry->seq, id};
+      if (entry->hlc <= protocol::MakeHlc(now + kMaxClockLeadMs, 0)) hlc_.Observe(entry->hlc);
+      stored.push_back(AppendedEntry{id, author, entry->seq, entry->hlc, "", false, std::move(row)});
+      ++report.stored;
+    }
+    return OkStatus();
+  });
+  if (!written.ok()) return written.take_error();
+  if (listener_) {
+    for (const auto& e : stored) listener_(e);
+  }
+  return report;
+}
+
+}  // namespace kintsugi::daemon

@@ -1,0 +1,246 @@
+#include "daemon/pairing_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <zmq_addon.hpp>
+
+namespace kintsugi::daemon {
+namespace {
+
+constexpr std::size_t kMaxPairingFrame = 1024;
+
+std::string IsoMillis(std::uint64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// "host:port" -> (host, port); nullopt when malformed.
+std::optional<std::pair<std::string, std::uint16_t>> SplitAddress(const std::string& address) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 >= address.size()) return std::nullopt;
+  std::string host = address.substr(0, colon);
+  int port = 0;
+  for (char c : address.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) return std::nullopt;
+    port = port * 10 + (c - '0');
+  }
+  if (port <= 0 || port >= 65535) return std::nullopt;
+  return std::pair{host, static_cast<std::uint16_t>(port)};
+}
+
+}  // namespace
+
+PairingService::PairingService(zmq::context_t& context, Engine& engine, crypto::RandomSource& rng,
+                               std::function<void(const std::string&)> on_paired)
+    : context_(context), engine_(engine), rng_(rng), on_paired_(std::move(on_paired)) {}
+
+Result<nlohmann::json> PairingService::Invite(const std::string& host, std::uint16_t pairing_port,
+                                              std::uint16_t sync_port, std::uint64_t ttl_ms) {
+  if (!engine_.initialized()) {
+    return MakeError(ErrorCode::kFailedPrecondition, "no ledger yet: run 'kintsugictl init --name NAME'");
+  }
+  if (engine_.paired()) return MakeError(ErrorCode::kAlreadyExists, "this device is already paired");
+  if (joiner_) return MakeError(ErrorCode::kFailedPrecondition, "this device is joining a partner right now");
+  CloseInvite("replaced");
+  try {
+    zmq::socket_t socket(context_, zmq::socket_type::router);
+    socket.set(zmq::sockopt::linger, 500);  // let the welcome leave before a close
+    socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxPairingFrame));
+    socket.bind("tcp://" + host + ":" + std::to_string(pairing_port));
+    invite_socket_.emplace(std::move(socket));
+  } catch (const zmq::error_t& e) {
+    return MakeError(ErrorCode::kIo, "cannot open the pairing port " + std::to_string(pairing_port) +
+                                         ": " + e.what());
+  }
+  pairing_port_ = pairing_port;
+  const std::uint64_t expires = engine_.NowMillis() + ttl_ms;
+  inviter_.emplace(protocol::NewInviteCode(rng_), expires, engine_.identity().public_key(), sync_port);
+  spdlog::info("pair.invite_opened port={} expires={}", pairing_port, IsoMillis(expires));
+  return nlohmann::json{{"code", protocol::FormatInviteCode(inviter_->code())},
+                        {"expires", IsoMillis(expires)},
+                        {"expires_ms", expires},
+                        {"sync_port", sync_port}};
+}
+
+void PairingService::CloseInvite(const char* why) {
+  if (!inviter_ && !invite_socket_) return;
+  if (inviter_) spdlog::info("pair.invite_closed reason={}", why);
+  inviter_.reset();
+  invite_socket_.reset();
+}
+
+void PairingService::Join(const protocol::InviteCode& code, const std::string& address, ReplyFn reply) {
+  if (!engine_.initialized()) {
+    reply(MakeError(ErrorCode::kFailedPrecondition, "no ledger yet: run 'kintsugictl init --name NAME'"));
+    return;
+  }
+  if (engine_.paired()) {
+    reply(MakeError(ErrorCode::kAlreadyExists, "this device is already paired"));
+    return;
+  }
+  if (joiner_ || (inviter_ && inviter_->open(engine_.NowMillis()))) {
+    reply(MakeError(ErrorCode::kFailedPrecondition, "a pairing is already in progress on this device"));
+    return;
+  }
+  joiner_.emplace(code, engine_.identity().public_key(), rng_);
+  joining_code_ = code;
+  join_reply_ = std::move(reply);
+  join_deadline_ms_ = engine_.NowMillis() + kJoinTimeoutMs;
+  if (address.empty()) {
+    spdlog::info("pair.join_listening (waiting for the partner's pairing beacon)");
+    return;  // JoinAddressFound() continues when the beacon is heard
+  }
+  auto split = SplitAddress(address);
+  if (!split) {
+    FinishJoin(MakeError(ErrorCode::kInvalidArgument, "address must be HOST:PORT, got '" + address + "'"));
+    return;
+  }
+  JoinAddressFound(split->first, static_cast<std::uint16_t>(split->second + 1));
+}
+
+void PairingService::JoinAddressFound(const std::string& host, std::uint16_t pairing_port) {
+  if (!joiner_ || join_socket_) return;
+  join_host_ = host;
+  DialJoin("tcp://" + host + ":" + std::to_string(pairing_port));
+}
+
+void PairingService::DialJoin(const std::string& endpoint) {
+  try {
+    zmq::socket_t socket(context_, zmq::socket_type::dealer);
+    socket.set(zmq::sockopt::linger, 500);
+    socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxPairingFrame));
+    socket.connect(endpoint);
+    (void)socket.send(zmq::buffer(joiner_->hello()), zmq::send_flags::dontwait);
+    join_socket_.emplace(std::move(socket));
+    spdlog::info("pair.join_dialing endpoint={}", endpoint);
+  } catch (const zmq::error_t& e) {
+    FinishJoin(MakeError(ErrorCode::kUnavailable, std::string("cannot reach the partner: ") + e.what()));
+  }
+}
+
+void PairingService::FinishJoin(Result<nlohmann::json> result) {
+  if (join_reply_) join_reply_(std::move(result));
+  join_reply_ = nullptr;
+  joiner_.reset();
+  joining_code_.reset();
+  join_socket_.reset();
+}
+
+std::size_t PairingService::poll_item_count() const {
+  return (invite_socket_ ? 1 : 0) + (join_socket_ ? 1 : 0);
+}
+
+void PairingService::AppendPollItems(std::vector<zmq::pollitem_t>& items) {
+  if (invite_socket_) items.push_back({invite_socket_->handle(), 0, ZMQ_POLLIN, 0});
+  if (join_socket_) items.push_back({join_socket_->handle(), 0, ZMQ_POLLIN, 0});
+}
+
+void PairingService::HandlePoll(const zmq::pollitem_t* items) {
+  std::size_t i = 0;
+  const bool invite_ready = invite_socket_ && (items[i++].revents & ZMQ_POLLIN);
+  const bool join_ready = join_socket_ && (items[i++].revents & ZMQ_POLLIN);
+  const std::uint64_t now = engine_.NowMillis();
+  try {
+    while (invite_ready && invite_socket_ && inviter_) {
+      std::vector<zmq::message_t> frames;
+      if (!zmq::recv_multipart(*invite_socket_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+      if (frames.size() != 2) continue;
+      Bytes reply = inviter_->Handle(
+          ByteView(static_cast<const std::uint8_t*>(frames[1].data()), frames[1].size()), now, rng_);
+      (void)invite_socket_->send(frames[0], zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      (void)invite_socket_->send(zmq::buffer(reply), zmq::send_flags::dontwait);
+      if (auto outcome = inviter_->TakeOutcome()) {
+        Status adopted = engine_.AdoptPairing(*outcome);
+        if (!adopted.ok()) {
+          spdlog::error("pair.adopt_failed what=\"{}\"", adopted.error().message);
+        } else {
+          spdlog::info("pair.completed role=inviter partner={}", ToHex(outcome->partner).substr(0, 16));
+          CloseInvite("used");
+          if (on_paired_) on_paired_("");
+        }
+        break;
+      }
+      if (inviter_->burned()) {
+        // The socket stays until the window's end, answering "used up".
+        spdlog::warn("pair.invite_burned attempts={}", inviter_->attempts());
+      }
+    }
+    while (join_ready && join_socket_ && joiner_) {
+      zmq::message_t frame;
+      if (!join_socket_->recv(frame, zmq::recv_flags::dontwait)) break;
+      auto next = joiner_->Handle(ByteView(static_cast<const std::uint8_t*>(frame.data()), frame.size()), rng_);
+      if (!next.ok()) {
+        spdlog::warn("pair.join_failed reason=\"{}\"", next.error().message);
+        FinishJoin(next.take_error());
+        break;
+      }
+      if (!next->empty()) {
+        (void)join_socket_->send(zmq::buffer(*next), zmq::send_flags::dontwait);
+        continue;
+      }
+      auto outcome = joiner_->TakeOutcome();
+      Status adopted = engine_.AdoptPairing(*outcome);
+      if (!adopted.ok()) {
+        FinishJoin(adopted.take_error());
+        break;
+      }
+      std::string partner_address = join_host_ + ":" + std::to_string(outcome->partner_port);
+      spdlog::info("pair.completed role=joiner partner={}", ToHex(outcome->partner).substr(0, 16));
+      auto status = StatusJson(now);
+      FinishJoin(std::move(status));
+      if (on_paired_) on_paired_(outcome->partner_port != 0 ? partner_address : "");
+      break;
+    }
+  } catch (const zmq::error_t& e) {
+    spdlog::warn("pair.io_failed what=\"{}\"", e.what());
+  }
+}
+
+std::uint64_t PairingService::MillisUntilNextTimer(std::uint64_t now_ms) const {
+  std::uint64_t next = UINT64_MAX;
+  if (inviter_) {
+    std::uint64_t close_at = inviter_->expires_at_ms() + kLateJoinerGraceMs;
+    next = std::min(next, close_at > now_ms ? close_at - now_ms : 0);
+  }
+  if (joiner_) next = std::min(next, join_deadline_ms_ > now_ms ? join_deadline_ms_ - now_ms : 0);
+  return next;
+}
+
+void PairingService::RunTimers(std::uint64_t now_ms) {
+  // A little after the window ends the socket goes too; until then a late
+  // joiner hears "expired" rather than silence.
+  if (inviter_ && now_ms >= inviter_->expires_at_ms() + kLateJoinerGraceMs) CloseInvite("expired");
+  if (joiner_ && now_ms >= join_deadline_ms_) {
+    FinishJoin(MakeError(ErrorCode::kUnavailable,
+                         join_socket_ ? "your partner's device did not answer: check the address, and "
+                                        "that their invite is still open"
+                                      : "could not find your partner's device on this network: pass "
+                                        "--address HOST:PORT (shown by 'pair invite' on their side)"));
+  }
+}
+
+Result<nlohmann::json> PairingService::StatusJson(std::uint64_t now_ms) {
+  auto status = engine_.GetStatus();
+  if (!status.ok()) return status.take_error();
+  nlohmann::json j{{"paired", status->paired}};
+  if (status->paired && status->partner) {
+    j["partner"] = ToHex(*status->partner);
+    j["safety_number"] = protocol::SafetyNumber(status->author, *status->partner);
+    auto confirmed = engine_.SafetyNumberConfirmed();
+    j["confirmed"] = confirmed.ok() && *confirmed;
+    j["ledger"] = ToHex(status->ledger_id);
+  }
+  if (inviter_ && inviter_->open(now_ms)) {
+    j["invite"] = {{"code", protocol::FormatInviteCode(inviter_->code())},
+                   {"expires", IsoMillis(inviter_->expires_at_ms())},
+                   {"attempts", inviter_->attempts()}};
+  }
+  if (joiner_) j["joining"] = true;
+  return j;
+}
+
+}  // namespace kintsugi::daemon

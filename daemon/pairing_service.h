@@ -1,0 +1,93 @@
+// PairingService: runs the pairing protocol (protocol/pairing.h) over the
+// network for the daemon loop.
+//
+// Inviter: `pair invite` opens a pairing window. A ROUTER with ZeroMQ's NULL
+// mechanism binds on the sync port + 1 for as long as the window is open (10
+// minutes by default, closed at once when the code is used or burned), and a
+// pairing beacon keyed by the code announces it on the LAN.
+// Joiner: `pair join CODE` dials the inviter's pairing port (from --address,
+// or from the inviter's pairing beacon) with a DEALER and answers the IPC
+// request when pairing succeeds or fails.
+//
+// The transport is unauthenticated on purpose: CPace authenticates both
+// sides by the code, and everything secret travels sealed under keys derived
+// from it.
+//
+// Thread-safety: the daemon loop's thread only.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "daemon/engine.h"
+#include "daemon/sync_service.h"
+#include "protocol/invite.h"
+#include "protocol/pairing.h"
+
+namespace kintsugi::daemon {
+
+inline constexpr std::uint64_t kJoinTimeoutMs = 30'000;
+inline constexpr std::uint64_t kLateJoinerGraceMs = 120'000;
+
+using ReplyFn = std::function<void(Result<nlohmann::json>)>;
+
+class PairingService {
+ public:
+  // `on_paired(partner_address)` runs after the engine adopted the shared
+  // ledger (the address is empty on the inviter's side).
+  PairingService(zmq::context_t& context, Engine& engine, crypto::RandomSource& rng,
+                 std::function<void(const std::string&)> on_paired);
+
+  // Opens a pairing window on `host`:`pairing_port`; `sync_port` is told to
+  // the joiner. Returns {code, expires_ms, nameplate}.
+  Result<nlohmann::json> Invite(const std::string& host, std::uint16_t pairing_port,
+                                std::uint16_t sync_port, std::uint64_t ttl_ms);
+  // Starts joining the inviter at `address` ("host:sync_port"); `reply` runs
+  // once, when pairing succeeded or failed.
+  void Join(const protocol::InviteCode& code, const std::string& address, ReplyFn reply);
+  // The inviter's pairing beacon was heard: its pairing endpoint.
+  void JoinAddressFound(const std::string& host, std::uint16_t pairing_port);
+
+  // The open invite (for the beacon), if any.
+  const std::optional<protocol::PairingInviter>& inviter() const { return inviter_; }
+  const std::optional<protocol::InviteCode>& joining_code() const { return joining_code_; }
+  std::uint16_t pairing_port() const { return pairing_port_; }
+
+  void AppendPollItems(std::vector<zmq::pollitem_t>& items);
+  void HandlePoll(const zmq::pollitem_t* items);
+  std::size_t poll_item_count() const;
+  std::uint64_t MillisUntilNextTimer(std::uint64_t now_ms) const;
+  void RunTimers(std::uint64_t now_ms);
+
+  // `pair status`: whether paired, the safety number, whether confirmed, and
+  // any open invite.
+  Result<nlohmann::json> StatusJson(std::uint64_t now_ms);
+
+ private:
+  void CloseInvite(const char* why);
+  void FinishJoin(Result<nlohmann::json> result);
+  void DialJoin(const std::string& endpoint);
+
+  zmq::context_t& context_;
+  Engine& engine_;
+  crypto::RandomSource& rng_;
+  std::function<void(const std::string&)> on_paired_;
+
+  std::optional<protocol::PairingInviter> inviter_;
+  std::optional<zmq::socket_t> invite_socket_;
+  std::uint16_t pairing_port_ = 0;
+
+  std::optional<protocol::PairingJoiner> joiner_;
+  std::optional<protocol::InviteCode> joining_code_;
+  std::optional<zmq::socket_t> join_socket_;
+  std::string join_host_;
+  ReplyFn join_reply_;
+  std::uint64_t join_deadline_ms_ = 0;
+};
+
+}  // namespace kintsugi::daemon

@@ -1,0 +1,406 @@
+#include "daemon/sync_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <zmq_addon.hpp>
+
+#include "crypto/pake.h"
+#include "protocol/sync.h"
+
+namespace kintsugi::daemon {
+namespace {
+
+constexpr int kHeartbeatIvlMs = 5000;
+constexpr int kHeartbeatTimeoutMs = 15000;
+constexpr std::uint64_t kWantTimeoutMs = 30'000;
+constexpr std::size_t kTransportLimit = protocol::kMaxSyncFrameBytes + 1024;
+
+void SetCurveKey(zmq::socket_t& s, int option, ByteView key) {
+  zmq_setsockopt(s.handle(), option, key.data(), key.size());
+}
+
+void CommonOptions(zmq::socket_t& s) {
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kTransportLimit));
+  s.set(zmq::sockopt::heartbeat_ivl, kHeartbeatIvlMs);
+  s.set(zmq::sockopt::heartbeat_timeout, kHeartbeatTimeoutMs);
+  s.set(zmq::sockopt::sndhwm, 1000);
+}
+
+std::string Short(const Hash32& h) { return ToHex(h).substr(0, 16); }
+
+}  // namespace
+
+SyncService::SyncService(zmq::context_t& context, Engine& engine, ZapHandler& zap, EventSink events)
+    : context_(context), engine_(engine), zap_(zap), events_(std::move(events)) {}
+
+SyncService::~SyncService() = default;
+
+Status SyncService::Listen(const std::string& endpoint) {
+  try {
+    crypto::CurveKeyPair keys = crypto::CurveKeysOf(engine_.identity().seed());
+    zmq::socket_t router(context_, zmq::socket_type::router);
+    CommonOptions(router);
+    router.set(zmq::sockopt::curve_server, 1);
+    SetCurveKey(router, ZMQ_CURVE_SECRETKEY, keys.secret_key.span());
+    router.set(zmq::sockopt::zap_domain, kSyncZapDomain);
+    router.bind(endpoint);
+    std::string bound = router.get(zmq::sockopt::last_endpoint);
+    port_ = static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
+    router_.emplace(std::move(router));
+    spdlog::info("sync.listening endpoint={}", bound);
+    return OkStatus();
+  } catch (const zmq::error_t& e) {
+    return MakeError(ErrorCode::kIo, "cannot listen on " + endpoint + ": " + e.what());
+  }
+}
+
+void SyncService::StartPartner(const std::string& address) {
+  const auto& partner = engine_.partner();
+  if (!partner) return;
+  auto curve = crypto::CurvePublicKeyOf(*partner);
+  if (!curve.ok()) {
+    spdlog::error("sync.bad_partner_key");
+    return;
+  }
+  zap_.Allow(*curve);
+  SetPartnerAddress(address);
+}
+
+void SyncService::SetPartnerAddress(const std::string& address) {
+  if (address.empty() || address == address_) return;
+  address_ = address;
+  SavePeer();
+  Dial();
+}
+
+void SyncService::Dial() {
+  const auto& partner = engine_.partner();
+  if (!partner || address_.empty()) return;
+  auto server_key = crypto::CurvePublicKeyOf(*partner);
+  if (!server_key.ok()) return;
+  try {
+    crypto::CurveKeyPair keys = crypto::CurveKeysOf(engine_.identity().seed());
+    zmq::socket_t dealer(context_, zmq::socket_type::dealer);
+    CommonOptions(dealer);
+    dealer.set(zmq::sockopt::immediate, 1);  // never queue for a link that is not up
+    dealer.set(zmq::sockopt::reconnect_ivl, 200);
+    dealer.set(zmq::sockopt::reconnect_ivl_max, 30000);  // exponential backoff up to 30 s
+    SetCurveKey(dealer, ZMQ_CURVE_SERVERKEY, *server_key);
+    SetCurveKey(dealer, ZMQ_CURVE_PUBLICKEY, keys.public_key);
+    SetCurveKey(dealer, ZMQ_CURVE_SECRETKEY, keys.secret_key.span());
+    std::string monitor_endpoint = "inproc://sync-monitor-" + std::to_string(++monitor_serial_);
+    zmq_socket_monitor(dealer.handle(), monitor_endpoint.c_str(),
+                       ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+    zmq::socket_t monitor(context_, zmq::socket_type::pair);
+    monitor.set(zmq::sockopt::linger, 0);
+    monitor.connect(monitor_endpoint);
+    dealer.connect("tcp://" + address_);
+    monitor_.reset();
+    dealer_.reset();
+    dealer_.emplace(std::move(dealer));
+    monitor_.emplace(std::move(monitor));
+    outgoing_up_ = false;
+    outgoing_.hello_sent = false;
+    spdlog::info("sync.dialing address={}", address_);
+  } catch (const zmq::error_t& e) {
+    spdlog::warn("sync.dial_failed address={} what=\"{}\"", address_, e.what());
+  }
+}
+
+std::size_t SyncService::poll_item_count() const {
+  return (router_ ? 1 : 0) + (dealer_ ? 1 : 0) + (monitor_ ? 1 : 0);
+}
+
+void SyncService::AppendPollItems(std::vector<zmq::pollitem_t>& items) {
+  if (router_) items.push_back({router_->handle(), 0, ZMQ_POLLIN, 0});
+  if (dealer_) items.push_back({dealer_->handle(), 0, ZMQ_POLLIN, 0});
+  if (monitor_) items.push_back({monitor_->handle(), 0, ZMQ_POLLIN, 0});
+}
+
+void SyncService::HandlePoll(const zmq::pollitem_t* items) {
+  std::size_t i = 0;
+  const bool router_ready = router_ && (items[i++].revents & ZMQ_POLLIN);
+  const bool dealer_ready = dealer_ && (items[i++].revents & ZMQ_POLLIN);
+  const bool monitor_ready = monitor_ && (items[i++].revents & ZMQ_POLLIN);
+  if (monitor_ready) ReadMonitor();
+  const std::uint64_t now = engine_.NowMillis();
+  try {
+    while (router_ready) {
+      std::vector<zmq::message_t> frames;
+      if (!zmq::recv_multipart(*router_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+      if (frames.size() != 2) {
+        spdlog::warn("sync.bad_frame reason=\"{} frames\"", frames.size());
+        continue;
+      }
+      Bytes rid(static_cast<const std::uint8_t*>(frames[0].data()),
+                static_cast<const std::uint8_t*>(frames[0].data()) + frames[0].size());
+      Channel& channel = incoming_[rid];
+      channel.routing_id = rid;
+      channel.last_heard_ms = now;
+      HandleFrame(channel, ByteView(static_cast<const std::uint8_t*>(frames[1].data()), frames[1].size()));
+    }
+    while (dealer_ready && dealer_) {
+      zmq::message_t frame;
+      if (!dealer_->recv(frame, zmq::recv_flags::dontwait)) break;
+      if (frame.more()) {  // a sync message is one frame: drain and refuse the rest
+        spdlog::warn("sync.bad_frame reason=\"multipart\"");
+        while (frame.more() && dealer_->recv(frame, zmq::recv_flags::dontwait)) {
+        }
+        continue;
+      }
+      outgoing_.last_heard_ms = now;
+      HandleFrame(outgoing_, ByteView(static_cast<const std::uint8_t*>(frame.data()), frame.size()));
+    }
+  } catch (const zmq::error_t& e) {
+    spdlog::warn("sync.recv_failed what=\"{}\"", e.what());
+  }
+  SetOnline(online(now), now);
+}
+
+void SyncService::ReadMonitor() {
+  const std::uint64_t now = engine_.NowMillis();
+  for (;;) {
+    std::vector<zmq::message_t> frames;
+    try {
+      if (!zmq::recv_multipart(*monitor_, std::back_inserter(frames), zmq::recv_flags::dontwait)) return;
+    } catch (const zmq::error_t&) {
+      return;
+    }
+    if (frames.empty() || frames[0].size() < 6) continue;
+    std::uint16_t event = 0;
+    std::memcpy(&event, frames[0].data(), sizeof event);
+    if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+      outgoing_up_ = true;
+      outgoing_.hello_sent = false;
+      auto hello = engine_.Hello();
+      if (hello.ok()) {
+        Send(outgoing_, *hello);
+        outgoing_.hello_sent = true;
+      }
+      spdlog::info("sync.connected address={}", address_);
+    } else if (event == ZMQ_EVENT_DISCONNECTED) {
+      if (outgoing_up_) spdlog::info("sync.disconnected address={}", address_);
+      outgoing_up_ = false;
+      wanting_.clear();
+    } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
+      spdlog::warn("sync.handshake_failed address={} (the device there is not your partner's)", address_);
+    }
+  }
+  SetOnline(online(now), now);
+}
+
+void SyncService::Send(Channel& channel, const protocol::SyncMessage& message) {
+  Bytes frame = protocol::EncodeSync(message);
+  try {
+    if (channel.outgoing) {
+      if (dealer_) (void)dealer_->send(zmq::buffer(frame), zmq::send_flags::dontwait);
+    } else if (router_) {
+      (void)router_->send(zmq::buffer(channel.routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      (void)router_->send(zmq::buffer(frame), zmq::send_flags::dontwait);
+    }
+  } catch (const zmq::error_t& e) {
+    spdlog::warn("sync.send_failed what=\"{}\"", e.what());
+  }
+}
+
+void SyncService::HandleFrame(Channel& channel, ByteView frame) {
+  last_seen_ms_ = engine_.NowMillis();
+  auto message = protocol::DecodeSync(frame);
+  if (!message.ok()) {
+    spdlog::warn("sync.bad_frame reason=\"{}\"", message.error().message);
+    return;
+  }
+  if (auto* hello = std::get_if<protocol::SyncHello>(&*message)) {
+    HandleHello(channel, *hello);
+  } else if (auto* want = std::get_if<protocol::SyncWant>(&*message)) {
+    auto batch = engine_.EntriesAfter(*want);
+    if (batch.ok()) Send(channel, *batch);
+  } else if (auto* batch = std::get_if<protocol::SyncEntries>(&*message)) {
+    HandleEntries(channel, *batch);
+  } else if (auto* push = std::get_if<protocol::SyncPush>(&*message)) {
+    HandlePush(channel, *push);
+  }
+}
+
+void SyncService::HandleHello(Channel& channel, const protocol::SyncHello& hello) {
+  if (hello.ledger_id != engine_.ledger_id()) {
+    spdlog::warn("sync.wrong_ledger ledger={}", Short(hello.ledger_id));
+    return;
+  }
+  if (!channel.hello_sent) {
+    auto mine = engine_.Hello();
+    if (mine.ok()) Send(channel, *mine);
+    channel.hello_sent = true;
+  }
+  if (partner_index_ && *partner_index_ != hello.index_id) {
+    spdlog::warn("sync.partner_reset (the partner's database was reset or restored; catching it up)");
+    if (events_) events_("peer.reset", nlohmann::json::object());
+  }
+  partner_index_ = hello.index_id;
+  for (const auto& head : hello.heads) {
+    partner_heads_[head.author] = head.seq;
+    auto mine = engine_.Head(head.author);
+    if (mine.ok() && head.seq > mine->seq) Want(channel, head.author, mine->seq);
+  }
+}
+
+void SyncService::Want(Channel& channel, const crypto::PublicKey& author, std::uint64_t after_seq) {
+  const std::uint64_t now = engine_.NowMillis();
+  auto it = wanting_.find(author);
+  if (it != wanting_.end() && now - it->second < kWantTimeoutMs) return;
+  wanting_[author] = now;
+  Send(channel, protocol::SyncWant{author, after_seq, static_cast<std::uint16_t>(protocol::kMaxBatchEntries)});
+}
+
+void SyncService::HandleEntries(Channel& channel, const protocol::SyncEntries& batch) {
+  wanting_.erase(batch.author);
+  auto before = engine_.Head(batch.author);
+  auto report = engine_.Receive(batch.author, batch.entries);
+  if (!report.ok()) {
+    spdlog::error("sync.store_failed what=\"{}\"", report.error().message);
+    return;
+  }
+  for (const auto& refused : report->refused) {
+    spdlog::warn("sync.refused_entry author={} reason={} detail=\"{}\"", Short(batch.author),
+                 protocol::RejectionName(refused.reason), refused.detail);
+  }
+  if (report->forks > 0) {
+    spdlog::warn("sync.fork_detected author={} (two entries with the same seq: kept as evidence)",
+                 Short(batch.author));
+    if (events_) events_("fork.detected", nlohmann::json{{"author", ToHex(batch.author)}});
+  }
+  last_sync_ms_ = engine_.NowMillis();
+  std::uint64_t behind = 0;
+  auto known = partner_heads_.find(batch.author);
+  if (known != partner_heads_.end() && known->second > report->head.seq) {
+    behind = known->second - report->head.seq;
+  }
+  if (events_ && report->stored > 0) {
+    events_("sync.progress", nlohmann::json{{"author", ToHex(batch.author)},
+                                            {"stored", report->stored},
+                                            {"head", report->head.seq},
+                                            {"behind", behind}});
+  }
+  const bool progressed = before.ok() && report->head.seq > before->seq;
+  if (batch.more && progressed) {
+    Want(channel, batch.author, report->head.seq);
+  } else if (!batch.more) {
+    SavePeer();
+  }
+}
+
+void SyncService::HandlePush(Channel& channel, const protocol::SyncPush& push) {
+  auto entry = protocol::Decode(push.entry.entry);
+  if (!entry.ok()) {
+    spdlog::warn("sync.bad_push reason=\"{}\"", entry.error().message);
+    return;
+  }
+  auto head = engine_.Head(entry->author);
+  if (!head.ok()) return;
+  partner_heads_[entry->author] = std::max(partner_heads_[entry->author], entry->seq);
+  if (entry->seq > head->seq + 1) {
+    Want(channel, entry->author, head->seq);  // we missed some: ask for them in order
+    return;
+  }
+  auto report = engine_.Receive(entry->author, {push.entry});
+  if (!report.ok()) return;
+  for (const auto& refused : report->refused) {
+    spdlog::warn("sync.refused_entry author={} reason={} detail=\"{}\"", Short(entry->author),
+                 protocol::RejectionName(refused.reason), refused.detail);
+  }
+  if (report->forks > 0 && events_) events_("fork.detected", nlohmann::json{{"author", ToHex(entry->author)}});
+  if (report->stored > 0) last_sync_ms_ = engine_.NowMillis();
+}
+
+SyncService::Channel* SyncService::Primary(std::uint64_t now_ms) {
+  if (outgoing_up_) return &outgoing_;
+  Channel* best = nullptr;
+  for (auto& [rid, channel] : incoming_) {
+    if (now_ms - channel.last_heard_ms < kOnlineWindowMs &&
+        (best == nullptr || channel.last_heard_ms > best->last_heard_ms)) {
+      best = &channel;
+    }
+  }
+  return best;
+}
+
+void SyncService::OnLocalAppend(const AppendedEntry& entry) {
+  if (!entry.local) return;
+  Channel* channel = Primary(engine_.NowMillis());
+  if (channel == nullptr) return;  // the next hello will tell the partner
+  Send(*channel, protocol::SyncPush{{entry.stored.bytes, entry.stored.wrapped_key}});
+}
+
+bool SyncService::online(std::uint64_t now_ms) const {
+  if (outgoing_up_) return true;
+  for (const auto& [rid, channel] : incoming_) {
+    if (now_ms - channel.last_heard_ms < kOnlineWindowMs) return true;
+  }
+  return false;
+}
+
+void SyncService::SetOnline(bool now_online, std::uint64_t now_ms) {
+  if (now_online == was_online_) return;
+  was_online_ = now_online;
+  spdlog::info("peer.{}", now_online ? "up" : "down");
+  if (events_) events_(now_online ? "peer.up" : "peer.down", nlohmann::json{{"time_ms", now_ms}});
+  SavePeer();
+}
+
+std::uint64_t SyncService::MillisUntilNextTimer(std::uint64_t now_ms) const {
+  if (!engine_.paired()) return UINT64_MAX;
+  return next_keepalive_ms_ > now_ms ? next_keepalive_ms_ - now_ms : 0;
+}
+
+void SyncService::RunTimers(std::uint64_t now_ms) {
+  if (!engine_.paired() || now_ms < next_keepalive_ms_) return;
+  next_keepalive_ms_ = now_ms + kKeepaliveMs;
+  auto hello = engine_.Hello();
+  if (hello.ok()) {
+    if (outgoing_up_) Send(outgoing_, *hello);
+    for (auto it = incoming_.begin(); it != incoming_.end();) {
+      if (now_ms - it->second.last_heard_ms > 3 * kOnlineWindowMs) {
+        it = incoming_.erase(it);
+        continue;
+      }
+      if (now_ms - it->second.last_heard_ms < kOnlineWindowMs) Send(it->second, *hello);
+      ++it;
+    }
+  }
+  SetOnline(online(now_ms), now_ms);
+}
+
+void SyncService::SavePeer() {
+  const auto& partner = engine_.partner();
+  if (!partner) return;
+  Status s = engine_.store().SavePeer(PeerRecord{*partner, address_, last_seen_ms_, last_sync_ms_});
+  if (!s.ok()) spdlog::warn("sync.save_peer_failed what=\"{}\"", s.error().message);
+}
+
+nlohmann::json SyncService::PeersJson(std::uint64_t now_ms) {
+  nlohmann::json peers = nlohmann::json::array();
+  const auto& partner = engine_.partner();
+  if (partner) {
+    std::uint64_t behind = 0;
+    for (const auto& [author, seq] : partner_heads_) {
+      auto mine = engine_.Head(author);
+      if (mine.ok() && seq > mine->seq) behind += seq - mine->seq;
+    }
+    peers.push_back({{"author", ToHex(*partner)},
+                     {"online", online(now_ms)},
+                     {"address", address_},
+                     {"last_seen_ms", last_seen_ms_},
+                     {"last_sync_ms", last_sync_ms_},
+                     {"entries_behind", behind}});
+  }
+  nlohmann::json refused = nlohmann::json::array();
+  for (const auto& [key, r] : zap_.refusals()) {
+    refused.push_back({{"key", key}, {"address", r.address}, {"count", r.count}, {"last_ms", r.last_ms}});
+  }
+  return nlohmann::json{{"peers", peers}, {"refused", refused}, {"listening_port", port_}};
+}
+
+}  // namespace kintsugi::daemon

@@ -1,0 +1,111 @@
+// SyncService: the link to the partner's daemon (docs/PROTOCOL.md, "Sync").
+//
+// Sockets: a ROUTER that is a CURVE server on --listen (the ZAP handler admits
+// only the partner's key), and a DEALER that is a CURVE client dialling the
+// partner's address when one is known. Each connection is a channel that
+// carries the same symmetric protocol (protocol/sync.h): both sides send
+// hello with their heads; each asks with want for what it lacks, one author
+// at a time, one batch per want (flow control by pulling); new local entries
+// are pushed live. ZeroMQ reconnects with exponential backoff; a hello every
+// kKeepaliveMs on each live channel doubles as keepalive and anti-entropy.
+//
+// Thread-safety: the daemon loop's thread only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "daemon/engine.h"
+#include "daemon/zap.h"
+
+namespace kintsugi::daemon {
+
+inline constexpr std::uint16_t kDefaultSyncPort = 47474;
+inline constexpr std::uint64_t kKeepaliveMs = 5'000;
+inline constexpr std::uint64_t kOnlineWindowMs = 3 * kKeepaliveMs;
+
+using EventSink = std::function<void(std::string_view topic, nlohmann::json data)>;
+
+class SyncService {
+ public:
+  SyncService(zmq::context_t& context, Engine& engine, ZapHandler& zap, EventSink events);
+  ~SyncService();
+
+  // Binds the ROUTER ("tcp://HOST:PORT"). Fails with kIo when it cannot.
+  Status Listen(const std::string& endpoint);
+  // The port the ROUTER listens on (0 when not listening).
+  std::uint16_t port() const { return port_; }
+
+  // Starts (or restarts) linking with the paired partner: admits its key and,
+  // when `address` ("host:port") is not empty, dials it.
+  void StartPartner(const std::string& address);
+  // A new address for the partner (manual or discovered); redials.
+  void SetPartnerAddress(const std::string& address);
+  const std::string& partner_address() const { return address_; }
+
+  // Sockets to poll for input, in a stable order, and the handler for them.
+  void AppendPollItems(std::vector<zmq::pollitem_t>& items);
+  void HandlePoll(const zmq::pollitem_t* items);  // the items appended above
+  std::size_t poll_item_count() const;
+
+  // Timers: the milliseconds until the next one is due, and running them.
+  std::uint64_t MillisUntilNextTimer(std::uint64_t now_ms) const;
+  void RunTimers(std::uint64_t now_ms);
+
+  // A new local entry: pushed to the partner when a channel is up.
+  void OnLocalAppend(const AppendedEntry& entry);
+
+  // The partner as `peers` shows it.
+  nlohmann::json PeersJson(std::uint64_t now_ms);
+  bool online(std::uint64_t now_ms) const;
+
+ private:
+  struct Channel {
+    bool outgoing = false;
+    Bytes routing_id;  // incoming channels only
+    std::uint64_t last_heard_ms = 0;
+    bool hello_sent = false;
+  };
+
+  void Dial();
+  void Send(Channel& channel, const protocol::SyncMessage& message);
+  void HandleFrame(Channel& channel, ByteView frame);
+  void HandleHello(Channel& channel, const protocol::SyncHello& hello);
+  void HandleEntries(Channel& channel, const protocol::SyncEntries& batch);
+  void HandlePush(Channel& channel, const protocol::SyncPush& push);
+  void Want(Channel& channel, const crypto::PublicKey& author, std::uint64_t after_seq);
+  Channel* Primary(std::uint64_t now_ms);
+  void ReadMonitor();
+  void SetOnline(bool online, std::uint64_t now_ms);
+  void SavePeer();
+
+  zmq::context_t& context_;
+  Engine& engine_;
+  ZapHandler& zap_;
+  EventSink events_;
+  std::optional<zmq::socket_t> router_;
+  std::optional<zmq::socket_t> dealer_;
+  std::optional<zmq::socket_t> monitor_;
+  std::uint16_t port_ = 0;
+  std::string address_;
+  Channel outgoing_{true, {}, 0, false};
+  bool outgoing_up_ = false;
+  std::map<Bytes, Channel> incoming_;
+  std::map<crypto::PublicKey, std::uint64_t> wanting_;  // author -> since (ms): one want at a time
+  std::map<crypto::PublicKey, std::uint64_t> partner_heads_;
+  std::optional<protocol::IndexId> partner_index_;
+  std::uint64_t last_sync_ms_ = 0;
+  std::uint64_t last_seen_ms_ = 0;
+  std::uint64_t next_keepalive_ms_ = 0;
+  bool was_online_ = false;
+  int monitor_serial_ = 0;
+};
+
+}  // namespace kintsugi::daemon

@@ -1,0 +1,65 @@
+#include "daemon/zap.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <vector>
+#include <zmq_addon.hpp>
+
+namespace kintsugi::daemon {
+
+ZapHandler::ZapHandler(zmq::context_t& context) : socket_(context, zmq::socket_type::rep) {
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.bind("inproc://zeromq.zap.01");
+}
+
+void ZapHandler::Serve(std::uint64_t now_ms) {
+  for (;;) {
+    std::vector<zmq::message_t> request;
+    try {
+      if (!zmq::recv_multipart(socket_, std::back_inserter(request), zmq::recv_flags::dontwait)) return;
+    } catch (const zmq::error_t& e) {
+      spdlog::warn("zap.recv_failed what=\"{}\"", e.what());
+      return;
+    }
+    // version, request id, domain, address, routing id, mechanism, credentials...
+    std::string status = "400";
+    std::string text = "denied";
+    std::string user;
+    if (request.size() >= 6 && request[0].to_string_view() == "1.0") {
+      std::string_view domain = request[2].to_string_view();
+      std::string_view mechanism = request[5].to_string_view();
+      if (domain == kSyncZapDomain && mechanism == "CURVE" && request.size() == 7 &&
+          request[6].size() == 32) {
+        Hash32 key;
+        std::memcpy(key.data(), request[6].data(), 32);
+        if (allowed_.count(key) != 0) {
+          status = "200";
+          text = "OK";
+          user = ToHex(key);
+        } else {
+          std::string hex = ToHex(key);
+          ZapRefusal& r = refusals_[hex];
+          if (r.count == 0) {
+            spdlog::warn("sync.refused key={} address={} reason=\"not the paired partner\"",
+                         hex.substr(0, 16), request[3].to_string());
+          }
+          ++r.count;
+          r.address = request[3].to_string();
+          r.last_ms = now_ms;
+        }
+      }
+    }
+    std::string request_id = request.size() > 1 ? request[1].to_string() : std::string();
+    std::vector<zmq::const_buffer> reply = {zmq::str_buffer("1.0"), zmq::buffer(request_id),
+                                            zmq::buffer(status),    zmq::buffer(text),
+                                            zmq::buffer(user),      zmq::const_buffer()};
+    try {
+      zmq::send_multipart(socket_, reply);
+    } catch (const zmq::error_t& e) {
+      spdlog::warn("zap.send_failed what=\"{}\"", e.what());
+    }
+  }
+}
+
+}  // namespace kintsugi::daemon

@@ -1,0 +1,52 @@
+// ZapHandler: ZeroMQ's authentication hook (RFC 27, ZAP) for the sync socket.
+// libzmq's CURVE server admits any client key unless a ZAP handler says
+// otherwise, so this handler is bound before any socket and denies by
+// default: it admits a CURVE client only when its key is the paired
+// partner's. Every refusal is counted and kept for `peers`, and logged once
+// per key.
+//
+// Thread-safety: the daemon loop's thread; Serve() is called when socket()
+// is readable.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "crypto/bytes.h"
+
+namespace kintsugi::daemon {
+
+inline constexpr char kSyncZapDomain[] = "kintsugi-sync";
+
+struct ZapRefusal {
+  std::string address;  // the client's IP address
+  std::uint64_t count = 0;
+  std::uint64_t last_ms = 0;
+};
+
+class ZapHandler {
+ public:
+  // Binds inproc://zeromq.zap.01 in `context`. Must run before any CURVE
+  // socket of that context binds or connects.
+  explicit ZapHandler(zmq::context_t& context);
+
+  zmq::socket_t& socket() { return socket_; }
+  // Answers every pending request; never blocks.
+  void Serve(std::uint64_t now_ms);
+
+  // The CURVE public keys (raw 32 bytes) admitted from now on.
+  void Allow(const Hash32& curve_public_key) { allowed_.insert(curve_public_key); }
+  // Refusals by client key (hex), for `peers`.
+  const std::map<std::string, ZapRefusal>& refusals() const { return refusals_; }
+
+ private:
+  zmq::socket_t socket_;
+  std::set<Hash32> allowed_;
+  std::map<std::string, ZapRefusal> refusals_;
+};
+
+}  // namespace kintsugi::daemon

@@ -1,0 +1,121 @@
+// Two partners on two hosts: network namespaces joined by a veth pair, as on
+// a home LAN. They find each other by beacon alone (no address is given),
+// and converge after the link is cut and healed while both keep writing.
+// Needs root for `ip netns` (CI runs as root); the test makes and removes its
+// own namespaces and sends traffic only between them.
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "tests/integration/harness.h"
+
+namespace kintsugi::testing {
+namespace {
+
+using nlohmann::json;
+
+int Sh(const std::vector<std::string>& argv) { return Run(argv, std::chrono::seconds(10)).exit_code; }
+
+// Two namespaces, "a" at 10.231.<n>.1 and "b" at 10.231.<n>.2, joined by veth.
+class TwoHosts {
+ public:
+  TwoHosts() {
+    std::string tag = std::to_string(::getpid() % 100000);
+    ns_a_ = "kts-a-" + tag;
+    ns_b_ = "kts-b-" + tag;
+    veth_a_ = "ka" + tag;
+    veth_b_ = "kb" + tag;
+    std::string net = "10.231." + std::to_string(::getpid() % 250) + ".";
+    ip_a_ = net + "1";
+    ip_b_ = net + "2";
+    ok_ = Sh({"ip", "netns", "add", ns_a_}) == 0 && Sh({"ip", "netns", "add", ns_b_}) == 0 &&
+          Sh({"ip", "link", "add", veth_a_, "type", "veth", "peer", "name", veth_b_}) == 0 &&
+          Sh({"ip", "link", "set", veth_a_, "netns", ns_a_}) == 0 &&
+          Sh({"ip", "link", "set", veth_b_, "netns", ns_b_}) == 0 &&
+          Exec(ns_a_, {"ip", "addr", "add", ip_a_ + "/24", "brd", "+", "dev", veth_a_}) == 0 &&
+          Exec(ns_b_, {"ip", "addr", "add", ip_b_ + "/24", "brd", "+", "dev", veth_b_}) == 0 &&
+          Exec(ns_a_, {"ip", "link", "set", "lo", "up"}) == 0 &&
+          Exec(ns_b_, {"ip", "link", "set", "lo", "up"}) == 0 && Link(true);
+  }
+  ~TwoHosts() {
+    Sh({"ip", "netns", "del", ns_a_});
+    Sh({"ip", "netns", "del", ns_b_});
+  }
+  bool ok() const { return ok_; }
+  int Exec(const std::string& ns, std::vector<std::string> argv) {
+    argv.insert(argv.begin(), {"ip", "netns", "exec", ns});
+    return Sh(argv);
+  }
+  bool Link(bool up) {
+    return Exec(ns_a_, {"ip", "link", "set", veth_a_, up ? "up" : "down"}) == 0 &&
+           Exec(ns_b_, {"ip", "link", "set", veth_b_, up ? "up" : "down"}) == 0;
+  }
+  std::vector<std::string> In(const std::string& ns) const { return {"ip", "netns", "exec", ns}; }
+  std::string ns_a_, ns_b_, veth_a_, veth_b_, ip_a_, ip_b_;
+
+ private:
+  bool ok_ = false;
+};
+
+std::set<std::string> Ids(const std::string& data) {
+  std::set<std::string> ids;
+  auto r = Ctl(data, {"log", "--json", "--limit", "1000"});
+  if (r.exit_code != 0) return ids;
+  json doc = json::parse(r.out);
+  for (const auto& e : doc["entries"]) ids.insert(e["id"].get<std::string>());
+  return ids;
+}
+
+TEST(TwoHostsOnALan, FindEachOtherByBeaconAndConvergeAfterThePartitionHeals) {
+  ASSERT_EQ(::geteuid(), 0u) << "network namespaces need root: run this test as root (CI does)";
+  PrivateRuntimeDir runtime;
+  TempDir dir;
+  TwoHosts hosts;
+  ASSERT_TRUE(hosts.ok()) << "could not set up the namespaces";
+  const std::string a = dir / "alex", b = dir / "sam";
+  Daemon alex(a, {}, hosts.In(hosts.ns_a_));
+  Daemon sam(b, {}, hosts.In(hosts.ns_b_));
+  ASSERT_TRUE(alex.Start()) << alex.Log();
+  ASSERT_TRUE(sam.Start()) << sam.Log();
+  ASSERT_EQ(Ctl(a, {"init", "--name", "Alex"}).exit_code, 0);
+  ASSERT_EQ(Ctl(b, {"init", "--name", "Sam"}).exit_code, 0);
+
+  // No --address: Sam's daemon finds Alex's pairing window by its beacon.
+  auto invite = Ctl(a, {"pair", "invite", "--json"});
+  ASSERT_EQ(invite.exit_code, 0) << invite.err;
+  std::string code = json::parse(invite.out)["code"].get<std::string>();
+  auto joined = Ctl(b, {"pair", "join", code});
+  ASSERT_EQ(joined.exit_code, 0) << joined.err << "\n" << sam.Log();
+  EXPECT_NE(sam.Log().find("discovery.invite_found address=" + hosts.ip_a_), std::string::npos);
+
+  // And Alex's daemon finds Sam's by the couple's beacon.
+  ASSERT_TRUE(WaitFor([&] { return alex.Log().find("discovery.partner_found address=" + hosts.ip_b_) !=
+                                   std::string::npos; },
+                      std::chrono::seconds(15)))
+      << alex.Log();
+  ASSERT_TRUE(WaitFor([&] { return !Ids(a).empty() && Ids(a) == Ids(b); }));
+
+  // Cut the link; both keep writing; heal it.
+  ASSERT_TRUE(hosts.Link(false));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Ctl(a, {"checkin", "--note", "Alex, apart " + std::to_string(i)}).exit_code, 0);
+    ASSERT_EQ(Ctl(b, {"checkin", "--note", "Sam, apart " + std::to_string(i)}).exit_code, 0);
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_NE(Ids(a), Ids(b));
+  ASSERT_TRUE(hosts.Link(true));
+  auto healed = std::chrono::steady_clock::now();
+  ASSERT_TRUE(WaitFor([&] { return Ids(a).size() == 2 + 6 && Ids(a) == Ids(b); }, std::chrono::seconds(10)))
+      << "a=" << Ids(a).size() << " b=" << Ids(b).size() << "\n" << alex.Log();
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - healed);
+  std::cout << "converged " << took.count() << " ms after the link came back\n";
+  EXPECT_EQ(Ctl(a, {"verify"}).exit_code, 0);
+  EXPECT_EQ(Ctl(b, {"verify"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace kintsugi::testing

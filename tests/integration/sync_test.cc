@@ -1,0 +1,256 @@
+// Pairing and sync between two real daemons on loopback, each with its own
+// data dir, driven by kintsugictl and, where a hostile or careless client is
+// needed, by raw ZeroMQ sockets.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include <set>
+
+#include "client/client.h"
+#include "protocol/invite.h"
+#include "protocol/pairing.h"
+#include "tests/integration/harness.h"
+
+namespace kintsugi::testing {
+namespace {
+
+using nlohmann::json;
+
+class Partner {
+ public:
+  Partner(const TempDir& dir, const std::string& name)
+      : data_(dir / name), port_(FreePortPair()),
+        daemon_(data_, {"--listen", "127.0.0.1:" + std::to_string(port_), "--no-discovery"}) {}
+
+  bool Start() { return daemon_.Start(); }
+  int Stop(int signal) { return daemon_.Stop(signal); }
+  const std::string& data() const { return data_; }
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  Daemon& daemon() { return daemon_; }
+
+  CommandResult Ctl(const std::vector<std::string>& args) const { return testing::Ctl(data_, args); }
+  json Json(const std::vector<std::string>& args) const {
+    auto r = Ctl(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
+    return json::parse(r.out, nullptr, false);
+  }
+  // The ids of every entry of the shared ledger, through `log`.
+  std::set<std::string> Ids() const {
+    std::set<std::string> ids;
+    auto r = Ctl({"log", "--json", "--limit", "1000"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    if (r.exit_code != 0) return ids;
+    json doc = json::parse(r.out);
+    for (const auto& e : doc["entries"]) ids.insert(e["id"].get<std::string>());
+    return ids;
+  }
+  std::int64_t Entries() const {
+    auto r = Ctl({"status", "--json"});
+    return r.exit_code == 0 ? json::parse(r.out).value("entries", std::int64_t{-1}) : -1;
+  }
+
+ private:
+  std::string data_;
+  int port_;
+  Daemon daemon_;
+};
+
+class Sync : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(a_.Start()) << a_.daemon().Log();
+    ASSERT_TRUE(b_.Start()) << b_.daemon().Log();
+    ASSERT_EQ(a_.Ctl({"init", "--name", "Alex"}).exit_code, 0);
+    ASSERT_EQ(b_.Ctl({"init", "--name", "Sam"}).exit_code, 0);
+  }
+  std::string Invite() {
+    json invite = a_.Json({"pair", "invite", "--json"});
+    return invite.value("code", "");
+  }
+  void Pair() {
+    std::string code = Invite();
+    auto joined = b_.Ctl({"pair", "join", code, "--address", a_.address(), "--json"});
+    ASSERT_EQ(joined.exit_code, 0) << joined.err << b_.daemon().Log();
+  }
+  bool Converged() {
+    auto ids_a = a_.Ids();
+    return !ids_a.empty() && ids_a == b_.Ids();
+  }
+
+  PrivateRuntimeDir runtime_;
+  TempDir dir_;
+  Partner a_{dir_, "alex"};
+  Partner b_{dir_, "sam"};
+};
+
+TEST_F(Sync, PairedPartnersSeeTheSameSafetyNumberAndOneLedger) {
+  ASSERT_EQ(b_.Ctl({"checkin", "--note", "written before pairing"}).exit_code, 0);
+  Pair();
+  json sa = a_.Json({"pair", "status", "--json"});
+  json sb = b_.Json({"pair", "status", "--json"});
+  EXPECT_TRUE(sa["paired"].get<bool>());
+  EXPECT_EQ(sa["safety_number"], sb["safety_number"]);
+  EXPECT_EQ(sa["safety_number"].get<std::string>().size(), 12u * 5 + 11);
+  EXPECT_EQ(sa["ledger"], sb["ledger"]);
+  EXPECT_EQ(sa["partner"], b_.Json({"status", "--json"})["author"]);
+  EXPECT_FALSE(sa["confirmed"].get<bool>());
+  EXPECT_EQ(a_.Ctl({"pair", "confirm"}).exit_code, 0);
+  EXPECT_TRUE(a_.Json({"pair", "status", "--json"})["confirmed"].get<bool>());
+  // Sam's solo check-in stays on Sam's device, private, and is not dropped.
+  EXPECT_EQ(sb["private_entries"], 2);
+  ASSERT_TRUE(WaitFor([&] { return Converged(); }));
+  json log = json::parse(a_.Ctl({"log", "--json"}).out);
+  for (const auto& e : log["entries"]) {
+    EXPECT_NE(e["body"].value("note", ""), "written before pairing");
+  }
+  EXPECT_EQ(b_.Ctl({"verify"}).exit_code, 0);
+}
+
+TEST_F(Sync, EntriesWrittenOnBothSidesConverge) {
+  Pair();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(a_.Ctl({"checkin", "--note", "from Alex " + std::to_string(i)}).exit_code, 0);
+    ASSERT_EQ(b_.Ctl({"checkin", "--note", "from Sam " + std::to_string(i), "--mood", "7"}).exit_code, 0);
+  }
+  ASSERT_TRUE(WaitFor([&] { return Converged() && a_.Ids().size() == 12; }))
+      << "a=" << a_.Ids().size() << " b=" << b_.Ids().size() << "\n" << b_.daemon().Log();
+  EXPECT_EQ(a_.Ctl({"verify"}).exit_code, 0);
+  EXPECT_EQ(b_.Ctl({"verify"}).exit_code, 0);
+  json peers = a_.Json({"peers", "--json"});
+  ASSERT_EQ(peers["peers"].size(), 1u);
+  EXPECT_TRUE(peers["peers"][0]["online"].get<bool>());
+  EXPECT_EQ(peers["peers"][0]["entries_behind"], 0);
+}
+
+TEST_F(Sync, APartnerWhoWasStoppedCatchesUpOnRestart) {
+  Pair();
+  ASSERT_TRUE(WaitFor([&] { return Converged(); }));
+  ASSERT_EQ(b_.Stop(SIGTERM), 0);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(a_.Ctl({"checkin", "--note", "while Sam was away " + std::to_string(i)}).exit_code, 0);
+  }
+  ASSERT_TRUE(b_.Start()) << b_.daemon().Log();
+  ASSERT_EQ(b_.Ctl({"checkin", "--note", "back again"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] { return Converged() && a_.Ids().size() == 2 + 20 + 1; }))
+      << "a=" << a_.Ids().size() << " b=" << b_.Ids().size();
+  EXPECT_EQ(b_.Ctl({"verify"}).exit_code, 0);
+}
+
+TEST_F(Sync, LargeCatchUpSurvivesAKillWithNoDuplicatesOrGaps) {
+  Pair();
+  ASSERT_TRUE(WaitFor([&] { return Converged(); }));
+  ASSERT_EQ(b_.Stop(SIGTERM), 0);
+  // 10,000 check-ins on Alex's side, pipelined on one raw IPC connection.
+  {
+    auto client = client::Client::Connect({a_.data(), std::chrono::seconds(5)});
+    ASSERT_TRUE(client.ok());
+    zmq::context_t ctx;
+    zmq::socket_t s(ctx, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::rcvtimeo, 30000);
+    s.connect((*client)->layout().control_endpoint);
+    constexpr int kEntries = 10000;
+    int sent = 0, received = 0;
+    while (received < kEntries) {
+      while (sent < kEntries && sent - received < 200) {
+        std::string req = json{{"id", sent}, {"method", "checkin"},
+                               {"params", {{"note", "entry " + std::to_string(sent)}}}}.dump();
+        s.send(zmq::buffer(req), zmq::send_flags::none);
+        ++sent;
+      }
+      zmq::message_t reply;
+      ASSERT_TRUE(s.recv(reply)) << "daemon stopped answering at " << received;
+      ASSERT_TRUE(json::parse(reply.to_string())["ok"].get<bool>());
+      ++received;
+    }
+  }
+  const std::int64_t total = a_.Entries();
+  ASSERT_EQ(total, 2 + 10000);
+  ASSERT_TRUE(b_.Start()) << b_.daemon().Log();
+  ASSERT_TRUE(WaitFor([&] { return b_.Entries() >= 1000; }, std::chrono::seconds(30)));
+  EXPECT_EQ(b_.Stop(SIGKILL), 128 + SIGKILL);
+  ASSERT_TRUE(b_.Start()) << b_.daemon().Log();
+  ASSERT_TRUE(WaitFor([&] { return b_.Entries() == total; }, std::chrono::seconds(60)))
+      << "b has " << b_.Entries() << " of " << total;
+  EXPECT_EQ(b_.Ctl({"verify"}).exit_code, 0);
+  EXPECT_EQ(a_.Ctl({"verify"}).exit_code, 0);
+}
+
+TEST_F(Sync, AWrongCodeIsRefusedAndFiveWrongTriesUseTheCodeUp) {
+  std::string code = Invite();
+  auto right = protocol::ParseInviteCode(code);
+  ASSERT_TRUE(right.ok());
+  for (int attempt = 0; attempt < protocol::kMaxPairingAttempts; ++attempt) {
+    protocol::InviteCode wrong = *right;  // same number, other words, valid checksum
+    wrong.words[0] = static_cast<std::uint8_t>(wrong.words[0] + 1 + attempt);
+    auto r = b_.Ctl({"pair", "join", protocol::FormatInviteCode(wrong), "--address", a_.address()});
+    ASSERT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("the code is wrong"), std::string::npos) << r.err;
+  }
+  auto late = b_.Ctl({"pair", "join", code, "--address", a_.address()});
+  EXPECT_NE(late.exit_code, 0);
+  EXPECT_NE(late.err.find("used up"), std::string::npos) << late.err;
+  EXPECT_FALSE(a_.Json({"pair", "status", "--json"})["paired"].get<bool>());
+  EXPECT_FALSE(b_.Json({"pair", "status", "--json"})["paired"].get<bool>());
+}
+
+TEST_F(Sync, AMistypedCodeIsCaughtBeforeAnyGuessIsSpent) {
+  std::string code = Invite();
+  std::string typo = code;
+  std::swap(typo[typo.find('-') + 1], typo[typo.find('-') + 2]);  // two letters swapped
+  auto r = b_.Ctl({"pair", "join", typo, "--address", a_.address()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(a_.Json({"pair", "status", "--json"})["invite"]["attempts"], 0) << r.err;
+  auto ok = b_.Ctl({"pair", "join", code, "--address", a_.address()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+TEST_F(Sync, AnExpiredCodeIsRefused) {
+  auto client = client::Client::Connect({a_.data(), std::chrono::seconds(5)});
+  ASSERT_TRUE(client.ok());
+  auto invite = (*client)->Call("pair.invite", {{"ttl_seconds", 1}});
+  ASSERT_TRUE(invite.ok()) << invite.error().message;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto r = b_.Ctl({"--timeout", "8000", "pair", "join", (*invite)["code"].get<std::string>(),
+                   "--address", a_.address()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("expired"), std::string::npos) << r.err;
+  EXPECT_FALSE(b_.Json({"pair", "status", "--json"})["paired"].get<bool>());
+}
+
+TEST_F(Sync, AStrangersKeyIsRefusedBeforeAnyLedgerByteMoves) {
+  Pair();
+  ASSERT_TRUE(WaitFor([&] { return Converged(); }));
+  std::string server_key = a_.Json({"status", "--json"})["transport_key"].get<std::string>();
+  char public_key[41], secret_key[41];
+  ASSERT_EQ(zmq_curve_keypair(public_key, secret_key), 0);
+  zmq::context_t ctx;
+  zmq::socket_t s(ctx, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::rcvtimeo, 1500);
+  s.set(zmq::sockopt::curve_serverkey, server_key);
+  s.set(zmq::sockopt::curve_publickey, std::string(public_key));
+  s.set(zmq::sockopt::curve_secretkey, std::string(secret_key));
+  s.connect("tcp://" + a_.address());
+  // A sync hello asking for everything: 0x01, version 1, then zeros.
+  std::string hello(1 + 1 + 32 + 16 + 1, '\0');
+  hello[0] = 1;
+  hello[1] = 1;
+  s.send(zmq::buffer(hello), zmq::send_flags::dontwait);
+  zmq::message_t reply;
+  EXPECT_FALSE(s.recv(reply)) << "a stranger got an answer";
+  ASSERT_TRUE(WaitFor([&] { return !a_.Json({"peers", "--json"})["refused"].empty(); }));
+  json refused = a_.Json({"peers", "--json"})["refused"][0];
+  EXPECT_GE(refused["count"].get<int>(), 1);
+  EXPECT_NE(a_.daemon().Log().find("sync.refused"), std::string::npos);
+  // The partner is still served.
+  ASSERT_EQ(b_.Ctl({"checkin", "--note", "still here"}).exit_code, 0);
+  EXPECT_TRUE(WaitFor([&] { return Converged(); }));
+}
+
+}  // namespace
+}  // namespace kintsugi::testing
