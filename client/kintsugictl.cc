@@ -140,6 +140,8 @@ int main(int argc, char** argv) {
   auto* pair_status = pair->add_subcommand("status", "Show the pairing and the safety number");
   pair_status->add_flag("--json", as_json, "Print JSON");
   auto* pair_confirm = pair->add_subcommand("confirm", "Record that you both compared the safety number");
+  auto* pair_carry = pair->add_subcommand(
+      "carry", "Share the entries you wrote before pairing (they are private until you do)");
 
   auto* peers = app.add_subcommand("peers", "Show your partner's device: online, address, last sync");
   peers->add_flag("--json", as_json, "Print JSON");
@@ -256,7 +258,15 @@ int main(int argc, char** argv) {
       } else if (kept > 1) {
         std::cout << "The " << kept << " entries you wrote before pairing stay on this device, private.\n";
       }
+      if (kept > 0) std::cout << "To share them with your partner: kintsugictl pair carry\n";
     }
+    return 0;
+  }
+  if (pair_carry->parsed()) {
+    auto r = c.Call("pair.carry");
+    if (!r.ok()) return Fail(r.error());
+    std::cout << "carried " << r->value("carried", 0)
+              << " entries into the shared ledger; the originals stay on this device\n";
     return 0;
   }
   if (pair_status->parsed() || pair_confirm->parsed()) {

@@ -235,6 +235,12 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
         if (!status.ok()) return fail(status.error());
         return protocol::EncodeIpcResult(req.id, *status);
       }
+      case Method::kPairCarry: {
+        auto carried = engine_.CarryPrivateEntries();
+        if (!carried.ok()) return fail(carried.error());
+        spdlog::info("pair.carried entries={}", *carried);
+        return protocol::EncodeIpcResult(req.id, json{{"carried", *carried}});
+      }
       case Method::kPeers: {
         if (services_.sync == nullptr) return fail(NoNetwork());
         return protocol::EncodeIpcResult(req.id, services_.sync->PeersJson(engine_.NowMillis()));

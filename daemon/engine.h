@@ -133,8 +133,15 @@ class Engine {
   // Records that the partners compared the safety number of this pairing.
   Status ConfirmSafetyNumber();
   Result<bool> SafetyNumberConfirmed();
-  // How many entries this device wrote before pairing, kept private.
+  // How many entries this device wrote before pairing and still keeps
+  // private (0 once they were carried over).
   Result<std::int64_t> PrivateEntries();
+  // Copies this device's entries from before pairing into the shared ledger,
+  // as new entries by this member that say when they were first written
+  // ("carried": {"id", "hlc"}). The originals stay where they were. Each
+  // earlier ledger is carried at most once. Returns how many were carried.
+  // REQUIRES: paired().
+  Result<std::int64_t> CarryPrivateEntries();
 
   // --- Sync with the partner ---
   Result<protocol::SyncHello> Hello();

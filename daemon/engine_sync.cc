@@ -74,15 +74,64 @@ Result<bool> Engine::SafetyNumberConfirmed() {
   return value->has_value() && **value == Bytes(partner_->begin(), partner_->end());
 }
 
+namespace {
+
+std::string CarriedKey(const protocol::LedgerId& ledger) { return "carried:" + ToHex(ledger); }
+
+}  // namespace
+
 Result<std::int64_t> Engine::PrivateEntries() {
   if (!initialized()) return NoLedger();
   std::int64_t total = 0;
   for (const auto& a : keys_->archived) {
+    auto carried = store_->GetValue(CarriedKey(a.id));
+    if (!carried.ok()) return carried.take_error();
+    if (carried->has_value()) continue;
     auto n = store_->CountEntries(a.id);
     if (!n.ok()) return n.take_error();
     total += *n;
   }
   return total;
+}
+
+Result<std::int64_t> Engine::CarryPrivateEntries() {
+  if (!paired()) return MakeError(ErrorCode::kFailedPrecondition, "not paired yet");
+  const crypto::PublicKey self = keys_->identity.public_key();
+  std::int64_t carried = 0;
+  for (const auto& archived : keys_->archived) {
+    auto done = store_->GetValue(CarriedKey(archived.id));
+    if (!done.ok()) return done.take_error();
+    if (done->has_value()) continue;
+    // Read first, then append: the bodies are this member's own words,
+    // verified and opened like any entry read back.
+    std::vector<std::pair<std::string, std::string>> bodies;  // kind, body
+    KINTSUGI_RETURN_IF_ERROR(store_->ForEachByChain(archived.id, [&](const StoredEntry& row) -> kintsugi::Status {
+      auto entry = protocol::Decode(row.bytes);
+      if (!entry.ok() || entry->author != self || !row.wrapped_key ||
+          protocol::ComputeId(ByteView(row.bytes)) != row.id || !protocol::SignatureValid(*entry)) {
+        return OkStatus();  // damaged or withdrawn: `verify` names it; nothing to carry
+      }
+      auto wrapped = protocol::WrappedKey::Decode(*row.wrapped_key);
+      if (!wrapped.ok()) return OkStatus();
+      auto text = protocol::OpenBody(*entry, row.id, *wrapped, archived.key);
+      if (!text.ok()) return OkStatus();
+      auto body = protocol::ParseBody(*text);
+      if (!body.ok()) return OkStatus();
+      std::string kind = body->value("kind", "");
+      if (kind == protocol::kKindMember) return OkStatus();  // the shared ledger has its own
+      (*body)["carried"] = {{"id", ToHex(row.id)}, {"hlc", entry->hlc}};
+      bodies.emplace_back(kind, body->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      return OkStatus();
+    }));
+    for (const auto& [kind, body] : bodies) {
+      auto appended = AppendBody(kind, body);
+      if (!appended.ok()) return appended.take_error();
+      ++carried;
+    }
+    const std::uint8_t yes = 1;
+    KINTSUGI_RETURN_IF_ERROR(store_->SetValue(CarriedKey(archived.id), ByteView(&yes, 1)));
+  }
+  return carried;
 }
 
 Result<protocol::SyncHello> Engine::Hello() {

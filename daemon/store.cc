@@ -110,10 +110,23 @@ constexpr const char* kMigrations[] = {
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 // Finalises a prepared statement when it goes out of scope.
+}  // namespace
+
+// A prepared statement for one use: a cached one is reset and handed back to
+// the cache afterwards, an uncached one is finalised.
 class Stmt {
  public:
   explicit Stmt(sqlite3_stmt* s) : s_(s) {}
-  ~Stmt() { sqlite3_finalize(s_); }
+  explicit Stmt(const Store::Prepared& p) : s_(p.stmt), in_use_(p.in_use) {}
+  ~Stmt() {
+    if (in_use_ == nullptr) {
+      sqlite3_finalize(s_);
+    } else {
+      sqlite3_reset(s_);
+      sqlite3_clear_bindings(s_);
+      *in_use_ = false;
+    }
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   sqlite3_stmt* get() const { return s_; }
@@ -121,7 +134,10 @@ class Stmt {
 
  private:
   sqlite3_stmt* s_;
+  bool* in_use_ = nullptr;
 };
+
+namespace {
 
 Error SqlError(sqlite3* db, const std::string& what) {
   int code = sqlite3_errcode(db);
@@ -253,7 +269,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Durability d
   return store;
 }
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.stmt);
+  sqlite3_close(db_);
+}
 
 Status Store::Exec(const char* sql) {
   char* message = nullptr;
@@ -265,10 +284,19 @@ Status Store::Exec(const char* sql) {
   return OkStatus();
 }
 
-Result<sqlite3_stmt*> Store::Prepare(const char* sql) {
+Result<Store::Prepared> Store::Prepare(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end() && !it->second.in_use) {
+    it->second.in_use = true;
+    return Prepared{it->second.stmt, &it->second.in_use};
+  }
   sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) return SqlError(db_, "prepare");
-  return s;
+  if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+    return SqlError(db_, "prepare");
+  }
+  if (it != cache_.end()) return Prepared{s, nullptr};  // re-entrant use: a one-off copy
+  auto [slot, inserted] = cache_.emplace(sql, CachedStatement{s, true});
+  return Prepared{s, &slot->second.in_use};
 }
 
 Status Store::Migrate() {
@@ -576,7 +604,7 @@ Result<std::vector<StoredEntry>> Store::Latest(const protocol::LedgerId& ledger,
                                                std::optional<std::int64_t> before) {
   std::string sql = std::string(kEntryColumns) +
                     "WHERE e.ledger = ?3 AND e.rowid < ?1 ORDER BY e.rowid DESC LIMIT ?2";
-  auto prepared = Prepare(sql.c_str());
+  auto prepared = Prepare(sql);
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
   sqlite3_bind_int64(s, 1, before.value_or(INT64_MAX));
@@ -598,7 +626,7 @@ Result<std::optional<StoredEntry>> Store::FindInChain(const protocol::LedgerId& 
                                                       std::uint64_t seq) {
   std::string sql = std::string(kEntryColumns) +
                     "WHERE e.ledger = ?3 AND e.author = ?1 AND e.seq = ?2 ORDER BY e.rowid LIMIT 1";
-  auto prepared = Prepare(sql.c_str());
+  auto prepared = Prepare(sql);
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
   BindBlob(s, 1, author);
@@ -619,7 +647,7 @@ Result<std::vector<StoredEntry>> Store::ChainAfter(const protocol::LedgerId& led
   std::string sql = std::string(kEntryColumns) +
                     "WHERE e.ledger = ?1 AND e.author = ?2 AND e.seq > ?3 "
                     "ORDER BY e.seq, e.rowid LIMIT ?4";
-  auto prepared = Prepare(sql.c_str());
+  auto prepared = Prepare(sql);
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
   BindBlob(s, 1, ledger);
@@ -643,7 +671,7 @@ Result<std::vector<StoredEntry>> Store::ChainAfter(const protocol::LedgerId& led
 Status Store::ForEachByChain(const protocol::LedgerId& ledger,
                              const std::function<Status(const StoredEntry&)>& visit) {
   std::string sql = std::string(kEntryColumns) + "WHERE e.ledger = ?1 ORDER BY e.author, e.seq, e.rowid";
-  auto prepared = Prepare(sql.c_str());
+  auto prepared = Prepare(sql);
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
   BindBlob(s, 1, ledger);

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "crypto/result.h"
@@ -80,6 +81,8 @@ struct PeerRecord {
   std::uint64_t last_sync_ms = 0;
 };
 
+class Stmt;
+
 class Store {
  public:
   enum class Durability { kFull, kNormal };  // PRAGMA synchronous
@@ -136,12 +139,25 @@ class Store {
                         const std::function<Status(const StoredEntry&)>& visit);
 
  private:
+  friend class Stmt;
+  struct Prepared {
+    sqlite3_stmt* stmt;
+    bool* in_use;  // null: not cached, finalise after use
+  };
+  struct CachedStatement {
+    sqlite3_stmt* stmt;
+    bool in_use;
+  };
+
   explicit Store(sqlite3* db) : db_(db) {}
   Status Exec(const char* sql);
   Status Migrate();
-  Result<sqlite3_stmt*> Prepare(const char* sql);
+  // A prepared statement, from the cache when it is free (preparing the same
+  // SQL again costs more than running it).
+  Result<Prepared> Prepare(const std::string& sql);
 
   sqlite3* db_;
+  std::unordered_map<std::string, CachedStatement> cache_;
 };
 
 }  // namespace kintsugi::daemon

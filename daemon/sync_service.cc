@@ -257,21 +257,23 @@ void SyncService::Want(Channel& channel, const crypto::PublicKey& author, std::u
 
 void SyncService::HandleEntries(Channel& channel, const protocol::SyncEntries& batch) {
   wanting_.erase(batch.author);
+  // Ask for the next batch before storing this one, so the partner reads and
+  // sends it while this side verifies: two batches in flight at most.
+  std::optional<std::uint64_t> asked_after;
+  if (batch.more && !batch.entries.empty()) {
+    auto last = protocol::Decode(batch.entries.back().entry);
+    if (last.ok()) {
+      Want(channel, batch.author, last->seq);
+      asked_after = last->seq;
+    }
+  }
   auto before = engine_.Head(batch.author);
   auto report = engine_.Receive(batch.author, batch.entries);
   if (!report.ok()) {
     spdlog::error("sync.store_failed what=\"{}\"", report.error().message);
     return;
   }
-  for (const auto& refused : report->refused) {
-    spdlog::warn("sync.refused_entry author={} reason={} detail=\"{}\"", Short(batch.author),
-                 protocol::RejectionName(refused.reason), refused.detail);
-  }
-  if (report->forks > 0) {
-    spdlog::warn("sync.fork_detected author={} (two entries with the same seq: kept as evidence)",
-                 Short(batch.author));
-    if (events_) events_("fork.detected", nlohmann::json{{"author", ToHex(batch.author)}});
-  }
+  ReportReceived(batch.author, *report);
   last_sync_ms_ = engine_.NowMillis();
   std::uint64_t behind = 0;
   auto known = partner_heads_.find(batch.author);
@@ -285,7 +287,11 @@ void SyncService::HandleEntries(Channel& channel, const protocol::SyncEntries& b
                                             {"behind", behind}});
   }
   const bool progressed = before.ok() && report->head.seq > before->seq;
-  if (batch.more && progressed) {
+  if (asked_after && report->head.seq < *asked_after) {
+    // Part of this batch was refused, so the batch already asked for will not
+    // fit: the next hello asks again from what was stored.
+    wanting_.erase(batch.author);
+  } else if (batch.more && progressed && !asked_after) {
     Want(channel, batch.author, report->head.seq);
   } else if (!batch.more) {
     SavePeer();
@@ -306,13 +312,24 @@ void SyncService::HandlePush(Channel& channel, const protocol::SyncPush& push) {
     return;
   }
   auto report = engine_.Receive(entry->author, {push.entry});
-  if (!report.ok()) return;
-  for (const auto& refused : report->refused) {
-    spdlog::warn("sync.refused_entry author={} reason={} detail=\"{}\"", Short(entry->author),
+  if (!report.ok()) {
+    spdlog::error("sync.store_failed what=\"{}\"", report.error().message);
+    return;
+  }
+  ReportReceived(entry->author, *report);
+  if (report->stored > 0) last_sync_ms_ = engine_.NowMillis();
+}
+
+void SyncService::ReportReceived(const crypto::PublicKey& author, const ReceiveReport& report) {
+  for (const auto& refused : report.refused) {
+    spdlog::warn("sync.refused_entry author={} reason={} detail=\"{}\"", Short(author),
                  protocol::RejectionName(refused.reason), refused.detail);
   }
-  if (report->forks > 0 && events_) events_("fork.detected", nlohmann::json{{"author", ToHex(entry->author)}});
-  if (report->stored > 0) last_sync_ms_ = engine_.NowMillis();
+  if (report.forks > 0) {
+    spdlog::warn("sync.fork_detected author={} (two entries with the same seq: kept as evidence)",
+                 Short(author));
+    if (events_) events_("fork.detected", nlohmann::json{{"author", ToHex(author)}});
+  }
 }
 
 SyncService::Channel* SyncService::Primary(std::uint64_t now_ms) {

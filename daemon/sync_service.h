@@ -4,8 +4,9 @@
 // only the partner's key), and a DEALER that is a CURVE client dialling the
 // partner's address when one is known. Each connection is a channel that
 // carries the same symmetric protocol (protocol/sync.h): both sides send
-// hello with their heads; each asks with want for what it lacks, one author
-// at a time, one batch per want (flow control by pulling); new local entries
+// hello with their heads; each asks with want for what it lacks, one batch
+// per want, the next asked for as one arrives (flow control by pulling: at
+// most two batches in flight); new local entries
 // are pushed live. ZeroMQ reconnects with exponential backoff; a hello every
 // kKeepaliveMs on each live channel doubles as keepalive and anti-entropy.
 //
@@ -80,6 +81,8 @@ class SyncService {
   void HandleHello(Channel& channel, const protocol::SyncHello& hello);
   void HandleEntries(Channel& channel, const protocol::SyncEntries& batch);
   void HandlePush(Channel& channel, const protocol::SyncPush& push);
+  // Logs what the engine refused and announces forks.
+  void ReportReceived(const crypto::PublicKey& author, const ReceiveReport& report);
   void Want(Channel& channel, const crypto::PublicKey& author, std::uint64_t after_seq);
   Channel* Primary(std::uint64_t now_ms);
   void ReadMonitor();

@@ -30,7 +30,7 @@ inline constexpr std::size_t kIpcTransportLimitBytes = 1024 * 1024;
 // Every method, declared once.
 enum class Method {
   kInit, kStatus, kCheckIn, kLog, kVerify,
-  kPairInvite, kPairJoin, kPairStatus, kPairConfirm, kPeers, kPeerAdd,
+  kPairInvite, kPairJoin, kPairStatus, kPairConfirm, kPairCarry, kPeers, kPeerAdd,
 };
 
 struct MethodSpec {
@@ -49,6 +49,7 @@ inline constexpr MethodSpec kMethods[] = {
     {Method::kPairJoin, "pair.join", true},
     {Method::kPairStatus, "pair.status", true},
     {Method::kPairConfirm, "pair.confirm", true},
+    {Method::kPairCarry, "pair.carry", true},
     {Method::kPeers, "peers", true},
     {Method::kPeerAdd, "peer.add", true},
 };

@@ -126,6 +126,7 @@ class Harness {
       case protocol::Method::kPairJoin:
       case protocol::Method::kPairStatus:
       case protocol::Method::kPairConfirm:
+      case protocol::Method::kPairCarry:
       case protocol::Method::kPeers:
       case protocol::Method::kPeerAdd:
         // No network services here: these must fail, and say so.

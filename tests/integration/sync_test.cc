@@ -110,6 +110,33 @@ TEST_F(Sync, PairedPartnersSeeTheSameSafetyNumberAndOneLedger) {
   EXPECT_EQ(b_.Ctl({"verify"}).exit_code, 0);
 }
 
+TEST_F(Sync, EntriesWrittenBeforePairingAreSharedOnlyWhenCarried) {
+  ASSERT_EQ(b_.Ctl({"checkin", "--note", "a private thought", "--mood", "4"}).exit_code, 0);
+  Pair();
+  ASSERT_TRUE(WaitFor([&] { return Converged(); }));
+  auto notes = [](const Partner& p) {
+    std::vector<json> out;
+    json log = json::parse(p.Ctl({"log", "--json"}).out);
+    for (const auto& e : log["entries"]) {
+      if (e.contains("body") && e["body"].contains("note")) out.push_back(e["body"]);
+    }
+    return out;
+  };
+  EXPECT_TRUE(notes(a_).empty());
+  auto carried = b_.Ctl({"pair", "carry"});
+  ASSERT_EQ(carried.exit_code, 0) << carried.err;
+  EXPECT_NE(carried.out.find("carried 1 entries"), std::string::npos) << carried.out;
+  ASSERT_TRUE(WaitFor([&] { return notes(a_).size() == 1; })) << a_.daemon().Log();
+  json body = notes(a_)[0];
+  EXPECT_EQ(body["note"], "a private thought");
+  EXPECT_EQ(body["mood"], 4);
+  EXPECT_EQ(body["carried"]["id"].get<std::string>().size(), 64u);
+  EXPECT_EQ(b_.Json({"pair", "status", "--json"})["private_entries"], 0);
+  // Carrying twice carries nothing more.
+  EXPECT_NE(b_.Ctl({"pair", "carry"}).out.find("carried 0 entries"), std::string::npos);
+  EXPECT_EQ(a_.Ctl({"verify"}).exit_code, 0);
+}
+
 TEST_F(Sync, EntriesWrittenOnBothSidesConverge) {
   Pair();
   for (int i = 0; i < 5; ++i) {

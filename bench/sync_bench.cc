@@ -1,0 +1,255 @@
+// Two real kintsugid processes on loopback, paired, measured end to end:
+//   - append on A to delivered on B (the entry.appended event on B's stream),
+//     one entry at a time: p50 and p99;
+//   - both daemons idle and paired: CPU time used and resident memory;
+//   - catch-up of N entries from empty: entries per second, beside the
+//     single-core Ed25519 verify rate measured in the same run;
+//   - daemon start-up time with 0 and N entries.
+// Prints one JSON object per figure on stdout (bench/run.sh tabulates them).
+//
+// Usage: sync_bench KINTSUGID [--entries N] [--samples N] [--idle-seconds N]
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client/client.h"
+#include "crypto/keys.h"
+#include "crypto/random.h"
+#include "daemon/clock.h"
+#include "daemon/engine.h"
+#include "daemon/store.h"
+
+namespace {
+
+using namespace kintsugi;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+void Die(const std::string& what) {
+  std::cerr << "sync_bench: " << what << "\n";
+  std::exit(1);
+}
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int port = 30000 + ::getpid() % 10000 * 2;; port += 2) {
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      ::close(fd);
+      return port;
+    }
+  }
+}
+
+class Daemon {
+ public:
+  Daemon(std::string binary, std::string data, int port)
+      : binary_(std::move(binary)), data_(std::move(data)), port_(port) {}
+  ~Daemon() { Stop(); }
+
+  // Starts and returns the time until it answers `status`.
+  double Start() {
+    auto t0 = Clock::now();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::string log = data_ + ".log";
+      std::freopen(log.c_str(), "a", stderr);
+      std::string listen = "127.0.0.1:" + std::to_string(port_);
+      ::execl(binary_.c_str(), binary_.c_str(), "--data-dir", data_.c_str(), "--listen", listen.c_str(),
+              "--no-discovery", "--log-level", "warn", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    while (Clock::now() - t0 < std::chrono::seconds(30)) {
+      auto client = client::Client::Connect({data_, std::chrono::milliseconds(500)});
+      if (client.ok() && (*client)->Call("status").ok()) return Ms(Clock::now() - t0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    Die("kintsugid did not start for " + data_);
+    return 0;
+  }
+  void Stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  json Call(const std::string& method, const json& params = json::object(),
+            std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    auto client = client::Client::Connect({data_, timeout});
+    if (!client.ok()) Die(client.error().message);
+    auto r = (*client)->Call(method, params);
+    if (!r.ok()) Die(method + ": " + r.error().message);
+    return *r;
+  }
+  // CPU seconds (user + system) and resident KiB, from /proc.
+  double CpuSeconds() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), {});
+    auto fields = stat.substr(stat.rfind(')') + 2);
+    std::istringstream ss(fields);
+    std::string f;
+    long utime = 0, stime = 0;
+    for (int i = 3; ss >> f; ++i) {
+      if (i == 14) utime = std::stol(f);
+      if (i == 15) {
+        stime = std::stol(f);
+        break;
+      }
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  }
+  long RssKiB() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
+  }
+  const std::string& data() const { return data_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::string binary_, data_;
+  int port_;
+  pid_t pid_ = -1;
+};
+
+void Emit(const std::string& name, double value, const std::string& unit, json extra = json::object()) {
+  extra["name"] = name;
+  extra["value"] = value;
+  extra["unit"] = unit;
+  std::cout << extra.dump() << std::endl;
+}
+
+double VerifyRate() {
+  crypto::SystemRandom rng;
+  auto key = crypto::SigningKey::Generate(rng);
+  Bytes msg(256, 0x42);
+  auto sig = key.Sign(msg);
+  auto t0 = Clock::now();
+  int n = 0;
+  while (Clock::now() - t0 < std::chrono::seconds(1)) {
+    for (int i = 0; i < 100; ++i) n += crypto::VerifySignature(key.public_key(), msg, sig) ? 1 : 0;
+  }
+  return n / (Ms(Clock::now() - t0) / 1000.0);
+}
+
+double Percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) Die("usage: sync_bench KINTSUGID [--entries N] [--samples N] [--idle-seconds N]");
+  std::string binary = argv[1];
+  int entries = 100000, samples = 1000, idle_seconds = 60;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    int value = std::atoi(argv[i + 1]);
+    if (flag == "--entries") entries = value;
+    if (flag == "--samples") samples = value;
+    if (flag == "--idle-seconds") idle_seconds = value;
+  }
+  char tmpl[] = "/tmp/kintsugi-syncbench-XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  ::setenv("XDG_RUNTIME_DIR", dir.c_str(), 1);
+  Daemon a(binary, dir + "/alex", FreePort());
+  Daemon b(binary, dir + "/sam", FreePort() + 2);
+
+  Emit("startup_empty_ms", a.Start(), "ms");
+  b.Start();
+  a.Call("init", {{"name", "Alex"}});
+  b.Call("init", {{"name", "Sam"}});
+  std::string code = a.Call("pair.invite")["code"];
+  b.Call("pair.join", {{"code", code}, {"address", a.address()}}, std::chrono::seconds(40));
+
+  // Append on A, delivered on B: B's event stream sees the entry stored.
+  {
+    auto stream = client::EventStream::Connect({b.data(), std::chrono::seconds(5)});
+    if (!stream.ok()) Die(stream.error().message);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // subscription settles
+    auto client = client::Client::Connect({a.data(), std::chrono::seconds(5)});
+    std::vector<double> latencies;
+    for (int i = 0; i < samples; ++i) {
+      auto t0 = Clock::now();
+      auto r = (*client)->Call("checkin", {{"note", "latency sample " + std::to_string(i)}});
+      if (!r.ok()) Die(r.error().message);
+      std::string id = (*r)["id"];
+      for (;;) {
+        auto event = (*stream)->Next(std::chrono::seconds(5));
+        if (!event) Die("entry " + std::to_string(i) + " never reached the partner");
+        if (event->topic == "entry.appended" && event->data.value("id", "") == id) break;
+      }
+      latencies.push_back(Ms(Clock::now() - t0));
+    }
+    Emit("delivery_p50_ms", Percentile(latencies, 0.50), "ms", {{"samples", samples}});
+    Emit("delivery_p99_ms", Percentile(latencies, 0.99), "ms", {{"samples", samples}});
+  }
+
+  // Idle and paired.
+  {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    double cpu_a = a.CpuSeconds(), cpu_b = b.CpuSeconds();
+    std::this_thread::sleep_for(std::chrono::seconds(idle_seconds));
+    Emit("idle_cpu_ms", 1000.0 * std::max(a.CpuSeconds() - cpu_a, b.CpuSeconds() - cpu_b), "ms",
+         {{"seconds", idle_seconds}});
+    Emit("idle_rss_mib", static_cast<double>(std::max(a.RssKiB(), b.RssKiB())) / 1024.0, "MiB");
+  }
+
+  // Catch-up from empty: A gains `entries` entries while B is away, then B
+  // starts and pulls them all.
+  {
+    b.Stop();
+    a.Stop();
+    // Write A's entries in-process with A's own keys (a setup step, not measured).
+    daemon::SystemClock clock;
+    crypto::SystemRandom rng;
+    auto store = daemon::Store::Open(a.data() + "/ledger.db", daemon::Store::Durability::kNormal);
+    if (!store.ok()) Die(store.error().message);
+    auto engine = daemon::Engine::Open(std::move(store).value(), a.data() + "/identity.key", clock, rng);
+    if (!engine.ok()) Die(engine.error().message);
+    for (int i = 0; i < entries; ++i) {
+      auto r = (*engine)->Append(protocol::CheckIn{"catch-up entry " + std::to_string(i), 5, 5});
+      if (!r.ok()) Die(r.error().message);
+    }
+    engine->reset();
+    Emit("startup_full_ms", a.Start(), "ms", {{"entries", entries}});
+    const std::int64_t total = a.Call("status")["entries"];
+    auto t0 = Clock::now();
+    b.Start();
+    while (b.Call("status")["entries"].get<std::int64_t>() < total) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (Clock::now() - t0 > std::chrono::minutes(10)) Die("catch-up did not finish");
+    }
+    double seconds = Ms(Clock::now() - t0) / 1000.0;
+    Emit("catchup_rate", entries / seconds, "entries/s", {{"entries", entries}, {"seconds", seconds}});
+    Emit("verify_rate", VerifyRate(), "verifies/s");
+    auto verified = b.Call("verify", json::object(), std::chrono::seconds(120));
+    if (!verified.value("ok", false)) Die("the caught-up ledger does not verify");
+  }
+  a.Stop();
+  b.Stop();
+  std::filesystem::remove_all(dir);
+  return 0;
+}

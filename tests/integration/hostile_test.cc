@@ -1,0 +1,139 @@
+// A hostile partner: a client that holds the partner's real keys (read from
+// the partner's key file) and sends garbage, forgeries, entries for another
+// ledger, and a rewritten history. The honest daemon keeps serving, stores
+// nothing invalid, and keeps the fork as evidence.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "crypto/pake.h"
+#include "daemon/key_file.h"
+#include "protocol/body.h"
+#include "protocol/entry_seal.h"
+#include "protocol/hlc.h"
+#include "protocol/validation.h"
+#include "protocol/sync.h"
+#include "tests/integration/harness.h"
+
+namespace kintsugi::testing {
+namespace {
+
+using nlohmann::json;
+
+TEST(HostilePartner, GarbageForgeriesAndAForkAreRefusedOrKeptAsEvidence) {
+  PrivateRuntimeDir runtime;
+  TempDir dir;
+  const std::string a = dir / "alex", b = dir / "sam";
+  const int port_a = FreePortPair(), port_b = FreePortPair();
+  Daemon alex(a, {"--listen", "127.0.0.1:" + std::to_string(port_a), "--no-discovery"});
+  Daemon sam(b, {"--listen", "127.0.0.1:" + std::to_string(port_b), "--no-discovery"});
+  ASSERT_TRUE(alex.Start()) << alex.Log();
+  ASSERT_TRUE(sam.Start()) << sam.Log();
+  ASSERT_EQ(Ctl(a, {"init", "--name", "Alex"}).exit_code, 0);
+  ASSERT_EQ(Ctl(b, {"init", "--name", "Sam"}).exit_code, 0);
+  std::string code = json::parse(Ctl(a, {"pair", "invite", "--json"}).out)["code"];
+  ASSERT_EQ(Ctl(b, {"pair", "join", code, "--address", "127.0.0.1:" + std::to_string(port_a)}).exit_code, 0);
+  auto count = [&] { return json::parse(Ctl(a, {"status", "--json"}).out)["entries"].get<int>(); };
+  ASSERT_TRUE(WaitFor([&] { return count() == 2; }));
+  // From here on Sam's daemon is gone and its keys are in hostile hands.
+  ASSERT_EQ(sam.Stop(SIGTERM), 0);
+  auto keys = daemon::ReadKeyFile(b + "/identity.key");
+  ASSERT_TRUE(keys.ok()) << keys.error().message;
+
+  json status = json::parse(Ctl(a, {"status", "--json"}).out);
+  crypto::CurveKeyPair curve = crypto::CurveKeysOf(keys->identity.seed());
+  auto server_key = crypto::CurvePublicKeyOf(*Hash32FromHex(status["author"].get<std::string>()));
+  ASSERT_TRUE(server_key.ok());
+  zmq::context_t ctx;
+  auto connect = [&] {
+    zmq::socket_t s(ctx, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::rcvtimeo, 2000);
+    zmq_setsockopt(s.handle(), ZMQ_CURVE_SERVERKEY, server_key->data(), 32);
+    zmq_setsockopt(s.handle(), ZMQ_CURVE_PUBLICKEY, curve.public_key.data(), 32);
+    zmq_setsockopt(s.handle(), ZMQ_CURVE_SECRETKEY, curve.secret_key.data(), 32);
+    s.connect("tcp://127.0.0.1:" + std::to_string(port_a));
+    return s;
+  };
+  zmq::socket_t s = connect();
+  auto send = [&](const Bytes& frame) { s.send(zmq::buffer(frame), zmq::send_flags::none); };
+
+  // The partner's key is admitted: a hello gets a hello back.
+  protocol::SyncHello hello;
+  hello.ledger_id = keys->ledger_id;
+  send(protocol::EncodeSync(hello));
+  zmq::message_t reply;
+  ASSERT_TRUE(s.recv(reply)) << "the partner's key was not admitted";
+  auto their_hello = protocol::DecodeSync(Bytes(static_cast<const std::uint8_t*>(reply.data()),
+                                                static_cast<const std::uint8_t*>(reply.data()) + reply.size()));
+  ASSERT_TRUE(their_hello.ok());
+  protocol::ChainHead sam_head;
+  for (const auto& h : std::get<protocol::SyncHello>(*their_hello).heads) {
+    if (h.author == keys->identity.public_key()) sam_head = {h.seq, h.id};
+  }
+  ASSERT_EQ(sam_head.seq, 1u);
+
+  // Garbage of every shape.
+  send(Bytes{});
+  send(Bytes{0xff, 0x00, 0x13});
+  send(Bytes(5000, 0x03));
+  s.send(zmq::str_buffer("a"), zmq::send_flags::sndmore);
+  s.send(zmq::str_buffer("b"), zmq::send_flags::none);
+
+  crypto::SystemRandom rng;
+  auto seal = [&](const protocol::LedgerId& ledger, std::uint64_t seq, const protocol::EntryId& prev,
+                  const std::string& note) {
+    const auto now_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                       std::chrono::system_clock::now().time_since_epoch())
+                                                       .count());
+    protocol::EntryDraft draft{ledger, seq, prev, protocol::MakeHlc(now_ms, seq), {},
+                               protocol::EncodeBody(protocol::CheckIn{note, std::nullopt, std::nullopt})};
+    auto sealed = protocol::SealEntry(draft, keys->identity, keys->ledger_key, rng);
+    EXPECT_TRUE(sealed.ok());
+    return std::move(sealed).value();
+  };
+  auto push = [&](const protocol::SealedEntry& e, bool flip_signature = false) {
+    Bytes bytes = e.encoded;
+    if (flip_signature) bytes.back() ^= 0x01;
+    send(protocol::EncodeSync(protocol::SyncPush{{bytes, e.key.Encode()}}));
+  };
+  // A forged signature, an entry for another ledger: refused.
+  push(seal(keys->ledger_id, 2, sam_head.id, "forged"), /*flip_signature=*/true);
+  protocol::LedgerId other;
+  other.fill(0x77);
+  push(seal(other, 2, sam_head.id, "another ledger"));
+  // A valid entry, then a second valid one at the same seq: a rewritten history.
+  auto first = seal(keys->ledger_id, 2, sam_head.id, "what I said");
+  auto rewrite = seal(keys->ledger_id, 2, sam_head.id, "what I now claim I said");
+  push(first);
+  push(rewrite);
+  // And one more after the fork: the chain is frozen.
+  push(seal(keys->ledger_id, 3, first.id, "after the fork"));
+  // A frame over the transport limit: the connection is dropped, not the daemon.
+  send(Bytes(4 * 1024 * 1024, 0x04));
+
+  ASSERT_TRUE(WaitFor([&] { return json::parse(Ctl(a, {"status", "--json"}).out)["forks"] == 1; }))
+      << alex.Log();
+  EXPECT_EQ(count(), 2 + 2) << "the first entry and the fork evidence, nothing else";
+  auto verify = Ctl(a, {"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  const std::string log = alex.Log();
+  EXPECT_NE(log.find("reason=bad_signature"), std::string::npos);
+  EXPECT_NE(log.find("reason=wrong_ledger"), std::string::npos);
+  EXPECT_NE(log.find("sync.fork_detected"), std::string::npos);
+  EXPECT_NE(log.find("sync.bad_frame"), std::string::npos);
+  json entries = json::parse(Ctl(a, {"log", "--json"}).out)["entries"];
+  int forged_or_frozen = 0;
+  for (const auto& e : entries) {
+    std::string note = e.contains("body") ? e["body"].value("note", "") : "";
+    if (note == "forged" || note == "another ledger" || note == "after the fork") ++forged_or_frozen;
+  }
+  EXPECT_EQ(forged_or_frozen, 0);
+  // The window's side keeps working.
+  EXPECT_EQ(Ctl(a, {"checkin", "--note", "still serving"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace kintsugi::testing
