@@ -236,6 +236,7 @@ int main(int argc, char** argv) {
     engine->reset();
     Emit("startup_full_ms", a.Start(), "ms", {{"entries", entries}});
     const std::int64_t total = a.Call("status")["entries"];
+    const double a_cpu = a.CpuSeconds();
     auto t0 = Clock::now();
     b.Start();
     while (b.Call("status")["entries"].get<std::int64_t>() < total) {
@@ -243,7 +244,11 @@ int main(int argc, char** argv) {
       if (Clock::now() - t0 > std::chrono::minutes(10)) Die("catch-up did not finish");
     }
     double seconds = Ms(Clock::now() - t0) / 1000.0;
-    Emit("catchup_rate", entries / seconds, "entries/s", {{"entries", entries}, {"seconds", seconds}});
+    Emit("catchup_rate", entries / seconds, "entries/s",
+         {{"entries", entries},
+          {"seconds", seconds},
+          {"receiver_cpu_s", b.CpuSeconds()},
+          {"sender_cpu_s", a.CpuSeconds() - a_cpu}});
     Emit("verify_rate", VerifyRate(), "verifies/s");
     auto verified = b.Call("verify", json::object(), std::chrono::seconds(120));
     if (!verified.value("ok", false)) Die("the caught-up ledger does not verify");

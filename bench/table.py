@@ -1,6 +1,8 @@
-"""Turns Google Benchmark JSON into the results table of docs/PERFORMANCE.md.
+"""Turns the benchmark results into the results table of docs/PERFORMANCE.md.
 
-Usage: table.py RESULTS.json PERFORMANCE.md
+Usage: table.py MICRO.json SYNC.jsonl PERFORMANCE.md
+MICRO.json is Google Benchmark's JSON output (ledger_bench); SYNC.jsonl holds
+one JSON object per line from each sync_bench run.
 Rates are items per second, from real time for benchmarks that wait on the
 disk and CPU time otherwise. The table is rewritten between the markers.
 """
@@ -40,6 +42,57 @@ def fmt(rate):
     return f"{rate:.0f} /s"
 
 
+# (sync_bench figure, what it measures, unit, what it is held against, target)
+SYNC_ROWS = [
+    ("delivery_p50_ms", "append on A to delivered on B, loopback, 1,000 one at a time: p50", "ms", "budget", 20.0),
+    ("delivery_p99_ms", "append on A to delivered on B: p99", "ms", "budget", 20.0),
+    ("catchup_rate", "catch-up from empty", "entries/s", "verify_rate", 0.5),
+    ("idle_cpu_ms", "CPU used by a paired daemon while idle", "ms", "budget", None),
+    ("idle_rss_mib", "resident memory of a paired daemon", "MiB", "budget", 20.0),
+    ("startup_empty_ms", "daemon start-up to first answer, empty ledger", "ms", None, None),
+    ("startup_full_ms", "daemon start-up to first answer, with the catch-up ledger", "ms", "startup_empty_ms", None),
+]
+
+
+def sync_table(path):
+    runs = [json.loads(line) for line in open(path) if line.strip()]
+    by_name = {}
+    for r in runs:
+        by_name.setdefault(r["name"], []).append(r)
+    entries = by_name.get("catchup_rate", [{}])[0].get("entries", "?")
+    idle = by_name.get("idle_cpu_ms", [{}])[0].get("seconds", "?")
+    lines = [
+        "",
+        f"Two real daemons on loopback, {len(by_name.get('delivery_p99_ms', []))} runs; catch-up of {entries:,} "
+        f"entries; idle for {idle} s.",
+        "",
+        "| what | median | spread | held against | limit or budget | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, label, unit, against, target in SYNC_ROWS:
+        vals = [r["value"] for r in by_name.get(name, [])]
+        if not vals:
+            raise SystemExit(f"table.py: no results for {name}")
+        med = statistics.median(vals)
+        spread = f"{min(vals):,.2f} to {max(vals):,.2f}"
+        if against == "verify_rate":
+            lim = statistics.median(r["value"] for r in by_name["verify_rate"])
+            lines.append(f"| {label} | {med:,.0f} {unit} | {spread} | Ed25519 verify, one core, same run "
+                         f"(target ≥ {target:.0%}) | {lim:,.0f} /s | {med / lim:.2f} |")
+        elif against == "budget" and target:
+            lines.append(f"| {label} | {med:,.2f} {unit} | {spread} | design budget | < {target:g} {unit} | "
+                         f"{med / target:.2f} |")
+        elif against == "budget":
+            lines.append(f"| {label} | {med:,.2f} {unit} | {spread} | design budget | ~0 | |")
+        elif against:
+            base = statistics.median(r["value"] for r in by_name[against])
+            lines.append(f"| {label} | {med:,.2f} {unit} | {spread} | start-up with an empty ledger | "
+                         f"{base:,.2f} ms | {med / base:.2f} |")
+        else:
+            lines.append(f"| {label} | {med:,.2f} {unit} | {spread} | | | |")
+    return lines
+
+
 def main():
     results = json.load(open(sys.argv[1]))
     runs = results["benchmarks"]
@@ -62,9 +115,10 @@ def main():
             lines.append(f"| {label} | {fmt(med)} | {spread} | {limit_label} | {fmt(lim)} | {med / lim:.2f} |")
         else:
             lines.append(f"| {label} | {fmt(med)} | {spread} | | | |")
+    lines += sync_table(sys.argv[2])
     table = "\n".join(lines)
 
-    path = sys.argv[2]
+    path = sys.argv[3]
     doc = open(path).read()
     begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
     head, rest = doc.split(begin, 1)

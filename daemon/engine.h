@@ -150,9 +150,13 @@ class Engine {
   // Verifies and stores a batch of one author's entries in one transaction.
   // Invalid entries are refused (and reported), duplicates skipped, a second
   // valid entry at a stored seq is kept as fork evidence and freezes the
-  // chain. Fails only when the store fails.
+  // chain. Fails only when the store fails. The append listener hears of
+  // each stored entry when `notify` is kEachEntry (live pushes); catch-up
+  // batches are announced once by the caller instead.
+  enum class Notify { kEachEntry, kNone };
   Result<ReceiveReport> Receive(const crypto::PublicKey& author,
-                                const std::vector<protocol::SyncEntry>& entries);
+                                const std::vector<protocol::SyncEntry>& entries,
+                                Notify notify = Notify::kEachEntry);
   Result<protocol::ChainHead> Head(const crypto::PublicKey& author);
   Result<std::vector<Fork>> Forks();
 

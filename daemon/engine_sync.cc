@@ -1,5 +1,6 @@
 // Engine: pairing adoption and sync with the partner (see engine.h).
 #include <algorithm>
+#include <thread>
 
 #include "daemon/engine.h"
 #include "protocol/entry_seal.h"
@@ -184,9 +185,45 @@ Result<protocol::SyncEntries> Engine::EntriesAfter(const protocol::SyncWant& wan
   return out;
 }
 
+namespace {
+
+// Decodes a batch and checks every signature, spread over the machine's
+// cores: signature checks are most of the cost of taking in a batch, and
+// each is independent of the others. The chain checks that follow stay in
+// order, on the loop's thread.
+struct DecodedBatch {
+  std::vector<Result<protocol::Entry>> entries;
+  std::vector<char> signature_valid;
+};
+
+DecodedBatch DecodeAndCheckSignatures(const std::vector<protocol::SyncEntry>& batch) {
+  DecodedBatch out;
+  out.entries.reserve(batch.size());
+  for (const auto& e : batch) out.entries.push_back(protocol::Decode(e.entry));
+  out.signature_valid.assign(batch.size(), 0);
+  auto check = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      if (out.entries[i].ok()) out.signature_valid[i] = protocol::SignatureValid(*out.entries[i]) ? 1 : 0;
+    }
+  };
+  const std::size_t workers =
+      batch.size() < 32 ? 1 : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  std::vector<std::thread> threads;
+  const std::size_t share = (batch.size() + workers - 1) / workers;
+  for (std::size_t w = 1; w < workers; ++w) {
+    threads.emplace_back(check, std::min(w * share, batch.size()), std::min((w + 1) * share, batch.size()));
+  }
+  check(0, std::min(share, batch.size()));
+  for (auto& t : threads) t.join();
+  return out;
+}
+
+}  // namespace
+
 Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
-                                      const std::vector<protocol::SyncEntry>& entries) {
+                                      const std::vector<protocol::SyncEntry>& entries, Notify notify) {
   if (!initialized()) return NoLedger();
+  DecodedBatch decoded = DecodeAndCheckSignatures(entries);
   ReceiveReport report;
   std::vector<AppendedEntry> stored;
   protocol::LedgerContext ledger{keys_->ledger_id, members_};
@@ -201,8 +238,9 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
       if (f.author == author) frozen_at = std::min(frozen_at, f.seq);
     }
     report.head = *head;
-    for (const auto& incoming : entries) {
-      auto entry = protocol::Decode(incoming.entry);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const auto& incoming = entries[i];
+      auto& entry = decoded.entries[i];
       if (!entry.ok()) {
         report.refused.push_back({entry.error().code == ErrorCode::kTooLarge ? protocol::Rejection::kTooLarge
                                                                              : protocol::Rejection::kMalformed,
@@ -222,7 +260,9 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
       }
       std::optional<Bytes> key = incoming.wrapped_key;
       if (key && key->size() != protocol::WrappedKey::kEncodedBytes) key.reset();
-      auto verdict = protocol::ValidateNext(*entry, ledger, report.head);
+      auto verdict = protocol::ValidateNext(*entry, ledger, report.head,
+                                            decoded.signature_valid[i] ? protocol::SignatureCheck::kAlreadyVerified
+                                                                       : protocol::SignatureCheck::kVerify);
       if (!verdict.ok() && verdict.error().reason == protocol::Rejection::kSeqBehind) {
         // A second valid entry at a seq we hold: someone rewrote history.
         auto first = store_->FindInChain(keys_->ledger_id, author, entry->seq);
@@ -247,7 +287,9 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
       KINTSUGI_RETURN_IF_ERROR(store_->InsertEntry(row));
       report.head = protocol::ChainHead{entry->seq, id};
       if (entry->hlc <= protocol::MakeHlc(now + kMaxClockLeadMs, 0)) hlc_.Observe(entry->hlc);
-      stored.push_back(AppendedEntry{id, author, entry->seq, entry->hlc, "", false, std::move(row)});
+      if (notify == Notify::kEachEntry) {
+        stored.push_back(AppendedEntry{id, author, entry->seq, entry->hlc, "", false, std::move(row)});
+      }
       ++report.stored;
     }
     return OkStatus();

@@ -268,7 +268,7 @@ void SyncService::HandleEntries(Channel& channel, const protocol::SyncEntries& b
     }
   }
   auto before = engine_.Head(batch.author);
-  auto report = engine_.Receive(batch.author, batch.entries);
+  auto report = engine_.Receive(batch.author, batch.entries, Engine::Notify::kNone);
   if (!report.ok()) {
     spdlog::error("sync.store_failed what=\"{}\"", report.error().message);
     return;

@@ -47,11 +47,16 @@ struct LedgerContext {
 
 using Verdict = Result<void, EntryFault>;
 
+// Whether ValidateNext verifies the signature, or the caller already did
+// (for example on several cores at once) and found it valid.
+enum class SignatureCheck { kVerify, kAlreadyVerified };
+
 // Checks that `entry` belongs to the ledger, is signed by a member, and
 // extends `head` (its author's chain head) by exactly one.
 // Checks run cheapest first; the signature is checked before the chain so a
 // forged entry is reported as forged.
-Verdict ValidateNext(const Entry& entry, const LedgerContext& ledger, const ChainHead& head);
+Verdict ValidateNext(const Entry& entry, const LedgerContext& ledger, const ChainHead& head,
+                     SignatureCheck check = SignatureCheck::kVerify);
 
 // Decodes `bytes` and validates it as above, mapping decode failures to
 // kMalformed / kTooLarge.

@@ -430,6 +430,22 @@ TEST_F(EngineSync, ReceivingTheSameBatchAgainCountsDuplicatesAndStoresNothing) {
   ana.ExpectVerifies();
 }
 
+TEST_F(EngineSync, ALargeBatchChecksSignaturesOnSeveralCoresAndStillRefusesAForgery) {
+  for (int i = 0; i < 99; ++i) bea.Append("b" + std::to_string(i));
+  auto batch = bea.engine->EntriesAfter({bea.self(), 0, 256});
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->entries.size(), 100u);
+  std::vector<SyncEntry> entries = batch->entries;
+  entries[90].entry.back() ^= 0x01;  // in the last worker's share
+  auto report = ana.engine->Receive(bea.self(), entries);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->stored, 90u);
+  ASSERT_FALSE(report->refused.empty());
+  EXPECT_EQ(report->refused[0].reason, Rejection::kBadSignature);
+  EXPECT_EQ(report->head.seq, 90u);
+  ana.ExpectVerifies();
+}
+
 TEST_F(EngineSync, AFlippedSignatureByteIsRefusedAndTheValidEntriesBeforeItAreStored) {
   bea.Append("b1");
   bea.Append("b2");

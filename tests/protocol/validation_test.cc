@@ -130,6 +130,17 @@ TEST_F(Validation, RejectsASeqGap) {
   ExpectRejected(fifth.entry, after_first(), Rejection::kSeqGap);
 }
 
+TEST_F(Validation, AlreadyVerifiedSkipsOnlyTheSignatureCheck) {
+  SealedEntry forged = first_;
+  forged.entry.signature[0] ^= 0x01;
+  ExpectRejected(forged.entry, empty_, Rejection::kBadSignature);
+  // The caller vouches for the signature: every other rule still applies.
+  EXPECT_TRUE(ValidateNext(first_.entry, ledger_, empty_, SignatureCheck::kAlreadyVerified).ok());
+  auto gap = ValidateNext(second_.entry, ledger_, empty_, SignatureCheck::kAlreadyVerified);
+  ASSERT_FALSE(gap.ok());
+  EXPECT_EQ(gap.error().reason, Rejection::kSeqGap);
+}
+
 TEST_F(Validation, SeqBehindHoldsAtTheTopOfTheSeqRange) {
   ChainHead at_top{UINT64_MAX, first_.id};
   ExpectRejected(second_.entry, at_top, Rejection::kSeqBehind);
