@@ -78,7 +78,9 @@ void Discovery::HandleReadable() {
       auto beacon = protocol::OpenBeacon(*engine_.beacon_key(), datagram, now_s);
       if (beacon.ok() && beacon->sender != self && beacon->port != 0) {
         std::string address = std::string(ip) + ":" + std::to_string(beacon->port);
-        if (address != sync_.partner_address()) {
+        // A partner on two interfaces beacons from both: keep a working link
+        // rather than redial with every beacon.
+        if (address != sync_.partner_address() && !sync_.dialled_link_up()) {
           spdlog::info("discovery.partner_found address={}", address);
           sync_.SetPartnerAddress(address);
         }

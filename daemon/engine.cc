@@ -10,11 +10,11 @@ namespace {
 
 std::string Short(const Hash32& h) { return ToHex(h).substr(0, 16); }
 
-Error NoLedger() {
+}  // namespace
+
+Error Engine::NoLedger() {
   return MakeError(ErrorCode::kFailedPrecondition, "no ledger yet: run 'kintsugictl init --name NAME'");
 }
-
-}  // namespace
 
 Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<Store> store, std::string key_path,
                                              Clock& clock, crypto::RandomSource& rng) {

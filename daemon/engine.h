@@ -168,6 +168,7 @@ class Engine {
   Engine(std::unique_ptr<Store> store, std::string key_path, Clock& clock,
          crypto::RandomSource& rng)
       : store_(std::move(store)), key_path_(std::move(key_path)), clock_(clock), rng_(rng) {}
+  static Error NoLedger();
   Result<AppendedEntry> AppendBody(std::string kind, const std::string& body);
   Status LoadState();
   // The key that opens entries of `ledger`: the current or an archived one.

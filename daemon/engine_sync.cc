@@ -13,10 +13,6 @@ crypto::SymmetricKey CopyKey(const crypto::SymmetricKey& key) {
   return std::move(crypto::SymmetricKey::FromBytes(key.bytes())).value();
 }
 
-Error NoLedger() {
-  return MakeError(ErrorCode::kFailedPrecondition, "no ledger yet: run 'kintsugictl init --name NAME'");
-}
-
 }  // namespace
 
 Status Engine::AdoptPairing(const protocol::PairingOutcome& outcome) {

@@ -43,15 +43,21 @@ Status WriteAll(int fd, const std::uint8_t* p, std::size_t n) {
   return OkStatus();
 }
 
-Result<LedgerKeys> ReadV1(int fd, const std::string& path) {
-  crypto::SecureBuffer buf(kV1FileBytes);
+// Reads exactly buf.size() bytes, straight into guarded memory.
+Status ReadExactly(int fd, crypto::SecureBuffer& buf, const std::string& path) {
   std::size_t got = 0;
-  while (got < kV1FileBytes) {
-    ssize_t r = ::read(fd, buf.data() + got, kV1FileBytes - got);
+  while (got < buf.size()) {
+    ssize_t r = ::read(fd, buf.data() + got, buf.size() - got);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return Errno("read " + path);
     got += static_cast<std::size_t>(r);
   }
+  return OkStatus();
+}
+
+Result<LedgerKeys> ReadV1(int fd, const std::string& path) {
+  crypto::SecureBuffer buf(kV1FileBytes);
+  KINTSUGI_RETURN_IF_ERROR(ReadExactly(fd, buf, path));
   const std::size_t body_bytes = kV1FileBytes - kChecksumBytes;
   Hash32 sum = crypto::Blake2b256(buf.span().first(body_bytes));
   if (std::memcmp(buf.data(), kMagicV1, sizeof kMagicV1) != 0 ||
@@ -91,13 +97,7 @@ Result<LedgerKeys> ReadKeyFile(const std::string& path) {
   }
   const std::size_t size = static_cast<std::size_t>(st.st_size);
   crypto::SecureBuffer buf(size);
-  std::size_t got = 0;
-  while (got < size) {
-    ssize_t r = ::read(fd, buf.data() + got, size - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return Errno("read " + path);
-    got += static_cast<std::size_t>(r);
-  }
+  KINTSUGI_RETURN_IF_ERROR(ReadExactly(fd, buf, path));
   const std::size_t body_bytes = size - kChecksumBytes;
   Hash32 sum = crypto::Blake2b256(buf.span().first(body_bytes));
   const std::uint8_t* p = buf.data();

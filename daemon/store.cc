@@ -112,6 +112,15 @@ constexpr const char* kMigrations[] = {
     CREATE INDEX entries_by_author_hlc ON entries(author, hlc);
     CREATE TABLE ledger_stats(ledger BLOB PRIMARY KEY, entries INTEGER NOT NULL);
     INSERT INTO ledger_stats(ledger, entries) SELECT ledger, count(*) FROM entries GROUP BY ledger;
+    -- Wrapped keys by the entry's rowid: appended in order, where a table
+    -- keyed by the random entry id costs a random index page per entry.
+    CREATE TABLE entry_keys_v2(
+      entry_rowid INTEGER PRIMARY KEY,
+      wrapped BLOB NOT NULL);
+    INSERT INTO entry_keys_v2(entry_rowid, wrapped)
+      SELECT e.rowid, k.wrapped FROM entry_keys k JOIN entries e ON e.id = k.entry_id;
+    DROP TABLE entry_keys;
+    ALTER TABLE entry_keys_v2 RENAME TO entry_keys;
     CREATE TRIGGER entries_count AFTER INSERT ON entries BEGIN
       INSERT INTO ledger_stats(ledger, entries) VALUES (NEW.ledger, 1)
         ON CONFLICT(ledger) DO UPDATE SET entries = entries + 1;
@@ -511,10 +520,11 @@ Status Store::InsertEntry(const NewEntry& entry) {
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "insert entry");
   }
   if (!entry.wrapped_key) return OkStatus();
-  auto key_stmt = Prepare("INSERT INTO entry_keys(entry_id, wrapped) VALUES (?1, ?2)");
+  const sqlite3_int64 rowid = sqlite3_last_insert_rowid(db_);
+  auto key_stmt = Prepare("INSERT INTO entry_keys(entry_rowid, wrapped) VALUES (?1, ?2)");
   if (!key_stmt.ok()) return key_stmt.take_error();
   Stmt k(*key_stmt);
-  BindBlob(k, 1, entry.id);
+  sqlite3_bind_int64(k, 1, rowid);
   BindBlob(k, 2, *entry.wrapped_key);
   if (sqlite3_step(k) != SQLITE_DONE) return SqlError(db_, "insert entry key");
   return OkStatus();
@@ -596,7 +606,7 @@ namespace {
 
 constexpr const char* kEntryColumns =
     "SELECT e.rowid, e.id, e.bytes, k.wrapped FROM entries e "
-    "LEFT JOIN entry_keys k ON k.entry_id = e.id ";
+    "LEFT JOIN entry_keys k ON k.entry_rowid = e.rowid ";
 
 Result<StoredEntry> ReadRow(sqlite3_stmt* s) {
   StoredEntry row;

@@ -50,6 +50,8 @@ class SyncService {
   // A new address for the partner (manual or discovered); redials.
   void SetPartnerAddress(const std::string& address);
   const std::string& partner_address() const { return address_; }
+  // Whether the connection this daemon dialled is up.
+  bool dialled_link_up() const { return outgoing_up_; }
 
   // Sockets to poll for input, in a stable order, and the handler for them.
   void AppendPollItems(std::vector<zmq::pollitem_t>& items);

@@ -289,7 +289,8 @@ TEST(Dispatch, LogMarksAWithdrawnEntryWithoutItsBody) {
   json checkin = d.Ok("checkin", {{"note", "take this back"}});
   {
     testing::RawDb raw(d.dir.File("ledger.db"));
-    ASSERT_EQ(raw.Exec("DELETE FROM entry_keys WHERE entry_id = x'" + checkin["id"].get<std::string>() + "'").first,
+    ASSERT_EQ(raw.Exec("DELETE FROM entry_keys WHERE entry_rowid = (SELECT rowid FROM entries WHERE id = x'" +
+                       checkin["id"].get<std::string>() + "')").first,
               SQLITE_OK);
   }
   json log = d.Ok("log");

@@ -288,7 +288,8 @@ TEST(Engine, LogShowsAWithdrawnEntryAsVerifiedWithoutABody) {
   AppendedEntry e = t.AppendOk(Note("to be withdrawn"));
   {
     RawDb raw(t.db_path);
-    ASSERT_EQ(raw.Exec("DELETE FROM entry_keys WHERE entry_id = x'" + ToHex(e.id) + "'").first, SQLITE_OK);
+    ASSERT_EQ(raw.Exec("DELETE FROM entry_keys WHERE entry_rowid = (SELECT rowid FROM entries WHERE id = x'" +
+                       ToHex(e.id) + "')").first, SQLITE_OK);
     ASSERT_EQ(raw.Int("SELECT count(*) FROM entry_keys"), 1);
   }
   auto log = t.engine->Log(10, std::nullopt);

@@ -136,7 +136,7 @@ TEST(Store, WrappedKeysCanBeDeletedForWithdrawal) {
   ThreeEntries f;
   ASSERT_NE(f.store, nullptr);
   RawDb raw(f.path);
-  auto [rc, message] = raw.Exec("DELETE FROM entry_keys WHERE entry_id = (SELECT id FROM entries WHERE seq = 2)");
+  auto [rc, message] = raw.Exec("DELETE FROM entry_keys WHERE entry_rowid = (SELECT rowid FROM entries WHERE seq = 2)");
   ASSERT_EQ(rc, SQLITE_OK) << message;
   EXPECT_EQ(raw.Int("SELECT count(*) FROM entry_keys"), 2);
 
