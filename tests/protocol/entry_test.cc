@@ -155,9 +155,13 @@ TEST(Entry, DecodeRejectsDuplicateParents) {
   ExpectDecodeFails(Encode(e), ErrorCode::kMalformed);
 }
 
+// Encode refuses to make over-limit bytes (it asserts), so these tests build
+// them from a valid encoding by hand, as an attacker would.
 TEST(Entry, DecodeRejectsMoreThan16ParentsAsTooLarge) {
-  Entry e = MakeEntry(kMaxParents + 1);
-  ExpectDecodeFails(Encode(e), ErrorCode::kTooLarge);
+  Bytes bytes = Encode(MakeEntry(kMaxParents));
+  bytes[kParentCountAt] = kMaxParents + 1;
+  bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(kParentsAt + 32 * kMaxParents), 32, 0xee);
+  ExpectDecodeFails(bytes, ErrorCode::kTooLarge);
 }
 
 TEST(Entry, DecodeRejectsParentCount255AsTooLarge) {
@@ -167,8 +171,13 @@ TEST(Entry, DecodeRejectsParentCount255AsTooLarge) {
 }
 
 TEST(Entry, DecodeRejectsSealedBodyOverTheLimitAsTooLarge) {
-  Entry e = MakeEntry(0, kMaxSealedBodyBytes + 1);
+  Entry e = MakeEntry(0, kMaxSealedBodyBytes);
   Bytes bytes = Encode(e);
+  // body_len sits just before the body: header is 142 bytes without parents.
+  constexpr std::size_t kBodyLenAt = kParentsAt + 24;
+  const std::uint32_t over = static_cast<std::uint32_t>(kMaxSealedBodyBytes + 1);
+  for (int i = 0; i < 4; ++i) bytes[kBodyLenAt + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(over >> (24 - 8 * i));
+  bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(kBodyLenAt + 4), 0x00);
   ASSERT_LE(bytes.size(), kMaxEntryBytes);
   ExpectDecodeFails(bytes, ErrorCode::kTooLarge);
 }

@@ -203,13 +203,14 @@ TEST_F(Validation, DecodeAndValidateMapsOversizeToTooLarge) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().reason, Rejection::kTooLarge);
 
-  Entry many = first_.entry;
-  for (int i = 0; i < 17; ++i) {
-    EntryId p{};
-    p[0] = static_cast<std::uint8_t>(i + 1);
-    many.parents.push_back(p);
-  }
-  auto p = DecodeAndValidate(Encode(many), ledger_, empty_);
+  // A parent count over 16, patched into a valid encoding (Encode asserts
+  // its limits, so over-limit bytes are made by hand, as an attacker would).
+  Bytes many = Encode(first_.entry);
+  constexpr std::size_t kParentCountAt = 1 + 32 + 32 + 8 + 32 + 8;
+  ASSERT_EQ(many[kParentCountAt], 0);
+  many[kParentCountAt] = 17;
+  many.insert(many.begin() + kParentCountAt + 1, 17 * 32, 0x01);
+  auto p = DecodeAndValidate(many, ledger_, empty_);
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.error().reason, Rejection::kTooLarge);
 }
