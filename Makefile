@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 ASAN_BUILD ?= build-asan
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test run fuzz bench test-asan clean
+.PHONY: all deps build test run fuzz bench soak test-asan clean
 
 all: build
 
@@ -26,6 +26,10 @@ run: build
 bench: build
 	@packaging/debian-deps.sh build bench
 	@bench/run.sh $(BUILD)
+
+# SIGKILL at random moments during heavy appends and sync, many times over.
+soak: build
+	KINTSUGI_CRASH_TRIALS=$${KINTSUGI_CRASH_TRIALS:-200} $(BUILD)/tests/integration/crash_test
 
 fuzz:
 	@packaging/debian-deps.sh build fuzz
