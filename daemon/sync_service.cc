@@ -137,6 +137,11 @@ void SyncService::HandlePoll(const zmq::pollitem_t* items) {
       }
       Bytes rid(static_cast<const std::uint8_t*>(frames[0].data()),
                 static_cast<const std::uint8_t*>(frames[0].data()) + frames[0].size());
+      if (incoming_.count(rid) == 0) {
+        // A new connection from the partner: it (re)started, so the wants
+        // sent on an older connection will not be answered. Ask afresh.
+        wanting_.clear();
+      }
       Channel& channel = incoming_[rid];
       channel.routing_id = rid;
       channel.last_heard_ms = now;
@@ -174,6 +179,7 @@ void SyncService::ReadMonitor() {
     std::memcpy(&event, frames[0].data(), sizeof event);
     if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
       outgoing_up_ = true;
+      wanting_.clear();  // wants sent on an earlier connection will not be answered
       outgoing_.hello_sent = false;
       auto hello = engine_.Hello();
       if (hello.ok()) {
