@@ -9,6 +9,7 @@
 #include "daemon/pairing_service.h"
 #include "daemon/sync_service.h"
 #include "kintsugi/version.h"
+#include "protocol/address.h"
 #include "protocol/hlc.h"
 #include "protocol/invite.h"
 #include "protocol/ipc.h"
@@ -22,17 +23,7 @@ using protocol::Method;
 constexpr std::int64_t kDefaultLogLimit = 50;
 constexpr std::int64_t kMaxLogLimit = 1000;
 
-std::string IsoTime(std::uint64_t hlc) {
-  std::uint64_t ms = protocol::HlcMillis(hlc);
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[40];
-  std::snprintf(out, sizeof out, "%s.%03uZ", buf, static_cast<unsigned>(ms % 1000));
-  return out;
-}
+std::string IsoTime(std::uint64_t hlc) { return protocol::FormatUtcMillis(protocol::HlcMillis(hlc)); }
 
 json StatusJson(const EngineStatus& s, const DaemonInfo& info, const DaemonServices& services) {
   json j{{"initialized", s.initialized},
@@ -58,17 +49,7 @@ Error NoNetwork() {
   return MakeError(ErrorCode::kUnavailable, "networking is not available in this daemon");
 }
 
-// "host:port" with a port from 1 to 65534.
-bool ValidAddress(const std::string& address) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 >= address.size() || colon + 6 < address.size()) {
-    return false;
-  }
-  std::string port = address.substr(colon + 1);
-  if (port.find_first_not_of("0123456789") != std::string::npos) return false;
-  int p = std::stoi(port);
-  return p > 0 && p < 65535;
-}
+bool ValidAddress(const std::string& address) { return protocol::ParseHostPort(address).has_value(); }
 
 json LogItemJson(const LogItem& item) {
   json j{{"rowid", item.rowid},

@@ -90,17 +90,24 @@ std::string Engine::ReadName(const protocol::LedgerId& ledger) {
   if (!first.ok() || !first->has_value() || !(*first)->wrapped_key || key == nullptr) return "";
   const StoredEntry& row = **first;
   auto entry = protocol::Decode(row.bytes);
-  auto wrapped = protocol::WrappedKey::Decode(*row.wrapped_key);
-  if (!entry.ok() || !wrapped.ok() || protocol::ComputeId(ByteView(row.bytes)) != row.id ||
+  if (!entry.ok() || protocol::ComputeId(ByteView(row.bytes)) != row.id ||
       !protocol::SignatureValid(*entry)) {
     return "";  // `verify` reports the damage; the daemon still starts.
   }
-  auto body = protocol::OpenBody(*entry, row.id, *wrapped, *key);
-  if (!body.ok()) return "";
-  auto parsed = protocol::ParseBody(*body);
+  auto parsed = OpenStoredBody(row, *entry, *key);
   if (!parsed.ok() || parsed->value("kind", "") != protocol::kKindMember) return "";
   auto intro = protocol::MemberIntroFromJson(*parsed);
   return intro.ok() ? intro->name : "";
+}
+
+Result<nlohmann::json> Engine::OpenStoredBody(const StoredEntry& row, const protocol::Entry& entry,
+                                              const crypto::SymmetricKey& key) {
+  if (!row.wrapped_key) return MakeError(ErrorCode::kNotFound, "the entry was withdrawn");
+  auto wrapped = protocol::WrappedKey::Decode(*row.wrapped_key);
+  if (!wrapped.ok()) return wrapped.take_error();
+  auto text = protocol::OpenBody(entry, row.id, *wrapped, key);
+  if (!text.ok()) return text.take_error();
+  return protocol::ParseBody(*text);
 }
 
 Result<EngineStatus> Engine::Init(const protocol::MemberIntro& intro) {
@@ -216,10 +223,7 @@ Result<std::vector<LogItem>> Engine::Log(std::size_t limit, std::optional<std::i
       item.verified = true;
     }
     if (item.verified && row.wrapped_key) {
-      auto key = protocol::WrappedKey::Decode(*row.wrapped_key);
-      auto text = key.ok() ? protocol::OpenBody(*entry, row.id, *key, keys_->ledger_key)
-                           : Result<std::string>(key.error());
-      auto body = text.ok() ? protocol::ParseBody(*text) : Result<nlohmann::json>(text.error());
+      auto body = OpenStoredBody(row, *entry, keys_->ledger_key);
       if (body.ok()) {
         item.body = std::move(body).value();
       } else {

@@ -171,6 +171,11 @@ class Engine {
   static Error NoLedger();
   Result<AppendedEntry> AppendBody(std::string kind, const std::string& body);
   Status LoadState();
+  // The body of a stored entry already decoded and checked by the caller:
+  // unwraps its key with `key`, opens and parses it. Fails when withdrawn
+  // (no key) or when anything does not open.
+  static Result<nlohmann::json> OpenStoredBody(const StoredEntry& row, const protocol::Entry& entry,
+                                               const crypto::SymmetricKey& key);
   // The key that opens entries of `ledger`: the current or an archived one.
   const crypto::SymmetricKey* KeyOf(const protocol::LedgerId& ledger) const;
   std::string ReadName(const protocol::LedgerId& ledger);

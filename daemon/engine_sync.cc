@@ -108,11 +108,7 @@ Result<std::int64_t> Engine::CarryPrivateEntries() {
           protocol::ComputeId(ByteView(row.bytes)) != row.id || !protocol::SignatureValid(*entry)) {
         return OkStatus();  // damaged or withdrawn: `verify` names it; nothing to carry
       }
-      auto wrapped = protocol::WrappedKey::Decode(*row.wrapped_key);
-      if (!wrapped.ok()) return OkStatus();
-      auto text = protocol::OpenBody(*entry, row.id, *wrapped, archived.key);
-      if (!text.ok()) return OkStatus();
-      auto body = protocol::ParseBody(*text);
+      auto body = OpenStoredBody(row, *entry, archived.key);
       if (!body.ok()) return OkStatus();
       std::string kind = body->value("kind", "");
       if (kind == protocol::kKindMember) return OkStatus();  // the shared ledger has its own

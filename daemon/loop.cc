@@ -23,6 +23,7 @@
 #include "daemon/runtime.h"
 #include "daemon/store.h"
 #include "kintsugi/version.h"
+#include "protocol/address.h"
 #include "protocol/ipc.h"
 
 namespace kintsugi::daemon {
@@ -37,18 +38,6 @@ int OpenSignalFd() {
   sigaddset(&mask, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &mask, nullptr);
   return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
-// "HOST:PORT" -> (host, port), "*" allowed as the host.
-Result<std::pair<std::string, std::uint16_t>> SplitListen(const std::string& listen) {
-  auto colon = listen.rfind(':');
-  std::string port = colon == std::string::npos ? "" : listen.substr(colon + 1);
-  if (colon == std::string::npos || colon == 0 || port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) <= 0 ||
-      std::stoi(port) >= 65535) {
-    return MakeError(ErrorCode::kInvalidArgument, "--listen must be HOST:PORT with a port from 1 to 65534");
-  }
-  return std::pair{listen.substr(0, colon), static_cast<std::uint16_t>(std::stoi(port))};
 }
 
 int Fail(const Error& e) {
@@ -81,9 +70,11 @@ int RunDaemon(const DaemonOptions& options) {
   auto engine_result = Engine::Open(std::move(store).value(), layout->key_path, clock, rng);
   if (!engine_result.ok()) return Fail(engine_result.error());
 
-  auto listen = SplitListen(options.listen);
-  if (!listen.ok()) return Fail(listen.error());
-  const std::uint16_t listen_port = options.no_listen ? 0 : listen->second;
+  auto listen = protocol::ParseHostPort(options.listen);
+  if (!listen) {
+    return Fail(MakeError(ErrorCode::kInvalidArgument, "--listen must be HOST:PORT with a port from 1 to 65534"));
+  }
+  const std::uint16_t listen_port = options.no_listen ? 0 : listen->port;
 
   zmq::context_t context(1);
   // The ZAP handler first: a CURVE socket bound before it would admit anyone.
@@ -100,7 +91,7 @@ int RunDaemon(const DaemonOptions& options) {
   std::unique_ptr<Discovery> discovery;
   auto start_sync = [&](const std::string& partner_address) {
     if (listen_port != 0 && sync.port() == 0) {
-      if (auto s = sync.Listen("tcp://" + listen->first + ":" + std::to_string(listen_port)); !s.ok()) {
+      if (auto s = sync.Listen("tcp://" + listen->host + ":" + std::to_string(listen_port)); !s.ok()) {
         spdlog::error("{}", s.error().message);
       }
     }
@@ -142,9 +133,9 @@ int RunDaemon(const DaemonOptions& options) {
   services.pairing = &pairing;
   services.sync = &sync;
   services.discovery = discovery.get();
-  services.listen_host = listen->first;
+  services.listen_host = listen->host;
   services.listen_port = listen_port;
-  services.pairing_port = static_cast<std::uint16_t>(listen->second + 1);
+  services.pairing_port = static_cast<std::uint16_t>(listen->port + 1);
   services.transport_key = [&engine]() {
     crypto::CurveKeyPair keys = crypto::CurveKeysOf(engine.identity().seed());
     char z85[41] = {};

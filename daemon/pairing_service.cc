@@ -4,33 +4,14 @@
 
 #include <zmq_addon.hpp>
 
+#include "protocol/address.h"
+#include "protocol/hlc.h"
+
 namespace kintsugi::daemon {
 namespace {
 
 constexpr std::size_t kMaxPairingFrame = 1024;
 
-std::string IsoMillis(std::uint64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-// "host:port" -> (host, port); nullopt when malformed.
-std::optional<std::pair<std::string, std::uint16_t>> SplitAddress(const std::string& address) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 >= address.size()) return std::nullopt;
-  std::string host = address.substr(0, colon);
-  int port = 0;
-  for (char c : address.substr(colon + 1)) {
-    if (c < '0' || c > '9' || port > 65535) return std::nullopt;
-    port = port * 10 + (c - '0');
-  }
-  if (port <= 0 || port >= 65535) return std::nullopt;
-  return std::pair{host, static_cast<std::uint16_t>(port)};
-}
 
 }  // namespace
 
@@ -59,9 +40,9 @@ Result<nlohmann::json> PairingService::Invite(const std::string& host, std::uint
   pairing_port_ = pairing_port;
   const std::uint64_t expires = engine_.NowMillis() + ttl_ms;
   inviter_.emplace(protocol::NewInviteCode(rng_), expires, engine_.identity().public_key(), sync_port);
-  spdlog::info("pair.invite_opened port={} expires={}", pairing_port, IsoMillis(expires));
+  spdlog::info("pair.invite_opened port={} expires={}", pairing_port, protocol::FormatUtcMillis(expires));
   return nlohmann::json{{"code", protocol::FormatInviteCode(inviter_->code())},
-                        {"expires", IsoMillis(expires)},
+                        {"expires", protocol::FormatUtcMillis(expires)},
                         {"expires_ms", expires},
                         {"sync_port", sync_port}};
 }
@@ -94,12 +75,12 @@ void PairingService::Join(const protocol::InviteCode& code, const std::string& a
     spdlog::info("pair.join_listening (waiting for the partner's pairing beacon)");
     return;  // JoinAddressFound() continues when the beacon is heard
   }
-  auto split = SplitAddress(address);
+  auto split = protocol::ParseHostPort(address);
   if (!split) {
     FinishJoin(MakeError(ErrorCode::kInvalidArgument, "address must be HOST:PORT, got '" + address + "'"));
     return;
   }
-  JoinAddressFound(split->first, static_cast<std::uint16_t>(split->second + 1));
+  JoinAddressFound(split->host, static_cast<std::uint16_t>(split->port + 1));
 }
 
 void PairingService::JoinAddressFound(const std::string& host, std::uint16_t pairing_port) {
@@ -236,7 +217,7 @@ Result<nlohmann::json> PairingService::StatusJson(std::uint64_t now_ms) {
   }
   if (inviter_ && inviter_->open(now_ms)) {
     j["invite"] = {{"code", protocol::FormatInviteCode(inviter_->code())},
-                   {"expires", IsoMillis(inviter_->expires_at_ms())},
+                   {"expires", protocol::FormatUtcMillis(inviter_->expires_at_ms())},
                    {"attempts", inviter_->attempts()}};
   }
   if (joiner_) j["joining"] = true;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace kintsugi::protocol {
 
@@ -15,6 +16,9 @@ inline constexpr std::uint64_t HlcCounter(std::uint64_t hlc) { return hlc & 0xff
 inline constexpr std::uint64_t MakeHlc(std::uint64_t millis, std::uint64_t counter) {
   return millis << 16 | (counter & 0xffff);
 }
+
+// "2026-11-26T07:10:29.249Z": Unix milliseconds as UTC, for people and JSON.
+std::string FormatUtcMillis(std::uint64_t unix_ms);
 
 class HybridClock {
  public:
