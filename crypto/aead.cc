@@ -1,5 +1,7 @@
 #include "crypto/aead.h"
 
+#include <algorithm>
+
 #include <sodium.h>
 
 #include "crypto/sodium_init.h"
@@ -51,6 +53,30 @@ Result<SymmetricKey> OpenKey(const SymmetricKey& key, const AeadNonce& nonce, By
   SecureBuffer plain(kSymmetricKeyBytes);
   KINTSUGI_RETURN_IF_ERROR(OpenInto(key, nonce, ciphertext, ad, plain.span()));
   return SymmetricKey::FromBytes(plain.span());
+}
+
+Bytes SealWithRandomNonce(const SymmetricKey& key, RandomSource& rng, ByteView plaintext, ByteView ad) {
+  EnsureSodium();
+  AeadNonce nonce;
+  rng.Fill(nonce);
+  Bytes out(kAeadNonceBytes + plaintext.size() + kAeadTagBytes);
+  std::copy(nonce.begin(), nonce.end(), out.begin());
+  unsigned long long out_len = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + kAeadNonceBytes, &out_len, plaintext.data(),
+                                             plaintext.size(), ad.data(), ad.size(), nullptr,
+                                             nonce.data(), key.bytes().data());
+  return out;
+}
+
+Result<Bytes> OpenWithNonce(const SymmetricKey& key, ByteView sealed, ByteView ad) {
+  if (sealed.size() < kAeadNonceBytes + kAeadTagBytes) {
+    return MakeError(ErrorCode::kCorrupt, "a sealed record is too short");
+  }
+  AeadNonce nonce;
+  std::copy_n(sealed.begin(), kAeadNonceBytes, nonce.begin());
+  auto opened = Open(key, nonce, sealed.subspan(kAeadNonceBytes), ad);
+  if (!opened.ok()) return MakeError(ErrorCode::kCorrupt, "a sealed record does not open");
+  return opened;
 }
 
 }  // namespace kintsugi::crypto

@@ -9,6 +9,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/keys.h"
+#include "crypto/random.h"
 #include "crypto/result.h"
 
 namespace kintsugi::crypto {
@@ -30,6 +31,13 @@ Status OpenInto(const SymmetricKey& key, const AeadNonce& nonce, ByteView cipher
 // Decrypts into a new byte string (for non-secret plaintexts such as entry
 // bodies that are about to be shown). Fails with kVerificationFailed.
 Result<Bytes> Open(const SymmetricKey& key, const AeadNonce& nonce, ByteView ciphertext, ByteView ad);
+
+// For records sealed once and kept locally: a random nonce from `rng`,
+// stored in front of the ciphertext (nonce || ciphertext || tag).
+Bytes SealWithRandomNonce(const SymmetricKey& key, RandomSource& rng, ByteView plaintext, ByteView ad);
+// Opens what SealWithRandomNonce made. Fails with kCorrupt when too short or
+// when it does not open.
+Result<Bytes> OpenWithNonce(const SymmetricKey& key, ByteView sealed, ByteView ad);
 
 // Decrypts a sealed 32-byte key straight into guarded memory.
 Result<SymmetricKey> OpenKey(const SymmetricKey& key, const AeadNonce& nonce, ByteView ciphertext,

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -13,6 +14,7 @@
 #include "protocol/hlc.h"
 #include "protocol/invite.h"
 #include "protocol/ipc.h"
+#include "protocol/kinds.h"
 
 namespace kintsugi::daemon {
 namespace {
@@ -78,6 +80,37 @@ Result<std::optional<std::int64_t>> OptionalInt(const json& params, const char* 
                                                       std::to_string(max));
   }
   return std::optional<std::int64_t>(it->get<std::int64_t>());
+}
+
+Result<std::optional<std::int64_t>> OptionalDay(const json& params, const char* field) {
+  auto it = params.find(field);
+  if (it == params.end() || it->is_null()) return std::optional<std::int64_t>();
+  auto day = it->is_string() ? protocol::DayFromDate(it->get<std::string>()) : std::nullopt;
+  if (!day) return MakeError(ErrorCode::kInvalidArgument, std::string(field) + " must be a date YYYY-MM-DD");
+  return std::optional<std::int64_t>(*day);
+}
+
+// Today, as a local day (days since 1970-01-01 in this machine's time zone).
+std::int64_t LocalToday(std::uint64_t now_ms) {
+  const std::time_t t = static_cast<std::time_t>(now_ms / 1000);
+  std::tm local{};
+  const long offset = localtime_r(&t, &local) != nullptr ? local.tm_gmtoff : 0;
+  return (static_cast<std::int64_t>(now_ms / 1000) + offset) / 86400;
+}
+
+std::string CursorOf(const TimelineKey& key) { return std::to_string(key.first) + ":" + ToHex(key.second); }
+
+std::optional<TimelineKey> ParseCursor(const std::string& text) {
+  auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0 || colon > 20) return std::nullopt;
+  std::uint64_t stamp = 0;
+  for (std::size_t i = 0; i < colon; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    stamp = stamp * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  }
+  auto author = Hash32FromHex(text.substr(colon + 1));
+  if (!author) return std::nullopt;
+  return TimelineKey{stamp, *author};
 }
 
 }  // namespace
@@ -225,6 +258,135 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
       case Method::kPeers: {
         if (services_.sync == nullptr) return fail(NoNetwork());
         return protocol::EncodeIpcResult(req.id, services_.sync->PeersJson(engine_.NowMillis()));
+      }
+      case Method::kAppend: {
+        auto body = protocol::BodyFromParams(req.params);
+        if (!body.ok()) return fail(body.error());
+        auto appended = engine_.AppendKind(std::move(body).value());
+        if (!appended.ok()) return fail(appended.error());
+        return protocol::EncodeIpcResult(
+            req.id, json{{"id", ToHex(appended->id)}, {"kind", appended->kind}, {"seq", appended->seq},
+                         {"hlc", appended->hlc}, {"time", IsoTime(appended->hlc)}});
+      }
+      case Method::kAgreements: {
+        json view = engine_.views().state().AgreementsView(engine_.views().Opener());
+        if (auto state = req.params.find("state"); state != req.params.end() && !state->is_null()) {
+          static const std::set<std::string> kStates{"proposed", "active", "declined", "retired"};
+          if (!state->is_string() || !kStates.count(state->get<std::string>())) {
+            return fail(MakeError(ErrorCode::kInvalidArgument,
+                                  "state must be one of: proposed, active, declined, retired"));
+          }
+          json kept = json::array();
+          for (auto& a : view["agreements"]) {
+            if (a["state"] == *state) kept.push_back(a);
+          }
+          view["agreements"] = kept;
+        }
+        return protocol::EncodeIpcResult(req.id, view);
+      }
+      case Method::kPending: {
+        return protocol::EncodeIpcResult(
+            req.id, engine_.views().state().PendingView(ToHex(engine_.identity().public_key()),
+                                                        engine_.NowMillis(), engine_.views().Opener()));
+      }
+      case Method::kTogether: {
+        return protocol::EncodeIpcResult(
+            req.id, engine_.views().state().TogetherView(engine_.NowMillis(), engine_.views().Opener()));
+      }
+      case Method::kTrends: {
+        auto from = OptionalDay(req.params, "from");
+        if (!from.ok()) return fail(from.error());
+        auto to = OptionalDay(req.params, "to");
+        if (!to.ok()) return fail(to.error());
+        const std::int64_t today = LocalToday(engine_.NowMillis());
+        const std::int64_t last = to->value_or(today);
+        const std::int64_t first = from->value_or(last - 89);
+        if (first > last) return fail(MakeError(ErrorCode::kInvalidArgument, "from must not be after to"));
+        return protocol::EncodeIpcResult(req.id, engine_.views().state().TrendsView(first, last, today));
+      }
+      case Method::kTimeline: {
+        TimelineQuery query;
+        auto limit = OptionalInt(req.params, "limit", 1, kMaxLogLimit);
+        if (!limit.ok()) return fail(limit.error());
+        query.limit = static_cast<std::size_t>(limit->value_or(kDefaultLogLimit));
+        if (auto before = req.params.find("before"); before != req.params.end() && !before->is_null()) {
+          auto cursor = before->is_string() ? ParseCursor(before->get<std::string>()) : std::nullopt;
+          if (!cursor) return fail(MakeError(ErrorCode::kInvalidArgument, "before must be a cursor from next_before"));
+          query.before = cursor;
+        }
+        if (auto author = req.params.find("author"); author != req.params.end() && !author->is_null()) {
+          const std::string who = author->is_string() ? author->get<std::string>() : "";
+          if (who == "me") {
+            query.author = engine_.identity().public_key();
+          } else if (who == "partner") {
+            if (!engine_.partner()) return protocol::EncodeIpcResult(req.id, json{{"entries", json::array()}, {"next_before", nullptr}});
+            query.author = *engine_.partner();
+          } else if (auto key = Hash32FromHex(who)) {
+            query.author = *key;
+          } else {
+            return fail(MakeError(ErrorCode::kInvalidArgument, "author must be me, partner or an author key"));
+          }
+        }
+        if (auto kind = req.params.find("kind"); kind != req.params.end() && !kind->is_null()) {
+          const std::string name = kind->is_string() ? kind->get<std::string>() : "";
+          if (!protocol::KindFromName(name) && name != "withdrawn" && name != "unreadable") {
+            return fail(MakeError(ErrorCode::kInvalidArgument, "unknown kind: " + name));
+          }
+          query.kind = name;
+        }
+        auto from = OptionalDay(req.params, "from");
+        if (!from.ok()) return fail(from.error());
+        auto to = OptionalDay(req.params, "to");
+        if (!to.ok()) return fail(to.error());
+        if (*from) query.from_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(**from, 0)) * 86'400'000;
+        if (*to) query.to_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(**to + 1, 0)) * 86'400'000 - 1;
+        auto page = engine_.Timeline(query);
+        if (!page.ok()) return fail(page.error());
+        const auto& state = engine_.views().state();
+        json entries = json::array();
+        for (const auto& e : *page) {
+          json j = LogItemJson(e.item);
+          j["kind"] = e.effect.kind;
+          j["applied"] = e.effect.applied;
+          if (!e.effect.applied) {
+            j["reason_code"] = e.effect.reason_code;
+            j["reason"] = e.effect.reason;
+          }
+          if (e.effect.ref) j["ref"] = ToHex(*e.effect.ref);
+          if (auto name = state.members().find(ToHex(e.item.author)); name != state.members().end()) {
+            j["name"] = name->second;
+          }
+          const std::string id = ToHex(e.item.id);
+          if (auto c = state.corrections().find(id); c != state.corrections().end()) j["corrections"] = c->second;
+          if (state.withdrawn(id) || e.effect.kind == "withdrawn") j["withdrawn"] = true;
+          j["cursor"] = CursorOf(e.key);
+          entries.push_back(std::move(j));
+        }
+        json next = page->size() < query.limit || page->empty() ? json(nullptr) : json(CursorOf(page->back().key));
+        return protocol::EncodeIpcResult(req.id, json{{"entries", entries}, {"next_before", next}});
+      }
+      case Method::kNoteAdd: {
+        auto text = req.params.find("text");
+        if (text == req.params.end() || !text->is_string()) {
+          return fail(MakeError(ErrorCode::kInvalidArgument, "text is required and must be text"));
+        }
+        auto id = engine_.AddNote(text->get<std::string>());
+        if (!id.ok()) return fail(id.error());
+        return protocol::EncodeIpcResult(req.id, json{{"id", *id}});
+      }
+      case Method::kNotes: {
+        auto notes = engine_.Notes();
+        if (!notes.ok()) return fail(notes.error());
+        return protocol::EncodeIpcResult(req.id, json{{"notes", *notes}});
+      }
+      case Method::kNoteDelete: {
+        auto id = OptionalInt(req.params, "id", 1, INT64_MAX);
+        if (!id.ok()) return fail(id.error());
+        if (!*id) return fail(MakeError(ErrorCode::kInvalidArgument, "id is required"));
+        auto deleted = engine_.DeleteNote(**id);
+        if (!deleted.ok()) return fail(deleted.error());
+        if (!*deleted) return fail(MakeError(ErrorCode::kNotFound, "no note with this id"));
+        return protocol::EncodeIpcResult(req.id, json{{"deleted", **id}});
       }
       case Method::kPeerAdd: {
         if (services_.sync == nullptr) return fail(NoNetwork());

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "protocol/entry_seal.h"
 #include "protocol/validation.h"
 
@@ -73,7 +75,25 @@ Status Engine::LoadState() {
   }
   if (max_hlc > hlc_.last()) hlc_ = protocol::HybridClock(max_hlc);
   name_ = ReadName(keys_->ledger_id);
+  return OpenViews();
+}
+
+Status Engine::OpenViews() {
+  views_.reset();
+  auto views = Views::Open(*store_, keys_->ledger_id, keys_->ledger_key, rng_);
+  if (!views.ok() && views.error().code == ErrorCode::kCorrupt) {
+    // Views are derived data: rebuild them from the entries.
+    spdlog::warn("views.rebuild reason=\"{}\"", views.error().message);
+    KINTSUGI_RETURN_IF_ERROR(store_->InTransaction([&] { return store_->ResetViews(keys_->ledger_id); }));
+    views = Views::Open(*store_, keys_->ledger_id, keys_->ledger_key, rng_);
+  }
+  if (!views.ok()) return views.take_error();
+  views_ = std::move(views).value();
   return OkStatus();
+}
+
+void Engine::FoldNew() {
+  if (views_) (void)views_->CatchUp();  // logged there; the next call retries
 }
 
 const crypto::SymmetricKey* Engine::KeyOf(const protocol::LedgerId& ledger) const {
@@ -100,16 +120,6 @@ std::string Engine::ReadName(const protocol::LedgerId& ledger) {
   return intro.ok() ? intro->name : "";
 }
 
-Result<nlohmann::json> Engine::OpenStoredBody(const StoredEntry& row, const protocol::Entry& entry,
-                                              const crypto::SymmetricKey& key) {
-  if (!row.wrapped_key) return MakeError(ErrorCode::kNotFound, "the entry was withdrawn");
-  auto wrapped = protocol::WrappedKey::Decode(*row.wrapped_key);
-  if (!wrapped.ok()) return wrapped.take_error();
-  auto text = protocol::OpenBody(entry, row.id, *wrapped, key);
-  if (!text.ok()) return text.take_error();
-  return protocol::ParseBody(*text);
-}
-
 Result<EngineStatus> Engine::Init(const protocol::MemberIntro& intro) {
   if (initialized()) {
     return MakeError(ErrorCode::kAlreadyExists, "this daemon already has a ledger");
@@ -126,6 +136,7 @@ Result<EngineStatus> Engine::Init(const protocol::MemberIntro& intro) {
   }));
   keys_ = std::move(keys);
   members_ = {self};
+  KINTSUGI_RETURN_IF_ERROR(OpenViews());
   auto first = AppendBody(std::string(protocol::kKindMember), protocol::EncodeBody(intro));
   if (!first.ok()) return first.take_error();
   name_ = intro.name;
@@ -169,6 +180,7 @@ Result<AppendedEntry> Engine::AppendBody(std::string kind, const std::string& bo
   KINTSUGI_RETURN_IF_ERROR(store_->InTransaction([&] { return store_->InsertEntry(row); }));
 
   AppendedEntry appended{sealed->id, self, draft.seq, draft.hlc, std::move(kind), true, std::move(row)};
+  FoldNew();
   if (listener_) listener_(appended);
   return appended;
 }
@@ -198,42 +210,43 @@ Result<std::vector<LogItem>> Engine::Log(std::size_t limit, std::optional<std::i
   if (!rows.ok()) return rows.take_error();
   std::vector<LogItem> items;
   items.reserve(rows->size());
-  for (const StoredEntry& row : *rows) {
-    LogItem item;
-    item.rowid = row.rowid;
-    item.id = row.id;
-    auto entry = protocol::Decode(row.bytes);
-    if (!entry.ok()) {
-      item.fault = std::string(protocol::RejectionName(protocol::Rejection::kMalformed));
-      items.push_back(std::move(item));
-      continue;
-    }
-    item.author = entry->author;
-    item.seq = entry->seq;
-    item.hlc = entry->hlc;
-    if (protocol::ComputeId(ByteView(row.bytes)) != row.id) {
-      item.fault = protocol::RejectionName(protocol::Rejection::kIdMismatch);
-    } else if (entry->ledger_id != keys_->ledger_id) {
-      item.fault = protocol::RejectionName(protocol::Rejection::kWrongLedger);
-    } else if (std::find(members_.begin(), members_.end(), entry->author) == members_.end()) {
-      item.fault = protocol::RejectionName(protocol::Rejection::kUnknownAuthor);
-    } else if (!protocol::SignatureValid(*entry)) {
-      item.fault = protocol::RejectionName(protocol::Rejection::kBadSignature);
-    } else {
-      item.verified = true;
-    }
-    if (item.verified && row.wrapped_key) {
-      auto body = OpenStoredBody(row, *entry, keys_->ledger_key);
-      if (body.ok()) {
-        item.body = std::move(body).value();
-      } else {
-        item.verified = false;
-        item.fault = "unreadable_body";
-      }
-    }
-    items.push_back(std::move(item));
-  }
+  for (const StoredEntry& row : *rows) items.push_back(ReadItem(row));
   return items;
+}
+
+LogItem Engine::ReadItem(const StoredEntry& row) {
+  LogItem item;
+  item.rowid = row.rowid;
+  item.id = row.id;
+  auto entry = protocol::Decode(row.bytes);
+  if (!entry.ok()) {
+    item.fault = std::string(protocol::RejectionName(protocol::Rejection::kMalformed));
+    return item;
+  }
+  item.author = entry->author;
+  item.seq = entry->seq;
+  item.hlc = entry->hlc;
+  if (protocol::ComputeId(ByteView(row.bytes)) != row.id) {
+    item.fault = protocol::RejectionName(protocol::Rejection::kIdMismatch);
+  } else if (entry->ledger_id != keys_->ledger_id) {
+    item.fault = protocol::RejectionName(protocol::Rejection::kWrongLedger);
+  } else if (std::find(members_.begin(), members_.end(), entry->author) == members_.end()) {
+    item.fault = protocol::RejectionName(protocol::Rejection::kUnknownAuthor);
+  } else if (!protocol::SignatureValid(*entry)) {
+    item.fault = protocol::RejectionName(protocol::Rejection::kBadSignature);
+  } else {
+    item.verified = true;
+  }
+  if (item.verified && row.wrapped_key) {
+    auto body = OpenStoredBody(row, *entry, keys_->ledger_key);
+    if (body.ok()) {
+      item.body = std::move(body).value();
+    } else {
+      item.verified = false;
+      item.fault = "unreadable_body";
+    }
+  }
+  return item;
 }
 
 Result<VerifyReport> Engine::Verify() {

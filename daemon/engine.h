@@ -22,7 +22,9 @@
 #include "daemon/clock.h"
 #include "daemon/key_file.h"
 #include "daemon/store.h"
+#include "daemon/views.h"
 #include "protocol/body.h"
+#include "protocol/kinds.h"
 #include "protocol/hlc.h"
 #include "protocol/pairing.h"
 #include "protocol/sync.h"
@@ -118,6 +120,29 @@ class Engine {
   // kFailedPrecondition when this device's own chain is frozen by a fork.
   Result<AppendedEntry> Append(const protocol::CheckIn& checkin);
 
+  // Appends an entry of any kind (protocol/kinds.h) after checking it
+  // against the ledger's rules: an operation the fold would ignore (accepting
+  // one's own proposal, correcting the partner's entry) fails with
+  // kFailedPrecondition and the fold's reason. Adds the local UTC offset
+  // ("tz") when the body has none.
+  Result<AppendedEntry> AppendKind(protocol::Body body);
+
+  // --- Views (daemon/views.h) ---
+  // REQUIRES: initialized().
+  Views& views() { return *views_; }
+  struct TimelineEntry {
+    LogItem item;
+    protocol::Effect effect;
+    TimelineKey key;
+  };
+  Result<std::vector<TimelineEntry>> Timeline(const TimelineQuery& query);
+
+  // --- Private notes: sealed with a key derived from this device's identity,
+  // never part of the ledger, never sent. ---
+  Result<std::int64_t> AddNote(const std::string& text);
+  Result<nlohmann::json> Notes();
+  Result<bool> DeleteNote(std::int64_t id);
+
   Result<EngineStatus> GetStatus();
   // Up to `limit` entries, newest first, before `before_rowid` when given;
   // each verified before its body is opened.
@@ -171,11 +196,12 @@ class Engine {
   static Error NoLedger();
   Result<AppendedEntry> AppendBody(std::string kind, const std::string& body);
   Status LoadState();
-  // The body of a stored entry already decoded and checked by the caller:
-  // unwraps its key with `key`, opens and parses it. Fails when withdrawn
-  // (no key) or when anything does not open.
-  static Result<nlohmann::json> OpenStoredBody(const StoredEntry& row, const protocol::Entry& entry,
-                                               const crypto::SymmetricKey& key);
+  Status OpenViews();
+  // Folds what was just stored; a failure is logged and retried next time.
+  void FoldNew();
+  // One stored entry as the log shows it: verified, then opened.
+  LogItem ReadItem(const StoredEntry& row);
+  crypto::SymmetricKey NoteKey() const;
   // The key that opens entries of `ledger`: the current or an archived one.
   const crypto::SymmetricKey* KeyOf(const protocol::LedgerId& ledger) const;
   std::string ReadName(const protocol::LedgerId& ledger);
@@ -190,6 +216,7 @@ class Engine {
   protocol::HybridClock hlc_;
   std::string name_;
   AppendListener listener_;
+  std::unique_ptr<Views> views_;
 };
 
 }  // namespace kintsugi::daemon

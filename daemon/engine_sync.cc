@@ -287,6 +287,7 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
     return OkStatus();
   });
   if (!written.ok()) return written.take_error();
+  if (report.stored > 0 || report.forks > 0) FoldNew();
   if (listener_) {
     for (const auto& e : stored) listener_(e);
   }

@@ -124,6 +124,32 @@ constexpr const char* kMigrations[] = {
         ON CONFLICT(ledger) DO UPDATE SET entries = entries + 1;
     END;
     )sql",
+    // 2 -> 3: the ledger's views (docs/LEDGER.md). Every folded entry's place
+    // in causal order and what it did (sealed with the view key), saved
+    // states of the fold (sealed), entries waiting for the entries they
+    // depend on, entries whose key a withdrawal destroyed, and private notes.
+    R"sql(
+    CREATE TABLE timeline(
+      entry_rowid INTEGER PRIMARY KEY,
+      ledger BLOB NOT NULL,
+      stamp INTEGER NOT NULL,
+      author BLOB NOT NULL,
+      effect BLOB NOT NULL);
+    CREATE UNIQUE INDEX timeline_order ON timeline(ledger, stamp, author);
+    CREATE TABLE view_states(
+      ledger BLOB NOT NULL,
+      stamp INTEGER NOT NULL,
+      author BLOB NOT NULL,
+      state BLOB NOT NULL,
+      PRIMARY KEY (ledger, stamp, author));
+    CREATE TABLE view_progress(ledger BLOB PRIMARY KEY, folded_rowid INTEGER NOT NULL);
+    CREATE TABLE view_waiting(entry_rowid INTEGER PRIMARY KEY, ledger BLOB NOT NULL);
+    CREATE TABLE withdrawn(entry_rowid INTEGER PRIMARY KEY, by_rowid INTEGER NOT NULL);
+    CREATE TABLE notes(
+      id INTEGER PRIMARY KEY,
+      created_ms INTEGER NOT NULL,
+      sealed BLOB NOT NULL);
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -32,7 +32,7 @@ struct sqlite3_stmt;
 
 namespace kintsugi::daemon {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 // 'KNTG': SQLite's application_id of a Kintsugi ledger file.
 inline constexpr std::int32_t kApplicationId = 0x4B4E5447;
 
@@ -79,6 +79,39 @@ struct PeerRecord {
   std::string address;  // "host:port", empty when unknown
   std::uint64_t last_seen_ms = 0;
   std::uint64_t last_sync_ms = 0;
+};
+
+// A place in causal order: (causal stamp, author).
+using TimelineKey = std::pair<std::uint64_t, crypto::PublicKey>;
+
+// An entry's row in the timeline: its place in causal order and its effect
+// (sealed with the view key).
+struct TimelineRow {
+  std::int64_t entry_rowid = 0;
+  std::uint64_t stamp = 0;
+  crypto::PublicKey author{};
+  Bytes effect;
+};
+
+// Where an entry stands in the timeline, found by its id.
+struct TimelinePlace {
+  std::int64_t entry_rowid = 0;
+  std::uint64_t stamp = 0;
+  crypto::PublicKey author{};
+  std::uint64_t seq = 0;
+};
+
+// A saved state of the fold, sealed, taken after the entry at (stamp, author).
+struct ViewState {
+  std::uint64_t stamp = 0;
+  crypto::PublicKey author{};
+  Bytes sealed;
+};
+
+struct NoteRow {
+  std::int64_t id = 0;
+  std::uint64_t created_ms = 0;
+  Bytes sealed;
 };
 
 class Stmt;
@@ -137,6 +170,52 @@ class Store {
   // at the first error `visit` returns.
   Status ForEachByChain(const protocol::LedgerId& ledger,
                         const std::function<Status(const StoredEntry&)>& visit);
+  Result<std::optional<StoredEntry>> EntryByRowid(std::int64_t rowid);
+  // Up to `limit` entries of a ledger with rowid > `after`, ascending.
+  Result<std::vector<StoredEntry>> EntriesAfterRowid(const protocol::LedgerId& ledger,
+                                                     std::int64_t after, std::size_t limit);
+
+  // --- Views (store_views.cc) ---
+  Status InsertTimeline(const protocol::LedgerId& ledger, const TimelineRow& row);
+  Result<std::optional<TimelinePlace>> FindInTimeline(const protocol::LedgerId& ledger,
+                                                      const protocol::EntryId& id);
+  // Rows after (stamp, author), ascending; all rows when `after` is null.
+  Result<std::vector<TimelineRow>> TimelineAfter(const protocol::LedgerId& ledger,
+                                                 const std::optional<TimelineKey>& after);
+  Status DeleteTimelineAfter(const protocol::LedgerId& ledger,
+                             const std::optional<TimelineKey>& after);
+  // Up to `limit` rows before (stamp, author), newest first, with
+  // stamp in [from_stamp, to_stamp] and, when given, by `author`.
+  Result<std::vector<TimelineRow>> TimelineBefore(const protocol::LedgerId& ledger,
+                                                  const std::optional<TimelineKey>& before,
+                                                  std::uint64_t from_stamp, std::uint64_t to_stamp,
+                                                  const std::optional<crypto::PublicKey>& author, std::size_t limit);
+  Result<std::optional<TimelineRow>> TimelineRowOf(std::int64_t entry_rowid);
+  Status SaveViewState(const protocol::LedgerId& ledger, const ViewState& state);
+  // The newest saved state strictly before (stamp, author), or the newest of all.
+  Result<std::optional<ViewState>> LatestViewState(const protocol::LedgerId& ledger,
+                                                   const std::optional<TimelineKey>& before);
+  Status DeleteViewStatesAfter(const protocol::LedgerId& ledger,
+                               const std::optional<TimelineKey>& after);
+  // Keeps the newest `keep` saved states of a ledger.
+  Status PruneViewStates(const protocol::LedgerId& ledger, std::size_t keep);
+  // Forgets the views of a ledger (they are rebuilt from the entries).
+  Status ResetViews(const protocol::LedgerId& ledger);
+  Result<std::int64_t> FoldedRowid(const protocol::LedgerId& ledger);
+  Status SetFoldedRowid(const protocol::LedgerId& ledger, std::int64_t rowid);
+  Result<std::vector<std::int64_t>> WaitingEntries(const protocol::LedgerId& ledger);
+  Status SetWaiting(const protocol::LedgerId& ledger, std::int64_t entry_rowid, bool waiting);
+  // Destroys an entry's wrapped key and records which entry withdrew it.
+  Status Withdraw(std::int64_t entry_rowid, std::int64_t by_rowid);
+  Result<bool> IsWithdrawn(std::int64_t entry_rowid);
+  // Moves everything in the write-ahead log into the file and empties the
+  // log, so that deleted bytes are gone from both.
+  Status CheckpointAndTruncate();
+
+  // --- Private notes ---
+  Result<std::int64_t> AddNote(std::uint64_t created_ms, ByteView sealed);
+  Result<std::vector<NoteRow>> Notes();
+  Result<bool> DeleteNote(std::int64_t id);
 
  private:
   friend class Stmt;

@@ -31,6 +31,7 @@ inline constexpr std::size_t kIpcTransportLimitBytes = 1024 * 1024;
 enum class Method {
   kInit, kStatus, kCheckIn, kLog, kVerify,
   kPairInvite, kPairJoin, kPairStatus, kPairConfirm, kPairCarry, kPeers, kPeerAdd,
+  kAppend, kAgreements, kPending, kTimeline, kTrends, kTogether, kNoteAdd, kNotes, kNoteDelete,
 };
 
 struct MethodSpec {
@@ -52,6 +53,15 @@ inline constexpr MethodSpec kMethods[] = {
     {Method::kPairCarry, "pair.carry", true},
     {Method::kPeers, "peers", true},
     {Method::kPeerAdd, "peer.add", true},
+    {Method::kAppend, "append", true},
+    {Method::kAgreements, "view.agreements", true},
+    {Method::kPending, "view.pending", true},
+    {Method::kTimeline, "view.timeline", true},
+    {Method::kTrends, "view.trends", true},
+    {Method::kTogether, "view.together", true},
+    {Method::kNoteAdd, "note.add", true},
+    {Method::kNotes, "note.list", true},
+    {Method::kNoteDelete, "note.delete", true},
 };
 
 std::optional<MethodSpec> FindMethod(std::string_view name);

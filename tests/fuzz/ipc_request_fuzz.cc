@@ -113,7 +113,19 @@ class Harness {
         if (outcome.ok()) __builtin_trap();
         break;
       case protocol::Method::kCheckIn:
+      case protocol::Method::kAppend:
+      case protocol::Method::kNoteAdd:
         if (outcome.ok() && ++entries_ > kMaxEntries) Restart();
+        break;
+      case protocol::Method::kAgreements:
+      case protocol::Method::kPending:
+      case protocol::Method::kTogether:
+      case protocol::Method::kNotes:
+        if (!outcome.ok()) __builtin_trap();  // views take no required input: they always answer
+        break;
+      case protocol::Method::kTimeline:
+      case protocol::Method::kTrends:
+      case protocol::Method::kNoteDelete:
         break;
       case protocol::Method::kLog:
       case protocol::Method::kVerify:

@@ -1,0 +1,117 @@
+// Engine: entries of every kind, the timeline and private notes (see engine.h).
+#include <ctime>
+
+#include "crypto/aead.h"
+#include "crypto/pake.h"
+#include "daemon/engine.h"
+#include "protocol/hlc.h"
+
+namespace kintsugi::daemon {
+namespace {
+
+constexpr char kNoteContext[] = "kintsugi private note v1";
+constexpr std::size_t kMaxNoteTextBytes = 8000;
+
+// Minutes east of UTC at `unix_ms` in this machine's time zone.
+std::int64_t LocalOffsetMinutes(std::uint64_t unix_ms) {
+  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm local{};
+  if (localtime_r(&t, &local) == nullptr) return 0;
+  return local.tm_gmtoff / 60;
+}
+
+ByteView NoteAd() { return ByteView(reinterpret_cast<const std::uint8_t*>(kNoteContext), sizeof kNoteContext - 1); }
+
+}  // namespace
+
+Result<AppendedEntry> Engine::AppendKind(protocol::Body body) {
+  if (!initialized()) return NoLedger();
+  if (body.kind == protocol::Kind::kMember) {
+    return MakeError(ErrorCode::kInvalidArgument, "members are introduced by init and pairing, not appended");
+  }
+  if (!body.json.contains("tz")) body.json["tz"] = LocalOffsetMinutes(clock_.NowMillis());
+  const crypto::PublicKey& self = keys_->identity.public_key();
+  auto head = store_->Head(keys_->ledger_id, self);
+  if (!head.ok()) return head.take_error();
+  protocol::FoldEntry next;
+  next.author = self;
+  next.seq = head->seq + 1;
+  next.hlc = hlc_.last() + 1;
+  next.stamp = UINT64_MAX;
+  next.body = body.json;
+  protocol::Effect effect = views_->Check(next);
+  if (!effect.applied) return MakeError(ErrorCode::kFailedPrecondition, effect.reason);
+  if (body.kind == protocol::Kind::kWithdraw) {
+    // Agreements and the answers to them are the couple's shared record.
+    auto place = store_->FindInTimeline(keys_->ledger_id, *effect.ref);
+    if (!place.ok()) return place.take_error();
+    auto target = views_->EffectOf((*place)->entry_rowid);
+    if (!target.ok()) return target.take_error();
+    auto kind = target->has_value() ? protocol::KindFromName((*target)->kind) : std::nullopt;
+    if (kind && protocol::IsAgreementRecord(*kind)) {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "agreements, answers and phases stay on the record: propose to amend or retire the "
+                       "agreement instead");
+    }
+  }
+  return AppendBody(std::string(protocol::KindName(body.kind)), protocol::EncodeBody(body));
+}
+
+Result<std::vector<Engine::TimelineEntry>> Engine::Timeline(const TimelineQuery& query) {
+  if (!initialized()) return NoLedger();
+  auto items = views_->Timeline(query);
+  if (!items.ok()) return items.take_error();
+  std::vector<TimelineEntry> out;
+  out.reserve(items->size());
+  for (auto& item : *items) {
+    auto row = store_->EntryByRowid(item.entry_rowid);
+    if (!row.ok()) return row.take_error();
+    if (!row->has_value()) continue;
+    out.push_back({ReadItem(**row), std::move(item.effect), item.key});
+  }
+  return out;
+}
+
+crypto::SymmetricKey Engine::NoteKey() const {
+  auto derived = crypto::DeriveKey(keys_->identity.seed(), "kntsnote", 1);
+  return std::move(crypto::SymmetricKey::FromBytes(derived.span())).value();
+}
+
+Result<std::int64_t> Engine::AddNote(const std::string& text) {
+  if (!initialized()) return NoLedger();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return MakeError(ErrorCode::kInvalidArgument, "text must not be empty");
+  }
+  if (text.size() > kMaxNoteTextBytes) {
+    return MakeError(ErrorCode::kInvalidArgument, "text is longer than " + std::to_string(kMaxNoteTextBytes) + " bytes");
+  }
+  Bytes sealed = crypto::SealWithRandomNonce(
+      NoteKey(), rng_, ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), NoteAd());
+  return store_->AddNote(clock_.NowMillis(), sealed);
+}
+
+Result<nlohmann::json> Engine::Notes() {
+  if (!initialized()) return NoLedger();
+  auto rows = store_->Notes();
+  if (!rows.ok()) return rows.take_error();
+  const crypto::SymmetricKey key = NoteKey();
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& row : *rows) {
+    nlohmann::json item{{"id", row.id}, {"time", protocol::FormatUtcMillis(row.created_ms)}};
+    auto text = crypto::OpenWithNonce(key, row.sealed, NoteAd());
+    if (text.ok()) {
+      item["text"] = std::string(text->begin(), text->end());
+    } else {
+      item["unreadable"] = true;
+    }
+    list.push_back(std::move(item));
+  }
+  return list;
+}
+
+Result<bool> Engine::DeleteNote(std::int64_t id) {
+  if (!initialized()) return NoLedger();
+  return store_->DeleteNote(id);
+}
+
+}  // namespace kintsugi::daemon

@@ -1,0 +1,350 @@
+// Store: the tables behind the views, and private notes (see store.h).
+#include "daemon/store.h"
+#include "daemon/store_internal.h"
+
+namespace kintsugi::daemon {
+namespace {
+
+using namespace sql;  // NOLINT: the helpers shared by Store's files
+
+// "(stamp, author) > (?, ?)" for a bound key; sqlite compares blobs bytewise.
+constexpr const char* kAfterKey = "(stamp > ?2 OR (stamp = ?2 AND author > ?3))";
+constexpr const char* kBeforeKey = "(stamp < ?2 OR (stamp = ?2 AND author < ?3))";
+
+void BindKey(sqlite3_stmt* s, const std::optional<TimelineKey>& key, bool low) {
+  if (key) {
+    sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(key->first));
+    BindBlob(s, 3, key->second);
+  } else if (low) {
+    sqlite3_bind_int64(s, 2, -1);  // before every row
+    BindBlob(s, 3, crypto::PublicKey{});
+  } else {
+    sqlite3_bind_int64(s, 2, INT64_MAX);  // after every row
+    crypto::PublicKey top;
+    top.fill(0xff);
+    BindBlob(s, 3, top);
+  }
+}
+
+Result<TimelineRow> ReadTimelineRow(sqlite3_stmt* s) {
+  TimelineRow row;
+  row.entry_rowid = sqlite3_column_int64(s, 0);
+  row.stamp = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
+  if (!ColumnHash(s, 2, row.author)) return MakeError(ErrorCode::kCorrupt, "a timeline row has a damaged author");
+  row.effect = ColumnBlob(s, 3);
+  return row;
+}
+
+}  // namespace
+
+Result<std::optional<StoredEntry>> Store::EntryByRowid(std::int64_t rowid) {
+  auto prepared = Prepare(std::string(kEntryColumns) + "WHERE e.rowid = ?1");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  sqlite3_bind_int64(s, 1, rowid);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::optional<StoredEntry>();
+  if (rc != SQLITE_ROW) return SqlError(db_, "read entry");
+  auto row = ReadRow(s);
+  if (!row.ok()) return row.take_error();
+  return std::optional<StoredEntry>(std::move(row).value());
+}
+
+Result<std::vector<StoredEntry>> Store::EntriesAfterRowid(const protocol::LedgerId& ledger,
+                                                          std::int64_t after, std::size_t limit) {
+  auto prepared = Prepare(std::string(kEntryColumns) +
+                          "WHERE e.ledger = ?1 AND e.rowid > ?2 ORDER BY e.rowid LIMIT ?3");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  sqlite3_bind_int64(s, 2, after);
+  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(limit));
+  std::vector<StoredEntry> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    auto row = ReadRow(s);
+    if (!row.ok()) return row.take_error();
+    out.push_back(std::move(row).value());
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "read new entries");
+  return out;
+}
+
+Status Store::InsertTimeline(const protocol::LedgerId& ledger, const TimelineRow& row) {
+  auto prepared = Prepare(
+      "INSERT INTO timeline(entry_rowid, ledger, stamp, author, effect) VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  sqlite3_bind_int64(s, 1, row.entry_rowid);
+  BindBlob(s, 2, ledger);
+  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(row.stamp));
+  BindBlob(s, 4, row.author);
+  BindBlob(s, 5, row.effect);
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "insert timeline row");
+  return OkStatus();
+}
+
+Result<std::optional<TimelinePlace>> Store::FindInTimeline(const protocol::LedgerId& ledger,
+                                                           const protocol::EntryId& id) {
+  auto prepared = Prepare(
+      "SELECT t.entry_rowid, t.stamp, t.author, e.seq FROM entries e "
+      "JOIN timeline t ON t.entry_rowid = e.rowid WHERE e.id = ?1 AND t.ledger = ?2");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, id);
+  BindBlob(s, 2, ledger);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::optional<TimelinePlace>();
+  if (rc != SQLITE_ROW) return SqlError(db_, "find in timeline");
+  TimelinePlace place;
+  place.entry_rowid = sqlite3_column_int64(s, 0);
+  place.stamp = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
+  if (!ColumnHash(s, 2, place.author)) return MakeError(ErrorCode::kCorrupt, "a timeline row has a damaged author");
+  place.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
+  return std::optional<TimelinePlace>(place);
+}
+
+Result<std::vector<TimelineRow>> Store::TimelineAfter(const protocol::LedgerId& ledger,
+                                                      const std::optional<TimelineKey>& after) {
+  auto prepared = Prepare(std::string("SELECT entry_rowid, stamp, author, effect FROM timeline "
+                                      "WHERE ledger = ?1 AND ") +
+                          kAfterKey + " ORDER BY stamp, author");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  BindKey(s, after, /*low=*/true);
+  std::vector<TimelineRow> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    auto row = ReadTimelineRow(s);
+    if (!row.ok()) return row.take_error();
+    out.push_back(std::move(row).value());
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "read timeline");
+  return out;
+}
+
+Status Store::DeleteTimelineAfter(const protocol::LedgerId& ledger, const std::optional<TimelineKey>& after) {
+  auto prepared = Prepare(std::string("DELETE FROM timeline WHERE ledger = ?1 AND ") + kAfterKey);
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  BindKey(s, after, /*low=*/true);
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "rewind timeline");
+  return OkStatus();
+}
+
+Result<std::vector<TimelineRow>> Store::TimelineBefore(const protocol::LedgerId& ledger,
+                                                       const std::optional<TimelineKey>& before,
+                                                       std::uint64_t from_stamp, std::uint64_t to_stamp,
+                                                       const std::optional<crypto::PublicKey>& author,
+                                                       std::size_t limit) {
+  auto prepared = Prepare(std::string("SELECT entry_rowid, stamp, author, effect FROM timeline "
+                                      "WHERE ledger = ?1 AND ") +
+                          kBeforeKey +
+                          " AND stamp >= ?4 AND stamp <= ?5 AND (?6 IS NULL OR author = ?6) "
+                          "ORDER BY stamp DESC, author DESC LIMIT ?7");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  BindKey(s, before, /*low=*/false);
+  sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(std::min<std::uint64_t>(from_stamp, INT64_MAX)));
+  sqlite3_bind_int64(s, 5, static_cast<sqlite3_int64>(std::min<std::uint64_t>(to_stamp, INT64_MAX)));
+  if (author) BindBlob(s, 6, *author);
+  sqlite3_bind_int64(s, 7, static_cast<sqlite3_int64>(limit));
+  std::vector<TimelineRow> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    auto row = ReadTimelineRow(s);
+    if (!row.ok()) return row.take_error();
+    out.push_back(std::move(row).value());
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "read timeline page");
+  return out;
+}
+
+Result<std::optional<TimelineRow>> Store::TimelineRowOf(std::int64_t entry_rowid) {
+  auto prepared = Prepare("SELECT entry_rowid, stamp, author, effect FROM timeline WHERE entry_rowid = ?1");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  sqlite3_bind_int64(s, 1, entry_rowid);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::optional<TimelineRow>();
+  if (rc != SQLITE_ROW) return SqlError(db_, "read timeline row");
+  auto row = ReadTimelineRow(s);
+  if (!row.ok()) return row.take_error();
+  return std::optional<TimelineRow>(std::move(row).value());
+}
+
+Status Store::SaveViewState(const protocol::LedgerId& ledger, const ViewState& state) {
+  auto prepared = Prepare("INSERT OR REPLACE INTO view_states(ledger, stamp, author, state) VALUES (?1, ?2, ?3, ?4)");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(state.stamp));
+  BindBlob(s, 3, state.author);
+  BindBlob(s, 4, state.sealed);
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "save view state");
+  return OkStatus();
+}
+
+Result<std::optional<ViewState>> Store::LatestViewState(const protocol::LedgerId& ledger,
+                                                        const std::optional<TimelineKey>& before) {
+  auto prepared = Prepare(std::string("SELECT stamp, author, state FROM view_states WHERE ledger = ?1 AND ") +
+                          kBeforeKey + " ORDER BY stamp DESC, author DESC LIMIT 1");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  BindKey(s, before, /*low=*/false);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::optional<ViewState>();
+  if (rc != SQLITE_ROW) return SqlError(db_, "read view state");
+  ViewState state;
+  state.stamp = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+  if (!ColumnHash(s, 1, state.author)) return MakeError(ErrorCode::kCorrupt, "a saved view has a damaged key");
+  state.sealed = ColumnBlob(s, 2);
+  return std::optional<ViewState>(std::move(state));
+}
+
+Status Store::DeleteViewStatesAfter(const protocol::LedgerId& ledger, const std::optional<TimelineKey>& after) {
+  auto prepared = Prepare(std::string("DELETE FROM view_states WHERE ledger = ?1 AND ") + kAfterKey);
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  BindKey(s, after, /*low=*/true);
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "rewind view states");
+  return OkStatus();
+}
+
+Status Store::PruneViewStates(const protocol::LedgerId& ledger, std::size_t keep) {
+  auto prepared = Prepare(
+      "DELETE FROM view_states WHERE ledger = ?1 AND rowid NOT IN (SELECT rowid FROM view_states "
+      "WHERE ledger = ?1 ORDER BY stamp DESC, author DESC LIMIT ?2)");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(keep));
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "prune view states");
+  return OkStatus();
+}
+
+Status Store::ResetViews(const protocol::LedgerId& ledger) {
+  for (const char* table : {"timeline", "view_states", "view_progress", "view_waiting"}) {
+    auto prepared = Prepare(std::string("DELETE FROM ") + table + " WHERE ledger = ?1");
+    if (!prepared.ok()) return prepared.take_error();
+    Stmt s(*prepared);
+    BindBlob(s, 1, ledger);
+    if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "reset views");
+  }
+  return OkStatus();
+}
+
+Result<std::int64_t> Store::FoldedRowid(const protocol::LedgerId& ledger) {
+  auto prepared = Prepare("SELECT folded_rowid FROM view_progress WHERE ledger = ?1");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::int64_t{0};
+  if (rc != SQLITE_ROW) return SqlError(db_, "read view progress");
+  return static_cast<std::int64_t>(sqlite3_column_int64(s, 0));
+}
+
+Status Store::SetFoldedRowid(const protocol::LedgerId& ledger, std::int64_t rowid) {
+  auto prepared = Prepare(
+      "INSERT INTO view_progress(ledger, folded_rowid) VALUES (?1, ?2) "
+      "ON CONFLICT(ledger) DO UPDATE SET folded_rowid = excluded.folded_rowid");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  sqlite3_bind_int64(s, 2, rowid);
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "save view progress");
+  return OkStatus();
+}
+
+Result<std::vector<std::int64_t>> Store::WaitingEntries(const protocol::LedgerId& ledger) {
+  auto prepared = Prepare("SELECT entry_rowid FROM view_waiting WHERE ledger = ?1 ORDER BY entry_rowid");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  std::vector<std::int64_t> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) out.push_back(sqlite3_column_int64(s, 0));
+  if (rc != SQLITE_DONE) return SqlError(db_, "read waiting entries");
+  return out;
+}
+
+Status Store::SetWaiting(const protocol::LedgerId& ledger, std::int64_t entry_rowid, bool waiting) {
+  auto prepared = Prepare(waiting ? "INSERT OR IGNORE INTO view_waiting(entry_rowid, ledger) VALUES (?1, ?2)"
+                                  : "DELETE FROM view_waiting WHERE entry_rowid = ?1 AND ledger = ?2");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  sqlite3_bind_int64(s, 1, entry_rowid);
+  BindBlob(s, 2, ledger);
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "mark waiting entry");
+  return OkStatus();
+}
+
+Status Store::Withdraw(std::int64_t entry_rowid, std::int64_t by_rowid) {
+  {
+    auto prepared = Prepare("DELETE FROM entry_keys WHERE entry_rowid = ?1");
+    if (!prepared.ok()) return prepared.take_error();
+    Stmt s(*prepared);
+    sqlite3_bind_int64(s, 1, entry_rowid);
+    if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "destroy entry key");
+  }
+  auto prepared = Prepare("INSERT OR IGNORE INTO withdrawn(entry_rowid, by_rowid) VALUES (?1, ?2)");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  sqlite3_bind_int64(s, 1, entry_rowid);
+  sqlite3_bind_int64(s, 2, by_rowid);
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "record withdrawal");
+  return OkStatus();
+}
+
+Result<bool> Store::IsWithdrawn(std::int64_t entry_rowid) {
+  auto prepared = Prepare("SELECT 1 FROM withdrawn WHERE entry_rowid = ?1");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  sqlite3_bind_int64(s, 1, entry_rowid);
+  int rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError(db_, "read withdrawals");
+  return rc == SQLITE_ROW;
+}
+
+Status Store::CheckpointAndTruncate() { return Exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+
+Result<std::int64_t> Store::AddNote(std::uint64_t created_ms, ByteView sealed) {
+  auto prepared = Prepare("INSERT INTO notes(created_ms, sealed) VALUES (?1, ?2)");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(created_ms));
+  BindBlob(s, 2, sealed);
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "add note");
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
+}
+
+Result<std::vector<NoteRow>> Store::Notes() {
+  auto prepared = Prepare("SELECT id, created_ms, sealed FROM notes ORDER BY id DESC");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  std::vector<NoteRow> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    out.push_back(NoteRow{sqlite3_column_int64(s, 0), static_cast<std::uint64_t>(sqlite3_column_int64(s, 1)),
+                          ColumnBlob(s, 2)});
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "read notes");
+  return out;
+}
+
+Result<bool> Store::DeleteNote(std::int64_t id) {
+  auto prepared = Prepare("DELETE FROM notes WHERE id = ?1");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  sqlite3_bind_int64(s, 1, id);
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "delete note");
+  return sqlite3_changes(db_) > 0;
+}
+
+}  // namespace kintsugi::daemon

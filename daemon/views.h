@@ -1,0 +1,125 @@
+// Views: keeps the fold of the current ledger (protocol/fold.h) up to date
+// as entries arrive, and keeps it across restarts (docs/LEDGER.md, "How
+// views are kept").
+//
+// Every stored entry of the ledger is folded once its chain predecessor and
+// parents are folded (until then it waits). Entries usually arrive in causal
+// order and are folded at the end; one that belongs before entries already
+// folded (the partner wrote it while the two were apart) rewinds the fold to
+// the newest saved state before it and folds forward again. So does a
+// withdrawal: the withdrawn entry is folded again as withdrawn, with no
+// effect. A saved state (sealed with the view key, derived from the ledger
+// key) is written every kStateEvery entries; start-up loads the newest and
+// folds the few entries after it, so its cost does not grow with history.
+//
+// The fold trusts what the store holds: every entry was verified before it
+// was stored, and `verify` re-checks them all.
+//
+// Thread-safety: one thread (the daemon loop).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/keys.h"
+#include "crypto/random.h"
+#include "daemon/store.h"
+#include "protocol/fold.h"
+
+namespace kintsugi::daemon {
+
+inline constexpr std::uint64_t kStateEvery = 256;  // entries between saved states
+inline constexpr std::size_t kStatesKept = 8;      // newest saved states kept
+
+// The body of a stored entry already decoded by the caller: unwraps its key
+// with `key`, opens and parses it. Fails when withdrawn (no key) or when
+// anything does not open.
+Result<nlohmann::json> OpenStoredBody(const StoredEntry& row, const protocol::Entry& entry,
+                                      const crypto::SymmetricKey& key);
+
+struct TimelineQuery {
+  std::size_t limit = 50;
+  std::optional<TimelineKey> before;  // page cursor
+  std::optional<crypto::PublicKey> author;
+  std::optional<std::string> kind;
+  std::uint64_t from_ms = 0;
+  std::uint64_t to_ms = UINT64_MAX;
+};
+
+struct TimelineItem {
+  std::int64_t entry_rowid = 0;
+  TimelineKey key;
+  protocol::Effect effect;
+};
+
+struct FoldStats {
+  std::size_t folded = 0;     // entries folded by the last catch-up (refolds included)
+  std::size_t rewinds = 0;
+  std::size_t waiting = 0;    // entries waiting for the entries they depend on
+  std::size_t withdrawn = 0;  // entries whose key a withdrawal destroyed
+};
+
+class Views {
+ public:
+  // Opens the views of `ledger` and folds whatever is not folded yet.
+  static Result<std::unique_ptr<Views>> Open(Store& store, const protocol::LedgerId& ledger,
+                                             const crypto::SymmetricKey& ledger_key,
+                                             crypto::RandomSource& rng);
+
+  // Folds every entry stored since the last call, in one transaction. On
+  // failure the views are reloaded from the store and the call may be repeated.
+  Result<FoldStats> CatchUp();
+
+  const protocol::LedgerState& state() const { return state_; }
+  // Evaluates an entry about to be appended against the current state.
+  protocol::Effect Check(const protocol::FoldEntry& entry);
+  // The effect recorded for a folded entry (nullopt when not folded).
+  Result<std::optional<protocol::Effect>> EffectOf(std::int64_t entry_rowid);
+  // A page of the timeline, newest first.
+  Result<std::vector<TimelineItem>> Timeline(const TimelineQuery& query);
+  // The words of an entry, for views (nullopt when withdrawn or unreadable).
+  std::optional<nlohmann::json> OpenBody(const std::string& id_hex);
+  protocol::BodyOpener Opener() {
+    return [this](const std::string& id) { return OpenBody(id); };
+  }
+  std::size_t waiting() const { return waiting_; }
+
+ private:
+  Views(Store& store, const protocol::LedgerId& ledger, crypto::SymmetricKey ledger_key,
+        crypto::SymmetricKey view_key, crypto::RandomSource& rng)
+      : store_(store), ledger_(ledger), ledger_key_(std::move(ledger_key)),
+        view_key_(std::move(view_key)), rng_(rng) {}
+
+  struct Pending {
+    std::int64_t rowid = 0;
+    TimelineKey key;
+  };
+
+  Status Load();
+  Status CatchUpLocked(FoldStats& stats);
+  // Goes back to the newest saved state before `key` and returns the rows
+  // after it (removed from the timeline) to be folded again.
+  Result<std::vector<Pending>> Rewind(const TimelineKey& key, FoldStats& stats);
+  // Folds `rows` (ascending) at the end of the timeline. Appends to
+  // `withdrawn` the keys of entries a withdrawal in `rows` took the words of.
+  Status FoldForward(const std::vector<Pending>& rows, std::vector<TimelineKey>& withdrawn, FoldStats& stats);
+  Result<protocol::FoldEntry> MakeFoldEntry(const StoredEntry& row, std::uint64_t stamp);
+  protocol::RefResolver Resolver(const TimelineKey& before);
+  Bytes SealEffect(std::int64_t rowid, const protocol::Effect& effect);
+  Result<protocol::Effect> OpenEffect(std::int64_t rowid, ByteView sealed);
+  Status SaveState();
+
+  Store& store_;
+  protocol::LedgerId ledger_;
+  crypto::SymmetricKey ledger_key_;
+  crypto::SymmetricKey view_key_;
+  crypto::RandomSource& rng_;
+  protocol::LedgerState state_;
+  std::optional<TimelineKey> last_;  // the newest folded entry
+  std::uint64_t saved_at_entries_ = 0;
+  std::size_t waiting_ = 0;
+};
+
+}  // namespace kintsugi::daemon

@@ -1,0 +1,268 @@
+// LedgerState: its views and its serialised form (see fold.h).
+#include <algorithm>
+
+#include "protocol/fold.h"
+#include "protocol/hlc.h"
+
+namespace kintsugi::protocol {
+namespace fold {
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Event, entry, kind, author, ms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Agreement, id, proposer, proposed_ms, state, version, text_entry,
+                                   title_entry, category, review, signed_by, since_ms, outcomes, history)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Proposal, id, kind, author, agreement, base_version, status,
+                                   answered_by, ms, phase, breach_day, has_title, category, review)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DayPoint, mood_sum, mood_n, trust_sum, trust_n)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WeekCounts, triggers, appreciations, meetings, repairs, checkins,
+                                   time_together)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Mark, entry, author, ms, until_ms, closed_by)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Phase, current, entry, since_ms, breach_day, history)
+
+}  // namespace fold
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kStateFormat = 1;
+constexpr std::int64_t kMsPerDay = 86'400'000;
+
+std::string Time(std::uint64_t ms) { return FormatUtcMillis(ms); }
+
+json EventJson(const fold::Event& e) {
+  return json{{"entry", e.entry}, {"kind", e.kind}, {"author", e.author}, {"time", Time(e.ms)}};
+}
+
+// Words of an entry for a view: its fields, or {"withdrawn": true}.
+json Words(const BodyOpener& open, const std::string& id, std::initializer_list<const char*> fields) {
+  auto body = open(id);
+  json j = json::object();
+  if (!body) {
+    j["withdrawn"] = true;
+    return j;
+  }
+  for (const char* f : fields) {
+    if (body->contains(f)) j[f] = (*body)[f];
+  }
+  return j;
+}
+
+double Average(int sum, int n) { return n == 0 ? 0.0 : static_cast<double>(sum) / n; }
+double Round1(double v) { return static_cast<double>(static_cast<long long>(v * 10 + 0.5)) / 10; }
+
+}  // namespace
+
+json LedgerState::ToJson() const {
+  json days = json::object();
+  for (const auto& [author, by_day] : days_) {
+    json list = json::array();
+    for (const auto& [day, point] : by_day) list.push_back(json{{"day", day}, {"p", point}});
+    days[author] = list;
+  }
+  json weeks = json::object();
+  for (const auto& [author, by_week] : weeks_) {
+    json list = json::array();
+    for (const auto& [week, counts] : by_week) list.push_back(json{{"week", week}, {"c", counts}});
+    weeks[author] = list;
+  }
+  return json{{"format", kStateFormat}, {"entries", entries_},   {"members", members_},
+              {"agreements", agreements_}, {"proposals", proposals_}, {"days", days},
+              {"weeks", weeks},            {"talks", talks_},       {"plans", plans_},
+              {"pauses", pauses_},         {"statuses", statuses_}, {"seen", seen_},
+              {"corrections", corrections_}, {"withdrawn", withdrawn_}, {"phase", phase_}};
+}
+
+Result<LedgerState> LedgerState::FromJson(const json& j) {
+  try {
+    if (!j.is_object() || j.value("format", 0) != kStateFormat) {
+      return MakeError(ErrorCode::kCorrupt, "the saved view has an unknown format");
+    }
+    LedgerState s;
+    s.entries_ = j.at("entries").get<std::uint64_t>();
+    j.at("members").get_to(s.members_);
+    j.at("agreements").get_to(s.agreements_);
+    j.at("proposals").get_to(s.proposals_);
+    for (const auto& [author, list] : j.at("days").items()) {
+      for (const auto& item : list) s.days_[author][item.at("day").get<std::int64_t>()] = item.at("p");
+    }
+    for (const auto& [author, list] : j.at("weeks").items()) {
+      for (const auto& item : list) s.weeks_[author][item.at("week").get<std::int64_t>()] = item.at("c");
+    }
+    j.at("talks").get_to(s.talks_);
+    j.at("plans").get_to(s.plans_);
+    j.at("pauses").get_to(s.pauses_);
+    j.at("statuses").get_to(s.statuses_);
+    j.at("seen").get_to(s.seen_);
+    j.at("corrections").get_to(s.corrections_);
+    j.at("withdrawn").get_to(s.withdrawn_);
+    j.at("phase").get_to(s.phase_);
+    return s;
+  } catch (const json::exception& e) {
+    return MakeError(ErrorCode::kCorrupt, std::string("the saved view does not parse: ") + e.what());
+  }
+}
+
+json LedgerState::AgreementsView(const BodyOpener& open) const {
+  json list = json::array();
+  for (const auto& [id, a] : agreements_) {
+    json title = Words(open, a.title_entry, {"title"});
+    json text = Words(open, a.text_entry, {"text"});
+    json outcomes = json::object();
+    for (const auto& [author, counts] : a.outcomes) {
+      outcomes[author] = {{"kept", counts[0]}, {"struggled", counts[1]}, {"missed", counts[2]}};
+    }
+    json changes = json::array();
+    json history = json::array();
+    for (const auto& e : a.history) {
+      json item = EventJson(e);
+      if (auto p = proposals_.find(e.entry); p != proposals_.end()) {
+        item["status"] = p->second.status;
+        if (!p->second.answered_by.empty()) item["answered_by"] = p->second.answered_by;
+        if (p->second.status == "open" && e.kind != "propose") {
+          json change{{"id", e.entry}, {"kind", e.kind}, {"author", e.author}, {"time", Time(e.ms)}};
+          change.update(Words(open, e.entry, {"text", "title", "reason", "category", "review"}));
+          changes.push_back(change);
+        }
+      }
+      history.push_back(item);
+    }
+    json j{{"id", id},
+           {"state", a.state},
+           {"category", a.category},
+           {"title", title.value("title", "")},
+           {"text", text.value("text", "")},
+           {"proposer", a.proposer},
+           {"proposed", Time(a.proposed_ms)},
+           {"version", a.version},
+           {"signed_by", a.signed_by},
+           {"outcomes", outcomes},
+           {"open_changes", changes},
+           {"history", history}};
+    if (title.contains("withdrawn") || text.contains("withdrawn")) j["withdrawn"] = true;
+    if (a.since_ms) j["since"] = Time(a.since_ms);
+    if (!a.review.empty()) j["review"] = a.review;
+    list.push_back(std::move(j));
+  }
+  return json{{"agreements", list}};
+}
+
+json LedgerState::PendingView(const std::string& me, std::uint64_t now_ms, const BodyOpener& open) const {
+  json proposals = json::array();
+  for (const auto& [id, p] : proposals_) {
+    if (p.status != "open" || p.author == me) continue;
+    json item{{"id", id}, {"kind", p.kind}, {"author", p.author}, {"time", Time(p.ms)}};
+    item.update(Words(open, id, {"title", "text", "reason", "phase", "breach_named", "note"}));
+    if (!p.agreement.empty()) {
+      item["agreement"] = p.agreement;
+      const auto& a = agreements_.at(p.agreement);
+      item["agreement_title"] = Words(open, a.title_entry, {"title"}).value("title", "");
+    }
+    proposals.push_back(std::move(item));
+  }
+  json talks = json::array();
+  for (const auto& [id, t] : talks_) {
+    if (t.author == me || !t.closed_by.empty()) continue;
+    json item{{"id", id}, {"author", t.author}, {"time", Time(t.ms)}};
+    item.update(Words(open, id, {"topic"}));
+    talks.push_back(std::move(item));
+  }
+  json reviews = json::array();
+  const std::int64_t today = static_cast<std::int64_t>(now_ms / kMsPerDay);
+  for (const auto& [id, a] : agreements_) {
+    if (a.state != "active" || a.review.empty()) continue;
+    auto day = DayFromDate(a.review);
+    if (day && *day <= today) {
+      reviews.push_back({{"id", id}, {"review", a.review},
+                         {"title", Words(open, a.title_entry, {"title"}).value("title", "")}});
+    }
+  }
+  return json{{"proposals", proposals}, {"talks", talks}, {"reviews_due", reviews}};
+}
+
+json LedgerState::TrendsView(std::int64_t from_day, std::int64_t to_day, std::int64_t today) const {
+  json members = json::object();
+  for (const auto& [author, name] : members_) {
+    json days = json::array();
+    auto found = days_.find(author);
+    if (found != days_.end()) {
+      const auto& by_day = found->second;
+      for (auto it = by_day.lower_bound(from_day); it != by_day.end() && it->first <= to_day; ++it) {
+        // The 7-day average: every point from six days before to this day.
+        int ms = 0, mn = 0, ts = 0, tn = 0;
+        for (auto w = by_day.lower_bound(it->first - 6); w != by_day.end() && w->first <= it->first; ++w) {
+          ms += w->second.mood_sum;
+          mn += w->second.mood_n;
+          ts += w->second.trust_sum;
+          tn += w->second.trust_n;
+        }
+        json point{{"date", DateFromDay(it->first)}};
+        if (it->second.mood_n) {
+          point["mood"] = Round1(Average(it->second.mood_sum, it->second.mood_n));
+          point["mood_avg7"] = Round1(Average(ms, mn));
+        }
+        if (it->second.trust_n) {
+          point["trust"] = Round1(Average(it->second.trust_sum, it->second.trust_n));
+          point["trust_avg7"] = Round1(Average(ts, tn));
+        }
+        days.push_back(std::move(point));
+      }
+    }
+    json weeks = json::array();
+    if (auto w = weeks_.find(author); w != weeks_.end()) {
+      for (auto it = w->second.lower_bound(WeekOf(from_day)); it != w->second.end() && it->first <= to_day; ++it) {
+        const auto& c = it->second;
+        weeks.push_back({{"week", DateFromDay(it->first)}, {"triggers", c.triggers},
+                         {"appreciations", c.appreciations}, {"meetings", c.meetings},
+                         {"repairs", c.repairs}, {"checkins", c.checkins},
+                         {"time_together", c.time_together}});
+      }
+    }
+    members[author] = {{"name", name}, {"days", days}, {"weeks", weeks}};
+  }
+  json kept = json::array();
+  for (const auto& [id, a] : agreements_) {
+    if (a.outcomes.empty()) continue;
+    int k = 0, s = 0, m = 0;
+    for (const auto& [author, c] : a.outcomes) {
+      k += c[0];
+      s += c[1];
+      m += c[2];
+    }
+    kept.push_back({{"agreement", id}, {"state", a.state}, {"kept", k}, {"struggled", s}, {"missed", m}});
+  }
+  json phase{{"current", phase_.current}};
+  if (phase_.since_ms) phase["since"] = Time(phase_.since_ms);
+  if (phase_.breach_day >= 0) {
+    phase["breach_named"] = DateFromDay(phase_.breach_day);
+    phase["days_since_breach"] = today - phase_.breach_day;
+  }
+  return json{{"from", DateFromDay(from_day)}, {"to", DateFromDay(to_day)}, {"members", members},
+              {"agreements", kept}, {"phase", phase}};
+}
+
+json LedgerState::TogetherView(std::uint64_t now_ms, const BodyOpener& open) const {
+  auto marks = [&](const std::map<std::string, fold::Mark>& from, std::initializer_list<const char*> fields) {
+    json list = json::array();
+    for (const auto& [key, m] : from) {
+      json item{{"id", m.entry}, {"author", m.author}, {"time", Time(m.ms)}};
+      if (m.until_ms) item["until"] = Time(m.until_ms);
+      if (!m.closed_by.empty()) item["closed_by"] = m.closed_by;
+      item.update(Words(open, m.entry, fields));
+      list.push_back(std::move(item));
+    }
+    return list;
+  };
+  json pauses = json::array();
+  for (const auto& [author, p] : pauses_) {
+    if (p.until_ms <= now_ms) continue;
+    json item{{"id", p.entry}, {"author", author}, {"time", Time(p.ms)}, {"until", Time(p.until_ms)}};
+    item.update(Words(open, p.entry, {"note"}));
+    pauses.push_back(std::move(item));
+  }
+  return json{{"talks", marks(talks_, {"topic"})},
+              {"plans", marks(plans_, {"what"})},
+              {"statuses", marks(statuses_, {"text"})},
+              {"pauses", pauses}};
+}
+
+}  // namespace kintsugi::protocol
