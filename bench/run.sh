@@ -6,15 +6,17 @@
 # held against, measured in the same run.
 # Usage: bench/run.sh BUILD_DIR [REPETITIONS]
 #   SYNC_ENTRIES (default 100000) and IDLE_SECONDS (default 60) size the
-#   two-daemon runs.
+#   two-daemon runs; VIEWS_ENTRIES (default 100000) the views' ledger.
 set -euo pipefail
 build=${1:-build}
 reps=${2:-3}
 entries=${SYNC_ENTRIES:-100000}
 idle=${IDLE_SECONDS:-60}
+view_entries=${VIEWS_ENTRIES:-100000}
 micro=$(mktemp)
 sync=$(mktemp)
-trap 'rm -f "$micro" "$sync"' EXIT
+views=$(mktemp)
+trap 'rm -f "$micro" "$sync" "$views"' EXIT
 echo "bench: micro-benchmarks ($reps repetitions)" >&2
 "$build/bench/ledger_bench" --benchmark_repetitions="$reps" --benchmark_min_time=0.5 \
   --benchmark_format=json --benchmark_out="$micro" --benchmark_out_format=json >/dev/null
@@ -23,5 +25,9 @@ for run in $(seq "$reps"); do
   "$build/bench/sync_bench" "$build/daemon/kintsugid" --entries "$entries" --samples 1000 \
     --idle-seconds "$idle" >>"$sync"
 done
-python3 bench/table.py "$micro" "$sync" docs/PERFORMANCE.md
+for run in $(seq "$reps"); do
+  echo "bench: views on $view_entries entries, run $run of $reps" >&2
+  "$build/bench/views_bench" --entries "$view_entries" --samples 1000 >>"$views"
+done
+python3 bench/table.py "$micro" "$sync" "$views" docs/PERFORMANCE.md
 echo "bench: results written to docs/PERFORMANCE.md"

@@ -1,8 +1,9 @@
 """Turns the benchmark results into the results table of docs/PERFORMANCE.md.
 
-Usage: table.py MICRO.json SYNC.jsonl PERFORMANCE.md
-MICRO.json is Google Benchmark's JSON output (ledger_bench); SYNC.jsonl holds
-one JSON object per line from each sync_bench run.
+Usage: table.py MICRO.json SYNC.jsonl VIEWS.jsonl PERFORMANCE.md
+MICRO.json is Google Benchmark's JSON output (ledger_bench); SYNC.jsonl and
+VIEWS.jsonl hold one JSON object per line from each sync_bench and
+views_bench run.
 Rates are items per second, from real time for benchmarks that wait on the
 disk and CPU time otherwise. The table is rewritten between the markers.
 """
@@ -93,6 +94,53 @@ def sync_table(path):
     return lines
 
 
+# (views_bench figure, what it measures, unit, what it is held against)
+VIEW_ROWS = [
+    ("fold_rate", "fold from scratch (open, apply, record each entry)", "entries/s", "aead_rate"),
+    ("views_open_ms", "open the views at start-up (newest saved state + the entries after it)", "ms", None),
+    ("update_p50_us", "one incremental update (fold + record one new entry, durable): p50", "µs", None),
+    ("update_p99_us", "one incremental update: p99 (includes a saved state every 256 entries)", "µs", None),
+    ("agreements_p99_ms", "view query: agreements with their words, p99", "ms", None),
+    ("pending_p99_ms", "view query: what awaits my answer, p99", "ms", None),
+    ("trends_p99_ms", "view query: trends over 90 days, p99", "ms", None),
+    ("timeline_p99_ms", "view query: a timeline page of 50, each verified and opened, p99", "ms", "verify_rate"),
+    ("timeline_kind_p99_ms", "view query: a timeline page of 50 filtered by a rare kind (triggers), p99", "ms", None),
+]
+
+
+def views_table(path):
+    runs = [json.loads(line) for line in open(path) if line.strip()]
+    by_name = {}
+    for r in runs:
+        by_name.setdefault(r["name"], []).append(r)
+    entries = by_name.get("fold_rate", [{}])[0].get("entries", "?")
+    lines = [
+        "",
+        f"The views on a ledger of {entries:,} entries of every kind, {len(by_name.get('fold_rate', []))} runs.",
+        "",
+        "| what | median | spread | held against | limit (same run) | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, label, unit, against in VIEW_ROWS:
+        vals = [r["value"] for r in by_name.get(name, [])]
+        if not vals:
+            raise SystemExit(f"table.py: no results for {name}")
+        med = statistics.median(vals)
+        spread = f"{min(vals):,.2f} to {max(vals):,.2f}"
+        if against == "aead_rate":
+            lim = statistics.median(r["value"] for r in by_name[against])
+            lines.append(f"| {label} | {med:,.0f} {unit} | {spread} | XChaCha20-Poly1305 seal, 256 B | "
+                         f"{lim:,.0f} /s | {med / lim:.3f} |")
+        elif against == "verify_rate":
+            lim = statistics.median(r["value"] for r in by_name[against])
+            floor = 50 / lim * 1000
+            lines.append(f"| {label} | {med:,.2f} {unit} | {spread} | 50 Ed25519 verifies | {floor:,.2f} ms | "
+                         f"{med / floor:.2f} |")
+        else:
+            lines.append(f"| {label} | {med:,.2f} {unit} | {spread} | | | |")
+    return lines
+
+
 def main():
     results = json.load(open(sys.argv[1]))
     runs = results["benchmarks"]
@@ -116,9 +164,10 @@ def main():
         else:
             lines.append(f"| {label} | {fmt(med)} | {spread} | | | |")
     lines += sync_table(sys.argv[2])
+    lines += views_table(sys.argv[3])
     table = "\n".join(lines)
 
-    path = sys.argv[3]
+    path = sys.argv[4]
     doc = open(path).read()
     begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
     head, rest = doc.split(begin, 1)

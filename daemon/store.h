@@ -1,5 +1,6 @@
 // Store: the SQLite file that holds one daemon's ledger (docs/ARCHITECTURE.md,
-// "Store"). The only file in the project that includes <sqlite3.h>.
+// "Store"). Its files (store.cc, store_views.cc, store_internal.h) are the only
+// ones in the project that include <sqlite3.h>.
 //
 // Entries are stored exactly as signed and sealed; the `entries` table is
 // append-only (triggers abort UPDATE and DELETE). Per-entry wrapped keys live

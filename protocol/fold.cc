@@ -10,6 +10,7 @@ namespace {
 using nlohmann::json;
 
 constexpr std::int64_t kMsPerDay = 86'400'000;
+constexpr std::uint64_t kKeepClosedMs = 180ull * 86'400'000;
 
 Effect NoEffect(std::string kind, std::string code, std::string reason) {
   Effect e;
@@ -93,6 +94,15 @@ Effect LedgerState::Check(const FoldEntry& entry, const RefResolver& refs) const
 Effect LedgerState::Apply(const FoldEntry& entry, const RefResolver& refs) {
   Effect effect = Evaluate(entry, refs, this);
   ++entries_;
+  // Talks addressed and plans done long ago leave the state (the timeline
+  // still holds them), so that it does not grow with history.
+  const std::uint64_t now = HlcMillis(entry.hlc);
+  for (auto* marks : {&talks_, &plans_}) {
+    std::erase_if(*marks, [&](const auto& item) {
+      const fold::Mark& m = item.second;
+      return !m.closed_by.empty() && std::max(m.ms, m.until_ms) + kKeepClosedMs < now;
+    });
+  }
   return effect;
 }
 
