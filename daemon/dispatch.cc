@@ -43,6 +43,7 @@ json StatusJson(const EngineStatus& s, const DaemonInfo& info, const DaemonServi
     j["forks"] = s.forks;
     if (s.partner) j["partner"] = ToHex(*s.partner);
     if (services.transport_key) j["transport_key"] = services.transport_key();
+    j["views"] = {{"folded", s.folded}, {"waiting", s.waiting}};
   }
   return j;
 }

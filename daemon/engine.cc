@@ -201,6 +201,10 @@ Result<EngineStatus> Engine::GetStatus() {
   status.members = members_.size();
   status.partner = partner_;
   status.forks = forks->size();
+  if (views_) {
+    status.folded = views_->state().entries();
+    status.waiting = views_->waiting();
+  }
   return status;
 }
 

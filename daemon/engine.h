@@ -83,6 +83,8 @@ struct EngineStatus {
   std::size_t members = 0;
   std::optional<crypto::PublicKey> partner;
   std::size_t forks = 0;
+  std::uint64_t folded = 0;   // entries the views have read
+  std::size_t waiting = 0;    // entries waiting for the entries they depend on
 };
 
 // What happened to a batch from the partner.

@@ -159,6 +159,7 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
 
   switch (body->kind) {
     case Kind::kMember:
+      if (entry.seq != 1) return refuse("not_first", "an author is introduced by the first entry of their chain");
       if (s) s->members_[author] = Str(b, "name");
       return ok;
 
