@@ -99,6 +99,15 @@ std::int64_t LocalToday(std::uint64_t now_ms) {
   return (static_cast<std::int64_t>(now_ms / 1000) + offset) / 86400;
 }
 
+// Unix milliseconds of the local midnight that starts `day` (never before 1970).
+std::uint64_t LocalMidnightMs(std::int64_t day) {
+  const std::int64_t utc = std::max<std::int64_t>(day, 0) * 86'400'000;
+  const std::time_t t = static_cast<std::time_t>(utc / 1000);
+  std::tm local{};
+  const long offset = localtime_r(&t, &local) != nullptr ? local.tm_gmtoff : 0;
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(utc - offset * 1000, 0));
+}
+
 std::string CursorOf(const TimelineKey& key) { return std::to_string(key.first) + ":" + ToHex(key.second); }
 
 std::optional<TimelineKey> ParseCursor(const std::string& text) {
@@ -288,7 +297,7 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
       case Method::kPending: {
         return protocol::EncodeIpcResult(
             req.id, engine_.views().state().PendingView(ToHex(engine_.identity().public_key()),
-                                                        engine_.NowMillis(), engine_.views().Opener()));
+                                                        LocalToday(engine_.NowMillis()), engine_.views().Opener()));
       }
       case Method::kTogether: {
         return protocol::EncodeIpcResult(
@@ -339,8 +348,9 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
         if (!from.ok()) return fail(from.error());
         auto to = OptionalDay(req.params, "to");
         if (!to.ok()) return fail(to.error());
-        if (*from) query.from_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(**from, 0)) * 86'400'000;
-        if (*to) query.to_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(**to + 1, 0)) * 86'400'000 - 1;
+        // Local days: from this machine's midnight to the next.
+        if (*from) query.from_ms = LocalMidnightMs(**from);
+        if (*to) query.to_ms = LocalMidnightMs(**to + 1) - 1;
         auto page = engine_.Timeline(query);
         if (!page.ok()) return fail(page.error());
         const auto& state = engine_.views().state();

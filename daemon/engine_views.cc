@@ -48,6 +48,9 @@ Result<AppendedEntry> Engine::AppendKind(protocol::Body body) {
     auto target = views_->EffectOf((*place)->entry_rowid);
     if (!target.ok()) return target.take_error();
     auto kind = target->has_value() ? protocol::KindFromName((*target)->kind) : std::nullopt;
+    if (kind == protocol::Kind::kWithdraw) {
+      return MakeError(ErrorCode::kFailedPrecondition, "a withdrawal cannot itself be withdrawn");
+    }
     if (kind && protocol::IsAgreementRecord(*kind)) {
       return MakeError(ErrorCode::kFailedPrecondition,
                        "agreements, answers and phases stay on the record: propose to amend or retire the "

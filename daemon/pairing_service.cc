@@ -218,6 +218,7 @@ Result<nlohmann::json> PairingService::StatusJson(std::uint64_t now_ms) {
   if (inviter_ && inviter_->open(now_ms)) {
     j["invite"] = {{"code", protocol::FormatInviteCode(inviter_->code())},
                    {"expires", protocol::FormatUtcMillis(inviter_->expires_at_ms())},
+                   {"expires_ms", inviter_->expires_at_ms()},
                    {"attempts", inviter_->attempts()}};
   }
   if (joiner_) j["joining"] = true;

@@ -78,12 +78,14 @@ json Effect::ToJson() const {
 
 Effect Effect::FromJson(const json& j) {
   Effect e;
-  e.kind = j.value("kind", "");
-  e.applied = j.value("applied", false);
-  e.reason_code = j.value("reason_code", "");
-  e.reason = j.value("reason", "");
-  if (j.contains("withdraws")) e.withdraws = IdFromHex(j.value("withdraws", ""));
-  if (j.contains("ref")) e.ref = IdFromHex(j.value("ref", ""));
+  if (!j.is_object()) return e;
+  auto boolean = j.find("applied");
+  e.applied = boolean != j.end() && boolean->is_boolean() && boolean->get<bool>();
+  e.kind = Str(j, "kind");
+  e.reason_code = Str(j, "reason_code");
+  e.reason = Str(j, "reason");
+  if (j.contains("withdraws")) e.withdraws = IdFromHex(Str(j, "withdraws"));
+  if (j.contains("ref")) e.ref = IdFromHex(Str(j, "ref"));
   return e;
 }
 
@@ -100,7 +102,7 @@ Effect LedgerState::Apply(const FoldEntry& entry, const RefResolver& refs) {
   for (auto* marks : {&talks_, &plans_}) {
     std::erase_if(*marks, [&](const auto& item) {
       const fold::Mark& m = item.second;
-      return !m.closed_by.empty() && std::max(m.ms, m.until_ms) + kKeepClosedMs < now;
+      return !m.closed_by.empty() && std::max({m.ms, m.until_ms, m.closed_ms}) + kKeepClosedMs < now;
     });
   }
   return effect;
@@ -235,16 +237,20 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
                                                    ? "a proposal is accepted by the partner who did not make it"
                                                    : "a proposal is declined by the partner who did not make it"));
       }
-      if (p.status != "open") return with_ref(refuse("answered", "this proposal was already " + p.status));
+      if (p.status == "accepted" || p.status == "declined") {
+        return with_ref(refuse("answered", "this proposal was already " + p.status));
+      }
       const fold::Agreement* a = nullptr;
       if (!p.agreement.empty()) {
-        a = &agreements_.at(p.agreement);
-        if (p.kind != "propose") {
-          if (a->state == "retired") return with_ref(refuse("retired", "the agreement is retired"));
-          if (a->version != p.base_version) {
-            return with_ref(refuse("superseded", "the agreement changed after this was proposed"));
-          }
+        auto found = agreements_.find(p.agreement);
+        if (found == agreements_.end()) return with_ref(refuse("no_agreement", "there is no agreement with this id"));
+        a = &found->second;
+        if (p.kind != "propose" && a->state == "retired") {
+          return with_ref(refuse("retired", "the agreement is retired"));
         }
+      }
+      if (p.status == "superseded" || (a && p.kind != "propose" && a->version != p.base_version)) {
+        return with_ref(refuse("superseded", "it was overtaken: another change was accepted after it was proposed"));
       }
       if (!s) return ok;
       fold::Proposal& mp = s->proposals_[ref];
@@ -357,7 +363,10 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
         if (b.contains("talks")) {
           for (const auto& t : b["talks"]) {
             auto talk = s->talks_.find(t.get<std::string>());
-            if (talk != s->talks_.end() && talk->second.closed_by.empty()) talk->second.closed_by = id;
+            if (talk != s->talks_.end() && talk->second.closed_by.empty()) {
+              talk->second.closed_by = id;
+              talk->second.closed_ms = ms;
+            }
           }
         }
       }
@@ -387,7 +396,10 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
       }
       if (s) {
         week().time_together += 1;
-        if (!plan.empty() && s->plans_[plan].closed_by.empty()) s->plans_[plan].closed_by = id;
+        if (!plan.empty() && s->plans_[plan].closed_by.empty()) {
+          s->plans_[plan].closed_by = id;
+          s->plans_[plan].closed_ms = ms;
+        }
       }
       return ok;
     }

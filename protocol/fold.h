@@ -90,6 +90,7 @@ struct Event {          // an entry in an agreement's or the phase's history
   std::string kind;
   std::string author;
   std::uint64_t ms = 0;
+  bool operator==(const Event&) const = default;
 };
 
 struct Agreement {
@@ -106,6 +107,7 @@ struct Agreement {
   std::uint64_t since_ms = 0;          // active (or retired) since
   std::map<std::string, std::array<int, 3>> outcomes;  // author -> kept, struggled, missed
   std::vector<Event> history;          // proposals and answers about it, in order
+  bool operator==(const Agreement&) const = default;
 };
 
 struct Proposal {
@@ -122,14 +124,17 @@ struct Proposal {
   bool has_title = false;        // an amendment with a new title
   std::string category;          // an amendment's new category / review date, if any
   std::string review;
+  bool operator==(const Proposal&) const = default;
 };
 
 struct DayPoint {
   int mood_sum = 0, mood_n = 0, trust_sum = 0, trust_n = 0;
+  bool operator==(const DayPoint&) const = default;
 };
 
 struct WeekCounts {
   int triggers = 0, appreciations = 0, meetings = 0, repairs = 0, checkins = 0, time_together = 0;
+  bool operator==(const WeekCounts&) const = default;
 };
 
 struct Mark {           // an entry that stands for something until later
@@ -138,6 +143,8 @@ struct Mark {           // an entry that stands for something until later
   std::uint64_t ms = 0;
   std::uint64_t until_ms = 0;
   std::string closed_by;  // talk addressed, plan done
+  std::uint64_t closed_ms = 0;
+  bool operator==(const Mark&) const = default;
 };
 
 struct Phase {
@@ -146,6 +153,7 @@ struct Phase {
   std::uint64_t since_ms = 0;
   std::int64_t breach_day = -1;  // when the breach was named (days since 1970)
   std::vector<Event> history;
+  bool operator==(const Phase&) const = default;
 };
 
 }  // namespace fold
@@ -167,7 +175,8 @@ class LedgerState {
 
   // Views (docs/LEDGER.md, "Views"). `me` is the asking author (hex).
   nlohmann::json AgreementsView(const BodyOpener& open) const;
-  nlohmann::json PendingView(const std::string& me, std::uint64_t now_ms, const BodyOpener& open) const;
+  // `today` is the asker's local day (days since 1970-01-01), for reviews due.
+  nlohmann::json PendingView(const std::string& me, std::int64_t today, const BodyOpener& open) const;
   // Days are local days since 1970-01-01; [from_day, to_day] inclusive.
   nlohmann::json TrendsView(std::int64_t from_day, std::int64_t to_day, std::int64_t today) const;
   nlohmann::json TogetherView(std::uint64_t now_ms, const BodyOpener& open) const;

@@ -15,7 +15,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Proposal, id, kind, author, agreement, base_v
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DayPoint, mood_sum, mood_n, trust_sum, trust_n)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WeekCounts, triggers, appreciations, meetings, repairs, checkins,
                                    time_together)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Mark, entry, author, ms, until_ms, closed_by)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Mark, entry, author, ms, until_ms, closed_by, closed_ms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Phase, current, entry, since_ms, breach_day, history)
 
 }  // namespace fold
@@ -96,6 +96,13 @@ Result<LedgerState> LedgerState::FromJson(const json& j) {
     j.at("corrections").get_to(s.corrections_);
     j.at("withdrawn").get_to(s.withdrawn_);
     j.at("phase").get_to(s.phase_);
+    // Every reference inside the state must hold, or views and rules would
+    // trip over it later.
+    for (const auto& [id, p] : s.proposals_) {
+      if (!p.agreement.empty() && !s.agreements_.count(p.agreement)) {
+        return MakeError(ErrorCode::kCorrupt, "the saved view names an agreement it does not hold");
+      }
+    }
     return s;
   } catch (const json::exception& e) {
     return MakeError(ErrorCode::kCorrupt, std::string("the saved view does not parse: ") + e.what());
@@ -146,7 +153,7 @@ json LedgerState::AgreementsView(const BodyOpener& open) const {
   return json{{"agreements", list}};
 }
 
-json LedgerState::PendingView(const std::string& me, std::uint64_t now_ms, const BodyOpener& open) const {
+json LedgerState::PendingView(const std::string& me, std::int64_t today, const BodyOpener& open) const {
   json proposals = json::array();
   for (const auto& [id, p] : proposals_) {
     if (p.status != "open" || p.author == me) continue;
@@ -154,8 +161,9 @@ json LedgerState::PendingView(const std::string& me, std::uint64_t now_ms, const
     item.update(Words(open, id, {"title", "text", "reason", "phase", "breach_named", "note"}));
     if (!p.agreement.empty()) {
       item["agreement"] = p.agreement;
-      const auto& a = agreements_.at(p.agreement);
-      item["agreement_title"] = Words(open, a.title_entry, {"title"}).value("title", "");
+      if (auto a = agreements_.find(p.agreement); a != agreements_.end()) {
+        item["agreement_title"] = Words(open, a->second.title_entry, {"title"}).value("title", "");
+      }
     }
     proposals.push_back(std::move(item));
   }
@@ -167,7 +175,6 @@ json LedgerState::PendingView(const std::string& me, std::uint64_t now_ms, const
     talks.push_back(std::move(item));
   }
   json reviews = json::array();
-  const std::int64_t today = static_cast<std::int64_t>(now_ms / kMsPerDay);
   for (const auto& [id, a] : agreements_) {
     if (a.state != "active" || a.review.empty()) continue;
     auto day = DayFromDate(a.review);

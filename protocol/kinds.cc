@@ -175,7 +175,11 @@ Result<Body> Validate(const json& in, Mode mode) {
     out[std::string(f.name)] = *it;
   }
   if (auto tz = in.find("tz"); tz != in.end() && !tz->is_null()) {
-    if (!tz->is_number_integer() || std::abs(tz->get<std::int64_t>()) > kMaxTzMinutes) {
+    const bool in_range = tz->is_number_unsigned() ? tz->get<std::uint64_t>() <= kMaxTzMinutes
+                          : tz->is_number_integer()  ? tz->get<std::int64_t>() >= -kMaxTzMinutes &&
+                                                          tz->get<std::int64_t>() <= kMaxTzMinutes
+                                                     : false;
+    if (!in_range) {
       return Bad(code, "tz must be minutes east of UTC, at most 840 either way");
     }
     out["tz"] = *tz;
