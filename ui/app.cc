@@ -1,0 +1,240 @@
+#include "ui/app.h"
+
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <GL/gl.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+#include <stb_image_write.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "client/client.h"
+#include "ui/screens.h"
+#include "ui/view_model.h"
+
+namespace kintsugi::ui {
+namespace {
+
+constexpr int kFramesAfterInput = 3;  // ImGui 1.86 has no input queue
+constexpr const char* kFonts[] = {
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+};
+
+// The daemon over local IPC; connects (again) when a request finds no daemon.
+class IpcLink final : public DaemonLink {
+ public:
+  explicit IpcLink(std::string data_dir) : options_{std::move(data_dir), std::chrono::milliseconds(3000)} {}
+
+  Result<nlohmann::json> Call(std::string_view method, const nlohmann::json& params) override {
+    if (!client_) {
+      auto connected = client::Client::Connect(options_);
+      if (!connected.ok()) return connected.take_error();
+      client_ = std::move(connected).value();
+    }
+    auto reply = client_->Call(method, params);
+    if (!reply.ok() && reply.error().code == ErrorCode::kUnavailable) client_.reset();
+    return reply;
+  }
+
+ private:
+  client::ClientOptions options_;
+  std::unique_ptr<client::Client> client_;
+};
+
+// Listens to the daemon's events on its own thread; each one is queued and
+// wakes the window.
+class EventPump {
+ public:
+  explicit EventPump(std::string data_dir)
+      : thread_([this, dir = std::move(data_dir)](std::stop_token stop) { Run(stop, dir); }) {}
+
+  std::vector<std::string> Take() {
+    std::lock_guard lock(mu_);
+    return std::exchange(topics_, {});
+  }
+
+ private:
+  void Run(std::stop_token stop, const std::string& data_dir) {
+    std::unique_ptr<client::EventStream> stream;
+    while (!stop.stop_requested()) {
+      if (!stream) {
+        auto connected = client::EventStream::Connect({data_dir, std::chrono::milliseconds(1000)});
+        if (!connected.ok()) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(500));
+          continue;
+        }
+        stream = std::move(connected).value();
+        Push("connected");
+      }
+      auto event = stream->Next(std::chrono::milliseconds(250));
+      if (event) Push(event->topic);
+    }
+  }
+
+  void Push(std::string topic) {
+    {
+      std::lock_guard lock(mu_);
+      topics_.push_back(std::move(topic));
+    }
+    glfwPostEmptyEvent();
+  }
+
+  std::mutex mu_;
+  std::vector<std::string> topics_;
+  std::jthread thread_;
+};
+
+void OnKey(GLFWwindow* window, int key, int, int action, int) {
+  // The quick-hide key: the window closes at once, the daemon runs on.
+  if (key == GLFW_KEY_F12 && action == GLFW_PRESS) glfwSetWindowShouldClose(window, GLFW_TRUE);
+}
+
+void LoadFont(float scale) {
+  ImGuiIO& io = ImGui::GetIO();
+  for (const char* path : kFonts) {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) && io.Fonts->AddFontFromFileTTF(path, 17.0f * scale) != nullptr) return;
+  }
+  ImFontConfig config;
+  config.SizePixels = 13.0f * scale;
+  io.Fonts->AddFontDefault(&config);
+}
+
+void Render(GLFWwindow* window, ViewModel& vm, ScreenState& state) {
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+  DrawWindow(vm, state);
+  ImGui::Render();
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window, &w, &h);
+  glViewport(0, 0, w, h);
+  const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  glClearColor(bg.x, bg.y, bg.z, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+// Reads the back buffer and writes it as a PNG (rows flipped: GL starts at the bottom).
+bool WritePng(GLFWwindow* window, const std::string& path) {
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window, &w, &h);
+  std::vector<unsigned char> pixels(static_cast<std::size_t>(w) * h * 3);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, pixels.data());
+  return stbi_write_png(path.c_str(), w, h, 3, pixels.data() + static_cast<std::size_t>(w) * (h - 1) * 3,
+                        -w * 3) != 0;
+}
+
+int Screenshots(GLFWwindow* window, ViewModel& vm, ScreenState& state, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::vector<Screen> screens;
+  if (!vm.initialized()) {
+    screens.push_back(Screen::kFirstRun);
+  } else {
+    screens.assign(std::begin(kMainScreens), std::end(kMainScreens));
+    screens.push_back(Screen::kPair);
+  }
+  for (Screen s : screens) {
+    vm.Show(s);
+    for (int i = 0; i < 3; ++i) Render(window, vm, state);  // layout settles over a few frames
+    std::string name(ScreenName(s));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string path = dir + "/" + name + ".png";
+    if (!WritePng(window, path)) {
+      std::cerr << "kintsugi: could not write " << path << "\n";
+      return 1;
+    }
+    std::cout << path << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int RunApp(const AppOptions& options) {
+  if (!glfwInit()) {
+    std::cerr << "kintsugi: no display to open a window on (is DISPLAY set?); kintsugictl works without one\n";
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  GLFWwindow* window = glfwCreateWindow(options.width, options.height, "Kintsugi", nullptr, nullptr);
+  if (window == nullptr) {
+    std::cerr << "kintsugi: could not create an OpenGL 3.3 window\n";
+    glfwTerminate();
+    return 1;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(1);
+  float scale = 1.0f;
+  glfwGetWindowContentScale(window, &scale, nullptr);
+  scale = std::max(1.0f, scale);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // nothing about this window is written to disk
+  io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+  LoadFont(scale);
+  ScreenState state;
+  state.dark = options.dark;
+  ApplyTheme(state.dark, scale);
+  glfwSetKeyCallback(window, OnKey);  // installed first: ImGui's callbacks chain to it
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+  if (const char* probe = std::getenv("KINTSUGI_UI_PROBE")) Probe::Get().Enable(probe);
+
+  IpcLink link(options.data_dir);
+  ViewModel vm(link);
+  vm.Refresh();
+  int code = 0;
+  if (!options.screenshot_dir.empty()) {
+    code = Screenshots(window, vm, state, options.screenshot_dir);
+  } else {
+    EventPump events(options.data_dir);
+    int frames_left = kFramesAfterInput;
+    while (!glfwWindowShouldClose(window)) {
+      if (frames_left > 0) {
+        glfwPollEvents();
+        --frames_left;
+      } else {
+        // Ticking only while something counts down or the daemon is away.
+        const bool ticking = !vm.connected() || vm.InviteSecondsLeft() > 0;
+        if (ticking) {
+          glfwWaitEventsTimeout(1.0);
+        } else {
+          glfwWaitEvents();
+        }
+        frames_left = kFramesAfterInput;
+        if (ticking && !vm.connected()) vm.OnEvent("retry");
+      }
+      for (const auto& topic : events.Take()) vm.OnEvent(topic);
+      if (vm.stale()) vm.Refresh();
+      Render(window, vm, state);
+      glfwSwapBuffers(window);
+    }
+  }
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return code;
+}
+
+}  // namespace kintsugi::ui

@@ -1,0 +1,51 @@
+// The window's screens: thin ImGui drawing over the ViewModel. Each screen
+// reads the view-model and calls it when a person acts; what is drawn from
+// one frame to the next that is not the ledger's (an open "decline" box, a
+// filter) lives in ScreenState.
+//
+// Thread-safety: the window's thread.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "ui/view_model.h"
+
+namespace kintsugi::ui {
+
+// Records where named widgets were drawn, for tests that click them with
+// real input events (xdotool). Off unless the window was started with
+// KINTSUGI_UI_PROBE=FILE; then every frame's rectangles are written there.
+class Probe {
+ public:
+  static Probe& Get();
+  void Enable(std::string path) { path_ = std::move(path); }
+  bool enabled() const { return !path_.empty(); }
+  // The last drawn item, under `name`.
+  void Mark(const std::string& name);
+  // Writes the rectangles of this frame (when they changed) and starts anew.
+  void EndFrame(const std::string& screen);
+
+ private:
+  std::string path_;
+  std::map<std::string, std::array<float, 4>> items_;
+  std::string last_written_;
+};
+
+struct ScreenState {
+  std::string decline_reason;
+  std::string amend_text;
+  std::string open_agreement;  // id of the agreement whose details are open
+  std::string reflection;
+  int timeline_kind = 0;       // index into the kind filter
+  int timeline_author = 0;     // 0 both, 1 me, 2 partner
+  bool dark = false;
+};
+
+// Draws the whole window content for the current screen.
+void DrawWindow(ViewModel& vm, ScreenState& state);
+
+// Applies the light or dark theme, scaled for `scale` (content scale).
+void ApplyTheme(bool dark, float scale);
+
+}  // namespace kintsugi::ui

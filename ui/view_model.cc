@@ -1,0 +1,489 @@
+#include "ui/view_model.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "protocol/invite.h"
+#include "protocol/kinds.h"
+
+namespace kintsugi::ui {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kTimelinePage = 100;
+constexpr std::int64_t kMsPerDay = 86'400'000;
+
+std::int64_t LocalOffsetMs(std::uint64_t unix_ms) {
+  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm local{};
+  if (localtime_r(&t, &local) == nullptr) return 0;
+  return static_cast<std::int64_t>(local.tm_gmtoff) * 1000;
+}
+
+std::string Trimmed(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// Sets `field` when `value` is not blank.
+void Optional(json& params, const char* field, const std::string& value) {
+  std::string t = Trimmed(value);
+  if (!t.empty()) params[field] = t;
+}
+
+std::string ProblemOf(const json& params) {
+  auto body = protocol::BodyFromParams(params);
+  return body.ok() ? "" : body.error().message;
+}
+
+}  // namespace
+
+std::string_view ScreenName(Screen screen) {
+  switch (screen) {
+    case Screen::kFirstRun: return "Welcome";
+    case Screen::kPair: return "Pair";
+    case Screen::kToday: return "Today";
+    case Screen::kAgreements: return "Agreements";
+    case Screen::kTimeline: return "Timeline";
+    case Screen::kProgress: return "Progress";
+    case Screen::kTogether: return "Together";
+    case Screen::kSettings: return "Settings";
+  }
+  return "";
+}
+
+const std::vector<AgreementTemplate>& AgreementTemplates() {
+  static const std::vector<AgreementTemplate> templates = {
+      {"Tell before plans change", "Tell before plans change",
+       "When my plans change, I tell you before, not after, with a time I will be home.", "commitment", 0},
+      {"Weekly meeting", "Our weekly meeting",
+       "We meet every week for thirty minutes: appreciations, what went well, one issue, what each will try.",
+       "ritual", 0},
+      {"Time together", "Time together",
+       "We plan at least one evening a week for the two of us, phones away.", "ritual", 0},
+      {"Counselling", "Counselling",
+       "We see a couples counsellor together every other week, and keep going when it is hard.", "commitment", 0},
+      {"Transparency, reviewed", "Transparency, for now",
+       "I answer questions about where I was honestly and without defensiveness. We review this agreement "
+       "on its review date and let it taper off as trust comes back.",
+       "boundary", 90},
+  };
+  return templates;
+}
+
+ViewModel::ViewModel(DaemonLink& link, Now now) : link_(link), now_(std::move(now)) {}
+
+std::uint64_t ViewModel::NowMs() const {
+  if (now_) return now_();
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+bool ViewModel::Refresh() {
+  auto status = link_.Call("status", json::object());
+  if (!status.ok()) {
+    connected_ = false;
+    connection_problem_ = status.error().message;
+    return false;
+  }
+  connected_ = true;
+  connection_problem_.clear();
+  status_ = std::move(status).value();
+  stale_ = false;
+  if (!initialized()) {
+    screen_ = Screen::kFirstRun;
+    return true;
+  }
+  if (screen_ == Screen::kFirstRun) screen_ = paired() ? Screen::kToday : Screen::kPair;
+  me_ = status_.value("author", "");
+  auto read = [&](std::string_view method, json params, json& into) {
+    auto r = link_.Call(method, params);
+    if (r.ok()) into = std::move(r).value();
+    return r.ok();
+  };
+  read("view.pending", json::object(), pending_);
+  read("view.agreements", json::object(), agreements_);
+  read("view.trends", json::object(), trends_);
+  read("view.together", json::object(), together_);
+  read("pair.status", json::object(), pair_);
+  read("peers", json::object(), peers_);
+  json notes;
+  if (read("note.list", json::object(), notes)) notes_ = notes.value("notes", json::array());
+  if (auto invite = pair_.find("invite"); invite != pair_.end() && invite->is_object()) {
+    invite_expires_ms_ = invite->value("expires_ms", std::uint64_t{0});
+  } else if (paired()) {
+    invite_expires_ms_.reset();
+  }
+  ReadTimelineFirstPage();
+  return true;
+}
+
+void ViewModel::OnEvent(std::string_view) { stale_ = true; }
+
+bool ViewModel::initialized() const { return status_.value("initialized", false); }
+bool ViewModel::paired() const { return status_.value("paired", false); }
+std::string ViewModel::my_name() const { return status_.value("name", ""); }
+
+std::string ViewModel::NameOf(const std::string& author) const {
+  auto members = trends_.find("members");
+  if (members != trends_.end() && members->contains(author)) {
+    std::string name = (*members)[author].value("name", "");
+    if (!name.empty()) return name;
+  }
+  return author == me_ ? "You" : "Your partner";
+}
+
+std::string ViewModel::partner_name() const {
+  return paired() ? NameOf(status_.value("partner", "")) : "";
+}
+
+bool ViewModel::partner_online() const {
+  auto peers = peers_.find("peers");
+  if (peers == peers_.end() || !peers->is_array()) return false;
+  return std::any_of(peers->begin(), peers->end(), [](const json& p) { return p.value("online", false); });
+}
+
+std::string ViewModel::partner_last_seen() const {
+  auto peers = peers_.find("peers");
+  if (peers == peers_.end() || !peers->is_array() || peers->empty()) return "";
+  const std::uint64_t ms = (*peers)[0].value("last_seen_ms", std::uint64_t{0});
+  if (ms == 0) return "";
+  const std::uint64_t ago = NowMs() > ms ? (NowMs() - ms) / 60'000 : 0;
+  if (ago < 1) return "just now";
+  if (ago < 60) return std::to_string(ago) + " min ago";
+  if (ago < 48 * 60) return std::to_string(ago / 60) + " h ago";
+  return std::to_string(ago / (24 * 60)) + " days ago";
+}
+
+std::size_t ViewModel::forks() const { return status_.value("forks", std::size_t{0}); }
+
+std::size_t ViewModel::awaiting_me() const {
+  std::size_t n = 0;
+  for (const char* list : {"proposals", "talks", "reviews_due"}) {
+    if (auto it = pending_.find(list); it != pending_.end() && it->is_array()) n += it->size();
+  }
+  return n;
+}
+
+std::vector<json> ViewModel::AgreementsIn(std::string_view state) const {
+  std::vector<json> out;
+  auto list = agreements_.find("agreements");
+  if (list == agreements_.end()) return out;
+  for (const auto& a : *list) {
+    if (a.value("state", "") == state) out.push_back(a);
+  }
+  return out;
+}
+
+std::vector<json> ViewModel::AwaitingMe() const {
+  std::vector<json> out;
+  for (auto& a : AgreementsIn("proposed")) {
+    if (a.value("proposer", "") != me_) out.push_back(a);
+  }
+  return out;
+}
+
+std::vector<json> ViewModel::AwaitingPartner() const {
+  std::vector<json> out;
+  for (auto& a : AgreementsIn("proposed")) {
+    if (a.value("proposer", "") == me_) out.push_back(a);
+  }
+  return out;
+}
+
+bool ViewModel::CheckedInToday() const {
+  auto members = trends_.find("members");
+  if (members == trends_.end() || !members->contains(me_)) return false;
+  const auto& days = (*members)[me_]["days"];
+  if (!days.is_array() || days.empty()) return false;
+  const std::int64_t today =
+      (static_cast<std::int64_t>(NowMs()) + LocalOffsetMs(NowMs())) / kMsPerDay;
+  return days.back().value("date", "") == protocol::DateFromDay(today);
+}
+
+void ViewModel::Show(Screen screen) {
+  if (!initialized()) {
+    screen_ = Screen::kFirstRun;
+    return;
+  }
+  screen_ = screen;
+}
+
+std::string ViewModel::FeelingsProblem() const {
+  return ProblemOf({{"kind", "feelings"}, {"mood", feelings.mood}, {"trust", feelings.trust}});
+}
+
+std::string ViewModel::StatusProblem() const {
+  if (!status_form.until.empty() && !NextLocalTime(status_form.until)) return "until must be a time HH:MM";
+  return ProblemOf({{"kind", "status"}, {"text", status_form.text}});
+}
+
+std::string ViewModel::ProposeProblem() const {
+  json params{{"kind", "propose"}, {"title", propose.title}, {"text", propose.text},
+              {"category", std::string(protocol::kCategories[static_cast<std::size_t>(
+                               std::clamp(propose.category, 0, 3))])}};
+  Optional(params, "review", propose.review);
+  return ProblemOf(params);
+}
+
+std::string ViewModel::CodeProblem() const {
+  if (Trimmed(code_input).empty()) return "type the code your partner's screen shows";
+  auto code = protocol::ParseInviteCode(code_input);
+  return code.ok() ? "" : code.error().message;
+}
+
+void ViewModel::UseTemplate(const AgreementTemplate& t) {
+  propose.title = t.title;
+  propose.text = t.text;
+  const auto* at = std::find(std::begin(protocol::kCategories), std::end(protocol::kCategories), t.category);
+  propose.category = static_cast<int>(at - std::begin(protocol::kCategories));
+  propose.review.clear();
+  if (t.review_in_days > 0) {
+    const std::int64_t today = (static_cast<std::int64_t>(NowMs()) + LocalOffsetMs(NowMs())) / kMsPerDay;
+    propose.review = protocol::DateFromDay(today + t.review_in_days);
+  }
+}
+
+std::optional<std::uint64_t> ViewModel::NextLocalTime(const std::string& hhmm) const {
+  const std::string t = Trimmed(hhmm);
+  if (t.size() != 5 || t[2] != ':' || !isdigit(t[0]) || !isdigit(t[1]) || !isdigit(t[3]) || !isdigit(t[4])) {
+    return std::nullopt;
+  }
+  const int h = (t[0] - '0') * 10 + (t[1] - '0');
+  const int m = (t[3] - '0') * 10 + (t[4] - '0');
+  if (h > 23 || m > 59) return std::nullopt;
+  const std::uint64_t now = NowMs();
+  const std::int64_t offset = LocalOffsetMs(now);
+  const std::int64_t local_midnight = (static_cast<std::int64_t>(now) + offset) / kMsPerDay * kMsPerDay;
+  std::int64_t at = local_midnight + (h * 60 + m) * 60'000 - offset;
+  if (at <= static_cast<std::int64_t>(now)) at += kMsPerDay;
+  return static_cast<std::uint64_t>(at);
+}
+
+Notice ViewModel::Done(std::string text) {
+  last_notice_ = Notice{std::move(text), false};
+  stale_ = true;
+  return last_notice_;
+}
+
+Notice ViewModel::Failed(const Error& e) {
+  last_notice_ = Notice{e.message, true};
+  return last_notice_;
+}
+
+Notice ViewModel::Append(json params, std::string done) {
+  auto r = link_.Call("append", params);
+  if (!r.ok()) return Failed(r.error());
+  return Done(std::move(done));
+}
+
+Notice ViewModel::Init() {
+  auto r = link_.Call("init", {{"name", Trimmed(name_input)}});
+  if (!r.ok()) return Failed(r.error());
+  screen_ = Screen::kPair;
+  return Done("Welcome, " + Trimmed(name_input) + ".");
+}
+
+Notice ViewModel::Invite() {
+  auto r = link_.Call("pair.invite", json::object());
+  if (!r.ok()) return Failed(r.error());
+  invite_expires_ms_ = r->value("expires_ms", std::uint64_t{0});
+  pair_["invite"] = *r;
+  return Done("Read this code to your partner, or let them type it.");
+}
+
+Notice ViewModel::Join() {
+  if (std::string problem = CodeProblem(); !problem.empty()) return Failed(MakeError(ErrorCode::kInvalidArgument, problem));
+  json params{{"code", Trimmed(code_input)}};
+  Optional(params, "address", peer_address_input);
+  auto r = link_.Call("pair.join", params);
+  if (!r.ok()) return Failed(r.error());
+  pair_ = *r;
+  code_input.clear();
+  return Done("Paired. Compare the safety number with your partner.");
+}
+
+Notice ViewModel::ConfirmSafetyNumber() {
+  auto r = link_.Call("pair.confirm", json::object());
+  if (!r.ok()) return Failed(r.error());
+  pair_ = *r;
+  return Done("You both saw the same number. The connection is yours alone.");
+}
+
+Notice ViewModel::SendFeelings() {
+  json params{{"kind", "feelings"}, {"mood", feelings.mood}, {"trust", feelings.trust}};
+  Optional(params, "appreciated", feelings.appreciated);
+  Optional(params, "needed", feelings.needed);
+  Notice n = Append(params, "Thank you for checking in.");
+  if (!n.error) feelings = FeelingsForm{};
+  return n;
+}
+
+Notice ViewModel::SendStatus() {
+  if (std::string problem = StatusProblem(); !problem.empty()) return Failed(MakeError(ErrorCode::kInvalidArgument, problem));
+  json params{{"kind", "status"}, {"text", Trimmed(status_form.text)}};
+  if (!status_form.until.empty()) params["until"] = *NextLocalTime(status_form.until);
+  Notice n = Append(params, "Your partner will see it.");
+  if (!n.error) status_form = StatusForm{};
+  return n;
+}
+
+Notice ViewModel::Propose() {
+  json params{{"kind", "propose"}, {"title", Trimmed(propose.title)}, {"text", Trimmed(propose.text)},
+              {"category", std::string(protocol::kCategories[static_cast<std::size_t>(
+                               std::clamp(propose.category, 0, 3))])}};
+  Optional(params, "review", propose.review);
+  Notice n = Append(params, "Proposed. It binds once your partner accepts it.");
+  if (!n.error) propose = ProposeForm{};
+  return n;
+}
+
+Notice ViewModel::Accept(const std::string& id) {
+  return Append({{"kind", "accept"}, {"ref", id}}, "Accepted: signed by both.");
+}
+
+Notice ViewModel::Decline(const std::string& id, const std::string& reason) {
+  json params{{"kind", "decline"}, {"ref", id}};
+  Optional(params, "reason", reason);
+  return Append(params, "Declined. Your partner will see your reason.");
+}
+
+Notice ViewModel::Amend(const std::string& agreement_id, const std::string& text) {
+  return Append({{"kind", "amend"}, {"agreement", agreement_id}, {"text", Trimmed(text)}},
+                "Proposed the new text. It takes effect once your partner accepts it.");
+}
+
+Notice ViewModel::Retire(const std::string& agreement_id, const std::string& reason) {
+  json params{{"kind", "retire"}, {"agreement", agreement_id}};
+  Optional(params, "reason", reason);
+  return Append(params, "Proposed to retire it. It ends once your partner accepts.");
+}
+
+Notice ViewModel::CheckInAgreement(const std::string& agreement_id, std::string_view outcome,
+                                   const std::string& reflection) {
+  json params{{"kind", "agreement"}, {"agreement", agreement_id}, {"outcome", std::string(outcome)}};
+  Optional(params, "reflection", reflection);
+  return Append(params, "Noted, honestly. That is what counts.");
+}
+
+Notice ViewModel::Appreciate() {
+  Notice n = Append({{"kind", "appreciation"}, {"text", Trimmed(appreciation_input)}}, "Sent with care.");
+  if (!n.error) appreciation_input.clear();
+  return n;
+}
+
+Notice ViewModel::RequestTalk() {
+  Notice n = Append({{"kind", "talk.request"}, {"topic", Trimmed(talk_input)}},
+                    "Your partner will see that you want to talk.");
+  if (!n.error) talk_input.clear();
+  return n;
+}
+
+Notice ViewModel::RecordMeeting(const std::vector<std::string>& talks) {
+  json params{{"kind", "meeting"}, {"appreciations", Trimmed(meeting.appreciations)}};
+  Optional(params, "went_well", meeting.went_well);
+  Optional(params, "issue", meeting.issue);
+  Optional(params, "i_will_try", meeting.i_will_try);
+  Optional(params, "partner_will_try", meeting.partner_will_try);
+  if (!talks.empty()) params["talks"] = talks;
+  Notice n = Append(params, "This week's meeting is recorded.");
+  if (!n.error) meeting = MeetingForm{};
+  return n;
+}
+
+Notice ViewModel::RecordRepair(const std::vector<std::string>& talks) {
+  json params{{"kind", "repair"}, {"plan", Trimmed(repair.plan)}};
+  Optional(params, "feelings", repair.feelings);
+  Optional(params, "my_view", repair.my_view);
+  Optional(params, "partner_view", repair.partner_view);
+  Optional(params, "triggers", repair.triggers);
+  Optional(params, "my_part", repair.my_part);
+  Optional(params, "partner_part", repair.partner_part);
+  if (!talks.empty()) params["talks"] = talks;
+  Notice n = Append(params, "The repair is recorded.");
+  if (!n.error) repair = RepairForm{};
+  return n;
+}
+
+Notice ViewModel::StartPause() {
+  return Append({{"kind", "pause"}, {"minutes", pause_minutes}},
+                "Pause started. Your partner sees when you will come back.");
+}
+
+Notice ViewModel::ProposePhase(std::string_view phase) {
+  return Append({{"kind", "phase"}, {"phase", std::string(phase)}},
+                "Proposed. It takes effect when your partner agrees.");
+}
+
+Notice ViewModel::Withdraw(const std::string& entry_id) {
+  return Append({{"kind", "withdraw"}, {"ref", entry_id}}, "Withdrawn: its words are gone on both devices.");
+}
+
+Notice ViewModel::AddNote() {
+  auto r = link_.Call("note.add", {{"text", note_input}});
+  if (!r.ok()) return Failed(r.error());
+  note_input.clear();
+  return Done("Kept on this device only.");
+}
+
+Notice ViewModel::SetPeerAddress() {
+  auto r = link_.Call("peer.add", {{"address", Trimmed(peer_address_input)}});
+  if (!r.ok()) return Failed(r.error());
+  return Done("Your device will look for your partner there.");
+}
+
+void ViewModel::SetTimelineFilter(std::string kind, std::string author) {
+  timeline_kind_ = std::move(kind);
+  timeline_author_ = std::move(author);
+  timeline_.clear();
+  timeline_next_ = nullptr;
+  ReadTimelineFirstPage();
+}
+
+bool ViewModel::ReadTimelineFirstPage() {
+  json params{{"limit", kTimelinePage}};
+  if (!timeline_kind_.empty()) params["kind"] = timeline_kind_;
+  if (!timeline_author_.empty()) params["author"] = timeline_author_;
+  auto r = link_.Call("view.timeline", params);
+  if (!r.ok()) return false;
+  std::vector<json> fresh;
+  for (auto& e : (*r)["entries"]) fresh.push_back(std::move(e));
+  json next = (*r)["next_before"];
+  // Pages already read stay read: keep what comes after the new first page.
+  if (!fresh.empty() && timeline_.size() > fresh.size()) {
+    const std::string last = fresh.back().value("cursor", "");
+    auto at = std::find_if(timeline_.begin(), timeline_.end(),
+                           [&](const json& e) { return e.value("cursor", "") == last; });
+    if (at != timeline_.end()) {
+      fresh.insert(fresh.end(), std::make_move_iterator(at + 1), std::make_move_iterator(timeline_.end()));
+      next = timeline_next_;
+    }
+  }
+  timeline_ = std::move(fresh);
+  timeline_next_ = std::move(next);
+  return true;
+}
+
+bool ViewModel::LoadMoreTimeline() {
+  if (timeline_next_.is_null()) return false;
+  json params{{"limit", kTimelinePage}, {"before", timeline_next_}};
+  if (!timeline_kind_.empty()) params["kind"] = timeline_kind_;
+  if (!timeline_author_.empty()) params["author"] = timeline_author_;
+  auto r = link_.Call("view.timeline", params);
+  if (!r.ok()) return false;
+  for (auto& e : (*r)["entries"]) timeline_.push_back(std::move(e));
+  timeline_next_ = (*r)["next_before"];
+  return true;
+}
+
+std::int64_t ViewModel::InviteSecondsLeft() const {
+  if (!invite_expires_ms_) return 0;
+  const std::uint64_t now = NowMs();
+  return *invite_expires_ms_ > now ? static_cast<std::int64_t>((*invite_expires_ms_ - now) / 1000) : 0;
+}
+
+}  // namespace kintsugi::ui

@@ -1,0 +1,217 @@
+// The window's view-model: what every screen shows and what every button
+// does, without ImGui. It talks to the daemon only through a DaemonLink (the
+// IPC client in the window; the real dispatcher in-process in tests), keeps
+// the last answer of each view, and turns a person's actions into requests.
+// Screens (screens.h) draw it and call it; they hold no logic of their own.
+//
+// Inline validation uses the same schemas as the daemon (protocol/kinds.h),
+// so a form says what is wrong before anything is sent, in the same words.
+//
+// Thread-safety: one thread (the window's).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/result.h"
+
+namespace kintsugi::ui {
+
+// The daemon as the window sees it: one request, one reply.
+class DaemonLink {
+ public:
+  virtual ~DaemonLink() = default;
+  virtual Result<nlohmann::json> Call(std::string_view method, const nlohmann::json& params) = 0;
+};
+
+enum class Screen { kFirstRun, kPair, kToday, kAgreements, kTimeline, kProgress, kTogether, kSettings };
+inline constexpr Screen kMainScreens[] = {Screen::kToday,    Screen::kAgreements, Screen::kTimeline,
+                                          Screen::kProgress, Screen::kTogether,   Screen::kSettings};
+std::string_view ScreenName(Screen screen);
+
+// What the last action did, in words for the person who did it.
+struct Notice {
+  std::string text;
+  bool error = false;
+  bool empty() const { return text.empty(); }
+};
+
+// A starting point for an agreement.
+struct AgreementTemplate {
+  std::string label;
+  std::string title;
+  std::string text;
+  std::string category;
+  int review_in_days = 0;  // 0: no review date
+};
+const std::vector<AgreementTemplate>& AgreementTemplates();
+
+struct FeelingsForm {
+  int mood = 5;
+  int trust = 5;
+  std::string appreciated;
+  std::string needed;
+};
+
+struct StatusForm {
+  std::string text;
+  std::string until;  // "HH:MM" (the next such local time) or empty
+};
+
+struct ProposeForm {
+  std::string title;
+  std::string text;
+  int category = 0;    // index into protocol::kCategories
+  std::string review;  // "YYYY-MM-DD" or empty
+};
+
+struct MeetingForm {
+  std::string appreciations, went_well, issue, i_will_try, partner_will_try;
+};
+
+struct RepairForm {
+  std::string feelings, my_view, partner_view, triggers, my_part, partner_part, plan;
+};
+
+class ViewModel {
+ public:
+  using Now = std::function<std::uint64_t()>;  // Unix milliseconds
+  explicit ViewModel(DaemonLink& link, Now now = nullptr);
+
+  // --- Reading ---
+  // Reads what the screens show. False when the daemon does not answer:
+  // then connected() is false and the window says so.
+  bool Refresh();
+  // A daemon event arrived: the next Refresh() reads again.
+  void OnEvent(std::string_view topic);
+  bool stale() const { return stale_; }
+  bool connected() const { return connected_; }
+  const std::string& connection_problem() const { return connection_problem_; }
+
+  bool initialized() const;
+  bool paired() const;
+  std::string my_name() const;
+  std::string partner_name() const;
+  std::string NameOf(const std::string& author) const;
+  const std::string& me() const { return me_; }
+  bool partner_online() const;
+  std::string partner_last_seen() const;  // "" when never
+
+  const nlohmann::json& status() const { return status_; }
+  const nlohmann::json& pending() const { return pending_; }
+  const nlohmann::json& agreements() const { return agreements_; }
+  const nlohmann::json& trends() const { return trends_; }
+  const nlohmann::json& together() const { return together_; }
+  const nlohmann::json& pair_status() const { return pair_; }
+  const nlohmann::json& notes() const { return notes_; }
+  const std::vector<nlohmann::json>& timeline() const { return timeline_; }
+  bool timeline_has_more() const { return !timeline_next_.is_null(); }
+  std::size_t forks() const;
+  // How many answers await me (proposals, talk requests, reviews due).
+  std::size_t awaiting_me() const;
+  // Agreements in one state ("proposed", "active", "declined", "retired"),
+  // split for the screen: those awaiting my answer, awaiting the partner's.
+  std::vector<nlohmann::json> AgreementsIn(std::string_view state) const;
+  std::vector<nlohmann::json> AwaitingMe() const;       // proposed by the partner
+  std::vector<nlohmann::json> AwaitingPartner() const;  // proposed by me
+  bool CheckedInToday() const;  // a feelings check-in by me today (local)
+
+  // --- Screens ---
+  Screen screen() const { return screen_; }
+  void Show(Screen screen);
+
+  // --- Forms and inline validation ---
+  FeelingsForm feelings;
+  StatusForm status_form;
+  ProposeForm propose;
+  MeetingForm meeting;
+  RepairForm repair;
+  std::string name_input;
+  std::string code_input;
+  std::string peer_address_input;
+  std::string talk_input;
+  std::string appreciation_input;
+  std::string note_input;
+  int pause_minutes = 20;
+
+  // "" when the form would be accepted, else what is wrong (the daemon's words).
+  std::string FeelingsProblem() const;
+  std::string StatusProblem() const;
+  std::string ProposeProblem() const;
+  std::string CodeProblem() const;
+  void UseTemplate(const AgreementTemplate& t);
+
+  // --- Actions: each sends one request and returns what happened ---
+  Notice Init();
+  Notice Invite();
+  Notice Join();
+  Notice ConfirmSafetyNumber();
+  Notice SendFeelings();
+  Notice SendStatus();
+  Notice Propose();
+  Notice Accept(const std::string& proposal_id);
+  Notice Decline(const std::string& proposal_id, const std::string& reason);
+  Notice Amend(const std::string& agreement_id, const std::string& text);
+  Notice Retire(const std::string& agreement_id, const std::string& reason);
+  Notice CheckInAgreement(const std::string& agreement_id, std::string_view outcome, const std::string& reflection);
+  Notice Appreciate();
+  Notice RequestTalk();
+  Notice RecordMeeting(const std::vector<std::string>& talks);
+  Notice RecordRepair(const std::vector<std::string>& talks);
+  Notice StartPause();
+  Notice ProposePhase(std::string_view phase);
+  Notice Withdraw(const std::string& entry_id);
+  Notice AddNote();
+  Notice SetPeerAddress();
+
+  // --- Timeline ---
+  void SetTimelineFilter(std::string kind, std::string author);
+  const std::string& timeline_kind() const { return timeline_kind_; }
+  const std::string& timeline_author() const { return timeline_author_; }
+  // Reads the next page (older entries). False when there is none.
+  bool LoadMoreTimeline();
+
+  // Seconds left of the open invite; 0 when none.
+  std::int64_t InviteSecondsLeft() const;
+  const Notice& last_notice() const { return last_notice_; }
+
+ private:
+  Notice Append(nlohmann::json params, std::string done);
+  Notice Done(std::string text);
+  Notice Failed(const Error& e);
+  bool ReadTimelineFirstPage();
+  std::uint64_t NowMs() const;
+  // Unix ms of the next local "HH:MM"; nullopt when not such a time.
+  std::optional<std::uint64_t> NextLocalTime(const std::string& hhmm) const;
+
+  DaemonLink& link_;
+  Now now_;
+  bool connected_ = false;
+  bool stale_ = true;
+  std::string connection_problem_;
+  Screen screen_ = Screen::kToday;
+  std::string me_;
+  nlohmann::json status_ = nlohmann::json::object();
+  nlohmann::json pending_ = nlohmann::json::object();
+  nlohmann::json agreements_ = nlohmann::json::object();
+  nlohmann::json trends_ = nlohmann::json::object();
+  nlohmann::json together_ = nlohmann::json::object();
+  nlohmann::json pair_ = nlohmann::json::object();
+  nlohmann::json peers_ = nlohmann::json::object();
+  nlohmann::json notes_ = nlohmann::json::array();
+  std::vector<nlohmann::json> timeline_;
+  nlohmann::json timeline_next_;
+  std::string timeline_kind_;
+  std::string timeline_author_;
+  std::optional<std::uint64_t> invite_expires_ms_;
+  Notice last_notice_;
+};
+
+}  // namespace kintsugi::ui
