@@ -3,85 +3,175 @@
 // one line on stderr. --json prints one JSON document to stdout.
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
+#include <chrono>
 #include <iostream>
 #include <optional>
 #include <string>
 
 #include "client/client.h"
+#include "client/ctl_command.h"
+#include "client/ctl_input.h"
+#include "client/ctl_views.h"
 #include "kintsugi/version.h"
+#include "protocol/kinds.h"
 
 namespace {
 
 using nlohmann::json;
-using kintsugi::Error;
-using kintsugi::ErrorCode;
+using kintsugi::client::Client;
+using kintsugi::ctl::Command;
+using kintsugi::ctl::Commands;
+using kintsugi::ctl::Fail;
+using kintsugi::ctl::Fingerprint;
+using kintsugi::ctl::IdSource;
+using kintsugi::ctl::Input;
+using kintsugi::ctl::kExitUsage;
+using kintsugi::ctl::PrintAgreements;
+using kintsugi::ctl::PrintJson;
+using kintsugi::ctl::PrintLogEntry;
+using kintsugi::ctl::PrintNotes;
+using kintsugi::ctl::PrintPending;
+using kintsugi::ctl::PrintStatus;
+using kintsugi::ctl::PrintTimeline;
+using kintsugi::ctl::PrintTogether;
+using kintsugi::ctl::PrintTrends;
+using kintsugi::protocol::Kind;
 
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-
-int Fail(const std::string& message) {
-  std::cerr << "kintsugictl: " << message << "\n";
-  return kExitFailure;
+void AddAgreementCommands(CLI::App& app, Commands& commands) {
+  auto* agree = app.add_subcommand("agree", "Propose, answer, change and retire the agreements you share");
+  agree->require_subcommand(1);
+  commands.Entry(agree, "propose", Kind::kPropose)
+      .Opt("title", "A short name for it")
+      .Opt("text", "What you agree to, in your own words")
+      .Opt("category", "What kind of agreement it is")
+      .Opt("review", "When to look at it again together");
+  commands.Entry(agree, "accept", Kind::kAccept)
+      .Arg("ID", "ref", "The proposal, change or phase to accept", IdSource::kAnswerable)
+      .Opt("note", "A word to go with your yes");
+  commands.Entry(agree, "decline", Kind::kDecline)
+      .Arg("ID", "ref", "The proposal, change or phase to decline", IdSource::kAnswerable)
+      .Opt("reason", "Why not, if you want to say");
+  commands.Entry(agree, "amend", Kind::kAmend)
+      .Arg("AGREEMENT", "agreement", "The active agreement to change", IdSource::kAgreement)
+      .Opt("text", "The new text")
+      .Opt("title", "A new title")
+      .Opt("category", "A new category")
+      .Opt("review", "A new review date");
+  commands.Entry(agree, "retire", Kind::kRetire)
+      .Arg("AGREEMENT", "agreement", "The active agreement to end", IdSource::kAgreement)
+      .Opt("reason", "Why it can end");
 }
 
-int Fail(const Error& e) { return Fail(e.message); }
-
-void PrintJson(const json& j) {
-  std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+void AddCheckInCommands(CLI::App* checkin, Commands& commands) {
+  checkin->require_subcommand(0, 1);
+  commands.Entry(checkin, "status", Kind::kStatus)
+      .Arg("TEXT", "text", "What is going on")
+      .Opt("until", "Until when it holds");
+  commands.Entry(checkin, "feelings", Kind::kFeelings)
+      .Opt("mood", "Your mood today")
+      .Opt("trust", "Your trust today")
+      .Opt("appreciated", "One thing you appreciated")
+      .Opt("needed", "One thing you needed");
+  commands.Entry(checkin, "agreement", Kind::kAgreementCheckIn)
+      .Arg("AGREEMENT", "agreement", "The agreement", IdSource::kAgreement)
+      .Opt("outcome", "How it went")
+      .Opt("reflection", "What you make of it");
 }
 
-// "3f2a9c1b..." -> "3f2a 9c1b 77e0 12d4" (first 16 hex digits, grouped).
-std::string Fingerprint(const std::string& hex) {
-  std::string out;
-  for (std::size_t i = 0; i < 16 && i < hex.size(); ++i) {
-    if (i > 0 && i % 4 == 0) out += ' ';
-    out += hex[i];
-  }
-  return out;
+void AddTogetherCommands(CLI::App& app, Commands& commands) {
+  commands.Entry(&app, "appreciate", Kind::kAppreciation).Arg("TEXT", "text", "What you appreciate");
+  commands.Entry(&app, "trigger", Kind::kTrigger)
+      .Opt("what", "What happened")
+      .Opt("intensity", "How strong it was")
+      .Opt("helped", "What helped");
+  commands.Entry(&app, "talk", Kind::kTalkRequest).Arg("TOPIC", "topic", "What you need to talk about");
+  commands.Entry(&app, "meeting", Kind::kMeeting)
+      .Opt("appreciations", "What you appreciated in each other this week")
+      .Opt("went_well", "What went well")
+      .Opt("issue", "The one issue you took on")
+      .Opt("i_will_try", "What you will try")
+      .Opt("partner_will_try", "What your partner will try")
+      .Opt("talks", "Talk requests this meeting answered", IdSource::kTalk, Input::kSpec, "--talk");
+  commands.Entry(&app, "repair", Kind::kRepair)
+      .Opt("plan", "The one plan you agree on")
+      .Opt("feelings", "How you felt")
+      .Opt("my_view", "How you saw it")
+      .Opt("partner_view", "How your partner saw it")
+      .Opt("triggers", "What it touched")
+      .Opt("my_part", "What you take on")
+      .Opt("partner_part", "What your partner takes on")
+      .Opt("talks", "Talk requests this repair answered", IdSource::kTalk, Input::kSpec, "--talk");
+  commands.Entry(&app, "pause", Kind::kPause)
+      .Arg("MINUTES", "minutes", "How long before you come back")
+      .Opt("note", "A word for your partner");
+  auto* time = app.add_subcommand("time", "Plan time together, and record it");
+  time->require_subcommand(1);
+  commands.Entry(time, "plan", Kind::kTimePlan).Arg("WHAT", "what", "What you will do").Opt("when", "When");
+  commands.Entry(time, "done", Kind::kTimeDone)
+      .Arg("WHAT", "what", "What you did")
+      .Opt("plan", "The plan it fulfils", IdSource::kPlan)
+      .Opt("note", "How it was");
 }
 
-std::string Scale(const json& body, const char* field, const char* label) {
-  auto it = body.find(field);
-  if (it == body.end() || !it->is_number_integer()) return "";
-  return std::string(label) + " " + std::to_string(it->get<int>()) + "/10  ";
+void AddRecordCommands(CLI::App& app, Commands& commands) {
+  commands.Entry(&app, "correct", Kind::kCorrect)
+      .Arg("ID", "ref", "Your entry to correct", IdSource::kOwnEntry)
+      .Arg("TEXT", "text", "The correction");
+  commands.Entry(&app, "withdraw", Kind::kWithdraw)
+      .Arg("ID", "ref", "Your entry to withdraw", IdSource::kOwnEntry);
+  commands.Entry(&app, "phase", Kind::kPhase)
+      .Arg("PHASE", "phase", "Where you are")
+      .Opt("breach_named", "The day the breach was named")
+      .Opt("note", "A word about it");
+  commands.Entry(&app, "seen", Kind::kSeen)
+      .Arg("ID", "upto", "The newest entry you have read", IdSource::kAnyEntry);
 }
 
-void PrintStatus(const json& s) {
-  std::cout << "kintsugid " << s.value("version", "?") << " (pid " << s.value("pid", 0) << ")\n"
-            << "data dir  " << s.value("data_dir", "") << "\n";
-  if (!s.value("initialized", false)) {
-    std::cout << "no ledger yet: run 'kintsugictl init --name NAME'\n";
-    return;
-  }
-  std::cout << "name      " << s.value("name", "") << "\n"
-            << "identity  " << Fingerprint(s.value("author", "")) << "\n"
-            << "ledger    " << Fingerprint(s.value("ledger", "")) << "\n"
-            << "members   " << s.value("members", 0) << "\n"
-            << "entries   " << s.value("entries", 0) << "\n";
+void AddNoteCommands(CLI::App& app, Commands& commands) {
+  auto* note = app.add_subcommand("note", "Private notes: kept sealed on this device, never shared");
+  note->require_subcommand(1);
+  commands
+      .Method(note, "add", "Write a private note that only this device keeps", "note.add",
+              [](Client&, const json& r) {
+                std::cout << "note #" << r.value("id", 0) << " kept on this device only\n";
+              })
+      .Arg("TEXT", "text", "The note");
+  commands.Method(note, "list", "Show your private notes", "note.list", PrintNotes);
+  commands
+      .Method(note, "delete", "Delete one of your private notes", "note.delete",
+              [](Client&, const json& r) { std::cout << "deleted note #" << r.value("deleted", 0) << "\n"; })
+      .Arg("ID", "id", "The note's number, as 'note list' shows it", IdSource::kNone, Input::kNumber);
 }
 
-void PrintLogEntry(const json& e) {
-  std::string time = e.value("time", "");
-  if (time.size() >= 16) time = time.substr(0, 10) + " " + time.substr(11, 5);
-  std::cout << time << "  #" << e.value("seq", 0) << "  ";
-  if (!e.value("verified", false)) {
-    std::cout << "UNVERIFIED (" << e.value("fault", "unknown") << ")\n";
-    return;
-  }
-  if (e.value("withdrawn", false) || !e.contains("body")) {
-    std::cout << "(withdrawn)\n";
-    return;
-  }
-  const json& body = e["body"];
-  std::string kind = body.value("kind", "?");
-  if (kind == "checkin") {
-    std::cout << "check-in  " << Scale(body, "mood", "mood") << Scale(body, "trust", "trust")
-              << body.value("note", "") << "\n";
-  } else if (kind == "member") {
-    std::cout << "joined    " << body.value("name", "") << "\n";
-  } else {
-    std::cout << kind << "\n";
+void AddViewCommands(CLI::App& app, Commands& commands) {
+  commands
+      .Method(&app, "agreements", "Show your agreements, grouped by state", "view.agreements",
+              PrintAgreements)
+      .Opt("state", "Only these: proposed, active, declined or retired");
+  commands.Method(&app, "pending", "Show what awaits your answer", "view.pending", PrintPending);
+  commands
+      .Method(&app, "timeline", "Show the ledger's entries, with what each one did", "view.timeline",
+              PrintTimeline)
+      .Opt("limit", "How many entries (1 to 1000)", IdSource::kNone, Input::kNumber)
+      .Opt("before", "Entries before this cursor (as printed)")
+      .Opt("author", "Only me, partner, or an author key")
+      .Opt("kind", "Only entries of this kind")
+      .Opt("from", "From this day (YYYY-MM-DD)")
+      .Opt("to", "To this day (YYYY-MM-DD)");
+  commands
+      .Method(&app, "trends", "Show mood and trust over time, weekly counts, agreements kept and the phase",
+              "view.trends", PrintTrends)
+      .Opt("from", "From this day (YYYY-MM-DD; default: 90 days ago)")
+      .Opt("to", "To this day (YYYY-MM-DD; default: today)");
+  commands.Method(&app, "together", "Show talks asked for, time planned, statuses and pauses",
+                  "view.together", PrintTogether);
+}
+
+// Every command and subcommand takes --json; added where one does not declare it.
+void AddJsonFlags(CLI::App* app, bool& as_json) {
+  for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_option_no_throw("--json") == nullptr) sub->add_flag("--json", as_json, "Print JSON");
+    AddJsonFlags(sub, as_json);
   }
 }
 
@@ -107,8 +197,9 @@ int main(int argc, char** argv) {
 
   std::string note;
   std::optional<int> mood, trust;
-  auto* checkin = app.add_subcommand("checkin", "Write a check-in");
-  checkin->add_option("--note", note, "What you want to say")->required();
+  auto* checkin = app.add_subcommand(
+      "checkin", std::string(kintsugi::protocol::SpecOf(Kind::kCheckIn).purpose));
+  checkin->add_option("--note", note, "What you want to say (required without a subcommand)");
   checkin->add_option("--mood", mood, "Your mood, 1 (low) to 10 (good)");
   checkin->add_option("--trust", trust, "Your trust, 1 (low) to 10 (high)");
   checkin->add_flag("--json", as_json, "Print JSON");
@@ -151,6 +242,15 @@ int main(int argc, char** argv) {
   auto* peer_add = peer->add_subcommand("add", "Use HOST:PORT for your partner (VPN, other subnet)");
   peer_add->add_option("ADDRESS", peer_address, "HOST:PORT")->required();
 
+  Commands commands;
+  AddCheckInCommands(checkin, commands);
+  AddAgreementCommands(app, commands);
+  AddTogetherCommands(app, commands);
+  AddRecordCommands(app, commands);
+  AddNoteCommands(app, commands);
+  AddViewCommands(app, commands);
+  AddJsonFlags(&app, as_json);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -164,6 +264,11 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   options.timeout = std::chrono::milliseconds(timeout_ms);
+  const Command* chosen = commands.Chosen();
+  if (checkin->parsed() && chosen == nullptr && note.empty()) {
+    std::cerr << "kintsugictl: --note is required (see kintsugictl checkin --help)\n";
+    return kExitUsage;
+  }
 
   if (watch->parsed()) {
     auto stream = kintsugi::client::EventStream::Connect(options);
@@ -184,10 +289,15 @@ int main(int argc, char** argv) {
   auto client = kintsugi::client::Client::Connect(options);
   if (!client.ok()) return Fail(client.error());
   auto& c = **client;
+  if (chosen != nullptr) return chosen->Run(c, as_json);
 
   if (init->parsed()) {
     auto r = c.Call("init", {{"name", name}});
     if (!r.ok()) return Fail(r.error());
+    if (as_json) {
+      PrintJson(*r);
+      return 0;
+    }
     std::cout << "Your ledger is ready, " << r->value("name", "") << ".\n"
               << "identity  " << Fingerprint(r->value("author", "")) << "\n";
     return 0;
@@ -265,6 +375,10 @@ int main(int argc, char** argv) {
   if (pair_carry->parsed()) {
     auto r = c.Call("pair.carry");
     if (!r.ok()) return Fail(r.error());
+    if (as_json) {
+      PrintJson(*r);
+      return 0;
+    }
     std::cout << "carried " << r->value("carried", 0)
               << " entries into the shared ledger; the originals stay on this device\n";
     return 0;

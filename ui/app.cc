@@ -8,7 +8,11 @@
 #include <imgui.h>
 #include <stb_image_write.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cfloat>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -95,6 +99,31 @@ class EventPump {
   std::jthread thread_;
 };
 
+// Starts kintsugid for `data_dir`, detached from this window (it outlives
+// it): the one next to this program, else the one on PATH.
+Result<bool> StartDaemon(const std::string& data_dir) {
+  std::error_code ec;
+  auto here = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "kintsugid";
+  const std::string program = !ec && std::filesystem::exists(here, ec) ? here.string() : "kintsugid";
+  std::vector<std::string> args{program, "--data-dir", data_dir};
+  if (data_dir.empty()) args.resize(1);
+  const pid_t child = fork();
+  if (child < 0) return MakeError(ErrorCode::kIo, "could not start kintsugid");
+  if (child == 0) {
+    // A new session, and a second fork so the daemon is not this window's child.
+    setsid();
+    if (fork() != 0) _exit(0);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return true;
+}
+
 void OnKey(GLFWwindow* window, int key, int, int action, int) {
   // The quick-hide key: the window closes at once, the daemon runs on.
   if (key == GLFW_KEY_F12 && action == GLFW_PRESS) glfwSetWindowShouldClose(window, GLFW_TRUE);
@@ -111,9 +140,10 @@ void LoadFont(float scale) {
   io.Fonts->AddFontDefault(&config);
 }
 
-void Render(GLFWwindow* window, ViewModel& vm, ScreenState& state) {
+void Render(GLFWwindow* window, ViewModel& vm, ScreenState& state, bool pointer = true) {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+  if (!pointer) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);  // no hover in screenshots
   ImGui::NewFrame();
   DrawWindow(vm, state);
   ImGui::Render();
@@ -150,7 +180,7 @@ int Screenshots(GLFWwindow* window, ViewModel& vm, ScreenState& state, const std
   }
   for (Screen s : screens) {
     vm.Show(s);
-    for (int i = 0; i < 3; ++i) Render(window, vm, state);  // layout settles over a few frames
+    for (int i = 0; i < 3; ++i) Render(window, vm, state, false);  // layout settles over a few frames
     std::string name(ScreenName(s));
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const std::string path = dir + "/" + name + ".png";
@@ -179,6 +209,7 @@ int RunApp(const AppOptions& options) {
     glfwTerminate();
     return 1;
   }
+  if (options.x >= 0 && options.y >= 0) glfwSetWindowPos(window, options.x, options.y);
   glfwMakeContextCurrent(window);
   glfwSwapInterval(1);
   float scale = 1.0f;
@@ -201,6 +232,7 @@ int RunApp(const AppOptions& options) {
 
   IpcLink link(options.data_dir);
   ViewModel vm(link);
+  vm.set_daemon_starter([dir = options.data_dir] { return StartDaemon(dir); });
   vm.Refresh();
   int code = 0;
   if (!options.screenshot_dir.empty()) {

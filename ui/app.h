@@ -18,6 +18,8 @@ struct AppOptions {
   bool dark = false;
   int width = 1100;
   int height = 760;
+  int x = -1;  // window position; -1: where the system puts it
+  int y = -1;
 };
 
 // Runs the window until it is closed. Returns the process exit code.

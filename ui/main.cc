@@ -1,6 +1,8 @@
 // kintsugi: the desktop window over this user's kintsugid.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+
 #include "ui/app.h"
 
 int main(int argc, char** argv) {
@@ -10,6 +12,20 @@ int main(int argc, char** argv) {
   app.add_option("--screenshot", options.screenshot_dir,
                  "Draw each screen once against the running daemon, write DIR/SCREEN.png, and exit");
   app.add_flag("--dark", options.dark, "Start with the dark theme");
+  std::string geometry;
+  app.add_option("--geometry", geometry, "Window size and place, WxH or WxH+X+Y");
   CLI11_PARSE(app, argc, argv);
+  if (!geometry.empty()) {
+    int w = 0, h = 0, x = -1, y = -1;
+    const int n = std::sscanf(geometry.c_str(), "%dx%d+%d+%d", &w, &h, &x, &y);
+    if ((n != 2 && n != 4) || w < 320 || h < 240 || (n == 4 && (x < 0 || y < 0))) {
+      std::fprintf(stderr, "kintsugi: --geometry must be WxH or WxH+X+Y (at least 320x240)\n");
+      return 2;
+    }
+    options.width = w;
+    options.height = h;
+    options.x = x;
+    options.y = y;
+  }
   return kintsugi::ui::RunApp(options);
 }

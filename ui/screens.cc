@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <vector>
 
@@ -29,9 +30,16 @@ const char* kExpect =
     "Bad days after good weeks are part of it, not a sign it is failing. What helps is steady: promises "
     "kept visibly, honest check-ins, and time together.";
 
+// "2026-11-26T07:10:29.249Z" (UTC, as the daemon writes times) -> "2026-11-26 08:10" in local time.
 std::string ShortTime(const std::string& iso) {
-  // "2026-11-26T07:10:29.249Z" -> "2026-11-26 07:10"
-  return iso.size() >= 16 ? iso.substr(0, 10) + " " + iso.substr(11, 5) : iso;
+  std::tm tm{};
+  if (iso.size() < 19 || strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return iso;
+  const std::time_t t = timegm(&tm);
+  std::tm local{};
+  localtime_r(&t, &local);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M", &local);
+  return out;
 }
 
 void Heading(const char* text) {
@@ -343,7 +351,7 @@ void AgreementList(ViewModel& vm, ScreenState& state, const char* heading, const
     ImGui::PushID(id.c_str());
     const bool open = state.open_agreement == id;
     if (ImGui::Selectable(Str(a, "title").c_str(), open)) state.open_agreement = open ? "" : id;
-    Probe::Get().Mark("agreement:" + Str(a, "title"));
+    Probe::Get().Mark(std::string("agreement:") + heading + ":" + Str(a, "title"));
     if (!a.value("open_changes", json::array()).empty()) {
       ImGui::SameLine();
       Hint("(a change awaits an answer)");
@@ -416,7 +424,8 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
       const json& e = entries[static_cast<std::size_t>(i)];
       std::string line = ShortTime(Str(e, "time")) + "  " + Str(e, "name") + "  " + Str(e, "kind");
       const json body = e.value("body", json::object());
-      for (const char* field : {"text", "note", "title", "topic", "what", "appreciations", "plan"}) {
+      if (body.contains("outcome")) line += ": " + Str(body, "outcome");
+      for (const char* field : {"text", "note", "title", "topic", "what", "appreciations", "plan", "reflection"}) {
         if (body.contains(field) && body[field].is_string()) {
           line += ": " + body[field].get<std::string>();
           break;
@@ -439,13 +448,21 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
 
 void DrawProgress(ViewModel& vm) {
   const json& trends = vm.trends();
-  const std::string from = Str(trends, "from");
+  const json members = trends.value("members", json::object());  // named: items() of a temporary dangles
+  std::string from = Str(trends, "from");
   const std::string to = Str(trends, "to");
+  // The charts start where the data does, within the range asked for.
+  std::string earliest = to;
+  for (const auto& [author, m] : members.items()) {
+    (void)author;
+    const json days = m.value("days", json::array());
+    if (!days.empty() && Str(days[0], "date") < earliest) earliest = Str(days[0], "date");
+  }
+  if (earliest > from && earliest < to) from = earliest;
   const auto first = protocol::DayFromDate(from).value_or(0);
   const auto last = protocol::DayFromDate(to).value_or(first + 1);
   const float span = static_cast<float>(std::max<std::int64_t>(1, last - first));
   static const ImU32 kColors[] = {IM_COL32(70, 130, 180, 255), IM_COL32(205, 120, 60, 255)};
-  const json members = trends.value("members", json::object());  // named: items() of a temporary dangles
   for (const char* measure : {"mood", "trust"}) {
     std::vector<Series> series;
     int n = 0;
@@ -661,9 +678,13 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
                    ImGuiWindowFlags_NoBringToFrontOnFocus);
   if (!vm.connected()) {
     Heading("Kintsugi is not running");
-    ImGui::TextWrapped("The window could not reach your Kintsugi daemon (%s). Start it with 'kintsugid', "
-                       "or let it start at login.", vm.connection_problem().c_str());
+    ImGui::TextWrapped("This window could not reach Kintsugi's background service on this computer (%s). "
+                       "It keeps your ledger and talks to your partner's device.",
+                       vm.connection_problem().c_str());
+    if (vm.can_start_daemon() && Button("Start Kintsugi")) vm.StartDaemon();
+    ShowNotice(vm.last_notice());
     ImGui::End();
+    Probe::Get().EndFrame("Not running");
     return;
   }
   if (vm.forks() > 0) {

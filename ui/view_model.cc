@@ -436,6 +436,13 @@ Notice ViewModel::SetPeerAddress() {
   return Done("Your device will look for your partner there.");
 }
 
+Notice ViewModel::StartDaemon() {
+  if (!start_daemon_) return Failed(MakeError(ErrorCode::kUnavailable, "this window cannot start the daemon"));
+  auto started = start_daemon_();
+  if (!started.ok()) return Failed(started.error());
+  return Done("Starting Kintsugi...");
+}
+
 void ViewModel::SetTimelineFilter(std::string kind, std::string author) {
   timeline_kind_ = std::move(kind);
   timeline_author_ = std::move(author);

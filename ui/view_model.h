@@ -170,6 +170,11 @@ class ViewModel {
   Notice Withdraw(const std::string& entry_id);
   Notice AddNote();
   Notice SetPeerAddress();
+  // Starts this user's daemon when none answers (the window's offer).
+  using DaemonStarter = std::function<Result<bool>()>;
+  void set_daemon_starter(DaemonStarter starter) { start_daemon_ = std::move(starter); }
+  bool can_start_daemon() const { return static_cast<bool>(start_daemon_); }
+  Notice StartDaemon();
 
   // --- Timeline ---
   void SetTimelineFilter(std::string kind, std::string author);
@@ -212,6 +217,7 @@ class ViewModel {
   std::string timeline_author_;
   std::optional<std::uint64_t> invite_expires_ms_;
   Notice last_notice_;
+  DaemonStarter start_daemon_;
 };
 
 }  // namespace kintsugi::ui

@@ -1,0 +1,175 @@
+#include "client/ctl_input.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <set>
+#include <string_view>
+
+#include "protocol/kinds.h"
+
+namespace kintsugi::ctl {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kShortId = 12;     // hex digits shown to humans
+constexpr std::size_t kMinIdDigits = 6;  // hex digits a human must type
+constexpr int kTimelinePage = 200;       // entries per view.timeline call when resolving ids
+constexpr int kTimelinePages = 25;       // so ids resolve among the newest 5,000 entries
+
+// True when `text` has the shape of `pattern`, where 'd' stands for a digit.
+bool Shaped(const std::string& text, std::string_view pattern) {
+  if (text.size() != pattern.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (pattern[i] == 'd' ? !digit : text[i] != pattern[i]) return false;
+  }
+  return true;
+}
+
+std::string_view IdNoun(IdSource source) {
+  switch (source) {
+    case IdSource::kAgreement: return "agreement";
+    case IdSource::kAnswerable: return "proposal or agreement";
+    case IdSource::kOwnEntry: return "entry of yours";
+    case IdSource::kAnyEntry: return "entry";
+    case IdSource::kTalk: return "talk request";
+    case IdSource::kPlan: return "planned time together";
+    case IdSource::kNone: break;
+  }
+  return "thing";
+}
+
+bool IsHex(const std::string& s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); });
+}
+
+void Collect(const json& list, std::vector<std::string>& ids) {
+  for (const auto& item : list) ids.push_back(Str(item, "id"));
+}
+
+}  // namespace
+
+const json& At(const json& j, const char* key) {
+  static const json kAbsent;
+  auto it = j.find(key);
+  return it != j.end() ? *it : kAbsent;
+}
+
+std::string Str(const json& j, const char* field) {
+  auto it = j.find(field);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string Short(const std::string& id) { return id.substr(0, kShortId); }
+
+Result<std::int64_t> ParseLocalTime(const std::string& text, std::time_t now) {
+  const bool dated = Shaped(text, "dddd-dd-dd dd:dd");
+  const std::string clock = dated ? text.substr(11) : text;
+  const auto bad =
+      MakeError(ErrorCode::kInvalidArgument, "'" + text + "' is not a time: use HH:MM or YYYY-MM-DD HH:MM");
+  if (!Shaped(clock, "dd:dd") || (dated && !protocol::DayFromDate(text.substr(0, 10)))) return bad;
+  const int hour = std::stoi(clock.substr(0, 2)), minute = std::stoi(clock.substr(3, 2));
+  if (hour > 23 || minute > 59) return bad;
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  if (dated) {
+    tm.tm_year = std::stoi(text.substr(0, 4)) - 1900;
+    tm.tm_mon = std::stoi(text.substr(5, 2)) - 1;
+    tm.tm_mday = std::stoi(text.substr(8, 2));
+  }
+  auto at = [&](int days_later) {
+    std::tm t = tm;
+    t.tm_mday += days_later;
+    t.tm_hour = hour;
+    t.tm_min = minute;
+    t.tm_sec = 0;
+    t.tm_isdst = -1;
+    return std::mktime(&t);
+  };
+  std::time_t when = at(0);
+  if (!dated && when <= now) when = at(1);
+  return static_cast<std::int64_t>(when) * 1000;
+}
+
+json Number(const std::string& text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc() && end == text.data() + text.size()) return value;
+  return text;
+}
+
+Result<std::string> IdResolver::Resolve(IdSource source, const std::string& typed) {
+  std::string prefix = typed;
+  std::transform(prefix.begin(), prefix.end(), prefix.begin(),
+                 [](unsigned char ch) { return std::tolower(ch); });
+  if (prefix.size() < kMinIdDigits || prefix.size() > 64 || !IsHex(prefix)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "'" + typed + "' is not an id: give at least 6 hex digits of it, as shown");
+  }
+  if (prefix.size() == 64) return prefix;
+  auto candidates = Candidates(source);
+  if (!candidates.ok()) return candidates.take_error();
+  std::set<std::string> matches;
+  for (const auto& id : *candidates) {
+    if (id.rfind(prefix, 0) == 0) matches.insert(id);
+  }
+  if (matches.empty()) {
+    return MakeError(ErrorCode::kNotFound,
+                     "no " + std::string(IdNoun(source)) + " has an id starting with " + prefix);
+  }
+  if (matches.size() > 1) {
+    std::string list;
+    for (const auto& id : matches) list += (list.empty() ? "" : ", ") + Short(id);
+    return MakeError(ErrorCode::kInvalidArgument, prefix + " could be any of " + list + ": give more digits");
+  }
+  return *matches.begin();
+}
+
+Result<std::vector<std::string>> IdResolver::Candidates(IdSource source) {
+  auto cached = cache_.find(source);
+  if (cached == cache_.end()) {
+    auto status = Load(source, cache_[source]);
+    if (!status.ok()) return status.take_error();
+    cached = cache_.find(source);
+  }
+  return cached->second;
+}
+
+Status IdResolver::Page(const char* method, json params, const char* key, std::vector<std::string>& ids,
+                        int pages) {
+  for (int page = 0; page < pages; ++page) {
+    auto r = client_.Call(method, params);
+    if (!r.ok()) return r.take_error();
+    Collect((*r)[key], ids);
+    if (!r->contains("next_before") || !(*r)["next_before"].is_string()) break;
+    params["before"] = (*r)["next_before"];
+  }
+  return {};
+}
+
+Status IdResolver::Load(IdSource source, std::vector<std::string>& ids) {
+  const json mine{{"limit", kTimelinePage}, {"author", "me"}}, all{{"limit", kTimelinePage}};
+  switch (source) {
+    case IdSource::kAgreement:
+    case IdSource::kAnswerable: {
+      auto r = client_.Call("view.agreements");
+      if (!r.ok()) return r.take_error();
+      Collect((*r)["agreements"], ids);
+      if (source == IdSource::kAgreement) return {};
+      for (const auto& a : (*r)["agreements"]) Collect(At(a, "open_changes"), ids);
+      return Page("view.pending", json::object(), "proposals", ids);
+    }
+    case IdSource::kTalk: return Page("view.together", json::object(), "talks", ids);
+    case IdSource::kPlan: return Page("view.together", json::object(), "plans", ids);
+    case IdSource::kOwnEntry: return Page("view.timeline", mine, "entries", ids, kTimelinePages);
+    case IdSource::kAnyEntry: return Page("view.timeline", all, "entries", ids, kTimelinePages);
+    case IdSource::kNone: break;
+  }
+  return {};
+}
+
+}  // namespace kintsugi::ctl

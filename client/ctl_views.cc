@@ -1,0 +1,408 @@
+#include "client/ctl_views.h"
+
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <utility>
+
+#include "client/ctl_input.h"
+#include "protocol/kinds.h"
+
+namespace kintsugi::ctl {
+
+using client::Client;
+using nlohmann::json;
+using protocol::FieldSpec;
+using protocol::FieldType;
+
+namespace {
+
+constexpr std::size_t kLineBytes = 100;  // text shown on one line of a list
+
+std::string Scale(const json& body, const char* field, const char* label) {
+  auto it = body.find(field);
+  if (it == body.end() || !it->is_number_integer()) return "";
+  return std::string(label) + " " + std::to_string(it->get<int>()) + "/10  ";
+}
+
+// One line of at most `max` bytes: line breaks become spaces, and a cut never
+// splits a UTF-8 character.
+std::string Line(std::string text, std::size_t max = kLineBytes) {
+  for (char& ch : text) {
+    if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
+  }
+  if (text.size() <= max) return text;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
+}
+
+// "2025-06-01T14:02:03.123Z" -> "2025-06-01 16:02" in this machine's time zone.
+std::string LocalTime(const std::string& iso) {
+  std::tm utc{};
+  if (strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &utc) == nullptr) return iso;
+  const std::time_t t = timegm(&utc);
+  std::tm local{};
+  localtime_r(&t, &local);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M", &local);
+  return out;
+}
+
+// Who is who, for human output: names by author key, and which key is mine.
+struct People {
+  std::string me;
+  std::map<std::string, std::string> names;
+
+  static People Load(Client& client) {
+    People people;
+    if (auto status = client.Call("status"); status.ok()) people.me = Str(*status, "author");
+    if (auto trends = client.Call("view.trends"); trends.ok()) {
+      for (const auto& [key, member] : (*trends)["members"].items()) people.names[key] = Str(member, "name");
+    }
+    return people;
+  }
+  std::string Name(const std::string& key) const {
+    auto it = names.find(key);
+    return it != names.end() && !it->second.empty() ? it->second : Fingerprint(key);
+  }
+  // Whose answer a proposal by `author` awaits.
+  std::string AwaitedAnswer(const std::string& author) const {
+    return author == me ? "awaiting your partner's answer" : "awaiting your answer";
+  }
+};
+
+// The words a timeline line shows, from the kind's schema: choices and
+// numbers, then its main text (the required text field, else the first
+// given), else the entry it refers to.
+std::string Summary(const json& body) {
+  auto kind = protocol::KindFromName(Str(body, "kind"));
+  if (!kind) return "";
+  std::string out;
+  const FieldSpec* text = nullptr;
+  const FieldSpec* ref = nullptr;
+  for (const auto& f : protocol::SpecOf(*kind).fields) {
+    auto it = body.find(std::string(f.name));
+    if (it == body.end()) continue;
+    if (f.type == FieldType::kScale || f.type == FieldType::kMinutes) {
+      out += std::string(f.name) + " " + it->dump() + "  ";
+    } else if (f.type == FieldType::kChoice) {
+      out += (it->is_string() ? it->get<std::string>() : it->dump()) + "  ";
+    } else if (f.type == FieldType::kText && (text == nullptr || (f.required && !text->required))) {
+      text = &f;
+    } else if (f.type == FieldType::kRef && ref == nullptr) {
+      ref = &f;
+    }
+  }
+  if (text != nullptr) return out + Line(Str(body, std::string(text->name).c_str()));
+  if (ref != nullptr) return out + "-> " + Short(Str(body, std::string(ref->name).c_str()));
+  return out;
+}
+
+std::string Outcomes(const json& outcomes) {
+  int kept = 0, struggled = 0, missed = 0;
+  for (const auto& [author, c] : outcomes.items()) {
+    kept += c.value("kept", 0);
+    struggled += c.value("struggled", 0);
+    missed += c.value("missed", 0);
+  }
+  if (kept + struggled + missed == 0) return "";
+  return "kept " + std::to_string(kept) + ", struggled " + std::to_string(struggled) + ", missed " +
+         std::to_string(missed);
+}
+
+// The words of a proposed change: its text, title, category, review or reason.
+std::string ChangeWords(const json& change) {
+  if (change.value("withdrawn", false)) return "(words withdrawn)";
+  std::string out;
+  for (const char* field : {"title", "text", "category", "review", "reason"}) {
+    if (change.contains(field)) {
+      out += (out.empty() ? "" : "; ") + std::string(field) + ": " + Str(change, field);
+    }
+  }
+  return Line(out);
+}
+
+void PrintAgreement(const json& a, const People& people) {
+  const std::string state = Str(a, "state");
+  std::cout << "  " << Short(Str(a, "id")) << "  " << Line(Str(a, "title"), 60) << "  ("
+            << Str(a, "category");
+  if (a.value("version", 0) > 0) std::cout << ", version " << a.value("version", 0);
+  std::cout << (state == "active" && At(a, "signed_by").size() == 2 ? ", signed by both" : "") << ")\n";
+  std::cout << "      " << (a.value("withdrawn", false) ? "(words withdrawn)" : Line(Str(a, "text"))) << "\n";
+  if (state == "proposed") {
+    std::cout << "      proposed by " << people.Name(Str(a, "proposer")) << ", "
+              << people.AwaitedAnswer(Str(a, "proposer")) << "\n";
+  }
+  if (std::string counts = Outcomes(At(a, "outcomes")); !counts.empty()) {
+    std::cout << "      " << counts << "\n";
+  }
+  if (a.contains("review")) std::cout << "      review on " << Str(a, "review") << "\n";
+  for (const auto& change : At(a, "open_changes")) {
+    std::cout << "      " << Short(Str(change, "id")) << "  " << Str(change, "kind") << " by "
+              << people.Name(Str(change, "author")) << ", " << people.AwaitedAnswer(Str(change, "author"))
+              << ": " << ChangeWords(change) << "\n";
+  }
+}
+
+std::string ProposalLine(const json& p, const People& people) {
+  const std::string kind = Str(p, "kind"), who = people.Name(Str(p, "author"));
+  const std::string about = "\"" + Line(Str(p, "agreement_title"), 60) + "\"";
+  if (p.value("withdrawn", false)) return who + " proposed a " + kind + " (words withdrawn)";
+  if (kind == "propose") {
+    return who + " proposes an agreement: \"" + Line(Str(p, "title"), 60) + "\": " + Line(Str(p, "text"));
+  }
+  if (kind == "amend") return who + " proposes to amend " + about + ": " + Line(Str(p, "text"));
+  if (kind == "retire") {
+    return who + " proposes to retire " + about + (p.contains("reason") ? ": " + Line(Str(p, "reason")) : "");
+  }
+  std::string line = who + " proposes the phase " + Str(p, "phase");
+  if (p.contains("breach_named")) line += " (breach named " + Str(p, "breach_named") + ")";
+  return line + (p.contains("note") ? ": " + Line(Str(p, "note")) : "");
+}
+
+std::string Marks(const json& e) {
+  std::string marks;
+  if (e.value("withdrawn", false)) marks += "  (withdrawn)";
+  if (!e.value("applied", true) && !e.value("withdrawn", false)) {
+    marks += "  (no effect: " + Str(e, "reason") + ")";
+  }
+  if (e.contains("corrections")) marks += "  (corrected)";
+  return marks;
+}
+
+void PrintTimelineEntry(const json& e) {
+  std::string name = Str(e, "name").empty() ? Fingerprint(Str(e, "author")) : Str(e, "name");
+  std::cout << LocalTime(Str(e, "time")) << "  " << Short(Str(e, "id")) << "  " << std::left << std::setw(10)
+            << Line(name, 10) << " " << std::setw(13) << Str(e, "kind") << std::right << " ";
+  if (!e.value("verified", false)) {
+    std::cout << "UNVERIFIED (" << e.value("fault", "unknown") << ")\n";
+    return;
+  }
+  std::cout << (e.contains("body") ? Summary(At(e, "body")) : "") << Marks(e) << "\n";
+}
+
+std::string Decimal(const json& v) {
+  char out[16];
+  std::snprintf(out, sizeof out, "%g", v.get<double>());
+  return out;
+}
+
+std::string DayLine(const json& day) {
+  std::string line = Str(day, "date");
+  for (const char* scale : {"mood", "trust"}) {
+    if (!day.contains(scale)) continue;
+    line += std::string("  ") + scale + " " + Decimal(At(day, scale)) + " (7-day " +
+            Decimal(At(day, (std::string(scale) + "_avg7").c_str())) + ")";
+  }
+  return line;
+}
+
+std::string WeekLine(const json& w) {
+  static constexpr std::pair<const char*, const char*> kCounts[] = {
+      {"checkins", "check-ins"}, {"appreciations", "appreciations"},
+      {"triggers", "triggers"},  {"meetings", "meetings"},
+      {"repairs", "repairs"},    {"time_together", "time together"}};
+  std::string line = "week of " + Str(w, "week") + ":";
+  for (const auto& [field, label] : kCounts) {
+    line += std::string(" ") + label + " " + std::to_string(w.value(field, 0)) + ",";
+  }
+  line.pop_back();
+  return line;
+}
+
+std::string PhaseLine(const json& phase) {
+  if (Str(phase, "current").empty()) return "Phase: not agreed yet";
+  std::string line = "Phase: " + Str(phase, "current") + " since " + LocalTime(Str(phase, "since"));
+  if (phase.contains("breach_named")) {
+    line += "; the breach was named " + Str(phase, "breach_named") + ", " +
+            std::to_string(phase.value("days_since_breach", 0)) + " days ago";
+  }
+  return line;
+}
+
+// One section of view.together: a heading, then one line per item with its
+// words (`field`), its time (`until`: "until", "on") and whether it was closed.
+void PrintMarks(const char* heading, const json& items, const char* field, const People& people,
+                const char* until, const char* closed) {
+  if (items.empty()) return;
+  std::cout << heading << "\n";
+  for (const auto& m : items) {
+    std::cout << "  " << Short(Str(m, "id")) << "  " << LocalTime(Str(m, "time")) << "  "
+              << people.Name(Str(m, "author")) << ": "
+              << (m.value("withdrawn", false) ? "(words withdrawn)" : Line(Str(m, field)));
+    if (m.contains("until")) std::cout << "  (" << until << " " << LocalTime(Str(m, "until")) << ")";
+    if (m.contains("closed_by")) std::cout << "  (" << closed << ")";
+    std::cout << "\n";
+  }
+}
+
+}  // namespace
+
+void PrintJson(const json& j) {
+  std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+}
+
+std::string Fingerprint(const std::string& hex) {
+  std::string out;
+  for (std::size_t i = 0; i < 16 && i < hex.size(); ++i) {
+    if (i > 0 && i % 4 == 0) out += ' ';
+    out += hex[i];
+  }
+  return out;
+}
+
+void PrintStatus(const json& s) {
+  std::cout << "kintsugid " << s.value("version", "?") << " (pid " << s.value("pid", 0) << ")\n"
+            << "data dir  " << s.value("data_dir", "") << "\n";
+  if (!s.value("initialized", false)) {
+    std::cout << "no ledger yet: run 'kintsugictl init --name NAME'\n";
+    return;
+  }
+  std::cout << "name      " << s.value("name", "") << "\n"
+            << "identity  " << Fingerprint(s.value("author", "")) << "\n"
+            << "ledger    " << Fingerprint(s.value("ledger", "")) << "\n"
+            << "members   " << s.value("members", 0) << "\n"
+            << "entries   " << s.value("entries", 0) << "\n";
+}
+
+void PrintLogEntry(const json& e) {
+  std::string time = e.value("time", "");
+  if (time.size() >= 16) time = time.substr(0, 10) + " " + time.substr(11, 5);
+  std::cout << time << "  #" << e.value("seq", 0) << "  ";
+  if (!e.value("verified", false)) {
+    std::cout << "UNVERIFIED (" << e.value("fault", "unknown") << ")\n";
+    return;
+  }
+  if (e.value("withdrawn", false) || !e.contains("body")) {
+    std::cout << "(withdrawn)\n";
+    return;
+  }
+  const json& body = e["body"];
+  std::string kind = body.value("kind", "?");
+  if (kind == "checkin") {
+    std::cout << "check-in  " << Scale(body, "mood", "mood") << Scale(body, "trust", "trust")
+              << body.value("note", "") << "\n";
+  } else if (kind == "member") {
+    std::cout << "joined    " << body.value("name", "") << "\n";
+  } else {
+    std::cout << kind << "\n";
+  }
+}
+
+void PrintAppended(Client&, const json& r) {
+  std::cout << r.value("kind", "entry") << " #" << r.value("seq", 0) << " saved and signed (id "
+            << Short(Str(r, "id")) << ")\n";
+}
+
+void PrintAgreements(Client& client, const json& r) {
+  if (At(r, "agreements").empty()) {
+    std::cout << "No agreements yet. Propose one with: kintsugictl agree propose\n";
+    return;
+  }
+  const People people = People::Load(client);
+  for (const char* state : {"active", "proposed", "declined", "retired"}) {
+    bool heading = false;
+    for (const auto& a : At(r, "agreements")) {
+      if (Str(a, "state") != state) continue;
+      if (!heading) std::cout << (std::string(1, std::toupper(state[0])) + (state + 1)) << "\n";
+      heading = true;
+      PrintAgreement(a, people);
+    }
+  }
+}
+
+void PrintPending(Client& client, const json& r) {
+  if (At(r, "proposals").empty() && At(r, "talks").empty() && At(r, "reviews_due").empty()) {
+    std::cout << "Nothing awaits your answer.\n";
+    return;
+  }
+  const People people = People::Load(client);
+  if (!At(r, "proposals").empty()) {
+    std::cout << "Awaiting your answer (kintsugictl agree accept ID, or agree decline ID)\n";
+    for (const auto& p : At(r, "proposals")) {
+      std::cout << "  " << Short(Str(p, "id")) << "  " << ProposalLine(p, people) << "\n";
+    }
+  }
+  if (!At(r, "talks").empty()) {
+    std::cout << "Talks your partner asked for\n";
+    for (const auto& t : At(r, "talks")) {
+      std::cout << "  " << Short(Str(t, "id")) << "  " << LocalTime(Str(t, "time")) << "  "
+                << (t.value("withdrawn", false) ? "(words withdrawn)" : Line(Str(t, "topic"))) << "\n";
+    }
+  }
+  if (!At(r, "reviews_due").empty()) {
+    std::cout << "Agreements due for a review\n";
+    for (const auto& a : At(r, "reviews_due")) {
+      std::cout << "  " << Short(Str(a, "id")) << "  " << Line(Str(a, "title"), 60) << " (review on "
+                << Str(a, "review") << ")\n";
+    }
+  }
+}
+
+void PrintTimeline(Client&, const json& r) {
+  const json& entries = At(r, "entries");
+  if (entries.empty()) std::cout << "No entries.\n";
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) PrintTimelineEntry(*it);
+  if (At(r, "next_before").is_string()) {
+    std::cout << "(older entries: kintsugictl timeline --before " << Str(r, "next_before") << ")\n";
+  }
+}
+
+void PrintTrends(Client& client, const json& r) {
+  constexpr std::size_t kRecentDays = 7, kRecentWeeks = 4;
+  std::cout << "From " << Str(r, "from") << " to " << Str(r, "to") << "\n";
+  for (const auto& [key, m] : At(r, "members").items()) {
+    std::cout << Str(m, "name") << "\n";
+    const json& days = At(m, "days");
+    if (days.empty()) std::cout << "  no mood or trust in this range\n";
+    for (std::size_t i = days.size() > kRecentDays ? days.size() - kRecentDays : 0; i < days.size(); ++i) {
+      std::cout << "  " << DayLine(days[i]) << "\n";
+    }
+    const json& weeks = At(m, "weeks");
+    for (std::size_t i = weeks.size() > kRecentWeeks ? weeks.size() - kRecentWeeks : 0; i < weeks.size();
+         ++i) {
+      std::cout << "  " << WeekLine(weeks[i]) << "\n";
+    }
+  }
+  if (!At(r, "agreements").empty()) {
+    std::map<std::string, std::string> titles;
+    if (auto all = client.Call("view.agreements"); all.ok()) {
+      for (const auto& a : (*all)["agreements"]) titles[Str(a, "id")] = Str(a, "title");
+    }
+    std::cout << "Agreements\n";
+    for (const auto& a : At(r, "agreements")) {
+      std::cout << "  " << Short(Str(a, "agreement")) << "  " << Line(titles[Str(a, "agreement")], 60) << " ("
+                << Str(a, "state") << "): kept " << a.value("kept", 0) << ", struggled "
+                << a.value("struggled", 0) << ", missed " << a.value("missed", 0) << "\n";
+    }
+  }
+  std::cout << PhaseLine(At(r, "phase")) << "\n";
+}
+
+void PrintTogether(Client& client, const json& r) {
+  if (At(r, "talks").empty() && At(r, "plans").empty() && At(r, "statuses").empty() &&
+      At(r, "pauses").empty()) {
+    std::cout << "No talks, plans, statuses or pauses yet.\n";
+    return;
+  }
+  const People people = People::Load(client);
+  PrintMarks("Talks asked for", At(r, "talks"), "topic", people, "", "talked about");
+  PrintMarks("Time together planned", At(r, "plans"), "what", people, "on", "done");
+  PrintMarks("Statuses", At(r, "statuses"), "text", people, "until", "");
+  PrintMarks("Pausing now", At(r, "pauses"), "note", people, "until", "");
+}
+
+void PrintNotes(Client&, const json& r) {
+  if (At(r, "notes").empty()) std::cout << "No private notes.\n";
+  for (const auto& n : At(r, "notes")) {
+    std::cout << "#" << n.value("id", 0) << "  " << LocalTime(Str(n, "time")) << "  "
+              << (n.value("unreadable", false) ? "(unreadable on this device)" : Line(Str(n, "text")))
+              << "\n";
+  }
+}
+
+}  // namespace kintsugi::ctl

@@ -1,0 +1,251 @@
+// The window, for real: two paired daemons on loopback and each partner's
+// `kintsugi` window on one X display (Xvfb, started by ctest through
+// xvfb-run). Partner A's window is driven by real input events (xdotool
+// moves the pointer, clicks and types; X delivers them to GLFW like a
+// person's) to propose an agreement; partner B's window accepts it; then
+// both windows show it as active. The windows report where they drew their
+// widgets through KINTSUGI_UI_PROBE, which is how the test knows where to
+// click and what each window shows.
+//
+// Also: `kintsugi --screenshot DIR` writes one non-blank PNG per screen.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/integration/harness.h"
+
+extern char** environ;
+
+namespace kintsugi::testing {
+namespace {
+
+using nlohmann::json;
+
+// A `kintsugi` window process, placed at (x, 0), reporting its widgets.
+class Window {
+ public:
+  Window(std::string data_dir, std::string probe, int x) : probe_(std::move(probe)), x_(x) {
+    std::vector<std::string> args{KINTSUGI_PATH, "--data-dir", data_dir, "--geometry",
+                                  "640x860+" + std::to_string(x) + "+0"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_store;
+    for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
+    env_store.push_back("KINTSUGI_UI_PROBE=" + probe_);
+    std::vector<char*> envp;
+    for (auto& e : env_store) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    if (posix_spawn(&pid_, KINTSUGI_PATH, nullptr, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
+  }
+  ~Window() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+  }
+  Window(const Window&) = delete;
+  Window& operator=(const Window&) = delete;
+
+  bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+  // What the window drew last: {"screen": ..., "items": {name: [x0, y0, x1, y1]}}.
+  json Probe() const {
+    std::ifstream in(probe_);
+    std::stringstream text;
+    text << in.rdbuf();
+    json j = json::parse(text.str(), nullptr, false);
+    return j.is_object() ? j : json::object();
+  }
+  bool Shows(const std::string& screen) const { return Probe().value("screen", "") == screen; }
+  bool Has(const std::string& item) const {
+    json p = Probe();
+    return p.contains("items") && p["items"].contains(item);
+  }
+
+  // Moves the pointer to the middle of `item` and clicks, as a person would.
+  ::testing::AssertionResult Click(const std::string& item) const {
+    json p = Probe();
+    if (!p.contains("items") || !p["items"].contains(item)) {
+      return ::testing::AssertionFailure() << "no widget '" << item << "' on screen " << p.value("screen", "?")
+                                           << ": " << p.dump();
+    }
+    const auto& r = p["items"][item];
+    const int cx = x_ + static_cast<int>((r[0].get<double>() + r[2].get<double>()) / 2);
+    const int cy = static_cast<int>((r[1].get<double>() + r[3].get<double>()) / 2);
+    auto moved = Run({"xdotool", "mousemove", "--sync", std::to_string(cx), std::to_string(cy)});
+    if (moved.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << moved.err;
+    usleep(100 * 1000);  // the window wakes on the motion and draws the hover
+    auto clicked = Run({"xdotool", "click", "1"});
+    if (clicked.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << clicked.err;
+    usleep(150 * 1000);
+    return ::testing::AssertionSuccess();
+  }
+
+  // Types `text` into the widget that has the keyboard focus. Without a
+  // window manager nobody gives this window the X input focus: take it.
+  ::testing::AssertionResult Type(const std::string& text) const {
+    auto found = Run({"xdotool", "search", "--pid", std::to_string(pid_)});
+    if (found.exit_code != 0 || found.out.empty()) return ::testing::AssertionFailure() << "no X window for pid";
+    const std::string wid = found.out.substr(0, found.out.find('\n'));
+    auto focused = Run({"xdotool", "windowfocus", "--sync", wid});
+    if (focused.exit_code != 0) return ::testing::AssertionFailure() << "xdotool windowfocus: " << focused.err;
+    auto typed = Run({"xdotool", "type", "--delay", "30", text});
+    if (typed.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << typed.err;
+    usleep(150 * 1000);
+    return ::testing::AssertionSuccess();
+  }
+
+ private:
+  std::string probe_;
+  int x_;
+  pid_t pid_ = -1;
+};
+
+class Partner {
+ public:
+  Partner(const TempDir& dir, const std::string& name)
+      : data_(dir / name), port_(FreePortPair()),
+        daemon_(data_, {"--listen", "127.0.0.1:" + std::to_string(port_), "--no-discovery"}) {}
+  bool Start() { return daemon_.Start(); }
+  const std::string& data() const { return data_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  CommandResult Ctl(const std::vector<std::string>& args) const { return testing::Ctl(data_, args); }
+  json Json(std::vector<std::string> args) const {
+    args.push_back("--json");
+    auto r = Ctl(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out, nullptr, false);
+  }
+  std::string Log() const { return daemon_.Log(); }
+
+ private:
+  std::string data_;
+  int port_;
+  Daemon daemon_;
+};
+
+class WindowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(std::getenv("DISPLAY"), nullptr) << "run under xvfb-run (ctest does)";
+    ASSERT_TRUE(a_.Start()) << a_.Log();
+    ASSERT_TRUE(b_.Start()) << b_.Log();
+    ASSERT_EQ(a_.Ctl({"init", "--name", "Alex"}).exit_code, 0);
+    ASSERT_EQ(b_.Ctl({"init", "--name", "Sam"}).exit_code, 0);
+    const std::string code = a_.Json({"pair", "invite"}).value("code", "");
+    auto joined = b_.Ctl({"pair", "join", code, "--address", a_.address()});
+    ASSERT_EQ(joined.exit_code, 0) << joined.err << b_.Log();
+  }
+
+  PrivateRuntimeDir runtime_;
+  TempDir dir_;
+  Partner a_{dir_, "alex"};
+  Partner b_{dir_, "sam"};
+};
+
+bool ActiveOn(const Partner& p, const std::string& title) {
+  json agreements = p.Json({"agreements"})["agreements"];
+  for (const auto& a : agreements) {
+    if (a.value("title", "") == title) return a.value("state", "") == "active";
+  }
+  return false;
+}
+
+TEST_F(WindowTest, AProposesInHerWindowBAcceptsInHisAndBothShowItActive) {
+  const std::string title = "Tell before plans change";
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  Window sam(b_.data(), dir_ / "sam.probe", 660);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today") && sam.Shows("Today"); }, std::chrono::seconds(20)))
+      << "alex: " << alex.Probe().dump() << "\nsam: " << sam.Probe().dump();
+
+  // Alex: Agreements, title, text, Propose.
+  ASSERT_TRUE(alex.Click("nav:Agreements"));
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Agreements") && alex.Has("propose title"); }));
+  ASSERT_TRUE(alex.Click("propose title"));
+  ASSERT_TRUE(alex.Type(title));
+  ASSERT_TRUE(alex.Click("propose text"));
+  ASSERT_TRUE(alex.Type("When my plans change, I tell you before, not after."));
+  ASSERT_TRUE(alex.Click("Propose"));
+  ASSERT_TRUE(WaitFor([&] { return alex.Has("agreement:Awaiting your partner:" + title); }))
+      << alex.Probe().dump();
+  json proposed = a_.Json({"agreements"})["agreements"];
+  ASSERT_EQ(proposed.size(), 1u);
+  EXPECT_EQ(proposed[0]["title"], title);
+  EXPECT_EQ(proposed[0]["text"], "When my plans change, I tell you before, not after.");
+  EXPECT_EQ(proposed[0]["state"], "proposed");
+
+  // Sam's window learns of it from the daemon's event and offers to accept.
+  ASSERT_TRUE(WaitFor([&] { return sam.Has("accept:" + title); }, std::chrono::seconds(20)))
+      << sam.Probe().dump() << b_.Log();
+  ASSERT_TRUE(sam.Click("accept:" + title));
+  ASSERT_TRUE(WaitFor([&] { return ActiveOn(b_, title) && ActiveOn(a_, title); }, std::chrono::seconds(20)));
+
+  // Both windows show it as active.
+  ASSERT_TRUE(sam.Click("nav:Agreements"));
+  EXPECT_TRUE(WaitFor([&] { return sam.Has("agreement:Active:" + title); })) << sam.Probe().dump();
+  EXPECT_TRUE(WaitFor([&] { return alex.Has("agreement:Active:" + title); })) << alex.Probe().dump();
+  EXPECT_FALSE(alex.Has("agreement:Awaiting your partner:" + title));
+  EXPECT_TRUE(alex.running());
+  EXPECT_TRUE(sam.running());
+}
+
+// Reads a PNG's pixels through ImageMagick and counts distinct colours: a
+// blank (failed) render has one.
+std::size_t Colours(const std::string& png) {
+  auto r = testing::Run({"identify", "-format", "%k", png});
+  return r.exit_code == 0 ? static_cast<std::size_t>(std::stoul(r.out)) : 0;
+}
+
+TEST_F(WindowTest, ScreenshotWritesOneNonBlankPngPerScreen) {
+  ASSERT_EQ(a_.Ctl({"checkin", "feelings", "--mood", "6", "--trust", "5"}).exit_code, 0);
+  const std::string shots = dir_ / "shots";
+  auto r = testing::Run({KINTSUGI_PATH, "--data-dir", a_.data(), "--screenshot", shots, "--geometry", "900x700"},
+               std::chrono::seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* screen : {"today", "agreements", "timeline", "progress", "together", "settings", "pair"}) {
+    const std::string png = shots + "/" + screen + ".png";
+    auto size = testing::Run({"identify", "-format", "%wx%h", png});
+    ASSERT_EQ(size.exit_code, 0) << png << ": " << size.err;
+    EXPECT_EQ(size.out, "900x700") << png;
+    EXPECT_GT(Colours(png), 8u) << png << " looks blank";
+  }
+}
+
+TEST(WindowAlone, SaysPlainlyWhenNoDaemonAnswersAndStartsOne) {
+  PrivateRuntimeDir runtime;
+  TempDir dir;
+  // The window starts the kintsugid next to it or on PATH: this build's.
+  const std::string daemon_dir = std::string(KINTSUGID_PATH).substr(0, std::string(KINTSUGID_PATH).rfind('/'));
+  setenv("PATH", (daemon_dir + ":" + std::getenv("PATH")).c_str(), 1);
+  const std::string data = dir / "nobody";
+  {
+    Window window(data, dir / "probe", 0);
+    ASSERT_TRUE(WaitFor([&] { return window.Shows("Not running"); }, std::chrono::seconds(20))) << window.Probe().dump();
+    ASSERT_TRUE(window.Has("Start Kintsugi"));
+    ASSERT_TRUE(window.Click("Start Kintsugi"));
+    ASSERT_TRUE(WaitFor([&] { return Ctl(data, {"status"}).exit_code == 0; }, std::chrono::seconds(20)));
+    // Once the daemon answers, the window moves on to the first run.
+    EXPECT_TRUE(WaitFor([&] { return window.Shows("Welcome"); }, std::chrono::seconds(20))) << window.Probe().dump();
+  }
+  // The daemon outlives the window; stop it.
+  auto status = Ctl(data, {"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0);
+  const auto pid = json::parse(status.out).value("pid", 0);
+  ASSERT_GT(pid, 0);
+  kill(pid, SIGTERM);
+  EXPECT_TRUE(WaitFor([&] { return Ctl(data, {"status"}).exit_code != 0; }, std::chrono::seconds(10)));
+}
+
+}  // namespace
+}  // namespace kintsugi::testing
