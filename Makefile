@@ -21,7 +21,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 run: build
-	@packaging/tour.sh $(BUILD)
+	@packaging/demo.sh $(BUILD)
 
 bench: build
 	@packaging/debian-deps.sh build bench
