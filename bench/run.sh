@@ -16,7 +16,8 @@ view_entries=${VIEWS_ENTRIES:-100000}
 micro=$(mktemp)
 sync=$(mktemp)
 views=$(mktemp)
-trap 'rm -f "$micro" "$sync" "$views"' EXIT
+window=$(mktemp)
+trap 'rm -f "$micro" "$sync" "$views" "$window"' EXIT
 echo "bench: micro-benchmarks ($reps repetitions)" >&2
 "$build/bench/ledger_bench" --benchmark_repetitions="$reps" --benchmark_min_time=0.5 \
   --benchmark_format=json --benchmark_out="$micro" --benchmark_out_format=json >/dev/null
@@ -29,5 +30,9 @@ for run in $(seq "$reps"); do
   echo "bench: views on $view_entries entries, run $run of $reps" >&2
   "$build/bench/views_bench" --entries "$view_entries" --samples 1000 >>"$views"
 done
-python3 bench/table.py "$micro" "$sync" "$views" docs/PERFORMANCE.md
+for run in $(seq "$reps"); do
+  echo "bench: the window under Xvfb, run $run of $reps" >&2
+  bench/window_bench.sh "$build" >>"$window"
+done
+python3 bench/table.py "$micro" "$sync" "$views" "$window" docs/PERFORMANCE.md
 echo "bench: results written to docs/PERFORMANCE.md"

@@ -1,6 +1,6 @@
 """Turns the benchmark results into the results table of docs/PERFORMANCE.md.
 
-Usage: table.py MICRO.json SYNC.jsonl VIEWS.jsonl PERFORMANCE.md
+Usage: table.py MICRO.json SYNC.jsonl VIEWS.jsonl WINDOW.jsonl PERFORMANCE.md
 MICRO.json is Google Benchmark's JSON output (ledger_bench); SYNC.jsonl and
 VIEWS.jsonl hold one JSON object per line from each sync_bench and
 views_bench run.
@@ -141,6 +141,46 @@ def views_table(path):
     return lines
 
 
+WINDOW_ROWS = [
+    ("settings_p50_ms", "frame, lightest screen (settings): p50 (this machine's floor)", "ms"),
+    ("settings_p99_ms", "frame, lightest screen (settings): p99", "ms"),
+    ("timeline_p50_ms", "frame, timeline scrolling through the ledger (pages read as it goes): p50", "ms"),
+    ("timeline_p99_ms", "frame, timeline scrolling: p99", "ms"),
+    ("progress_p50_ms", "frame, progress charts over the whole history: p50", "ms"),
+    ("progress_p99_ms", "frame, progress charts: p99", "ms"),
+]
+
+
+def window_table(path):
+    runs = [json.loads(line) for line in open(path) if line.strip()]
+    by_name = {}
+    for r in runs:
+        by_name.setdefault(r["name"], []).append(r)
+    entries = by_name.get("timeline_p50_ms", [{}])[0].get("entries", "?")
+    idle = by_name.get("idle_cpu_ms", [{}])[0].get("seconds", "?")
+    lines = [
+        "",
+        f"The window (Mesa llvmpipe under Xvfb, 1100x760), {len(by_name.get('timeline_p50_ms', []))} runs, on a "
+        f"ledger of {entries:,} entries over two years; idle for {idle} s.",
+        "",
+        "| what | median | spread | held against | budget | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, label, unit in WINDOW_ROWS:
+        vals = [r["value"] for r in by_name.get(name, [])]
+        if not vals:
+            raise SystemExit(f"table.py: no results for {name}")
+        med = statistics.median(vals)
+        lines.append(f"| {label} | {med:,.2f} {unit} | {min(vals):,.2f} to {max(vals):,.2f} | one frame at 60 Hz "
+                     f"| 16.7 ms | {med / 16.7:.2f} |")
+    vals = [r["value"] for r in by_name.get("idle_cpu_ms", [])]
+    if not vals:
+        raise SystemExit("table.py: no results for idle_cpu_ms")
+    lines.append(f"| CPU used by an idle window | {statistics.median(vals):,.1f} ms | {min(vals):,.1f} to "
+                 f"{max(vals):,.1f} | design budget | ~0 | |")
+    return lines
+
+
 def main():
     results = json.load(open(sys.argv[1]))
     runs = results["benchmarks"]
@@ -165,9 +205,10 @@ def main():
             lines.append(f"| {label} | {fmt(med)} | {spread} | | | |")
     lines += sync_table(sys.argv[2])
     lines += views_table(sys.argv[3])
+    lines += window_table(sys.argv[4])
     table = "\n".join(lines)
 
-    path = sys.argv[4]
+    path = sys.argv[5]
     doc = open(path).read()
     begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
     head, rest = doc.split(begin, 1)

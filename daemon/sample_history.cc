@@ -239,6 +239,12 @@ Result<int> WriteSampleHistory(Engine& a, Engine& b, ManualClock& clock, const S
       SAMPLE_WRITE(pl, w.At(b, day, 10.0, {{"kind", "time.plan"}, {"what", "A day at the lake"}, {"when", w.TimeOf(34, 10.0)}}));
       plan = pl;
     }
+    for (int i = 0; i < options.extra_per_day; ++i) {
+      const double hour = 9.0 + 12.0 * i / std::max(1, options.extra_per_day);
+      json extra = i % 3 == 0 ? json{{"kind", "status"}, {"text", "Out for a walk, back soon."}}
+                              : json{{"kind", "feelings"}, {"mood", a_mood}, {"trust", b_trust}};
+      SAMPLE_WRITE(x, w.At(i % 2 == 0 ? a : b, day, hour, extra));
+    }
     if (day == 34) {
       SAMPLE_WRITE(d, w.At(a, day, 21.0, {{"kind", "time.done"}, {"what", "The lake"}, {"plan", plan}}));
     }
@@ -260,7 +266,7 @@ Result<int> CreateSampleCouple(const std::string& dir_a, const std::string& name
     std::filesystem::create_directories(dir, ec);
     if (ec) return MakeError(ErrorCode::kIo, "cannot create " + dir + ": " + ec.message());
     ::chmod(dir.c_str(), 0700);
-    auto store = Store::Open(dir + "/ledger.db");
+    auto store = Store::Open(dir + "/ledger.db", options.durable ? Store::Durability::kFull : Store::Durability::kNormal);
     if (!store.ok()) return store.take_error();
     auto engine = Engine::Open(std::move(store).value(), dir + "/identity.key", clock, rng);
     if (!engine.ok()) return engine.take_error();

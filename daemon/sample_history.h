@@ -32,9 +32,11 @@ class ManualClock final : public Clock {
 };
 
 struct SampleOptions {
-  int days = 42;              // how far back the history starts
+  int days = 42;              // how far back the history starts (at least 30)
   std::uint64_t end_ms = 0;   // when it ends (the clock's time at the end); 0: now
   std::uint64_t seed = 7;
+  int extra_per_day = 0;      // more check-ins each day, for large ledgers (benchmarks)
+  bool durable = true;        // false: synchronous=NORMAL while writing (quicker, for benchmarks)
 };
 
 // Pairs two initialised, unpaired engines in memory (the real pairing

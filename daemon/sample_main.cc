@@ -16,7 +16,12 @@ int main(int argc, char** argv) {
   app.add_option("--name-b", name_b, "The second partner's name");
   app.add_option("--days", options.days, "How many days of history (at least 30)")->check(CLI::Range(30, 3650));
   app.add_option("--seed", options.seed, "Seed of the story's ups and downs");
+  app.add_option("--extra-per-day", options.extra_per_day, "More check-ins each day, for large ledgers")
+      ->check(CLI::Range(0, 1000));
+  bool fast = false;
+  app.add_flag("--fast", fast, "Write with synchronous=NORMAL (quicker; for benchmarks)");
   CLI11_PARSE(app, argc, argv);
+  options.durable = !fast;
   auto written = kintsugi::daemon::CreateSampleCouple(dir_a, name_a, dir_b, name_b, options);
   if (!written.ok()) {
     std::cerr << "kintsugi-sample: " << written.error().message << "\n";

@@ -11,7 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <cfloat>
 #include <cstdio>
 #include <cstdlib>
@@ -193,6 +196,40 @@ int Screenshots(GLFWwindow* window, ViewModel& vm, ScreenState& state, const std
   return 0;
 }
 
+// Renders `frames` frames of one screen as fast as it can and prints the
+// frame times (render + swap, as a person's window would do them).
+int Measure(GLFWwindow* window, ViewModel& vm, ScreenState& state, const AppOptions& options) {
+  std::optional<Screen> screen;
+  for (Screen s : kMainScreens) {
+    std::string name(ScreenName(s));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == options.measure_screen) screen = s;
+  }
+  if (!screen) {
+    std::cerr << "kintsugi: --measure takes one of today, agreements, timeline, progress, together, settings\n";
+    return 2;
+  }
+  vm.Show(*screen);
+  if (*screen == Screen::kTimeline) state.scroll_step = 400;
+  glfwSwapInterval(0);
+  std::vector<double> ms;
+  for (int i = 0; i < options.frames; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    Render(window, vm, state, false);
+    glfwSwapBuffers(window);
+    glFinish();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::vector<double> sorted = ms;
+  std::sort(sorted.begin(), sorted.end());
+  auto at = [&](double p) { return sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(p * sorted.size()))]; };
+  nlohmann::json out{{"screen", options.measure_screen}, {"frames", options.frames},
+                     {"p50_ms", at(0.5)}, {"p99_ms", at(0.99)}, {"max_ms", sorted.back()},
+                     {"timeline_loaded", vm.timeline().size()}};
+  std::cout << out.dump() << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int RunApp(const AppOptions& options) {
@@ -237,6 +274,8 @@ int RunApp(const AppOptions& options) {
   int code = 0;
   if (!options.screenshot_dir.empty()) {
     code = Screenshots(window, vm, state, options.screenshot_dir);
+  } else if (!options.measure_screen.empty()) {
+    code = Measure(window, vm, state, options);
   } else {
     EventPump events(options.data_dir);
     int frames_left = kFramesAfterInput;

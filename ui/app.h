@@ -15,6 +15,8 @@ namespace kintsugi::ui {
 struct AppOptions {
   std::string data_dir;        // empty: the default, as the daemon resolves it
   std::string screenshot_dir;  // non-empty: draw each screen once, write PNGs, exit
+  std::string measure_screen;  // non-empty: time `frames` frames of this screen, print JSON, exit
+  int frames = 300;
   bool dark = false;
   int width = 1100;
   int height = 760;

@@ -12,6 +12,10 @@ int main(int argc, char** argv) {
   app.add_option("--screenshot", options.screenshot_dir,
                  "Draw each screen once against the running daemon, write DIR/SCREEN.png, and exit");
   app.add_flag("--dark", options.dark, "Start with the dark theme");
+  app.add_option("--measure", options.measure_screen,
+                 "Time FRAMES frames of one screen (today, timeline, progress, ...; timeline scrolls), "
+                 "print the frame times as JSON, and exit");
+  app.add_option("--frames", options.frames, "Frames for --measure")->check(CLI::Range(10, 100000));
   std::string geometry;
   app.add_option("--geometry", geometry, "Window size and place, WxH or WxH+X+Y");
   CLI11_PARSE(app, argc, argv);

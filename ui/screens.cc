@@ -165,10 +165,21 @@ void DrawFirstRun(ViewModel& vm) {
   Probe::Get().Mark("name");
   if (Button("Begin", !vm.name_input.empty())) vm.Init();
   Heading("Before you start, alone");
-  ImGui::TextWrapped(
-      "Do you feel safe with your partner? If you are afraid of them, or they control who you see, "
-      "what you spend or where you go, this tool is not what you need right now: please talk to a "
-      "domestic-violence helpline or a counsellor first. You do not have to answer anyone here.");
+  ImGui::TextWrapped("Do you feel safe with your partner? Your answer is not saved and not shared: it only "
+                     "changes what this screen says.");
+  using Safety = ViewModel::Safety;
+  if (ImGui::RadioButton("Yes", vm.safety == Safety::kSafe)) vm.safety = Safety::kSafe;
+  ImGui::SameLine();
+  if (ImGui::RadioButton("I am not sure", vm.safety == Safety::kUnsure)) vm.safety = Safety::kUnsure;
+  ImGui::SameLine();
+  if (ImGui::RadioButton("No", vm.safety == Safety::kAfraid)) vm.safety = Safety::kAfraid;
+  if (vm.safety == Safety::kUnsure || vm.safety == Safety::kAfraid) {
+    ImGui::TextWrapped(
+        "If you are afraid of your partner, or they control who you see, what you spend or where you go, "
+        "a shared ledger is not what you need now, and it could be used against you. Please talk to a "
+        "domestic-violence helpline in your country, or to a counsellor, alone. You can close this window "
+        "with F12 at any moment.");
+  }
   ShowNotice(vm.last_notice());
 }
 
@@ -415,6 +426,8 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
     vm.SetTimelineFilter(state.timeline_kind == 0 ? "" : kKinds[state.timeline_kind],
                          state.timeline_author == 0 ? "" : state.timeline_author == 1 ? "me" : "partner");
   }
+  ShowNotice(vm.last_notice());
+  Hint("Right-click one of your own entries to correct or withdraw it.");
   ImGui::BeginChild("entries", ImVec2(0, 0), false);
   const auto& entries = vm.timeline();
   ImGuiListClipper clipper;
@@ -437,9 +450,28 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
       if (e.contains("corrections")) line += "  (corrected)";
       if (!e.value("verified", false)) line += "  (does not verify!)";
       if (!e.value("applied", true) && !e.value("withdrawn", false)) line += "  (no effect: " + Str(e, "reason") + ")";
-      ImGui::TextUnformatted(line.c_str());
+      ImGui::PushID(i);
+      ImGui::Selectable(line.c_str(), false);
+      const bool mine = Str(e, "author") == vm.me() && !e.value("withdrawn", false);
+      if (mine && ImGui::BeginPopupContextItem("entry")) {
+        ImGui::TextUnformatted("Your entry");
+        ImGui::SetNextItemWidth(360);
+        ImGui::InputTextWithHint("##correction", "the correction", &vm.correction_input);
+        if (Button("Correct it", !vm.correction_input.empty())) {
+          vm.Correct(Str(e, "id"));
+          ImGui::CloseCurrentPopup();
+        }
+        Hint("Withdrawing destroys the words on both devices; the timeline keeps a mark.");
+        if (Button("Withdraw it")) {
+          vm.Withdraw(Str(e, "id"));
+          ImGui::CloseCurrentPopup();
+        }
+        ImGui::EndPopup();
+      }
+      ImGui::PopID();
     }
   }
+  if (state.scroll_step > 0) ImGui::SetScrollY(ImGui::GetScrollY() + state.scroll_step);
   if (vm.timeline_has_more() && ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 50) vm.LoadMoreTimeline();
   ImGui::EndChild();
 }
@@ -578,8 +610,8 @@ void DrawTogether(ViewModel& vm) {
 
   Heading("A pause");
   for (const auto& p : together.value("pauses", json::array())) {
-    ImGui::TextWrapped("%s is taking a pause until %s.", vm.NameOf(Str(p, "author")).c_str(),
-                       ShortTime(Str(p, "until")).c_str());
+    ImGui::TextWrapped("%s is taking a pause until %s. Breathe; come back then.",
+                       vm.NameOf(Str(p, "author")).c_str(), ShortTime(Str(p, "until")).c_str());
   }
   ImGui::SetNextItemWidth(200);
   ImGui::SliderInt("minutes", &vm.pause_minutes, 20, 24 * 60);
@@ -587,9 +619,23 @@ void DrawTogether(ViewModel& vm) {
 
   Heading("Time together");
   for (const auto& p : together.value("plans", json::array())) {
+    ImGui::PushID(Str(p, "id").c_str());
     ImGui::TextWrapped("%s%s (%s)", p.contains("closed_by") ? "(done) " : "", Str(p, "what").c_str(),
                        ShortTime(Str(p, "until")).c_str());
+    if (!p.contains("closed_by")) {
+      ImGui::SameLine();
+      if (Button("We did it")) vm.MarkTimeDone(Str(p, "id"), Str(p, "what"));
+    }
+    ImGui::PopID();
   }
+  ImGui::SetNextItemWidth(300);
+  ImGui::InputTextWithHint("##plan", "dinner by the river", &vm.plan_what);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(170);
+  ImGui::InputTextWithHint("##when", "YYYY-MM-DD HH:MM", &vm.plan_when);
+  if (!vm.plan_what.empty() && !vm.plan_when.empty()) Problem(vm.PlanProblem());
+  ImGui::SameLine();
+  if (Button("Plan it", !vm.plan_what.empty() && vm.PlanProblem().empty())) vm.PlanTime();
   ImGui::SetNextItemWidth(420);
   ImGui::InputTextWithHint("##appreciate", "something I appreciate about you", &vm.appreciation_input);
   ImGui::SameLine();

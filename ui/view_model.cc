@@ -443,6 +443,44 @@ Notice ViewModel::StartDaemon() {
   return Done("Starting Kintsugi...");
 }
 
+Notice ViewModel::Correct(const std::string& entry_id) {
+  Notice n = Append({{"kind", "correct"}, {"ref", entry_id}, {"text", Trimmed(correction_input)}},
+                    "Corrected. Both of you see the correction beside the entry.");
+  if (!n.error) correction_input.clear();
+  return n;
+}
+
+std::optional<std::uint64_t> ViewModel::LocalDateTime(const std::string& text) {
+  std::tm tm{};
+  const std::string t = Trimmed(text);
+  const char* end = strptime(t.c_str(), "%Y-%m-%d %H:%M", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  tm.tm_isdst = -1;
+  const std::time_t at = std::mktime(&tm);
+  if (at <= 0) return std::nullopt;
+  return static_cast<std::uint64_t>(at) * 1000;
+}
+
+std::string ViewModel::PlanProblem() const {
+  if (!LocalDateTime(plan_when)) return "when must be a date and time: YYYY-MM-DD HH:MM";
+  return ProblemOf({{"kind", "time.plan"}, {"what", plan_what}, {"when", *LocalDateTime(plan_when)}});
+}
+
+Notice ViewModel::PlanTime() {
+  if (std::string problem = PlanProblem(); !problem.empty()) return Failed(MakeError(ErrorCode::kInvalidArgument, problem));
+  Notice n = Append({{"kind", "time.plan"}, {"what", Trimmed(plan_what)}, {"when", *LocalDateTime(plan_when)}},
+                    "Planned. Something to look forward to.");
+  if (!n.error) {
+    plan_what.clear();
+    plan_when.clear();
+  }
+  return n;
+}
+
+Notice ViewModel::MarkTimeDone(const std::string& plan_id, const std::string& what) {
+  return Append({{"kind", "time.done"}, {"what", what}, {"plan", plan_id}}, "Recorded: time together.");
+}
+
 void ViewModel::SetTimelineFilter(std::string kind, std::string author) {
   timeline_kind_ = std::move(kind);
   timeline_author_ = std::move(author);

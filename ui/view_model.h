@@ -140,6 +140,14 @@ class ViewModel {
   std::string appreciation_input;
   std::string note_input;
   int pause_minutes = 20;
+  std::string plan_what;
+  std::string plan_when;  // "YYYY-MM-DD HH:MM", local
+  std::string correction_input;
+
+  // The first-run safety question, answered alone: the answer is never
+  // stored or sent; it only decides what the window shows next.
+  enum class Safety { kUnanswered, kSafe, kUnsure, kAfraid };
+  Safety safety = Safety::kUnanswered;
 
   // "" when the form would be accepted, else what is wrong (the daemon's words).
   std::string FeelingsProblem() const;
@@ -168,6 +176,11 @@ class ViewModel {
   Notice StartPause();
   Notice ProposePhase(std::string_view phase);
   Notice Withdraw(const std::string& entry_id);
+  Notice Correct(const std::string& entry_id);
+  Notice PlanTime();
+  Notice MarkTimeDone(const std::string& plan_id, const std::string& what);
+  // "" when the plan form would be accepted, else what is wrong.
+  std::string PlanProblem() const;
   Notice AddNote();
   Notice SetPeerAddress();
   // Starts this user's daemon when none answers (the window's offer).
@@ -195,6 +208,8 @@ class ViewModel {
   std::uint64_t NowMs() const;
   // Unix ms of the next local "HH:MM"; nullopt when not such a time.
   std::optional<std::uint64_t> NextLocalTime(const std::string& hhmm) const;
+  // Unix ms of a local "YYYY-MM-DD HH:MM"; nullopt when not such a time.
+  static std::optional<std::uint64_t> LocalDateTime(const std::string& text);
 
   DaemonLink& link_;
   Now now_;
