@@ -12,6 +12,7 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kTimelinePage = 100;
+constexpr std::size_t kTimelineReadMax = 1000;  // the daemon's largest page
 constexpr std::int64_t kMsPerDay = 86'400'000;
 
 std::int64_t LocalOffsetMs(std::uint64_t unix_ms) {
@@ -214,7 +215,10 @@ void ViewModel::Show(Screen screen) {
 }
 
 std::string ViewModel::FeelingsProblem() const {
-  return ProblemOf({{"kind", "feelings"}, {"mood", feelings.mood}, {"trust", feelings.trust}});
+  json params{{"kind", "feelings"}, {"mood", feelings.mood}, {"trust", feelings.trust}};
+  Optional(params, "appreciated", feelings.appreciated);
+  Optional(params, "needed", feelings.needed);
+  return ProblemOf(params);
 }
 
 std::string ViewModel::StatusProblem() const {
@@ -490,23 +494,34 @@ void ViewModel::SetTimelineFilter(std::string kind, std::string author) {
 }
 
 bool ViewModel::ReadTimelineFirstPage() {
-  json params{{"limit", kTimelinePage}};
-  if (!timeline_kind_.empty()) params["kind"] = timeline_kind_;
-  if (!timeline_author_.empty()) params["author"] = timeline_author_;
-  auto r = link_.Call("view.timeline", params);
-  if (!r.ok()) return false;
+  // When more than the first page was read, everything read is read again,
+  // down to the oldest entry shown: an entry that arrived from the partner
+  // may belong among older pages, and a withdrawal takes words out of them.
+  const std::string oldest = timeline_.size() <= kTimelinePage ? "" : timeline_.back().value("cursor", "");
+  const std::size_t most = timeline_.size() + kTimelineReadMax;  // when the oldest is filtered out now
   std::vector<json> fresh;
-  for (auto& e : (*r)["entries"]) fresh.push_back(std::move(e));
-  json next = (*r)["next_before"];
-  // Pages already read stay read: keep what comes after the new first page.
-  if (!fresh.empty() && timeline_.size() > fresh.size()) {
-    const std::string last = fresh.back().value("cursor", "");
-    auto at = std::find_if(timeline_.begin(), timeline_.end(),
-                           [&](const json& e) { return e.value("cursor", "") == last; });
-    if (at != timeline_.end()) {
-      fresh.insert(fresh.end(), std::make_move_iterator(at + 1), std::make_move_iterator(timeline_.end()));
-      next = timeline_next_;
+  json cursor = nullptr;
+  json next = nullptr;
+  for (;;) {
+    json params{{"limit", oldest.empty() ? kTimelinePage : kTimelineReadMax}};
+    if (!cursor.is_null()) params["before"] = cursor;
+    if (!timeline_kind_.empty()) params["kind"] = timeline_kind_;
+    if (!timeline_author_.empty()) params["author"] = timeline_author_;
+    auto r = link_.Call("view.timeline", params);
+    if (!r.ok()) return false;
+    auto& entries = (*r)["entries"];
+    bool found = false;
+    std::size_t used = 0;
+    for (auto& e : entries) {
+      ++used;
+      found = !oldest.empty() && e.value("cursor", "") == oldest;
+      fresh.push_back(std::move(e));
+      if (found) break;
     }
+    next = (*r)["next_before"];
+    if (found && used < entries.size()) next = fresh.back()["cursor"];  // more after the oldest shown
+    if (oldest.empty() || found || next.is_null() || fresh.size() >= most) break;
+    cursor = next;
   }
   timeline_ = std::move(fresh);
   timeline_next_ = std::move(next);
