@@ -81,12 +81,18 @@ Status Engine::LoadState() {
 Status Engine::OpenViews() {
   views_.reset();
   auto views = Views::Open(*store_, keys_->ledger_id, keys_->ledger_key, rng_);
-  if (!views.ok() && views.error().code == ErrorCode::kCorrupt) {
-    // Views are derived data: rebuild them from the entries.
-    spdlog::warn("views.rebuild reason=\"{}\"", views.error().message);
-    KINTSUGI_RETURN_IF_ERROR(store_->InTransaction([&] { return store_->ResetViews(keys_->ledger_id); }));
-    views = Views::Open(*store_, keys_->ledger_id, keys_->ledger_key, rng_);
-  }
+  if (!views.ok() && views.error().code == ErrorCode::kCorrupt) return RebuildViews(views.error());
+  if (!views.ok()) return views.take_error();
+  views_ = std::move(views).value();
+  return OkStatus();
+}
+
+Status Engine::RebuildViews(const Error& why) {
+  // Views are derived data: rebuild them from the entries.
+  spdlog::warn("views.rebuild reason=\"{}\"", why.message);
+  views_.reset();
+  KINTSUGI_RETURN_IF_ERROR(store_->InTransaction([&] { return store_->ResetViews(keys_->ledger_id); }));
+  auto views = Views::Open(*store_, keys_->ledger_id, keys_->ledger_key, rng_);
   if (!views.ok()) return views.take_error();
   views_ = std::move(views).value();
   return OkStatus();

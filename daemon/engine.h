@@ -199,6 +199,8 @@ class Engine {
   Result<AppendedEntry> AppendBody(std::string kind, const std::string& body);
   Status LoadState();
   Status OpenViews();
+  // Forgets the views and folds every entry again (a damaged record found).
+  Status RebuildViews(const Error& why);
   // Folds what was just stored; a failure is logged and retried next time.
   void FoldNew();
   // One stored entry as the log shows it: verified, then opened.

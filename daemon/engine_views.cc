@@ -46,6 +46,10 @@ Result<AppendedEntry> Engine::AppendKind(protocol::Body body) {
     auto place = store_->FindInTimeline(keys_->ledger_id, *effect.ref);
     if (!place.ok()) return place.take_error();
     auto target = views_->EffectOf((*place)->entry_rowid);
+    if (!target.ok() && target.error().code == ErrorCode::kCorrupt) {
+      KINTSUGI_RETURN_IF_ERROR(RebuildViews(target.error()));
+      target = views_->EffectOf((*place)->entry_rowid);
+    }
     if (!target.ok()) return target.take_error();
     auto kind = target->has_value() ? protocol::KindFromName((*target)->kind) : std::nullopt;
     if (kind == protocol::Kind::kWithdraw) {
@@ -63,6 +67,10 @@ Result<AppendedEntry> Engine::AppendKind(protocol::Body body) {
 Result<std::vector<Engine::TimelineEntry>> Engine::Timeline(const TimelineQuery& query) {
   if (!initialized()) return NoLedger();
   auto items = views_->Timeline(query);
+  if (!items.ok() && items.error().code == ErrorCode::kCorrupt) {
+    KINTSUGI_RETURN_IF_ERROR(RebuildViews(items.error()));
+    items = views_->Timeline(query);
+  }
   if (!items.ok()) return items.take_error();
   std::vector<TimelineEntry> out;
   out.reserve(items->size());

@@ -185,11 +185,11 @@ class Store {
                                                  const std::optional<TimelineKey>& after);
   Status DeleteTimelineAfter(const protocol::LedgerId& ledger,
                              const std::optional<TimelineKey>& after);
-  // Up to `limit` rows before (stamp, author), newest first, with
-  // stamp in [from_stamp, to_stamp] and, when given, by `author`.
+  // Up to `limit` rows before (stamp, author), newest first, whose entry's
+  // own clock is in [from_hlc, to_hlc] and, when given, by `author`.
   Result<std::vector<TimelineRow>> TimelineBefore(const protocol::LedgerId& ledger,
                                                   const std::optional<TimelineKey>& before,
-                                                  std::uint64_t from_stamp, std::uint64_t to_stamp,
+                                                  std::uint64_t from_hlc, std::uint64_t to_hlc,
                                                   const std::optional<crypto::PublicKey>& author, std::size_t limit);
   Result<std::optional<TimelineRow>> TimelineRowOf(std::int64_t entry_rowid);
   Status SaveViewState(const protocol::LedgerId& ledger, const ViewState& state);
@@ -198,6 +198,7 @@ class Store {
                                                    const std::optional<TimelineKey>& before);
   Status DeleteViewStatesAfter(const protocol::LedgerId& ledger,
                                const std::optional<TimelineKey>& after);
+  Status DeleteViewState(const protocol::LedgerId& ledger, const TimelineKey& key);
   // Keeps the newest `keep` saved states of a ledger.
   Status PruneViewStates(const protocol::LedgerId& ledger, std::size_t keep);
   // Forgets the views of a ledger (they are rebuilt from the entries).

@@ -136,20 +136,22 @@ Status Store::DeleteTimelineAfter(const protocol::LedgerId& ledger, const std::o
 
 Result<std::vector<TimelineRow>> Store::TimelineBefore(const protocol::LedgerId& ledger,
                                                        const std::optional<TimelineKey>& before,
-                                                       std::uint64_t from_stamp, std::uint64_t to_stamp,
+                                                       std::uint64_t from_hlc, std::uint64_t to_hlc,
                                                        const std::optional<crypto::PublicKey>& author,
                                                        std::size_t limit) {
-  auto prepared = Prepare(std::string("SELECT entry_rowid, stamp, author, effect FROM timeline "
-                                      "WHERE ledger = ?1 AND ") +
-                          kBeforeKey +
-                          " AND stamp >= ?4 AND stamp <= ?5 AND (?6 IS NULL OR author = ?6) "
-                          "ORDER BY stamp DESC, author DESC LIMIT ?7");
+  // Days are the author's: the entry's own clock, not its causal stamp.
+  auto prepared = Prepare(
+      "SELECT t.entry_rowid, t.stamp, t.author, t.effect FROM timeline t "
+      "JOIN entries e ON e.rowid = t.entry_rowid WHERE t.ledger = ?1 AND "
+      "(t.stamp < ?2 OR (t.stamp = ?2 AND t.author < ?3)) "
+      "AND e.hlc >= ?4 AND e.hlc <= ?5 AND (?6 IS NULL OR t.author = ?6) "
+      "ORDER BY t.stamp DESC, t.author DESC LIMIT ?7");
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
   BindBlob(s, 1, ledger);
   BindKey(s, before, /*low=*/false);
-  sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(std::min<std::uint64_t>(from_stamp, INT64_MAX)));
-  sqlite3_bind_int64(s, 5, static_cast<sqlite3_int64>(std::min<std::uint64_t>(to_stamp, INT64_MAX)));
+  sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(std::min<std::uint64_t>(from_hlc, INT64_MAX)));
+  sqlite3_bind_int64(s, 5, static_cast<sqlite3_int64>(std::min<std::uint64_t>(to_hlc, INT64_MAX)));
   if (author) BindBlob(s, 6, *author);
   sqlite3_bind_int64(s, 7, static_cast<sqlite3_int64>(limit));
   std::vector<TimelineRow> out;
@@ -213,6 +215,16 @@ Status Store::DeleteViewStatesAfter(const protocol::LedgerId& ledger, const std:
   BindBlob(s, 1, ledger);
   BindKey(s, after, /*low=*/true);
   if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "rewind view states");
+  return OkStatus();
+}
+
+Status Store::DeleteViewState(const protocol::LedgerId& ledger, const TimelineKey& key) {
+  auto prepared = Prepare("DELETE FROM view_states WHERE ledger = ?1 AND stamp = ?2 AND author = ?3");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  BindBlob(s, 1, ledger);
+  BindKey(s, key, /*low=*/true);
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "delete view state");
   return OkStatus();
 }
 

@@ -63,6 +63,13 @@ Result<std::unique_ptr<Views>> Views::Open(Store& store, const protocol::LedgerI
   return views;
 }
 
+Result<protocol::LedgerState> Views::OpenState(const ViewState& saved) {
+  const TimelineKey key{saved.stamp, saved.author};
+  auto text = crypto::OpenWithNonce(view_key_, saved.sealed, StateAd(ledger_, key));
+  if (!text.ok()) return MakeError(ErrorCode::kCorrupt, "a saved view does not open");
+  return protocol::LedgerState::FromJson(json::parse(text->begin(), text->end(), nullptr, false));
+}
+
 Status Views::Load() {
   state_ = protocol::LedgerState{};
   last_.reset();
@@ -73,10 +80,7 @@ Status Views::Load() {
   if (saved->has_value()) {
     const ViewState& s = **saved;
     base = TimelineKey{s.stamp, s.author};
-    auto text = crypto::OpenWithNonce(view_key_, s.sealed, StateAd(ledger_, *base));
-    if (!text.ok()) return MakeError(ErrorCode::kCorrupt, "a saved view does not open: " + text.error().message);
-    json j = json::parse(text->begin(), text->end(), nullptr, false);
-    auto state = protocol::LedgerState::FromJson(j);
+    auto state = OpenState(s);
     if (!state.ok()) return state.take_error();
     state_ = std::move(state).value();
     last_ = base;
@@ -238,17 +242,24 @@ Status Views::CatchUpLocked(FoldStats& stats) {
 
 Result<std::vector<Views::Pending>> Views::Rewind(const TimelineKey& key, FoldStats& stats) {
   ++stats.rewinds;
-  auto saved = store_.LatestViewState(ledger_, key);
-  if (!saved.ok()) return saved.take_error();
   std::optional<TimelineKey> base;
   protocol::LedgerState state;
-  if (saved->has_value()) {
-    base = TimelineKey{(*saved)->stamp, (*saved)->author};
-    auto text = crypto::OpenWithNonce(view_key_, (*saved)->sealed, StateAd(ledger_, *base));
-    if (!text.ok()) return MakeError(ErrorCode::kCorrupt, "a saved view does not open");
-    auto parsed = protocol::LedgerState::FromJson(json::parse(text->begin(), text->end(), nullptr, false));
-    if (!parsed.ok()) return parsed.take_error();
-    state = std::move(parsed).value();
+  // The newest saved state before `key` that opens; one that does not is
+  // derived data: it is dropped and an older one (or none) serves instead.
+  for (TimelineKey before = key;;) {
+    auto saved = store_.LatestViewState(ledger_, before);
+    if (!saved.ok()) return saved.take_error();
+    if (!saved->has_value()) break;
+    const TimelineKey at{(*saved)->stamp, (*saved)->author};
+    auto opened = OpenState(**saved);
+    if (opened.ok()) {
+      base = at;
+      state = std::move(opened).value();
+      break;
+    }
+    spdlog::warn("views.saved_state_dropped reason=\"{}\"", opened.error().message);
+    KINTSUGI_RETURN_IF_ERROR(store_.DeleteViewState(ledger_, at));
+    before = at;
   }
   auto rows = store_.TimelineAfter(ledger_, base);
   if (!rows.ok()) return rows.take_error();

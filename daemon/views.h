@@ -44,7 +44,7 @@ struct TimelineQuery {
   std::optional<TimelineKey> before;  // page cursor
   std::optional<crypto::PublicKey> author;
   std::optional<std::string> kind;
-  std::uint64_t from_ms = 0;
+  std::uint64_t from_ms = 0;        // by the entry's own clock: the day its author wrote it
   std::uint64_t to_ms = UINT64_MAX;
 };
 
@@ -98,6 +98,7 @@ class Views {
   };
 
   Status Load();
+  Result<protocol::LedgerState> OpenState(const ViewState& saved);
   Status CatchUpLocked(FoldStats& stats);
   // Goes back to the newest saved state before `key` and returns the rows
   // after it (removed from the timeline) to be folded again.
