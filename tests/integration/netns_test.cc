@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <set>
+#include <thread>
 
 #include "tests/integration/harness.h"
 
@@ -113,6 +114,118 @@ TEST(TwoHostsOnALan, FindEachOtherByBeaconAndConvergeAfterThePartitionHeals) {
       << "a=" << Ids(a).size() << " b=" << Ids(b).size() << "\n" << alex.Log();
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - healed);
   std::cout << "converged " << took.count() << " ms after the link came back\n";
+  EXPECT_EQ(Ctl(a, {"verify"}).exit_code, 0);
+  EXPECT_EQ(Ctl(b, {"verify"}).exit_code, 0);
+}
+
+std::vector<std::string> TimelineIds(const std::string& data) {
+  std::vector<std::string> ids;
+  auto r = Ctl(data, {"timeline", "--json", "--limit", "1000"});
+  if (r.exit_code != 0) return ids;
+  json doc = json::parse(r.out);
+  for (const auto& e : doc["entries"]) ids.push_back(e["id"].get<std::string>());
+  return ids;
+}
+
+json View(const std::string& data, const std::string& view) {
+  auto r = Ctl(data, {view, "--json"});
+  return r.exit_code == 0 ? json::parse(r.out) : json();
+}
+
+// Random cuts and heals of the link while both partners write entries of
+// several kinds; after the last heal the two always converge to the same
+// ledger, in the same causal order, and the same views.
+TEST(TwoHostsOnALan, RandomPartitionsWhileBothWriteEndInTheSameLedgerAndViews) {
+  ASSERT_EQ(::geteuid(), 0u) << "network namespaces need root: run this test as root (CI does)";
+  PrivateRuntimeDir runtime;
+  TempDir dir;
+  TwoHosts hosts;
+  ASSERT_TRUE(hosts.ok()) << "could not set up the namespaces";
+  const std::string a = dir / "alex", b = dir / "sam";
+  Daemon alex(a, {"--listen", hosts.ip_a_ + ":47474"}, hosts.In(hosts.ns_a_));
+  Daemon sam(b, {"--listen", hosts.ip_b_ + ":47474"}, hosts.In(hosts.ns_b_));
+  ASSERT_TRUE(alex.Start()) << alex.Log();
+  ASSERT_TRUE(sam.Start()) << sam.Log();
+  ASSERT_EQ(Ctl(a, {"init", "--name", "Alex"}).exit_code, 0);
+  ASSERT_EQ(Ctl(b, {"init", "--name", "Sam"}).exit_code, 0);
+  auto invite = Ctl(a, {"pair", "invite", "--json"});
+  ASSERT_EQ(invite.exit_code, 0) << invite.err;
+  auto joined = Ctl(b, {"pair", "join", json::parse(invite.out)["code"].get<std::string>(), "--address",
+                        hosts.ip_a_ + ":47474"});
+  ASSERT_EQ(joined.exit_code, 0) << joined.err << "\n" << sam.Log();
+  ASSERT_EQ(Ctl(a, {"peer", "add", hosts.ip_b_ + ":47474"}).exit_code, 0);
+
+  std::uint64_t seed = static_cast<std::uint64_t>(::getpid()) * 2654435761u;
+  auto next = [&](int n) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int>((seed >> 33) % static_cast<std::uint64_t>(n));
+  };
+  std::cout << "partition seed " << ::getpid() << "\n";
+  int written = 2;
+  auto write = [&](const std::string& data, const std::string& who, int round) {
+    const std::string tag = who + " " + std::to_string(round);
+    CommandResult r;
+    switch (next(4)) {
+      case 0:
+        r = Ctl(data, {"checkin", "feelings", "--mood", std::to_string(1 + next(10)), "--trust",
+                       std::to_string(1 + next(10))});
+        break;
+      case 1:
+        r = Ctl(data, {"appreciate", "thank you, " + tag});
+        break;
+      case 2:
+        r = Ctl(data, {"checkin", "status", "on my way, " + tag});
+        break;
+      default:
+        r = Ctl(data, {"agree", "propose", "--title", "agreement " + tag, "--text", "we try " + tag,
+                       "--category", "ritual"});
+        break;
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ++written;
+  };
+  long slowest_ms = 0;
+  for (int round = 0; round < 6; ++round) {
+    ASSERT_TRUE(hosts.Link(false));
+    const int n = 1 + next(4);
+    for (int i = 0; i < n; ++i) {
+      write(a, "Alex", round);
+      write(b, "Sam", round);
+    }
+    // Accept whatever the partner proposed that this side can see.
+    for (const auto& [data, other] : {std::pair{a, b}, std::pair{b, a}}) {
+      json pending = View(data, "pending");
+      for (const auto& p : pending.value("proposals", json::array())) {
+        if (next(2) == 0) continue;
+        ASSERT_EQ(Ctl(data, {"agree", "accept", p["id"].get<std::string>()}).exit_code, 0);
+        ++written;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 + 200 * next(6)));
+    ASSERT_TRUE(hosts.Link(true));
+    if (next(2) == 0) {
+      const auto healed = std::chrono::steady_clock::now();
+      ASSERT_TRUE(WaitFor([&] { return TimelineIds(a).size() == static_cast<std::size_t>(written) &&
+                                       TimelineIds(a) == TimelineIds(b); },
+                          std::chrono::seconds(40)));
+      slowest_ms = std::max<long>(slowest_ms, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  std::chrono::steady_clock::now() - healed).count());
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 * next(5)));  // cut again before it settles
+    }
+  }
+  const auto healed = std::chrono::steady_clock::now();
+  ASSERT_TRUE(WaitFor([&] { return TimelineIds(a).size() == static_cast<std::size_t>(written) &&
+                                   TimelineIds(a) == TimelineIds(b); },
+                      std::chrono::seconds(40)))
+      << "a=" << TimelineIds(a).size() << " b=" << TimelineIds(b).size() << " written=" << written;
+  const long last_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - healed).count();
+  std::cout << "converged " << last_ms << " ms after the last heal; slowest heal " << std::max(slowest_ms, last_ms)
+            << " ms\n";
+  for (const char* view : {"agreements", "trends", "together"}) {
+    EXPECT_EQ(View(a, view), View(b, view)) << view;
+  }
   EXPECT_EQ(Ctl(a, {"verify"}).exit_code, 0);
   EXPECT_EQ(Ctl(b, {"verify"}).exit_code, 0);
 }
