@@ -4,7 +4,8 @@
 //   - both daemons idle and paired: CPU time used and resident memory;
 //   - catch-up of N entries from empty: entries per second, beside the
 //     single-core Ed25519 verify rate measured in the same run;
-//   - daemon start-up time with 0 and N entries.
+//   - daemon start-up time with 0 and N entries;
+//   - the machine's floor: a ZeroMQ CURVE round trip over TCP loopback.
 // Prints one JSON object per figure on stdout (bench/run.sh tabulates them).
 //
 // Usage: sync_bench KINTSUGID [--entries N] [--samples N] [--idle-seconds N]
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +27,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <zmq.hpp>
 
 #include "client/client.h"
 #include "crypto/keys.h"
@@ -158,6 +162,40 @@ double Percentile(std::vector<double> v, double p) {
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
+// The machine's floor for a message to a partner and back: a ZeroMQ
+// DEALER/ROUTER round trip over TCP loopback with CURVE, as the daemons use,
+// with small messages. Returns the round-trip times in ms.
+std::vector<double> CurveRoundTrips(int samples) {
+  zmq::context_t ctx(1);
+  std::array<char, 41> server_public{}, server_secret{}, client_public{}, client_secret{};
+  zmq_curve_keypair(server_public.data(), server_secret.data());
+  zmq_curve_keypair(client_public.data(), client_secret.data());
+  zmq::socket_t server(ctx, zmq::socket_type::router);
+  server.set(zmq::sockopt::curve_server, 1);
+  server.set(zmq::sockopt::curve_secretkey, std::string(server_secret.data()));
+  server.bind("tcp://127.0.0.1:0");
+  const std::string endpoint = server.get(zmq::sockopt::last_endpoint);
+  zmq::socket_t client(ctx, zmq::socket_type::dealer);
+  client.set(zmq::sockopt::curve_serverkey, std::string(server_public.data()));
+  client.set(zmq::sockopt::curve_publickey, std::string(client_public.data()));
+  client.set(zmq::sockopt::curve_secretkey, std::string(client_secret.data()));
+  client.connect(endpoint);
+  std::vector<double> out;
+  const std::string payload(120, 'x');
+  for (int i = 0; i < samples + 50; ++i) {
+    auto t0 = Clock::now();
+    client.send(zmq::buffer(payload), zmq::send_flags::none);
+    zmq::message_t id, body;
+    if (!server.recv(id) || !server.recv(body)) Die("curve round trip: no message");
+    server.send(id, zmq::send_flags::sndmore);
+    server.send(body, zmq::send_flags::none);
+    zmq::message_t back;
+    if (!client.recv(back)) Die("curve round trip: no reply");
+    if (i >= 50) out.push_back(Ms(Clock::now() - t0));  // the first ones include the handshake
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -177,6 +215,11 @@ int main(int argc, char** argv) {
   Daemon a(binary, dir + "/alex", FreePort());
   Daemon b(binary, dir + "/sam", FreePort() + 2);
 
+  {
+    auto rtt = CurveRoundTrips(samples);
+    Emit("zmq_rtt_p50_ms", Percentile(rtt, 0.50), "ms", {{"samples", samples}});
+    Emit("zmq_rtt_p99_ms", Percentile(rtt, 0.99), "ms", {{"samples", samples}});
+  }
   Emit("startup_empty_ms", a.Start(), "ms");
   b.Start();
   a.Call("init", {{"name", "Alex"}});
