@@ -435,22 +435,15 @@ Result<std::vector<PeerRecord>> Store::Peers() {
 Result<std::vector<StoredEntry>> Store::Latest(const protocol::LedgerId& ledger, std::size_t limit,
                                                std::optional<std::int64_t> before) {
   std::string sql = std::string(kEntryColumns) +
-                    "WHERE e.ledger = ?3 AND e.rowid < ?1 ORDER BY e.rowid DESC LIMIT ?2";
+                    // `+e.ledger`: walk the rowids backwards, not the whole ledger's index.
+                    "WHERE +e.ledger = ?3 AND e.rowid < ?1 ORDER BY e.rowid DESC LIMIT ?2";
   auto prepared = Prepare(sql);
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
   sqlite3_bind_int64(s, 1, before.value_or(INT64_MAX));
   sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(limit));
   BindBlob(s, 3, ledger);
-  std::vector<StoredEntry> out;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    auto row = ReadRow(s);
-    if (!row.ok()) return row.take_error();
-    out.push_back(std::move(row).value());
-  }
-  if (rc != SQLITE_DONE) return SqlError(db_, "read entries");
-  return out;
+  return CollectRows<StoredEntry>(db_, s, "read entries", ReadRow);
 }
 
 Result<std::optional<StoredEntry>> Store::FindInChain(const protocol::LedgerId& ledger,

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "daemon/store.h"
 
@@ -79,6 +80,21 @@ inline Result<StoredEntry> ReadRow(sqlite3_stmt* s) {
   row.bytes = ColumnBlob(s, 2);
   if (sqlite3_column_type(s, 3) != SQLITE_NULL) row.wrapped_key = ColumnBlob(s, 3);
   return row;
+}
+
+// Steps `s` to the end, reading each row with `read` (which returns a
+// Result<T>); stops at the first row that does not read.
+template <typename T, typename Read>
+Result<std::vector<T>> CollectRows(sqlite3* db, sqlite3_stmt* s, const char* what, Read read) {
+  std::vector<T> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    Result<T> row = read(s);
+    if (!row.ok()) return row.take_error();
+    out.push_back(std::move(row).value());
+  }
+  if (rc != SQLITE_DONE) return SqlError(db, what);
+  return out;
 }
 
 }  // namespace sql

@@ -53,21 +53,15 @@ Result<std::optional<StoredEntry>> Store::EntryByRowid(std::int64_t rowid) {
 Result<std::vector<StoredEntry>> Store::EntriesAfterRowid(const protocol::LedgerId& ledger,
                                                           std::int64_t after, std::size_t limit) {
   auto prepared = Prepare(std::string(kEntryColumns) +
-                          "WHERE e.ledger = ?1 AND e.rowid > ?2 ORDER BY e.rowid LIMIT ?3");
+                          // `+e.ledger`: walk the rowids; the (ledger, ...) index would
+                          // read the whole ledger and sort it on every call.
+                          "WHERE +e.ledger = ?1 AND e.rowid > ?2 ORDER BY e.rowid LIMIT ?3");
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
   BindBlob(s, 1, ledger);
   sqlite3_bind_int64(s, 2, after);
   sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(limit));
-  std::vector<StoredEntry> out;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    auto row = ReadRow(s);
-    if (!row.ok()) return row.take_error();
-    out.push_back(std::move(row).value());
-  }
-  if (rc != SQLITE_DONE) return SqlError(db_, "read new entries");
-  return out;
+  return CollectRows<StoredEntry>(db_, s, "read new entries", ReadRow);
 }
 
 Status Store::InsertTimeline(const protocol::LedgerId& ledger, const TimelineRow& row) {
@@ -113,15 +107,7 @@ Result<std::vector<TimelineRow>> Store::TimelineAfter(const protocol::LedgerId& 
   Stmt s(*prepared);
   BindBlob(s, 1, ledger);
   BindKey(s, after, /*low=*/true);
-  std::vector<TimelineRow> out;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    auto row = ReadTimelineRow(s);
-    if (!row.ok()) return row.take_error();
-    out.push_back(std::move(row).value());
-  }
-  if (rc != SQLITE_DONE) return SqlError(db_, "read timeline");
-  return out;
+  return CollectRows<TimelineRow>(db_, s, "read timeline", ReadTimelineRow);
 }
 
 Status Store::DeleteTimelineAfter(const protocol::LedgerId& ledger, const std::optional<TimelineKey>& after) {
@@ -154,15 +140,7 @@ Result<std::vector<TimelineRow>> Store::TimelineBefore(const protocol::LedgerId&
   sqlite3_bind_int64(s, 5, static_cast<sqlite3_int64>(std::min<std::uint64_t>(to_hlc, INT64_MAX)));
   if (author) BindBlob(s, 6, *author);
   sqlite3_bind_int64(s, 7, static_cast<sqlite3_int64>(limit));
-  std::vector<TimelineRow> out;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    auto row = ReadTimelineRow(s);
-    if (!row.ok()) return row.take_error();
-    out.push_back(std::move(row).value());
-  }
-  if (rc != SQLITE_DONE) return SqlError(db_, "read timeline page");
-  return out;
+  return CollectRows<TimelineRow>(db_, s, "read timeline page", ReadTimelineRow);
 }
 
 Result<std::optional<TimelineRow>> Store::TimelineRowOf(std::int64_t entry_rowid) {

@@ -146,16 +146,20 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
     }
   };
 
-  // The agreement an entry names, active for changes and check-ins.
+  // The agreement an entry names, active for changes and check-ins; when it
+  // is not, the refusal (naming it).
   auto active_agreement = [&](const std::string& ref) -> std::pair<const fold::Agreement*, Effect> {
+    auto refused = [&](const char* code, const char* reason) {
+      Effect e = refuse(code, reason);
+      e.ref = IdFromHex(ref);
+      return std::pair<const fold::Agreement*, Effect>{nullptr, e};
+    };
     auto it = agreements_.find(ref);
-    if (it == agreements_.end()) return {nullptr, refuse("no_agreement", "there is no agreement with this id")};
+    if (it == agreements_.end()) return refused("no_agreement", "there is no agreement with this id");
     const auto& a = it->second;
-    if (a.state == "retired") return {nullptr, refuse("retired", "the agreement is retired")};
-    if (a.state == "declined") return {nullptr, refuse("declined", "the agreement was declined")};
-    if (a.state != "active") {
-      return {nullptr, refuse("not_active", "the agreement is not active yet: it awaits an answer")};
-    }
+    if (a.state == "retired") return refused("retired", "the agreement is retired");
+    if (a.state == "declined") return refused("declined", "the agreement was declined");
+    if (a.state != "active") return refused("not_active", "the agreement is not active yet: it awaits an answer");
     return {&a, ok};
   };
 
@@ -194,10 +198,7 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
       const std::string ref = Str(b, "agreement");
       ok.ref = IdFromHex(ref);
       auto [a, why] = active_agreement(ref);
-      if (!a) {
-        why.ref = ok.ref;
-        return why;
-      }
+      if (!a) return why;
       if (s) {
         fold::Proposal p = NewProposal(id, kind, author, ref, a->version, ms);
         p.has_title = b.contains("title");
@@ -327,10 +328,7 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
       const std::string ref = Str(b, "agreement");
       ok.ref = IdFromHex(ref);
       auto [a, why] = active_agreement(ref);
-      if (!a) {
-        why.ref = ok.ref;
-        return why;
-      }
+      if (!a) return why;
       if (s) {
         const std::string outcome = Str(b, "outcome");
         const int slot = outcome == "kept" ? 0 : outcome == "struggled" ? 1 : 2;
