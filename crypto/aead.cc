@@ -55,10 +55,13 @@ Result<SymmetricKey> OpenKey(const SymmetricKey& key, const AeadNonce& nonce, By
   return SymmetricKey::FromBytes(plain.span());
 }
 
-Bytes SealWithRandomNonce(const SymmetricKey& key, RandomSource& rng, ByteView plaintext, ByteView ad) {
+Status OpenKeyInto(const SymmetricKey& key, const AeadNonce& nonce, ByteView ciphertext, ByteView ad,
+                   KeySlot& slot) {
+  return OpenInto(key, nonce, ciphertext, ad, slot.writable());
+}
+
+Bytes SealWithNonce(const SymmetricKey& key, const AeadNonce& nonce, ByteView plaintext, ByteView ad) {
   EnsureSodium();
-  AeadNonce nonce;
-  rng.Fill(nonce);
   Bytes out(kAeadNonceBytes + plaintext.size() + kAeadTagBytes);
   std::copy(nonce.begin(), nonce.end(), out.begin());
   unsigned long long out_len = 0;
@@ -66,6 +69,12 @@ Bytes SealWithRandomNonce(const SymmetricKey& key, RandomSource& rng, ByteView p
                                              plaintext.size(), ad.data(), ad.size(), nullptr,
                                              nonce.data(), key.bytes().data());
   return out;
+}
+
+Bytes SealWithRandomNonce(const SymmetricKey& key, RandomSource& rng, ByteView plaintext, ByteView ad) {
+  AeadNonce nonce;
+  rng.Fill(nonce);
+  return SealWithNonce(key, nonce, plaintext, ad);
 }
 
 Result<Bytes> OpenWithNonce(const SymmetricKey& key, ByteView sealed, ByteView ad) {

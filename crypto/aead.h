@@ -32,15 +32,20 @@ Status OpenInto(const SymmetricKey& key, const AeadNonce& nonce, ByteView cipher
 // bodies that are about to be shown). Fails with kVerificationFailed.
 Result<Bytes> Open(const SymmetricKey& key, const AeadNonce& nonce, ByteView ciphertext, ByteView ad);
 
-// For records sealed once and kept locally: a random nonce from `rng`,
-// stored in front of the ciphertext (nonce || ciphertext || tag).
+// For records kept locally: the nonce stored in front of the ciphertext
+// (nonce || ciphertext || tag). The caller never repeats a nonce under a key.
+Bytes SealWithNonce(const SymmetricKey& key, const AeadNonce& nonce, ByteView plaintext, ByteView ad);
+// The same with a random nonce from `rng`.
 Bytes SealWithRandomNonce(const SymmetricKey& key, RandomSource& rng, ByteView plaintext, ByteView ad);
-// Opens what SealWithRandomNonce made. Fails with kCorrupt when too short or
+// Opens what SealWithNonce or SealWithRandomNonce made. Fails with kCorrupt when too short or
 // when it does not open.
 Result<Bytes> OpenWithNonce(const SymmetricKey& key, ByteView sealed, ByteView ad);
 
 // Decrypts a sealed 32-byte key straight into guarded memory.
 Result<SymmetricKey> OpenKey(const SymmetricKey& key, const AeadNonce& nonce, ByteView ciphertext,
                              ByteView ad);
+// The same into a reused slot; no guarded memory is allocated.
+Status OpenKeyInto(const SymmetricKey& key, const AeadNonce& nonce, ByteView ciphertext, ByteView ad,
+                   KeySlot& slot);
 
 }  // namespace kintsugi::crypto

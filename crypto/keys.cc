@@ -57,4 +57,6 @@ Result<SymmetricKey> SymmetricKey::FromBytes(std::span<const std::uint8_t> bytes
   return SymmetricKey(std::move(secret));
 }
 
+KeySlot::KeySlot() : key_(SecureBuffer(kSymmetricKeyBytes)) {}
+
 }  // namespace kintsugi::crypto

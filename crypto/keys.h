@@ -58,8 +58,24 @@ class SymmetricKey {
   std::span<const std::uint8_t> bytes() const { return secret_.span(); }
 
  private:
+  friend class KeySlot;
   explicit SymmetricKey(SecureBuffer secret) : secret_(std::move(secret)) {}
   SecureBuffer secret_;
+};
+
+// One guarded key reused for short-lived keys (a per-entry key unwrapped to
+// open one body): allocating guarded memory costs several system calls, which
+// dominated reading many entries in a row. Opening into it overwrites (and on
+// failure wipes) the previous key.
+class KeySlot {
+ public:
+  KeySlot();
+  // The key the last successful open left here.
+  const SymmetricKey& key() const { return key_; }
+  std::span<std::uint8_t> writable() { return key_.secret_.span(); }
+
+ private:
+  SymmetricKey key_;
 };
 
 }  // namespace kintsugi::crypto

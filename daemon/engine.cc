@@ -248,7 +248,7 @@ LogItem Engine::ReadItem(const StoredEntry& row) {
     item.verified = true;
   }
   if (item.verified && row.wrapped_key) {
-    auto body = OpenStoredBody(row, *entry, keys_->ledger_key);
+    auto body = OpenStoredBody(row, *entry, keys_->ledger_key, &slot_);
     if (body.ok()) {
       item.body = std::move(body).value();
     } else {

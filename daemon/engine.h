@@ -221,6 +221,7 @@ class Engine {
   std::string name_;
   AppendListener listener_;
   std::unique_ptr<Views> views_;
+  crypto::KeySlot slot_;  // each entry's key, while `log` or the timeline opens its body
 };
 
 }  // namespace kintsugi::daemon

@@ -120,6 +120,10 @@ void SyncService::AppendPollItems(std::vector<zmq::pollitem_t>& items) {
   if (monitor_) items.push_back({monitor_->handle(), 0, ZMQ_POLLIN, 0});
 }
 
+namespace {
+constexpr int kMessagesPerPoll = 2;
+}  // namespace
+
 void SyncService::HandlePoll(const zmq::pollitem_t* items) {
   std::size_t i = 0;
   const bool router_ready = router_ && (items[i++].revents & ZMQ_POLLIN);
@@ -127,8 +131,11 @@ void SyncService::HandlePoll(const zmq::pollitem_t* items) {
   const bool monitor_ready = monitor_ && (items[i++].revents & ZMQ_POLLIN);
   if (monitor_ready) ReadMonitor();
   const std::uint64_t now = engine_.NowMillis();
+  // A few messages per socket per round, then back to the poll: during a
+  // long catch-up the window's requests are answered between batches.
+  int budget = kMessagesPerPoll;
   try {
-    while (router_ready) {
+    while (router_ready && budget-- > 0) {
       std::vector<zmq::message_t> frames;
       if (!zmq::recv_multipart(*router_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
       if (frames.size() != 2) {
@@ -147,7 +154,8 @@ void SyncService::HandlePoll(const zmq::pollitem_t* items) {
       channel.last_heard_ms = now;
       HandleFrame(channel, ByteView(static_cast<const std::uint8_t*>(frames[1].data()), frames[1].size()));
     }
-    while (dealer_ready && dealer_) {
+    budget = kMessagesPerPoll;
+    while (dealer_ready && dealer_ && budget-- > 0) {
       zmq::message_t frame;
       if (!dealer_->recv(frame, zmq::recv_flags::dontwait)) break;
       if (frame.more()) {  // a sync message is one frame: drain and refuse the rest

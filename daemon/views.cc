@@ -39,11 +39,13 @@ Bytes StateAd(const protocol::LedgerId& ledger, const TimelineKey& key) {
 
 }  // namespace
 
-Result<json> OpenStoredBody(const StoredEntry& row, const protocol::Entry& entry, const crypto::SymmetricKey& key) {
+Result<json> OpenStoredBody(const StoredEntry& row, const protocol::Entry& entry, const crypto::SymmetricKey& key,
+                            crypto::KeySlot* slot) {
   if (!row.wrapped_key) return MakeError(ErrorCode::kNotFound, "the entry was withdrawn");
   auto wrapped = protocol::WrappedKey::Decode(*row.wrapped_key);
   if (!wrapped.ok()) return wrapped.take_error();
-  auto text = protocol::OpenBody(entry, row.id, *wrapped, key);
+  auto text = slot != nullptr ? protocol::OpenBody(entry, row.id, *wrapped, key, *slot)
+                              : protocol::OpenBody(entry, row.id, *wrapped, key);
   if (!text.ok()) return text.take_error();
   return protocol::ParseBody(*text);
 }
@@ -57,6 +59,8 @@ Result<std::unique_ptr<Views>> Views::Open(Store& store, const protocol::LedgerI
   if (!view_key.ok()) return view_key.take_error();
   std::unique_ptr<Views> views(
       new Views(store, ledger, std::move(copy).value(), std::move(view_key).value(), rng));
+  views->nonce_prefix_.resize(16);
+  rng.Fill(views->nonce_prefix_);
   KINTSUGI_RETURN_IF_ERROR(views->Load());
   auto caught_up = views->CatchUp();
   if (!caught_up.ok()) return caught_up.take_error();
@@ -320,7 +324,7 @@ Result<protocol::FoldEntry> Views::MakeFoldEntry(const StoredEntry& row, std::ui
     fe.content = protocol::FoldEntry::Content::kWithdrawn;
     return fe;
   }
-  auto body = OpenStoredBody(row, *entry, ledger_key_);
+  auto body = OpenStoredBody(row, *entry, ledger_key_, &slot_);
   if (body.ok()) {
     fe.body = std::move(body).value();
   } else {
@@ -338,11 +342,19 @@ protocol::RefResolver Views::Resolver(const TimelineKey& before) {
   };
 }
 
+Bytes Views::SealRecord(ByteView plaintext, ByteView ad) {
+  crypto::AeadNonce nonce{};
+  std::copy(nonce_prefix_.begin(), nonce_prefix_.end(), nonce.begin());
+  const auto counter = Le64(++nonce_counter_);
+  std::copy(counter.begin(), counter.end(), nonce.begin() + 16);
+  return crypto::SealWithNonce(view_key_, nonce, plaintext, ad);
+}
+
 Bytes Views::SealEffect(std::int64_t rowid, const protocol::Effect& effect) {
   const std::string text = effect.ToJson().dump();
   auto le = Le64(static_cast<std::uint64_t>(rowid));
-  return crypto::SealWithRandomNonce(view_key_, rng_, ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
-                       Ad(kEffectContext, {ByteView(le), ByteView(ledger_)}));
+  return SealRecord(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
+                    Ad(kEffectContext, {ByteView(le), ByteView(ledger_)}));
 }
 
 Result<protocol::Effect> Views::OpenEffect(std::int64_t rowid, ByteView sealed) {
@@ -357,8 +369,8 @@ Result<protocol::Effect> Views::OpenEffect(std::int64_t rowid, ByteView sealed) 
 Status Views::SaveState() {
   const std::string text = state_.ToJson().dump();
   const TimelineKey key = *last_;
-  Bytes sealed = crypto::SealWithRandomNonce(view_key_, rng_, ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
-                               StateAd(ledger_, key));
+  Bytes sealed = SealRecord(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
+                            StateAd(ledger_, key));
   KINTSUGI_RETURN_IF_ERROR(store_.SaveViewState(ledger_, ViewState{key.first, key.second, std::move(sealed)}));
   KINTSUGI_RETURN_IF_ERROR(store_.PruneViewStates(ledger_, kStatesKept));
   saved_at_entries_ = state_.entries();
@@ -412,7 +424,7 @@ std::optional<json> Views::OpenBody(const std::string& id_hex) {
   if (!row.ok() || !row->has_value()) return std::nullopt;
   auto entry = protocol::Decode((*row)->bytes);
   if (!entry.ok()) return std::nullopt;
-  auto body = OpenStoredBody(**row, *entry, ledger_key_);
+  auto body = OpenStoredBody(**row, *entry, ledger_key_, &slot_);
   if (!body.ok()) return std::nullopt;
   return std::move(body).value();
 }

@@ -37,7 +37,7 @@ inline constexpr std::size_t kStatesKept = 8;      // newest saved states kept
 // with `key`, opens and parses it. Fails when withdrawn (no key) or when
 // anything does not open.
 Result<nlohmann::json> OpenStoredBody(const StoredEntry& row, const protocol::Entry& entry,
-                                      const crypto::SymmetricKey& key);
+                                      const crypto::SymmetricKey& key, crypto::KeySlot* slot = nullptr);
 
 struct TimelineQuery {
   std::size_t limit = 50;
@@ -117,6 +117,12 @@ class Views {
   crypto::SymmetricKey ledger_key_;
   crypto::SymmetricKey view_key_;
   crypto::RandomSource& rng_;
+  crypto::KeySlot slot_;  // each entry's key, while its body is opened
+  // Nonces of sealed records: 16 random bytes drawn at open, then a counter.
+  // Never repeats within a key, and costs no system call per record.
+  Bytes nonce_prefix_;
+  std::uint64_t nonce_counter_ = 0;
+  Bytes SealRecord(ByteView plaintext, ByteView ad);
   protocol::LedgerState state_;
   std::optional<TimelineKey> last_;  // the newest folded entry
   std::uint64_t saved_at_entries_ = 0;

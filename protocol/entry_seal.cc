@@ -110,4 +110,16 @@ Result<std::string> OpenBody(const Entry& entry, const EntryId& id, const Wrappe
   return Unpad(*padded);
 }
 
+Result<std::string> OpenBody(const Entry& entry, const EntryId& id, const WrappedKey& key,
+                             const crypto::SymmetricKey& ledger_key, crypto::KeySlot& slot) {
+  if (!crypto::OpenKeyInto(ledger_key, key.nonce, key.sealed, WrapAd(id), slot).ok()) {
+    return MakeError(ErrorCode::kVerificationFailed, "entry key does not open with the ledger key");
+  }
+  auto padded = crypto::Open(slot.key(), entry.nonce, entry.sealed_body, EncodeHeader(entry));
+  if (!padded.ok()) {
+    return MakeError(ErrorCode::kVerificationFailed, "entry body does not authenticate");
+  }
+  return Unpad(*padded);
+}
+
 }  // namespace kintsugi::protocol
