@@ -226,6 +226,15 @@ int main(int argc, char** argv) {
   b.Call("init", {{"name", "Sam"}});
   std::string code = a.Call("pair.invite")["code"];
   b.Call("pair.join", {{"code", code}, {"address", a.address()}}, std::chrono::seconds(40));
+  // Measure between connected partners: wait until each sees the other online.
+  auto online = [](Daemon& d) {
+    json peers = d.Call("peers")["peers"];
+    return !peers.empty() && peers[0].value("online", false);
+  };
+  for (auto t0 = Clock::now(); !(online(a) && online(b));) {
+    if (Clock::now() - t0 > std::chrono::seconds(30)) Die("the partners never came online");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 
   // Append on A, delivered on B: B's event stream sees the entry stored.
   {
