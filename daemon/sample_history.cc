@@ -64,8 +64,6 @@ class Writer {
     return start_ + static_cast<std::uint64_t>(day) * kDay + static_cast<std::uint64_t>(hour * kHour);
   }
   int written() const { return written_; }
-  Engine& a() { return a_; }
-  Engine& b() { return b_; }
 
  private:
   Engine& a_;

@@ -58,7 +58,7 @@ Result<std::unique_ptr<Views>> Views::Open(Store& store, const protocol::LedgerI
   auto view_key = crypto::SymmetricKey::FromBytes(derived.span());
   if (!view_key.ok()) return view_key.take_error();
   std::unique_ptr<Views> views(
-      new Views(store, ledger, std::move(copy).value(), std::move(view_key).value(), rng));
+      new Views(store, ledger, std::move(copy).value(), std::move(view_key).value()));
   views->nonce_prefix_.resize(16);
   rng.Fill(views->nonce_prefix_);
   KINTSUGI_RETURN_IF_ERROR(views->Load());
@@ -395,12 +395,12 @@ Result<std::optional<protocol::Effect>> Views::EffectOf(std::int64_t entry_rowid
 Result<std::vector<TimelineItem>> Views::Timeline(const TimelineQuery& query) {
   std::vector<TimelineItem> out;
   std::optional<TimelineKey> cursor = query.before;
-  const std::uint64_t from_stamp = protocol::MakeHlc(query.from_ms, 0);
-  const std::uint64_t to_stamp =
+  const std::uint64_t from_hlc = protocol::MakeHlc(query.from_ms, 0);
+  const std::uint64_t to_hlc =
       query.to_ms >= (std::uint64_t{1} << 47) ? UINT64_MAX : protocol::MakeHlc(query.to_ms, 0xffff);
   while (out.size() < query.limit) {
     const std::size_t want = query.kind ? 512 : query.limit - out.size();
-    auto rows = store_.TimelineBefore(ledger_, cursor, from_stamp, to_stamp, query.author, want);
+    auto rows = store_.TimelineBefore(ledger_, cursor, from_hlc, to_hlc, query.author, want);
     if (!rows.ok()) return rows.take_error();
     for (const auto& row : *rows) {
       cursor = TimelineKey{row.stamp, row.author};

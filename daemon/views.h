@@ -88,9 +88,8 @@ class Views {
 
  private:
   Views(Store& store, const protocol::LedgerId& ledger, crypto::SymmetricKey ledger_key,
-        crypto::SymmetricKey view_key, crypto::RandomSource& rng)
-      : store_(store), ledger_(ledger), ledger_key_(std::move(ledger_key)),
-        view_key_(std::move(view_key)), rng_(rng) {}
+        crypto::SymmetricKey view_key)
+      : store_(store), ledger_(ledger), ledger_key_(std::move(ledger_key)), view_key_(std::move(view_key)) {}
 
   struct Pending {
     std::int64_t rowid = 0;
@@ -116,7 +115,6 @@ class Views {
   protocol::LedgerId ledger_;
   crypto::SymmetricKey ledger_key_;
   crypto::SymmetricKey view_key_;
-  crypto::RandomSource& rng_;
   crypto::KeySlot slot_;  // each entry's key, while its body is opened
   // Nonces of sealed records: 16 random bytes drawn at open, then a counter.
   // Never repeats within a key, and costs no system call per record.

@@ -503,11 +503,7 @@ bool ViewModel::ReadTimelineFirstPage() {
   json cursor = nullptr;
   json next = nullptr;
   for (;;) {
-    json params{{"limit", oldest.empty() ? kTimelinePage : kTimelineReadMax}};
-    if (!cursor.is_null()) params["before"] = cursor;
-    if (!timeline_kind_.empty()) params["kind"] = timeline_kind_;
-    if (!timeline_author_.empty()) params["author"] = timeline_author_;
-    auto r = link_.Call("view.timeline", params);
+    auto r = link_.Call("view.timeline", TimelineParams(oldest.empty() ? kTimelinePage : kTimelineReadMax, cursor));
     if (!r.ok()) return false;
     auto& entries = (*r)["entries"];
     bool found = false;
@@ -528,12 +524,17 @@ bool ViewModel::ReadTimelineFirstPage() {
   return true;
 }
 
-bool ViewModel::LoadMoreTimeline() {
-  if (timeline_next_.is_null()) return false;
-  json params{{"limit", kTimelinePage}, {"before", timeline_next_}};
+json ViewModel::TimelineParams(std::size_t limit, const json& before) const {
+  json params{{"limit", limit}};
+  if (!before.is_null()) params["before"] = before;
   if (!timeline_kind_.empty()) params["kind"] = timeline_kind_;
   if (!timeline_author_.empty()) params["author"] = timeline_author_;
-  auto r = link_.Call("view.timeline", params);
+  return params;
+}
+
+bool ViewModel::LoadMoreTimeline() {
+  if (timeline_next_.is_null()) return false;
+  auto r = link_.Call("view.timeline", TimelineParams(kTimelinePage, timeline_next_));
   if (!r.ok()) return false;
   for (auto& e : (*r)["entries"]) timeline_.push_back(std::move(e));
   timeline_next_ = (*r)["next_before"];

@@ -205,6 +205,8 @@ class ViewModel {
   Notice Done(std::string text);
   Notice Failed(const Error& e);
   bool ReadTimelineFirstPage();
+  // A view.timeline request: the filters in force, `limit`, and `before` when given.
+  nlohmann::json TimelineParams(std::size_t limit, const nlohmann::json& before) const;
   std::uint64_t NowMs() const;
   // Unix ms of the next local "HH:MM"; nullopt when not such a time.
   std::optional<std::uint64_t> NextLocalTime(const std::string& hhmm) const;
