@@ -19,11 +19,14 @@ ROWS = [
     ("BM_Limit_XChaChaSeal/256", "XChaCha20-Poly1305 seal, 256 B (machine limit)", None),
     ("BM_Limit_XChaChaSeal/65536", "XChaCha20-Poly1305 seal, 64 KiB (machine limit)", None),
     ("BM_Limit_SqliteCommit/real_time", "SQLite commit, WAL + synchronous=FULL (machine limit)", None),
+    ("BM_Limit_Argon2idModerate/iterations:3/real_time", "Argon2id, 3 passes over 256 MiB (machine limit)", None),
     ("BM_SealEntry", "seal + sign one check-in entry", "BM_Limit_Ed25519Sign"),
     ("BM_Append/real_time", "append: seal + sign + durable insert", "BM_Limit_SqliteCommit/real_time"),
     ("BM_DecodeAndValidate", "decode + validate one entry", "BM_Limit_Ed25519Verify"),
     ("BM_VerifyLedger/2000/real_time", "`verify` over 2,000 stored entries, per entry", "BM_Limit_Ed25519Verify"),
     ("BM_LogPage", "`log` page: read, verify, open 50 entries, per entry", "BM_Limit_Ed25519Verify"),
+    ("BM_UnlockLock/iterations:3/real_time", "`unlock` + `lock`, 2,000 entries", "BM_Limit_Argon2idModerate/iterations:3/real_time"),
+    ("BM_Backup/iterations:3/real_time", "`backup` of 2,000 entries (one Argon2id inside)", "BM_Limit_Argon2idModerate/iterations:3/real_time"),
 ]
 
 

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "client/ctl_input.h"
+#include "client/ctl_sharing.h"
 #include "protocol/kinds.h"
 
 namespace kintsugi::ctl {
@@ -262,11 +263,18 @@ void PrintStatus(const json& s) {
     std::cout << "no ledger yet: run 'kintsugictl init --name NAME'\n";
     return;
   }
-  std::cout << "name      " << s.value("name", "") << "\n"
-            << "identity  " << Fingerprint(s.value("author", "")) << "\n"
+  if (s.value("locked", false)) {
+    std::cout << "locked    your partner's entries are still received; 'kintsugictl unlock' to read and write\n";
+  } else {
+    std::cout << "name      " << s.value("name", "") << "\n";
+  }
+  std::cout << "identity  " << Fingerprint(s.value("author", "")) << "\n"
             << "ledger    " << Fingerprint(s.value("ledger", "")) << "\n"
             << "members   " << s.value("members", 0) << "\n"
             << "entries   " << s.value("entries", 0) << "\n";
+  if (std::string sharing = SharingCommands::Describe(At(s, "sharing")); !sharing.empty()) {
+    std::cout << "sharing   " << sharing << "\n";
+  }
 }
 
 void PrintLogEntry(const json& e) {

@@ -10,8 +10,12 @@
 
 #include "client/client.h"
 #include "client/ctl_command.h"
+#include "client/ctl_export.h"
 #include "client/ctl_input.h"
+#include "client/ctl_service.h"
+#include "client/ctl_sharing.h"
 #include "client/ctl_views.h"
+#include "client/ctl_vault.h"
 #include "kintsugi/version.h"
 #include "protocol/kinds.h"
 
@@ -191,6 +195,8 @@ int main(int argc, char** argv) {
   std::string name;
   auto* init = app.add_subcommand("init", "Create your identity and your ledger");
   init->add_option("--name", name, "Your name, as your partner will see it")->required();
+  bool init_passphrase = false;
+  init->add_flag("--passphrase", init_passphrase, "Seal your keys with a passphrase from the start (asked for)");
 
   auto* status = app.add_subcommand("status", "Show the daemon and ledger");
   status->add_flag("--json", as_json, "Print JSON");
@@ -242,6 +248,7 @@ int main(int argc, char** argv) {
   auto* peer_add = peer->add_subcommand("add", "Use HOST:PORT for your partner (VPN, other subnet)");
   peer_add->add_option("ADDRESS", peer_address, "HOST:PORT")->required();
 
+  kintsugi::ctl::ServiceCommands service(app);  // needs no daemon: runs before connecting
   Commands commands;
   AddCheckInCommands(checkin, commands);
   AddAgreementCommands(app, commands);
@@ -249,6 +256,9 @@ int main(int argc, char** argv) {
   AddRecordCommands(app, commands);
   AddNoteCommands(app, commands);
   AddViewCommands(app, commands);
+  kintsugi::ctl::SharingCommands sharing(app);
+  kintsugi::ctl::VaultCommands vault(app);  // unlock, lock, passphrase set|remove  // sharing pause|resume, leave, withdraw-mine
+  kintsugi::ctl::AddExportCommand(app, commands);
   AddJsonFlags(&app, as_json);
 
   try {
@@ -269,6 +279,7 @@ int main(int argc, char** argv) {
     std::cerr << "kintsugictl: --note is required (see kintsugictl checkin --help)\n";
     return kExitUsage;
   }
+  if (service.chosen()) return service.Run();
 
   if (watch->parsed()) {
     auto stream = kintsugi::client::EventStream::Connect(options);
@@ -290,9 +301,19 @@ int main(int argc, char** argv) {
   if (!client.ok()) return Fail(client.error());
   auto& c = **client;
   if (chosen != nullptr) return chosen->Run(c, as_json);
+  if (auto done = sharing.Run(c, as_json)) return *done;
+  if (auto done = vault.Run(c, as_json)) return *done;
 
   if (init->parsed()) {
-    auto r = c.Call("init", {{"name", name}});
+    json params{{"name", name}};
+    if (init_passphrase) {
+      auto pass = kintsugi::ctl::ReadNewPassphrase();
+      if (!pass.ok()) return Fail(pass.error());
+      params["passphrase"] = std::move(*pass);
+      kintsugi::ctl::WipeString(*pass);
+    }
+    auto r = c.Call("init", params);
+    if (params.contains("passphrase")) kintsugi::ctl::WipeString(params["passphrase"].get_ref<std::string&>());
     if (!r.ok()) return Fail(r.error());
     if (as_json) {
       PrintJson(*r);

@@ -42,7 +42,7 @@ Discovery::~Discovery() { ::close(fd_); }
 
 std::array<std::uint8_t, 8> Discovery::SelfTag() const {
   std::array<std::uint8_t, 8> tag{};
-  if (engine_.initialized()) std::copy_n(engine_.identity().public_key().begin(), 8, tag.begin());
+  if (engine_.initialized()) std::copy_n(engine_.self().begin(), 8, tag.begin());
   return tag;
 }
 

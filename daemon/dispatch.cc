@@ -7,7 +7,9 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/discovery.h"
+#include "daemon/export.h"
 #include "daemon/pairing_service.h"
+#include "daemon/sharing.h"
 #include "daemon/sync_service.h"
 #include "kintsugi/version.h"
 #include "protocol/address.h"
@@ -41,6 +43,9 @@ json StatusJson(const EngineStatus& s, const DaemonInfo& info, const DaemonServi
     j["members"] = s.members;
     j["paired"] = s.paired;
     j["forks"] = s.forks;
+    j["locked"] = s.locked;
+    j["passphrase"] = s.passphrase;
+    j["restore_hold"] = s.restore_hold;
     if (s.partner) j["partner"] = ToHex(*s.partner);
     if (services.transport_key) j["transport_key"] = services.transport_key();
     j["views"] = {{"folded", s.folded}, {"waiting", s.waiting}};
@@ -50,6 +55,42 @@ json StatusJson(const EngineStatus& s, const DaemonInfo& info, const DaemonServi
 
 Error NoNetwork() {
   return MakeError(ErrorCode::kUnavailable, "networking is not available in this daemon");
+}
+
+// What a locked daemon still answers: the rest needs the keys.
+bool AnswersWhileLocked(Method method) {
+  switch (method) {
+    case Method::kInit:
+    case Method::kStatus:
+    case Method::kPeers:
+    case Method::kPeerAdd:
+    case Method::kUnlock:
+    case Method::kLock:
+    case Method::kPassphraseSet:
+    case Method::kPassphraseRemove:
+    case Method::kBackup:
+    case Method::kRestore:
+    case Method::kSharingStatus:  // pausing is this device's setting: no keys needed
+    case Method::kSharingPause:
+    case Method::kSharingResume:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Takes the passphrase in `params[name]` into guarded memory and wipes the
+// request's copy. Absent: nullopt when `required` is false.
+Result<std::optional<crypto::Passphrase>> TakePassphrase(json& params, const char* name, bool required) {
+  auto it = params.find(name);
+  if (it == params.end() || it->is_null()) {
+    if (!required) return std::optional<crypto::Passphrase>();
+    return MakeError(ErrorCode::kInvalidArgument, std::string(name) + " is required");
+  }
+  if (!it->is_string()) return MakeError(ErrorCode::kInvalidArgument, std::string(name) + " must be text");
+  auto pass = crypto::Passphrase::Take(it->get_ref<std::string&>());
+  if (!pass.ok()) return pass.take_error();
+  return std::optional<crypto::Passphrase>(std::move(pass).value());
 }
 
 bool ValidAddress(const std::string& address) { return protocol::ParseHostPort(address).has_value(); }
@@ -139,7 +180,7 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
                  failure.error.message);
     return protocol::EncodeIpcError(failure.id, failure.error);
   }
-  const protocol::IpcRequest& req = *request;
+  protocol::IpcRequest& req = *request;
   auto fail = [&](const Error& e) {
     spdlog::info("ipc.error method={} code={}", req.method.name, ErrorCodeName(e.code));
     return protocol::EncodeIpcError(req.id, e);
@@ -148,12 +189,22 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
     return fail(MakeError(ErrorCode::kFailedPrecondition,
                           "no ledger yet: run 'kintsugictl init --name NAME'"));
   }
+  if (engine_.initialized() && !engine_.unlocked() && !AnswersWhileLocked(req.method.method)) {
+    return fail(MakeError(ErrorCode::kFailedPrecondition,
+                          "locked: unlock with your passphrase ('kintsugictl unlock')"));
+  }
+  auto publish = [&](std::string_view topic) {
+    if (services_.publish) services_.publish(topic, json::object());
+  };
   try {
     switch (req.method.method) {
       case Method::kInit: {
+        auto passphrase = TakePassphrase(req.params, "passphrase", false);
+        if (!passphrase.ok()) return fail(passphrase.error());
+        req.params.erase("passphrase");
         auto intro = protocol::MemberIntroFromJson(req.params);
         if (!intro.ok()) return fail(intro.error());
-        auto status = engine_.Init(*intro);
+        auto status = engine_.Init(*intro, *passphrase ? &**passphrase : nullptr);
         if (!status.ok()) return fail(status.error());
         spdlog::info("ledger.created author={}", ToHex(status->author).substr(0, 16));
         return protocol::EncodeIpcResult(req.id, StatusJson(*status, info_, services_));
@@ -161,7 +212,12 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
       case Method::kStatus: {
         auto status = engine_.GetStatus();
         if (!status.ok()) return fail(status.error());
-        return protocol::EncodeIpcResult(req.id, StatusJson(*status, info_, services_));
+        json result = StatusJson(*status, info_, services_);
+        if (status->initialized) {  // paused, or ended by a leave (daemon/sharing.h)
+          auto sharing = HandleSharing(Method::kSharingStatus, json::object(), engine_, services_.sync);
+          if (sharing.ok()) result["sharing"] = std::move(sharing).value();
+        }
+        return protocol::EncodeIpcResult(req.id, result);
       }
       case Method::kCheckIn: {
         auto checkin = protocol::CheckInFromJson(req.params);
@@ -399,6 +455,68 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
         if (!*deleted) return fail(MakeError(ErrorCode::kNotFound, "no note with this id"));
         return protocol::EncodeIpcResult(req.id, json{{"deleted", **id}});
       }
+      case Method::kExport: {
+        auto range = ParseExportRange(req.params, LocalToday(engine_.NowMillis()));
+        if (!range.ok()) return fail(range.error());
+        auto doc = BuildExport(engine_, *range);
+        if (!doc.ok()) return fail(doc.error());
+        return protocol::EncodeIpcResult(req.id, *doc);
+      }
+      case Method::kUnlock: {
+        auto passphrase = TakePassphrase(req.params, "passphrase", true);
+        if (!passphrase.ok()) return fail(passphrase.error());
+        Status unlocked = engine_.Unlock(**passphrase);
+        if (!unlocked.ok()) return fail(unlocked.error());
+        publish(protocol::kEventUnlocked);
+        return protocol::EncodeIpcResult(req.id, json{{"locked", false}});
+      }
+      case Method::kLock: {
+        if (!engine_.unlocked() && engine_.initialized()) {
+          return protocol::EncodeIpcResult(req.id, json{{"locked", true}});  // already: nothing to do
+        }
+        Status locked = engine_.Lock();
+        if (!locked.ok()) return fail(locked.error());
+        publish(protocol::kEventLocked);
+        return protocol::EncodeIpcResult(req.id, json{{"locked", true}});
+      }
+      case Method::kPassphraseSet: {
+        auto current = TakePassphrase(req.params, "current", false);
+        if (!current.ok()) return fail(current.error());
+        auto next = TakePassphrase(req.params, "passphrase", true);
+        if (!next.ok()) return fail(next.error());
+        Status set = engine_.SetPassphrase(*current ? &**current : nullptr, **next);
+        if (!set.ok()) return fail(set.error());
+        return protocol::EncodeIpcResult(req.id, json{{"passphrase", true}});
+      }
+      case Method::kPassphraseRemove: {
+        auto current = TakePassphrase(req.params, "current", true);
+        if (!current.ok()) return fail(current.error());
+        Status removed = engine_.RemovePassphrase(**current);
+        if (!removed.ok()) return fail(removed.error());
+        return protocol::EncodeIpcResult(req.id, json{{"passphrase", false}});
+      }
+      case Method::kBackup:
+      case Method::kRestore: {
+        auto path = req.params.find("path");
+        if (path == req.params.end() || !path->is_string() || path->get_ref<const std::string&>().empty() ||
+            path->get_ref<const std::string&>().front() != '/') {
+          return fail(MakeError(ErrorCode::kInvalidArgument, "path is required and must be absolute"));
+        }
+        auto force = req.params.value("force", json(false));
+        if (!force.is_boolean()) return fail(MakeError(ErrorCode::kInvalidArgument, "force must be true or false"));
+        auto passphrase = TakePassphrase(req.params, "passphrase", true);
+        if (!passphrase.ok()) return fail(passphrase.error());
+        if (req.method.method == Method::kBackup) {
+          auto report = engine_.Backup(path->get<std::string>(), **passphrase, force.get<bool>());
+          if (!report.ok()) return fail(report.error());
+          return protocol::EncodeIpcResult(
+              req.id, json{{"path", report->path}, {"bytes", report->bytes}, {"entries", report->entries}});
+        }
+        auto status = engine_.Restore(path->get<std::string>(), **passphrase, force.get<bool>());
+        if (!status.ok()) return fail(status.error());
+        if (services_.restored) services_.restored();
+        return protocol::EncodeIpcResult(req.id, StatusJson(*status, info_, services_));
+      }
       case Method::kPeerAdd: {
         if (services_.sync == nullptr) return fail(NoNetwork());
         if (!engine_.paired()) {
@@ -410,6 +528,16 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
         }
         services_.sync->SetPartnerAddress(address->get<std::string>());
         return protocol::EncodeIpcResult(req.id, services_.sync->PeersJson(engine_.NowMillis()));
+      }
+      // Pausing sharing and leaving (daemon/sharing.h).
+      case Method::kSharingStatus:
+      case Method::kSharingPause:
+      case Method::kSharingResume:
+      case Method::kSharingLeave:
+      case Method::kSharingWithdrawMine: {
+        auto result = HandleSharing(req.method.method, req.params, engine_, services_.sync);
+        if (!result.ok()) return fail(result.error());
+        return protocol::EncodeIpcResult(req.id, *result);
       }
     }
   } catch (const std::exception& e) {

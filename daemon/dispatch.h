@@ -12,6 +12,9 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "crypto/bytes.h"
 #include "daemon/engine.h"
@@ -37,6 +40,8 @@ struct DaemonServices {
   std::uint16_t listen_port = 0;  // 0: not listening
   std::uint16_t pairing_port = 0;
   std::function<std::string()> transport_key;  // this device's CURVE key, Z85
+  std::function<void(std::string_view topic, nlohmann::json data)> publish;  // an event to the clients
+  std::function<void()> restored;  // the engine now holds a restored ledger: start syncing it
 };
 
 class Dispatcher {

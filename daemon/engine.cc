@@ -18,51 +18,82 @@ Error Engine::NoLedger() {
   return MakeError(ErrorCode::kFailedPrecondition, "no ledger yet: run 'kintsugictl init --name NAME'");
 }
 
-Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<Store> store, std::string key_path,
-                                             Clock& clock, crypto::RandomSource& rng) {
-  auto meta = store->LoadMeta();
-  if (!meta.ok()) return meta.take_error();
-  auto keys = ReadKeyFile(key_path);
-  if (!keys.ok() && keys.error().code != ErrorCode::kNotFound) return keys.take_error();
+Status Engine::NeedKeys() const {
+  if (!initialized()) return NoLedger();
+  if (!unlocked()) {
+    return MakeError(ErrorCode::kFailedPrecondition, "locked: unlock with your passphrase ('kintsugictl unlock')");
+  }
+  return OkStatus();
+}
 
-  std::unique_ptr<Engine> engine(new Engine(std::move(store), std::move(key_path), clock, rng));
-  if (!meta->has_value()) {
-    // No ledger yet. A key file without a ledger is what an `init` cut short
-    // leaves behind: nothing was acknowledged, so `init` starts over.
-    return engine;
-  }
-  if (!keys.ok()) {
-    return MakeError(ErrorCode::kCorrupt,
-                     "the ledger exists but its key file " + engine->key_path_ +
-                         " is missing: restore it from a backup");
-  }
-  if (keys->identity.public_key() != (*meta)->self) {
-    return MakeError(ErrorCode::kCorrupt, "the key file " + engine->key_path_ + " belongs to another ledger");
-  }
-  if (keys->ledger_id != (*meta)->ledger_id) {
-    // Pairing writes the key file first; if it stopped before the database
-    // followed, the database's ledger is the newest archived one: go back to it.
-    auto& archived = keys->archived;
-    if (archived.empty() || archived.back().id != (*meta)->ledger_id) {
-      return MakeError(ErrorCode::kCorrupt, "the key file " + engine->key_path_ + " belongs to another ledger");
-    }
-    keys->ledger_id = archived.back().id;
-    keys->ledger_key = std::move(archived.back().key);
-    keys->beacon_key.reset();
-    archived.pop_back();
-    KINTSUGI_RETURN_IF_ERROR(WriteKeyFile(engine->key_path_, *keys));
-  }
-  engine->keys_ = std::move(keys).value();
-  KINTSUGI_RETURN_IF_ERROR(engine->LoadState());
+Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<Store> store, std::string key_path,
+                                             Clock& clock, crypto::RandomSource& rng,
+                                             crypto::PwhashLimits vault_limits) {
+  std::unique_ptr<Engine> engine(new Engine(std::move(store), std::move(key_path), clock, rng, vault_limits));
+  KINTSUGI_RETURN_IF_ERROR(engine->Load());
   return engine;
 }
 
+Status Engine::Load() {
+  auto meta = store_->LoadMeta();
+  if (!meta.ok()) return meta.take_error();
+  auto file = LoadKeyFile(key_path_);
+  if (!file.ok() && file.error().code != ErrorCode::kNotFound) return file.take_error();
+  if (!meta->has_value()) {
+    // No ledger yet. A key file without a ledger is what an `init` cut short
+    // leaves behind: nothing was acknowledged, so `init` starts over.
+    return OkStatus();
+  }
+  if (!file.ok()) {
+    return MakeError(ErrorCode::kCorrupt,
+                     "the ledger exists but its key file " + key_path_ + " is missing: restore it from a backup");
+  }
+  if (file->info.self != (*meta)->self) {
+    return MakeError(ErrorCode::kCorrupt, "the key file " + key_path_ + " belongs to another ledger");
+  }
+  sealed_ = file->sealed.has_value();
+  info_ = std::move(file->info);
+  if (file->keys) {
+    KINTSUGI_RETURN_IF_ERROR(AdoptKeys(std::move(*file->keys), (*meta)->ledger_id));
+  } else if (info_->ledger_id != (*meta)->ledger_id) {
+    // A pairing cut short (see AdoptKeys): until the keys are opened, the
+    // database's ledger is the one to sync.
+    info_->ledger_id = (*meta)->ledger_id;
+    info_->beacon_key.reset();
+  }
+  auto hold = store_->GetValue("restore_hold");
+  if (!hold.ok()) return hold.take_error();
+  restore_hold_ = hold->has_value() && !(*hold)->empty();
+  return LoadState();
+}
+
+Status Engine::AdoptKeys(LedgerKeys keys, const protocol::LedgerId& stored_ledger) {
+  if (keys.ledger_id != stored_ledger) {
+    auto& archived = keys.archived;
+    if (archived.empty() || archived.back().id != stored_ledger) {
+      return MakeError(ErrorCode::kCorrupt, "the key file " + key_path_ + " belongs to another ledger");
+    }
+    keys.ledger_id = archived.back().id;
+    keys.ledger_key = std::move(archived.back().key);
+    keys.beacon_key.reset();
+    archived.pop_back();
+    KINTSUGI_RETURN_IF_ERROR(WriteKeys(keys));
+  }
+  info_ = InfoOf(keys);
+  keys_ = std::move(keys);
+  return OkStatus();
+}
+
+Status Engine::WriteKeys(const LedgerKeys& keys) {
+  return vault_ ? WriteKeyFile(key_path_, keys, *vault_, rng_) : WriteKeyFile(key_path_, keys);
+}
+
 Status Engine::LoadState() {
-  auto members = store_->Members(keys_->ledger_id);
+  auto members = store_->Members(info_->ledger_id);
   if (!members.ok()) return members.take_error();
   // The clock resumes after this device's own newest entry, and after the
   // partner's only within the lead a received timestamp may have.
-  auto own_hlc = store_->MaxHlc(keys_->identity.public_key());
+  auto own_hlc = store_->MaxHlc(info_->self);
   if (!own_hlc.ok()) return own_hlc.take_error();
   const std::uint64_t cap = protocol::MakeHlc(clock_.NowMillis() + kMaxClockLeadMs, 0);
   auto any_hlc = store_->MaxHlc(std::nullopt, cap);
@@ -71,11 +102,108 @@ Status Engine::LoadState() {
   members_ = std::move(members).value();
   partner_.reset();
   for (const auto& m : members_) {
-    if (m != keys_->identity.public_key()) partner_ = m;
+    if (m != info_->self) partner_ = m;
   }
   if (max_hlc > hlc_.last()) hlc_ = protocol::HybridClock(max_hlc);
+  if (!unlocked()) return OkStatus();  // names and views wait for the keys
   name_ = ReadName(keys_->ledger_id);
   return OpenViews();
+}
+
+Result<LedgerKeys> Engine::OpenWith(const crypto::Passphrase& passphrase, std::optional<VaultKey>* vault) {
+  const std::uint64_t now = clock_.NowMillis();
+  if (now < next_try_ms_) {
+    const std::uint64_t wait_s = (next_try_ms_ - now + 999) / 1000;
+    return MakeError(ErrorCode::kUnavailable,
+                     "too many wrong passphrases: try again in " + std::to_string(wait_s) + " s");
+  }
+  auto file = LoadKeyFile(key_path_);
+  if (!file.ok()) return file.take_error();
+  if (!file->sealed) return MakeError(ErrorCode::kFailedPrecondition, "no passphrase is set");
+  auto key = DeriveVaultKey(passphrase, *file->sealed);
+  if (!key.ok()) return key.take_error();
+  auto keys = OpenKeyFile(*file, *key);
+  if (!keys.ok() && keys.error().code == ErrorCode::kVerificationFailed) {
+    ++wrong_passphrases_;
+    // The first mistake costs nothing more than the derivation; each one
+    // after it doubles the wait.
+    const int doublings = std::min(wrong_passphrases_ - 1, 20);
+    const std::uint64_t delay = doublings <= 0 ? 0 : std::min<std::uint64_t>(1000ull << (doublings - 1), kMaxUnlockDelayMs);
+    next_try_ms_ = clock_.NowMillis() + delay;
+    spdlog::warn("vault.refused wrong_passphrases={} delay_ms={}", wrong_passphrases_, delay);
+    return MakeError(ErrorCode::kVerificationFailed, "wrong passphrase");
+  }
+  if (!keys.ok()) return keys.take_error();
+  wrong_passphrases_ = 0;
+  next_try_ms_ = 0;
+  if (vault != nullptr) *vault = std::move(key).value();
+  return keys;
+}
+
+Status Engine::Unlock(const crypto::Passphrase& passphrase) {
+  if (!initialized()) return NoLedger();
+  if (unlocked()) return MakeError(ErrorCode::kFailedPrecondition, "already unlocked");
+  if (!sealed_) return MakeError(ErrorCode::kFailedPrecondition, "no passphrase is set");
+  std::optional<VaultKey> vault;
+  auto keys = OpenWith(passphrase, &vault);
+  if (!keys.ok()) return keys.take_error();
+  auto meta = store_->LoadMeta();
+  if (!meta.ok()) return meta.take_error();
+  if (!meta->has_value()) return MakeError(ErrorCode::kCorrupt, "the ledger's meta data is missing");
+  vault_ = std::move(vault);
+  KINTSUGI_RETURN_IF_ERROR(AdoptKeys(std::move(keys).value(), (*meta)->ledger_id));
+  spdlog::info("vault.unlocked");
+  Status loaded = LoadState();  // folds what arrived while locked
+  if (!loaded.ok()) {
+    (void)Lock();
+    return loaded;
+  }
+  return OkStatus();
+}
+
+Status Engine::Lock() {
+  if (!initialized()) return NoLedger();
+  if (!sealed_) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "no passphrase is set: set one first ('kintsugictl passphrase set')");
+  }
+  views_.reset();
+  keys_.reset();  // each secret's guarded memory is wiped as it goes
+  vault_.reset();
+  crypto::Wipe(slot_.writable());
+  name_.clear();
+  spdlog::info("vault.locked");
+  return OkStatus();
+}
+
+Status Engine::SetPassphrase(const crypto::Passphrase* current, const crypto::Passphrase& next) {
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
+  if (sealed_) {
+    if (current == nullptr) {
+      return MakeError(ErrorCode::kInvalidArgument, "give the current passphrase to change it");
+    }
+    auto checked = OpenWith(*current, nullptr);
+    if (!checked.ok()) return checked.take_error();
+  }
+  auto vault = NewVaultKey(next, vault_limits_, rng_);
+  if (!vault.ok()) return vault.take_error();
+  KINTSUGI_RETURN_IF_ERROR(WriteKeyFile(key_path_, *keys_, *vault, rng_));
+  vault_ = std::move(vault).value();
+  sealed_ = true;
+  spdlog::info("vault.sealed");
+  return OkStatus();
+}
+
+Status Engine::RemovePassphrase(const crypto::Passphrase& current) {
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
+  if (!sealed_) return MakeError(ErrorCode::kFailedPrecondition, "no passphrase is set");
+  auto checked = OpenWith(current, nullptr);
+  if (!checked.ok()) return checked.take_error();
+  KINTSUGI_RETURN_IF_ERROR(WriteKeyFile(key_path_, *keys_));
+  vault_.reset();
+  sealed_ = false;
+  spdlog::info("vault.removed");
+  return OkStatus();
 }
 
 Status Engine::OpenViews() {
@@ -126,7 +254,7 @@ std::string Engine::ReadName(const protocol::LedgerId& ledger) {
   return intro.ok() ? intro->name : "";
 }
 
-Result<EngineStatus> Engine::Init(const protocol::MemberIntro& intro) {
+Result<EngineStatus> Engine::Init(const protocol::MemberIntro& intro, const crypto::Passphrase* passphrase) {
   if (initialized()) {
     return MakeError(ErrorCode::kAlreadyExists, "this daemon already has a ledger");
   }
@@ -134,12 +262,24 @@ Result<EngineStatus> Engine::Init(const protocol::MemberIntro& intro) {
   rng_.Fill(ledger_id);
   LedgerKeys keys{crypto::SigningKey::Generate(rng_), ledger_id, crypto::SymmetricKey::Generate(rng_),
                   std::nullopt, {}};
-  KINTSUGI_RETURN_IF_ERROR(WriteKeyFile(key_path_, keys));
+  if (passphrase != nullptr) {
+    auto vault = NewVaultKey(*passphrase, vault_limits_, rng_);
+    if (!vault.ok()) return vault.take_error();
+    vault_ = std::move(vault).value();
+    sealed_ = true;
+  }
+  Status written = WriteKeys(keys);
+  if (!written.ok()) {
+    vault_.reset();
+    sealed_ = false;
+    return written.take_error();
+  }
   const crypto::PublicKey self = keys.identity.public_key();
   KINTSUGI_RETURN_IF_ERROR(store_->InTransaction([&]() -> kintsugi::Status {
     KINTSUGI_RETURN_IF_ERROR(store_->SaveMeta(LedgerMeta{ledger_id, self}));
     return store_->AddMember(ledger_id, self, hlc_.Tick(clock_.NowMillis()));
   }));
+  info_ = InfoOf(keys);
   keys_ = std::move(keys);
   members_ = {self};
   KINTSUGI_RETURN_IF_ERROR(OpenViews());
@@ -154,7 +294,16 @@ Result<AppendedEntry> Engine::Append(const protocol::CheckIn& checkin) {
 }
 
 Result<AppendedEntry> Engine::AppendBody(std::string kind, const std::string& body) {
-  if (!initialized()) return NoLedger();
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
+  if (restore_hold_) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "restored from a backup: waiting for the first sync with your partner, so that nothing "
+                     "written now collides with what this device wrote after the backup");
+  }
+  // A leave ended the shared ledger: nothing more is added to it, of any kind.
+  if (views_ && views_->state().left()) {
+    return MakeError(ErrorCode::kFailedPrecondition, views_->state().EndedReason());
+  }
   const crypto::PublicKey& self = keys_->identity.public_key();
   auto forks = store_->Forks(keys_->ledger_id);
   if (!forks.ok()) return forks.take_error();
@@ -195,14 +344,17 @@ Result<EngineStatus> Engine::GetStatus() {
   EngineStatus status;
   status.initialized = initialized();
   if (!status.initialized) return status;
-  auto count = store_->CountEntries(keys_->ledger_id);
+  status.locked = !unlocked();
+  status.passphrase = sealed_;
+  status.restore_hold = restore_hold_;
+  auto count = store_->CountEntries(info_->ledger_id);
   if (!count.ok()) return count.take_error();
-  auto forks = store_->Forks(keys_->ledger_id);
+  auto forks = store_->Forks(info_->ledger_id);
   if (!forks.ok()) return forks.take_error();
   status.paired = paired();
   status.name = name_;
-  status.author = keys_->identity.public_key();
-  status.ledger_id = keys_->ledger_id;
+  status.author = info_->self;
+  status.ledger_id = info_->ledger_id;
   status.entries = *count;
   status.members = members_.size();
   status.partner = partner_;
@@ -215,7 +367,7 @@ Result<EngineStatus> Engine::GetStatus() {
 }
 
 Result<std::vector<LogItem>> Engine::Log(std::size_t limit, std::optional<std::int64_t> before) {
-  if (!initialized()) return NoLedger();
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   auto rows = store_->Latest(keys_->ledger_id, limit, before);
   if (!rows.ok()) return rows.take_error();
   std::vector<LogItem> items;
@@ -260,7 +412,7 @@ LogItem Engine::ReadItem(const StoredEntry& row) {
 }
 
 Result<VerifyReport> Engine::Verify() {
-  if (!initialized()) return NoLedger();
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   VerifyReport report;
   std::vector<protocol::LedgerId> ledgers{keys_->ledger_id};
   for (const auto& a : keys_->archived) ledgers.push_back(a.id);

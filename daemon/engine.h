@@ -6,7 +6,10 @@
 // nothing of sockets: the IPC dispatcher and the peer link call it.
 //
 // Starts uninitialised when there is no key file; Init() creates this device's
-// identity and a solo ledger. Start-up reads only the key file, the ledger
+// identity and a solo ledger. With a passphrase (the vault, key_file.h) it
+// starts locked: it syncs (verifies and stores the partner's sealed entries,
+// serves its chains) but cannot open bodies, fold views or append until
+// Unlock(); Lock() drops the keys from memory. Start-up reads only the key file, the ledger
 // meta and a few index lookups: its cost does not grow with history.
 //
 // Thread-safety: one thread (the daemon loop).
@@ -18,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/pwhash.h"
 #include "crypto/random.h"
 #include "daemon/clock.h"
 #include "daemon/key_file.h"
@@ -34,6 +38,7 @@ namespace kintsugi::daemon {
 // A partner's clock may be wrong or hostile: its timestamps move ours forward
 // only while they are within this margin of our wall clock.
 inline constexpr std::uint64_t kMaxClockLeadMs = 10 * 60 * 1000;
+inline constexpr std::uint64_t kMaxUnlockDelayMs = 5 * 60 * 1000;
 
 struct AppendedEntry {
   protocol::EntryId id{};
@@ -75,6 +80,8 @@ struct VerifyReport {
 
 struct EngineStatus {
   bool initialized = false;
+  bool locked = false;      // sealed by a passphrase and not unlocked
+  bool passphrase = false;  // the key file is sealed by a passphrase
   bool paired = false;
   std::string name;
   crypto::PublicKey author{};
@@ -85,6 +92,7 @@ struct EngineStatus {
   std::size_t forks = 0;
   std::uint64_t folded = 0;   // entries the views have read
   std::size_t waiting = 0;    // entries waiting for the entries they depend on
+  bool restore_hold = false;  // restored: waiting for the partner before appending
 };
 
 // What happened to a batch from the partner.
@@ -102,21 +110,67 @@ class Engine {
 
   // Opens the ledger in `store` with the key file at `key_path`. Fails with
   // kCorrupt when the key file and the store disagree about the ledger.
+  // `vault_limits`: the Argon2id cost of a passphrase set from now on.
   static Result<std::unique_ptr<Engine>> Open(std::unique_ptr<Store> store, std::string key_path,
-                                              Clock& clock, crypto::RandomSource& rng);
+                                              Clock& clock, crypto::RandomSource& rng,
+                                              crypto::PwhashLimits vault_limits = crypto::kModerateLimits);
 
-  bool initialized() const { return keys_.has_value(); }
+  bool initialized() const { return info_.has_value(); }
+  bool unlocked() const { return keys_.has_value(); }
   bool paired() const { return partner_.has_value(); }
   const std::optional<crypto::PublicKey>& partner() const { return partner_; }
   // REQUIRES: initialized().
+  const crypto::PublicKey& self() const { return info_->self; }
+  const protocol::LedgerId& ledger_id() const { return info_->ledger_id; }
+  const std::optional<crypto::SymmetricKey>& beacon_key() const { return info_->beacon_key; }
+  const crypto::CurveKeyPair& transport_keys() const { return info_->transport; }
+  // REQUIRES: unlocked().
   const crypto::SigningKey& identity() const { return keys_->identity; }
-  const protocol::LedgerId& ledger_id() const { return keys_->ledger_id; }
-  const std::optional<crypto::SymmetricKey>& beacon_key() const { return keys_->beacon_key; }
 
   // Creates the identity, the ledger key and a solo ledger whose first entry
-  // introduces this member by `name`. Fails with kAlreadyExists when
-  // initialised already.
-  Result<EngineStatus> Init(const protocol::MemberIntro& intro);
+  // introduces this member by `name`; with `passphrase`, the key file is
+  // sealed from the start. Fails with kAlreadyExists when initialised already.
+  Result<EngineStatus> Init(const protocol::MemberIntro& intro,
+                            const crypto::Passphrase* passphrase = nullptr);
+
+  // --- The vault ---
+  // Opens the keys with `passphrase`. Fails with kFailedPrecondition when
+  // unlocked already or when no passphrase is set, kVerificationFailed for a
+  // wrong passphrase, and kUnavailable (saying how long) while a delay after
+  // wrong passphrases runs: each one after the first doubles it, up to
+  // kMaxUnlockDelayMs.
+  Status Unlock(const crypto::Passphrase& passphrase);
+  // Drops the keys and everything opened with them from memory. Fails with
+  // kFailedPrecondition when no passphrase is set.
+  Status Lock();
+  // Seals the key file with `next` (`current` must open it when one is set
+  // already). The ledger is not touched. REQUIRES: unlocked.
+  Status SetPassphrase(const crypto::Passphrase* current, const crypto::Passphrase& next);
+  // Writes the key file unsealed again (mode 0600 alone protects it).
+  Status RemovePassphrase(const crypto::Passphrase& current);
+
+  // --- Backup and restore (engine_backup.cc; file format in protocol/backup.h) ---
+  struct BackupReport {
+    std::string path;
+    std::uint64_t bytes = 0;
+    std::int64_t entries = 0;
+  };
+  // Writes a sealed copy of the key file and the ledger to `path` (mode
+  // 0600) while the daemon keeps running. With a passphrase set,
+  // `passphrase` must be it (one passphrase to remember); without, it seals
+  // this backup alone. Fails with kAlreadyExists when `path` exists and not
+  // `replace`.
+  Result<BackupReport> Backup(const std::string& path, const crypto::Passphrase& passphrase, bool replace);
+  // Makes the backup at `path` this device's ledger and key file. Refused
+  // (kAlreadyExists) over an existing ledger unless `force`; then the files
+  // it replaces stay beside, renamed "<name>.replaced-<ms>". Nothing is
+  // touched when the backup does not open (kVerificationFailed: wrong
+  // passphrase; kCorrupt: damaged). A restored device that was paired
+  // appends nothing until its first sync has brought back what it wrote
+  // after the backup (EngineStatus::restore_hold), so its chain cannot fork.
+  Result<EngineStatus> Restore(const std::string& path, const crypto::Passphrase& passphrase, bool force);
+  // What the partner holds of this device's chain, from its hello.
+  void NotePartnerHello(const protocol::SyncHello& hello);
 
   // Appends a check-in. REQUIRES: initialized(). Fails with
   // kFailedPrecondition when this device's own chain is frozen by a fork.
@@ -193,9 +247,24 @@ class Engine {
 
  private:
   Engine(std::unique_ptr<Store> store, std::string key_path, Clock& clock,
-         crypto::RandomSource& rng)
-      : store_(std::move(store)), key_path_(std::move(key_path)), clock_(clock), rng_(rng) {}
+         crypto::RandomSource& rng, crypto::PwhashLimits vault_limits)
+      : store_(std::move(store)), key_path_(std::move(key_path)), clock_(clock), rng_(rng),
+        vault_limits_(vault_limits) {}
   static Error NoLedger();
+  // Reads the key file and the ledger's state: Open() and Restore().
+  Status Load();
+  // Ends the hold after a restore once this device's chain is back whole.
+  Status CheckRestoreHold();
+  // OK when the keys are here; otherwise why not (no ledger, or locked).
+  Status NeedKeys() const;
+  // Takes `keys` from the key file. Pairing writes the key file first; if it
+  // stopped before the database followed, the database's ledger is the newest
+  // archived one: go back to it (and rewrite the key file).
+  Status AdoptKeys(LedgerKeys keys, const protocol::LedgerId& stored_ledger);
+  // Writes the key file, sealed when a passphrase is set.
+  Status WriteKeys(const LedgerKeys& keys);
+  // Checks `passphrase` against the key file, with the delays of Unlock().
+  Result<LedgerKeys> OpenWith(const crypto::Passphrase& passphrase, std::optional<VaultKey>* vault);
   Result<AppendedEntry> AppendBody(std::string kind, const std::string& body);
   Status LoadState();
   Status OpenViews();
@@ -214,7 +283,15 @@ class Engine {
   std::string key_path_;
   Clock& clock_;
   crypto::RandomSource& rng_;
-  std::optional<LedgerKeys> keys_;
+  std::optional<KeyFileInfo> info_;  // set once initialised; all a locked engine has
+  std::optional<LedgerKeys> keys_;   // while unlocked
+  std::optional<VaultKey> vault_;    // while unlocked with a passphrase: reseals on key changes
+  bool sealed_ = false;              // the key file is sealed by a passphrase
+  crypto::PwhashLimits vault_limits_;
+  int wrong_passphrases_ = 0;
+  bool restore_hold_ = false;
+  std::uint64_t restore_target_seq_ = UINT64_MAX;  // the partner's head of this device's chain
+  std::uint64_t next_try_ms_ = 0;
   std::vector<crypto::PublicKey> members_;
   std::optional<crypto::PublicKey> partner_;
   protocol::HybridClock hlc_;

@@ -16,7 +16,7 @@ crypto::SymmetricKey CopyKey(const crypto::SymmetricKey& key) {
 }  // namespace
 
 Status Engine::AdoptPairing(const protocol::PairingOutcome& outcome) {
-  if (!initialized()) return NoLedger();
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   if (paired()) return MakeError(ErrorCode::kAlreadyExists, "this device is already paired");
   if (keys_->archived.size() >= kMaxArchivedLedgers) {
     return MakeError(ErrorCode::kFailedPrecondition, "too many earlier ledgers on this device");
@@ -31,7 +31,7 @@ Status Engine::AdoptPairing(const protocol::PairingOutcome& outcome) {
                   outcome.ledger_id, CopyKey(outcome.ledger_key), CopyKey(outcome.beacon_key), {}};
   for (const auto& a : keys_->archived) next.archived.push_back({a.id, CopyKey(a.key)});
   next.archived.push_back({keys_->ledger_id, CopyKey(keys_->ledger_key)});
-  KINTSUGI_RETURN_IF_ERROR(WriteKeyFile(key_path_, next));
+  KINTSUGI_RETURN_IF_ERROR(WriteKeys(next));
 
   // This member's introduction in the shared ledger (under the name it had)
   // goes in with the switch, in one transaction: all of it or nothing.
@@ -50,6 +50,7 @@ Status Engine::AdoptPairing(const protocol::PairingOutcome& outcome) {
     KINTSUGI_RETURN_IF_ERROR(store_->AddMember(outcome.ledger_id, outcome.partner, draft.hlc));
     return store_->InsertEntry(row);
   }));
+  info_ = InfoOf(next);
   keys_ = std::move(next);
   KINTSUGI_RETURN_IF_ERROR(LoadState());
   if (listener_) {
@@ -78,7 +79,7 @@ std::string CarriedKey(const protocol::LedgerId& ledger) { return "carried:" + T
 }  // namespace
 
 Result<std::int64_t> Engine::PrivateEntries() {
-  if (!initialized()) return NoLedger();
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   std::int64_t total = 0;
   for (const auto& a : keys_->archived) {
     auto carried = store_->GetValue(CarriedKey(a.id));
@@ -93,6 +94,7 @@ Result<std::int64_t> Engine::PrivateEntries() {
 
 Result<std::int64_t> Engine::CarryPrivateEntries() {
   if (!paired()) return MakeError(ErrorCode::kFailedPrecondition, "not paired yet");
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   const crypto::PublicKey self = keys_->identity.public_key();
   std::int64_t carried = 0;
   for (const auto& archived : keys_->archived) {
@@ -132,10 +134,10 @@ Result<protocol::SyncHello> Engine::Hello() {
   auto index = store_->IndexId();
   if (!index.ok()) return index.take_error();
   protocol::SyncHello hello;
-  hello.ledger_id = keys_->ledger_id;
+  hello.ledger_id = info_->ledger_id;
   hello.index_id = *index;
   for (const auto& member : members_) {
-    auto head = store_->Head(keys_->ledger_id, member);
+    auto head = store_->Head(info_->ledger_id, member);
     if (!head.ok()) return head.take_error();
     hello.heads.push_back({member, head->seq, head->id});
   }
@@ -144,12 +146,12 @@ Result<protocol::SyncHello> Engine::Hello() {
 
 Result<protocol::ChainHead> Engine::Head(const crypto::PublicKey& author) {
   if (!initialized()) return NoLedger();
-  return store_->Head(keys_->ledger_id, author);
+  return store_->Head(info_->ledger_id, author);
 }
 
 Result<std::vector<Fork>> Engine::Forks() {
   if (!initialized()) return NoLedger();
-  return store_->Forks(keys_->ledger_id);
+  return store_->Forks(info_->ledger_id);
 }
 
 Result<protocol::SyncEntries> Engine::EntriesAfter(const protocol::SyncWant& want) {
@@ -159,10 +161,10 @@ Result<protocol::SyncEntries> Engine::EntriesAfter(const protocol::SyncWant& wan
   if (std::find(members_.begin(), members_.end(), want.author) == members_.end()) return out;
   std::size_t limit = std::min<std::size_t>(std::max<std::uint16_t>(want.max_count, 1),
                                             protocol::kMaxBatchEntries);
-  auto rows = store_->ChainAfter(keys_->ledger_id, want.author, want.after_seq, limit,
+  auto rows = store_->ChainAfter(info_->ledger_id, want.author, want.after_seq, limit,
                                  protocol::kMaxBatchBytes);
   if (!rows.ok()) return rows.take_error();
-  auto head = store_->Head(keys_->ledger_id, want.author);
+  auto head = store_->Head(info_->ledger_id, want.author);
   if (!head.ok()) return head.take_error();
   std::uint64_t last_seq = want.after_seq;
   for (auto& row : *rows) {
@@ -218,12 +220,12 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
   DecodedBatch decoded = DecodeAndCheckSignatures(entries);
   ReceiveReport report;
   std::vector<AppendedEntry> stored;
-  protocol::LedgerContext ledger{keys_->ledger_id, members_};
+  protocol::LedgerContext ledger{info_->ledger_id, members_};
   const std::uint64_t now = clock_.NowMillis();
   Status written = store_->InTransaction([&]() -> kintsugi::Status {
-    auto head = store_->Head(keys_->ledger_id, author);
+    auto head = store_->Head(info_->ledger_id, author);
     if (!head.ok()) return head.take_error();
-    auto forks = store_->Forks(keys_->ledger_id);
+    auto forks = store_->Forks(info_->ledger_id);
     if (!forks.ok()) return forks.take_error();
     std::uint64_t frozen_at = UINT64_MAX;
     for (const auto& f : *forks) {
@@ -257,11 +259,11 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
                                                                        : protocol::SignatureCheck::kVerify);
       if (!verdict.ok() && verdict.error().reason == protocol::Rejection::kSeqBehind) {
         // A second valid entry at a seq we hold: someone rewrote history.
-        auto first = store_->FindInChain(keys_->ledger_id, author, entry->seq);
+        auto first = store_->FindInChain(info_->ledger_id, author, entry->seq);
         if (!first.ok()) return first.take_error();
         if (!first->has_value()) continue;
         KINTSUGI_RETURN_IF_ERROR(store_->InsertEntry(NewEntry::From(*entry, id, incoming.entry, key)));
-        KINTSUGI_RETURN_IF_ERROR(store_->AddFork(Fork{keys_->ledger_id, author, entry->seq,
+        KINTSUGI_RETURN_IF_ERROR(store_->AddFork(Fork{info_->ledger_id, author, entry->seq,
                                                       (*first)->id, id, hlc_.last()}));
         frozen_at = std::min(frozen_at, entry->seq);
         ++report.forks;
@@ -287,6 +289,7 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
     return OkStatus();
   });
   if (!written.ok()) return written.take_error();
+  if (author == info_->self && report.stored > 0) KINTSUGI_RETURN_IF_ERROR(CheckRestoreHold());
   if (report.stored > 0 || report.forks > 0) FoldNew();
   if (listener_) {
     for (const auto& e : stored) listener_(e);

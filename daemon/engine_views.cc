@@ -25,7 +25,7 @@ ByteView NoteAd() { return ByteView(reinterpret_cast<const std::uint8_t*>(kNoteC
 }  // namespace
 
 Result<AppendedEntry> Engine::AppendKind(protocol::Body body) {
-  if (!initialized()) return NoLedger();
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   if (body.kind == protocol::Kind::kMember) {
     return MakeError(ErrorCode::kInvalidArgument, "members are introduced by init and pairing, not appended");
   }
@@ -65,7 +65,7 @@ Result<AppendedEntry> Engine::AppendKind(protocol::Body body) {
 }
 
 Result<std::vector<Engine::TimelineEntry>> Engine::Timeline(const TimelineQuery& query) {
-  if (!initialized()) return NoLedger();
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   auto items = views_->Timeline(query);
   if (!items.ok() && items.error().code == ErrorCode::kCorrupt) {
     KINTSUGI_RETURN_IF_ERROR(RebuildViews(items.error()));
@@ -89,7 +89,7 @@ crypto::SymmetricKey Engine::NoteKey() const {
 }
 
 Result<std::int64_t> Engine::AddNote(const std::string& text) {
-  if (!initialized()) return NoLedger();
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return MakeError(ErrorCode::kInvalidArgument, "text must not be empty");
   }
@@ -102,7 +102,7 @@ Result<std::int64_t> Engine::AddNote(const std::string& text) {
 }
 
 Result<nlohmann::json> Engine::Notes() {
-  if (!initialized()) return NoLedger();
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   auto rows = store_->Notes();
   if (!rows.ok()) return rows.take_error();
   const crypto::SymmetricKey key = NoteKey();
@@ -121,7 +121,7 @@ Result<nlohmann::json> Engine::Notes() {
 }
 
 Result<bool> Engine::DeleteNote(std::int64_t id) {
-  if (!initialized()) return NoLedger();
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   return store_->DeleteNote(id);
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 #include <zmq_addon.hpp>
 
+#include "crypto/secure_buffer.h"
 #include "protocol/ipc.h"
 
 namespace kintsugi::daemon {
@@ -70,6 +71,8 @@ void IpcServer::ServePending(Dispatcher& dispatcher) {
     auto reply = dispatcher.HandleAsync(
         ByteView(static_cast<const std::uint8_t*>(payload.data()), payload.size()), send);
     if (reply) send(*reply);
+    // Requests may carry a passphrase: leave no copy in ordinary memory.
+    crypto::Wipe(std::span<std::uint8_t>(static_cast<std::uint8_t*>(frames.back().data()), frames.back().size()));
   }
 }
 

@@ -55,9 +55,7 @@ Status ReadExactly(int fd, crypto::SecureBuffer& buf, const std::string& path) {
   return OkStatus();
 }
 
-Result<LedgerKeys> ReadV1(int fd, const std::string& path) {
-  crypto::SecureBuffer buf(kV1FileBytes);
-  KINTSUGI_RETURN_IF_ERROR(ReadExactly(fd, buf, path));
+Result<LedgerKeys> ParseV1(const crypto::SecureBuffer& buf, const std::string& path) {
   const std::size_t body_bytes = kV1FileBytes - kChecksumBytes;
   Hash32 sum = crypto::Blake2b256(buf.span().first(body_bytes));
   if (std::memcmp(buf.data(), kMagicV1, sizeof kMagicV1) != 0 ||
@@ -71,42 +69,41 @@ Result<LedgerKeys> ReadV1(int fd, const std::string& path) {
   return keys;
 }
 
-}  // namespace
+// The sealed form (protection 1):
+//   magic | 1 | self | ledger id | flags | beacon key | transport public |
+//   transport secret | salt | ops (u64 LE) | mem (u64 LE) | nonce |
+//   sealed length (u16 LE) | sealed | BLAKE2b-256 checksum
+// sealed = XChaCha20-Poly1305(vault key, nonce, ad = everything before it) of
+//   seed | ledger key | archived count | archived × (id, key)
+constexpr std::uint8_t kProtectionPassphrase = 1;
+constexpr std::size_t kSealedHeaderBytes = 8 + 1 + 32 + 32 + 1 + 32 + 32 + 32 + 16 + 8 + 8 + 24 + 2;
+constexpr std::size_t kSecretBytes(std::size_t archived) { return 32 + 32 + 1 + archived * 64; }
+constexpr std::size_t kMaxSealedFileBytes =
+    kSealedHeaderBytes + kSecretBytes(kMaxArchivedLedgers) + crypto::kAeadTagBytes + kChecksumBytes;
 
-Result<LedgerKeys> ReadKeyFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    if (errno == ENOENT) return MakeError(ErrorCode::kNotFound, "no key file");
-    return Errno("open " + path);
-  }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st{};
-  if (::fstat(fd, &st) != 0) return Errno("stat " + path);
-  if ((st.st_mode & 077) != 0) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     path + " can be read by other users; run: chmod 600 " + path);
-  }
-  if (st.st_size == static_cast<off_t>(kV1FileBytes)) return ReadV1(fd, path);
-  if (st.st_size < static_cast<off_t>(kFixedBytes + kChecksumBytes) ||
-      st.st_size > static_cast<off_t>(kMaxFileBytes) ||
-      (static_cast<std::size_t>(st.st_size) - kFixedBytes - kChecksumBytes) % 64 != 0) {
-    return MakeError(ErrorCode::kCorrupt, path + " has the wrong size");
-  }
-  const std::size_t size = static_cast<std::size_t>(st.st_size);
-  crypto::SecureBuffer buf(size);
-  KINTSUGI_RETURN_IF_ERROR(ReadExactly(fd, buf, path));
-  const std::size_t body_bytes = size - kChecksumBytes;
-  Hash32 sum = crypto::Blake2b256(buf.span().first(body_bytes));
+void PutU64(std::uint8_t* p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+std::uint64_t GetU64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+crypto::SymmetricKey CopyKey(const crypto::SymmetricKey& key) {
+  return std::move(crypto::SymmetricKey::FromBytes(key.bytes())).value();
+}
+
+Error Damaged(const std::string& path) {
+  return MakeError(ErrorCode::kCorrupt, path + " is damaged or not a Kintsugi key file");
+}
+
+// The unsealed form, already read and checksummed.
+Result<LedgerKeys> ParseOpen(const crypto::SecureBuffer& buf, const std::string& path) {
+  const std::size_t body_bytes = buf.size() - kChecksumBytes;
   const std::uint8_t* p = buf.data();
-  if (std::memcmp(p, kMagic, sizeof kMagic) != 0 ||
-      std::memcmp(sum.data(), p + body_bytes, kChecksumBytes) != 0) {
-    return MakeError(ErrorCode::kCorrupt, path + " is damaged or not a Kintsugi key file");
-  }
-  if (p[8] != kProtectionNone) {
-    return MakeError(ErrorCode::kFailedPrecondition, path + " uses a protection this version does not know");
+  if (buf.size() < kFixedBytes + kChecksumBytes || (buf.size() - kFixedBytes - kChecksumBytes) % 64 != 0) {
+    return MakeError(ErrorCode::kCorrupt, path + " has the wrong size");
   }
   std::size_t archived = p[kFixedBytes - 1];
   if (archived > kMaxArchivedLedgers || kFixedBytes + archived * 64 != body_bytes || p[105] > 1) {
@@ -123,6 +120,198 @@ Result<LedgerKeys> ReadKeyFile(const std::string& path) {
   for (std::size_t i = 0; i < archived; ++i) {
     std::size_t at = kFixedBytes + i * 64;
     ArchivedLedger ledger{{}, std::move(crypto::SymmetricKey::FromBytes(buf.span().subspan(at + 32, 32))).value()};
+    std::memcpy(ledger.id.data(), p + at, 32);
+    keys.archived.push_back(std::move(ledger));
+  }
+  return keys;
+}
+
+Result<KeyFile> ParseSealed(const crypto::SecureBuffer& buf, const std::string& path) {
+  const std::uint8_t* p = buf.data();
+  if (buf.size() < kSealedHeaderBytes + kChecksumBytes) return Damaged(path);
+  KeyFile file;
+  std::size_t at = 9;
+  std::memcpy(file.info.self.data(), p + at, 32), at += 32;
+  std::memcpy(file.info.ledger_id.data(), p + at, 32), at += 32;
+  const std::uint8_t flags = p[at++];
+  if (flags > kHasBeaconKey) return Damaged(path);
+  if (flags & kHasBeaconKey) {
+    file.info.beacon_key = std::move(crypto::SymmetricKey::FromBytes(buf.span().subspan(at, 32))).value();
+  }
+  at += 32;
+  std::memcpy(file.info.transport.public_key.data(), p + at, 32), at += 32;
+  std::memcpy(file.info.transport.secret_key.data(), p + at, 32), at += 32;
+  KeyFile::Sealed sealed;
+  std::memcpy(sealed.salt.data(), p + at, sealed.salt.size()), at += sealed.salt.size();
+  sealed.limits.ops = GetU64(p + at), at += 8;
+  sealed.limits.mem_bytes = GetU64(p + at), at += 8;
+  std::memcpy(sealed.nonce.data(), p + at, sealed.nonce.size()), at += sealed.nonce.size();
+  const std::size_t sealed_bytes = p[at] | (static_cast<std::size_t>(p[at + 1]) << 8);
+  at += 2;
+  if (at != kSealedHeaderBytes || buf.size() != at + sealed_bytes + kChecksumBytes ||
+      sealed_bytes < kSecretBytes(0) + crypto::kAeadTagBytes ||
+      (sealed_bytes - kSecretBytes(0) - crypto::kAeadTagBytes) % 64 != 0 ||
+      sealed_bytes > kSecretBytes(kMaxArchivedLedgers) + crypto::kAeadTagBytes) {
+    return MakeError(ErrorCode::kCorrupt, path + " has the wrong size");
+  }
+  if (!crypto::LimitsAllowed(sealed.limits)) return Damaged(path);
+  sealed.ad.assign(p, p + at);
+  sealed.ciphertext.assign(p + at, p + at + sealed_bytes);
+  file.sealed = std::move(sealed);
+  return file;
+}
+
+// Writes `buf` to `path` atomically with mode 0600.
+Status WriteAtomically(const std::string& path, const crypto::SecureBuffer& buf) {
+  std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Errno("create " + tmp);
+  Status written = WriteAll(fd, buf.data(), buf.size());
+  if (written.ok() && ::fsync(fd) != 0) written = Errno("fsync " + tmp);
+  ::close(fd);
+  if (!written.ok()) {
+    ::unlink(tmp.c_str());
+    return written;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    Error e = Errno("rename key file");
+    ::unlink(tmp.c_str());
+    return e;
+  }
+  // Make the rename itself durable.
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return OkStatus();
+}
+
+void Checksum(crypto::SecureBuffer& buf) {
+  const std::size_t body_bytes = buf.size() - kChecksumBytes;
+  Hash32 sum = crypto::Blake2b256(buf.span().first(body_bytes));
+  std::memcpy(buf.data() + body_bytes, sum.data(), kChecksumBytes);
+}
+
+}  // namespace
+
+KeyFileInfo InfoOf(const LedgerKeys& keys) {
+  KeyFileInfo info{keys.identity.public_key(), keys.ledger_id, std::nullopt, crypto::CurveKeysOf(keys.identity.seed())};
+  if (keys.beacon_key) info.beacon_key = CopyKey(*keys.beacon_key);
+  return info;
+}
+
+Result<KeyFile> LoadKeyFile(const std::string& path) {
+  auto read = ReadKeyFileBytes(path);
+  if (!read.ok()) return read.take_error();
+  const crypto::SecureBuffer& buf = *read;
+  if (buf.size() == kV1FileBytes) {
+    auto keys = ParseV1(buf, path);
+    if (!keys.ok()) return keys.take_error();
+    KeyFile file{InfoOf(*keys), std::move(keys).value(), std::nullopt};
+    return file;
+  }
+  if (buf.size() < kFixedBytes + kChecksumBytes) return MakeError(ErrorCode::kCorrupt, path + " has the wrong size");
+  const std::size_t body_bytes = buf.size() - kChecksumBytes;
+  Hash32 sum = crypto::Blake2b256(buf.span().first(body_bytes));
+  if (std::memcmp(buf.data(), kMagic, sizeof kMagic) != 0 ||
+      std::memcmp(sum.data(), buf.data() + body_bytes, kChecksumBytes) != 0) {
+    return Damaged(path);
+  }
+  if (buf.data()[8] == kProtectionPassphrase) return ParseSealed(buf, path);
+  if (buf.data()[8] != kProtectionNone) {
+    return MakeError(ErrorCode::kFailedPrecondition, path + " uses a protection this version does not know");
+  }
+  auto keys = ParseOpen(buf, path);
+  if (!keys.ok()) return keys.take_error();
+  KeyFile file{InfoOf(*keys), std::move(keys).value(), std::nullopt};
+  return file;
+}
+
+Result<crypto::SecureBuffer> ReadKeyFileBytes(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno == ENOENT) return MakeError(ErrorCode::kNotFound, "no key file");
+    return Errno("open " + path);
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st{};
+  if (::fstat(fd, &st) != 0) return Errno("stat " + path);
+  if ((st.st_mode & 077) != 0) {
+    return MakeError(ErrorCode::kFailedPrecondition, path + " can be read by other users; run: chmod 600 " + path);
+  }
+  if (st.st_size < static_cast<off_t>(kV1FileBytes) ||
+      st.st_size > static_cast<off_t>(std::max(kMaxFileBytes, kMaxSealedFileBytes))) {
+    return MakeError(ErrorCode::kCorrupt, path + " has the wrong size");
+  }
+  crypto::SecureBuffer buf(static_cast<std::size_t>(st.st_size));
+  KINTSUGI_RETURN_IF_ERROR(ReadExactly(fd, buf, path));
+  return buf;
+}
+
+Status WriteKeyFileBytes(const std::string& path, const crypto::SecureBuffer& bytes) {
+  return WriteAtomically(path, bytes);
+}
+
+Result<LedgerKeys> ReadKeyFile(const std::string& path) {
+  auto file = LoadKeyFile(path);
+  if (!file.ok()) return file.take_error();
+  if (!file->keys) return MakeError(ErrorCode::kFailedPrecondition, path + " is sealed by a passphrase");
+  return std::move(*file->keys);
+}
+
+Result<VaultKey> DeriveVaultKey(const crypto::Passphrase& passphrase, const KeyFile::Sealed& sealed) {
+  auto key = crypto::DeriveFromPassphrase(passphrase, sealed.salt, sealed.limits);
+  if (!key.ok()) return key.take_error();
+  return VaultKey{sealed.salt, sealed.limits, std::move(key).value()};
+}
+
+Result<VaultKey> NewVaultKey(const crypto::Passphrase& passphrase, const crypto::PwhashLimits& limits,
+                             crypto::RandomSource& rng) {
+  crypto::PwhashSalt salt{};
+  rng.Fill(salt);
+  auto key = crypto::DeriveFromPassphrase(passphrase, salt, limits);
+  if (!key.ok()) return key.take_error();
+  return VaultKey{salt, limits, std::move(key).value()};
+}
+
+Result<LedgerKeys> OpenKeyFile(const KeyFile& file, const VaultKey& key) {
+  if (file.keys) {
+    LedgerKeys copy{std::move(crypto::SigningKey::FromSeed(file.keys->identity.seed())).value(),
+                    file.keys->ledger_id, CopyKey(file.keys->ledger_key), std::nullopt, {}};
+    if (file.keys->beacon_key) copy.beacon_key = CopyKey(*file.keys->beacon_key);
+    for (const auto& a : file.keys->archived) copy.archived.push_back({a.id, CopyKey(a.key)});
+    return copy;
+  }
+  const KeyFile::Sealed& sealed = *file.sealed;
+  if (key.salt != sealed.salt || key.limits != sealed.limits) {
+    return MakeError(ErrorCode::kVerificationFailed, "the passphrase does not open the key file");
+  }
+  crypto::SecureBuffer secret(sealed.ciphertext.size() - crypto::kAeadTagBytes);
+  if (!crypto::OpenInto(key.key, sealed.nonce, sealed.ciphertext, sealed.ad, secret.span()).ok()) {
+    return MakeError(ErrorCode::kVerificationFailed, "the passphrase does not open the key file");
+  }
+  const std::uint8_t* p = secret.data();
+  const std::size_t archived = p[64];
+  if (archived > kMaxArchivedLedgers || kSecretBytes(archived) != secret.size()) {
+    return MakeError(ErrorCode::kCorrupt, "the key file's sealed part is damaged");
+  }
+  auto identity = crypto::SigningKey::FromSeed(secret.span().subspan(0, 32));
+  auto ledger_key = crypto::SymmetricKey::FromBytes(secret.span().subspan(32, 32));
+  if (!identity.ok() || !ledger_key.ok() || identity->public_key() != file.info.self) {
+    return MakeError(ErrorCode::kCorrupt, "the key file's sealed part belongs to another identity");
+  }
+  LedgerKeys keys{std::move(identity).value(), file.info.ledger_id, std::move(ledger_key).value(), std::nullopt, {}};
+  if (file.info.beacon_key) keys.beacon_key = CopyKey(*file.info.beacon_key);
+  for (std::size_t i = 0; i < archived; ++i) {
+    const std::size_t at = 65 + i * 64;
+    ArchivedLedger ledger{{}, std::move(crypto::SymmetricKey::FromBytes(secret.span().subspan(at + 32, 32))).value()};
     std::memcpy(ledger.id.data(), p + at, 32);
     keys.archived.push_back(std::move(ledger));
   }
@@ -149,34 +338,52 @@ Status WriteKeyFile(const std::string& path, const LedgerKeys& keys) {
     std::memcpy(p + kFixedBytes + i * 64, keys.archived[i].id.data(), 32);
     std::memcpy(p + kFixedBytes + i * 64 + 32, keys.archived[i].key.bytes().data(), 32);
   }
-  Hash32 sum = crypto::Blake2b256(buf.span().first(body_bytes));
-  std::memcpy(p + body_bytes, sum.data(), 32);
+  Checksum(buf);
+  return WriteAtomically(path, buf);
+}
 
-  std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Errno("create " + tmp);
-  Status written = WriteAll(fd, buf.data(), size);
-  if (written.ok() && ::fsync(fd) != 0) written = Errno("fsync " + tmp);
-  ::close(fd);
-  if (!written.ok()) {
-    ::unlink(tmp.c_str());
-    return written;
+Status WriteKeyFile(const std::string& path, const LedgerKeys& keys, const VaultKey& vault,
+                    crypto::RandomSource& rng) {
+  if (keys.archived.size() > kMaxArchivedLedgers) {
+    return MakeError(ErrorCode::kInvalidArgument, "too many archived ledgers");
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Error e = Errno("rename key file");
-    ::unlink(tmp.c_str());
-    return e;
+  const std::size_t secret_bytes = kSecretBytes(keys.archived.size());
+  const std::size_t sealed_bytes = secret_bytes + crypto::kAeadTagBytes;
+  crypto::SecureBuffer buf(kSealedHeaderBytes + sealed_bytes + kChecksumBytes);
+  std::uint8_t* p = buf.data();
+  const KeyFileInfo info = InfoOf(keys);
+  crypto::AeadNonce nonce{};
+  rng.Fill(nonce);
+  std::size_t at = 0;
+  std::memcpy(p, kMagic, sizeof kMagic), at += sizeof kMagic;
+  p[at++] = kProtectionPassphrase;
+  std::memcpy(p + at, info.self.data(), 32), at += 32;
+  std::memcpy(p + at, info.ledger_id.data(), 32), at += 32;
+  p[at++] = keys.beacon_key ? kHasBeaconKey : 0;
+  if (keys.beacon_key) std::memcpy(p + at, keys.beacon_key->bytes().data(), 32);
+  at += 32;
+  std::memcpy(p + at, info.transport.public_key.data(), 32), at += 32;
+  std::memcpy(p + at, info.transport.secret_key.data(), 32), at += 32;
+  std::memcpy(p + at, vault.salt.data(), vault.salt.size()), at += vault.salt.size();
+  PutU64(p + at, vault.limits.ops), at += 8;
+  PutU64(p + at, vault.limits.mem_bytes), at += 8;
+  std::memcpy(p + at, nonce.data(), nonce.size()), at += nonce.size();
+  p[at++] = static_cast<std::uint8_t>(sealed_bytes & 0xff);
+  p[at++] = static_cast<std::uint8_t>(sealed_bytes >> 8);
+
+  crypto::SecureBuffer secret(secret_bytes);
+  std::uint8_t* s = secret.data();
+  std::memcpy(s, keys.identity.seed().data(), 32);
+  std::memcpy(s + 32, keys.ledger_key.bytes().data(), 32);
+  s[64] = static_cast<std::uint8_t>(keys.archived.size());
+  for (std::size_t i = 0; i < keys.archived.size(); ++i) {
+    std::memcpy(s + 65 + i * 64, keys.archived[i].id.data(), 32);
+    std::memcpy(s + 65 + i * 64 + 32, keys.archived[i].key.bytes().data(), 32);
   }
-  // Make the rename itself durable.
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return OkStatus();
+  Bytes sealed = crypto::Seal(vault.key, nonce, secret.span(), ByteView(p, at));
+  std::memcpy(p + at, sealed.data(), sealed.size());
+  Checksum(buf);
+  return WriteAtomically(path, buf);
 }
 
 }  // namespace kintsugi::daemon

@@ -110,7 +110,9 @@ int RunDaemon(const DaemonOptions& options) {
       spdlog::warn("discovery.off reason=\"{}\"", opened.error().message);
     }
   }
-  if (engine.paired()) {
+  // Links with the partner at the address last known for it.
+  auto start_paired_sync = [&] {
+    if (!engine.paired()) return;
     std::string address;
     if (auto peers = engine.store().Peers(); peers.ok()) {
       for (const auto& p : *peers) {
@@ -118,7 +120,8 @@ int RunDaemon(const DaemonOptions& options) {
       }
     }
     start_sync(address);
-  }
+  };
+  start_paired_sync();
   engine.set_append_listener([&](const AppendedEntry& e) {
     publish(protocol::kEventEntryAppended, nlohmann::json{{"id", ToHex(e.id)},
                                                            {"author", ToHex(e.author)},
@@ -136,8 +139,10 @@ int RunDaemon(const DaemonOptions& options) {
   services.listen_host = listen->host;
   services.listen_port = listen_port;
   services.pairing_port = static_cast<std::uint16_t>(listen->port + 1);
+  services.publish = publish;
+  services.restored = start_paired_sync;
   services.transport_key = [&engine]() {
-    crypto::CurveKeyPair keys = crypto::CurveKeysOf(engine.identity().seed());
+    const crypto::CurveKeyPair& keys = engine.transport_keys();
     char z85[41] = {};
     zmq_z85_encode(z85, keys.public_key.data(), keys.public_key.size());
     return std::string(z85);

@@ -107,6 +107,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Durability d
     return e;
   }
   std::unique_ptr<Store> store(new Store(db));
+  store->path_ = path;
   sqlite3_busy_timeout(db, 2000);
   KINTSUGI_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
   KINTSUGI_RETURN_IF_ERROR(store->Exec(durability == Durability::kFull ? "PRAGMA synchronous=FULL"

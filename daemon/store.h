@@ -130,6 +130,9 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // The file this store opened (":memory:" for none).
+  const std::string& path() const { return path_; }
+
   // The current ledger; nullopt before `init`.
   Result<std::optional<LedgerMeta>> LoadMeta();
   // This database's index id (random, made with the file).
@@ -151,6 +154,13 @@ class Store {
   // Small named values of this device (e.g. "safety_confirmed").
   Result<std::optional<Bytes>> GetValue(const std::string& key);
   Status SetValue(const std::string& key, ByteView value);
+
+  // --- Backups (store_backup.cc) ---
+  // A consistent image of the whole database, taken with SQLite's backup
+  // API while writes continue between calls (not during one).
+  Result<Bytes> Snapshot();
+  // PRAGMA integrity_check: OK, or kCorrupt with SQLite's first complaint.
+  Status CheckIntegrity();
   Status AddMember(const protocol::LedgerId& ledger, const crypto::PublicKey& author, std::uint64_t hlc);
   Status InsertEntry(const NewEntry& entry);
   Status AddFork(const Fork& fork);
@@ -231,6 +241,7 @@ class Store {
   };
 
   explicit Store(sqlite3* db) : db_(db) {}
+  std::string path_;
   Status Exec(const char* sql);
   Status Migrate();
   // A prepared statement, from the cache when it is free (preparing the same

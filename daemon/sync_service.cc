@@ -6,6 +6,7 @@
 #include <zmq_addon.hpp>
 
 #include "crypto/pake.h"
+#include "protocol/hlc.h"
 #include "protocol/sync.h"
 
 namespace kintsugi::daemon {
@@ -39,7 +40,7 @@ SyncService::~SyncService() = default;
 
 Status SyncService::Listen(const std::string& endpoint) {
   try {
-    crypto::CurveKeyPair keys = crypto::CurveKeysOf(engine_.identity().seed());
+    const crypto::CurveKeyPair& keys = engine_.transport_keys();
     zmq::socket_t router(context_, zmq::socket_type::router);
     CommonOptions(router);
     router.set(zmq::sockopt::curve_server, 1);
@@ -59,6 +60,15 @@ Status SyncService::Listen(const std::string& endpoint) {
 void SyncService::StartPartner(const std::string& address) {
   const auto& partner = engine_.partner();
   if (!partner) return;
+  if (auto record = LoadSharing(engine_.store(), engine_.ledger_id()); record.ok()) {
+    sharing_ = *record;
+  } else {
+    spdlog::warn("sync.sharing_unreadable what=\"{}\"", record.error().message);
+  }
+  if (sharing_.link_closed) {
+    CloseForGood();  // the ledger ended before this start: no link, ever
+    return;
+  }
   auto curve = crypto::CurvePublicKeyOf(*partner);
   if (!curve.ok()) {
     spdlog::error("sync.bad_partner_key");
@@ -77,11 +87,11 @@ void SyncService::SetPartnerAddress(const std::string& address) {
 
 void SyncService::Dial() {
   const auto& partner = engine_.partner();
-  if (!partner || address_.empty()) return;
+  if (!partner || address_.empty() || closed_) return;
   auto server_key = crypto::CurvePublicKeyOf(*partner);
   if (!server_key.ok()) return;
   try {
-    crypto::CurveKeyPair keys = crypto::CurveKeysOf(engine_.identity().seed());
+    const crypto::CurveKeyPair& keys = engine_.transport_keys();
     zmq::socket_t dealer(context_, zmq::socket_type::dealer);
     CommonOptions(dealer);
     dealer.set(zmq::sockopt::immediate, 1);  // never queue for a link that is not up
@@ -189,11 +199,7 @@ void SyncService::ReadMonitor() {
       outgoing_up_ = true;
       wanting_.clear();  // wants sent on an earlier connection will not be answered
       outgoing_.hello_sent = false;
-      auto hello = engine_.Hello();
-      if (hello.ok()) {
-        Send(outgoing_, *hello);
-        outgoing_.hello_sent = true;
-      }
+      SendState(outgoing_);
       spdlog::info("sync.connected address={}", address_);
     } else if (event == ZMQ_EVENT_DISCONNECTED) {
       if (outgoing_up_) spdlog::info("sync.disconnected address={}", address_);
@@ -221,10 +227,27 @@ void SyncService::Send(Channel& channel, const protocol::SyncMessage& message) {
 }
 
 void SyncService::HandleFrame(Channel& channel, ByteView frame) {
+  if (closed_) return;
   last_seen_ms_ = engine_.NowMillis();
   auto message = protocol::DecodeSync(frame);
   if (!message.ok()) {
     spdlog::warn("sync.bad_frame reason=\"{}\"", message.error().message);
+    return;
+  }
+  if (auto* sharing = std::get_if<protocol::SyncSharing>(&*message)) {
+    OnPartnerSharing(channel, *sharing);
+    return;
+  }
+  const bool is_hello = std::holds_alternative<protocol::SyncHello>(*message);
+  if (is_hello && partner_paused_since_ms_ != 0) {
+    partner_paused_since_ms_ = 0;  // a hello is only sent while sharing
+    PublishSharing();
+  }
+  if (paused()) {
+    // Nothing passes while this device pauses; the partner hears only that.
+    if (is_hello || std::holds_alternative<protocol::SyncWant>(*message)) {
+      Send(channel, protocol::SyncSharing{sharing_.paused_since_ms});
+    }
     return;
   }
   if (auto* hello = std::get_if<protocol::SyncHello>(&*message)) {
@@ -254,11 +277,13 @@ void SyncService::HandleHello(Channel& channel, const protocol::SyncHello& hello
     if (events_) events_("peer.reset", nlohmann::json::object());
   }
   partner_index_ = hello.index_id;
+  engine_.NotePartnerHello(hello);  // a restored device may append again once its chain is back
   for (const auto& head : hello.heads) {
     partner_heads_[head.author] = head.seq;
     auto mine = engine_.Head(head.author);
     if (mine.ok() && head.seq > mine->seq) Want(channel, head.author, mine->seq);
   }
+  CheckEnded();
 }
 
 void SyncService::Want(Channel& channel, const crypto::PublicKey& author, std::uint64_t after_seq) {
@@ -310,6 +335,11 @@ void SyncService::HandleEntries(Channel& channel, const protocol::SyncEntries& b
   } else if (!batch.more) {
     SavePeer();
   }
+  if (report->stored > 0 && DepartureOf(engine_)) {
+    // Tell the partner at once what this device holds now, so both can end.
+    SendState(channel);
+    CheckEnded();
+  }
 }
 
 void SyncService::HandlePush(Channel& channel, const protocol::SyncPush& push) {
@@ -332,6 +362,10 @@ void SyncService::HandlePush(Channel& channel, const protocol::SyncPush& push) {
   }
   ReportReceived(entry->author, *report);
   if (report->stored > 0) last_sync_ms_ = engine_.NowMillis();
+  if (report->stored > 0 && DepartureOf(engine_)) {
+    SendState(channel);
+    CheckEnded();
+  }
 }
 
 void SyncService::ReportReceived(const crypto::PublicKey& author, const ReceiveReport& report) {
@@ -359,13 +393,15 @@ SyncService::Channel* SyncService::Primary(std::uint64_t now_ms) {
 }
 
 void SyncService::OnLocalAppend(const AppendedEntry& entry) {
-  if (!entry.local) return;
+  // Written while either side pauses, it waits for the hello after resuming.
+  if (!entry.local || closed_ || paused() || partner_paused_since_ms_ != 0) return;
   Channel* channel = Primary(engine_.NowMillis());
   if (channel == nullptr) return;  // the next hello will tell the partner
   Send(*channel, protocol::SyncPush{{entry.stored.bytes, entry.stored.wrapped_key}});
 }
 
 bool SyncService::online(std::uint64_t now_ms) const {
+  if (closed_) return false;
   if (outgoing_up_) return true;
   for (const auto& [rid, channel] : incoming_) {
     if (now_ms - channel.last_heard_ms < kOnlineWindowMs) return true;
@@ -382,24 +418,28 @@ void SyncService::SetOnline(bool now_online, std::uint64_t now_ms) {
 }
 
 std::uint64_t SyncService::MillisUntilNextTimer(std::uint64_t now_ms) const {
-  if (!engine_.paired()) return UINT64_MAX;
-  return next_keepalive_ms_ > now_ms ? next_keepalive_ms_ - now_ms : 0;
+  if (!engine_.paired() || closed_) return UINT64_MAX;
+  const std::uint64_t next = close_at_ms_ != 0 ? std::min(close_at_ms_, next_keepalive_ms_) : next_keepalive_ms_;
+  return next > now_ms ? next - now_ms : 0;
 }
 
 void SyncService::RunTimers(std::uint64_t now_ms) {
-  if (!engine_.paired() || now_ms < next_keepalive_ms_) return;
+  if (close_at_ms_ != 0 && now_ms >= close_at_ms_) CloseForGood();
+  if (!engine_.paired() || closed_ || now_ms < next_keepalive_ms_) return;
   next_keepalive_ms_ = now_ms + kKeepaliveMs;
-  auto hello = engine_.Hello();
-  if (hello.ok()) {
-    if (outgoing_up_) Send(outgoing_, *hello);
-    for (auto it = incoming_.begin(); it != incoming_.end();) {
-      if (now_ms - it->second.last_heard_ms > 3 * kOnlineWindowMs) {
-        it = incoming_.erase(it);
-        continue;
-      }
-      if (now_ms - it->second.last_heard_ms < kOnlineWindowMs) Send(it->second, *hello);
-      ++it;
+  if (auto departure = DepartureOf(engine_); departure && now_ms > departure->ms + kLeaveDeliveryMs) {
+    spdlog::warn("sync.leave_undelivered (the partner was not reached in 30 days; closing the link)");
+    CloseForGood();
+    return;
+  }
+  if (outgoing_up_) SendState(outgoing_);
+  for (auto it = incoming_.begin(); it != incoming_.end();) {
+    if (now_ms - it->second.last_heard_ms > 3 * kOnlineWindowMs) {
+      it = incoming_.erase(it);
+      continue;
     }
+    if (now_ms - it->second.last_heard_ms < kOnlineWindowMs) SendState(it->second);
+    ++it;
   }
   SetOnline(online(now_ms), now_ms);
 }
@@ -420,18 +460,26 @@ nlohmann::json SyncService::PeersJson(std::uint64_t now_ms) {
       auto mine = engine_.Head(author);
       if (mine.ok() && seq > mine->seq) behind += seq - mine->seq;
     }
-    peers.push_back({{"author", ToHex(*partner)},
-                     {"online", online(now_ms)},
-                     {"address", address_},
-                     {"last_seen_ms", last_seen_ms_},
-                     {"last_sync_ms", last_sync_ms_},
-                     {"entries_behind", behind}});
+    nlohmann::json peer{{"author", ToHex(*partner)},
+                        {"online", online(now_ms)},
+                        {"address", address_},
+                        {"last_seen_ms", last_seen_ms_},
+                        {"last_sync_ms", last_sync_ms_},
+                        {"entries_behind", behind},
+                        {"ended", DepartureOf(engine_).has_value()}};
+    if (partner_paused_since_ms_ != 0) {
+      peer["paused_since"] = protocol::FormatUtcMillis(partner_paused_since_ms_);
+      peer["paused_since_ms"] = partner_paused_since_ms_;
+    }
+    peers.push_back(std::move(peer));
   }
   nlohmann::json refused = nlohmann::json::array();
   for (const auto& [key, r] : zap_.refusals()) {
     refused.push_back({{"key", key}, {"address", r.address}, {"count", r.count}, {"last_ms", r.last_ms}});
   }
-  return nlohmann::json{{"peers", peers}, {"refused", refused}, {"listening_port", port_}};
+  nlohmann::json out{{"peers", peers}, {"refused", refused}, {"listening_port", port_}};
+  if (partner) out["sharing"] = SharingJson(engine_, sharing_, partner_paused_since_ms_);
+  return out;
 }
 
 }  // namespace kintsugi::daemon

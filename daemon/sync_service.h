@@ -10,6 +10,12 @@
 // are pushed live. ZeroMQ reconnects with exponential backoff; a hello every
 // kKeepaliveMs on each live channel doubles as keepalive and anti-entropy.
 //
+// Pause and leave (daemon/sharing.h): while this device has paused sharing it
+// sends the `sharing` message instead of hello, answers hello and want with
+// it, stores nothing received and pushes nothing; the partner's pause is
+// recorded from the same message. Once the ledger holds a leave, both sides
+// close the link for good when each has shown the other it holds everything.
+//
 // Thread-safety: the daemon loop's thread only.
 #pragma once
 
@@ -24,6 +30,7 @@
 #include <zmq.hpp>
 
 #include "daemon/engine.h"
+#include "daemon/sharing.h"
 #include "daemon/zap.h"
 
 namespace kintsugi::daemon {
@@ -69,6 +76,15 @@ class SyncService {
   nlohmann::json PeersJson(std::uint64_t now_ms);
   bool online(std::uint64_t now_ms) const;
 
+  // --- Pause and leave ---
+  // This device's pause or the ledger's end changed (and was saved): tells
+  // the partner and the clients.
+  void OnSharingChanged();
+  // Since when the partner paused, as it last said; 0 when sharing.
+  std::uint64_t partner_paused_since_ms() const { return partner_paused_since_ms_; }
+  // The link ended for good after a leave: no dialling, no listening.
+  bool link_closed() const { return closed_; }
+
  private:
   struct Channel {
     bool outgoing = false;
@@ -90,6 +106,17 @@ class SyncService {
   void ReadMonitor();
   void SetOnline(bool online, std::uint64_t now_ms);
   void SavePeer();
+  bool paused() const { return sharing_.paused_since_ms != 0; }
+  // Hello when sharing; the sharing message while paused.
+  void SendState(Channel& channel);
+  void OnPartnerSharing(Channel& channel, const protocol::SyncSharing& sharing);
+  // Calls `f` for each channel heard from within kOnlineWindowMs.
+  void ForEachLiveChannel(std::uint64_t now_ms, const std::function<void(Channel&)>& f);
+  // After a leave: once the partner's heads and ours are the same, says so
+  // (a last hello) and asks for the link to close.
+  void CheckEnded();
+  void CloseForGood();
+  void PublishSharing();
 
   zmq::context_t& context_;
   Engine& engine_;
@@ -111,6 +138,13 @@ class SyncService {
   std::uint64_t next_keepalive_ms_ = 0;
   bool was_online_ = false;
   int monitor_serial_ = 0;
+  SharingRecord sharing_;
+  std::uint64_t partner_paused_since_ms_ = 0;
+  // When the link closes for good (0: not asked): a moment after the last
+  // hello, so that it and the partner's answer pass; and never inside a read.
+  std::uint64_t close_at_ms_ = 0;
+  bool closed_ = false;
+  bool ended_announced_ = false;
 };
 
 }  // namespace kintsugi::daemon

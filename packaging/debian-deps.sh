@@ -8,7 +8,8 @@ build=(cmake make g++ pkg-config libsodium-dev libzmq3-dev cppzmq-dev libsqlite3
        libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
        libspdlog-dev libfmt-dev iproute2
        libimgui-dev libstb-dev libglfw3-dev libgl-dev fonts-dejavu-core
-       xvfb xauth xdotool)
+       xvfb xauth xdotool
+       systemd desktop-file-utils)  # systemd-analyze and desktop-file-validate check packaging/
 fuzz=(clang-14 libclang-rt-14-dev)
 bench=(python3)
 

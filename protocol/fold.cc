@@ -89,6 +89,13 @@ Effect Effect::FromJson(const json& j) {
   return e;
 }
 
+std::string LedgerState::EndedReason() const {
+  if (!left_) return "";
+  auto name = members_.find(left_->author);
+  return "the shared ledger has ended: " + (name != members_.end() ? name->second : std::string("a partner")) +
+         " left it";
+}
+
 Effect LedgerState::Check(const FoldEntry& entry, const RefResolver& refs) const {
   return Evaluate(entry, refs, nullptr);
 }
@@ -162,6 +169,10 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
     if (a.state != "active") return refused("not_active", "the agreement is not active yet: it awaits an answer");
     return {&a, ok};
   };
+
+  // After a leave the ledger takes nothing more, from either partner: it is
+  // history that each keeps (docs/LEDGER.md, "Leaving").
+  if (left_) return refuse("ledger_ended", EndedReason());
 
   switch (body->kind) {
     case Kind::kMember:
@@ -439,6 +450,10 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
       ok.withdraws = ok.ref;
       return ok;
     }
+
+    case Kind::kLeave:
+      if (s) s->left_ = fold::Departure{author, id, entry.seq, ms};
+      return ok;
   }
   return NoEffect(kind, "unknown_kind", "a kind this version does not know");
 }

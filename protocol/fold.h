@@ -156,6 +156,14 @@ struct Phase {
   bool operator==(const Phase&) const = default;
 };
 
+struct Departure {       // a partner left: the shared ledger ended here
+  std::string author;
+  std::string entry;     // the leave entry
+  std::uint64_t seq = 0;  // its place in its author's chain
+  std::uint64_t ms = 0;
+  bool operator==(const Departure&) const = default;
+};
+
 }  // namespace fold
 
 class LedgerState {
@@ -172,6 +180,11 @@ class LedgerState {
   const fold::Phase& phase() const { return phase_; }
   bool withdrawn(const std::string& id) const { return withdrawn_.count(id) > 0; }
   const std::map<std::string, std::vector<std::string>>& corrections() const { return corrections_; }
+  // Set once a `leave` took effect: every entry after it, in causal order,
+  // by either partner, has no effect (`ledger_ended`).
+  const std::optional<fold::Departure>& left() const { return left_; }
+  // Why nothing more can be added once left(), naming who left.
+  std::string EndedReason() const;
 
   // Views (docs/LEDGER.md, "Views"). `me` is the asking author (hex).
   nlohmann::json AgreementsView(const BodyOpener& open) const;
@@ -202,6 +215,7 @@ class LedgerState {
   std::map<std::string, std::vector<std::string>> corrections_;  // entry -> corrections
   std::set<std::string> withdrawn_;
   fold::Phase phase_;
+  std::optional<fold::Departure> left_;
 };
 
 // The local day (days since 1970-01-01) an entry was written on, from its

@@ -17,6 +17,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WeekCounts, triggers, appreciations, meetings
                                    time_together)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Mark, entry, author, ms, until_ms, closed_by, closed_ms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Phase, current, entry, since_ms, breach_day, history)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Departure, author, entry, seq, ms)
 
 }  // namespace fold
 
@@ -65,11 +66,13 @@ json LedgerState::ToJson() const {
     for (const auto& [week, counts] : by_week) list.push_back(json{{"week", week}, {"c", counts}});
     weeks[author] = list;
   }
-  return json{{"format", kStateFormat}, {"entries", entries_},   {"members", members_},
-              {"agreements", agreements_}, {"proposals", proposals_}, {"days", days},
-              {"weeks", weeks},            {"talks", talks_},       {"plans", plans_},
-              {"pauses", pauses_},         {"statuses", statuses_}, {"seen", seen_},
-              {"corrections", corrections_}, {"withdrawn", withdrawn_}, {"phase", phase_}};
+  json j{{"format", kStateFormat}, {"entries", entries_},   {"members", members_},
+         {"agreements", agreements_}, {"proposals", proposals_}, {"days", days},
+         {"weeks", weeks},            {"talks", talks_},       {"plans", plans_},
+         {"pauses", pauses_},         {"statuses", statuses_}, {"seen", seen_},
+         {"corrections", corrections_}, {"withdrawn", withdrawn_}, {"phase", phase_}};
+  if (left_) j["left"] = *left_;  // absent until a leave: states saved before one stay valid
+  return j;
 }
 
 Result<LedgerState> LedgerState::FromJson(const json& j) {
@@ -96,6 +99,7 @@ Result<LedgerState> LedgerState::FromJson(const json& j) {
     j.at("corrections").get_to(s.corrections_);
     j.at("withdrawn").get_to(s.withdrawn_);
     j.at("phase").get_to(s.phase_);
+    if (auto left = j.find("left"); left != j.end()) s.left_ = left->get<fold::Departure>();
     // Every reference inside the state must hold, or views and rules would
     // trip over it later.
     for (const auto& [id, p] : s.proposals_) {

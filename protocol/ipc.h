@@ -32,6 +32,9 @@ enum class Method {
   kInit, kStatus, kCheckIn, kLog, kVerify,
   kPairInvite, kPairJoin, kPairStatus, kPairConfirm, kPairCarry, kPeers, kPeerAdd,
   kAppend, kAgreements, kPending, kTimeline, kTrends, kTogether, kNoteAdd, kNotes, kNoteDelete,
+  kUnlock, kLock, kPassphraseSet, kPassphraseRemove, kBackup, kRestore,
+  kExport,
+  kSharingStatus, kSharingPause, kSharingResume, kSharingLeave, kSharingWithdrawMine,
 };
 
 struct MethodSpec {
@@ -62,6 +65,18 @@ inline constexpr MethodSpec kMethods[] = {
     {Method::kNoteAdd, "note.add", true},
     {Method::kNotes, "note.list", true},
     {Method::kNoteDelete, "note.delete", true},
+    {Method::kUnlock, "unlock", true},
+    {Method::kLock, "lock", true},
+    {Method::kPassphraseSet, "passphrase.set", true},
+    {Method::kPassphraseRemove, "passphrase.remove", true},
+    {Method::kBackup, "backup", true},
+    {Method::kRestore, "restore", false},
+    {Method::kExport, "export", true},
+    {Method::kSharingStatus, "sharing.status", true},
+    {Method::kSharingPause, "sharing.pause", true},
+    {Method::kSharingResume, "sharing.resume", true},
+    {Method::kSharingLeave, "sharing.leave", true},
+    {Method::kSharingWithdrawMine, "sharing.withdraw_mine", true},
 };
 
 std::optional<MethodSpec> FindMethod(std::string_view name);
@@ -73,6 +88,9 @@ inline constexpr std::string_view kEventPeerDown = "peer.down";
 inline constexpr std::string_view kEventSyncProgress = "sync.progress";
 inline constexpr std::string_view kEventForkDetected = "fork.detected";
 inline constexpr std::string_view kEventPaired = "pair.completed";
+inline constexpr std::string_view kEventLocked = "vault.locked";
+inline constexpr std::string_view kEventUnlocked = "vault.unlocked";
+inline constexpr std::string_view kEventSharingChanged = "sharing.changed";
 
 struct IpcRequest {
   nlohmann::json id;  // echoed in the reply; null when absent

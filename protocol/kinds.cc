@@ -80,6 +80,8 @@ const std::vector<KindSpec>& MakeKinds() {
       {Kind::kPhase, "phase", "Proposes where the two of you are: atone, attune or attach.",
        {Choice("phase", true, Of(kPhases)), FieldSpec{"breach_named", FieldType::kDate, false},
         Text("note", false, kLine)}},
+      {Kind::kLeave, "leave", "Leaves the shared ledger: sync ends for good and each of you keeps your own copy.",
+       {Text("note", false, kLine)}},
   };
   return kinds;
 }

@@ -29,6 +29,7 @@ enum class Kind {
   kStatus, kFeelings, kAgreementCheckIn,
   kAppreciation, kTrigger, kTalkRequest, kMeeting, kRepair, kPause, kTimePlan, kTimeDone,
   kSeen, kCorrect, kWithdraw, kPhase,
+  kLeave,
 };
 
 enum class FieldType {

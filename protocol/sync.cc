@@ -7,7 +7,7 @@
 namespace kintsugi::protocol {
 namespace {
 
-enum class SyncType : std::uint8_t { kHello = 1, kWant = 2, kEntries = 3, kPush = 4 };
+enum class SyncType : std::uint8_t { kHello = 1, kWant = 2, kEntries = 3, kPush = 4, kSharing = 5 };
 
 void WriteEntry(WireWriter& w, const SyncEntry& e) {
   w.U32(static_cast<std::uint32_t>(e.entry.size()));
@@ -63,6 +63,10 @@ struct Encoder {
   void operator()(const SyncPush& m) {
     w.U8(static_cast<std::uint8_t>(SyncType::kPush));
     WriteEntry(w, m.entry);
+  }
+  void operator()(const SyncSharing& m) {
+    w.U8(static_cast<std::uint8_t>(SyncType::kSharing));
+    w.U64(m.paused_since_ms);
   }
 };
 
@@ -130,6 +134,11 @@ Result<SyncMessage> DecodeSync(ByteView frame) {
       auto e = ReadEntry(r);
       if (!e.ok()) return e.take_error();
       return Finish(r, SyncPush{std::move(e).value()});
+    }
+    case SyncType::kSharing: {
+      SyncSharing m;
+      m.paused_since_ms = r.U64();
+      return Finish(r, m);
     }
   }
   return MakeError(ErrorCode::kMalformed, "unknown sync message type " + std::to_string(frame[0]));

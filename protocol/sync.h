@@ -6,6 +6,7 @@
 //   want     author, after seq, max count                  ("send me what follows")
 //   entries  author, up to kMaxBatchEntries entries, more? (the answer to one want)
 //   push     one new entry, live
+//   sharing  whether the sender shares right now: 0, or since when it paused
 //
 // Flow control is by pulling: a daemon sends entries only in answer to a
 // want, one batch per want, so a slow partner never makes it buffer more than
@@ -76,7 +77,15 @@ struct SyncPush {
   bool operator==(const SyncPush&) const = default;
 };
 
-using SyncMessage = std::variant<SyncHello, SyncWant, SyncEntries, SyncPush>;
+// The sender's sharing state. A device that paused sharing sends this
+// instead of hello and exchanges no entries until it resumes; it never says
+// why (docs/PROTOCOL.md, "Pause and leave").
+struct SyncSharing {
+  std::uint64_t paused_since_ms = 0;  // 0: sharing
+  bool operator==(const SyncSharing&) const = default;
+};
+
+using SyncMessage = std::variant<SyncHello, SyncWant, SyncEntries, SyncPush, SyncSharing>;
 
 Bytes EncodeSync(const SyncMessage& message);
 

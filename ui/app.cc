@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "client/client.h"
+#include "client/service.h"
 #include "ui/screens.h"
 #include "ui/view_model.h"
 
@@ -198,6 +199,43 @@ int Screenshots(GLFWwindow* window, ViewModel& vm, ScreenState& state, const std
 
 // Renders `frames` frames of one screen as fast as it can and prints the
 // frame times (render + swap, as a person's window would do them).
+// Start at login through the platform's per-user service (client/service.h).
+// What the service manager says is asked once and again only after a change:
+// Settings draws every frame, and each question is a subprocess.
+ViewModel::LoginService LoginService() {
+  struct Shared {
+    std::unique_ptr<ctl::ServiceManager> manager = ctl::NewServiceManager();
+    std::optional<bool> enabled;
+    bool asked = false;
+  };
+  auto shared = std::make_shared<Shared>();
+  ViewModel::LoginService service;
+  service.enabled = [shared]() -> Result<bool> {
+    if (!shared->asked) {
+      shared->asked = true;
+      auto status = shared->manager->Query();
+      if (status.ok() && status->manager_running) shared->enabled = status->installed && status->enabled;
+    }
+    if (!shared->enabled) return MakeError(ErrorCode::kUnavailable, "no per-user service manager");
+    return *shared->enabled;
+  };
+  service.enable = [shared]() -> Status {
+    shared->asked = false;
+    auto daemon = ctl::DaemonBesideThisProgram();
+    if (!daemon.ok()) return daemon.take_error();
+    auto installed = shared->manager->Install(*daemon);
+    if (!installed.ok()) return installed.take_error();
+    return OkStatus();
+  };
+  service.disable = [shared]() -> Status {
+    shared->asked = false;
+    auto removed = shared->manager->Uninstall();
+    if (!removed.ok()) return removed.take_error();
+    return OkStatus();
+  };
+  return service;
+}
+
 int Measure(GLFWwindow* window, ViewModel& vm, ScreenState& state, const AppOptions& options) {
   std::optional<Screen> screen;
   for (Screen s : kMainScreens) {
@@ -270,6 +308,7 @@ int RunApp(const AppOptions& options) {
   IpcLink link(options.data_dir);
   ViewModel vm(link);
   vm.set_daemon_starter([dir = options.data_dir] { return StartDaemon(dir); });
+  if (options.data_dir.empty()) vm.set_login_service(LoginService());  // the service runs the default data dir
   vm.Refresh();
   int code = 0;
   if (!options.screenshot_dir.empty()) {

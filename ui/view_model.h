@@ -80,6 +80,22 @@ struct RepairForm {
   std::string feelings, my_view, partner_view, triggers, my_part, partner_part, plan;
 };
 
+// The export for a counsellor (Settings): a range of days, a format, a
+// preview, and the file Save writes (mode 0600, never replaced unless asked).
+inline constexpr const char* kExportFormats[] = {"md", "html", "csv", "json"};
+struct ExportForm {
+  std::string from, to;  // "YYYY-MM-DD"; empty: the last 30 days
+  int format = 0;        // index into kExportFormats
+  std::string folder;    // where the default file goes (and "~/" means); empty: $HOME
+  std::string path;      // follows the range and format until edited
+  bool replace = false;
+  std::string preview;   // the last preview, rendered in the chosen format
+  std::string default_path;  // the path as last defaulted
+  bool prepared = false;     // the empty fields were filled in once
+};
+// "FOLDER/kintsugi-export-FROM-TO.EXT".
+std::string ExportDefaultPath(const ExportForm& form);
+
 class ViewModel {
  public:
   using Now = std::function<std::uint64_t()>;  // Unix milliseconds
@@ -183,11 +199,73 @@ class ViewModel {
   std::string PlanProblem() const;
   Notice AddNote();
   Notice SetPeerAddress();
+  // --- Export for a counsellor ---
+  ExportForm export_form;
+  // Fills in what is empty (the last 30 days, the home folder) and moves a
+  // path that was not edited to follow the range and format.
+  void UpdateExportForm();
+  // Asks the daemon for the export and shows it rendered in export_form.preview.
+  Notice PreviewExport();
+  // Asks for the export, renders it and writes it to export_form.path.
+  Notice SaveExport();
   // Starts this user's daemon when none answers (the window's offer).
   using DaemonStarter = std::function<Result<bool>()>;
   void set_daemon_starter(DaemonStarter starter) { start_daemon_ = std::move(starter); }
   bool can_start_daemon() const { return static_cast<bool>(start_daemon_); }
   Notice StartDaemon();
+
+  // --- Sharing: pause and leave (the daemon's `sharing` object, in status) ---
+  const nlohmann::json& sharing() const;
+  bool sharing_paused() const;  // this device paused sharing
+  bool sharing_ended() const;   // a leave ended the shared ledger
+  // What Today says under the partner's line: "Bea paused sharing on
+  // 2026-11-26 08:10." or "Bea left the shared ledger on ...". "" when the
+  // two share as usual. Times are local.
+  std::string SharingLine() const;
+  std::string leave_note;
+  Notice PauseSharing();
+  Notice ResumeSharing();
+  Notice Leave();
+  // Withdraws every own entry the rules let go, asking the daemon batch by batch.
+  Notice WithdrawMine();
+
+  // --- The vault, backups and start at login ---
+  bool locked() const;          // a passphrase is set and the keys are closed
+  bool has_passphrase() const;  // the key file is sealed by one
+  bool restore_hold() const;    // restored: writing waits for the partner
+  // What a person types. Passphrase fields are wiped as soon as they are
+  // sent, whatever the answer.
+  std::string passphrase_input;    // to unlock; the new one (first run, set, change)
+  std::string passphrase_again;    // the new one, once more
+  std::string passphrase_current;  // to change, remove, or seal a backup with
+  std::string backup_path;         // filled in with ~/kintsugi-backup-DATE.kbak
+  std::string backup_passphrase;   // the vault's, when set; else this backup's own
+  std::string backup_again;        // this backup's own, once more
+  bool backup_replace = false;
+  std::string restore_path;
+  // "" when the new passphrase and its repetition would be accepted.
+  std::string NewPassphraseProblem() const;
+  Notice Unlock();
+  Notice Lock();
+  // Sets the passphrase (passphrase_current when one is set already).
+  Notice SetPassphrase();
+  Notice RemovePassphrase();
+  // Seals a backup with backup_passphrase (the vault's, when set; else its
+  // own, which backup_again must repeat).
+  Notice Backup();
+  // First run: this device's ledger and identity from a backup.
+  Notice Restore();
+  // Start at login through the platform's per-user service (set by the app).
+  struct LoginService {
+    std::function<Result<bool>()> enabled;  // installed and enabled
+    std::function<Status()> enable;
+    std::function<Status()> disable;
+  };
+  void set_login_service(LoginService service) { login_ = std::move(service); }
+  bool can_manage_login() const { return static_cast<bool>(login_.enabled); }
+  // Whether the daemon starts at login; nullopt when it cannot be told.
+  std::optional<bool> StartsAtLogin() const;
+  Notice SetStartAtLogin(bool on);
 
   // --- Timeline ---
   void SetTimelineFilter(std::string kind, std::string author);
@@ -235,6 +313,7 @@ class ViewModel {
   std::optional<std::uint64_t> invite_expires_ms_;
   Notice last_notice_;
   DaemonStarter start_daemon_;
+  LoginService login_;
 };
 
 }  // namespace kintsugi::ui

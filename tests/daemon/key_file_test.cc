@@ -133,7 +133,7 @@ TEST_F(KeyFile, FlippedByteAnywhereIsRefusedAsCorrupt) {
 TEST_F(KeyFile, UnknownProtectionWithValidChecksumIsFailedPrecondition) {
   Bytes bytes = ReadFileBytes(path_);
   ASSERT_EQ(bytes.size(), kKeyFileBytes);
-  bytes[8] = 1;
+  bytes[8] = 2;  // 0 is unsealed, 1 sealed by a passphrase
   Reseal(bytes);
   WriteFileBytes(path_, bytes);
   auto read = ReadKeyFile(path_);

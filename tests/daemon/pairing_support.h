@@ -50,7 +50,7 @@ struct Device {
     // Durability is not under test here; NORMAL keeps long chains quick.
     auto store = Store::Open(db_path, Store::Durability::kNormal);
     if (!store.ok()) return store.take_error();
-    return Engine::Open(std::move(store).value(), key_path, clock, rng);
+    return Engine::Open(std::move(store).value(), key_path, clock, rng, vault_limits);
   }
   void Reopen() {
     engine.reset();
@@ -97,6 +97,8 @@ struct Device {
   std::string key_path = dir.File("identity.key");
   crypto::DeterministicRandom rng;
   TestClock& clock;
+  // Argon2id at its cheapest: the vault's logic is under test, not its cost.
+  crypto::PwhashLimits vault_limits = crypto::kMinLimits;
   std::unique_ptr<Engine> engine;
 };
 

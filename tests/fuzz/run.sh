@@ -29,6 +29,7 @@ targets=(
   "beacon_fuzz:beacon:512"
   "sync_fuzz:sync:70000"
   "pairing_fuzz:pairing:512"
+  "backup_fuzz:backup:8192"
 )
 
 # Recoverable UBSan reports become crashes; ASan checks stay on.

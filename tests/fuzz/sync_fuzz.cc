@@ -58,7 +58,7 @@ bool WithinLimits(const SyncMessage& message) {
     return true;
   }
   if (const auto* push = std::get_if<SyncPush>(&message)) return EntryWithinLimits(push->entry);
-  return std::holds_alternative<SyncWant>(message);
+  return std::holds_alternative<SyncWant>(message) || std::holds_alternative<SyncSharing>(message);
 }
 
 }  // namespace
@@ -122,6 +122,7 @@ int main(int argc, char** argv) {
                                SyncEntry{EntryBytes(0, 3), Key(0x33)}},
                               true);
   const Bytes push = EncodeSync(SyncPush{SyncEntry{EntryBytes(120, 5), Key(0x55)}});
+  const Bytes paused = EncodeSync(SyncSharing{0x0000019A2B3C4D5Eull});
 
   Bytes old_version = Hello(1);
   old_version[1] = 2;
@@ -165,7 +166,10 @@ int main(int argc, char** argv) {
       {"push_entry_too_long.bin", long_entry.Take(), ErrorCode::kTooLarge},
       {"push_trailing_byte.bin", push_trailing, ErrorCode::kMalformed},
       {"empty.bin", Bytes{}, ErrorCode::kMalformed},
-      {"unknown_type.bin", Bytes{0x05, 0x00, 0x00}, ErrorCode::kMalformed},
+      {"sharing_paused.bin", paused, std::nullopt},
+      {"sharing_resumed.bin", EncodeSync(SyncSharing{0}), std::nullopt},
+      {"sharing_truncated.bin", Cut(paused, paused.size() - 1), ErrorCode::kMalformed},
+      {"unknown_type.bin", Bytes{0x06, 0x00, 0x00}, ErrorCode::kMalformed},
       {"garbage.bin", Bytes{0x03, 0xff, 0xfe, 0x00, 0x01, 0x80, 0x7f, 0x10}, ErrorCode::kMalformed},
   };
   int failures = 0;

@@ -47,11 +47,20 @@ int DecodeStatus(int status) {
 
 }  // namespace
 
-CommandResult Run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) std::abort();
+CommandResult Run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                  const std::string& input) {
+  int out_pipe[2], err_pipe[2], in_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 || ::pipe2(in_pipe, O_CLOEXEC) != 0) {
+    std::abort();
+  }
+  // Small inputs fit the pipe's buffer: written whole before the child starts.
+  if (!input.empty() && ::write(in_pipe[1], input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
+    std::abort();
+  }
+  ::close(in_pipe[1]);
   pid_t pid = ::fork();
   if (pid == 0) {
+    ::dup2(in_pipe[0], 0);
     ::dup2(out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
     std::vector<char*> args;
@@ -60,6 +69,7 @@ CommandResult Run(const std::vector<std::string>& argv, std::chrono::millisecond
     ::execvp(args[0], args.data());
     _exit(127);
   }
+  ::close(in_pipe[0]);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
   CommandResult result;
@@ -97,10 +107,10 @@ CommandResult Run(const std::vector<std::string>& argv, std::chrono::millisecond
   return result;
 }
 
-CommandResult Ctl(const std::string& data_dir, const std::vector<std::string>& args) {
+CommandResult Ctl(const std::string& data_dir, const std::vector<std::string>& args, const std::string& input) {
   std::vector<std::string> argv{KINTSUGICTL_PATH, "--data-dir", data_dir};
   argv.insert(argv.end(), args.begin(), args.end());
-  return Run(argv);
+  return Run(argv, std::chrono::seconds(30), input);
 }
 
 Daemon::~Daemon() {

@@ -43,12 +43,13 @@ class PrivateRuntimeDir {
   TempDir dir_;
 };
 
-// Runs a program to completion, capturing stdout and stderr.
+// Runs a program to completion, capturing stdout and stderr; its standard
+// input is `input` (at most a pipe's buffer), then end of file.
 CommandResult Run(const std::vector<std::string>& argv,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                  std::chrono::milliseconds timeout = std::chrono::seconds(30), const std::string& input = "");
 
-// Runs kintsugictl --data-dir `data_dir` args...
-CommandResult Ctl(const std::string& data_dir, const std::vector<std::string>& args);
+// Runs kintsugictl --data-dir `data_dir` args..., with `input` on its stdin.
+CommandResult Ctl(const std::string& data_dir, const std::vector<std::string>& args, const std::string& input = "");
 
 // A kintsugid child process. Start() waits until it answers `status`.
 class Daemon {

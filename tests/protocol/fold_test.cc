@@ -460,6 +460,81 @@ TEST(FoldUnusable, UnknownFieldsOfAKnownKindAreIgnored) {
   EXPECT_EQ(c.state.agreements().count(e.id), 1u);
 }
 
+// --- Leaving ---
+
+TEST(FoldLeave, ALeaveRecordsWhoLeftAndWhen) {
+  Couple c;
+  EXPECT_FALSE(c.state.left().has_value());
+  EXPECT_EQ(c.state.EndedReason(), "");
+  auto leave = c.Applied(Who::kB, {{"kind", "leave"}, {"note", "take care"}});
+  EXPECT_EQ(leave.effect.kind, "leave");
+  ASSERT_TRUE(c.state.left().has_value());
+  EXPECT_EQ(*c.state.left(), (fold::Departure{HexOf(Who::kB), leave.id, 2, leave.ms}));
+  EXPECT_EQ(c.state.EndedReason(), "the shared ledger has ended: Ben left it");
+}
+
+TEST(FoldLeave, EveryLaterEntryOfEitherPartnerHasNoEffect) {
+  Couple c;
+  const std::string agreement = c.ActiveAgreement(Who::kA);
+  auto talk = c.Applied(Who::kA, {{"kind", "talk.request"}, {"topic", "the move"}});
+  c.Applied(Who::kA, {{"kind", "leave"}});
+  const json ended = WithoutCount(c.state.ToJson());
+  for (Who who : {Who::kA, Who::kB}) {
+    auto f = c.Refused(who, Couple::Feelings(5, 5), "ledger_ended");
+    EXPECT_EQ(f.effect.kind, "feelings");
+    EXPECT_EQ(f.effect.reason, "the shared ledger has ended: Ana left it");
+    c.Refused(who, Couple::Outcome(agreement, "kept"), "ledger_ended");
+    c.Refused(who, Couple::Retire(agreement), "ledger_ended");
+    c.Refused(who, Couple::Ref("withdraw", talk.id), "ledger_ended");
+    c.Refused(who, {{"kind", "leave"}}, "ledger_ended");
+  }
+  EXPECT_EQ(WithoutCount(c.state.ToJson()), ended);
+  EXPECT_FALSE(c.state.withdrawn(talk.id)) << "a withdrawal after the end took effect";
+  EXPECT_EQ(c.state.agreements().at(agreement).state, "active") << "what came before keeps its effect";
+}
+
+TEST(FoldLeave, AnEntryWrittenWithoutKnowingCountsOnlyBeforeTheLeaveInCausalOrder) {
+  // The same two concurrent entries, the leave's clock after or before the partner's.
+  for (bool entry_first : {true, false}) {
+    Couple c;
+    FoldEntry entry = c.Make(Who::kA, Couple::Feelings(7, 6));
+    FoldEntry leave = c.Make(Who::kB, {{"kind", "leave"}});
+    if (!entry_first) {
+      std::swap(entry.hlc, leave.hlc);
+      std::swap(entry.stamp, leave.stamp);
+    }
+    // Every replica folds in causal order, whatever order they arrived in.
+    std::vector<FoldEntry> order{leave, entry};
+    std::sort(order.begin(), order.end(), [](const FoldEntry& x, const FoldEntry& y) {
+      return OrderKey{x.stamp, x.author} < OrderKey{y.stamp, y.author};
+    });
+    Effect entry_effect;
+    for (const auto& e : order) {
+      Effect effect = c.Fold(e);
+      if (e.id == entry.id) entry_effect = effect;
+    }
+    EXPECT_EQ(entry_effect.applied, entry_first) << entry_effect.ToJson().dump();
+    EXPECT_EQ(entry_effect.reason_code, entry_first ? "" : "ledger_ended");
+    ASSERT_TRUE(c.state.left().has_value());
+    EXPECT_EQ(c.state.left()->author, HexOf(Who::kB));
+  }
+}
+
+TEST(FoldLeave, TheEndIsKeptInTheSavedState) {
+  Couple c;
+  c.Applied(Who::kA, {{"kind", "leave"}});
+  auto back = LedgerState::FromJson(json::parse(c.state.ToJson().dump()));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->left(), c.state.left());
+  EXPECT_EQ(back->ToJson(), c.state.ToJson());
+  // A state saved before any leave has no "left" and reads back without one.
+  Couple before;
+  EXPECT_FALSE(before.state.ToJson().contains("left"));
+  auto old = LedgerState::FromJson(before.state.ToJson());
+  ASSERT_TRUE(old.ok());
+  EXPECT_FALSE(old->left().has_value());
+}
+
 // --- Effect ---
 
 TEST(FoldEffect, RoundTripsThroughJson) {

@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kKindCount = static_cast<int>(Kind::kPhase) + 1;
+constexpr int kKindCount = static_cast<int>(Kind::kLeave) + 1;
 const std::string kId(64, 'a');  // a well-formed entry id
 
 // A valid value of a field of this spec.
@@ -127,6 +127,7 @@ TEST(Kinds, KnowsTheDocumentedNames) {
   EXPECT_EQ(KindFromName("time.plan"), Kind::kTimePlan);
   EXPECT_EQ(KindFromName("time.done"), Kind::kTimeDone);
   EXPECT_EQ(KindFromName("phase"), Kind::kPhase);
+  EXPECT_EQ(KindFromName("leave"), Kind::kLeave);
 }
 
 TEST(Kinds, RefusesNamesItDoesNotKnow) {

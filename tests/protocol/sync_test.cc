@@ -79,6 +79,8 @@ std::vector<std::pair<std::string, SyncMessage>> SampleMessages() {
       {"several entries", SeveralEntries(true)},
       {"push with key", SyncPush{SyncEntry{EntryBytes(120, 5), WrappedKeyBytes(0x55)}}},
       {"push without key", SyncPush{SyncEntry{EntryBytes(120, 6), std::nullopt}}},
+      {"sharing, paused", SyncSharing{0x0000019A2B3C4D5Eull}},
+      {"sharing, resumed", SyncSharing{0}},
   };
 }
 
@@ -160,6 +162,12 @@ TEST(Sync, EntryOfTheMaximumSizeRoundTrips) {
   ExpectRoundTrip(SyncPush{SyncEntry{EntryBytes(kMaxEntryBytes, 2), WrappedKeyBytes(0x01)}});
 }
 
+TEST(Sync, SharingRoundTripsPausedAndResumed) {
+  ExpectRoundTrip(SyncSharing{0});
+  ExpectRoundTrip(SyncSharing{1'790'000'000'000});
+  ExpectRoundTrip(SyncSharing{std::numeric_limits<std::uint64_t>::max()});
+}
+
 TEST(Sync, PushRoundTrips) {
   ExpectRoundTrip(SyncPush{SyncEntry{EntryBytes(200, 3), WrappedKeyBytes(0x42)}});
   ExpectRoundTrip(SyncPush{SyncEntry{EntryBytes(200, 3), std::nullopt}});
@@ -214,6 +222,22 @@ TEST(Sync, HelloFollowsTheDocumentedLayout) {
   EXPECT_EQ(EncodeSync(m), expected.bytes());
 }
 
+TEST(Sync, SharingFollowsTheDocumentedLayout) {
+  WireWriter expected;
+  expected.U8(5);
+  expected.U64(0x0102030405060708ull);
+  EXPECT_EQ(EncodeSync(SyncSharing{0x0102030405060708ull}), expected.bytes());
+  EXPECT_EQ(EncodeSync(SyncSharing{0}).size(), 9u);
+}
+
+TEST(Sync, RejectsASharingMessageOfAnyOtherLength) {
+  for (std::size_t len : {0, 1, 7, 9, 16}) {
+    Bytes frame(1 + len, 0x11);
+    frame[0] = 5;
+    EXPECT_EQ(DecodeError(frame), ErrorCode::kMalformed) << len;
+  }
+}
+
 TEST(Sync, EntriesAndPushFollowTheDocumentedLayout) {
   Bytes entry = EntryBytes(5, 1);
   Bytes key = WrappedKeyBytes(0x5c);
@@ -243,7 +267,7 @@ TEST(Sync, RejectsAnEmptyFrame) { EXPECT_EQ(DecodeError(ByteView{}), ErrorCode::
 
 TEST(Sync, RejectsUnknownMessageTypes) {
   Bytes body = EncodeSync(SampleWant());
-  for (int type : {0, 5, 6, 0x7f, 0x80, 0xff}) {
+  for (int type : {0, 6, 7, 0x7f, 0x80, 0xff}) {
     body[0] = static_cast<std::uint8_t>(type);
     EXPECT_EQ(DecodeError(body), ErrorCode::kMalformed) << type;
     EXPECT_EQ(DecodeError(Bytes{static_cast<std::uint8_t>(type)}), ErrorCode::kMalformed) << type;

@@ -949,6 +949,108 @@ TEST_F(Couple, RefreshShowsAPartnersEntryThatLandsInPagesAlreadyRead) {
   EXPECT_TRUE(Ids(A().timeline()) == engine) << "the window's timeline differs from the engine's";
 }
 
+// --- Sharing: pause and leave (Settings, and the partner line on Today) ---
+
+// "YYYY-MM-DD HH:MM" of `unix_ms` in this machine's time zone, as the window shows it.
+std::string LocalMinutes(std::uint64_t unix_ms) {
+  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm local{};
+  localtime_r(&t, &local);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &local);
+  return buf;
+}
+
+TEST_F(Couple, PauseAndResumeSayWhatTheyDoAndShowOnToday) {
+  EXPECT_FALSE(A().sharing_paused());
+  EXPECT_EQ(A().SharingLine(), "");
+  const std::uint64_t at = clock.NowMillis();
+  ASSERT_TRUE(Done(A().PauseSharing()));
+  EXPECT_NE(A().last_notice().text.find("not why"), std::string::npos) << A().last_notice().text;
+  ASSERT_TRUE(A().Refresh());
+  EXPECT_TRUE(A().sharing_paused());
+  EXPECT_EQ(A().SharingLine(), "You paused sharing on " + LocalMinutes(at) +
+                                   ": nothing passes between your devices until you resume.");
+  clock.Advance(kMinuteMs);
+  ASSERT_TRUE(Done(A().ResumeSharing()));
+  ASSERT_TRUE(A().Refresh());
+  EXPECT_FALSE(A().sharing_paused());
+  EXPECT_EQ(A().SharingLine(), "");
+  EXPECT_EQ(A().sharing().value("state", ""), "sharing");
+}
+
+// The partner's pause comes from the daemon's link to it; here a link that
+// adds it to what the real dispatcher answers, as a paired daemon would.
+class PartnerPausedLink final : public DaemonLink {
+ public:
+  PartnerPausedLink(DaemonLink& inner, std::uint64_t since_ms) : inner_(inner), since_ms_(since_ms) {}
+  Result<json> Call(std::string_view method, const json& params) override {
+    auto r = inner_.Call(method, params);
+    if (r.ok() && method == "status" && r->contains("sharing")) {
+      (*r)["sharing"]["partner_paused"] = true;
+      (*r)["sharing"]["partner_paused_since_ms"] = since_ms_;
+      (*r)["sharing"]["state"] = "partner_paused";
+    }
+    return r;
+  }
+
+ private:
+  DaemonLink& inner_;
+  std::uint64_t since_ms_;
+};
+
+TEST_F(Couple, APartnersPauseNamesThemAndSinceWhenButNotWhy) {
+  const std::uint64_t since = clock.NowMillis() - 90 * kMinuteMs;
+  PartnerPausedLink link(*ana.link, since);
+  ViewModel vm(link, [this] { return clock.NowMillis(); });
+  ASSERT_TRUE(vm.Refresh());
+  EXPECT_FALSE(vm.sharing_paused()) << "the partner's pause is not mine";
+  EXPECT_EQ(vm.SharingLine(), "Bea paused sharing on " + LocalMinutes(since) + ".");
+}
+
+TEST_F(Couple, LeavingShowsOnBothSidesKeepsTheHistoryAndRefusesMore) {
+  ASSERT_TRUE(Done(A().SendFeelings()));
+  const std::string anas = Newest(A()).at("id");
+  Sync();
+  clock.Advance(kMinuteMs);
+  const std::uint64_t at = clock.NowMillis();
+  B().leave_note = "take care";
+  ASSERT_TRUE(Done(B().Leave()));
+  EXPECT_TRUE(B().leave_note.empty());
+  Sync();
+  EXPECT_TRUE(A().sharing_ended());
+  EXPECT_EQ(A().SharingLine(),
+            "Bea left the shared ledger on " + LocalMinutes(at) + ". Sharing has ended; each of you keeps your own copy.");
+  EXPECT_EQ(B().SharingLine().rfind("You left the shared ledger on " + LocalMinutes(at), 0), 0u) << B().SharingLine();
+  EXPECT_TRUE(Refused(A().SendFeelings(), "the shared ledger has ended: Bea left it"));
+  EXPECT_TRUE(Refused(B().PauseSharing(), "the shared ledger has ended: Bea left it"));
+  // Ana's history stays, words and all, with Bea's leave on top.
+  const json* kept = FindEntry(A().timeline(), anas);
+  ASSERT_NE(kept, nullptr);
+  EXPECT_TRUE(kept->contains("body"));
+  EXPECT_EQ(Newest(A()).at("kind"), "leave");
+  EXPECT_EQ(Newest(A()).at("body").at("note"), "take care");
+}
+
+TEST_F(Couple, WithdrawMineTakesMyWordsAndKeepsMyAgreements) {
+  ASSERT_TRUE(Done(A().SendFeelings()));
+  A().appreciation_input = "the walk";
+  ASSERT_TRUE(Done(A().Appreciate()));
+  const std::string agreement = ActiveAgreement("Phones away at dinner");
+  ASSERT_FALSE(agreement.empty());
+  Notice n = A().WithdrawMine();
+  ASSERT_TRUE(Done(n));
+  EXPECT_EQ(n.text.rfind("Withdrew 2 of your entries", 0), 0u) << n.text;
+  EXPECT_NE(n.text.find("2 stay on the record"), std::string::npos) << n.text;  // introduction, proposal
+  Sync();
+  for (const json& e : B().timeline()) {
+    if (e.value("author", "") != A().me() || e.value("kind", "") == "withdraw") continue;
+    const std::string kind = e.value("kind", "");
+    EXPECT_EQ(e.value("withdrawn", false), kind != "member" && kind != "propose") << e.dump();
+  }
+  EXPECT_EQ(B().AgreementsIn("active").size(), 1u);
+}
+
 // --- An invite, with a real pairing service on a loopback port ---
 
 TEST(OpenInvite, SecondsLeftCountDownOnTheWindowsClock) {
@@ -990,6 +1092,144 @@ TEST(OpenInvite, SecondsLeftCountDownOnTheWindowsClock) {
   EXPECT_EQ(vm.InviteSecondsLeft(), 0);
   window_now += 3'600'000;
   EXPECT_EQ(vm.InviteSecondsLeft(), 0);
+}
+
+// The export for a counsellor from Settings: the form fills itself in, the
+// preview shows what Save writes, and Save never replaces a file unasked.
+TEST_F(Alone, ExportPreviewsAndSavesTheChosenFormat) {
+  vm().feelings.mood = 4;
+  vm().feelings.appreciated = "the walk <by> the river";
+  ASSERT_TRUE(Done(vm().SendFeelings()));
+  daemon::testing::TempDir folder;
+  ExportForm& form = vm().export_form;
+  form.folder = folder.path();
+  vm().UpdateExportForm();
+  const std::time_t t = static_cast<std::time_t>(clock.NowMillis() / 1000);
+  std::tm local{};
+  ASSERT_NE(localtime_r(&t, &local), nullptr);
+  const std::int64_t today = (static_cast<std::int64_t>(t) + local.tm_gmtoff) / 86'400;
+  EXPECT_EQ(form.to, protocol::DateFromDay(today));
+  EXPECT_EQ(form.from, protocol::DateFromDay(today - 29));
+  EXPECT_EQ(form.path, folder.path() + "/kintsugi-export-" + form.from + "-" + form.to + ".md");
+  form.format = 1;  // html: the path follows
+  vm().UpdateExportForm();
+  EXPECT_EQ(form.path, folder.path() + "/kintsugi-export-" + form.from + "-" + form.to + ".html");
+
+  ana.link->Forget();
+  ASSERT_TRUE(Done(vm().PreviewExport()));
+  EXPECT_EQ(ana.link->methods(), std::vector<std::string>{"export"});
+  EXPECT_NE(form.preview.find("<svg"), std::string::npos);
+  EXPECT_NE(form.preview.find("the walk &lt;by&gt; the river"), std::string::npos);
+  EXPECT_NE(form.preview.find("Kintsugi: Ana"), std::string::npos);
+
+  ASSERT_TRUE(Done(vm().SaveExport()));
+  EXPECT_NE(vm().last_notice().text.find("Saved to " + form.path), std::string::npos);
+  EXPECT_EQ(daemon::testing::ReadFileBytes(form.path).size(), form.preview.size());
+  Notice again = vm().SaveExport();
+  EXPECT_TRUE(again.error);
+  EXPECT_NE(again.text.find("already exists"), std::string::npos) << again.text;
+  form.replace = true;
+  EXPECT_TRUE(Done(vm().SaveExport()));
+
+  form.path = folder.path() + "/mine.txt";  // edited: it no longer follows the format
+  form.format = 0;
+  vm().UpdateExportForm();
+  EXPECT_EQ(form.path, folder.path() + "/mine.txt");
+}
+
+TEST_F(Alone, ExportOfAnEmptyRangeSaysSoAndABackwardRangeIsRefused) {
+  ExportForm& form = vm().export_form;
+  form.from = "2001-01-01";
+  form.to = "2001-01-31";
+  Notice empty = vm().PreviewExport();
+  EXPECT_FALSE(empty.error);
+  EXPECT_EQ(empty.text, "Nothing was recorded between 2001-01-01 and 2001-01-31.");
+  EXPECT_NE(form.preview.find("Nothing was recorded between 2001-01-01 and 2001-01-31."), std::string::npos);
+  form.from = "2001-02-01";
+  Notice backwards = vm().PreviewExport();
+  EXPECT_TRUE(backwards.error);
+  EXPECT_NE(backwards.text.find("must not be after"), std::string::npos) << backwards.text;
+}
+
+// --- The vault and backups ---
+
+TEST_F(FirstRun, InitWithAPassphraseSealsTheKeysAndWipesTheFields) {
+  ViewModel& vm = *ana.vm;
+  ASSERT_TRUE(vm.Refresh());
+  vm.name_input = "Ana";
+  vm.passphrase_input = "a long passphrase";
+  vm.passphrase_again = "a long passphrase, not the same";
+  EXPECT_EQ(vm.NewPassphraseProblem(), "the two passphrases differ");
+  ana.link->Forget();
+  Notice refused = vm.Init();
+  EXPECT_TRUE(refused.error);
+  EXPECT_TRUE(ana.link->methods().empty());  // nothing was sent
+  vm.passphrase_again = "a long passphrase";
+  EXPECT_EQ(vm.NewPassphraseProblem(), "");
+  ASSERT_FALSE(vm.Init().error);
+  EXPECT_TRUE(vm.passphrase_input.empty());
+  EXPECT_TRUE(vm.passphrase_again.empty());
+  ASSERT_TRUE(vm.Refresh());
+  EXPECT_TRUE(vm.has_passphrase());
+  EXPECT_FALSE(vm.locked());
+}
+
+TEST_F(Alone, LockedTheWindowHoldsNothingOpenedUntilUnlocked) {
+  vm().passphrase_input = vm().passphrase_again = "a long passphrase";
+  ASSERT_FALSE(vm().SetPassphrase().error);
+  vm().note_input = "only mine";
+  ASSERT_FALSE(vm().AddNote().error);
+  ASSERT_TRUE(vm().Refresh());
+  ASSERT_FALSE(vm().timeline().empty());
+  ASSERT_FALSE(vm().notes().empty());
+
+  ASSERT_FALSE(vm().Lock().error);
+  EXPECT_TRUE(vm().locked());
+  EXPECT_TRUE(vm().timeline().empty());
+  EXPECT_TRUE(vm().notes().empty());
+  EXPECT_TRUE(vm().agreements().empty());
+  EXPECT_EQ(vm().my_name(), "");
+  ana.link->Forget();
+  ASSERT_TRUE(vm().Refresh());
+  EXPECT_EQ(ana.link->methods(), std::vector<std::string>{"status"});  // no view is asked for
+
+  vm().passphrase_input = "not the passphrase";
+  Notice wrong = vm().Unlock();
+  EXPECT_TRUE(wrong.error);
+  EXPECT_NE(wrong.text.find("wrong passphrase"), std::string::npos) << wrong.text;
+  EXPECT_TRUE(vm().passphrase_input.empty());
+  EXPECT_TRUE(vm().locked());
+  vm().passphrase_input = "a long passphrase";
+  ASSERT_FALSE(vm().Unlock().error);
+  EXPECT_FALSE(vm().locked());
+  EXPECT_EQ(vm().my_name(), "Ana");
+  EXPECT_FALSE(vm().timeline().empty());
+  ASSERT_EQ(vm().notes().size(), 1u);
+}
+
+TEST_F(Alone, ABackupRestoresOnTheFirstRunScreenOfAnotherDevice) {
+  daemon::testing::TempDir folder;
+  vm().backup_path = folder.path() + "/ana.kbak";
+  vm().backup_passphrase = "backup passphrase";
+  vm().backup_again = "backup passphrase, mistyped";
+  EXPECT_TRUE(vm().Backup().error);
+  EXPECT_TRUE(vm().backup_passphrase.empty());  // wiped either way
+  vm().backup_passphrase = vm().backup_again = "backup passphrase";
+  Notice done = vm().Backup();
+  ASSERT_FALSE(done.error) << done.text;
+  EXPECT_NE(done.text.find("ana.kbak"), std::string::npos);
+
+  Partner fresh{2, clock};
+  ASSERT_TRUE(fresh.vm->Refresh());
+  ASSERT_EQ(fresh.vm->screen(), Screen::kFirstRun);
+  fresh.vm->restore_path = folder.path() + "/ana.kbak";
+  fresh.vm->passphrase_current = "backup passphrase";
+  Notice restored = fresh.vm->Restore();
+  ASSERT_FALSE(restored.error) << restored.text;
+  EXPECT_TRUE(fresh.vm->initialized());
+  EXPECT_EQ(fresh.vm->my_name(), "Ana");
+  EXPECT_EQ(fresh.vm->me(), vm().me());
+  EXPECT_EQ(fresh.vm->screen(), Screen::kToday);
 }
 
 }  // namespace

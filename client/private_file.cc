@@ -1,0 +1,80 @@
+// Writing a private file atomically (see private_file.h).
+#include "client/private_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <vector>
+
+namespace kintsugi::client {
+namespace {
+
+Error IoError(const std::string& what, const std::string& path, int err) {
+  return MakeError(err == EEXIST ? ErrorCode::kAlreadyExists : ErrorCode::kIo,
+                   what + " " + path + ": " + ::strerror(err));
+}
+
+Status WriteAll(int fd, std::string_view content) {
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return MakeError(ErrorCode::kIo, std::string("cannot write: ") + ::strerror(errno));
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) return MakeError(ErrorCode::kIo, std::string("cannot flush: ") + ::strerror(errno));
+  return OkStatus();
+}
+
+}  // namespace
+
+Status WritePrivateFile(const std::string& path, std::string_view content, Replace replace) {
+  if (path.empty()) return MakeError(ErrorCode::kInvalidArgument, "no file name given");
+  struct stat st{};
+  if (replace == Replace::kNever && ::lstat(path.c_str(), &st) == 0) {
+    return MakeError(ErrorCode::kAlreadyExists, path + " already exists");
+  }
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  std::string pattern = dir + "/.kintsugi-export-XXXXXX";
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  const int fd = ::mkstemp(name.data());  // mode 0600
+  if (fd < 0) return IoError("cannot create a file in", dir, errno);
+  const std::string tmp(name.data());
+  Status written = WriteAll(fd, content);
+  if (::close(fd) != 0 && written.ok()) written = MakeError(ErrorCode::kIo, std::string("cannot close: ") + ::strerror(errno));
+  if (!written.ok()) {
+    ::unlink(tmp.c_str());
+    return MakeError(written.error().code, written.error().message + " (" + path + ")");
+  }
+  if (replace == Replace::kExisting) {
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      ::unlink(tmp.c_str());
+      return IoError("cannot write", path, err);
+    }
+    return OkStatus();
+  }
+  // link() fails when the name exists, so nothing is ever replaced, even by
+  // a file that appeared after the check above.
+  if (::link(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    // File systems without hard links: check once more, then rename.
+    if ((err == EPERM || err == EOPNOTSUPP) && ::lstat(path.c_str(), &st) != 0) {
+      if (::rename(tmp.c_str(), path.c_str()) == 0) return OkStatus();
+      err = errno;
+    }
+    ::unlink(tmp.c_str());
+    if (err == EEXIST) return MakeError(ErrorCode::kAlreadyExists, path + " already exists");
+    return IoError("cannot write", path, err);
+  }
+  ::unlink(tmp.c_str());
+  return OkStatus();
+}
+
+}  // namespace kintsugi::client

@@ -1,0 +1,242 @@
+// Engine: sealed backups and restoring from one (see engine.h).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/engine.h"
+#include "protocol/backup.h"
+
+namespace kintsugi::daemon {
+namespace {
+
+Error Errno(const std::string& what) { return MakeError(ErrorCode::kIo, what + ": " + std::strerror(errno)); }
+
+void SyncDir(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+// Writes `bytes` to `path` with mode 0600: whole or not at all. Without
+// `replace`, an existing `path` is refused, even one that appears meanwhile.
+Status WritePrivateFile(const std::string& path, ByteView bytes, bool replace) {
+  const std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Errno("create " + tmp);
+  std::size_t done = 0;
+  Status written = OkStatus();
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      written = Errno("write " + tmp);
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (written.ok() && ::fsync(fd) != 0) written = Errno("fsync " + tmp);
+  ::close(fd);
+  if (written.ok()) {
+    if (replace) {
+      if (::rename(tmp.c_str(), path.c_str()) != 0) written = Errno("rename to " + path);
+    } else if (::link(tmp.c_str(), path.c_str()) != 0) {
+      written = errno == EEXIST ? MakeError(ErrorCode::kAlreadyExists, path + " exists already")
+                                : Errno("create " + path);
+    }
+  }
+  ::unlink(tmp.c_str());
+  if (written.ok()) SyncDir(path);
+  return written;
+}
+
+Result<Bytes> ReadWholeFile(const std::string& path, std::uint64_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return MakeError(ErrorCode::kNotFound, "no file at " + path);
+    return Errno("open " + path);
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st{};
+  if (::fstat(fd, &st) != 0) return Errno("stat " + path);
+  if (!S_ISREG(st.st_mode)) return MakeError(ErrorCode::kInvalidArgument, path + " is not a file");
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    return MakeError(ErrorCode::kTooLarge, path + " is larger than any backup can be");
+  }
+  Bytes out(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  while (got < out.size()) {
+    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Errno("read " + path);
+    got += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+
+bool Exists(const std::string& path) {
+  struct stat st{};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+Result<Engine::BackupReport> Engine::Backup(const std::string& path, const crypto::Passphrase& passphrase,
+                                            bool replace) {
+  if (!initialized()) return NoLedger();
+  if (path.empty() || path.front() != '/') {
+    return MakeError(ErrorCode::kInvalidArgument, "the backup's path must be absolute");
+  }
+  if (!replace && Exists(path)) {
+    return MakeError(ErrorCode::kAlreadyExists, path + " exists already: choose another name, or replace it");
+  }
+  if (sealed_) {
+    // One passphrase to remember: the vault's. Checked like an unlock.
+    auto checked = OpenWith(passphrase, nullptr);
+    if (!checked.ok()) return checked.take_error();
+  }
+  auto key_file = ReadKeyFileBytes(key_path_);
+  if (!key_file.ok()) return key_file.take_error();
+  auto image = store_->Snapshot();
+  if (!image.ok()) return image.take_error();
+  protocol::BackupHeader header;
+  rng_.Fill(header.salt);
+  header.limits = vault_limits_;
+  auto key = crypto::DeriveFromPassphrase(passphrase, header.salt, header.limits);
+  if (!key.ok()) return key.take_error();
+  protocol::BackupContents contents;
+  contents.created_ms = clock_.NowMillis();
+  contents.key_file = std::move(key_file).value();
+  contents.database = std::move(image).value();
+  const Bytes sealed = protocol::SealBackup(contents, *key, header);
+  KINTSUGI_RETURN_IF_ERROR(WritePrivateFile(path, sealed, replace));
+  auto count = store_->CountEntries(info_->ledger_id);
+  spdlog::info("backup.written bytes={}", sealed.size());
+  return BackupReport{path, sealed.size(), count.ok() ? *count : 0};
+}
+
+Result<EngineStatus> Engine::Restore(const std::string& path, const crypto::Passphrase& passphrase, bool force) {
+  if (initialized() && !force) {
+    return MakeError(ErrorCode::kAlreadyExists,
+                     "this device has a ledger already: restoring over it needs --force (its files are kept "
+                     "beside, renamed)");
+  }
+  auto file = ReadWholeFile(path, protocol::kMaxBackupDatabaseBytes + (64u << 20));
+  if (!file.ok()) return file.take_error();
+  auto header = protocol::ReadBackupHeader(*file);
+  if (!header.ok()) return header.take_error();
+  auto key = crypto::DeriveFromPassphrase(passphrase, header->salt, header->limits);
+  if (!key.ok()) return key.take_error();
+  auto contents = protocol::OpenBackup(*file, *key);
+  if (!contents.ok()) return contents.take_error();
+  file->clear();
+
+  // Check what the backup holds, in files beside the real ones, before
+  // anything real is touched.
+  const std::string db_path = store_->path();
+  const std::string new_db = db_path + ".restoring";
+  const std::string new_key = key_path_ + ".restoring";
+  auto cleanup = [&] {
+    for (const auto& p : {new_db, new_db + "-wal", new_db + "-shm", new_key}) ::unlink(p.c_str());
+  };
+  cleanup();
+  Status staged = [&]() -> Status {
+    KINTSUGI_RETURN_IF_ERROR(WriteKeyFileBytes(new_key, *contents->key_file));
+    auto restored_key = LoadKeyFile(new_key);
+    if (!restored_key.ok()) {
+      return MakeError(ErrorCode::kCorrupt, "the backup's key file is damaged: " + restored_key.error().message);
+    }
+    KINTSUGI_RETURN_IF_ERROR(WritePrivateFile(new_db, contents->database, false));
+    auto restored = Store::Open(new_db);
+    if (!restored.ok()) return MakeError(ErrorCode::kCorrupt, "the backup's ledger does not open: " + restored.error().message);
+    KINTSUGI_RETURN_IF_ERROR((*restored)->CheckIntegrity());
+    auto meta = (*restored)->LoadMeta();
+    if (!meta.ok()) return meta.take_error();
+    if (!meta->has_value() || (*meta)->self != restored_key->info.self) {
+      return MakeError(ErrorCode::kCorrupt, "the backup's key file and ledger do not belong together");
+    }
+    // A restored database is a new replica to the partner: a new index id,
+    // and, when there is a partner, no appends until the first sync.
+    protocol::IndexId index{};
+    rng_.Fill(index);
+    KINTSUGI_RETURN_IF_ERROR((*restored)->SetValue("index_id", index));
+    auto members = (*restored)->Members((*meta)->ledger_id);
+    if (!members.ok()) return members.take_error();
+    if (members->size() > 1) {
+      const std::uint8_t yes = 1;
+      KINTSUGI_RETURN_IF_ERROR((*restored)->SetValue("restore_hold", ByteView(&yes, 1)));
+    }
+    return OkStatus();
+  }();
+  contents->database.clear();
+  if (!staged.ok()) {
+    cleanup();
+    return staged.take_error();
+  }
+
+  // The switch. The current files (if any) are kept beside, renamed.
+  views_.reset();
+  keys_.reset();
+  vault_.reset();
+  info_.reset();
+  members_.clear();
+  partner_.reset();
+  name_.clear();
+  restore_hold_ = false;
+  restore_target_seq_ = UINT64_MAX;
+  store_.reset();
+  const std::string suffix = ".replaced-" + std::to_string(clock_.NowMillis());
+  for (const auto& p : {db_path, db_path + "-wal", db_path + "-shm", key_path_}) {
+    if (Exists(p) && ::rename(p.c_str(), (p + suffix).c_str()) != 0) {
+      spdlog::error("restore.keep_aside_failed what=\"{}\"", std::strerror(errno));
+    }
+  }
+  for (const auto& p : {new_db + "-wal", new_db + "-shm"}) ::unlink(p.c_str());  // closed cleanly: checkpointed
+  if (::rename(new_key.c_str(), key_path_.c_str()) != 0 || ::rename(new_db.c_str(), db_path.c_str()) != 0) {
+    Error e = Errno("move the restored files into place");
+    spdlog::critical("restore.failed what=\"{}\"", e.message);
+    return e;
+  }
+  SyncDir(db_path);
+  auto reopened = Store::Open(db_path);
+  if (!reopened.ok()) return reopened.take_error();
+  store_ = std::move(reopened).value();
+  KINTSUGI_RETURN_IF_ERROR(Load());
+  spdlog::info("restore.done hold={}", restore_hold_);
+  return GetStatus();
+}
+
+void Engine::NotePartnerHello(const protocol::SyncHello& hello) {
+  if (!restore_hold_ || !initialized() || hello.ledger_id != info_->ledger_id) return;
+  restore_target_seq_ = 0;  // the partner knows nothing of this chain yet
+  for (const auto& head : hello.heads) {
+    if (head.author == info_->self) restore_target_seq_ = head.seq;
+  }
+  if (Status s = CheckRestoreHold(); !s.ok()) spdlog::warn("restore.hold_check_failed what=\"{}\"", s.error().message);
+}
+
+Status Engine::CheckRestoreHold() {
+  if (!restore_hold_ || restore_target_seq_ == UINT64_MAX) return OkStatus();
+  auto own = store_->Head(info_->ledger_id, info_->self);
+  if (!own.ok()) return own.take_error();
+  if (own->seq < restore_target_seq_) return OkStatus();
+  KINTSUGI_RETURN_IF_ERROR(store_->SetValue("restore_hold", ByteView()));
+  restore_hold_ = false;
+  spdlog::info("restore.caught_up seq={}", own->seq);
+  return OkStatus();
+}
+
+}  // namespace kintsugi::daemon

@@ -1,0 +1,67 @@
+// Sharing: pausing it and leaving (docs/PROTOCOL.md, "Pause and leave";
+// docs/LEDGER.md, "Leaving").
+//
+// A pause is a choice of this device, not a ledger entry: it is kept in the
+// store's meta table, per ledger, and survives restarts. While it lasts the
+// SyncService exchanges no entries and tells the partner only that (and
+// since when) it paused. Leaving is a `leave` entry: the fold ends the ledger
+// there, and the link ends for good once both sides hold everything.
+//
+// This file keeps the persisted state, builds the `sharing` object that
+// `status`, `peers` and the sharing.* methods show, and answers those
+// methods. It works without the network (unit tests): the SyncService, when
+// there is one, is told of each change.
+//
+// Thread-safety: the daemon loop's thread, like the engine.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/result.h"
+#include "daemon/engine.h"
+#include "protocol/fold.h"
+#include "protocol/ipc.h"
+
+namespace kintsugi::daemon {
+
+class SyncService;
+
+// After a leave, a daemon keeps its link only to deliver what the partner
+// lacks; it gives up this long after the leave was written.
+inline constexpr std::uint64_t kLeaveDeliveryMs = 30ull * 86'400'000;
+// Withdrawals one `sharing.withdraw_mine` request makes at most; it says how
+// many remain, and the caller asks again.
+inline constexpr std::size_t kWithdrawPerRequest = 100;
+
+struct SharingRecord {
+  std::uint64_t paused_since_ms = 0;  // 0: sharing
+  bool link_closed = false;           // the link ended for good after a leave
+};
+
+// This device's record for `ledger` (zeros when none was written).
+Result<SharingRecord> LoadSharing(Store& store, const protocol::LedgerId& ledger);
+Status SavePausedSince(Store& store, const protocol::LedgerId& ledger, std::uint64_t ms);
+Status SaveLinkClosed(Store& store, const protocol::LedgerId& ledger);
+
+// Where the ledger ended, when a leave took effect. Nullopt also while the
+// engine is locked: its views are closed then, and sync goes on until they
+// open and show the leave.
+std::optional<protocol::fold::Departure> DepartureOf(Engine& engine);
+
+// The `sharing` object: `state` (sharing, paused, partner_paused or ended),
+// this device's `paused_since`(_ms), the partner's `partner_paused_since`(_ms)
+// and, once ended, `ended` (`by`, `name`, `by_me`, `entry`, `time`,
+// `time_ms`, `link_closed`). REQUIRES: engine.initialized().
+nlohmann::json SharingJson(Engine& engine, const SharingRecord& mine, std::uint64_t partner_paused_since_ms);
+
+// sharing.status, sharing.pause, sharing.resume, sharing.leave and
+// sharing.withdraw_mine (docs/PROTOCOL.md, "Local IPC"). `sync` may be null.
+// Fails with kFailedPrecondition when not paired (pause, resume, leave) or
+// after the ledger ended (the fold's reason), kInvalidArgument for bad params.
+Result<nlohmann::json> HandleSharing(protocol::Method method, const nlohmann::json& params, Engine& engine,
+                                     SyncService* sync);
+
+}  // namespace kintsugi::daemon

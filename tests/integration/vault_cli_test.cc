@@ -1,0 +1,210 @@
+// The vault with real daemons and the real kintsugictl: a passphrase set
+// through the CLI, a daemon restarted locked that still receives its
+// partner's entries, and unlock, lock and wrong passphrases as a person meets
+// them. The daemons use Argon2id's real ("moderate") cost.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+
+#include "tests/integration/harness.h"
+
+namespace kintsugi::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kPassphrase[] = "lantern on the stairs";
+
+class Partner {
+ public:
+  Partner(const TempDir& dir, const std::string& name)
+      : data_(dir / name), port_(FreePortPair()),
+        daemon_(data_, {"--listen", "127.0.0.1:" + std::to_string(port_), "--no-discovery"}) {}
+  Daemon& daemon() { return daemon_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  const std::string& data() const { return data_; }
+  CommandResult Ctl(const std::vector<std::string>& args, const std::string& input = "") const {
+    return testing::Ctl(data_, args, input);
+  }
+  json Status() const {
+    auto r = Ctl({"status", "--json"});
+    return r.exit_code == 0 ? json::parse(r.out) : json();
+  }
+  std::int64_t Entries() const { return Status().value("entries", std::int64_t{-1}); }
+  // The titles of the agreements `agreements --json` shows.
+  std::vector<std::string> Titles() const {
+    std::vector<std::string> titles;
+    auto r = Ctl({"agreements", "--json"});
+    if (r.exit_code != 0) return titles;
+    const json doc = json::parse(r.out);
+    for (const auto& a : doc["agreements"]) titles.push_back(a.value("title", ""));
+    return titles;
+  }
+
+ private:
+  std::string data_;
+  int port_;
+  Daemon daemon_;
+};
+
+class VaultCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(alex_.daemon().Start()) << alex_.daemon().Log();
+    ASSERT_TRUE(sam_.daemon().Start()) << sam_.daemon().Log();
+    ASSERT_EQ(alex_.Ctl({"init", "--name", "Alex"}).exit_code, 0);
+    ASSERT_EQ(sam_.Ctl({"init", "--name", "Sam"}).exit_code, 0);
+    auto invite = alex_.Ctl({"pair", "invite", "--json"});
+    ASSERT_EQ(invite.exit_code, 0) << invite.err;
+    const std::string code = json::parse(invite.out).value("code", "");
+    auto joined = sam_.Ctl({"pair", "join", code, "--address", alex_.address(), "--json"});
+    ASSERT_EQ(joined.exit_code, 0) << joined.err;
+  }
+
+  bool Propose(const std::string& title) {
+    return sam_.Ctl({"agree", "propose", "--title", title, "--text", "Said in words.", "--category", "need"})
+               .exit_code == 0;
+  }
+
+  PrivateRuntimeDir runtime_;
+  TempDir dir_;
+  Partner alex_{dir_, "alex"};
+  Partner sam_{dir_, "sam"};
+};
+
+TEST_F(VaultCli, ALockedDaemonReceivesItsPartnersEntriesAndShowsThemAfterUnlock) {
+  auto set = alex_.Ctl({"passphrase", "set"}, std::string(kPassphrase) + "\n");
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_TRUE(alex_.Status().value("passphrase", false));
+
+  // At the next login the daemon starts locked.
+  ASSERT_EQ(alex_.daemon().Stop(SIGTERM), 0);
+  ASSERT_TRUE(alex_.daemon().Start()) << alex_.daemon().Log();
+  EXPECT_TRUE(alex_.Status().value("locked", false));
+  auto log = alex_.Ctl({"log"});
+  EXPECT_NE(log.exit_code, 0);
+  EXPECT_NE(log.err.find("locked"), std::string::npos) << log.err;
+  auto plain = alex_.Ctl({"status"});
+  EXPECT_NE(plain.out.find("locked"), std::string::npos) << plain.out;
+
+  const std::int64_t before = alex_.Entries();
+  ASSERT_TRUE(Propose("Say when you will be late"));
+  ASSERT_TRUE(WaitFor([&] { return alex_.Entries() == before + 1; }, std::chrono::seconds(20)))
+      << alex_.Entries() << " entries; " << alex_.daemon().Log();
+  EXPECT_TRUE(alex_.Titles().empty());  // nothing can be read while locked
+
+  auto wrong = alex_.Ctl({"unlock"}, "not the passphrase\n");
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.err.find("wrong passphrase"), std::string::npos) << wrong.err;
+  auto right = alex_.Ctl({"unlock"}, std::string(kPassphrase) + "\n");
+  ASSERT_EQ(right.exit_code, 0) << right.err;
+  EXPECT_EQ(alex_.Titles(), std::vector<std::string>{"Say when you will be late"});
+  auto again = alex_.Ctl({"unlock"}, std::string(kPassphrase) + "\n");
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.err.find("already unlocked"), std::string::npos) << again.err;
+
+  // Lock without a restart: the same, and sync goes on.
+  ASSERT_EQ(alex_.Ctl({"lock"}).exit_code, 0);
+  EXPECT_TRUE(alex_.Status().value("locked", false));
+  ASSERT_TRUE(Propose("Weekly walk"));
+  ASSERT_TRUE(WaitFor([&] { return alex_.Entries() == before + 2; }, std::chrono::seconds(20)));
+  ASSERT_EQ(alex_.Ctl({"unlock"}, std::string(kPassphrase) + "\n").exit_code, 0);
+  EXPECT_EQ(alex_.Titles().size(), 2u);
+  EXPECT_EQ(alex_.Ctl({"verify"}).exit_code, 0);
+
+  // The passphrase never reaches the daemon's log, and the key file no longer
+  // holds the identity in the clear.
+  EXPECT_EQ(alex_.daemon().Log().find(kPassphrase), std::string::npos);
+}
+
+TEST_F(VaultCli, ChangingAndRemovingThePassphrase) {
+  ASSERT_EQ(alex_.Ctl({"passphrase", "set"}, std::string(kPassphrase) + "\n").exit_code, 0);
+  auto too_short = alex_.Ctl({"passphrase", "set"}, std::string(kPassphrase) + "\nshort\n");
+  EXPECT_NE(too_short.exit_code, 0);
+  EXPECT_NE(too_short.err.find("8 to 1024"), std::string::npos) << too_short.err;
+  auto changed = alex_.Ctl({"passphrase", "set"}, std::string(kPassphrase) + "\nthe kettle is singing\n");
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  ASSERT_EQ(alex_.Ctl({"lock"}).exit_code, 0);
+  EXPECT_NE(alex_.Ctl({"unlock"}, std::string(kPassphrase) + "\n").exit_code, 0);
+  ASSERT_EQ(alex_.Ctl({"unlock"}, "the kettle is singing\n").exit_code, 0);
+  auto removed = alex_.Ctl({"passphrase", "remove"}, "the kettle is singing\n");
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_FALSE(alex_.Status().value("passphrase", true));
+  auto lock = alex_.Ctl({"lock"});
+  EXPECT_NE(lock.exit_code, 0);
+  EXPECT_NE(lock.err.find("no passphrase is set"), std::string::npos) << lock.err;
+  // After a restart it is open at once.
+  ASSERT_EQ(alex_.daemon().Stop(SIGTERM), 0);
+  ASSERT_TRUE(alex_.daemon().Start());
+  EXPECT_FALSE(alex_.Status().value("locked", true));
+}
+
+TEST_F(VaultCli, ABackupRestoredOnANewDeviceResyncsWithoutDuplicates) {
+  ASSERT_EQ(alex_.Ctl({"checkin", "--note", "before the backup"}).exit_code, 0);
+  const std::string file = dir_ / "alex.kbak";
+  auto backup = alex_.Ctl({"backup", file}, "backup passphrase\n");
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_NE(backup.out.find("Backed up"), std::string::npos) << backup.out;
+  // Written after the backup, and received by Sam, before the laptop is lost.
+  ASSERT_EQ(alex_.Ctl({"checkin", "--note", "after the backup, one"}).exit_code, 0);
+  ASSERT_EQ(alex_.Ctl({"checkin", "--note", "after the backup, two"}).exit_code, 0);
+  const std::int64_t total = alex_.Entries();
+  ASSERT_TRUE(WaitFor([&] { return sam_.Entries() == total; }, std::chrono::seconds(20)));
+  ASSERT_EQ(alex_.daemon().Stop(SIGKILL), 128 + SIGKILL);
+
+  // A damaged copy is refused and leaves the new device as it was.
+  Partner spare(dir_, "spare");
+  ASSERT_TRUE(spare.daemon().Start());
+  std::string bytes = ReadFile(file);
+  bytes[bytes.size() / 2] ^= 1;
+  const std::string damaged = dir_ / "damaged.kbak";
+  {
+    std::ofstream out(damaged, std::ios::binary);
+    out << bytes;
+  }
+  auto broken = spare.Ctl({"restore", damaged}, "backup passphrase\n");
+  EXPECT_NE(broken.exit_code, 0);
+  EXPECT_NE(broken.err.find("damaged"), std::string::npos) << broken.err;
+  EXPECT_FALSE(spare.Status().value("initialized", true));
+  // Restoring over a ledger needs --force.
+  auto over = sam_.Ctl({"restore", file}, "backup passphrase\n");
+  EXPECT_NE(over.exit_code, 0);
+  EXPECT_NE(over.err.find("--force"), std::string::npos) << over.err;
+
+  // The new laptop: a fresh daemon, the backup, then the partner.
+  Partner again(dir_, "alex-new");
+  ASSERT_TRUE(again.daemon().Start());
+  auto restored = again.Ctl({"restore", file}, "backup passphrase\n");
+  ASSERT_EQ(restored.exit_code, 0) << restored.err << again.daemon().Log();
+  EXPECT_NE(restored.out.find("Restored"), std::string::npos);
+  // Discovery is off here, and Sam dialled the old laptop's address: tell
+  // the new one where Sam is, as a person would in Settings.
+  ASSERT_EQ(again.Ctl({"peer", "add", sam_.address()}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] { return again.Entries() == total && !again.Status().value("restore_hold", true); },
+                      std::chrono::seconds(30)))
+      << again.Entries() << " of " << total << "\n" << again.daemon().Log();
+  auto after = again.Ctl({"checkin", "--note", "on the new laptop"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  ASSERT_TRUE(WaitFor([&] { return sam_.Entries() == total + 1; }, std::chrono::seconds(20)));
+  EXPECT_EQ(sam_.Status().value("forks", -1), 0);
+  EXPECT_EQ(again.Status().value("forks", -1), 0);
+  EXPECT_EQ(again.Ctl({"verify"}).exit_code, 0);
+  EXPECT_EQ(sam_.Ctl({"verify"}).exit_code, 0);
+  auto log_a = again.Ctl({"log", "--json", "--limit", "1000"});
+  auto log_s = sam_.Ctl({"log", "--json", "--limit", "1000"});
+  ASSERT_EQ(log_a.exit_code, 0);
+  std::set<std::string> ids_a, ids_s;
+  const json doc_a = json::parse(log_a.out);
+  const json doc_s = json::parse(log_s.out);
+  for (const auto& e : doc_a["entries"]) ids_a.insert(e["id"].get<std::string>());
+  for (const auto& e : doc_s["entries"]) ids_s.insert(e["id"].get<std::string>());
+  EXPECT_EQ(ids_a, ids_s);
+  EXPECT_EQ(ids_a.size(), static_cast<std::size_t>(total + 1));
+}
+
+}  // namespace
+}  // namespace kintsugi::testing
