@@ -749,7 +749,7 @@ void DrawVaultSettings(ViewModel& vm) {
   ImGui::TextWrapped(has ? "Your keys are sealed with your passphrase. Lock closes them until it is typed again; "
                            "your partner's entries keep arriving meanwhile."
                          : "No passphrase: your key file is protected by its permissions alone, which keep other "
-                           "accounts on this computer out, and nobody who can use yours.");
+                           "accounts on this computer out, but not anyone who can use yours.");
   if (has && Button("Lock now")) vm.Lock();
   ImGui::SetNextItemWidth(280);
   if (has) {

@@ -106,6 +106,19 @@ class Window {
     return ::testing::AssertionSuccess();
   }
 
+  // Presses one key (an X keysym name such as "Return") in this window.
+  ::testing::AssertionResult Key(const std::string& key) const {
+    auto found = Run({"xdotool", "search", "--pid", std::to_string(pid_)});
+    if (found.exit_code != 0 || found.out.empty()) return ::testing::AssertionFailure() << "no X window for pid";
+    const std::string wid = found.out.substr(0, found.out.find('\n'));
+    auto focused = Run({"xdotool", "windowfocus", "--sync", wid});
+    if (focused.exit_code != 0) return ::testing::AssertionFailure() << "xdotool windowfocus: " << focused.err;
+    auto pressed = Run({"xdotool", "key", key});
+    if (pressed.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << pressed.err;
+    usleep(150 * 1000);
+    return ::testing::AssertionSuccess();
+  }
+
  private:
   std::string probe_;
   int x_;
@@ -198,6 +211,25 @@ TEST_F(WindowTest, AProposesInHerWindowBAcceptsInHisAndBothShowItActive) {
   EXPECT_FALSE(alex.Has("agreement:Awaiting your partner:" + title));
   EXPECT_TRUE(alex.running());
   EXPECT_TRUE(sam.running());
+}
+
+TEST_F(WindowTest, ALockedWindowShowsOnlyTheUnlockAndOpensFromTheKeyboard) {
+  ASSERT_EQ(testing::Ctl(a_.data(), {"passphrase", "set"}, "a long passphrase\n").exit_code, 0);
+  ASSERT_EQ(a_.Ctl({"lock"}).exit_code, 0);
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Locked"); }, std::chrono::seconds(20))) << alex.Probe().dump();
+  EXPECT_FALSE(alex.Has("nav:Today"));  // nothing but the unlock is drawn
+  // The passphrase field has the keyboard at once: no pointer needed.
+  ASSERT_TRUE(alex.Type("not the passphrase"));
+  ASSERT_TRUE(alex.Key("Return"));
+  usleep(1500 * 1000);  // a refused passphrase costs one derivation
+  EXPECT_TRUE(a_.Json({"status"}).value("locked", false));
+  EXPECT_TRUE(alex.Shows("Locked"));
+  ASSERT_TRUE(alex.Type("a long passphrase"));
+  ASSERT_TRUE(alex.Key("Return"));
+  ASSERT_TRUE(WaitFor([&] { return !a_.Json({"status"}).value("locked", true); }, std::chrono::seconds(20)));
+  EXPECT_TRUE(WaitFor([&] { return alex.Shows("Today"); }, std::chrono::seconds(20))) << alex.Probe().dump();
+  EXPECT_TRUE(alex.running());
 }
 
 // Reads a PNG's pixels through ImageMagick and counts distinct colours: a
