@@ -446,6 +446,15 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
     vm.SetTimelineFilter(state.timeline_kind == 0 ? "" : kKinds[state.timeline_kind],
                          state.timeline_author == 0 ? "" : state.timeline_author == 1 ? "me" : "partner");
   }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(110);
+  bool enter = ImGui::InputTextWithHint("##from", "from day", &vm.timeline_from_input,
+                                        ImGuiInputTextFlags_EnterReturnsTrue);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(110);
+  enter |= ImGui::InputTextWithHint("##to", "to day", &vm.timeline_to_input, ImGuiInputTextFlags_EnterReturnsTrue);
+  ImGui::SameLine();
+  if (Button("Show") || enter) vm.ApplyTimelineDays();
   ShowNotice(vm.last_notice());
   Hint("Right-click one of your own entries to correct or withdraw it.");
   ImGui::BeginChild("entries", ImVec2(0, 0), false);

@@ -596,6 +596,26 @@ void ViewModel::SetTimelineFilter(std::string kind, std::string author) {
   ReadTimelineFirstPage();
 }
 
+Notice ViewModel::ApplyTimelineDays() {
+  const std::string from = Trimmed(timeline_from_input);
+  const std::string to = Trimmed(timeline_to_input);
+  for (const std::string* date : {&from, &to}) {
+    if (!date->empty() && !protocol::DayFromDate(*date)) {
+      return Failed(MakeError(ErrorCode::kInvalidArgument, "'" + *date + "' is not a date like 2026-11-26"));
+    }
+  }
+  if (!from.empty() && !to.empty() && *protocol::DayFromDate(from) > *protocol::DayFromDate(to)) {
+    return Failed(MakeError(ErrorCode::kInvalidArgument, "the first day must not be after the last"));
+  }
+  timeline_from_ = from;
+  timeline_to_ = to;
+  timeline_.clear();
+  timeline_next_ = nullptr;
+  if (!ReadTimelineFirstPage()) return Failed(MakeError(ErrorCode::kUnavailable, "the timeline could not be read"));
+  return Done(from.empty() && to.empty() ? "Showing every day." : "Showing " + (from.empty() ? "the start" : from) +
+                                                                      " to " + (to.empty() ? "today" : to) + ".");
+}
+
 bool ViewModel::ReadTimelineFirstPage() {
   // When more than the first page was read, everything read is read again,
   // down to the oldest entry shown: an entry that arrived from the partner
@@ -632,6 +652,8 @@ json ViewModel::TimelineParams(std::size_t limit, const json& before) const {
   if (!before.is_null()) params["before"] = before;
   if (!timeline_kind_.empty()) params["kind"] = timeline_kind_;
   if (!timeline_author_.empty()) params["author"] = timeline_author_;
+  if (!timeline_from_.empty()) params["from"] = timeline_from_;
+  if (!timeline_to_.empty()) params["to"] = timeline_to_;
   return params;
 }
 

@@ -271,6 +271,11 @@ class ViewModel {
   void SetTimelineFilter(std::string kind, std::string author);
   const std::string& timeline_kind() const { return timeline_kind_; }
   const std::string& timeline_author() const { return timeline_author_; }
+  // The days shown ("YYYY-MM-DD", local; empty: no bound), typed in the
+  // timeline's fields and applied together. Refused, changing nothing, when
+  // a date is not one or `from` is after `to`.
+  std::string timeline_from_input, timeline_to_input;
+  Notice ApplyTimelineDays();
   // Reads the next page (older entries). False when there is none.
   bool LoadMoreTimeline();
 
@@ -310,6 +315,7 @@ class ViewModel {
   nlohmann::json timeline_next_;
   std::string timeline_kind_;
   std::string timeline_author_;
+  std::string timeline_from_, timeline_to_;
   std::optional<std::uint64_t> invite_expires_ms_;
   Notice last_notice_;
   DaemonStarter start_daemon_;

@@ -1232,5 +1232,46 @@ TEST_F(Alone, ABackupRestoresOnTheFirstRunScreenOfAnotherDevice) {
   EXPECT_EQ(fresh.vm->screen(), Screen::kToday);
 }
 
+TEST_F(Alone, TheTimelineShowsTheDaysAskedForAndRefusesWhatIsNotADay) {
+  auto local_date = [](std::uint64_t ms) {
+    const std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm local{};
+    localtime_r(&t, &local);
+    char text[16];
+    std::strftime(text, sizeof text, "%Y-%m-%d", &local);
+    return std::string(text);
+  };
+  const std::string first_day = local_date(clock.NowMillis());
+  ASSERT_TRUE(Done(vm().SendFeelings()));
+  clock.Advance(3 * 24 * 3600 * 1000LL);
+  const std::string later_day = local_date(clock.NowMillis());
+  ASSERT_TRUE(Done(vm().SendFeelings()));
+  ASSERT_TRUE(vm().Refresh());
+  ASSERT_EQ(vm().timeline().size(), 3u);  // the introduction and two check-ins
+
+  vm().timeline_from_input = later_day;
+  ASSERT_TRUE(Done(vm().ApplyTimelineDays()));
+  ASSERT_EQ(vm().timeline().size(), 1u);
+  EXPECT_EQ(vm().timeline()[0].at("kind"), "feelings");
+  vm().timeline_from_input = "";
+  vm().timeline_to_input = first_day;
+  ASSERT_TRUE(Done(vm().ApplyTimelineDays()));
+  EXPECT_EQ(vm().timeline().size(), 2u);  // the introduction and the first check-in
+  ASSERT_TRUE(vm().Refresh());
+  EXPECT_EQ(vm().timeline().size(), 2u);  // the days survive a refresh
+
+  vm().timeline_to_input = "the 5th";
+  EXPECT_TRUE(vm().ApplyTimelineDays().error);
+  vm().timeline_from_input = later_day;
+  vm().timeline_to_input = first_day;
+  Notice backwards = vm().ApplyTimelineDays();
+  EXPECT_TRUE(backwards.error);
+  EXPECT_NE(backwards.text.find("after"), std::string::npos);
+  EXPECT_EQ(vm().timeline().size(), 2u);  // refused: nothing changed
+  vm().timeline_from_input = vm().timeline_to_input = "";
+  ASSERT_TRUE(Done(vm().ApplyTimelineDays()));
+  EXPECT_EQ(vm().timeline().size(), 3u);
+}
+
 }  // namespace
 }  // namespace kintsugi::ui
