@@ -133,6 +133,12 @@ void OnKey(GLFWwindow* window, int key, int, int action, int) {
   if (key == GLFW_KEY_F12 && action == GLFW_PRESS) glfwSetWindowShouldClose(window, GLFW_TRUE);
 }
 
+// A new content scale (the window moved to a monitor of another DPI): 0
+// when none is waiting. Set by GLFW's callback, applied between frames.
+float g_new_scale = 0;
+
+void OnContentScale(GLFWwindow*, float x, float) { g_new_scale = std::max(1.0f, x); }
+
 void LoadFont(float scale) {
   ImGuiIO& io = ImGui::GetIO();
   for (const char* path : kFonts) {
@@ -299,8 +305,10 @@ int RunApp(const AppOptions& options) {
   LoadFont(scale);
   ScreenState state;
   state.dark = options.dark;
+  state.scale = scale;
   ApplyTheme(state.dark, scale);
   glfwSetKeyCallback(window, OnKey);  // installed first: ImGui's callbacks chain to it
+  glfwSetWindowContentScaleCallback(window, OnContentScale);
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
   if (const char* probe = std::getenv("KINTSUGI_UI_PROBE")) Probe::Get().Enable(probe);
@@ -335,6 +343,16 @@ int RunApp(const AppOptions& options) {
       }
       for (const auto& topic : events.Take()) vm.OnEvent(topic);
       if (vm.stale()) vm.Refresh();
+      if (g_new_scale != 0) {
+        // Text stays crisp: the font is rasterised again at the new scale.
+        ImGui::GetIO().Fonts->Clear();
+        LoadFont(g_new_scale);
+        ImGui_ImplOpenGL3_DestroyFontsTexture();
+        ImGui_ImplOpenGL3_CreateFontsTexture();
+        state.scale = g_new_scale;
+        ApplyTheme(state.dark, g_new_scale);
+        g_new_scale = 0;
+      }
       Render(window, vm, state);
       glfwSwapBuffers(window);
     }

@@ -828,7 +828,7 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
   if (Button("Use this address", !vm.peer_address_input.empty())) vm.SetPeerAddress();
   DrawSharingSettings(vm);
   Heading("Look");
-  if (ImGui::Checkbox("Dark theme", &state.dark)) ApplyTheme(state.dark, ImGui::GetIO().FontGlobalScale);
+  if (ImGui::Checkbox("Dark theme", &state.dark)) ApplyTheme(state.dark, state.scale);
   Hint("F12 closes this window at once, for when someone walks in. Your daemon keeps running.");
   Heading("Private notes (only on this device)");
   for (const auto& n : vm.notes()) ImGui::TextWrapped("%s  %s", ShortTime(Str(n, "time")).c_str(), Str(n, "text").c_str());
@@ -922,7 +922,7 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
   if (screen == Screen::kFirstRun) {
     DrawFirstRun(vm);
   } else {
-    ImGui::BeginChild("nav", ImVec2(170 * ImGui::GetIO().FontGlobalScale, 0), true);
+    ImGui::BeginChild("nav", ImVec2(170 * state.scale, 0), true);
     for (Screen s : kMainScreens) {
       std::string label(ScreenName(s));
       if (s == Screen::kAgreements && vm.awaiting_me() > 0) label += " (" + std::to_string(vm.awaiting_me()) + ")";

@@ -40,6 +40,7 @@ struct ScreenState {
   int timeline_kind = 0;       // index into the kind filter
   int timeline_author = 0;     // 0 both, 1 me, 2 partner
   bool dark = false;
+  float scale = 1;             // the content scale the font and sizes are made for
   float scroll_step = 0;       // > 0: the timeline scrolls by this much each frame (measurements)
 };
 
