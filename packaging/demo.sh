@@ -5,9 +5,11 @@
 # prints a short kintsugictl tour against the same two daemons instead.
 # Ctrl-C stops everything it started.
 # Usage: packaging/demo.sh BUILD_DIR
+#   DEMO_DIR (default BUILD_DIR/demo) holds the two data dirs; DEMO_PORT_A and
+#   DEMO_PORT_B (default 47600 and 47610) are the daemons' sync ports.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
-demo="$build/demo"
+demo="${DEMO_DIR:-$build/demo}"
 alex="$demo/alex"
 sam="$demo/sam"
 port_a=${DEMO_PORT_A:-47600}
