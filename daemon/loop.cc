@@ -186,8 +186,10 @@ int RunDaemon(const DaemonOptions& options) {
     if (items[2].revents & ZMQ_POLLIN) zap.Serve(now);
     if (items[0].revents & ZMQ_POLLIN) ipc.ServePending(dispatcher);
     if (discovery && (items[3].revents & ZMQ_POLLIN)) discovery->HandleReadable();
-    if (sync_count > 0) sync.HandlePoll(&items[sync_at]);
-    if (pairing_count > 0) pairing.HandlePoll(&items[pairing_at]);
+    // The IPC requests above may have made or replaced sockets: the services
+    // match the items to their sockets by handle.
+    if (sync_count > 0) sync.HandlePoll(&items[sync_at], sync_count);
+    if (pairing_count > 0) pairing.HandlePoll(&items[pairing_at], pairing_count);
     now = engine.NowMillis();
     sync.RunTimers(now);
     pairing.RunTimers(now);

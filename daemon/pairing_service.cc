@@ -1,5 +1,7 @@
 #include "daemon/pairing_service.h"
 
+#include "daemon/poll_items.h"
+
 #include <spdlog/spdlog.h>
 
 #include <zmq_addon.hpp>
@@ -120,10 +122,9 @@ void PairingService::AppendPollItems(std::vector<zmq::pollitem_t>& items) {
   if (join_socket_) items.push_back({join_socket_->handle(), 0, ZMQ_POLLIN, 0});
 }
 
-void PairingService::HandlePoll(const zmq::pollitem_t* items) {
-  std::size_t i = 0;
-  const bool invite_ready = invite_socket_ && (items[i++].revents & ZMQ_POLLIN);
-  const bool join_ready = join_socket_ && (items[i++].revents & ZMQ_POLLIN);
+void PairingService::HandlePoll(const zmq::pollitem_t* items, std::size_t count) {
+  const bool invite_ready = Readable(items, count, invite_socket_);
+  const bool join_ready = Readable(items, count, join_socket_);
   const std::uint64_t now = engine_.NowMillis();
   try {
     while (invite_ready && invite_socket_ && inviter_) {

@@ -1,5 +1,7 @@
 #include "daemon/sync_service.h"
 
+#include "daemon/poll_items.h"
+
 #include <spdlog/spdlog.h>
 
 #include <cstring>
@@ -134,11 +136,10 @@ namespace {
 constexpr int kMessagesPerPoll = 2;
 }  // namespace
 
-void SyncService::HandlePoll(const zmq::pollitem_t* items) {
-  std::size_t i = 0;
-  const bool router_ready = router_ && (items[i++].revents & ZMQ_POLLIN);
-  const bool dealer_ready = dealer_ && (items[i++].revents & ZMQ_POLLIN);
-  const bool monitor_ready = monitor_ && (items[i++].revents & ZMQ_POLLIN);
+void SyncService::HandlePoll(const zmq::pollitem_t* items, std::size_t count) {
+  const bool router_ready = Readable(items, count, router_);
+  const bool dealer_ready = Readable(items, count, dealer_);
+  const bool monitor_ready = Readable(items, count, monitor_);
   if (monitor_ready) ReadMonitor();
   const std::uint64_t now = engine_.NowMillis();
   // A few messages per socket per round, then back to the poll: during a

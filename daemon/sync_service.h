@@ -62,7 +62,9 @@ class SyncService {
 
   // Sockets to poll for input, in a stable order, and the handler for them.
   void AppendPollItems(std::vector<zmq::pollitem_t>& items);
-  void HandlePoll(const zmq::pollitem_t* items);  // the items appended above
+  // The `count` items appended above, after the poll; sockets made since
+  // (an IPC request can dial) wait for the next round.
+  void HandlePoll(const zmq::pollitem_t* items, std::size_t count);
   std::size_t poll_item_count() const;
 
   // Timers: the milliseconds until the next one is due, and running them.
