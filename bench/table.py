@@ -39,6 +39,8 @@ def rates(runs, name):
 
 
 def fmt(rate):
+    if rate < 100:
+        return f"{rate:.2f} /s ({1000 / rate:.0f} ms each)"
     if rate >= 1e6:
         return f"{rate / 1e6:.2f} M/s"
     if rate >= 1e3:
