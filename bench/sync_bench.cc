@@ -4,7 +4,7 @@
 //   - both daemons idle and paired: CPU time used and resident memory;
 //   - catch-up of N entries from empty: entries per second, beside the
 //     single-core Ed25519 verify rate measured in the same run;
-//   - daemon start-up time with 0 and N entries;
+//   - daemon start-up time with 0, 10,000 (when N is more) and N entries;
 //   - the machine's floor: a ZeroMQ CURVE round trip over TCP loopback.
 // Prints one JSON object per figure on stdout (bench/run.sh tabulates them).
 //
@@ -38,6 +38,9 @@
 #include "daemon/store.h"
 
 namespace {
+
+// The ledger size of the middle start-up measurement.
+constexpr int kMidEntries = 10'000;
 
 using namespace kintsugi;
 using nlohmann::json;
@@ -282,6 +285,16 @@ int main(int argc, char** argv) {
     auto engine = daemon::Engine::Open(std::move(store).value(), a.data() + "/identity.key", clock, rng);
     if (!engine.ok()) Die(engine.error().message);
     for (int i = 0; i < entries; ++i) {
+      if (i == kMidEntries) {
+        // Start-up on the way: it must not grow with the history.
+        engine->reset();
+        Emit("startup_mid_ms", a.Start(), "ms", {{"entries", i}});
+        a.Stop();
+        auto reopened = daemon::Store::Open(a.data() + "/ledger.db", daemon::Store::Durability::kNormal);
+        if (!reopened.ok()) Die(reopened.error().message);
+        engine = daemon::Engine::Open(std::move(reopened).value(), a.data() + "/identity.key", clock, rng);
+        if (!engine.ok()) Die(engine.error().message);
+      }
       auto r = (*engine)->Append(protocol::CheckIn{"catch-up entry " + std::to_string(i), 5, 5});
       if (!r.ok()) Die(r.error().message);
     }
