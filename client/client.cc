@@ -1,5 +1,7 @@
 #include "client/client.h"
 
+#include "crypto/secure_buffer.h"
+
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -72,6 +74,7 @@ Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::jso
   std::string request = protocol::EncodeIpcRequest(id, method, params);
   try {
     socket_->send(zmq::buffer(request), zmq::send_flags::none);
+    crypto::WipeString(request);  // it may carry a passphrase; ZeroMQ has its copy
     auto deadline = Clock::now() + options_.timeout;
     for (;;) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());

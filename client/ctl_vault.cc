@@ -41,11 +41,6 @@ int Done(const Result<json>& r, bool as_json, const std::string& said) {
 
 }  // namespace
 
-void WipeString(std::string& s) {
-  crypto::Wipe(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(s.data()), s.size()));
-  s.clear();
-}
-
 Result<std::string> ReadPassphrase(const std::string& prompt) {
   if (!::isatty(STDIN_FILENO)) {
     auto line = ReadLine();
@@ -69,13 +64,13 @@ Result<std::string> ReadNewPassphrase(const std::string& prompt) {
   if (!first.ok() || !::isatty(STDIN_FILENO)) return first;
   auto again = ReadPassphrase("The same again: ");
   if (!again.ok()) {
-    WipeString(*first);
+    crypto::WipeString(*first);
     return again.take_error();
   }
   const bool same = *first == *again;
-  WipeString(*again);
+  crypto::WipeString(*again);
   if (!same) {
-    WipeString(*first);
+    crypto::WipeString(*first);
     return MakeError(ErrorCode::kInvalidArgument, "the two passphrases differ; nothing changed");
   }
   return first;
@@ -104,10 +99,10 @@ std::optional<int> VaultCommands::Run(client::Client& client, bool as_json) cons
   if (unlock_->parsed()) {
     auto pass = ReadPassphrase("Passphrase: ");
     if (!pass.ok()) return Fail(pass.error());
-    json params{{"passphrase", std::move(*pass)}};
-    WipeString(*pass);
+    json params{{"passphrase", *pass}};
+    crypto::WipeString(*pass);
     auto r = client.Call("unlock", params);
-    WipeString(params["passphrase"].get_ref<std::string&>());
+    crypto::WipeString(params["passphrase"].get_ref<std::string&>());
     return Done(r, as_json, "Unlocked.");
   }
   if (set_->parsed() || remove_->parsed()) {
@@ -118,17 +113,17 @@ std::optional<int> VaultCommands::Run(client::Client& client, bool as_json) cons
     if (has || remove_->parsed()) {
       auto current = ReadPassphrase("Current passphrase: ");
       if (!current.ok()) return Fail(current.error());
-      params["current"] = std::move(*current);
-      WipeString(*current);
+      params["current"] = *current;
+      crypto::WipeString(*current);
     }
     if (set_->parsed()) {
       auto next = ReadNewPassphrase();
       if (!next.ok()) return Fail(next.error());
-      params["passphrase"] = std::move(*next);
-      WipeString(*next);
+      params["passphrase"] = *next;
+      crypto::WipeString(*next);
     }
     auto r = client.Call(set_->parsed() ? "passphrase.set" : "passphrase.remove", params);
-    for (auto& [key, value] : params.items()) WipeString(value.get_ref<std::string&>());
+    for (auto& [key, value] : params.items()) crypto::WipeString(value.get_ref<std::string&>());
     return Done(r, as_json,
                 set_->parsed() ? "Your keys are sealed with the passphrase. Without it they cannot be opened: "
                                  "there is no way to recover it."
@@ -149,12 +144,12 @@ std::optional<int> VaultCommands::Run(client::Client& client, bool as_json) cons
                  : ReadNewPassphrase("A passphrase for this backup (8 characters or more): ");
     }
     if (!pass.ok()) return Fail(pass.error());
-    json params{{"path", path}, {"passphrase", std::move(*pass)}};
-    WipeString(*pass);
+    json params{{"path", path}, {"passphrase", *pass}};
+    crypto::WipeString(*pass);
     if (backup_->parsed()) params["force"] = replace_;
     if (restore_->parsed()) params["force"] = force_;
     auto r = client.Call(backup_->parsed() ? "backup" : "restore", params);
-    WipeString(params["passphrase"].get_ref<std::string&>());
+    crypto::WipeString(params["passphrase"].get_ref<std::string&>());
     if (!r.ok()) return Fail(r.error());
     if (as_json) {
       PrintJson(*r);

@@ -26,8 +26,6 @@ Result<std::string> ReadPassphrase(const std::string& prompt);
 // A new passphrase: asked twice on a terminal (refused when they differ),
 // read once from standard input otherwise.
 Result<std::string> ReadNewPassphrase(const std::string& prompt = "New passphrase (8 characters or more): ");
-// Wipes a string that held a passphrase.
-void WipeString(std::string& s);
 
 class VaultCommands {
  public:

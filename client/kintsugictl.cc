@@ -16,6 +16,7 @@
 #include "client/ctl_sharing.h"
 #include "client/ctl_views.h"
 #include "client/ctl_vault.h"
+#include "crypto/secure_buffer.h"
 #include "kintsugi/version.h"
 #include "protocol/kinds.h"
 
@@ -309,11 +310,11 @@ int main(int argc, char** argv) {
     if (init_passphrase) {
       auto pass = kintsugi::ctl::ReadNewPassphrase();
       if (!pass.ok()) return Fail(pass.error());
-      params["passphrase"] = std::move(*pass);
-      kintsugi::ctl::WipeString(*pass);
+      params["passphrase"] = *pass;
+      kintsugi::crypto::WipeString(*pass);
     }
     auto r = c.Call("init", params);
-    if (params.contains("passphrase")) kintsugi::ctl::WipeString(params["passphrase"].get_ref<std::string&>());
+    if (params.contains("passphrase")) kintsugi::crypto::WipeString(params["passphrase"].get_ref<std::string&>());
     if (!r.ok()) return Fail(r.error());
     if (as_json) {
       PrintJson(*r);

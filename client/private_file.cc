@@ -30,6 +30,14 @@ Status WriteAll(int fd, std::string_view content) {
   return OkStatus();
 }
 
+// Makes the new name itself durable: the folder's entry is flushed too.
+void SyncFolder(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
 }  // namespace
 
 Status WritePrivateFile(const std::string& path, std::string_view content, Replace replace) {
@@ -40,7 +48,7 @@ Status WritePrivateFile(const std::string& path, std::string_view content, Repla
   }
   const auto slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  std::string pattern = dir + "/.kintsugi-export-XXXXXX";
+  std::string pattern = dir + "/.kintsugi-XXXXXX";  // mkstemp's template
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
   const int fd = ::mkstemp(name.data());  // mode 0600
@@ -58,6 +66,7 @@ Status WritePrivateFile(const std::string& path, std::string_view content, Repla
       ::unlink(tmp.c_str());
       return IoError("cannot write", path, err);
     }
+    SyncFolder(dir);
     return OkStatus();
   }
   // link() fails when the name exists, so nothing is ever replaced, even by
@@ -66,7 +75,10 @@ Status WritePrivateFile(const std::string& path, std::string_view content, Repla
     int err = errno;
     // File systems without hard links: check once more, then rename.
     if ((err == EPERM || err == EOPNOTSUPP) && ::lstat(path.c_str(), &st) != 0) {
-      if (::rename(tmp.c_str(), path.c_str()) == 0) return OkStatus();
+      if (::rename(tmp.c_str(), path.c_str()) == 0) {
+        SyncFolder(dir);
+        return OkStatus();
+      }
       err = errno;
     }
     ::unlink(tmp.c_str());
@@ -74,6 +86,7 @@ Status WritePrivateFile(const std::string& path, std::string_view content, Repla
     return IoError("cannot write", path, err);
   }
   ::unlink(tmp.c_str());
+  SyncFolder(dir);
   return OkStatus();
 }
 

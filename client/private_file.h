@@ -1,7 +1,8 @@
 // Writing a file only its owner may read, all at once: the export for a
-// counsellor, saved by kintsugictl or the window. The file appears complete
-// or not at all (a temporary file in the same folder, flushed, then linked or
-// renamed into place), with mode 0600.
+// counsellor (kintsugictl, the window) and the daemon's sealed backups. The
+// file appears complete or not at all (a temporary file in the same folder,
+// flushed, then linked or renamed into place, and the folder flushed), with
+// mode 0600.
 //
 // Thread-safety: any thread; two writers of one path race as the file system
 // decides (one of them wins whole).

@@ -42,4 +42,9 @@ void SecureBuffer::Wipe() {
 
 void Wipe(std::span<std::uint8_t> bytes) { sodium_memzero(bytes.data(), bytes.size()); }
 
+void WipeString(std::string& text) {
+  sodium_memzero(text.data(), text.size());
+  text.clear();
+}
+
 }  // namespace kintsugi::crypto

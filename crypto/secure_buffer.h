@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 
 namespace kintsugi::crypto {
 
@@ -39,5 +40,7 @@ class SecureBuffer {
 
 // Wipes ordinary memory that briefly held a secret.
 void Wipe(std::span<std::uint8_t> bytes);
+// Wipes a string that held a secret (a typed passphrase), then empties it.
+void WipeString(std::string& text);
 
 }  // namespace kintsugi::crypto

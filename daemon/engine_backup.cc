@@ -6,9 +6,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "client/private_file.h"
 #include "daemon/engine.h"
 #include "protocol/backup.h"
 
@@ -25,39 +27,6 @@ void SyncDir(const std::string& path) {
     ::fsync(fd);
     ::close(fd);
   }
-}
-
-// Writes `bytes` to `path` with mode 0600: whole or not at all. Without
-// `replace`, an existing `path` is refused, even one that appears meanwhile.
-Status WritePrivateFile(const std::string& path, ByteView bytes, bool replace) {
-  const std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Errno("create " + tmp);
-  std::size_t done = 0;
-  Status written = OkStatus();
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      written = Errno("write " + tmp);
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (written.ok() && ::fsync(fd) != 0) written = Errno("fsync " + tmp);
-  ::close(fd);
-  if (written.ok()) {
-    if (replace) {
-      if (::rename(tmp.c_str(), path.c_str()) != 0) written = Errno("rename to " + path);
-    } else if (::link(tmp.c_str(), path.c_str()) != 0) {
-      written = errno == EEXIST ? MakeError(ErrorCode::kAlreadyExists, path + " exists already")
-                                : Errno("create " + path);
-    }
-  }
-  ::unlink(tmp.c_str());
-  if (written.ok()) SyncDir(path);
-  return written;
 }
 
 Result<Bytes> ReadWholeFile(const std::string& path, std::uint64_t max_bytes) {
@@ -122,7 +91,9 @@ Result<Engine::BackupReport> Engine::Backup(const std::string& path, const crypt
   contents.key_file = std::move(key_file).value();
   contents.database = std::move(image).value();
   const Bytes sealed = protocol::SealBackup(contents, *key, header);
-  KINTSUGI_RETURN_IF_ERROR(WritePrivateFile(path, sealed, replace));
+  KINTSUGI_RETURN_IF_ERROR(client::WritePrivateFile(
+      path, std::string_view(reinterpret_cast<const char*>(sealed.data()), sealed.size()),
+      replace ? client::Replace::kExisting : client::Replace::kNever));
   auto count = store_->CountEntries(info_->ledger_id);
   spdlog::info("backup.written bytes={}", sealed.size());
   return BackupReport{path, sealed.size(), count.ok() ? *count : 0};
@@ -140,7 +111,7 @@ Result<EngineStatus> Engine::Restore(const std::string& path, const crypto::Pass
   if (!header.ok()) return header.take_error();
   auto key = crypto::DeriveFromPassphrase(passphrase, header->salt, header->limits);
   if (!key.ok()) return key.take_error();
-  auto contents = protocol::OpenBackup(*file, *key);
+  auto contents = protocol::OpenBackup(*file, *header, *key);
   if (!contents.ok()) return contents.take_error();
   file->clear();
 
@@ -159,7 +130,10 @@ Result<EngineStatus> Engine::Restore(const std::string& path, const crypto::Pass
     if (!restored_key.ok()) {
       return MakeError(ErrorCode::kCorrupt, "the backup's key file is damaged: " + restored_key.error().message);
     }
-    KINTSUGI_RETURN_IF_ERROR(WritePrivateFile(new_db, contents->database, false));
+    KINTSUGI_RETURN_IF_ERROR(client::WritePrivateFile(
+        new_db,
+        std::string_view(reinterpret_cast<const char*>(contents->database.data()), contents->database.size()),
+        client::Replace::kExisting));
     auto restored = Store::Open(new_db);
     if (!restored.ok()) return MakeError(ErrorCode::kCorrupt, "the backup's ledger does not open: " + restored.error().message);
     KINTSUGI_RETURN_IF_ERROR((*restored)->CheckIntegrity());
@@ -187,7 +161,8 @@ Result<EngineStatus> Engine::Restore(const std::string& path, const crypto::Pass
     return staged.take_error();
   }
 
-  // The switch. The current files (if any) are kept beside, renamed.
+  // The switch. The current files (if any) are kept beside, renamed; if a
+  // step fails they are put back, and the engine opens what it had.
   views_.reset();
   keys_.reset();
   vault_.reset();
@@ -197,24 +172,43 @@ Result<EngineStatus> Engine::Restore(const std::string& path, const crypto::Pass
   name_.clear();
   restore_hold_ = false;
   restore_target_seq_ = UINT64_MAX;
+  wrong_passphrases_ = 0;
+  next_try_ms_ = 0;
   store_.reset();
   const std::string suffix = ".replaced-" + std::to_string(clock_.NowMillis());
-  for (const auto& p : {db_path, db_path + "-wal", db_path + "-shm", key_path_}) {
-    if (Exists(p) && ::rename(p.c_str(), (p + suffix).c_str()) != 0) {
-      spdlog::error("restore.keep_aside_failed what=\"{}\"", std::strerror(errno));
+  std::vector<std::string> kept;  // moved aside
+  bool key_in = false;
+  bool db_in = false;
+  Status switched = [&]() -> Status {
+    for (const auto& p : {db_path, db_path + "-wal", db_path + "-shm", key_path_}) {
+      if (!Exists(p)) continue;
+      if (::rename(p.c_str(), (p + suffix).c_str()) != 0) return Errno("keep " + p + " aside");
+      kept.push_back(p);
     }
-  }
-  for (const auto& p : {new_db + "-wal", new_db + "-shm"}) ::unlink(p.c_str());  // closed cleanly: checkpointed
-  if (::rename(new_key.c_str(), key_path_.c_str()) != 0 || ::rename(new_db.c_str(), db_path.c_str()) != 0) {
-    Error e = Errno("move the restored files into place");
-    spdlog::critical("restore.failed what=\"{}\"", e.message);
-    return e;
+    for (const auto& p : {new_db + "-wal", new_db + "-shm"}) ::unlink(p.c_str());  // closed cleanly: checkpointed
+    if (::rename(new_key.c_str(), key_path_.c_str()) != 0) return Errno("move the restored key file into place");
+    key_in = true;
+    if (::rename(new_db.c_str(), db_path.c_str()) != 0) return Errno("move the restored ledger into place");
+    db_in = true;
+    return OkStatus();
+  }();
+  if (!switched.ok()) {
+    spdlog::error("restore.undone what=\"{}\"", switched.error().message);
+    if (db_in) ::unlink(db_path.c_str());
+    if (key_in) ::unlink(key_path_.c_str());
+    for (const auto& p : kept) ::rename((p + suffix).c_str(), p.c_str());
+    cleanup();
   }
   SyncDir(db_path);
   auto reopened = Store::Open(db_path);
-  if (!reopened.ok()) return reopened.take_error();
+  if (!reopened.ok()) {
+    spdlog::critical("restore.reopen_failed what=\"{}\"", reopened.error().message);
+    return reopened.take_error();
+  }
   store_ = std::move(reopened).value();
-  KINTSUGI_RETURN_IF_ERROR(Load());
+  Status loaded = Load();
+  if (!switched.ok()) return switched.take_error();
+  KINTSUGI_RETURN_IF_ERROR(loaded);
   spdlog::info("restore.done hold={}", restore_hold_);
   return GetStatus();
 }

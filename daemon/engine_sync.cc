@@ -7,14 +7,6 @@
 #include "protocol/validation.h"
 
 namespace kintsugi::daemon {
-namespace {
-
-crypto::SymmetricKey CopyKey(const crypto::SymmetricKey& key) {
-  return std::move(crypto::SymmetricKey::FromBytes(key.bytes())).value();
-}
-
-}  // namespace
-
 Status Engine::AdoptPairing(const protocol::PairingOutcome& outcome) {
   KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   if (paired()) return MakeError(ErrorCode::kAlreadyExists, "this device is already paired");

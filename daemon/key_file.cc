@@ -90,10 +90,6 @@ std::uint64_t GetU64(const std::uint8_t* p) {
   return v;
 }
 
-crypto::SymmetricKey CopyKey(const crypto::SymmetricKey& key) {
-  return std::move(crypto::SymmetricKey::FromBytes(key.bytes())).value();
-}
-
 Error Damaged(const std::string& path) {
   return MakeError(ErrorCode::kCorrupt, path + " is damaged or not a Kintsugi key file");
 }
@@ -198,6 +194,10 @@ void Checksum(crypto::SecureBuffer& buf) {
 
 }  // namespace
 
+crypto::SymmetricKey CopyKey(const crypto::SymmetricKey& key) {
+  return std::move(crypto::SymmetricKey::FromBytes(key.bytes())).value();
+}
+
 KeyFileInfo InfoOf(const LedgerKeys& keys) {
   KeyFileInfo info{keys.identity.public_key(), keys.ledger_id, std::nullopt, crypto::CurveKeysOf(keys.identity.seed())};
   if (keys.beacon_key) info.beacon_key = CopyKey(*keys.beacon_key);
@@ -282,13 +282,7 @@ Result<VaultKey> NewVaultKey(const crypto::Passphrase& passphrase, const crypto:
 }
 
 Result<LedgerKeys> OpenKeyFile(const KeyFile& file, const VaultKey& key) {
-  if (file.keys) {
-    LedgerKeys copy{std::move(crypto::SigningKey::FromSeed(file.keys->identity.seed())).value(),
-                    file.keys->ledger_id, CopyKey(file.keys->ledger_key), std::nullopt, {}};
-    if (file.keys->beacon_key) copy.beacon_key = CopyKey(*file.keys->beacon_key);
-    for (const auto& a : file.keys->archived) copy.archived.push_back({a.id, CopyKey(a.key)});
-    return copy;
-  }
+  if (!file.sealed) return MakeError(ErrorCode::kFailedPrecondition, "the key file is not sealed by a passphrase");
   const KeyFile::Sealed& sealed = *file.sealed;
   if (key.salt != sealed.salt || key.limits != sealed.limits) {
     return MakeError(ErrorCode::kVerificationFailed, "the passphrase does not open the key file");

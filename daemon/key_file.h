@@ -49,6 +49,8 @@ struct KeyFileInfo {
   crypto::CurveKeyPair transport;  // the CURVE keys of the link to the partner
 };
 KeyFileInfo InfoOf(const LedgerKeys& keys);
+// A second key with the same bytes, in its own guarded memory.
+crypto::SymmetricKey CopyKey(const crypto::SymmetricKey& key);
 
 // The key that seals a key file, derived from the passphrase.
 struct VaultKey {
@@ -89,7 +91,8 @@ Result<VaultKey> DeriveVaultKey(const crypto::Passphrase& passphrase, const KeyF
 // A new vault key with a fresh salt.
 Result<VaultKey> NewVaultKey(const crypto::Passphrase& passphrase, const crypto::PwhashLimits& limits,
                              crypto::RandomSource& rng);
-// Opens the sealed keys. Fails with kVerificationFailed when `key` is not
+// Opens the sealed keys of a sealed file (kFailedPrecondition for an
+// unsealed one, whose keys are in `file.keys`). Fails with kVerificationFailed when `key` is not
 // the one that sealed them (a wrong passphrase) and kCorrupt when what
 // opened does not agree with the file's public part.
 Result<LedgerKeys> OpenKeyFile(const KeyFile& file, const VaultKey& key);

@@ -113,10 +113,6 @@ void PairingService::FinishJoin(Result<nlohmann::json> result) {
   join_socket_.reset();
 }
 
-std::size_t PairingService::poll_item_count() const {
-  return (invite_socket_ ? 1 : 0) + (join_socket_ ? 1 : 0);
-}
-
 void PairingService::AppendPollItems(std::vector<zmq::pollitem_t>& items) {
   if (invite_socket_) items.push_back({invite_socket_->handle(), 0, ZMQ_POLLIN, 0});
   if (join_socket_) items.push_back({join_socket_->handle(), 0, ZMQ_POLLIN, 0});

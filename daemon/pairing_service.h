@@ -61,7 +61,6 @@ class PairingService {
   void AppendPollItems(std::vector<zmq::pollitem_t>& items);
   // The `count` items appended above, after the poll (see SyncService).
   void HandlePoll(const zmq::pollitem_t* items, std::size_t count);
-  std::size_t poll_item_count() const;
   std::uint64_t MillisUntilNextTimer(std::uint64_t now_ms) const;
   void RunTimers(std::uint64_t now_ms);
 

@@ -122,10 +122,6 @@ void SyncService::Dial() {
   }
 }
 
-std::size_t SyncService::poll_item_count() const {
-  return (router_ ? 1 : 0) + (dealer_ ? 1 : 0) + (monitor_ ? 1 : 0);
-}
-
 void SyncService::AppendPollItems(std::vector<zmq::pollitem_t>& items) {
   if (router_) items.push_back({router_->handle(), 0, ZMQ_POLLIN, 0});
   if (dealer_) items.push_back({dealer_->handle(), 0, ZMQ_POLLIN, 0});

@@ -65,7 +65,6 @@ class SyncService {
   // The `count` items appended above, after the poll; sockets made since
   // (an IPC request can dial) wait for the next round.
   void HandlePoll(const zmq::pollitem_t* items, std::size_t count);
-  std::size_t poll_item_count() const;
 
   // Timers: the milliseconds until the next one is due, and running them.
   std::uint64_t MillisUntilNextTimer(std::uint64_t now_ms) const;

@@ -90,6 +90,11 @@ Result<BackupHeader> ReadBackupHeader(ByteView file) {
 Result<BackupContents> OpenBackup(ByteView file, const crypto::SymmetricKey& key) {
   auto header = ReadBackupHeader(file);
   if (!header.ok()) return header.take_error();
+  return OpenBackup(file, *header, key);
+}
+
+Result<BackupContents> OpenBackup(ByteView file, const BackupHeader&, const crypto::SymmetricKey& key) {
+  if (file.size() < kHeaderBytes + kChecksumBytes) return MakeError(ErrorCode::kCorrupt, "this is not a Kintsugi backup");
   const ByteView body = file.first(file.size() - kChecksumBytes);
   crypto::StreamHeader stream_header{};
   std::memcpy(stream_header.data(), file.data() + kHeaderBytes - stream_header.size(), stream_header.size());

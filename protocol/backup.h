@@ -49,9 +49,12 @@ Bytes SealBackup(const BackupContents& contents, const crypto::SymmetricKey& key
 // file is not a Kintsugi backup or is damaged.
 Result<BackupHeader> ReadBackupHeader(ByteView file);
 
-// Opens a file whose frame ReadBackupHeader accepted. Fails with
+// Checks the frame (ReadBackupHeader), then opens the file. Fails with
 // kVerificationFailed when `key` is not the one that sealed it (a wrong
 // passphrase) and kCorrupt when what opens is malformed.
 Result<BackupContents> OpenBackup(ByteView file, const crypto::SymmetricKey& key);
+// The same for a file ReadBackupHeader already checked (`checked` is what it
+// returned), without hashing it again: the checksum covers the whole file.
+Result<BackupContents> OpenBackup(ByteView file, const BackupHeader& checked, const crypto::SymmetricKey& key);
 
 }  // namespace kintsugi::protocol

@@ -34,12 +34,6 @@ std::string ExpandHome(const std::string& path) {
   return path;
 }
 
-// Wipes text that held a passphrase.
-void WipeText(std::string& s) {
-  crypto::Wipe(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(s.data()), s.size()));
-  s.clear();
-}
-
 std::string Trimmed(const std::string& s) {
   auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return "";
@@ -320,9 +314,9 @@ Notice ViewModel::Init() {
     params["passphrase"] = passphrase_input;
   }
   auto r = link_.Call("init", params);
-  if (params.contains("passphrase")) WipeText(params["passphrase"].get_ref<std::string&>());
-  WipeText(passphrase_input);
-  WipeText(passphrase_again);
+  if (params.contains("passphrase")) crypto::WipeString(params["passphrase"].get_ref<std::string&>());
+  crypto::WipeString(passphrase_input);
+  crypto::WipeString(passphrase_again);
   if (!r.ok()) return Failed(r.error());
   screen_ = Screen::kPair;
   return Done("Welcome, " + Trimmed(name_input) + ".");
@@ -730,9 +724,9 @@ std::string ViewModel::NewPassphraseProblem() const {
 
 Notice ViewModel::Unlock() {
   json params{{"passphrase", passphrase_input}};
-  WipeText(passphrase_input);
+  crypto::WipeString(passphrase_input);
   auto r = link_.Call("unlock", params);
-  WipeText(params["passphrase"].get_ref<std::string&>());
+  crypto::WipeString(params["passphrase"].get_ref<std::string&>());
   if (!r.ok()) return Failed(r.error());
   stale_ = true;
   Refresh();
@@ -752,11 +746,11 @@ Notice ViewModel::SetPassphrase() {
   }
   json params{{"passphrase", passphrase_input}};
   if (has_passphrase()) params["current"] = passphrase_current;
-  WipeText(passphrase_input);
-  WipeText(passphrase_again);
-  WipeText(passphrase_current);
+  crypto::WipeString(passphrase_input);
+  crypto::WipeString(passphrase_again);
+  crypto::WipeString(passphrase_current);
   auto r = link_.Call("passphrase.set", params);
-  for (auto& [key, value] : params.items()) WipeText(value.get_ref<std::string&>());
+  for (auto& [key, value] : params.items()) crypto::WipeString(value.get_ref<std::string&>());
   if (!r.ok()) return Failed(r.error());
   status_["passphrase"] = true;
   return Done("Your keys are sealed with the passphrase. Nobody can recover it for you: keep it safe.");
@@ -764,9 +758,9 @@ Notice ViewModel::SetPassphrase() {
 
 Notice ViewModel::RemovePassphrase() {
   json params{{"current", passphrase_current}};
-  WipeText(passphrase_current);
+  crypto::WipeString(passphrase_current);
   auto r = link_.Call("passphrase.remove", params);
-  WipeText(params["current"].get_ref<std::string&>());
+  crypto::WipeString(params["current"].get_ref<std::string&>());
   if (!r.ok()) return Failed(r.error());
   status_["passphrase"] = false;
   return Done("The passphrase is removed: your key file is protected by its permissions alone.");
@@ -779,15 +773,15 @@ Notice ViewModel::Backup() {
                   protocol::DateFromDay((static_cast<std::int64_t>(now) + LocalOffsetMs(now)) / kMsPerDay) + ".kbak";
   }
   if (!has_passphrase() && backup_again != backup_passphrase) {
-    WipeText(backup_again);
-    WipeText(backup_passphrase);
+    crypto::WipeString(backup_again);
+    crypto::WipeString(backup_passphrase);
     return Failed(MakeError(ErrorCode::kInvalidArgument, "the two passphrases differ"));
   }
   json params{{"path", ExpandHome(Trimmed(backup_path))}, {"passphrase", backup_passphrase}, {"force", backup_replace}};
-  WipeText(backup_passphrase);
-  WipeText(backup_again);
+  crypto::WipeString(backup_passphrase);
+  crypto::WipeString(backup_again);
   auto r = link_.Call("backup", params);
-  WipeText(params["passphrase"].get_ref<std::string&>());
+  crypto::WipeString(params["passphrase"].get_ref<std::string&>());
   if (!r.ok()) return Failed(r.error());
   return Done("Backed up " + std::to_string(r->value("entries", 0)) + " entries to " + r->value("path", "") +
               ". Keep the passphrase: the backup cannot be opened without it.");
@@ -795,9 +789,9 @@ Notice ViewModel::Backup() {
 
 Notice ViewModel::Restore() {
   json params{{"path", ExpandHome(Trimmed(restore_path))}, {"passphrase", passphrase_current}};
-  WipeText(passphrase_current);
+  crypto::WipeString(passphrase_current);
   auto r = link_.Call("restore", params);
-  WipeText(params["passphrase"].get_ref<std::string&>());
+  crypto::WipeString(params["passphrase"].get_ref<std::string&>());
   if (!r.ok()) return Failed(r.error());
   stale_ = true;
   Refresh();

@@ -21,17 +21,13 @@ namespace {
 
 using testing::Device;
 using testing::Note;
+using testing::Pass;
 using testing::ReadFileBytes;
 using testing::RunPairing;
 using testing::Seed;
 using testing::TestClock;
 using testing::WriteFileBytes;
 
-crypto::Passphrase Pass(std::string text) {
-  auto pass = crypto::Passphrase::Take(text);
-  EXPECT_TRUE(pass.ok());
-  return std::move(pass).value();
-}
 
 // --- The file format ---
 
@@ -108,6 +104,25 @@ TEST_F(BackupFormat, ChunksCutOrReorderedDoNotOpenEvenWithAFixedChecksum) {
   auto opened = protocol::OpenBackup(cut, key);
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(opened.error().message.find("cut short"), std::string::npos) << opened.error().message;
+}
+
+TEST_F(BackupFormat, TwoChunksSwappedDoNotOpenEvenWithAFixedChecksum) {
+  // Two database chunks of the same length, swapped, the checksum made
+  // right: the stream's order is authenticated, not only the file's bytes.
+  Bytes file = Seal(2 * protocol::kBackupChunkBytes);
+  const std::size_t chunk = 4 + protocol::kBackupChunkBytes + crypto::kStreamChunkOverheadBytes;
+  const std::size_t second = file.size() - 32 - chunk;
+  const std::size_t first = second - chunk;
+  Bytes swapped = file;
+  std::copy(file.begin() + first, file.begin() + second, swapped.begin() + second);
+  std::copy(file.begin() + second, file.begin() + second + chunk, swapped.begin() + first);
+  Hash32 sum = crypto::Blake2b256(ByteView(swapped).first(swapped.size() - 32));
+  std::copy(sum.begin(), sum.end(), swapped.end() - 32);
+  auto opened = protocol::OpenBackup(swapped, key);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(opened.error().message.find("does not open"), std::string::npos) << opened.error().message;
 }
 
 TEST_F(BackupFormat, NotABackupSaysSo) {
@@ -141,6 +156,7 @@ TEST_F(Backups, ABackupRestoresOnAFreshDeviceWithEveryEntryAndNote) {
   // Sealed: neither the identity seed nor the note's words are in the file.
   const Bytes file = ReadFileBytes(BackupPath());
   EXPECT_FALSE(testing::Contains(file, ByteView(ana.engine->identity().seed())));
+  EXPECT_FALSE(testing::Contains(file, std::string("a private note")));
 
   Device fresh{1, clock};
   auto status = fresh.engine->Restore(BackupPath(), Pass("backup passphrase"), false);

@@ -150,7 +150,9 @@ TEST_F(Export, ARangeHoldsOnlyItsOwnDays) {
   ASSERT_EQ(doc["meetings"].size(), 1u);
   EXPECT_EQ(doc["meetings"][0]["date"], protocol::DateFromDay(Day(14)));
   EXPECT_TRUE(doc["bring_up"].empty());  // asked on day 12
+  ASSERT_FALSE(doc["checkins"].empty());
   for (const auto& c : doc["checkins"]) EXPECT_EQ(c["date"], protocol::DateFromDay(Day(14))) << c.dump();
+  ASSERT_FALSE(doc["trends"]["partners"].empty());
   for (const auto& p : doc["trends"]["partners"]) {
     for (const auto& d : p["days"]) EXPECT_EQ(d["date"], protocol::DateFromDay(Day(14)));
   }
@@ -186,6 +188,7 @@ TEST_F(Export, AWithdrawnEntryShowsNoWordsAndACorrectionShows) {
 TEST_F(Export, AnEmptyRangeSaysSoWithEveryCountZero) {
   const json doc = Exported(Day(-200), Day(-100));
   EXPECT_TRUE(doc["empty"].get<bool>());
+  ASSERT_FALSE(doc["counts"].empty());
   for (const auto& [name, count] : doc["counts"].items()) EXPECT_EQ(count, 0) << name;
   EXPECT_TRUE(doc["agreements"].empty());  // none existed yet
   EXPECT_TRUE(doc["checkins"].empty());

@@ -23,6 +23,7 @@
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
+#include "crypto/pwhash.h"
 #include "crypto/random.h"
 #include "daemon/clock.h"
 #include "protocol/body.h"
@@ -68,6 +69,13 @@ class TestClock final : public Clock {
  private:
   std::uint64_t now_;
 };
+
+// A passphrase for tests; the text must be a valid one.
+inline crypto::Passphrase Pass(std::string text) {
+  auto pass = crypto::Passphrase::Take(text);
+  EXPECT_TRUE(pass.ok());
+  return std::move(pass).value();
+}
 
 inline Hash32 Seed(std::uint8_t n) {
   Hash32 seed{};

@@ -23,16 +23,12 @@ namespace {
 using testing::AppendParams;
 using testing::Device;
 using testing::Note;
+using testing::Pass;
 using testing::ReadFileBytes;
 using testing::RunPairing;
 using testing::Seed;
 using testing::TestClock;
 
-crypto::Passphrase Pass(std::string text) {
-  auto pass = crypto::Passphrase::Take(text);
-  EXPECT_TRUE(pass.ok());
-  return std::move(pass).value();
-}
 
 mode_t ModeOf(const std::string& path) {
   struct stat st{};

@@ -71,6 +71,9 @@ done
 kill -0 "$demo_pid" 2>/dev/null && fail "the demo did not stop on Ctrl-C"
 wait "$demo_pid" 2>/dev/null || true
 demo_pid=
-sleep 0.5
+for _ in $(seq 50); do
+  pgrep -f "$DEMO_DIR" >/dev/null || break
+  sleep 0.1
+done
 if pgrep -f "$DEMO_DIR" >/dev/null; then fail "left running: $(pgrep -af "$DEMO_DIR")"; fi
 echo "demo_test: started, paired with $(field "['entries']" <<<"$a") entries, windows open, stopped cleanly"

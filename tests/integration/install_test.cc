@@ -319,8 +319,9 @@ TEST_F(Installed, ServiceInstallStatusAndUninstallDriveSystemctl) {
   ASSERT_EQ(uninstall.exit_code, 0) << uninstall.err;
   EXPECT_NE(uninstall.out.find("no longer starts at login"), std::string::npos) << uninstall.out;
   EXPECT_FALSE(fs::exists(user_unit()));
-  EXPECT_EQ(SystemctlCalls().back(), "--user daemon-reload");
   calls = SystemctlCalls();
+  ASSERT_FALSE(calls.empty());
+  EXPECT_EQ(calls.back(), "--user daemon-reload");
   EXPECT_NE(std::find(calls.begin(), calls.end(), "--user disable --now kintsugid.service"), calls.end());
 
   auto again = InstalledCtl(env, {"service", "uninstall"});
@@ -334,7 +335,9 @@ TEST_F(Installed, ServiceInstallThatSystemdRefusesLeavesNoUnitBehind) {
   EXPECT_NE(install.err.find("Access denied; the service was not installed"), std::string::npos)
       << install.err;
   EXPECT_FALSE(fs::exists(user_unit()));
-  EXPECT_EQ(SystemctlCalls().back(), "--user daemon-reload");
+  const auto refused_calls = SystemctlCalls();
+  ASSERT_FALSE(refused_calls.empty());
+  EXPECT_EQ(refused_calls.back(), "--user daemon-reload");
 }
 
 }  // namespace

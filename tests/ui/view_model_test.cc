@@ -1043,11 +1043,14 @@ TEST_F(Couple, WithdrawMineTakesMyWordsAndKeepsMyAgreements) {
   EXPECT_EQ(n.text.rfind("Withdrew 2 of your entries", 0), 0u) << n.text;
   EXPECT_NE(n.text.find("2 stay on the record"), std::string::npos) << n.text;  // introduction, proposal
   Sync();
+  int seen = 0;
   for (const json& e : B().timeline()) {
     if (e.value("author", "") != A().me() || e.value("kind", "") == "withdraw") continue;
+    ++seen;
     const std::string kind = e.value("kind", "");
     EXPECT_EQ(e.value("withdrawn", false), kind != "member" && kind != "propose") << e.dump();
   }
+  EXPECT_EQ(seen, 4);  // the introduction, the proposal and the two withdrawn
   EXPECT_EQ(B().AgreementsIn("active").size(), 1u);
 }
 
