@@ -140,7 +140,10 @@ int RunDaemon(const DaemonOptions& options) {
   services.listen_port = listen_port;
   services.pairing_port = static_cast<std::uint16_t>(listen->port + 1);
   services.publish = publish;
-  services.restored = start_paired_sync;
+  services.restored = [&] {
+    sync.Reset();  // the restored identity listens and dials with its own keys
+    start_paired_sync();
+  };
   services.transport_key = [&engine]() {
     const crypto::CurveKeyPair& keys = engine.transport_keys();
     char z85[41] = {};

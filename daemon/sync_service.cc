@@ -4,7 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <zmq_addon.hpp>
 
 #include "crypto/pake.h"
@@ -38,7 +40,13 @@ std::string Short(const Hash32& h) { return ToHex(h).substr(0, 16); }
 SyncService::SyncService(zmq::context_t& context, Engine& engine, ZapHandler& zap, EventSink events)
     : context_(context), engine_(engine), zap_(zap), events_(std::move(events)) {}
 
-SyncService::~SyncService() = default;
+SyncService::~SyncService() { CloseDealer(); }
+
+void SyncService::CloseDealer() {
+  if (dealer_) zmq_socket_monitor(dealer_->handle(), nullptr, 0);
+  monitor_.reset();
+  dealer_.reset();
+}
 
 Status SyncService::Listen(const std::string& endpoint) {
   try {
@@ -48,7 +56,17 @@ Status SyncService::Listen(const std::string& endpoint) {
     router.set(zmq::sockopt::curve_server, 1);
     SetCurveKey(router, ZMQ_CURVE_SECRETKEY, keys.secret_key.span());
     router.set(zmq::sockopt::zap_domain, kSyncZapDomain);
-    router.bind(endpoint);
+    // A socket just closed (Reset) lets go of its port in libzmq's I/O
+    // thread, a moment later: a busy port is tried again for up to 1 s.
+    for (int attempt = 0;; ++attempt) {
+      try {
+        router.bind(endpoint);
+        break;
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EADDRINUSE || attempt == 40) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      }
+    }
     std::string bound = router.get(zmq::sockopt::last_endpoint);
     port_ = static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
     router_.emplace(std::move(router));
@@ -78,6 +96,33 @@ void SyncService::StartPartner(const std::string& address) {
   }
   zap_.Allow(*curve);
   SetPartnerAddress(address);
+}
+
+void SyncService::Reset() {
+  CloseDealer();
+  router_.reset();
+  zap_.ForgetAllowed();
+  port_ = 0;
+  address_.clear();
+  outgoing_ = Channel{true, {}, 0, false};
+  outgoing_up_ = false;
+  incoming_.clear();
+  wanting_.clear();
+  partner_heads_.clear();
+  partner_index_.reset();
+  last_sync_ms_ = 0;
+  last_seen_ms_ = 0;
+  next_keepalive_ms_ = 0;
+  sharing_ = SharingRecord{};
+  partner_paused_since_ms_ = 0;
+  close_at_ms_ = 0;
+  closed_ = false;
+  ended_announced_ = false;
+  if (was_online_) {
+    was_online_ = false;
+    AnnounceOnline(false, engine_.NowMillis());  // not saved: the peer record is the restored one's
+  }
+  spdlog::info("sync.reset (another ledger was restored)");
 }
 
 void SyncService::SetPartnerAddress(const std::string& address) {
@@ -110,8 +155,7 @@ void SyncService::Dial() {
     monitor.set(zmq::sockopt::linger, 0);
     monitor.connect(monitor_endpoint);
     dealer.connect("tcp://" + address_);
-    monitor_.reset();
-    dealer_.reset();
+    CloseDealer();
     dealer_.emplace(std::move(dealer));
     monitor_.emplace(std::move(monitor));
     outgoing_up_ = false;
@@ -409,9 +453,13 @@ bool SyncService::online(std::uint64_t now_ms) const {
 void SyncService::SetOnline(bool now_online, std::uint64_t now_ms) {
   if (now_online == was_online_) return;
   was_online_ = now_online;
+  AnnounceOnline(now_online, now_ms);
+  SavePeer();
+}
+
+void SyncService::AnnounceOnline(bool now_online, std::uint64_t now_ms) {
   spdlog::info("peer.{}", now_online ? "up" : "down");
   if (events_) events_(now_online ? "peer.up" : "peer.down", nlohmann::json{{"time_ms", now_ms}});
-  SavePeer();
 }
 
 std::uint64_t SyncService::MillisUntilNextTimer(std::uint64_t now_ms) const {

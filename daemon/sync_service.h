@@ -54,6 +54,10 @@ class SyncService {
   // Starts (or restarts) linking with the paired partner: admits its key and,
   // when `address` ("host:port") is not empty, dials it.
   void StartPartner(const std::string& address);
+  // The engine now holds another ledger (a restore): forgets the old link
+  // whole (both sockets, whom it admitted, all it heard), so that listening
+  // and dialling start again with the restored identity's keys and partner.
+  void Reset();
   // A new address for the partner (manual or discovered); redials.
   void SetPartnerAddress(const std::string& address);
   const std::string& partner_address() const { return address_; }
@@ -95,6 +99,11 @@ class SyncService {
   };
 
   void Dial();
+  // Closes the dialled socket and its monitor, the monitor first stopped:
+  // libzmq sends monitor events blocking, from its I/O thread, so an event
+  // for a monitor socket already closed would hang every socket of the
+  // context (the IPC socket with them).
+  void CloseDealer();
   void Send(Channel& channel, const protocol::SyncMessage& message);
   void HandleFrame(Channel& channel, ByteView frame);
   void HandleHello(Channel& channel, const protocol::SyncHello& hello);
@@ -106,6 +115,8 @@ class SyncService {
   Channel* Primary(std::uint64_t now_ms);
   void ReadMonitor();
   void SetOnline(bool online, std::uint64_t now_ms);
+  // Logs and publishes peer.up / peer.down.
+  void AnnounceOnline(bool online, std::uint64_t now_ms);
   void SavePeer();
   bool paused() const { return sharing_.paused_since_ms != 0; }
   // Hello when sharing; the sharing message while paused.

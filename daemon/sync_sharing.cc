@@ -96,8 +96,7 @@ void SyncService::CloseForGood() {
   } catch (const zmq::error_t& e) {
     spdlog::warn("sync.close_failed what=\"{}\"", e.what());
   }
-  monitor_.reset();
-  dealer_.reset();
+  CloseDealer();
   router_.reset();
   port_ = 0;  // discovery stops announcing this device
   outgoing_up_ = false;

@@ -9,9 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -114,7 +116,26 @@ CommandResult Ctl(const std::string& data_dir, const std::vector<std::string>& a
 }
 
 Daemon::~Daemon() {
-  if (pid_ > 0) Stop(SIGKILL);
+  int exited_alone = -1;  // the exit status of a daemon that was gone before the test ended
+  if (pid_ > 0) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      exited_alone = DecodeStatus(status);
+      pid_ = -1;
+    } else {
+      Stop(SIGKILL);
+    }
+  }
+  // A failed test shows what each of its daemons said: a flaky failure on a
+  // loaded machine explains itself from the log alone.
+  if (::testing::Test::HasFailure() && !log_path_.empty()) {
+    std::string log = Log();
+    constexpr std::size_t kTail = 16 * 1024;
+    if (log.size() > kTail) log = "[...]\n" + log.substr(log.size() - kTail);
+    std::fprintf(stderr, "---- kintsugid --data-dir %s%s ----\n%s---- end ----\n", data_dir_.c_str(),
+                 exited_alone >= 0 ? (" (exited by itself: " + std::to_string(exited_alone) + ")").c_str() : "",
+                 log.c_str());
+  }
 }
 
 bool Daemon::Start() {

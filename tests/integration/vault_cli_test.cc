@@ -7,9 +7,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <zmq.hpp>
+
 #include <fstream>
 #include <set>
 
+#include "crypto/pake.h"
+#include "daemon/key_file.h"
+#include "protocol/sync.h"
 #include "tests/integration/harness.h"
 
 namespace kintsugi::testing {
@@ -18,6 +23,40 @@ namespace {
 using nlohmann::json;
 
 constexpr char kPassphrase[] = "lantern on the stairs";
+
+// A raw sync client with the CURVE keys of `seed`'s identity, dialling
+// `port` and expecting the server to hold `server`'s keys. Its first hello
+// is answered only when both the handshake and the admission succeed.
+class RawSyncClient {
+ public:
+  RawSyncClient(const crypto::SigningKey& identity, const crypto::PublicKey& server, int port)
+      : socket_(context_, zmq::socket_type::dealer) {
+    const crypto::CurveKeyPair curve = crypto::CurveKeysOf(identity.seed());
+    auto server_key = crypto::CurvePublicKeyOf(server);
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.set(zmq::sockopt::rcvtimeo, 3000);
+    if (server_key.ok()) zmq_setsockopt(socket_.handle(), ZMQ_CURVE_SERVERKEY, server_key->data(), 32);
+    zmq_setsockopt(socket_.handle(), ZMQ_CURVE_PUBLICKEY, curve.public_key.data(), 32);
+    zmq_setsockopt(socket_.handle(), ZMQ_CURVE_SECRETKEY, curve.secret_key.data(), 32);
+    socket_.connect("tcp://127.0.0.1:" + std::to_string(port));
+  }
+  // Sends a hello for `ledger`; true when a hello comes back.
+  bool Greeted(const protocol::LedgerId& ledger) {
+    protocol::SyncHello hello;
+    hello.ledger_id = ledger;
+    const Bytes frame = protocol::EncodeSync(hello);
+    socket_.send(zmq::buffer(frame), zmq::send_flags::none);
+    zmq::message_t reply;
+    if (!socket_.recv(reply)) return false;
+    auto message = protocol::DecodeSync(Bytes(static_cast<const std::uint8_t*>(reply.data()),
+                                              static_cast<const std::uint8_t*>(reply.data()) + reply.size()));
+    return message.ok() && std::holds_alternative<protocol::SyncHello>(*message);
+  }
+
+ private:
+  zmq::context_t context_;
+  zmq::socket_t socket_;
+};
 
 class Partner {
  public:
@@ -207,6 +246,47 @@ TEST_F(VaultCli, ABackupRestoredOnANewDeviceResyncsWithoutDuplicates) {
   for (const auto& e : doc_s["entries"]) ids_s.insert(e["id"].get<std::string>());
   EXPECT_EQ(ids_a, ids_s);
   EXPECT_EQ(ids_a.size(), static_cast<std::size_t>(total + 1));
+}
+
+// Restoring over a running, paired daemon (--force) brings another identity:
+// the daemon must listen with the restored keys at once and admit the
+// restored identity's partner only, not the partner it had before. Here
+// Alex's backup goes onto Sam's running daemon: that device becomes Alex,
+// whose partner is Sam; a client with Sam's keys is greeted, one with Alex's
+// own keys (the partner the device had before) is refused.
+TEST_F(VaultCli, RestoringAnotherIdentityOverARunningDaemonListensAndAdmitsAsIt) {
+  ASSERT_TRUE(WaitFor([&] { return sam_.Entries() == 2 && alex_.Entries() == 2; }));
+  const std::string file = dir_ / "alex.kbak";
+  ASSERT_EQ(alex_.Ctl({"backup", file}, "backup passphrase\n").exit_code, 0);
+  ASSERT_EQ(alex_.daemon().Stop(SIGTERM), 0);
+  auto alex_keys = daemon::ReadKeyFile(alex_.data() + "/identity.key");
+  auto sam_keys = daemon::ReadKeyFile(sam_.data() + "/identity.key");
+  ASSERT_TRUE(alex_keys.ok() && sam_keys.ok());
+  const int sam_port = std::stoi(sam_.address().substr(sam_.address().rfind(':') + 1));
+  auto listening_port = [&] {
+    const json peers = json::parse(sam_.Ctl({"peers", "--json"}).out, nullptr, false);
+    return peers.is_object() ? peers.value("listening_port", -1) : -1;
+  };
+  ASSERT_EQ(listening_port(), sam_port);
+
+  auto restored = sam_.Ctl({"restore", file, "--force"}, "backup passphrase\n");
+  ASSERT_EQ(restored.exit_code, 0) << restored.err << sam_.daemon().Log();
+  ASSERT_EQ(sam_.Status().value("author", ""), ToHex(alex_keys->identity.public_key()));
+  ASSERT_TRUE(WaitFor([&] { return listening_port() == sam_port; })) << sam_.daemon().Log();
+
+  RawSyncClient partner(sam_keys->identity, alex_keys->identity.public_key(), sam_port);
+  EXPECT_TRUE(partner.Greeted(alex_keys->ledger_id)) << "the restored identity's partner was not let in\n"
+                                                     << sam_.daemon().Log();
+  RawSyncClient former(alex_keys->identity, alex_keys->identity.public_key(), sam_port);
+  EXPECT_FALSE(former.Greeted(alex_keys->ledger_id)) << "the partner from before the restore was let in";
+  EXPECT_TRUE(WaitFor([&] {
+    const json peers = json::parse(sam_.Ctl({"peers", "--json"}).out, nullptr, false);
+    if (!peers.is_object() || !peers.contains("refused")) return false;
+    for (const auto& r : peers["refused"]) {
+      if (r.value("key", "") == ToHex(crypto::CurveKeysOf(alex_keys->identity.seed()).public_key)) return true;
+    }
+    return false;
+  })) << sam_.Ctl({"peers", "--json"}).out;
 }
 
 }  // namespace
