@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -243,6 +244,35 @@ std::string ReadFile(const std::string& path) {
 
 bool FileContains(const std::string& path, const std::string& needle) {
   return ReadFile(path).find(needle) != std::string::npos;
+}
+
+LoopbackPartner::LoopbackPartner(const TempDir& dir, const std::string& name)
+    : data_(dir / name),
+      port_(FreePortPair()),
+      daemon_(data_, {"--listen", "127.0.0.1:" + std::to_string(port_), "--no-discovery"}) {}
+
+nlohmann::json LoopbackPartner::Json(std::vector<std::string> args) const {
+  if (std::find(args.begin(), args.end(), "--json") == args.end()) args.push_back("--json");
+  auto r = Ctl(args);
+  EXPECT_EQ(r.exit_code, 0) << args[0] << (args.size() > 2 ? " " + args[1] : "") << ": " << r.err;
+  return nlohmann::json::parse(r.out, nullptr, false);
+}
+
+nlohmann::json LoopbackPartner::Status() const {
+  auto r = Ctl({"status", "--json"});
+  nlohmann::json status = r.exit_code == 0 ? nlohmann::json::parse(r.out, nullptr, false) : nlohmann::json::object();
+  return status.is_object() ? status : nlohmann::json::object();
+}
+
+std::set<std::string> LoopbackPartner::Ids() const {
+  std::set<std::string> ids;
+  auto r = Ctl({"log", "--json", "--limit", "1000"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (r.exit_code != 0) return ids;
+  const nlohmann::json log = nlohmann::json::parse(r.out, nullptr, false);  // named: members of a temporary dangle
+  if (!log.is_object() || !log.contains("entries")) return ids;
+  for (const auto& e : log["entries"]) ids.insert(e.value("id", ""));
+  return ids;
 }
 
 }  // namespace kintsugi::testing

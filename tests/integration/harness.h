@@ -5,8 +5,12 @@
 
 #include <sys/types.h>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -94,5 +98,40 @@ bool WaitFor(const std::function<bool()>& condition,
 std::string ReadFile(const std::string& path);
 // True when `needle` occurs in the bytes of the file at `path` (false if absent).
 bool FileContains(const std::string& path, const std::string& needle);
+
+// One partner's device for a test: a kintsugid on 127.0.0.1 with its own
+// data dir and port pair, discovery off, driven through kintsugictl. Tests
+// derive from it to add what only they ask.
+class LoopbackPartner {
+ public:
+  LoopbackPartner(const TempDir& dir, const std::string& name);
+
+  bool Start() { return daemon_.Start(); }
+  int Stop(int signal) { return daemon_.Stop(signal); }
+  Daemon& daemon() { return daemon_; }
+  std::string Log() const { return daemon_.Log(); }
+  const std::string& data() const { return data_; }
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  CommandResult Ctl(const std::vector<std::string>& args, const std::string& input = "") const {
+    return testing::Ctl(data_, args, input);
+  }
+  // `args` with --json (added when missing); expects success and returns
+  // the parsed answer (a discarded value when there is none).
+  nlohmann::json Json(std::vector<std::string> args) const;
+  // `status --json`, or an empty object when the daemon did not answer in
+  // time (the sanitizers slow everything): "nothing known".
+  nlohmann::json Status() const;
+  // How many entries the shared ledger holds; -1 when unknown.
+  std::int64_t Entries() const { return Status().value("entries", std::int64_t{-1}); }
+  // The ids of every entry of the shared ledger, through `log`.
+  std::set<std::string> Ids() const;
+
+ private:
+  std::string data_;
+  int port_;
+  Daemon daemon_;
+};
 
 }  // namespace kintsugi::testing

@@ -71,26 +71,12 @@ struct Counts {
   std::string last_feeling;                 // the id of the newest
 };
 
-class Partner {
+class Partner : public LoopbackPartner {
  public:
-  Partner(const TempDir& dir, const std::string& name)
-      : data_(dir / name),
-        port_(FreePortPair()),
-        daemon_(data_, {"--listen", "127.0.0.1:" + std::to_string(port_), "--no-discovery"}) {}
-
-  bool Start() { return daemon_.Start(); }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  Daemon& daemon() { return daemon_; }
+  using LoopbackPartner::LoopbackPartner;
   int written() const { return written_; }
   Counts& counts() { return counts_; }
 
-  CommandResult Ctl(const std::vector<std::string>& args) const { return testing::Ctl(data_, args); }
-  json Json(std::vector<std::string> args) const {
-    args.push_back("--json");
-    auto r = Ctl(args);
-    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
-    return json::parse(r.out, nullptr, false);
-  }
   // Writes an entry through kintsugictl and returns the append result ({} on failure).
   json Write(std::vector<std::string> args) {
     args.push_back("--json");
@@ -124,9 +110,6 @@ class Partner {
   }
 
  private:
-  std::string data_;
-  int port_;
-  Daemon daemon_;
   int written_ = 0;
   Counts counts_;
 };

@@ -26,31 +26,17 @@ std::uint64_t NowMs() {
                                         .count());
 }
 
-class Partner {
+class Partner : public LoopbackPartner {
  public:
-  Partner(const TempDir& dir, const std::string& name)
-      : data_(dir / name), port_(FreePortPair()),
-        daemon_(data_, {"--listen", "127.0.0.1:" + std::to_string(port_), "--no-discovery"}) {}
-
-  bool Start() { return daemon_.Start(); }
-  int Stop(int signal) { return daemon_.Stop(signal); }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  Daemon& daemon() { return daemon_; }
-
-  CommandResult Ctl(const std::vector<std::string>& args) const { return testing::Ctl(data_, args); }
-  json Json(const std::vector<std::string>& args) const {
-    auto r = Ctl(args);
-    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
-    return json::parse(r.out, nullptr, false);
-  }
-  json Sharing() const { return Json({"status", "--json"}).value("sharing", json::object()); }
+  using LoopbackPartner::LoopbackPartner;
+  json Sharing() const { return Status().value("sharing", json::object()); }
   json Peer() const {
-    json peers = Json({"peers", "--json"});
+    json peers = Json({"peers"});
     return peers.contains("peers") && !peers["peers"].empty() ? peers["peers"][0] : json::object();
   }
-  std::string Author() const { return Json({"status", "--json"}).value("author", ""); }
+  std::string Author() const { return Status().value("author", ""); }
   // Every entry of the shared ledger, through `log`, by id.
-  std::map<std::string, json> Entries() const {
+  std::map<std::string, json> EntriesById() const {
     std::map<std::string, json> out;
     auto r = Ctl({"log", "--json", "--limit", "1000"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -58,11 +44,6 @@ class Partner {
     const json log = json::parse(r.out);  // named: a temporary's members would dangle in the loop
     for (const auto& e : log["entries"]) out[e["id"].get<std::string>()] = e;
     return out;
-  }
-  std::set<std::string> Ids() const {
-    std::set<std::string> ids;
-    for (const auto& [id, e] : Entries()) ids.insert(id);
-    return ids;
   }
   // Appends a check-in and returns its id.
   std::string CheckIn(const std::string& note) const {
@@ -72,11 +53,6 @@ class Partner {
   }
   // True once this daemon heard its partner after `since_ms`.
   bool HeardSince(std::uint64_t since_ms) const { return Peer().value("last_seen_ms", std::uint64_t{0}) > since_ms; }
-
- private:
-  std::string data_;
-  int port_;
-  Daemon daemon_;
 };
 
 class Sharing : public ::testing::Test {
@@ -189,7 +165,7 @@ TEST_F(Sharing, LeavingEndsSyncForGoodAndKeepsBothCopies) {
   EXPECT_EQ(withdrew["remaining"], 0);
   EXPECT_EQ(withdrew["kept"]["member"], 1) << "the introduction stays";
   ASSERT_TRUE(WaitFor([&] {
-    auto on_a = a_.Entries();
+    auto on_a = a_.EntriesById();
     return on_a.count(sam_note) == 1 && on_a[sam_note].value("withdrawn", false);
   })) << a_.daemon().Log();
 
@@ -227,7 +203,7 @@ TEST_F(Sharing, LeavingEndsSyncForGoodAndKeepsBothCopies) {
   }
 
   // Alex's copy is whole: every entry of Alex's with its words, Sam's leave, and it verifies.
-  auto on_a = a_.Entries();
+  auto on_a = a_.EntriesById();
   for (std::size_t i = 0; i < alex_ids.size(); ++i) {
     ASSERT_EQ(on_a.count(alex_ids[i]), 1u);
     EXPECT_EQ(on_a[alex_ids[i]]["body"]["note"], alex_words[i]);
@@ -243,7 +219,7 @@ TEST_F(Sharing, LeavingEndsSyncForGoodAndKeepsBothCopies) {
   ASSERT_EQ(leave["entries"].size(), 1u);
   EXPECT_EQ(leave["entries"][0]["body"]["note"], "take care");
   // Sam keeps a copy too, Alex's words included.
-  auto on_b = b_.Entries();
+  auto on_b = b_.EntriesById();
   EXPECT_EQ(on_b[alex_ids[1]]["body"]["note"], alex_words[1]);
 
   // After restarts it stays ended: no link is made again.
@@ -255,7 +231,7 @@ TEST_F(Sharing, LeavingEndsSyncForGoodAndKeepsBothCopies) {
     EXPECT_EQ(p->Json({"peers", "--json"})["listening_port"], 0);
     EXPECT_TRUE(p->Sharing()["ended"]["link_closed"].get<bool>());
   }
-  EXPECT_EQ(a_.Entries().size(), on_a.size());
+  EXPECT_EQ(a_.EntriesById().size(), on_a.size());
   EXPECT_EQ(a_.Ctl({"verify"}).exit_code, 0);
 }
 

@@ -19,44 +19,9 @@ namespace {
 
 using nlohmann::json;
 
-class Partner {
+class Partner : public LoopbackPartner {
  public:
-  Partner(const TempDir& dir, const std::string& name)
-      : data_(dir / name), port_(FreePortPair()),
-        daemon_(data_, {"--listen", "127.0.0.1:" + std::to_string(port_), "--no-discovery"}) {}
-
-  bool Start() { return daemon_.Start(); }
-  int Stop(int signal) { return daemon_.Stop(signal); }
-  const std::string& data() const { return data_; }
-  int port() const { return port_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  Daemon& daemon() { return daemon_; }
-
-  CommandResult Ctl(const std::vector<std::string>& args) const { return testing::Ctl(data_, args); }
-  json Json(const std::vector<std::string>& args) const {
-    auto r = Ctl(args);
-    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
-    return json::parse(r.out, nullptr, false);
-  }
-  // The ids of every entry of the shared ledger, through `log`.
-  std::set<std::string> Ids() const {
-    std::set<std::string> ids;
-    auto r = Ctl({"log", "--json", "--limit", "1000"});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    if (r.exit_code != 0) return ids;
-    json doc = json::parse(r.out);
-    for (const auto& e : doc["entries"]) ids.insert(e["id"].get<std::string>());
-    return ids;
-  }
-  std::int64_t Entries() const {
-    auto r = Ctl({"status", "--json"});
-    return r.exit_code == 0 ? json::parse(r.out).value("entries", std::int64_t{-1}) : -1;
-  }
-
- private:
-  std::string data_;
-  int port_;
-  Daemon daemon_;
+  using LoopbackPartner::LoopbackPartner;
 };
 
 class Sync : public ::testing::Test {

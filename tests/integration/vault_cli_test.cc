@@ -58,24 +58,9 @@ class RawSyncClient {
   zmq::socket_t socket_;
 };
 
-class Partner {
+class Partner : public LoopbackPartner {
  public:
-  Partner(const TempDir& dir, const std::string& name)
-      : data_(dir / name), port_(FreePortPair()),
-        daemon_(data_, {"--listen", "127.0.0.1:" + std::to_string(port_), "--no-discovery"}) {}
-  Daemon& daemon() { return daemon_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  const std::string& data() const { return data_; }
-  CommandResult Ctl(const std::vector<std::string>& args, const std::string& input = "") const {
-    return testing::Ctl(data_, args, input);
-  }
-  json Status() const {
-    auto r = Ctl({"status", "--json"});
-    // A late answer (the sanitizers slow everything) reads as "nothing known".
-    json status = r.exit_code == 0 ? json::parse(r.out, nullptr, false) : json::object();
-    return status.is_object() ? status : json::object();
-  }
-  std::int64_t Entries() const { return Status().value("entries", std::int64_t{-1}); }
+  using LoopbackPartner::LoopbackPartner;
   // The titles of the agreements `agreements --json` shows.
   std::vector<std::string> Titles() const {
     std::vector<std::string> titles;
@@ -85,11 +70,6 @@ class Partner {
     for (const auto& a : doc["agreements"]) titles.push_back(a.value("title", ""));
     return titles;
   }
-
- private:
-  std::string data_;
-  int port_;
-  Daemon daemon_;
 };
 
 class VaultCli : public ::testing::Test {

@@ -125,27 +125,9 @@ class Window {
   pid_t pid_ = -1;
 };
 
-class Partner {
+class Partner : public LoopbackPartner {
  public:
-  Partner(const TempDir& dir, const std::string& name)
-      : data_(dir / name), port_(FreePortPair()),
-        daemon_(data_, {"--listen", "127.0.0.1:" + std::to_string(port_), "--no-discovery"}) {}
-  bool Start() { return daemon_.Start(); }
-  const std::string& data() const { return data_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  CommandResult Ctl(const std::vector<std::string>& args) const { return testing::Ctl(data_, args); }
-  json Json(std::vector<std::string> args) const {
-    args.push_back("--json");
-    auto r = Ctl(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out, nullptr, false);
-  }
-  std::string Log() const { return daemon_.Log(); }
-
- private:
-  std::string data_;
-  int port_;
-  Daemon daemon_;
+  using LoopbackPartner::LoopbackPartner;
 };
 
 class WindowTest : public ::testing::Test {
