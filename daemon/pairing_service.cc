@@ -6,6 +6,7 @@
 
 #include <zmq_addon.hpp>
 
+#include "daemon/sharing.h"
 #include "protocol/address.h"
 #include "protocol/hlc.h"
 
@@ -14,6 +15,16 @@ namespace {
 
 constexpr std::size_t kMaxPairingFrame = 1024;
 
+// Why a paired device cannot pair again, said for the case a person meets
+// after a leave.
+Error AlreadyPaired(Engine& engine) {
+  if (DepartureOf(engine)) {
+    return MakeError(ErrorCode::kAlreadyExists,
+                     "the shared ledger on this device has ended; it stays here to read and export. "
+                     "To begin a new one, run Kintsugi with another data dir (kintsugid --data-dir DIR)");
+  }
+  return MakeError(ErrorCode::kAlreadyExists, "this device is already paired");
+}
 
 }  // namespace
 
@@ -26,7 +37,7 @@ Result<nlohmann::json> PairingService::Invite(const std::string& host, std::uint
   if (!engine_.initialized()) {
     return MakeError(ErrorCode::kFailedPrecondition, "no ledger yet: run 'kintsugictl init --name NAME'");
   }
-  if (engine_.paired()) return MakeError(ErrorCode::kAlreadyExists, "this device is already paired");
+  if (engine_.paired()) return AlreadyPaired(engine_);
   if (joiner_) return MakeError(ErrorCode::kFailedPrecondition, "this device is joining a partner right now");
   CloseInvite("replaced");
   try {
@@ -62,7 +73,7 @@ void PairingService::Join(const protocol::InviteCode& code, const std::string& a
     return;
   }
   if (engine_.paired()) {
-    reply(MakeError(ErrorCode::kAlreadyExists, "this device is already paired"));
+    reply(AlreadyPaired(engine_));
     return;
   }
   if (joiner_ || (inviter_ && inviter_->open(engine_.NowMillis()))) {

@@ -193,6 +193,11 @@ TEST_F(Sharing, LeavingEndsSyncForGoodAndKeepsBothCopies) {
     auto appreciation = p->Ctl({"appreciate", "after the end"});
     EXPECT_NE(appreciation.err.find("the shared ledger has ended"), std::string::npos) << appreciation.err;
     EXPECT_NE(p->Ctl({"sharing", "pause"}).exit_code, 0);
+    // Pairing again is refused, saying what a new beginning takes.
+    auto invite = p->Ctl({"pair", "invite"});
+    EXPECT_NE(invite.exit_code, 0);
+    EXPECT_NE(invite.err.find("has ended"), std::string::npos) << invite.err;
+    EXPECT_NE(invite.err.find("--data-dir"), std::string::npos) << invite.err;
   }
   // No further sync: no link and no listening socket on either side.
   for (const Partner* p : {&a_, &b_}) {
