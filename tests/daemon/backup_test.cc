@@ -250,6 +250,75 @@ TEST_F(Backups, AWrongPassphraseOrADamagedFileChangesNothing) {
             ErrorCode::kNotFound);
 }
 
+// Backups sealed rightly around wrong insides (what a bug or a hand-made
+// file could hold): each is refused with its reason before anything real is
+// touched, on a fresh device and over a ledger with --force alike.
+TEST_F(Backups, InsidesThatDoNotMakeADeviceAreRefusedAndChangeNothing) {
+  Device bea{2, clock};
+  bea.Init("Bea");
+  auto ana_image = ana.engine->store().Snapshot();
+  auto bea_image = bea.engine->store().Snapshot();
+  ASSERT_TRUE(ana_image.ok() && bea_image.ok());
+  const Bytes ana_key_file = ReadFileBytes(ana.key_path);
+  protocol::BackupHeader header{crypto::PwhashSalt{}, crypto::kMinLimits};
+  header.salt[0] = 7;
+  auto key = crypto::DeriveFromPassphrase(Pass("backup passphrase"), header.salt, header.limits);
+  ASSERT_TRUE(key.ok());
+  int made = 0;
+  auto seal = [&](const Bytes& key_file, const Bytes& database) {
+    protocol::BackupContents contents;
+    contents.created_ms = 1;
+    contents.key_file.emplace(key_file.size());
+    std::copy(key_file.begin(), key_file.end(), contents.key_file->data());
+    contents.database = database;
+    const std::string path = backups.File("made-" + std::to_string(++made) + ".kbak");
+    WriteFileBytes(path, protocol::SealBackup(contents, *key, header));
+    return path;
+  };
+  Bytes damaged_key_file = ana_key_file;
+  damaged_key_file[damaged_key_file.size() / 2] ^= 0x55;
+  const Bytes not_a_database(4096, 0x42);
+  Bytes damaged_image = *ana_image;
+  for (std::size_t i = 4096; i < damaged_image.size(); i += 97) damaged_image[i] ^= 0xff;  // past the header page
+  struct Case {
+    std::string path;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {seal(ana_key_file, *bea_image), "do not belong together"},
+      {seal(damaged_key_file, *ana_image), "key file is damaged"},
+      {seal(ana_key_file, not_a_database), "ledger does not open"},
+      {seal(ana_key_file, damaged_image), ""},  // some damage SQLite sees at open, some at integrity_check
+  };
+
+  Device fresh{3, clock};
+  const Bytes bea_key_before = ReadFileBytes(bea.key_path);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.says.empty() ? "a damaged ledger image" : c.says);
+    auto onto_fresh = fresh.engine->Restore(c.path, Pass("backup passphrase"), false);
+    ASSERT_FALSE(onto_fresh.ok());
+    EXPECT_EQ(onto_fresh.error().code, ErrorCode::kCorrupt) << onto_fresh.error().message;
+    EXPECT_NE(onto_fresh.error().message.find(c.says), std::string::npos) << onto_fresh.error().message;
+    EXPECT_FALSE(fresh.engine->initialized());
+    EXPECT_FALSE(std::filesystem::exists(fresh.key_path));
+
+    auto over_bea = bea.engine->Restore(c.path, Pass("backup passphrase"), true);
+    ASSERT_FALSE(over_bea.ok());
+    EXPECT_EQ(over_bea.error().code, ErrorCode::kCorrupt) << over_bea.error().message;
+    EXPECT_EQ(ReadFileBytes(bea.key_path), bea_key_before);
+    EXPECT_EQ(bea.engine->self(), bea.self());
+    EXPECT_TRUE(bea.engine->Append(Note("Bea keeps writing")).ok());
+    for (const auto& dir : {fresh.dir.path(), bea.dir.path()}) {
+      for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        const std::string name = entry.path().filename().string();
+        EXPECT_EQ(name.find(".restoring"), std::string::npos) << name;
+        EXPECT_EQ(name.find(".replaced-"), std::string::npos) << name;
+      }
+    }
+  }
+  bea.ExpectVerifies();
+}
+
 TEST_F(Backups, ARestoredDeviceWaitsForItsPartnerThenResyncsWithoutAForkOrADuplicate) {
   Device bea{2, clock};
   bea.Init("Bea");
