@@ -11,6 +11,7 @@
 
 #include "crypto/hash.h"
 #include "crypto/secure_buffer.h"
+#include "protocol/wire.h"
 
 namespace kintsugi::daemon {
 namespace {
@@ -81,15 +82,6 @@ constexpr std::size_t kSecretBytes(std::size_t archived) { return 32 + 32 + 1 + 
 constexpr std::size_t kMaxSealedFileBytes =
     kSealedHeaderBytes + kSecretBytes(kMaxArchivedLedgers) + crypto::kAeadTagBytes + kChecksumBytes;
 
-void PutU64(std::uint8_t* p, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
-std::uint64_t GetU64(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
 Error Damaged(const std::string& path) {
   return MakeError(ErrorCode::kCorrupt, path + " is damaged or not a Kintsugi key file");
 }
@@ -139,8 +131,8 @@ Result<KeyFile> ParseSealed(const crypto::SecureBuffer& buf, const std::string& 
   std::memcpy(file.info.transport.secret_key.data(), p + at, 32), at += 32;
   KeyFile::Sealed sealed;
   std::memcpy(sealed.salt.data(), p + at, sealed.salt.size()), at += sealed.salt.size();
-  sealed.limits.ops = GetU64(p + at), at += 8;
-  sealed.limits.mem_bytes = GetU64(p + at), at += 8;
+  sealed.limits.ops = protocol::LoadLe64(p + at), at += 8;
+  sealed.limits.mem_bytes = protocol::LoadLe64(p + at), at += 8;
   std::memcpy(sealed.nonce.data(), p + at, sealed.nonce.size()), at += sealed.nonce.size();
   const std::size_t sealed_bytes = p[at] | (static_cast<std::size_t>(p[at + 1]) << 8);
   at += 2;
@@ -359,8 +351,8 @@ Status WriteKeyFile(const std::string& path, const LedgerKeys& keys, const Vault
   std::memcpy(p + at, info.transport.public_key.data(), 32), at += 32;
   std::memcpy(p + at, info.transport.secret_key.data(), 32), at += 32;
   std::memcpy(p + at, vault.salt.data(), vault.salt.size()), at += vault.salt.size();
-  PutU64(p + at, vault.limits.ops), at += 8;
-  PutU64(p + at, vault.limits.mem_bytes), at += 8;
+  protocol::StoreLe64(p + at, vault.limits.ops), at += 8;
+  protocol::StoreLe64(p + at, vault.limits.mem_bytes), at += 8;
   std::memcpy(p + at, nonce.data(), nonce.size()), at += nonce.size();
   p[at++] = static_cast<std::uint8_t>(sealed_bytes & 0xff);
   p[at++] = static_cast<std::uint8_t>(sealed_bytes >> 8);

@@ -4,6 +4,7 @@
 
 #include "crypto/hash.h"
 #include "crypto/stream.h"
+#include "protocol/wire.h"
 
 namespace kintsugi::protocol {
 namespace {
@@ -14,20 +15,6 @@ constexpr std::size_t kHeaderBytes = 8 + crypto::kPwhashSaltBytes + 8 + 8 + cryp
 constexpr std::size_t kChecksumBytes = 32;
 constexpr std::size_t kFirstChunkFixedBytes = 8 + 8 + 4 + 8;
 
-void PutU64(std::uint8_t* p, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
-std::uint64_t GetU64(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-void PutU32(Bytes& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-std::uint32_t GetU32(const std::uint8_t* p) {
-  return p[0] | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
-}
 
 Error Damaged(const std::string& what) {
   return MakeError(ErrorCode::kCorrupt, "the backup is damaged: " + what);
@@ -39,8 +26,8 @@ Bytes SealBackup(const BackupContents& contents, const crypto::SymmetricKey& key
   Bytes out(kHeaderBytes);
   std::memcpy(out.data(), kMagic, sizeof kMagic);
   std::memcpy(out.data() + 8, header.salt.data(), header.salt.size());
-  PutU64(out.data() + 8 + header.salt.size(), header.limits.ops);
-  PutU64(out.data() + 16 + header.salt.size(), header.limits.mem_bytes);
+  StoreLe64(out.data() + 8 + header.salt.size(), header.limits.ops);
+  StoreLe64(out.data() + 16 + header.salt.size(), header.limits.mem_bytes);
   crypto::StreamHeader stream_header{};
   crypto::StreamSealer sealer(key, stream_header);
   std::memcpy(out.data() + kHeaderBytes - stream_header.size(), stream_header.data(), stream_header.size());
@@ -49,15 +36,15 @@ Bytes SealBackup(const BackupContents& contents, const crypto::SymmetricKey& key
   crypto::SecureBuffer first(kFirstChunkFixedBytes + key_file.size());
   std::uint8_t* p = first.data();
   std::memcpy(p, kInnerMagic, sizeof kInnerMagic);
-  PutU64(p + 8, contents.created_ms);
+  StoreLe64(p + 8, contents.created_ms);
   const auto key_len = static_cast<std::uint32_t>(key_file.size());
   for (int i = 0; i < 4; ++i) p[16 + i] = static_cast<std::uint8_t>(key_len >> (8 * i));
   std::memcpy(p + 20, key_file.data(), key_file.size());
-  PutU64(p + 20 + key_file.size(), contents.database.size());
+  StoreLe64(p + 20 + key_file.size(), contents.database.size());
 
   auto push = [&](std::span<const std::uint8_t> chunk, ByteView ad, bool last) {
     Bytes sealed = sealer.Push(chunk, ad, last);
-    PutU32(out, static_cast<std::uint32_t>(sealed.size()));
+    AppendLe32(out, static_cast<std::uint32_t>(sealed.size()));
     out.insert(out.end(), sealed.begin(), sealed.end());
   };
   const Bytes ad(out.begin(), out.end());
@@ -81,8 +68,8 @@ Result<BackupHeader> ReadBackupHeader(ByteView file) {
   }
   BackupHeader header;
   std::memcpy(header.salt.data(), file.data() + 8, header.salt.size());
-  header.limits.ops = GetU64(file.data() + 8 + header.salt.size());
-  header.limits.mem_bytes = GetU64(file.data() + 16 + header.salt.size());
+  header.limits.ops = LoadLe64(file.data() + 8 + header.salt.size());
+  header.limits.mem_bytes = LoadLe64(file.data() + 16 + header.salt.size());
   if (!crypto::LimitsAllowed(header.limits)) return Damaged("it asks for an impossible passphrase cost");
   return header;
 }
@@ -105,7 +92,7 @@ Result<BackupContents> OpenBackup(ByteView file, const BackupHeader&, const cryp
   // The next sealed chunk, or an error when the framing is wrong.
   auto next = [&](ByteView* sealed) -> Status {
     if (body.size() - at < 4) return Damaged("a chunk is cut short");
-    const std::uint32_t n = GetU32(body.data() + at);
+    const std::uint32_t n = LoadLe32(body.data() + at);
     if (n < crypto::kStreamChunkOverheadBytes || n > kBackupChunkBytes + kMaxBackupKeyFileBytes + 64 ||
         body.size() - at - 4 < n) {
       return Damaged("a chunk has an impossible length");
@@ -127,15 +114,15 @@ Result<BackupContents> OpenBackup(ByteView file, const BackupHeader&, const cryp
     return MakeError(ErrorCode::kVerificationFailed, "wrong passphrase for this backup");
   }
   const std::uint8_t* p = first.data();
-  const std::uint32_t key_len = GetU32(p + 16);
+  const std::uint32_t key_len = LoadLe32(p + 16);
   if (std::memcmp(p, kInnerMagic, sizeof kInnerMagic) != 0 || kFirstChunkFixedBytes + key_len != first_bytes) {
     return Damaged("its first chunk is malformed");
   }
   BackupContents contents;
-  contents.created_ms = GetU64(p + 8);
+  contents.created_ms = LoadLe64(p + 8);
   contents.key_file.emplace(key_len);
   std::memcpy(contents.key_file->data(), p + 20, key_len);
-  const std::uint64_t db_len = GetU64(p + 20 + key_len);
+  const std::uint64_t db_len = LoadLe64(p + 20 + key_len);
   if (db_len > kMaxBackupDatabaseBytes || db_len > body.size()) return Damaged("its database length is impossible");
   contents.database.resize(db_len);
   std::size_t filled = 0;

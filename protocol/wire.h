@@ -1,5 +1,5 @@
 // Big-endian writer and bounds-checked reader for the binary formats in
-// docs/PROTOCOL.md. Every read checks the remaining length first; a failed
+// docs/PROTOCOL.md, and the little-endian fields of the file formats. Every read checks the remaining length first; a failed
 // read leaves the reader failed, so callers check once at the end.
 //
 // Pure: no I/O. Thread-compatible.
@@ -85,5 +85,22 @@ class WireReader {
   std::size_t pos_ = 0;
   bool ok_ = true;
 };
+
+// Little-endian fixed-width fields at a known place, for the file formats
+// that use them (the backup file and the sealed key file).
+inline void StoreLe64(std::uint8_t* p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+inline std::uint64_t LoadLe64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+inline void AppendLe32(Bytes& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+inline std::uint32_t LoadLe32(const std::uint8_t* p) {
+  return p[0] | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
+}
 
 }  // namespace kintsugi::protocol
