@@ -1,36 +1,29 @@
+// The window's screens (see screens.h): the widgets they share (declared in
+// screens_internal.h), Today, Agreements, Timeline and Together, and the
+// window that shows one of them. The first run, pairing and unlock are in
+// screens_start.cc; Progress and its charts in screens_progress.cc; Settings
+// in screens_settings.cc.
 #include "ui/screens.h"
 
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
-#include <algorithm>
-#include <cmath>
-#include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <string>
 #include <vector>
 
-#include "protocol/kinds.h"
+#include "ui/screens_internal.h"
 
 namespace kintsugi::ui {
 namespace {
 
 using nlohmann::json;
 
-constexpr const char* kPhaseWords[][2] = {
-    {"atone", "Atone: the one who broke trust takes responsibility, answers questions honestly, and "
-              "shows remorse without asking for quick forgiveness."},
-    {"attune", "Attune: both learn to turn toward each other again, talk about hard things safely, and "
-               "rebuild the friendship."},
-    {"attach", "Attach: closeness and trust return in small steps; new rituals hold you together."},
-};
+}  // namespace
 
-const char* kExpect =
-    "Rebuilding trust usually takes twelve to twenty-four months, and it is rarely a straight line. "
-    "Bad days after good weeks are part of it, not a sign it is failing. What helps is steady: promises "
-    "kept visibly, honest check-ins, and time together.";
+// --- Widgets shared by the screens ------------------------------------------
 
-// "2026-11-26T07:10:29.249Z" (UTC, as the daemon writes times) -> "2026-11-26 08:10" in local time.
 std::string ShortTime(const std::string& iso) {
   std::tm tm{};
   if (iso.size() < 19 || strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return iso;
@@ -62,8 +55,7 @@ void Problem(const std::string& text) {
   ImGui::PopStyleColor();
 }
 
-// A button that is greyed out and inert while `enabled` is false.
-bool Button(const char* label, bool enabled = true) {
+bool Button(const char* label, bool enabled) {
   if (!enabled) ImGui::BeginDisabled();
   bool pressed = ImGui::Button(label);
   Probe::Get().Mark(label);
@@ -87,160 +79,7 @@ std::string Str(const json& j, const char* field) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// --- Charts -----------------------------------------------------------------
-
-struct Series {
-  const char* label;
-  std::vector<std::pair<float, float>> points;  // x in [0, 1], y in value units
-  ImU32 color;
-  bool dashed = false;
-};
-
-// A line chart with axes, y labels every `y_step`, x labels at the ends and
-// the value under the pointer.
-void LineChart(const char* id, const std::vector<Series>& series, float y_min, float y_max, float y_step,
-               const std::string& x_left, const std::string& x_right, float height) {
-  ImGui::PushID(id);
-  ImDrawList* draw = ImGui::GetWindowDrawList();
-  const ImVec2 origin = ImGui::GetCursorScreenPos();
-  const float width = ImGui::GetContentRegionAvail().x;
-  const float pad_left = ImGui::CalcTextSize("10").x + 10;
-  const float pad_bottom = ImGui::GetTextLineHeight() + 6;
-  const ImVec2 a(origin.x + pad_left, origin.y);
-  const ImVec2 b(origin.x + width - 8, origin.y + height - pad_bottom);
-  const ImU32 axis = ImGui::GetColorU32(ImGuiCol_TextDisabled);
-  const ImU32 grid = ImGui::GetColorU32(ImGuiCol_Separator, 0.5f);
-  auto to_screen = [&](float x, float y) {
-    return ImVec2(a.x + x * (b.x - a.x), b.y - (y - y_min) / (y_max - y_min) * (b.y - a.y));
-  };
-  for (float y = y_min; y <= y_max + 0.001f; y += y_step) {
-    ImVec2 p = to_screen(0, y);
-    draw->AddLine(ImVec2(a.x, p.y), ImVec2(b.x, p.y), grid);
-    char label[16];
-    std::snprintf(label, sizeof label, "%.0f", y);
-    draw->AddText(ImVec2(origin.x, p.y - ImGui::GetTextLineHeight() / 2), axis, label);
-  }
-  draw->AddLine(ImVec2(a.x, b.y), ImVec2(b.x, b.y), axis);
-  draw->AddLine(ImVec2(a.x, a.y), ImVec2(a.x, b.y), axis);
-  draw->AddText(ImVec2(a.x, b.y + 3), axis, x_left.c_str());
-  const float right_w = ImGui::CalcTextSize(x_right.c_str()).x;
-  draw->AddText(ImVec2(b.x - right_w, b.y + 3), axis, x_right.c_str());
-  for (const auto& s : series) {
-    for (std::size_t i = 1; i < s.points.size(); ++i) {
-      draw->AddLine(to_screen(s.points[i - 1].first, s.points[i - 1].second),
-                    to_screen(s.points[i].first, s.points[i].second), s.color, s.dashed ? 1.0f : 2.0f);
-    }
-    for (const auto& p : s.points) {
-      if (!s.dashed) draw->AddCircleFilled(to_screen(p.first, p.second), 2.5f, s.color);
-    }
-  }
-  ImGui::InvisibleButton("chart", ImVec2(width, height));
-  if (ImGui::IsItemHovered()) {
-    const float mx = (ImGui::GetIO().MousePos.x - a.x) / std::max(1.0f, b.x - a.x);
-    ImGui::BeginTooltip();
-    for (const auto& s : series) {
-      const std::pair<float, float>* best = nullptr;
-      for (const auto& p : s.points) {
-        if (!best || std::fabs(p.first - mx) < std::fabs(best->first - mx)) best = &p;
-      }
-      if (best) ImGui::Text("%s: %.1f", s.label, best->second);
-    }
-    ImGui::EndTooltip();
-  }
-  ImGui::PopID();
-}
-
-// --- First run and pairing ---------------------------------------------------
-
-void DrawFirstRun(ViewModel& vm) {
-  ImGui::TextWrapped("Welcome to Kintsugi.");
-  ImGui::Spacing();
-  ImGui::TextWrapped(
-      "Kintsugi is a private place for the two of you to make agreements, check in, and see how trust "
-      "grows back. It is not a way to watch each other: it only holds what each of you chooses to write. "
-      "It is not a replacement for a counsellor, and it keeps everything on your two devices, nowhere else.");
-  Heading("Your name");
-  ImGui::SetNextItemWidth(280);
-  ImGui::InputText("##name", &vm.name_input);
-  Probe::Get().Mark("name");
-  Heading("A passphrase (optional)");
-  ImGui::TextWrapped("With one, your keys are sealed on this computer: whoever opens it without the passphrase "
-                     "cannot read or write your ledger. Nobody can recover it for you.");
-  ImGui::SetNextItemWidth(280);
-  ImGui::InputTextWithHint("##pass1", "passphrase (8 characters or more)", &vm.passphrase_input,
-                           ImGuiInputTextFlags_Password);
-  ImGui::SetNextItemWidth(280);
-  ImGui::InputTextWithHint("##pass2", "the same again", &vm.passphrase_again, ImGuiInputTextFlags_Password);
-  const bool with_passphrase = !vm.passphrase_input.empty() || !vm.passphrase_again.empty();
-  const std::string problem = with_passphrase ? vm.NewPassphraseProblem() : "";
-  if (!problem.empty()) Problem(problem);
-  if (Button("Begin", !vm.name_input.empty() && problem.empty())) vm.Init();
-  if (ImGui::CollapsingHeader("I have a backup of my ledger")) {
-    ImGui::SetNextItemWidth(360);
-    ImGui::InputTextWithHint("##restore", "~/kintsugi-backup.kbak", &vm.restore_path);
-    ImGui::SetNextItemWidth(280);
-    ImGui::InputTextWithHint("##restorepass", "the backup's passphrase", &vm.passphrase_current,
-                             ImGuiInputTextFlags_Password);
-    if (Button("Restore", !vm.restore_path.empty() && !vm.passphrase_current.empty())) vm.Restore();
-  }
-  Heading("Before you start, alone");
-  ImGui::TextWrapped("Do you feel safe with your partner? Your answer is not saved and not shared: it only "
-                     "changes what this screen says.");
-  using Safety = ViewModel::Safety;
-  if (ImGui::RadioButton("Yes", vm.safety == Safety::kSafe)) vm.safety = Safety::kSafe;
-  ImGui::SameLine();
-  if (ImGui::RadioButton("I am not sure", vm.safety == Safety::kUnsure)) vm.safety = Safety::kUnsure;
-  ImGui::SameLine();
-  if (ImGui::RadioButton("No", vm.safety == Safety::kAfraid)) vm.safety = Safety::kAfraid;
-  if (vm.safety == Safety::kUnsure || vm.safety == Safety::kAfraid) {
-    ImGui::TextWrapped(
-        "If you are afraid of your partner, or they control who you see, what you spend or where you go, "
-        "a shared ledger is not what you need now, and it could be used against you. Please talk to a "
-        "domestic-violence helpline in your country, or to a counsellor, alone. You can close this window "
-        "with F12 at any moment.");
-  }
-  ShowNotice(vm.last_notice());
-}
-
-void DrawPair(ViewModel& vm) {
-  const json& pair = vm.pair_status();
-  if (vm.paired()) {
-    Heading("You are paired");
-    ImGui::TextWrapped("Compare this number with the one on your partner's screen, out loud or side by side:");
-    ImGui::Spacing();
-    ImGui::SetWindowFontScale(1.4f);
-    ImGui::TextWrapped("%s", Str(pair, "safety_number").c_str());
-    ImGui::SetWindowFontScale(1.0f);
-    ImGui::Spacing();
-    if (pair.value("confirmed", false)) {
-      ImGui::TextWrapped("You compared it: the connection is yours alone.");
-    } else if (Button("The numbers match")) {
-      vm.ConfirmSafetyNumber();
-    }
-    ShowNotice(vm.last_notice());
-    return;
-  }
-  Heading("Invite my partner");
-  if (vm.InviteSecondsLeft() > 0 && pair.contains("invite")) {
-    ImGui::SetWindowFontScale(1.8f);
-    ImGui::TextUnformatted(Str(pair["invite"], "code").c_str());
-    ImGui::SetWindowFontScale(1.0f);
-    if (Button("Copy the code")) ImGui::SetClipboardText(Str(pair["invite"], "code").c_str());
-    const auto left = vm.InviteSecondsLeft();
-    ImGui::Text("Valid for %lld:%02lld more.", static_cast<long long>(left / 60), static_cast<long long>(left % 60));
-  } else if (Button("Invite my partner")) {
-    vm.Invite();
-  }
-  Heading("I have a code");
-  ImGui::SetNextItemWidth(360);
-  ImGui::InputTextWithHint("##code", "123-word-word-word-word", &vm.code_input);
-  Probe::Get().Mark("code");
-  if (!vm.code_input.empty()) Problem(vm.CodeProblem());
-  ImGui::SetNextItemWidth(240);
-  ImGui::InputTextWithHint("##address", "partner's address (optional)", &vm.peer_address_input);
-  if (Button("Pair", !vm.code_input.empty() && vm.CodeProblem().empty())) vm.Join();
-  ShowNotice(vm.last_notice());
-}
+namespace {
 
 // --- Today -----------------------------------------------------------------
 
@@ -505,102 +344,6 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
   ImGui::EndChild();
 }
 
-// --- Progress ----------------------------------------------------------------
-
-void DrawProgress(ViewModel& vm) {
-  const json& trends = vm.trends();
-  const json members = trends.value("members", json::object());  // named: items() of a temporary dangles
-  std::string from = Str(trends, "from");
-  const std::string to = Str(trends, "to");
-  // The charts start where the data does, within the range asked for.
-  std::string earliest = to;
-  for (const auto& [author, m] : members.items()) {
-    (void)author;
-    const json days = m.value("days", json::array());
-    if (!days.empty() && Str(days[0], "date") < earliest) earliest = Str(days[0], "date");
-  }
-  if (earliest > from && earliest < to) from = earliest;
-  const auto first = protocol::DayFromDate(from).value_or(0);
-  const auto last = protocol::DayFromDate(to).value_or(first + 1);
-  const float span = static_cast<float>(std::max<std::int64_t>(1, last - first));
-  static const ImU32 kColors[] = {IM_COL32(70, 130, 180, 255), IM_COL32(205, 120, 60, 255)};
-  for (const char* measure : {"mood", "trust"}) {
-    std::vector<Series> series;
-    int n = 0;
-    for (const auto& [author, m] : members.items()) {
-      Series daily{Str(m, "name").c_str(), {}, kColors[n % 2]};
-      Series avg{"7-day average", {}, kColors[n % 2], true};
-      for (const auto& d : m.value("days", json::array())) {
-        if (!d.contains(measure)) continue;
-        const float x = static_cast<float>(protocol::DayFromDate(Str(d, "date")).value_or(first) - first) / span;
-        daily.points.push_back({x, d.value(measure, 0.0f)});
-        avg.points.push_back({x, d.value(std::string(measure) + "_avg7", 0.0f)});
-      }
-      static std::string labels[4];
-      labels[n % 2] = Str(m, "name") + " " + measure;
-      daily.label = labels[n % 2].c_str();
-      series.push_back(std::move(daily));
-      series.push_back(std::move(avg));
-      ++n;
-    }
-    Heading(measure == std::string("mood") ? "Mood, each day and over seven days" : "Trust, each day and over seven days");
-    LineChart(measure, series, 0, 10, 2, from, to, 180);
-  }
-  Heading("Each week");
-  if (ImGui::BeginTable("weeks", 5, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
-    for (const char* h : {"week", "who", "appreciations", "triggers", "meetings"}) ImGui::TableSetupColumn(h);
-    ImGui::TableHeadersRow();
-    for (const auto& [author, m] : members.items()) {
-      for (const auto& w : m.value("weeks", json::array())) {
-        ImGui::TableNextRow();
-        ImGui::TableNextColumn();
-        ImGui::TextUnformatted(Str(w, "week").c_str());
-        ImGui::TableNextColumn();
-        ImGui::TextUnformatted(Str(m, "name").c_str());
-        ImGui::TableNextColumn();
-        ImGui::Text("%d", w.value("appreciations", 0));
-        ImGui::TableNextColumn();
-        ImGui::Text("%d", w.value("triggers", 0));
-        ImGui::TableNextColumn();
-        ImGui::Text("%d", w.value("meetings", 0));
-      }
-    }
-    ImGui::EndTable();
-  }
-  Heading("How agreements are kept");
-  for (const auto& k : trends.value("agreements", json::array())) {
-    const int kept = k.value("kept", 0), struggled = k.value("struggled", 0), missed = k.value("missed", 0);
-    const int total = std::max(1, kept + struggled + missed);
-    std::string title;
-    for (const auto& a : vm.agreements().value("agreements", json::array())) {
-      if (Str(a, "id") == Str(k, "agreement")) title = Str(a, "title");
-    }
-    ImGui::ProgressBar(static_cast<float>(kept) / total, ImVec2(200, 0));
-    ImGui::SameLine();
-    ImGui::Text("%s: kept %d, struggled %d, missed %d", title.c_str(), kept, struggled, missed);
-  }
-  Heading("Where you are");
-  const json phase = trends.value("phase", json::object());
-  const std::string current = Str(phase, "current");
-  if (current.empty()) {
-    Hint("You have not named a phase together yet.");
-  } else {
-    for (const auto& p : kPhaseWords) {
-      if (current == p[0]) ImGui::TextWrapped("%s", p[1]);
-    }
-  }
-  if (phase.contains("days_since_breach")) {
-    ImGui::Text("%lld days since the breach was named.", phase.value("days_since_breach", 0LL));
-  }
-  ImGui::TextWrapped("%s", kExpect);
-  ImGui::TextUnformatted("Propose a phase:");
-  for (const auto& p : kPhaseWords) {
-    ImGui::SameLine();
-    if (Button(p[0])) vm.ProposePhase(p[0]);
-  }
-  ShowNotice(vm.last_notice());
-}
-
 // --- Together ----------------------------------------------------------------
 
 void DrawTogether(ViewModel& vm) {
@@ -669,173 +412,6 @@ void DrawTogether(ViewModel& vm) {
   ImGui::InputTextWithHint("##appreciate", "something I appreciate about you", &vm.appreciation_input);
   ImGui::SameLine();
   if (Button("Appreciate", !vm.appreciation_input.empty())) vm.Appreciate();
-  ShowNotice(vm.last_notice());
-}
-
-// --- Settings ----------------------------------------------------------------
-
-// Pausing sharing and leaving: each button says plainly what it does, and
-// leaving asks once more, suggesting an export first.
-void DrawSharingSettings(ViewModel& vm) {
-  Heading("Sharing");
-  if (!vm.paired()) {
-    Hint("Once you are paired, you can pause sharing or leave here.");
-    return;
-  }
-  const std::string line = vm.SharingLine();
-  if (vm.sharing_ended()) {
-    ImGui::TextWrapped("%s", line.c_str());
-    return;
-  }
-  if (!line.empty()) ImGui::TextWrapped("%s", line.c_str());
-  if (vm.sharing_paused()) {
-    Hint("Resuming exchanges what either of you wrote during the pause.");
-    if (Button("Resume sharing")) vm.ResumeSharing();
-  } else {
-    Hint("Pausing stops your two devices exchanging anything, both ways, until you resume. Your partner sees "
-         "that you paused and since when, not why: if you want them to know why, write it to them first.");
-    if (Button("Pause sharing")) vm.PauseSharing();
-  }
-  Hint("Leaving ends the shared ledger for both of you, for good: sync stops, nothing more can be added, and "
-       "each of you keeps your own copy. Nothing is deleted on either device.");
-  if (Button("Leave...")) ImGui::OpenPopup("Leave the shared ledger?");
-  if (ImGui::BeginPopupModal("Leave the shared ledger?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32);
-    ImGui::TextWrapped("An entry will say that you left. Once your partner's device has it, your two devices "
-                       "stop syncing for good. Neither of you can add to this ledger again; each keeps their "
-                       "own copy, and nothing on your partner's device is deleted.");
-    ImGui::TextWrapped("Before you go you may want to export your data (Export for a counsellor, on this screen), "
-                       "and to withdraw your own entries: their words are then destroyed on both devices. Your "
-                       "introduction, agreements and answers stay on the record.");
-    if (Button("Withdraw my entries")) vm.WithdrawMine();
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 24);
-    ImGui::InputTextWithHint("##leave_note", "a last word for your partner (optional)", &vm.leave_note);
-    if (Button("Leave for good")) {
-      vm.Leave();
-      ImGui::CloseCurrentPopup();
-    }
-    ImGui::SameLine();
-    if (Button("Stay")) ImGui::CloseCurrentPopup();
-    ShowNotice(vm.last_notice());
-    ImGui::PopTextWrapPos();
-    ImGui::EndPopup();
-  }
-}
-
-// The export for a counsellor: a range, a format, a preview of what Save writes.
-void DrawExportSettings(ViewModel& vm) {
-  Heading("Export for a counsellor");
-  Hint("Agreements and their history, check-ins, trends, meetings, triggers and what each of you wanted to bring "
-       "up. Private notes are never in it; withdrawn entries appear without their words.");
-  ExportForm& f = vm.export_form;
-  if (!f.prepared) vm.UpdateExportForm();
-  bool edited = false;
-  ImGui::SetNextItemWidth(110);
-  edited |= ImGui::InputTextWithHint("from##export", "YYYY-MM-DD", &f.from);
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(110);
-  edited |= ImGui::InputTextWithHint("to##export", "YYYY-MM-DD", &f.to);
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(80);
-  edited |= ImGui::Combo("format##export", &f.format, kExportFormats, IM_ARRAYSIZE(kExportFormats));
-  if (edited) vm.UpdateExportForm();
-  ImGui::SetNextItemWidth(420);
-  ImGui::InputText("file##export", &f.path);
-  ImGui::SameLine();
-  ImGui::Checkbox("replace it##export", &f.replace);
-  if (Button("Preview")) vm.PreviewExport();
-  ImGui::SameLine();
-  if (Button("Save", !f.path.empty())) vm.SaveExport();
-  if (!f.preview.empty()) {
-    ImGui::InputTextMultiline("##export_preview", &f.preview, ImVec2(-1, 260), ImGuiInputTextFlags_ReadOnly);
-  }
-}
-
-// Passphrase, lock, backup and start at login.
-void DrawVaultSettings(ViewModel& vm) {
-  Heading("Passphrase and lock");
-  const bool has = vm.has_passphrase();
-  ImGui::TextWrapped(has ? "Your keys are sealed with your passphrase. Lock closes them until it is typed again; "
-                           "your partner's entries keep arriving meanwhile."
-                         : "No passphrase: your key file is protected by its permissions alone, which keep other "
-                           "accounts on this computer out, but not anyone who can use yours.");
-  if (has && Button("Lock now")) vm.Lock();
-  ImGui::SetNextItemWidth(280);
-  if (has) {
-    ImGui::InputTextWithHint("##current", "current passphrase", &vm.passphrase_current, ImGuiInputTextFlags_Password);
-    ImGui::SetNextItemWidth(280);
-  }
-  ImGui::InputTextWithHint("##new1", "new passphrase", &vm.passphrase_input, ImGuiInputTextFlags_Password);
-  ImGui::SetNextItemWidth(280);
-  ImGui::InputTextWithHint("##new2", "the same again", &vm.passphrase_again, ImGuiInputTextFlags_Password);
-  if (Button(has ? "Change passphrase" : "Set passphrase", vm.NewPassphraseProblem().empty())) vm.SetPassphrase();
-  if (has) {
-    ImGui::SameLine();
-    if (Button("Remove passphrase", !vm.passphrase_current.empty())) vm.RemovePassphrase();
-  }
-  Heading("Backup");
-  Hint("A sealed copy of your ledger and keys, made while Kintsugi runs. Keep it somewhere else, like a USB "
-       "stick; on a new computer, the first screen restores it.");
-  ImGui::SetNextItemWidth(360);
-  ImGui::InputTextWithHint("##backup", "~/kintsugi-backup-DATE.kbak", &vm.backup_path);
-  ImGui::SameLine();
-  ImGui::Checkbox("Replace", &vm.backup_replace);
-  ImGui::SetNextItemWidth(280);
-  ImGui::InputTextWithHint("##backuppass", has ? "your passphrase" : "a passphrase for this backup",
-                           &vm.backup_passphrase, ImGuiInputTextFlags_Password);
-  if (!has) {
-    ImGui::SetNextItemWidth(280);
-    ImGui::InputTextWithHint("##backuppass2", "the same again", &vm.backup_again, ImGuiInputTextFlags_Password);
-  }
-  if (Button("Back up now", vm.backup_passphrase.size() >= 8)) vm.Backup();
-  Heading("Start at login");
-  if (auto on = vm.StartsAtLogin()) {
-    bool checked = *on;
-    if (ImGui::Checkbox("Start Kintsugi when I log in", &checked)) vm.SetStartAtLogin(checked);
-  } else {
-    Hint("This computer has no per-user service manager the window can reach; 'kintsugictl service install' "
-         "says why.");
-  }
-}
-
-// The only screen while locked: nothing opened is kept or shown.
-void DrawUnlock(ViewModel& vm) {
-  Heading("Kintsugi is locked");
-  ImGui::TextWrapped("Your partner's entries keep arriving and are kept sealed. Type your passphrase to read "
-                     "and write.");
-  ImGui::SetNextItemWidth(280);
-  if (!ImGui::IsAnyItemActive()) ImGui::SetKeyboardFocusHere();
-  const bool enter = ImGui::InputTextWithHint("##unlock", "passphrase", &vm.passphrase_input,
-                                              ImGuiInputTextFlags_Password | ImGuiInputTextFlags_EnterReturnsTrue);
-  Probe::Get().Mark("unlock:passphrase");
-  ImGui::SameLine();
-  if ((Button("Unlock", !vm.passphrase_input.empty()) || enter) && !vm.passphrase_input.empty()) vm.Unlock();
-  Probe::Get().Mark("unlock:button");
-  ShowNotice(vm.last_notice());
-}
-
-void DrawSettings(ViewModel& vm, ScreenState& state) {
-  Heading("Partner and devices");
-  if (vm.paired()) {
-    ImGui::Text("Paired with %s.", vm.partner_name().c_str());
-    if (Button("Safety number")) vm.Show(Screen::kPair);
-  } else if (Button("Pair with my partner")) {
-    vm.Show(Screen::kPair);
-  }
-  ImGui::SetNextItemWidth(240);
-  ImGui::InputTextWithHint("##peer", "HOST:PORT", &vm.peer_address_input);
-  ImGui::SameLine();
-  if (Button("Use this address", !vm.peer_address_input.empty())) vm.SetPeerAddress();
-  DrawSharingSettings(vm);
-  Heading("Look");
-  if (ImGui::Checkbox("Dark theme", &state.dark)) ApplyTheme(state.dark, state.scale);
-  Hint("F12 closes this window at once, for when someone walks in. Your daemon keeps running.");
-  Heading("Private notes (only on this device)");
-  for (const auto& n : vm.notes()) ImGui::TextWrapped("%s  %s", ShortTime(Str(n, "time")).c_str(), Str(n, "text").c_str());
-  ImGui::InputTextMultiline("##note", &vm.note_input, ImVec2(420, 60));
-  if (Button("Keep this note", !vm.note_input.empty())) vm.AddNote();
-  DrawExportSettings(vm);
-  DrawVaultSettings(vm);
   ShowNotice(vm.last_notice());
 }
 

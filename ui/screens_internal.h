@@ -1,0 +1,44 @@
+// What the files that draw the screens share (screens.cc, screens_start.cc,
+// screens_progress.cc, screens_settings.cc); not for anyone else. The small widgets every screen
+// draws with, defined in screens.cc, and the screens that DrawWindow shows
+// from the other files.
+//
+// Thread-safety: the window's thread, inside an ImGui frame.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ui/screens.h"
+#include "ui/view_model.h"
+
+namespace kintsugi::ui {
+
+// "2026-11-26T07:10:29.249Z" (UTC, as the daemon writes times) -> "2026-11-26 08:10" in local time.
+std::string ShortTime(const std::string& iso);
+// A title with a rule under it, spaced from what is above and below.
+void Heading(const char* text);
+// Quiet wrapped text: what a control does, or that there is nothing to show.
+void Hint(const std::string& text);
+// What is wrong, wrapped, in a warning colour; nothing when `text` is empty.
+void Problem(const std::string& text);
+// A button that is greyed out and inert while `enabled` is false.
+bool Button(const char* label, bool enabled = true);
+// What the last action did: a Problem when it failed, else in a calm colour.
+void ShowNotice(const Notice& n);
+// j[field] when it is a string, else "".
+std::string Str(const nlohmann::json& j, const char* field);
+
+// screens_start.cc: the first run, pairing, and the only screen while locked.
+void DrawFirstRun(ViewModel& vm);
+void DrawPair(ViewModel& vm);
+void DrawUnlock(ViewModel& vm);
+
+// screens_progress.cc.
+void DrawProgress(ViewModel& vm);
+
+// screens_settings.cc.
+void DrawSettings(ViewModel& vm, ScreenState& state);
+
+}  // namespace kintsugi::ui

@@ -1,0 +1,190 @@
+// The Progress screen: each partner's mood and trust as line charts (daily
+// points and 7-day averages, drawn on ImGui's draw lists with axes, labels and
+// the values under the pointer), the weekly table, how agreements are kept,
+// and the phase the couple is in.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "protocol/kinds.h"
+#include "ui/screens_internal.h"
+
+namespace kintsugi::ui {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kPhaseWords[][2] = {
+    {"atone", "Atone: the one who broke trust takes responsibility, answers questions honestly, and "
+              "shows remorse without asking for quick forgiveness."},
+    {"attune", "Attune: both learn to turn toward each other again, talk about hard things safely, and "
+               "rebuild the friendship."},
+    {"attach", "Attach: closeness and trust return in small steps; new rituals hold you together."},
+};
+
+const char* kExpect =
+    "Rebuilding trust usually takes twelve to twenty-four months, and it is rarely a straight line. "
+    "Bad days after good weeks are part of it, not a sign it is failing. What helps is steady: promises "
+    "kept visibly, honest check-ins, and time together.";
+
+
+struct Series {
+  std::string label;
+  std::vector<std::pair<float, float>> points;  // x in [0, 1], y in value units
+  ImU32 color;
+  bool dashed = false;
+};
+
+// A line chart with axes, y labels every `y_step`, x labels at the ends and
+// the value under the pointer.
+void LineChart(const char* id, const std::vector<Series>& series, float y_min, float y_max, float y_step,
+               const std::string& x_left, const std::string& x_right, float height) {
+  ImGui::PushID(id);
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float pad_left = ImGui::CalcTextSize("10").x + 10;
+  const float pad_bottom = ImGui::GetTextLineHeight() + 6;
+  const ImVec2 a(origin.x + pad_left, origin.y);
+  const ImVec2 b(origin.x + width - 8, origin.y + height - pad_bottom);
+  const ImU32 axis = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+  const ImU32 grid = ImGui::GetColorU32(ImGuiCol_Separator, 0.5f);
+  auto to_screen = [&](float x, float y) {
+    return ImVec2(a.x + x * (b.x - a.x), b.y - (y - y_min) / (y_max - y_min) * (b.y - a.y));
+  };
+  for (float y = y_min; y <= y_max + 0.001f; y += y_step) {
+    ImVec2 p = to_screen(0, y);
+    draw->AddLine(ImVec2(a.x, p.y), ImVec2(b.x, p.y), grid);
+    char label[16];
+    std::snprintf(label, sizeof label, "%.0f", y);
+    draw->AddText(ImVec2(origin.x, p.y - ImGui::GetTextLineHeight() / 2), axis, label);
+  }
+  draw->AddLine(ImVec2(a.x, b.y), ImVec2(b.x, b.y), axis);
+  draw->AddLine(ImVec2(a.x, a.y), ImVec2(a.x, b.y), axis);
+  draw->AddText(ImVec2(a.x, b.y + 3), axis, x_left.c_str());
+  const float right_w = ImGui::CalcTextSize(x_right.c_str()).x;
+  draw->AddText(ImVec2(b.x - right_w, b.y + 3), axis, x_right.c_str());
+  for (const auto& s : series) {
+    for (std::size_t i = 1; i < s.points.size(); ++i) {
+      draw->AddLine(to_screen(s.points[i - 1].first, s.points[i - 1].second),
+                    to_screen(s.points[i].first, s.points[i].second), s.color, s.dashed ? 1.0f : 2.0f);
+    }
+    for (const auto& p : s.points) {
+      if (!s.dashed) draw->AddCircleFilled(to_screen(p.first, p.second), 2.5f, s.color);
+    }
+  }
+  ImGui::InvisibleButton("chart", ImVec2(width, height));
+  if (ImGui::IsItemHovered()) {
+    const float mx = (ImGui::GetIO().MousePos.x - a.x) / std::max(1.0f, b.x - a.x);
+    ImGui::BeginTooltip();
+    for (const auto& s : series) {
+      const std::pair<float, float>* best = nullptr;
+      for (const auto& p : s.points) {
+        if (!best || std::fabs(p.first - mx) < std::fabs(best->first - mx)) best = &p;
+      }
+      if (best) ImGui::Text("%s: %.1f", s.label.c_str(), best->second);
+    }
+    ImGui::EndTooltip();
+  }
+  ImGui::PopID();
+}
+
+}  // namespace
+
+void DrawProgress(ViewModel& vm) {
+  const json& trends = vm.trends();
+  const json members = trends.value("members", json::object());  // named: items() of a temporary dangles
+  std::string from = Str(trends, "from");
+  const std::string to = Str(trends, "to");
+  // The charts start where the data does, within the range asked for.
+  std::string earliest = to;
+  for (const auto& [author, m] : members.items()) {
+    (void)author;
+    const json days = m.value("days", json::array());
+    if (!days.empty() && Str(days[0], "date") < earliest) earliest = Str(days[0], "date");
+  }
+  if (earliest > from && earliest < to) from = earliest;
+  const auto first = protocol::DayFromDate(from).value_or(0);
+  const auto last = protocol::DayFromDate(to).value_or(first + 1);
+  const float span = static_cast<float>(std::max<std::int64_t>(1, last - first));
+  static const ImU32 kColors[] = {IM_COL32(70, 130, 180, 255), IM_COL32(205, 120, 60, 255)};
+  for (const char* measure : {"mood", "trust"}) {
+    std::vector<Series> series;
+    int n = 0;
+    for (const auto& [author, m] : members.items()) {
+      Series daily{Str(m, "name") + " " + measure, {}, kColors[n % 2]};
+      Series avg{"7-day average", {}, kColors[n % 2], true};
+      for (const auto& d : m.value("days", json::array())) {
+        if (!d.contains(measure)) continue;
+        const float x = static_cast<float>(protocol::DayFromDate(Str(d, "date")).value_or(first) - first) / span;
+        daily.points.push_back({x, d.value(measure, 0.0f)});
+        avg.points.push_back({x, d.value(std::string(measure) + "_avg7", 0.0f)});
+      }
+      series.push_back(std::move(daily));
+      series.push_back(std::move(avg));
+      ++n;
+    }
+    Heading(measure == std::string("mood") ? "Mood, each day and over seven days" : "Trust, each day and over seven days");
+    LineChart(measure, series, 0, 10, 2, from, to, 180);
+  }
+  Heading("Each week");
+  if (ImGui::BeginTable("weeks", 5, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
+    for (const char* h : {"week", "who", "appreciations", "triggers", "meetings"}) ImGui::TableSetupColumn(h);
+    ImGui::TableHeadersRow();
+    for (const auto& [author, m] : members.items()) {
+      for (const auto& w : m.value("weeks", json::array())) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(Str(w, "week").c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(Str(m, "name").c_str());
+        ImGui::TableNextColumn();
+        ImGui::Text("%d", w.value("appreciations", 0));
+        ImGui::TableNextColumn();
+        ImGui::Text("%d", w.value("triggers", 0));
+        ImGui::TableNextColumn();
+        ImGui::Text("%d", w.value("meetings", 0));
+      }
+    }
+    ImGui::EndTable();
+  }
+  Heading("How agreements are kept");
+  for (const auto& k : trends.value("agreements", json::array())) {
+    const int kept = k.value("kept", 0), struggled = k.value("struggled", 0), missed = k.value("missed", 0);
+    const int total = std::max(1, kept + struggled + missed);
+    std::string title;
+    for (const auto& a : vm.agreements().value("agreements", json::array())) {
+      if (Str(a, "id") == Str(k, "agreement")) title = Str(a, "title");
+    }
+    ImGui::ProgressBar(static_cast<float>(kept) / total, ImVec2(200, 0));
+    ImGui::SameLine();
+    ImGui::Text("%s: kept %d, struggled %d, missed %d", title.c_str(), kept, struggled, missed);
+  }
+  Heading("Where you are");
+  const json phase = trends.value("phase", json::object());
+  const std::string current = Str(phase, "current");
+  if (current.empty()) {
+    Hint("You have not named a phase together yet.");
+  } else {
+    for (const auto& p : kPhaseWords) {
+      if (current == p[0]) ImGui::TextWrapped("%s", p[1]);
+    }
+  }
+  if (phase.contains("days_since_breach")) {
+    ImGui::Text("%lld days since the breach was named.", phase.value("days_since_breach", 0LL));
+  }
+  ImGui::TextWrapped("%s", kExpect);
+  ImGui::TextUnformatted("Propose a phase:");
+  for (const auto& p : kPhaseWords) {
+    ImGui::SameLine();
+    if (Button(p[0])) vm.ProposePhase(p[0]);
+  }
+  ShowNotice(vm.last_notice());
+}
+
+}  // namespace kintsugi::ui

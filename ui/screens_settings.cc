@@ -1,0 +1,165 @@
+// The Settings screen (see screens_internal.h): partner and devices, sharing
+// (pause and leave), the look, private notes, the export for a counsellor, and
+// the vault (passphrase, lock, backup, start at login).
+#include "ui/screens_internal.h"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <string>
+
+namespace kintsugi::ui {
+namespace {
+
+// Pausing sharing and leaving: each button says plainly what it does, and
+// leaving asks once more, suggesting an export first.
+void DrawSharingSettings(ViewModel& vm) {
+  Heading("Sharing");
+  if (!vm.paired()) {
+    Hint("Once you are paired, you can pause sharing or leave here.");
+    return;
+  }
+  const std::string line = vm.SharingLine();
+  if (vm.sharing_ended()) {
+    ImGui::TextWrapped("%s", line.c_str());
+    return;
+  }
+  if (!line.empty()) ImGui::TextWrapped("%s", line.c_str());
+  if (vm.sharing_paused()) {
+    Hint("Resuming exchanges what either of you wrote during the pause.");
+    if (Button("Resume sharing")) vm.ResumeSharing();
+  } else {
+    Hint("Pausing stops your two devices exchanging anything, both ways, until you resume. Your partner sees "
+         "that you paused and since when, not why: if you want them to know why, write it to them first.");
+    if (Button("Pause sharing")) vm.PauseSharing();
+  }
+  Hint("Leaving ends the shared ledger for both of you, for good: sync stops, nothing more can be added, and "
+       "each of you keeps your own copy. Nothing is deleted on either device.");
+  if (Button("Leave...")) ImGui::OpenPopup("Leave the shared ledger?");
+  if (ImGui::BeginPopupModal("Leave the shared ledger?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32);
+    ImGui::TextWrapped("An entry will say that you left. Once your partner's device has it, your two devices "
+                       "stop syncing for good. Neither of you can add to this ledger again; each keeps their "
+                       "own copy, and nothing on your partner's device is deleted.");
+    ImGui::TextWrapped("Before you go you may want to export your data (Export for a counsellor, on this screen), "
+                       "and to withdraw your own entries: their words are then destroyed on both devices. Your "
+                       "introduction, agreements and answers stay on the record.");
+    if (Button("Withdraw my entries")) vm.WithdrawMine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 24);
+    ImGui::InputTextWithHint("##leave_note", "a last word for your partner (optional)", &vm.leave_note);
+    if (Button("Leave for good")) {
+      vm.Leave();
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::SameLine();
+    if (Button("Stay")) ImGui::CloseCurrentPopup();
+    ShowNotice(vm.last_notice());
+    ImGui::PopTextWrapPos();
+    ImGui::EndPopup();
+  }
+}
+
+// The export for a counsellor: a range, a format, a preview of what Save writes.
+void DrawExportSettings(ViewModel& vm) {
+  Heading("Export for a counsellor");
+  Hint("Agreements and their history, check-ins, trends, meetings, triggers and what each of you wanted to bring "
+       "up. Private notes are never in it; withdrawn entries appear without their words.");
+  ExportForm& f = vm.export_form;
+  if (!f.prepared) vm.UpdateExportForm();
+  bool edited = false;
+  ImGui::SetNextItemWidth(110);
+  edited |= ImGui::InputTextWithHint("from##export", "YYYY-MM-DD", &f.from);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(110);
+  edited |= ImGui::InputTextWithHint("to##export", "YYYY-MM-DD", &f.to);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(80);
+  edited |= ImGui::Combo("format##export", &f.format, kExportFormats, IM_ARRAYSIZE(kExportFormats));
+  if (edited) vm.UpdateExportForm();
+  ImGui::SetNextItemWidth(420);
+  ImGui::InputText("file##export", &f.path);
+  ImGui::SameLine();
+  ImGui::Checkbox("replace it##export", &f.replace);
+  if (Button("Preview")) vm.PreviewExport();
+  ImGui::SameLine();
+  if (Button("Save", !f.path.empty())) vm.SaveExport();
+  if (!f.preview.empty()) {
+    ImGui::InputTextMultiline("##export_preview", &f.preview, ImVec2(-1, 260), ImGuiInputTextFlags_ReadOnly);
+  }
+}
+
+// Passphrase, lock, backup and start at login.
+void DrawVaultSettings(ViewModel& vm) {
+  Heading("Passphrase and lock");
+  const bool has = vm.has_passphrase();
+  ImGui::TextWrapped(has ? "Your keys are sealed with your passphrase. Lock closes them until it is typed again; "
+                           "your partner's entries keep arriving meanwhile."
+                         : "No passphrase: your key file is protected by its permissions alone, which keep other "
+                           "accounts on this computer out, but not anyone who can use yours.");
+  if (has && Button("Lock now")) vm.Lock();
+  ImGui::SetNextItemWidth(280);
+  if (has) {
+    ImGui::InputTextWithHint("##current", "current passphrase", &vm.passphrase_current, ImGuiInputTextFlags_Password);
+    ImGui::SetNextItemWidth(280);
+  }
+  ImGui::InputTextWithHint("##new1", "new passphrase", &vm.passphrase_input, ImGuiInputTextFlags_Password);
+  ImGui::SetNextItemWidth(280);
+  ImGui::InputTextWithHint("##new2", "the same again", &vm.passphrase_again, ImGuiInputTextFlags_Password);
+  if (Button(has ? "Change passphrase" : "Set passphrase", vm.NewPassphraseProblem().empty())) vm.SetPassphrase();
+  if (has) {
+    ImGui::SameLine();
+    if (Button("Remove passphrase", !vm.passphrase_current.empty())) vm.RemovePassphrase();
+  }
+  Heading("Backup");
+  Hint("A sealed copy of your ledger and keys, made while Kintsugi runs. Keep it somewhere else, like a USB "
+       "stick; on a new computer, the first screen restores it.");
+  ImGui::SetNextItemWidth(360);
+  ImGui::InputTextWithHint("##backup", "~/kintsugi-backup-DATE.kbak", &vm.backup_path);
+  ImGui::SameLine();
+  ImGui::Checkbox("Replace", &vm.backup_replace);
+  ImGui::SetNextItemWidth(280);
+  ImGui::InputTextWithHint("##backuppass", has ? "your passphrase" : "a passphrase for this backup",
+                           &vm.backup_passphrase, ImGuiInputTextFlags_Password);
+  if (!has) {
+    ImGui::SetNextItemWidth(280);
+    ImGui::InputTextWithHint("##backuppass2", "the same again", &vm.backup_again, ImGuiInputTextFlags_Password);
+  }
+  if (Button("Back up now", vm.backup_passphrase.size() >= 8)) vm.Backup();
+  Heading("Start at login");
+  if (auto on = vm.StartsAtLogin()) {
+    bool checked = *on;
+    if (ImGui::Checkbox("Start Kintsugi when I log in", &checked)) vm.SetStartAtLogin(checked);
+  } else {
+    Hint("This computer has no per-user service manager the window can reach; 'kintsugictl service install' "
+         "says why.");
+  }
+}
+
+}  // namespace
+
+void DrawSettings(ViewModel& vm, ScreenState& state) {
+  Heading("Partner and devices");
+  if (vm.paired()) {
+    ImGui::Text("Paired with %s.", vm.partner_name().c_str());
+    if (Button("Safety number")) vm.Show(Screen::kPair);
+  } else if (Button("Pair with my partner")) {
+    vm.Show(Screen::kPair);
+  }
+  ImGui::SetNextItemWidth(240);
+  ImGui::InputTextWithHint("##peer", "HOST:PORT", &vm.peer_address_input);
+  ImGui::SameLine();
+  if (Button("Use this address", !vm.peer_address_input.empty())) vm.SetPeerAddress();
+  DrawSharingSettings(vm);
+  Heading("Look");
+  if (ImGui::Checkbox("Dark theme", &state.dark)) ApplyTheme(state.dark, state.scale);
+  Hint("F12 closes this window at once, for when someone walks in. Your daemon keeps running.");
+  Heading("Private notes (only on this device)");
+  for (const auto& n : vm.notes()) ImGui::TextWrapped("%s  %s", ShortTime(Str(n, "time")).c_str(), Str(n, "text").c_str());
+  ImGui::InputTextMultiline("##note", &vm.note_input, ImVec2(420, 60));
+  if (Button("Keep this note", !vm.note_input.empty())) vm.AddNote();
+  DrawExportSettings(vm);
+  DrawVaultSettings(vm);
+  ShowNotice(vm.last_notice());
+}
+
+}  // namespace kintsugi::ui

@@ -1,0 +1,125 @@
+// The screens around the main ones (see screens_internal.h): the first run,
+// pairing (an invite, a code, the safety number), and unlock, the only screen
+// while locked.
+#include "ui/screens_internal.h"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <string>
+
+namespace kintsugi::ui {
+
+using nlohmann::json;
+
+// --- First run and pairing ---------------------------------------------------
+
+void DrawFirstRun(ViewModel& vm) {
+  ImGui::TextWrapped("Welcome to Kintsugi.");
+  ImGui::Spacing();
+  ImGui::TextWrapped(
+      "Kintsugi is a private place for the two of you to make agreements, check in, and see how trust "
+      "grows back. It is not a way to watch each other: it only holds what each of you chooses to write. "
+      "It is not a replacement for a counsellor, and it keeps everything on your two devices, nowhere else.");
+  Heading("Your name");
+  ImGui::SetNextItemWidth(280);
+  ImGui::InputText("##name", &vm.name_input);
+  Probe::Get().Mark("name");
+  Heading("A passphrase (optional)");
+  ImGui::TextWrapped("With one, your keys are sealed on this computer: whoever opens it without the passphrase "
+                     "cannot read or write your ledger. Nobody can recover it for you.");
+  ImGui::SetNextItemWidth(280);
+  ImGui::InputTextWithHint("##pass1", "passphrase (8 characters or more)", &vm.passphrase_input,
+                           ImGuiInputTextFlags_Password);
+  ImGui::SetNextItemWidth(280);
+  ImGui::InputTextWithHint("##pass2", "the same again", &vm.passphrase_again, ImGuiInputTextFlags_Password);
+  const bool with_passphrase = !vm.passphrase_input.empty() || !vm.passphrase_again.empty();
+  const std::string problem = with_passphrase ? vm.NewPassphraseProblem() : "";
+  if (!problem.empty()) Problem(problem);
+  if (Button("Begin", !vm.name_input.empty() && problem.empty())) vm.Init();
+  if (ImGui::CollapsingHeader("I have a backup of my ledger")) {
+    ImGui::SetNextItemWidth(360);
+    ImGui::InputTextWithHint("##restore", "~/kintsugi-backup.kbak", &vm.restore_path);
+    ImGui::SetNextItemWidth(280);
+    ImGui::InputTextWithHint("##restorepass", "the backup's passphrase", &vm.passphrase_current,
+                             ImGuiInputTextFlags_Password);
+    if (Button("Restore", !vm.restore_path.empty() && !vm.passphrase_current.empty())) vm.Restore();
+  }
+  Heading("Before you start, alone");
+  ImGui::TextWrapped("Do you feel safe with your partner? Your answer is not saved and not shared: it only "
+                     "changes what this screen says.");
+  using Safety = ViewModel::Safety;
+  if (ImGui::RadioButton("Yes", vm.safety == Safety::kSafe)) vm.safety = Safety::kSafe;
+  ImGui::SameLine();
+  if (ImGui::RadioButton("I am not sure", vm.safety == Safety::kUnsure)) vm.safety = Safety::kUnsure;
+  ImGui::SameLine();
+  if (ImGui::RadioButton("No", vm.safety == Safety::kAfraid)) vm.safety = Safety::kAfraid;
+  if (vm.safety == Safety::kUnsure || vm.safety == Safety::kAfraid) {
+    ImGui::TextWrapped(
+        "If you are afraid of your partner, or they control who you see, what you spend or where you go, "
+        "a shared ledger is not what you need now, and it could be used against you. Please talk to a "
+        "domestic-violence helpline in your country, or to a counsellor, alone. You can close this window "
+        "with F12 at any moment.");
+  }
+  ShowNotice(vm.last_notice());
+}
+
+void DrawPair(ViewModel& vm) {
+  const json& pair = vm.pair_status();
+  if (vm.paired()) {
+    Heading("You are paired");
+    ImGui::TextWrapped("Compare this number with the one on your partner's screen, out loud or side by side:");
+    ImGui::Spacing();
+    ImGui::SetWindowFontScale(1.4f);
+    ImGui::TextWrapped("%s", Str(pair, "safety_number").c_str());
+    ImGui::SetWindowFontScale(1.0f);
+    ImGui::Spacing();
+    if (pair.value("confirmed", false)) {
+      ImGui::TextWrapped("You compared it: the connection is yours alone.");
+    } else if (Button("The numbers match")) {
+      vm.ConfirmSafetyNumber();
+    }
+    ShowNotice(vm.last_notice());
+    return;
+  }
+  Heading("Invite my partner");
+  if (vm.InviteSecondsLeft() > 0 && pair.contains("invite")) {
+    ImGui::SetWindowFontScale(1.8f);
+    ImGui::TextUnformatted(Str(pair["invite"], "code").c_str());
+    ImGui::SetWindowFontScale(1.0f);
+    if (Button("Copy the code")) ImGui::SetClipboardText(Str(pair["invite"], "code").c_str());
+    const auto left = vm.InviteSecondsLeft();
+    ImGui::Text("Valid for %lld:%02lld more.", static_cast<long long>(left / 60), static_cast<long long>(left % 60));
+  } else if (Button("Invite my partner")) {
+    vm.Invite();
+  }
+  Heading("I have a code");
+  ImGui::SetNextItemWidth(360);
+  ImGui::InputTextWithHint("##code", "123-word-word-word-word", &vm.code_input);
+  Probe::Get().Mark("code");
+  if (!vm.code_input.empty()) Problem(vm.CodeProblem());
+  ImGui::SetNextItemWidth(240);
+  ImGui::InputTextWithHint("##address", "partner's address (optional)", &vm.peer_address_input);
+  if (Button("Pair", !vm.code_input.empty() && vm.CodeProblem().empty())) vm.Join();
+  ShowNotice(vm.last_notice());
+}
+
+// --- Unlock ------------------------------------------------------------------
+
+// The only screen while locked: nothing opened is kept or shown.
+void DrawUnlock(ViewModel& vm) {
+  Heading("Kintsugi is locked");
+  ImGui::TextWrapped("Your partner's entries keep arriving and are kept sealed. Type your passphrase to read "
+                     "and write.");
+  ImGui::SetNextItemWidth(280);
+  if (!ImGui::IsAnyItemActive()) ImGui::SetKeyboardFocusHere();
+  const bool enter = ImGui::InputTextWithHint("##unlock", "passphrase", &vm.passphrase_input,
+                                              ImGuiInputTextFlags_Password | ImGuiInputTextFlags_EnterReturnsTrue);
+  Probe::Get().Mark("unlock:passphrase");
+  ImGui::SameLine();
+  if ((Button("Unlock", !vm.passphrase_input.empty()) || enter) && !vm.passphrase_input.empty()) vm.Unlock();
+  Probe::Get().Mark("unlock:button");
+  ShowNotice(vm.last_notice());
+}
+
+}  // namespace kintsugi::ui

@@ -1,0 +1,26 @@
+// Helpers shared by the files that implement ViewModel (view_model.cc,
+// view_model_settings.cc); not for anyone else. Defined in view_model.cc.
+//
+// Thread-safety: pure functions of their arguments (and, for LocalOffsetMs,
+// this machine's time zone).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace kintsugi::ui {
+
+inline constexpr std::int64_t kMsPerDay = 86'400'000;
+
+// This machine's offset from UTC at `unix_ms`, in ms; 0 when it cannot be told.
+std::int64_t LocalOffsetMs(std::uint64_t unix_ms);
+
+// `s` without leading and trailing blanks (spaces, tabs, line ends).
+std::string Trimmed(const std::string& s);
+
+// Sets `field` when `value` is not blank.
+void Optional(nlohmann::json& params, const char* field, const std::string& value);
+
+}  // namespace kintsugi::ui

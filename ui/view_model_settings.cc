@@ -1,0 +1,294 @@
+// ViewModel: sharing (pause, leave, withdrawing one's entries), the export
+// for a counsellor, the vault (passphrase, lock, unlock), backups and restoring,
+// and start at login (see view_model.h).
+#include "ui/view_model.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+
+#include "client/export_format.h"
+#include "client/private_file.h"
+#include "crypto/pwhash.h"
+#include "crypto/secure_buffer.h"
+#include "protocol/kinds.h"
+#include "ui/view_model_internal.h"
+
+namespace kintsugi::ui {
+namespace {
+
+using nlohmann::json;
+
+// "~/x" as $HOME/x; other paths as they are.
+std::string ExpandHome(const std::string& path) {
+  const char* home = std::getenv("HOME");
+  if (path.rfind("~/", 0) == 0 && home != nullptr) return std::string(home) + path.substr(1);
+  return path;
+}
+
+}  // namespace
+
+// --- The export for a counsellor ---
+
+std::string ExportDefaultPath(const ExportForm& form) {
+  const int f = std::clamp(form.format, 0, static_cast<int>(std::size(kExportFormats)) - 1);
+  return form.folder + "/kintsugi-export-" + form.from + "-" + form.to + "." + kExportFormats[f];
+}
+
+void ViewModel::UpdateExportForm() {
+  ExportForm& f = export_form;
+  if (!f.prepared) {  // once: a field cleared to be retyped stays empty
+    f.prepared = true;
+    if (f.to.empty()) f.to = protocol::DateFromDay((static_cast<std::int64_t>(NowMs()) + LocalOffsetMs(NowMs())) / kMsPerDay);
+    if (f.from.empty()) {
+      auto to = protocol::DayFromDate(f.to);
+      if (to) f.from = protocol::DateFromDay(*to - 29);
+    }
+  }
+  if (f.folder.empty()) {
+    const char* home = std::getenv("HOME");
+    f.folder = home != nullptr && *home != '\0' ? home : ".";
+  }
+  if (f.path.empty() || f.path == f.default_path) {
+    f.default_path = ExportDefaultPath(f);
+    f.path = f.default_path;
+  }
+}
+
+// The export document of the form's range, rendered in its format.
+static Result<std::pair<json, std::string>> RenderedExport(DaemonLink& link, const ExportForm& f) {
+  auto doc = link.Call("export", {{"from", Trimmed(f.from)}, {"to", Trimmed(f.to)}});
+  if (!doc.ok()) return doc.take_error();
+  const int index = std::clamp(f.format, 0, static_cast<int>(std::size(kExportFormats)) - 1);
+  auto format = client::ExportFormatFromName(kExportFormats[index]);
+  auto text = client::RenderExport(*doc, format.value_or(client::ExportFormat::kMarkdown));
+  if (!text.ok()) return text.take_error();
+  return std::make_pair(std::move(*doc), std::move(*text));
+}
+
+Notice ViewModel::PreviewExport() {
+  UpdateExportForm();
+  auto rendered = RenderedExport(link_, export_form);
+  if (!rendered.ok()) return Failed(rendered.error());
+  export_form.preview = std::move(rendered->second);
+  const json& doc = rendered->first;
+  last_notice_ = Notice{doc.value("empty", false) ? client::NothingRecorded(doc) : "The preview shows what Save writes.", false};
+  return last_notice_;
+}
+
+Notice ViewModel::SaveExport() {
+  UpdateExportForm();
+  auto rendered = RenderedExport(link_, export_form);
+  if (!rendered.ok()) return Failed(rendered.error());
+  std::string path = Trimmed(export_form.path);
+  if (path.rfind("~/", 0) == 0) path = export_form.folder + path.substr(1);
+  Status written = client::WritePrivateFile(path, rendered->second,
+                                            export_form.replace ? client::Replace::kExisting : client::Replace::kNever);
+  if (!written.ok()) {
+    if (written.error().code == ErrorCode::kAlreadyExists) {
+      return Failed(MakeError(ErrorCode::kAlreadyExists, path + " already exists: choose another name, or tick Replace."));
+    }
+    return Failed(written.error());
+  }
+  const json& doc = rendered->first;
+  last_notice_ = Notice{(doc.value("empty", false) ? client::NothingRecorded(doc) + " " : std::string()) +
+                            "Saved to " + path + ". Only you can read it.",
+                        false};
+  return last_notice_;
+}
+
+// --- Sharing: pause and leave ---
+
+namespace {
+
+// Unix ms -> "YYYY-MM-DD HH:MM", this machine's local time.
+std::string LocalMinutes(std::uint64_t unix_ms) {
+  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm local{};
+  if (localtime_r(&t, &local) == nullptr) return "";
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M", &local);
+  return out;
+}
+
+}  // namespace
+
+const json& ViewModel::sharing() const {
+  static const json kNone = json::object();
+  auto it = status_.find("sharing");
+  return it != status_.end() && it->is_object() ? *it : kNone;
+}
+
+bool ViewModel::sharing_paused() const { return sharing().value("paused", false); }
+bool ViewModel::sharing_ended() const { return sharing().contains("ended"); }
+
+std::string ViewModel::SharingLine() const {
+  const json& s = sharing();
+  if (auto ended = s.find("ended"); ended != s.end() && ended->is_object()) {
+    const bool mine = ended->value("by_me", false);
+    std::string who = mine ? "You" : ended->value("name", "");
+    if (who.empty()) who = partner_name();
+    return who + " left the shared ledger on " + LocalMinutes(ended->value("time_ms", std::uint64_t{0})) +
+           ". Sharing has ended; each of you keeps your own copy.";
+  }
+  std::string line;
+  if (s.value("partner_paused", false)) {
+    line = partner_name() + " paused sharing on " +
+           LocalMinutes(s.value("partner_paused_since_ms", std::uint64_t{0})) + ".";
+  }
+  if (s.value("paused", false)) {
+    if (!line.empty()) line += " ";
+    line += "You paused sharing on " + LocalMinutes(s.value("paused_since_ms", std::uint64_t{0})) +
+            ": nothing passes between your devices until you resume.";
+  }
+  return line;
+}
+
+Notice ViewModel::PauseSharing() {
+  auto r = link_.Call("sharing.pause", json::object());
+  if (!r.ok()) return Failed(r.error());
+  status_["sharing"] = *r;
+  return Done("Sharing is paused. Your partner sees that you paused, and since when; not why.");
+}
+
+Notice ViewModel::ResumeSharing() {
+  auto r = link_.Call("sharing.resume", json::object());
+  if (!r.ok()) return Failed(r.error());
+  status_["sharing"] = *r;
+  return Done("Sharing again: what either of you wrote meanwhile is exchanged now.");
+}
+
+Notice ViewModel::Leave() {
+  json params = json::object();
+  Optional(params, "note", leave_note);
+  auto r = link_.Call("sharing.leave", params);
+  if (!r.ok()) return Failed(r.error());
+  if (r->contains("sharing")) status_["sharing"] = (*r)["sharing"];
+  leave_note.clear();
+  return Done("You left. Your partner's device receives this, then sync ends. Your copy stays here.");
+}
+
+Notice ViewModel::WithdrawMine() {
+  std::int64_t withdrawn = 0;
+  json kept = json::object();
+  for (;;) {
+    auto r = link_.Call("sharing.withdraw_mine", json::object());
+    if (!r.ok()) return Failed(r.error());
+    withdrawn += r->value("withdrawn", std::int64_t{0});
+    kept = r->value("kept", json::object());
+    if (r->value("remaining", 0) == 0 || r->value("withdrawn", 0) == 0) break;
+  }
+  std::int64_t stay = 0;
+  for (const auto& [kind, n] : kept.items()) stay += n.get<std::int64_t>();
+  return Done("Withdrew " + std::to_string(withdrawn) + " of your entries: their words are gone on both devices." +
+              (stay > 0 ? " " + std::to_string(stay) + " stay on the record: your introduction, agreements and answers."
+                        : ""));
+}
+
+// --- The vault, backups and start at login ---
+
+bool ViewModel::locked() const { return status_.value("locked", false); }
+bool ViewModel::has_passphrase() const { return status_.value("passphrase", false); }
+bool ViewModel::restore_hold() const { return status_.value("restore_hold", false); }
+
+std::string ViewModel::NewPassphraseProblem() const {
+  if (passphrase_input.size() < crypto::kMinPassphraseBytes) {
+    return "a passphrase has at least " + std::to_string(crypto::kMinPassphraseBytes) + " characters";
+  }
+  if (passphrase_input.size() > crypto::kMaxPassphraseBytes) return "that passphrase is too long";
+  if (passphrase_again != passphrase_input) return "the two passphrases differ";
+  return "";
+}
+
+Notice ViewModel::Unlock() {
+  json params{{"passphrase", passphrase_input}};
+  crypto::WipeString(passphrase_input);
+  auto r = link_.Call("unlock", params);
+  crypto::WipeString(params["passphrase"].get_ref<std::string&>());
+  if (!r.ok()) return Failed(r.error());
+  stale_ = true;
+  Refresh();
+  return Done("Unlocked.");
+}
+
+Notice ViewModel::Lock() {
+  auto r = link_.Call("lock", json::object());
+  if (!r.ok()) return Failed(r.error());
+  Refresh();
+  return Done("Locked. Your partner's entries still arrive; your passphrase opens them.");
+}
+
+Notice ViewModel::SetPassphrase() {
+  if (std::string problem = NewPassphraseProblem(); !problem.empty()) {
+    return Failed(MakeError(ErrorCode::kInvalidArgument, problem));
+  }
+  json params{{"passphrase", passphrase_input}};
+  if (has_passphrase()) params["current"] = passphrase_current;
+  crypto::WipeString(passphrase_input);
+  crypto::WipeString(passphrase_again);
+  crypto::WipeString(passphrase_current);
+  auto r = link_.Call("passphrase.set", params);
+  for (auto& [key, value] : params.items()) crypto::WipeString(value.get_ref<std::string&>());
+  if (!r.ok()) return Failed(r.error());
+  status_["passphrase"] = true;
+  return Done("Your keys are sealed with the passphrase. Nobody can recover it for you: keep it safe.");
+}
+
+Notice ViewModel::RemovePassphrase() {
+  json params{{"current", passphrase_current}};
+  crypto::WipeString(passphrase_current);
+  auto r = link_.Call("passphrase.remove", params);
+  crypto::WipeString(params["current"].get_ref<std::string&>());
+  if (!r.ok()) return Failed(r.error());
+  status_["passphrase"] = false;
+  return Done("The passphrase is removed: your key file is protected by its permissions alone.");
+}
+
+Notice ViewModel::Backup() {
+  if (Trimmed(backup_path).empty()) {
+    const std::uint64_t now = NowMs();
+    backup_path = "~/kintsugi-backup-" +
+                  protocol::DateFromDay((static_cast<std::int64_t>(now) + LocalOffsetMs(now)) / kMsPerDay) + ".kbak";
+  }
+  if (!has_passphrase() && backup_again != backup_passphrase) {
+    crypto::WipeString(backup_again);
+    crypto::WipeString(backup_passphrase);
+    return Failed(MakeError(ErrorCode::kInvalidArgument, "the two passphrases differ"));
+  }
+  json params{{"path", ExpandHome(Trimmed(backup_path))}, {"passphrase", backup_passphrase}, {"force", backup_replace}};
+  crypto::WipeString(backup_passphrase);
+  crypto::WipeString(backup_again);
+  auto r = link_.Call("backup", params);
+  crypto::WipeString(params["passphrase"].get_ref<std::string&>());
+  if (!r.ok()) return Failed(r.error());
+  return Done("Backed up " + std::to_string(r->value("entries", 0)) + " entries to " + r->value("path", "") +
+              ". Keep the passphrase: the backup cannot be opened without it.");
+}
+
+Notice ViewModel::Restore() {
+  json params{{"path", ExpandHome(Trimmed(restore_path))}, {"passphrase", passphrase_current}};
+  crypto::WipeString(passphrase_current);
+  auto r = link_.Call("restore", params);
+  crypto::WipeString(params["passphrase"].get_ref<std::string&>());
+  if (!r.ok()) return Failed(r.error());
+  stale_ = true;
+  Refresh();
+  screen_ = Screen::kToday;
+  return Done("Restored " + std::to_string(r->value("entries", 0)) + " entries." +
+              (r->value("restore_hold", false) ? " Writing waits until your partner's device has been reached." : ""));
+}
+
+std::optional<bool> ViewModel::StartsAtLogin() const {
+  if (!login_.enabled) return std::nullopt;
+  auto on = login_.enabled();
+  return on.ok() ? std::optional<bool>(*on) : std::nullopt;
+}
+
+Notice ViewModel::SetStartAtLogin(bool on) {
+  if (!can_manage_login()) return Failed(MakeError(ErrorCode::kUnavailable, "start at login is not available here"));
+  Status done = on ? login_.enable() : login_.disable();
+  if (!done.ok()) return Failed(done.error());
+  return Done(on ? "Kintsugi now starts when you log in." : "Kintsugi no longer starts when you log in.");
+}
+
+}  // namespace kintsugi::ui
