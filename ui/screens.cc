@@ -72,6 +72,7 @@ void ShowNotice(const Notice& n) {
     ImGui::TextWrapped("%s", n.text.c_str());
     ImGui::PopStyleColor();
   }
+  Probe::Get().Mark(n.error ? "notice:problem" : "notice");
 }
 
 std::string Str(const json& j, const char* field) {

@@ -201,10 +201,12 @@ TEST_F(WindowTest, ALockedWindowShowsOnlyTheUnlockAndOpensFromTheKeyboard) {
   Window alex(a_.data(), dir_ / "alex.probe", 0);
   ASSERT_TRUE(WaitFor([&] { return alex.Shows("Locked"); }, std::chrono::seconds(20))) << alex.Probe().dump();
   EXPECT_FALSE(alex.Has("nav:Today"));  // nothing but the unlock is drawn
+  EXPECT_FALSE(alex.Has("notice:problem"));
   // The passphrase field has the keyboard at once: no pointer needed.
   ASSERT_TRUE(alex.Type("not the passphrase"));
   ASSERT_TRUE(alex.Key("Return"));
-  usleep(1500 * 1000);  // a refused passphrase costs one derivation
+  // Refused (after one derivation): the window says so and stays locked.
+  ASSERT_TRUE(WaitFor([&] { return alex.Has("notice:problem"); }, std::chrono::seconds(20))) << alex.Probe().dump();
   EXPECT_TRUE(a_.Json({"status"}).value("locked", false));
   EXPECT_TRUE(alex.Shows("Locked"));
   ASSERT_TRUE(alex.Type("a long passphrase"));
