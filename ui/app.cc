@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -128,9 +129,20 @@ Result<bool> StartDaemon(const std::string& data_dir) {
   return true;
 }
 
-void OnKey(GLFWwindow* window, int key, int, int action, int) {
+// A screen asked for from the keyboard (Ctrl+1 ... Ctrl+7, in the order of
+// kMainScreens): -1 when none is waiting. Set by GLFW's key callback, which
+// sees every press (ImGui 1.86 can miss a key pressed and released between
+// two frames), applied between frames.
+int g_screen_key = -1;
+
+void OnKey(GLFWwindow* window, int key, int, int action, int mods) {
   // The quick-hide key: the window closes at once, the daemon runs on.
   if (key == GLFW_KEY_F12 && action == GLFW_PRESS) glfwSetWindowShouldClose(window, GLFW_TRUE);
+  constexpr int kScreens = static_cast<int>(std::size(kMainScreens));
+  if (action == GLFW_PRESS && (mods & ~GLFW_MOD_NUM_LOCK) == GLFW_MOD_CONTROL && key >= GLFW_KEY_1 &&
+      key < GLFW_KEY_1 + kScreens) {
+    g_screen_key = key - GLFW_KEY_1;
+  }
 }
 
 // A new content scale (the window moved to a monitor of another DPI): 0
@@ -343,6 +355,13 @@ int RunApp(const AppOptions& options) {
       }
       for (const auto& topic : events.Take()) vm.OnEvent(topic);
       if (vm.stale()) vm.Refresh();
+      if (g_screen_key >= 0) {
+        // Only among the main screens: not before the first run is done, nor while locked.
+        if (vm.initialized() && !vm.locked() && vm.screen() != Screen::kFirstRun) {
+          vm.Show(kMainScreens[g_screen_key]);
+        }
+        g_screen_key = -1;
+      }
       if (g_new_scale != 0) {
         // Text stays crisp: the font is rasterised again at the new scale.
         ImGui::GetIO().Fonts->Clear();

@@ -142,12 +142,16 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
   Probe::Get().Mark("mood");
   ImGui::SetNextItemWidth(300);
   ImGui::SliderInt("trust", &vm.feelings.trust, 1, 10);
+  Probe::Get().Mark("trust");
   ImGui::SetNextItemWidth(420);
   ImGui::InputTextWithHint("##appreciated", "one thing I appreciated", &vm.feelings.appreciated);
+  Probe::Get().Mark("appreciated");
   ImGui::SetNextItemWidth(420);
   ImGui::InputTextWithHint("##needed", "one thing I need", &vm.feelings.needed);
+  Probe::Get().Mark("needed");
   Problem(vm.FeelingsProblem());
   if (Button("Check in")) vm.SendFeelings();
+  Probe::Get().Mark("check in");
 
   Heading("A word about your day");
   ImGui::SetNextItemWidth(420);
@@ -156,8 +160,10 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
   ImGui::SameLine();
   ImGui::SetNextItemWidth(70);
   ImGui::InputTextWithHint("##until", "until", &vm.status_form.until);
+  Probe::Get().Mark("until");
   if (!vm.status_form.text.empty()) Problem(vm.StatusProblem());
   if (Button("Tell", !vm.status_form.text.empty() && vm.StatusProblem().empty())) vm.SendStatus();
+  Probe::Get().Mark("tell");
 
   Heading("Awaiting your answer");
   DrawAwaiting(vm, state);
@@ -429,13 +435,15 @@ void Probe::Mark(const std::string& name) {
   ImVec2 b = ImGui::GetItemRectMax();
   ImVec2 win = ImGui::GetMainViewport()->Pos;
   items_[name] = {a.x - win.x, a.y - win.y, b.x - win.x, b.y - win.y};
+  if (ImGui::IsItemFocused() || ImGui::IsItemActive()) focused_ = name;
 }
 
 void Probe::EndFrame(const std::string& screen) {
   if (!enabled()) return;
-  json j{{"screen", screen}, {"items", json::object()}};
+  json j{{"screen", screen}, {"items", json::object()}, {"focused", focused_}};
   for (const auto& [name, r] : items_) j["items"][name] = r;
   items_.clear();
+  focused_.clear();
   std::string text = j.dump();
   if (text == last_written_) return;
   const std::string tmp = path_ + ".tmp";
@@ -500,11 +508,14 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
     DrawFirstRun(vm);
   } else {
     ImGui::BeginChild("nav", ImVec2(170 * state.scale, 0), true);
+    int shortcut = 1;
     for (Screen s : kMainScreens) {
       std::string label(ScreenName(s));
       if (s == Screen::kAgreements && vm.awaiting_me() > 0) label += " (" + std::to_string(vm.awaiting_me()) + ")";
       if (ImGui::Selectable(label.c_str(), screen == s)) vm.Show(s);
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("Ctrl+%d", shortcut);  // the keys are read in app.cc
       Probe::Get().Mark(std::string("nav:") + std::string(ScreenName(s)));
+      ++shortcut;
     }
     ImGui::EndChild();
     ImGui::SameLine();

@@ -21,7 +21,7 @@ class Probe {
   static Probe& Get();
   void Enable(std::string path) { path_ = std::move(path); }
   bool enabled() const { return !path_.empty(); }
-  // The last drawn item, under `name`.
+  // The last drawn item, under `name` (and as "focused" when it has the keyboard).
   void Mark(const std::string& name);
   // Writes the rectangles of this frame (when they changed) and starts anew.
   void EndFrame(const std::string& screen);
@@ -29,6 +29,7 @@ class Probe {
  private:
   std::string path_;
   std::map<std::string, std::array<float, 4>> items_;
+  std::string focused_;  // the marked item with the keyboard, if any
   std::string last_written_;
 };
 

@@ -216,6 +216,47 @@ TEST_F(WindowTest, ALockedWindowShowsOnlyTheUnlockAndOpensFromTheKeyboard) {
   EXPECT_TRUE(alex.running());
 }
 
+// Everything works without a pointer: Ctrl+1 ... Ctrl+6 open the screens,
+// and ImGui's keyboard navigation (arrows and Space between panels and
+// controls, Tab between fields) writes a status check-in.
+TEST_F(WindowTest, TheKeyboardAloneOpensEveryScreenAndWritesAStatus) {
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today"); }, std::chrono::seconds(20))) << alex.Probe().dump();
+  const std::vector<std::pair<std::string, std::string>> screens = {
+      {"ctrl+2", "Agreements"}, {"ctrl+3", "Timeline"}, {"ctrl+4", "Progress"},
+      {"ctrl+5", "Together"},   {"ctrl+6", "Settings"}, {"ctrl+1", "Today"}};
+  for (const auto& [key, screen] : screens) {
+    ASSERT_TRUE(alex.Key(key));
+    EXPECT_TRUE(WaitFor([&] { return alex.Shows(screen); })) << key << ": " << alex.Probe().dump();
+  }
+  // Without Ctrl a digit is only a digit, and there is no seventh screen.
+  ASSERT_TRUE(alex.Key("3"));
+  ASSERT_TRUE(alex.Key("ctrl+7"));
+  EXPECT_TRUE(alex.Shows("Today"));
+
+  auto focused = [&] { return alex.Probe().value("focused", ""); };
+  // Into the screen's panel: Down wakes the navigation on the list of
+  // screens, Right moves to the panel beside it, Space enters it.
+  for (const char* key : {"Down", "Right", "space"}) ASSERT_TRUE(alex.Key(key));
+  ASSERT_TRUE(WaitFor([&] { return !focused().empty(); })) << alex.Probe().dump();
+  // Tab goes from field to field: mood, trust, the two words, the status.
+  for (const char* field : {"mood", "trust", "appreciated", "needed", "status"}) {
+    ASSERT_TRUE(alex.Key("Tab"));
+    ASSERT_TRUE(WaitFor([&] { return focused() == field; })) << field << ": " << alex.Probe().dump();
+  }
+  ASSERT_TRUE(alex.Type("home by nine"));
+  ASSERT_TRUE(alex.Key("Return"));
+  ASSERT_TRUE(alex.Key("Down"));
+  ASSERT_TRUE(WaitFor([&] { return focused() == "tell"; })) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Key("space"));
+  EXPECT_TRUE(WaitFor([&] {
+    const json statuses = a_.Json({"timeline", "--kind", "status"});
+    return statuses.contains("entries") && statuses["entries"].size() == 1 &&
+           statuses["entries"][0]["body"].value("text", "") == "home by nine";
+  })) << a_.Json({"timeline", "--kind", "status"}).dump();
+  EXPECT_TRUE(alex.running());
+}
+
 // Reads a PNG's pixels through ImageMagick and counts distinct colours: a
 // blank (failed) render has one.
 std::size_t Colours(const std::string& png) {
