@@ -6,6 +6,7 @@
 
 #include "protocol/entry_seal.h"
 #include "protocol/validation.h"
+#include "protocol/wire.h"
 
 namespace kintsugi::daemon {
 namespace {
@@ -64,7 +65,27 @@ Status Engine::Load() {
   auto hold = store_->GetValue("restore_hold");
   if (!hold.ok()) return hold.take_error();
   restore_hold_ = hold->has_value() && !(*hold)->empty();
+  LoadRefusals();
   return LoadState();
+}
+
+// Wrong passphrases and the wait they earned outlive a restart of the
+// daemon: `meta` "vault_refusals" = count (u32 LE) | next try (u64 LE, ms).
+// Neither is secret. A clock set back cannot stretch the wait past its cap.
+void Engine::LoadRefusals() {
+  auto stored = store_->GetValue(kRefusalsKey);
+  if (!stored.ok() || !stored->has_value() || (*stored)->size() != 12) return;
+  wrong_passphrases_ = static_cast<int>(std::min<std::uint32_t>(protocol::LoadLe32((*stored)->data()), 1'000'000));
+  next_try_ms_ = std::min(protocol::LoadLe64((*stored)->data() + 4), clock_.NowMillis() + kMaxUnlockDelayMs);
+}
+
+void Engine::SaveRefusals() {
+  Bytes value;
+  protocol::AppendLe32(value, static_cast<std::uint32_t>(wrong_passphrases_));
+  value.resize(12);
+  protocol::StoreLe64(value.data() + 4, next_try_ms_);
+  Status saved = store_->SetValue(kRefusalsKey, value);
+  if (!saved.ok()) spdlog::warn("vault.refusals_not_saved what=\"{}\"", saved.error().message);
 }
 
 Status Engine::AdoptKeys(LedgerKeys keys, const protocol::LedgerId& stored_ledger) {
@@ -130,12 +151,16 @@ Result<LedgerKeys> Engine::OpenWith(const crypto::Passphrase& passphrase, std::o
     const int doublings = std::min(wrong_passphrases_ - 1, 20);
     const std::uint64_t delay = doublings <= 0 ? 0 : std::min<std::uint64_t>(1000ull << (doublings - 1), kMaxUnlockDelayMs);
     next_try_ms_ = clock_.NowMillis() + delay;
+    SaveRefusals();
     spdlog::warn("vault.refused wrong_passphrases={} delay_ms={}", wrong_passphrases_, delay);
     return MakeError(ErrorCode::kVerificationFailed, "wrong passphrase");
   }
   if (!keys.ok()) return keys.take_error();
-  wrong_passphrases_ = 0;
-  next_try_ms_ = 0;
+  if (wrong_passphrases_ != 0) {
+    wrong_passphrases_ = 0;
+    next_try_ms_ = 0;
+    SaveRefusals();
+  }
   if (vault != nullptr) *vault = std::move(key).value();
   return keys;
 }

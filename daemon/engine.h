@@ -265,6 +265,10 @@ class Engine {
   Status WriteKeys(const LedgerKeys& keys);
   // Checks `passphrase` against the key file, with the delays of Unlock().
   Result<LedgerKeys> OpenWith(const crypto::Passphrase& passphrase, std::optional<VaultKey>* vault);
+  // The count of wrong passphrases and the next allowed try, kept in `meta`.
+  static constexpr char kRefusalsKey[] = "vault_refusals";
+  void LoadRefusals();
+  void SaveRefusals();
   Result<AppendedEntry> AppendBody(std::string kind, const std::string& body);
   Status LoadState();
   Status OpenViews();

@@ -147,6 +147,7 @@ Result<EngineStatus> Engine::Restore(const std::string& path, const crypto::Pass
     protocol::IndexId index{};
     rng_.Fill(index);
     KINTSUGI_RETURN_IF_ERROR((*restored)->SetValue("index_id", index));
+    KINTSUGI_RETURN_IF_ERROR((*restored)->SetValue(kRefusalsKey, Bytes()));  // the passphrase was right
     auto members = (*restored)->Members((*meta)->ledger_id);
     if (!members.ok()) return members.take_error();
     if (members->size() > 1) {

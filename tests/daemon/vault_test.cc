@@ -307,6 +307,28 @@ TEST_F(Vault, WrongPassphrasesAreRefusedWithGrowingDelays) {
   EXPECT_TRUE(ana.engine->Unlock(Pass("ana's passphrase")).ok());
 }
 
+TEST_F(Vault, TheWaitAfterWrongPassphrasesOutlivesARestart) {
+  ASSERT_TRUE(ana.engine->Lock().ok());
+  EXPECT_EQ(ana.engine->Unlock(Pass("wrong passphrase")).error().code, ErrorCode::kVerificationFailed);
+  EXPECT_EQ(ana.engine->Unlock(Pass("wrong passphrase")).error().code, ErrorCode::kVerificationFailed);
+  ana.Reopen();  // the daemon restarted: still waiting, and the count goes on
+  ASSERT_NE(ana.engine, nullptr);
+  Status waiting = ana.engine->Unlock(Pass("ana's passphrase"));
+  ASSERT_FALSE(waiting.ok());
+  EXPECT_EQ(waiting.error().code, ErrorCode::kUnavailable) << waiting.error().message;
+  clock.Advance(1'000);
+  EXPECT_EQ(ana.engine->Unlock(Pass("wrong passphrase")).error().code, ErrorCode::kVerificationFailed);
+  ana.Reopen();
+  clock.Advance(1'000);  // the third wrong one in a row costs two seconds, not one
+  EXPECT_EQ(ana.engine->Unlock(Pass("ana's passphrase")).error().code, ErrorCode::kUnavailable);
+  clock.Advance(1'000);
+  ASSERT_TRUE(ana.engine->Unlock(Pass("ana's passphrase")).ok());
+  // Success forgives, across a restart too.
+  ana.Reopen();
+  EXPECT_EQ(ana.engine->Unlock(Pass("wrong passphrase")).error().code, ErrorCode::kVerificationFailed);
+  EXPECT_TRUE(ana.engine->Unlock(Pass("ana's passphrase")).ok());
+}
+
 TEST_F(Vault, ChangingThePassphraseResealsWithoutTouchingTheLedger) {
   const Bytes ledger_before = ReadFileBytes(ana.db_path);
   const Bytes key_before = ReadFileBytes(ana.key_path);
