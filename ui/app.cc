@@ -139,8 +139,8 @@ void OnKey(GLFWwindow* window, int key, int, int action, int mods) {
   // The quick-hide key: the window closes at once, the daemon runs on.
   if (key == GLFW_KEY_F12 && action == GLFW_PRESS) glfwSetWindowShouldClose(window, GLFW_TRUE);
   constexpr int kScreens = static_cast<int>(std::size(kMainScreens));
-  if (action == GLFW_PRESS && (mods & ~GLFW_MOD_NUM_LOCK) == GLFW_MOD_CONTROL && key >= GLFW_KEY_1 &&
-      key < GLFW_KEY_1 + kScreens) {
+  const bool ctrl_alone = (mods & ~(GLFW_MOD_NUM_LOCK | GLFW_MOD_CAPS_LOCK)) == GLFW_MOD_CONTROL;
+  if (action == GLFW_PRESS && ctrl_alone && key >= GLFW_KEY_1 && key < GLFW_KEY_1 + kScreens) {
     g_screen_key = key - GLFW_KEY_1;
   }
 }
