@@ -512,9 +512,15 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
           return protocol::EncodeIpcResult(
               req.id, json{{"path", report->path}, {"bytes", report->bytes}, {"entries", report->entries}});
         }
+        const std::optional<crypto::PublicKey> before =
+            engine_.initialized() ? std::optional<crypto::PublicKey>(engine_.self()) : std::nullopt;
         auto status = engine_.Restore(path->get<std::string>(), **passphrase, force.get<bool>());
+        // The link follows the files: also when the switch happened but the
+        // restored ledger then failed to open.
+        const std::optional<crypto::PublicKey> after =
+            engine_.initialized() ? std::optional<crypto::PublicKey>(engine_.self()) : std::nullopt;
+        if ((status.ok() || after != before) && services_.restored) services_.restored();
         if (!status.ok()) return fail(status.error());
-        if (services_.restored) services_.restored();
         return protocol::EncodeIpcResult(req.id, StatusJson(*status, info_, services_));
       }
       case Method::kPeerAdd: {

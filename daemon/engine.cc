@@ -71,7 +71,8 @@ Status Engine::Load() {
 
 // Wrong passphrases and the wait they earned outlive a restart of the
 // daemon: `meta` "vault_refusals" = count (u32 LE) | next try (u64 LE, ms).
-// Neither is secret. A clock set back cannot stretch the wait past its cap.
+// Neither is secret. A clock set back cannot stretch the wait past its cap
+// (here and in OpenWith).
 void Engine::LoadRefusals() {
   auto stored = store_->GetValue(kRefusalsKey);
   if (!stored.ok() || !stored->has_value() || (*stored)->size() != 12) return;
@@ -133,6 +134,7 @@ Status Engine::LoadState() {
 
 Result<LedgerKeys> Engine::OpenWith(const crypto::Passphrase& passphrase, std::optional<VaultKey>* vault) {
   const std::uint64_t now = clock_.NowMillis();
+  next_try_ms_ = std::min(next_try_ms_, now + kMaxUnlockDelayMs);  // a clock set back stretches no wait
   if (now < next_try_ms_) {
     const std::uint64_t wait_s = (next_try_ms_ - now + 999) / 1000;
     return MakeError(ErrorCode::kUnavailable,

@@ -186,6 +186,8 @@ class Engine {
   // --- Views (daemon/views.h) ---
   // REQUIRES: initialized().
   Views& views() { return *views_; }
+  // Whether the views are open (unlocked and loaded); views() needs it.
+  bool has_views() const { return views_ != nullptr; }
   struct TimelineEntry {
     LogItem item;
     protocol::Effect effect;

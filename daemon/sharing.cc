@@ -116,7 +116,7 @@ Status SaveLinkClosed(Store& store, const protocol::LedgerId& ledger) {
 }
 
 std::optional<protocol::fold::Departure> DepartureOf(Engine& engine) {
-  if (!engine.initialized() || !engine.unlocked()) return std::nullopt;
+  if (!engine.initialized() || !engine.unlocked() || !engine.has_views()) return std::nullopt;
   return engine.views().state().left();
 }
 

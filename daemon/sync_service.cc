@@ -4,9 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <cstring>
-#include <thread>
 #include <zmq_addon.hpp>
 
 #include "crypto/pake.h"
@@ -49,6 +47,7 @@ void SyncService::CloseDealer() {
 }
 
 Status SyncService::Listen(const std::string& endpoint) {
+  listen_endpoint_ = endpoint;
   try {
     const crypto::CurveKeyPair& keys = engine_.transport_keys();
     zmq::socket_t router(context_, zmq::socket_type::router);
@@ -56,17 +55,7 @@ Status SyncService::Listen(const std::string& endpoint) {
     router.set(zmq::sockopt::curve_server, 1);
     SetCurveKey(router, ZMQ_CURVE_SECRETKEY, keys.secret_key.span());
     router.set(zmq::sockopt::zap_domain, kSyncZapDomain);
-    // A socket just closed (Reset) lets go of its port in libzmq's I/O
-    // thread, a moment later: a busy port is tried again for up to 1 s.
-    for (int attempt = 0;; ++attempt) {
-      try {
-        router.bind(endpoint);
-        break;
-      } catch (const zmq::error_t& e) {
-        if (e.num() != EADDRINUSE || attempt == 40) throw;
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-      }
-    }
+    router.bind(endpoint);
     std::string bound = router.get(zmq::sockopt::last_endpoint);
     port_ = static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
     router_.emplace(std::move(router));
@@ -101,7 +90,7 @@ void SyncService::StartPartner(const std::string& address) {
 void SyncService::Reset() {
   CloseDealer();
   router_.reset();
-  zap_.ForgetAllowed();
+  zap_.Forget();
   port_ = 0;
   address_.clear();
   outgoing_ = Channel{true, {}, 0, false};
@@ -152,10 +141,19 @@ void SyncService::Dial() {
                        ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
     zmq::socket_t monitor(context_, zmq::socket_type::pair);
+    // Declared last, so destroyed first if a step below throws: the monitor
+    // stops before either socket closes (see CloseDealer).
+    struct StopMonitor {
+      void* socket;
+      ~StopMonitor() {
+        if (socket != nullptr) zmq_socket_monitor(socket, nullptr, 0);
+      }
+    } stop_monitor{dealer.handle()};
     monitor.set(zmq::sockopt::linger, 0);
     monitor.connect(monitor_endpoint);
     dealer.connect("tcp://" + address_);
     CloseDealer();
+    stop_monitor.socket = nullptr;  // it keeps watching the dealer it now belongs to
     dealer_.emplace(std::move(dealer));
     monitor_.emplace(std::move(monitor));
     outgoing_up_ = false;
@@ -472,6 +470,11 @@ void SyncService::RunTimers(std::uint64_t now_ms) {
   if (close_at_ms_ != 0 && now_ms >= close_at_ms_) CloseForGood();
   if (!engine_.paired() || closed_ || now_ms < next_keepalive_ms_) return;
   next_keepalive_ms_ = now_ms + kKeepaliveMs;
+  if (!router_ && !listen_endpoint_.empty()) {
+    // Not listening though asked to (the port was busy, or a socket just
+    // closed by Reset had not let go of it yet): try again each keepalive.
+    if (Status bound = Listen(listen_endpoint_); !bound.ok()) spdlog::debug("{}", bound.error().message);
+  }
   if (auto departure = DepartureOf(engine_); departure && now_ms > departure->ms + kLeaveDeliveryMs) {
     spdlog::warn("sync.leave_undelivered (the partner was not reached in 30 days; closing the link)");
     CloseForGood();

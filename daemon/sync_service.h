@@ -46,7 +46,8 @@ class SyncService {
   SyncService(zmq::context_t& context, Engine& engine, ZapHandler& zap, EventSink events);
   ~SyncService();
 
-  // Binds the ROUTER ("tcp://HOST:PORT"). Fails with kIo when it cannot.
+  // Binds the ROUTER ("tcp://HOST:PORT"). Fails with kIo when it cannot;
+  // while paired, the keepalive timer then tries again every 5 s.
   Status Listen(const std::string& endpoint);
   // The port the ROUTER listens on (0 when not listening).
   std::uint16_t port() const { return port_; }
@@ -138,6 +139,7 @@ class SyncService {
   std::optional<zmq::socket_t> dealer_;
   std::optional<zmq::socket_t> monitor_;
   std::uint16_t port_ = 0;
+  std::string listen_endpoint_;  // what Listen was last asked for (kept by Reset)
   std::string address_;
   Channel outgoing_{true, {}, 0, false};
   bool outgoing_up_ = false;

@@ -40,8 +40,12 @@ class ZapHandler {
 
   // The CURVE public keys (raw 32 bytes) admitted from now on.
   void Allow(const Hash32& curve_public_key) { allowed_.insert(curve_public_key); }
-  // Admits no one any more (a restore brought another identity and partner).
-  void ForgetAllowed() { allowed_.clear(); }
+  // Admits no one any more and forgets who was refused (a restore brought
+  // another identity and partner).
+  void Forget() {
+    allowed_.clear();
+    refusals_.clear();
+  }
   // Refusals by client key (hex), for `peers`.
   const std::map<std::string, ZapRefusal>& refusals() const { return refusals_; }
 

@@ -129,7 +129,7 @@ Result<bool> StartDaemon(const std::string& data_dir) {
   return true;
 }
 
-// A screen asked for from the keyboard (Ctrl+1 ... Ctrl+7, in the order of
+// A screen asked for from the keyboard (Ctrl+1 ... Ctrl+6, in the order of
 // kMainScreens): -1 when none is waiting. Set by GLFW's key callback, which
 // sees every press (ImGui 1.86 can miss a key pressed and released between
 // two frames), applied between frames.
@@ -356,8 +356,10 @@ int RunApp(const AppOptions& options) {
       for (const auto& topic : events.Take()) vm.OnEvent(topic);
       if (vm.stale()) vm.Refresh();
       if (g_screen_key >= 0) {
-        // Only among the main screens: not before the first run is done, nor while locked.
-        if (vm.initialized() && !vm.locked() && vm.screen() != Screen::kFirstRun) {
+        // Only among the main screens: not before the first run is done, nor
+        // while locked, nor past an open dialog (its question waits for an answer).
+        const bool dialog = ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId | ImGuiPopupFlags_AnyPopupLevel);
+        if (vm.initialized() && !vm.locked() && vm.screen() != Screen::kFirstRun && !dialog) {
           vm.Show(kMainScreens[g_screen_key]);
         }
         g_screen_key = -1;

@@ -254,7 +254,7 @@ LoopbackPartner::LoopbackPartner(const TempDir& dir, const std::string& name)
 nlohmann::json LoopbackPartner::Json(std::vector<std::string> args) const {
   if (std::find(args.begin(), args.end(), "--json") == args.end()) args.push_back("--json");
   auto r = Ctl(args);
-  EXPECT_EQ(r.exit_code, 0) << args[0] << (args.size() > 2 ? " " + args[1] : "") << ": " << r.err;
+  EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
   return nlohmann::json::parse(r.out, nullptr, false);
 }
 

@@ -3,10 +3,17 @@
 // needed, by raw ZeroMQ sockets.
 #include <signal.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <set>
 
 #include "client/client.h"
@@ -116,6 +123,32 @@ TEST_F(Sync, EntriesWrittenOnBothSidesConverge) {
   ASSERT_EQ(peers["peers"].size(), 1u);
   EXPECT_TRUE(peers["peers"][0]["online"].get<bool>());
   EXPECT_EQ(peers["peers"][0]["entries_behind"], 0);
+}
+
+// A daemon that finds its sync port taken keeps serving, and listens once
+// the port is free again (tried every keepalive), without a restart.
+TEST_F(Sync, APortTakenAtStartIsListenedOnOnceFree) {
+  Pair();
+  ASSERT_TRUE(WaitFor([&] { return Converged(); }));
+  ASSERT_EQ(a_.Stop(SIGTERM), 0);
+  const int squatter = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);  // not inherited by the daemon
+  ASSERT_GE(squatter, 0);
+  const int yes = 1;  // past the stopped daemon's connections in TIME_WAIT
+  ::setsockopt(squatter, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(a_.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(squatter, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+  ASSERT_EQ(::listen(squatter, 1), 0);
+  ASSERT_TRUE(a_.Start()) << a_.Log();
+  auto listening = [&] { return a_.Json({"peers"}).value("listening_port", -1); };
+  EXPECT_EQ(listening(), 0);
+  EXPECT_NE(a_.Log().find("cannot listen"), std::string::npos) << a_.Log();
+  ASSERT_EQ(a_.Ctl({"checkin", "--note", "written while the port was taken"}).exit_code, 0);
+  ::close(squatter);
+  ASSERT_TRUE(WaitFor([&] { return listening() == a_.port(); }, std::chrono::seconds(15))) << a_.Log();
+  EXPECT_TRUE(WaitFor([&] { return Converged(); }, std::chrono::seconds(20))) << a_.Log();
 }
 
 TEST_F(Sync, APartnerWhoWasStoppedCatchesUpOnRestart) {
