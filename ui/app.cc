@@ -8,6 +8,7 @@
 #include <imgui.h>
 #include <stb_image_write.h>
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -112,15 +113,25 @@ Result<bool> StartDaemon(const std::string& data_dir) {
   const std::string program = !ec && std::filesystem::exists(here, ec) ? here.string() : "kintsugid";
   std::vector<std::string> args{program, "--data-dir", data_dir};
   if (data_dir.empty()) args.resize(1);
+  // Made before the fork: a child of a threaded program must not allocate.
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   const pid_t child = fork();
   if (child < 0) return MakeError(ErrorCode::kIo, "could not start kintsugid");
   if (child == 0) {
     // A new session, and a second fork so the daemon is not this window's child.
     setsid();
     if (fork() != 0) _exit(0);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
+    // Nothing of the window's goes with the daemon: not its display
+    // connection, its sockets or its terminal input (errors still go to the
+    // window's standard error).
+    const int null_fd = open("/dev/null", O_RDWR);
+    if (null_fd >= 0) {
+      dup2(null_fd, 0);
+      dup2(null_fd, 1);
+    }
+    close_range(3, ~0U, 0);
     execvp(argv[0], argv.data());
     _exit(127);
   }

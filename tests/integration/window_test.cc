@@ -15,7 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -58,6 +60,7 @@ class Window {
   Window& operator=(const Window&) = delete;
 
   bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+  pid_t pid() const { return pid_; }
 
   // What the window drew last: {"screen": ..., "items": {name: [x0, y0, x1, y1]}}.
   json Probe() const {
@@ -279,6 +282,19 @@ TEST_F(WindowTest, ScreenshotWritesOneNonBlankPngPerScreen) {
   }
 }
 
+// What each open descriptor of process `pid` refers to (readlink of
+// /proc/PID/fd/N: a path, "socket:[inode]", "pipe:[inode]", ...).
+std::map<int, std::string> OpenFiles(int pid) {
+  std::map<int, std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code link_ec;
+    const auto target = std::filesystem::read_symlink(entry.path(), link_ec);
+    if (!link_ec) files[std::stoi(entry.path().filename().string())] = target.string();
+  }
+  return files;
+}
+
 TEST(WindowAlone, SaysPlainlyWhenNoDaemonAnswersAndStartsOne) {
   PrivateRuntimeDir runtime;
   TempDir dir;
@@ -294,6 +310,21 @@ TEST(WindowAlone, SaysPlainlyWhenNoDaemonAnswersAndStartsOne) {
     ASSERT_TRUE(WaitFor([&] { return Ctl(data, {"status"}).exit_code == 0; }, std::chrono::seconds(20)));
     // Once the daemon answers, the window moves on to the first run.
     EXPECT_TRUE(WaitFor([&] { return window.Shows("Welcome"); }, std::chrono::seconds(20))) << window.Probe().dump();
+    // The daemon took nothing of the window's along: no socket or pipe the
+    // window holds (its display connection, its IPC), no terminal input.
+    // Only standard error is shared, on purpose: why a daemon could not
+    // start shows where the window's own errors go.
+    const int daemon_pid = json::parse(Ctl(data, {"status", "--json"}).out).value("pid", 0);
+    ASSERT_GT(daemon_pid, 0);
+    const auto window_files = OpenFiles(window.pid());
+    ASSERT_FALSE(window_files.empty());
+    for (const auto& [fd, target] : OpenFiles(daemon_pid)) {
+      if (fd <= 1) EXPECT_EQ(target, "/dev/null") << "fd " << fd;
+      if (fd == 2 || (target.rfind("socket:", 0) != 0 && target.rfind("pipe:", 0) != 0)) continue;
+      for (const auto& [window_fd, window_target] : window_files) {
+        EXPECT_NE(target, window_target) << "the daemon's fd " << fd << " is the window's fd " << window_fd;
+      }
+    }
   }
   // The daemon outlives the window; stop it.
   auto status = Ctl(data, {"status", "--json"});
