@@ -61,14 +61,15 @@ CommandResult Run(const std::vector<std::string>& argv, std::chrono::millisecond
     std::abort();
   }
   ::close(in_pipe[1]);
+  std::vector<char*> args;  // made before the fork: the child of a threaded test must not allocate
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(in_pipe[0], 0);
     ::dup2(out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
+    ::close_range(3, ~0U, 0);
     ::execvp(args[0], args.data());
     _exit(127);
   }
@@ -141,21 +142,23 @@ Daemon::~Daemon() {
 
 bool Daemon::Start() {
   log_path_ = data_dir_ + ".kintsugid.log";
+  // Made before the fork: the child of a threaded test must not allocate.
+  std::vector<std::string> args = prefix_;
+  for (const char* a : {KINTSUGID_PATH, "--data-dir"}) args.push_back(a);
+  args.push_back(data_dir_);
+  args.push_back("--log-level");
+  args.push_back("debug");
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
     int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     ::dup2(fd, 2);
     int null_fd = ::open("/dev/null", O_WRONLY);
     ::dup2(null_fd, 1);
-    std::vector<std::string> args = prefix_;
-    for (const char* a : {KINTSUGID_PATH, "--data-dir"}) args.push_back(a);
-    args.push_back(data_dir_);
-    args.push_back("--log-level");
-    args.push_back("debug");
-    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
+    ::close_range(3, ~0U, 0);  // nothing of the test's (its sockets) goes with the daemon
     ::execvp(argv[0], argv.data());
     _exit(127);
   }
