@@ -260,6 +260,25 @@ TEST_F(WindowTest, TheKeyboardAloneOpensEveryScreenAndWritesAStatus) {
   EXPECT_TRUE(alex.running());
 }
 
+// A dialog that asks a question keeps the window until it is answered: a
+// screen key pressed meanwhile does nothing.
+TEST_F(WindowTest, AScreenKeyWaitsWhileADialogAsks) {
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today"); }, std::chrono::seconds(20))) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Key("ctrl+6"));
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Settings") && alex.Has("Leave..."); })) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Click("Leave..."));
+  ASSERT_TRUE(WaitFor([&] { return alex.Has("Stay"); })) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Key("ctrl+1"));
+  EXPECT_TRUE(alex.Shows("Settings"));
+  EXPECT_TRUE(alex.Has("Stay")) << "the question went away unanswered";
+  ASSERT_TRUE(alex.Click("Stay"));
+  ASSERT_TRUE(WaitFor([&] { return !alex.Has("Stay"); })) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Key("ctrl+1"));
+  EXPECT_TRUE(WaitFor([&] { return alex.Shows("Today"); })) << alex.Probe().dump();
+  EXPECT_EQ(a_.Status().value("sharing", json::object()).value("state", ""), "sharing");
+}
+
 // Reads a PNG's pixels through ImageMagick and counts distinct colours: a
 // blank (failed) render has one.
 std::size_t Colours(const std::string& png) {
