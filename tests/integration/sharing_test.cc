@@ -238,6 +238,17 @@ TEST_F(Sharing, LeavingEndsSyncForGoodAndKeepsBothCopies) {
   }
   EXPECT_EQ(a_.EntriesById().size(), on_a.size());
   EXPECT_EQ(a_.Ctl({"verify"}).exit_code, 0);
+
+  // Locked, pairing asks for the passphrase first; unlocked, it says why not.
+  ASSERT_EQ(b_.Ctl({"passphrase", "set"}, "a passphrase for the end\n").exit_code, 0);
+  ASSERT_EQ(b_.Ctl({"lock"}).exit_code, 0);
+  auto locked = b_.Ctl({"pair", "invite"});
+  EXPECT_NE(locked.exit_code, 0);
+  EXPECT_NE(locked.err.find("unlock"), std::string::npos) << locked.err;
+  ASSERT_EQ(b_.Ctl({"unlock"}, "a passphrase for the end\n").exit_code, 0);
+  auto unlocked = b_.Ctl({"pair", "invite"});
+  EXPECT_NE(unlocked.exit_code, 0);
+  EXPECT_NE(unlocked.err.find("has ended"), std::string::npos) << unlocked.err;
 }
 
 }  // namespace
