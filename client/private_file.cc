@@ -30,15 +30,20 @@ Status WriteAll(int fd, std::string_view content) {
   return OkStatus();
 }
 
-// Makes the new name itself durable: the folder's entry is flushed too.
-void SyncFolder(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+// The folder that holds `path`.
+std::string FolderOf(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+void SyncFolderOf(const std::string& path) {
+  const int fd = ::open(FolderOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;
   ::fsync(fd);
   ::close(fd);
 }
-
-}  // namespace
 
 Status WritePrivateFile(const std::string& path, std::string_view content, Replace replace) {
   if (path.empty()) return MakeError(ErrorCode::kInvalidArgument, "no file name given");
@@ -46,8 +51,7 @@ Status WritePrivateFile(const std::string& path, std::string_view content, Repla
   if (replace == Replace::kNever && ::lstat(path.c_str(), &st) == 0) {
     return MakeError(ErrorCode::kAlreadyExists, path + " already exists");
   }
-  const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const std::string dir = FolderOf(path);
   std::string pattern = dir + "/.kintsugi-XXXXXX";  // mkstemp's template
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
@@ -66,7 +70,7 @@ Status WritePrivateFile(const std::string& path, std::string_view content, Repla
       ::unlink(tmp.c_str());
       return IoError("cannot write", path, err);
     }
-    SyncFolder(dir);
+    SyncFolderOf(path);
     return OkStatus();
   }
   // link() fails when the name exists, so nothing is ever replaced, even by
@@ -76,7 +80,7 @@ Status WritePrivateFile(const std::string& path, std::string_view content, Repla
     // File systems without hard links: check once more, then rename.
     if ((err == EPERM || err == EOPNOTSUPP) && ::lstat(path.c_str(), &st) != 0) {
       if (::rename(tmp.c_str(), path.c_str()) == 0) {
-        SyncFolder(dir);
+        SyncFolderOf(path);
         return OkStatus();
       }
       err = errno;
@@ -86,7 +90,7 @@ Status WritePrivateFile(const std::string& path, std::string_view content, Repla
     return IoError("cannot write", path, err);
   }
   ::unlink(tmp.c_str());
-  SyncFolder(dir);
+  SyncFolderOf(path);
   return OkStatus();
 }
 

@@ -22,4 +22,8 @@ enum class Replace { kNever, kExisting };
 // fails with kIo, saying why, when the folder is missing or not writable.
 Status WritePrivateFile(const std::string& path, std::string_view content, Replace replace);
 
+// Flushes the folder that holds `path`, so that a file just created or
+// renamed there keeps its name after a crash. Best effort: errors are ignored.
+void SyncFolderOf(const std::string& path);
+
 }  // namespace kintsugi::client

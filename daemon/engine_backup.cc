@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -19,15 +18,6 @@ namespace {
 
 Error Errno(const std::string& what) { return MakeError(ErrorCode::kIo, what + ": " + std::strerror(errno)); }
 
-void SyncDir(const std::string& path) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
 
 Result<Bytes> ReadWholeFile(const std::string& path, std::uint64_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -200,7 +190,7 @@ Result<EngineStatus> Engine::Restore(const std::string& path, const crypto::Pass
     for (const auto& p : kept) ::rename((p + suffix).c_str(), p.c_str());
     cleanup();
   }
-  SyncDir(db_path);
+  client::SyncFolderOf(db_path);
   auto reopened = Store::Open(db_path);
   if (!reopened.ok()) {
     spdlog::critical("restore.reopen_failed what=\"{}\"", reopened.error().message);

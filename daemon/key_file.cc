@@ -7,9 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 #include "crypto/hash.h"
+#include "client/private_file.h"
 #include "crypto/secure_buffer.h"
 #include "protocol/wire.h"
 
@@ -167,14 +167,7 @@ Status WriteAtomically(const std::string& path, const crypto::SecureBuffer& buf)
     ::unlink(tmp.c_str());
     return e;
   }
-  // Make the rename itself durable.
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  client::SyncFolderOf(path);  // the rename itself durable
   return OkStatus();
 }
 

@@ -16,11 +16,10 @@ namespace {
 constexpr std::size_t kMaxPairingFrame = 1024;
 
 // Why a paired device cannot pair again, said for the case a person meets
-// after a leave.
+// after a leave. (A locked device never asks: the dispatcher wants the
+// passphrase first.)
 Error AlreadyPaired(Engine& engine) {
-  // Locked, the leave cannot be read; that the link closed for good can.
-  auto sharing = LoadSharing(engine.store(), engine.ledger_id());
-  if (DepartureOf(engine) || (sharing.ok() && sharing->link_closed)) {
+  if (DepartureOf(engine)) {
     return MakeError(ErrorCode::kAlreadyExists,
                      "the shared ledger on this device has ended; it stays here to read and export. "
                      "To begin a new one, run Kintsugi with another data dir (kintsugid --data-dir DIR)");
