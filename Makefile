@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 ASAN_BUILD ?= build-asan
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test run fuzz bench soak test-asan clean
+.PHONY: all deps build test run fuzz bench soak test-asan fresh-check clean
 
 all: build
 
@@ -42,6 +42,11 @@ test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKINTSUGI_SANITIZE=ON -DKINTSUGI_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# make test on a minimal Debian 12 root with only the base system and git
+# (root only; many minutes; not part of CI). docs/RELIABILITY.md keeps its last result.
+fresh-check:
+	@packaging/fresh-check.sh
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that Kintsugi needs and that are missing.
-# Usage: packaging/debian-deps.sh [build|fuzz]...  (build is always included)
+# Usage: packaging/debian-deps.sh [build|fuzz|bench|fresh]...  (build is always included)
 # apt-get as root, sudo otherwise; a clear message when neither is possible.
 set -euo pipefail
 
@@ -8,17 +8,57 @@ build=(cmake make g++ pkg-config libsodium-dev libzmq3-dev cppzmq-dev libsqlite3
        libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
        libspdlog-dev libfmt-dev iproute2
        libimgui-dev libstb-dev libglfw3-dev libgl-dev fonts-dejavu-core
-       xvfb xauth xdotool
+       xvfb xauth xdotool procps python3
        systemd desktop-file-utils)  # systemd-analyze and desktop-file-validate check packaging/
 fuzz=(clang-14 libclang-rt-14-dev)
 bench=(python3)
+fresh=(debootstrap git)  # make fresh-check
+
+# Debian's base system (debootstrap --variant=minbase: the packages of
+# priority "required"), which every Debian machine has.
+base=(bash coreutils dpkg apt sed grep mawk findutils libc-bin util-linux mount)
+
+# Every program that the Makefile, .ci/run, the scripts and the tests run, and
+# the package it comes from. tests/packaging/programs_test.cc reads this table:
+# it fails when a program is run that is not listed here, when a package
+# listed here is neither in the base system nor installed by this script for
+# the file that runs it, and when a listed program comes from another package
+# (dpkg -S: the package, or one it depends on). "-" marks a program used only when present (checked first).
+programs=(
+  bash:bash env:coreutils mktemp:coreutils seq:coreutils cat:coreutils rm:coreutils
+  mkdir:coreutils chmod:coreutils cp:coreutils id:coreutils sleep:coreutils tail:coreutils
+  dirname:coreutils realpath:coreutils head:coreutils tr:coreutils tee:coreutils date:coreutils
+  sed:sed grep:grep awk:mawk getconf:libc-bin
+  dpkg:dpkg dpkg-query:dpkg apt-get:apt sudo:-
+  cmake:cmake ctest:cmake make:make
+  xvfb-run:xvfb xdotool:xdotool pgrep:procps python3:python3
+  ip:iproute2 systemd-analyze:systemd desktop-file-validate:desktop-file-utils
+  debootstrap:debootstrap git:git chroot:coreutils mount:mount umount:mount
+  mountpoint:util-linux
+)
+
+# One package set by name (used by programs_test through --list).
+package_set() {
+  case "$1" in
+    build) echo "${build[@]}" ;;
+    fuzz) echo "${fuzz[@]}" ;;
+    bench) echo "${bench[@]}" ;;
+    fresh) echo "${fresh[@]}" ;;
+    base) echo "${base[@]}" ;;
+    programs) echo "${programs[@]}" ;;
+    *) echo "debian-deps: unknown package set '$1'" >&2; exit 2 ;;
+  esac
+}
+if [[ "${1:-}" == "--list" ]]; then
+  package_set "${2:?usage: debian-deps.sh --list SET}"
+  exit 0
+fi
 
 wanted=("${build[@]}")
 for set in "$@"; do
   case "$set" in
     build) ;;
-    fuzz) wanted+=("${fuzz[@]}") ;;
-    bench) wanted+=("${bench[@]}") ;;
+    fuzz|bench|fresh) read -r -a more <<<"$(package_set "$set")"; wanted+=("${more[@]}") ;;
     *) echo "debian-deps: unknown package set '$set'" >&2; exit 2 ;;
   esac
 done
