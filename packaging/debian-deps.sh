@@ -12,7 +12,7 @@ build=(cmake make g++ pkg-config libsodium-dev libzmq3-dev cppzmq-dev libsqlite3
        systemd desktop-file-utils)  # systemd-analyze and desktop-file-validate check packaging/
 fuzz=(clang-14 libclang-rt-14-dev)
 bench=(python3)
-fresh=(debootstrap git)  # make fresh-check
+fresh=(debootstrap git)  # make fresh-check (on this machine; inside its root: git and make)
 
 # Debian's base system (debootstrap --variant=minbase: the packages of
 # priority "required"), which every Debian machine has.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make fresh-check`: the README's promise on a machine that has nothing.
 # Builds a minimal Debian 12 root (debootstrap --variant=minbase, from this
-# machine's own configured Debian mirror) holding only the base system and
-# git, clones this repository's committed HEAD into it, and runs `make test`
+# machine's own configured Debian mirror) holding only the base system, git
+# and make (what it takes to clone and to type `make test`), clones this repository's committed HEAD into it, and runs `make test`
 # there, which must install everything else itself. Takes many minutes; not
 # part of CI. Needs root (debootstrap, chroot and mounts).
 # Usage: packaging/fresh-check.sh [ROOT_DIR]   (default build-fresh/root)
@@ -67,13 +67,16 @@ bind tmpfs /run -t tmpfs
 git -C "$here" bundle create "$root/tmp/kintsugi.bundle" HEAD >>"$log" 2>&1
 inside=(chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
-echo "fresh-check: installing git into the base system"
-"${inside[@]}" bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git ca-certificates' >>"$log" 2>&1
+# What a person needs to get the code and type the README's command.
+echo "fresh-check: installing git and make into the base system"
+"${inside[@]}" bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git make' >>"$log" 2>&1
 echo "fresh-check: cloning and running make $target inside (this takes a while)"
-status=0
-"${inside[@]}" bash -c "git clone -q /tmp/kintsugi.bundle /root/kintsugi && cd /root/kintsugi && make $target" \
-  2>&1 | tee -a "$log" | grep -E '^(debian-deps|[0-9]+% tests passed|The following tests FAILED|Total Test time)|\(Failed\)|\*\*\*' || true
+set +e
+"${inside[@]}" bash -c "git clone -q /tmp/kintsugi.bundle /root/kintsugi && cd /root/kintsugi && make $target" 2>&1 |
+  tee -a "$log" |
+  grep --line-buffered -E '^(debian-deps|[0-9]+% tests passed|The following tests FAILED|Total Test time)|\(Failed\)|\*\*\*|command not found'
 status=${PIPESTATUS[0]}
+set -e
 elapsed=$(( $(date +%s) - started ))
 commit=$(git -C "$here" rev-parse --short HEAD)
 if [[ $status -eq 0 ]]; then
