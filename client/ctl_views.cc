@@ -70,6 +70,13 @@ struct People {
     auto it = names.find(key);
     return it != names.end() && !it->second.empty() ? it->second : Fingerprint(key);
   }
+  // The other partner than `key`.
+  std::string Other(const std::string& key) const {
+    for (const auto& [k, name] : names) {
+      if (k != key) return k;
+    }
+    return key == me ? "" : me;
+  }
   // Whose answer a proposal by `author` awaits.
   std::string AwaitedAnswer(const std::string& author) const {
     return author == me ? "awaiting your partner's answer" : "awaiting your answer";
@@ -237,6 +244,11 @@ void PrintMarks(const char* heading, const json& items, const char* field, const
               << (m.value("withdrawn", false) ? "(words withdrawn)" : Line(Str(m, field)));
     if (m.contains("until")) std::cout << "  (" << until << " " << LocalTime(Str(m, "until")) << ")";
     if (m.contains("closed_by")) std::cout << "  (" << closed << ")";
+    if (const json& answer = At(m, "answer"); answer.is_object()) {
+      std::cout << "\n      " << people.Name(people.Other(Str(m, "author"))) << " answered: "
+                << protocol::TalkAnswerWords(Str(answer, "answer"));
+      if (!Str(answer, "note").empty()) std::cout << " (" << Line(Str(answer, "note")) << ")";
+    }
     std::cout << "\n";
   }
 }

@@ -90,6 +90,10 @@ void AddTogetherCommands(CLI::App& app, Commands& commands) {
       .Opt("intensity", "How strong it was")
       .Opt("helped", "What helped");
   commands.Entry(&app, "talk", Kind::kTalkRequest).Arg("TOPIC", "topic", "What you need to talk about");
+  commands.Entry(&app, "talk-answer", Kind::kTalkAnswer)
+      .Arg("TALK", "talk", "Your partner's talk request", IdSource::kTalk)
+      .Arg("ANSWER", "answer", "tonight, at_meeting or not_yet")
+      .Opt("note", "A word for your partner");
   commands.Entry(&app, "meeting", Kind::kMeeting)
       .Opt("appreciations", "What you appreciated in each other this week")
       .Opt("went_well", "What went well")

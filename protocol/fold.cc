@@ -12,6 +12,15 @@ using nlohmann::json;
 constexpr std::int64_t kMsPerDay = 86'400'000;
 constexpr std::uint64_t kKeepClosedMs = 180ull * 86'400'000;
 
+fold::Mark NewMark(std::string entry, std::string author, std::uint64_t ms, std::uint64_t until_ms) {
+  fold::Mark m;
+  m.entry = std::move(entry);
+  m.author = std::move(author);
+  m.ms = ms;
+  m.until_ms = until_ms;
+  return m;
+}
+
 Effect NoEffect(std::string kind, std::string code, std::string reason) {
   Effect e;
   e.kind = std::move(kind);
@@ -324,7 +333,7 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
     case Kind::kStatus:
       if (s) {
         std::uint64_t until = b.contains("until") ? b["until"].get<std::uint64_t>() : 0;
-        s->statuses_[author] = fold::Mark{id, author, ms, until, ""};
+        s->statuses_[author] = NewMark(id, author, ms, until);
       }
       return ok;
 
@@ -358,8 +367,33 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
       return ok;
 
     case Kind::kTalkRequest:
-      if (s) s->talks_[id] = fold::Mark{id, author, ms, 0, ""};
+      if (s) s->talks_[id] = NewMark(id, author, ms, 0);
       return ok;
+
+    case Kind::kTalkAnswer: {
+      const std::string talk = Str(b, "talk");
+      ok.ref = IdFromHex(talk);
+      auto with_ref = [&](Effect e) {
+        e.ref = ok.ref;
+        return e;
+      };
+      auto t = talks_.find(talk);
+      if (t == talks_.end()) return with_ref(refuse("no_talk", "there is no talk request with this id"));
+      if (t->second.author == author) {
+        return with_ref(refuse("own_talk", "a talk request is answered by the partner who was asked"));
+      }
+      if (!t->second.closed_by.empty()) {
+        return with_ref(refuse("talk_addressed", "this talk request was already addressed in a meeting or repair"));
+      }
+      if (s) {
+        // The latest answer stands: "not yet" may become "tonight".
+        fold::Mark& m = s->talks_[talk];
+        m.answer = Str(b, "answer");
+        m.answer_entry = id;
+        m.answer_ms = ms;
+      }
+      return ok;
+    }
 
     case Kind::kMeeting:
     case Kind::kRepair:
@@ -384,12 +418,12 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
     case Kind::kPause:
       if (s) {
         s->pauses_[author] =
-            fold::Mark{id, author, ms, ms + b["minutes"].get<std::uint64_t>() * 60'000, ""};
+            NewMark(id, author, ms, ms + b["minutes"].get<std::uint64_t>() * 60'000);
       }
       return ok;
 
     case Kind::kTimePlan:
-      if (s) s->plans_[id] = fold::Mark{id, author, ms, b["when"].get<std::uint64_t>(), ""};
+      if (s) s->plans_[id] = NewMark(id, author, ms, b["when"].get<std::uint64_t>());
       return ok;
 
     case Kind::kTimeDone: {
@@ -421,7 +455,7 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
         e.ref = ok.ref;
         return e;
       }
-      if (s) s->seen_[author] = fold::Mark{ref, author, ms, 0, ""};
+      if (s) s->seen_[author] = NewMark(ref, author, ms, 0);
       return ok;
     }
 

@@ -144,6 +144,9 @@ struct Mark {           // an entry that stands for something until later
   std::uint64_t until_ms = 0;
   std::string closed_by;  // talk addressed, plan done
   std::uint64_t closed_ms = 0;
+  std::string answer;        // a talk request: the latest answer (kTalkAnswers), or ""
+  std::string answer_entry;  // and the talk.answer entry that gave it
+  std::uint64_t answer_ms = 0;
   bool operator==(const Mark&) const = default;
 };
 

@@ -15,7 +15,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Proposal, id, kind, author, agreement, base_v
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DayPoint, mood_sum, mood_n, trust_sum, trust_n)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WeekCounts, triggers, appreciations, meetings, repairs, checkins,
                                    time_together)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Mark, entry, author, ms, until_ms, closed_by, closed_ms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Mark, entry, author, ms, until_ms, closed_by, closed_ms, answer, answer_entry,
+                                   answer_ms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Phase, current, entry, since_ms, breach_day, history)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Departure, author, entry, seq, ms)
 
@@ -25,7 +26,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kStateFormat = 1;
+// 2: talk requests carry their answer. A state saved in another format is
+// not read: the daemon rebuilds its views from the entries (Engine::RebuildViews).
+constexpr int kStateFormat = 2;
 constexpr std::int64_t kMsPerDay = 86'400'000;
 
 std::string Time(std::uint64_t ms) { return FormatUtcMillis(ms); }
@@ -173,7 +176,7 @@ json LedgerState::PendingView(const std::string& me, std::int64_t today, const B
   }
   json talks = json::array();
   for (const auto& [id, t] : talks_) {
-    if (t.author == me || !t.closed_by.empty()) continue;
+    if (t.author == me || !t.closed_by.empty() || !t.answer.empty()) continue;
     json item{{"id", id}, {"author", t.author}, {"time", Time(t.ms)}};
     item.update(Words(open, id, {"topic"}));
     talks.push_back(std::move(item));
@@ -259,6 +262,11 @@ json LedgerState::TogetherView(std::uint64_t now_ms, const BodyOpener& open) con
       if (m.until_ms) item["until"] = Time(m.until_ms);
       if (!m.closed_by.empty()) item["closed_by"] = m.closed_by;
       item.update(Words(open, m.entry, fields));
+      if (!m.answer.empty()) {
+        json answer{{"id", m.answer_entry}, {"answer", m.answer}, {"time", Time(m.answer_ms)}};
+        answer.update(Words(open, m.answer_entry, {"note"}));
+        item["answer"] = std::move(answer);
+      }
       list.push_back(std::move(item));
     }
     return list;

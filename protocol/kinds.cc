@@ -57,6 +57,9 @@ const std::vector<KindSpec>& MakeKinds() {
        {Text("what", true), Scale("intensity", true), Text("helped", false)}},
       {Kind::kTalkRequest, "talk.request", "\"I need to talk about ...\": asks for a conversation.",
        {Text("topic", true, kLine)}},
+      {Kind::kTalkAnswer, "talk.answer",
+       "Answers your partner's talk request: yes tonight, at our weekly meeting, or not yet.",
+       {Ref("talk", true), Choice("answer", true, Of(kTalkAnswers)), Text("note", false, kLine)}},
       {Kind::kMeeting, "meeting", "The weekly meeting's record: appreciations, what went well, one issue, what each will try.",
        {Text("appreciations", true), Text("went_well", false), Text("issue", false),
         Text("i_will_try", false, kLine), Text("partner_will_try", false, kLine),
@@ -220,6 +223,13 @@ const KindSpec& SpecOf(Kind kind) {
 }
 
 std::string_view KindName(Kind kind) { return SpecOf(kind).name; }
+
+std::string_view TalkAnswerWords(std::string_view answer) {
+  if (answer == "tonight") return "Yes, tonight";
+  if (answer == "at_meeting") return "At our weekly meeting";
+  if (answer == "not_yet") return "Not yet, I need time";
+  return answer;
+}
 
 bool IsProposal(Kind kind) {
   return kind == Kind::kPropose || kind == Kind::kAmend || kind == Kind::kRetire || kind == Kind::kPhase;

@@ -27,7 +27,7 @@ enum class Kind {
   kMember, kCheckIn,
   kPropose, kAccept, kDecline, kAmend, kRetire,
   kStatus, kFeelings, kAgreementCheckIn,
-  kAppreciation, kTrigger, kTalkRequest, kMeeting, kRepair, kPause, kTimePlan, kTimeDone,
+  kAppreciation, kTrigger, kTalkRequest, kTalkAnswer, kMeeting, kRepair, kPause, kTimePlan, kTimeDone,
   kSeen, kCorrect, kWithdraw, kPhase,
   kLeave,
 };
@@ -74,6 +74,11 @@ bool IsAgreementRecord(Kind kind);
 inline constexpr std::string_view kCategories[] = {"commitment", "need", "boundary", "ritual"};
 inline constexpr std::string_view kOutcomes[] = {"kept", "struggled", "missed"};
 inline constexpr std::string_view kPhases[] = {"atone", "attune", "attach"};
+// The answers to a talk request (docs/LEDGER.md, "Talks and plans").
+inline constexpr std::string_view kTalkAnswers[] = {"tonight", "at_meeting", "not_yet"};
+// The words a person reads for an answer: "Yes, tonight", "At our weekly
+// meeting", "Not yet, I need time"; the answer itself when unknown.
+std::string_view TalkAnswerWords(std::string_view answer);
 inline constexpr std::int64_t kMinPauseMinutes = 20;
 inline constexpr std::int64_t kMaxPauseMinutes = 24 * 60;
 

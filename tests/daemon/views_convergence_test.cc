@@ -195,7 +195,7 @@ class Simulation {
 
   enum Op {
     kPropose, kAnswer, kAmend, kRetire, kFeelings, kAgreementCheckIn, kAppreciation, kTrigger, kTalkRequest,
-    kMeeting, kPause, kTimePlan, kTimeDone, kCorrect, kWithdraw, kPhase, kStatusOrSeen,
+    kTalkAnswer, kMeeting, kPause, kTimePlan, kTimeDone, kCorrect, kWithdraw, kPhase, kStatusOrSeen,
   };
 
   // A random operation that `p`'s current view allows; nullopt when the
@@ -221,7 +221,7 @@ class Simulation {
     static const std::vector<Op> kDraws{
         kPropose, kPropose, kAnswer,   kAnswer,  kAnswer,    kAnswer,     kAnswer,   kAmend,
         kAmend,   kAmend,   kRetire,   kFeelings, kFeelings, kAgreementCheckIn, kAgreementCheckIn,
-        kAppreciation, kTrigger, kTalkRequest, kMeeting, kPause, kTimePlan, kTimeDone, kCorrect,
+        kAppreciation, kTrigger, kTalkRequest, kTalkAnswer, kTalkAnswer, kMeeting, kPause, kTimePlan, kTimeDone, kCorrect,
         kWithdraw, kWithdraw, kPhase, kPhase, kPhase, kStatusOrSeen};
     // Own entries that may be corrected or withdrawn.
     static const std::set<std::string> kOwnWords{"feelings", "appreciation", "trigger", "agreement",
@@ -276,6 +276,19 @@ class Simulation {
         return json{{"kind", "trigger"}, {"what", Words("it hurt when")}, {"intensity", Roll(1, 10)}};
       case kTalkRequest:
         return json{{"kind", "talk.request"}, {"topic", Words("topic")}};
+      case kTalkAnswer: {
+        // The partner's open talk requests, answered or not (the answer changes).
+        std::vector<std::string> asked;
+        const json all = s.ToJson()["talks"];
+        for (const auto& [id, mark] : all.items()) {
+          if (mark["closed_by"] == "" && mark["author"] != me) asked.push_back(id);
+        }
+        if (asked.empty()) return std::nullopt;
+        static const std::vector<std::string> kAnswers{"tonight", "at_meeting", "not_yet"};
+        json j{{"kind", "talk.answer"}, {"talk", Pick(asked)}, {"answer", Pick(kAnswers)}};
+        if (Roll(0, 1) == 0) j["note"] = Words("because");
+        return j;
+      }
       case kMeeting: {
         json talks = json::array();
         const json all = s.ToJson()["talks"];

@@ -597,7 +597,7 @@ TEST(FoldSaved, FromJsonRefusesGarbage) {
     bad.push_back(wrong);
   }
   json future = good;
-  future["format"] = 2;
+  future["format"] = good["format"].get<int>() + 1;
   bad.push_back(future);
   json bad_day = good;
   bad_day["days"][HexOf(Who::kA)] = json::array({json{{"day", "x"}, {"p", {}}}});
@@ -628,6 +628,62 @@ TEST(FoldSaved, AnInconsistentSavedStateIsRefusedOrHarmless) {
   RefResolver refs = [](const EntryId&) -> std::optional<RefInfo> { return std::nullopt; };
   EXPECT_NO_THROW((void)loaded->Apply(e, refs));
   EXPECT_NO_THROW((void)loaded->PendingView(HexOf(Who::kB), kThursday, c.Opener()));
+}
+
+// docs/LEDGER.md, "Talks and plans": the partner who was asked answers a
+// talk request; the latest answer stands, and the one who asked sees it.
+TEST(FoldViews, TheAskedPartnerAnswersATalkRequestAndTheAskerSeesIt) {
+  Couple c;
+  auto talk = c.Applied(Who::kA, {{"kind", "talk.request"}, {"topic", "money"}});
+  json pending = c.state.PendingView(HexOf(Who::kB), kThursday, c.Opener());
+  ASSERT_EQ(pending.at("talks").size(), 1u);
+
+  c.Refused(Who::kA, {{"kind", "talk.answer"}, {"talk", talk.id}, {"answer", "tonight"}}, "own_talk");
+  c.Refused(Who::kB, {{"kind", "talk.answer"}, {"talk", kNowhere}, {"answer", "tonight"}}, "no_talk");
+  auto not_yet = c.Applied(Who::kB, {{"kind", "talk.answer"}, {"talk", talk.id}, {"answer", "not_yet"},
+                                     {"note", "after my exam"}});
+  json talks = c.state.TogetherView(0, c.Opener()).at("talks");
+  ASSERT_EQ(talks.size(), 1u);
+  EXPECT_EQ(talks[0].at("answer").at("answer"), "not_yet");
+  EXPECT_EQ(talks[0].at("answer").at("note"), "after my exam");
+  EXPECT_EQ(talks[0].at("answer").at("id"), not_yet.id);
+  pending = c.state.PendingView(HexOf(Who::kB), kThursday, c.Opener());
+  EXPECT_TRUE(pending.at("talks").empty()) << "an answered talk no longer awaits an answer";
+
+  auto tonight = c.Applied(Who::kB, {{"kind", "talk.answer"}, {"talk", talk.id}, {"answer", "tonight"}});
+  talks = c.state.TogetherView(0, c.Opener()).at("talks");
+  EXPECT_EQ(talks[0].at("answer").at("answer"), "tonight") << "the latest answer stands";
+  EXPECT_EQ(talks[0].at("answer").at("id"), tonight.id);
+  EXPECT_FALSE(talks[0].at("answer").contains("note"));
+
+  // Once a meeting addressed it, it takes no more answers.
+  c.Applied(Who::kA, {{"kind", "meeting"}, {"appreciations", "a"}, {"talks", {talk.id}}});
+  c.Refused(Who::kB, {{"kind", "talk.answer"}, {"talk", talk.id}, {"answer", "at_meeting"}}, "talk_addressed");
+}
+
+TEST(FoldViews, AnAnswerSurvivesTheSavedState) {
+  Couple c;
+  auto talk = c.Applied(Who::kA, {{"kind", "talk.request"}, {"topic", "money"}});
+  c.Applied(Who::kB, {{"kind", "talk.answer"}, {"talk", talk.id}, {"answer", "at_meeting"}});
+  auto restored = LedgerState::FromJson(c.state.ToJson());
+  ASSERT_TRUE(restored.ok()) << restored.error().message;
+  EXPECT_EQ(*restored, c.state);
+  EXPECT_EQ(restored->TogetherView(0, c.Opener()).at("talks")[0].at("answer").at("answer"), "at_meeting");
+}
+
+TEST(FoldViews, AStateSavedInTheFormatBeforeTalkAnswersIsNotRead) {
+  Couple c;
+  c.Applied(Who::kA, {{"kind", "talk.request"}, {"topic", "money"}});
+  json old = c.state.ToJson();
+  old["format"] = 1;
+  for (auto& [id, mark] : old["talks"].items()) {
+    mark.erase("answer");
+    mark.erase("answer_entry");
+    mark.erase("answer_ms");
+  }
+  auto read = LedgerState::FromJson(old);
+  ASSERT_FALSE(read.ok()) << "a state without answers would hide answers folded by the version before";
+  EXPECT_EQ(read.error().code, ErrorCode::kCorrupt);
 }
 
 }  // namespace
