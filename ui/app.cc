@@ -356,8 +356,11 @@ int RunApp(const AppOptions& options) {
       } else {
         // Ticking only while something counts down or the daemon is away.
         const bool ticking = !vm.connected() || vm.InviteSecondsLeft() > 0;
+        const std::optional<double> change = vm.SecondsUntilChange();  // a pause's minutes
         if (ticking) {
           glfwWaitEventsTimeout(1.0);
+        } else if (change) {
+          glfwWaitEventsTimeout(*change);
         } else {
           glfwWaitEvents();
         }

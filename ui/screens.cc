@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/kinds.h"
 #include "ui/screens_internal.h"
 
 namespace kintsugi::ui {
@@ -110,11 +111,6 @@ void DrawAwaiting(ViewModel& vm, ScreenState& state) {
     ImGui::Separator();
     ImGui::PopID();
   }
-  for (const auto& t : pending.value("talks", json::array())) {
-    any = true;
-    ImGui::TextWrapped("%s would like to talk about: %s", vm.NameOf(Str(t, "author")).c_str(),
-                       Str(t, "topic").c_str());
-  }
   for (const auto& r : pending.value("reviews_due", json::array())) {
     any = true;
     ImGui::TextWrapped("Time to review together: %s", Str(r, "title").c_str());
@@ -122,9 +118,63 @@ void DrawAwaiting(ViewModel& vm, ScreenState& state) {
   if (!any) Hint("Nothing awaits your answer.");
 }
 
+// The three answers to a talk request, as buttons, with an optional note.
+void TalkAnswerButtons(ViewModel& vm, const std::string& talk_id) {
+  ImGui::PushID(talk_id.c_str());
+  for (std::string_view answer : protocol::kTalkAnswers) {
+    const std::string words(protocol::TalkAnswerWords(answer));
+    if (Button(words.c_str())) vm.AnswerTalk(talk_id, answer);
+    Probe::Get().Mark("answer:" + words);
+    ImGui::SameLine();
+  }
+  ImGui::SetNextItemWidth(220);
+  ImGui::InputTextWithHint("##answer note", "a word with it (optional)", &vm.talk_answer_note);
+  ImGui::PopID();
+}
+
+// "From Sam today": what the partner said and asked, first on Today.
+void DrawPartnerDay(ViewModel& vm) {
+  const std::string name = vm.partner_name();
+  const PartnerToday day = vm.PartnerDay();
+  Heading(("From " + name + " today").c_str());
+  if (day.pause_minutes_left > 0) {
+    ImGui::TextWrapped("%s is taking a pause: %lld min left. Breathe; you will come back to it then.",
+                       name.c_str(), static_cast<long long>(day.pause_minutes_left));
+    Probe::Get().Mark("partner:pause");
+    if (!day.pause_note.empty()) Hint("\"" + day.pause_note + "\"");
+  }
+  if (day.status) {
+    ImGui::TextWrapped("%s: \"%s\"%s", day.status->time.c_str(), day.status->text.c_str(),
+                       day.status->until.empty() ? "" : ("  (until " + day.status->until + ")").c_str());
+    Probe::Get().Mark("partner:status");
+  }
+  for (const auto& f : day.feelings) {
+    ImGui::TextWrapped("%s: mood %d, trust %d", f.time.c_str(), f.mood, f.trust);
+    if (!f.appreciated.empty()) ImGui::TextWrapped("    Appreciated: %s", f.appreciated.c_str());
+    if (!f.needed.empty()) ImGui::TextWrapped("    Needs: %s", f.needed.c_str());
+    Probe::Get().Mark("partner:feelings");
+  }
+  for (const auto& a : day.answers) {
+    ImGui::TextWrapped("You asked to talk about \"%s\". %s answered: %s", a.topic.c_str(), name.c_str(),
+                       a.answer.c_str());
+    if (!a.note.empty()) Hint("\"" + a.note + "\"");
+    Probe::Get().Mark("partner:answer:" + a.answer);
+  }
+  for (const auto& t : day.asks) {
+    ImGui::TextWrapped("%s would like to talk about: %s", name.c_str(), t.topic.c_str());
+    Probe::Get().Mark("partner:asks:" + t.topic);
+    TalkAnswerButtons(vm, t.id);
+  }
+  if (day.empty()) Hint("Nothing from " + name + " yet today.");
+}
+
 void DrawToday(ViewModel& vm, ScreenState& state) {
+  if (vm.paired()) DrawPartnerDay(vm);
   if (vm.paired()) {
-    if (vm.partner_online()) {
+    Heading("The two of you");
+    if (!vm.SharingLine().empty()) {
+      // Paused or ended: whether the device answers says nothing of sharing.
+    } else if (vm.partner_online()) {
       ImGui::Text("%s is online.", vm.partner_name().c_str());
     } else {
       std::string seen = vm.partner_last_seen();
@@ -278,13 +328,16 @@ void DrawAgreements(ViewModel& vm, ScreenState& state) {
 // --- Timeline ----------------------------------------------------------------
 
 void DrawTimeline(ViewModel& vm, ScreenState& state) {
-  static const char* kKinds[] = {"all", "feelings", "status", "checkin", "agreement", "propose", "accept",
-                                 "decline", "amend", "retire", "appreciation", "trigger", "talk.request",
-                                 "meeting", "repair", "pause", "time.plan", "time.done", "correct",
-                                 "withdraw", "phase", "withdrawn"};
+  // Every kind of the kinds table, then the withdrawn entries: one list, never a second.
+  static const std::vector<const char*> kKinds = [] {
+    std::vector<const char*> kinds{"all"};
+    for (const auto& spec : protocol::Kinds()) kinds.push_back(spec.name.data());
+    kinds.push_back("withdrawn");
+    return kinds;
+  }();
   static const char* kAuthors[] = {"both of us", "me", "my partner"};
   ImGui::SetNextItemWidth(180);
-  bool changed = ImGui::Combo("kind", &state.timeline_kind, kKinds, IM_ARRAYSIZE(kKinds));
+  bool changed = ImGui::Combo("kind", &state.timeline_kind, kKinds.data(), static_cast<int>(kKinds.size()));
   ImGui::SameLine();
   ImGui::SetNextItemWidth(160);
   changed |= ImGui::Combo("who", &state.timeline_author, kAuthors, IM_ARRAYSIZE(kAuthors));
@@ -310,18 +363,7 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
   while (clipper.Step()) {
     for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
       const json& e = entries[static_cast<std::size_t>(i)];
-      std::string line = ShortTime(Str(e, "time")) + "  " + Str(e, "name") + "  " + Str(e, "kind");
-      const json body = e.value("body", json::object());
-      if (body.contains("outcome")) line += ": " + Str(body, "outcome");
-      for (const char* field : {"text", "note", "title", "topic", "what", "appreciations", "plan", "reflection"}) {
-        if (body.contains(field) && body[field].is_string()) {
-          line += ": " + body[field].get<std::string>();
-          break;
-        }
-      }
-      if (body.contains("mood")) line += "  mood " + std::to_string(body.value("mood", 0));
-      if (body.contains("trust")) line += "  trust " + std::to_string(body.value("trust", 0));
-      if (e.value("withdrawn", false)) line += "  (withdrawn)";
+      std::string line = ShortTime(Str(e, "time")) + "  " + Str(e, "name") + " " + vm.DescribeEntry(e);
       if (e.contains("corrections")) line += "  (corrected)";
       if (!e.value("verified", false)) line += "  (does not verify!)";
       if (!e.value("applied", true) && !e.value("withdrawn", false)) line += "  (no effect: " + Str(e, "reason") + ")";
@@ -361,6 +403,11 @@ void DrawTogether(ViewModel& vm) {
     const bool open = !t.contains("closed_by");
     if (open) open_talks.push_back(Str(t, "id"));
     ImGui::TextWrapped("%s%s: %s", open ? "" : "(talked) ", vm.NameOf(Str(t, "author")).c_str(), Str(t, "topic").c_str());
+    if (const json answer = t.value("answer", json::object()); !answer.empty()) {
+      Hint("Answered: " + std::string(protocol::TalkAnswerWords(Str(answer, "answer"))) +
+           (Str(answer, "note").empty() ? "" : " (" + Str(answer, "note") + ")"));
+    }
+    if (open && Str(t, "author") != vm.me()) TalkAnswerButtons(vm, Str(t, "id"));
   }
   ImGui::SetNextItemWidth(420);
   ImGui::InputTextWithHint("##talk", "I need to talk about ...", &vm.talk_input);
@@ -511,7 +558,10 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
     int shortcut = 1;
     for (Screen s : kMainScreens) {
       std::string label(ScreenName(s));
-      if (s == Screen::kAgreements && vm.awaiting_me() > 0) label += " (" + std::to_string(vm.awaiting_me()) + ")";
+      const std::size_t count = s == Screen::kAgreements ? vm.agreements_awaiting_me()
+                                : s == Screen::kToday    ? vm.talks_awaiting_me()
+                                                         : 0;
+      if (count > 0) label += " (" + std::to_string(count) + ")";
       if (ImGui::Selectable(label.c_str(), screen == s)) vm.Show(s);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("Ctrl+%d", shortcut);  // the keys are read in app.cc
       Probe::Get().Mark(std::string("nav:") + std::string(ScreenName(s)));

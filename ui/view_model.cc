@@ -112,6 +112,7 @@ bool ViewModel::Refresh() {
     pending_ = agreements_ = trends_ = together_ = json::object();
     notes_ = json::array();
     timeline_.clear();
+    partner_feelings_.clear();
     timeline_next_ = nullptr;
     return true;
   }
@@ -134,6 +135,7 @@ bool ViewModel::Refresh() {
     invite_expires_ms_.reset();
   }
   ReadTimelineFirstPage();
+  ReadPartnerFeelings();
   return true;
 }
 
@@ -176,12 +178,19 @@ std::string ViewModel::partner_last_seen() const {
 
 std::size_t ViewModel::forks() const { return status_.value("forks", std::size_t{0}); }
 
-std::size_t ViewModel::awaiting_me() const {
+std::size_t ViewModel::awaiting_me() const { return agreements_awaiting_me() + talks_awaiting_me(); }
+
+std::size_t ViewModel::agreements_awaiting_me() const {
   std::size_t n = 0;
-  for (const char* list : {"proposals", "talks", "reviews_due"}) {
+  for (const char* list : {"proposals", "reviews_due"}) {
     if (auto it = pending_.find(list); it != pending_.end() && it->is_array()) n += it->size();
   }
   return n;
+}
+
+std::size_t ViewModel::talks_awaiting_me() const {
+  auto it = pending_.find("talks");
+  return it != pending_.end() && it->is_array() ? it->size() : 0;
 }
 
 std::vector<json> ViewModel::AgreementsIn(std::string_view state) const {

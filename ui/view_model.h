@@ -96,6 +96,35 @@ struct ExportForm {
 // "FOLDER/kintsugi-export-FROM-TO.EXT".
 std::string ExportDefaultPath(const ExportForm& form);
 
+// What the partner said and asked today: the first part of Today ("From Sam
+// today"). Times are local.
+struct PartnerToday {
+  struct Status {
+    std::string text;
+    std::string until;  // "21:00", or "" when none
+    std::string time;   // when it was written, "08:10"
+  };
+  struct Feelings {
+    int mood = 0, trust = 0;
+    std::string appreciated, needed;  // "" when not said (or withdrawn)
+    std::string time;
+  };
+  struct Talk {  // a talk request of theirs, or one of mine they answered
+    std::string id, topic;
+    std::string answer;  // their answer in plain words ("Yes, tonight"), "" when none yet
+    std::string note;
+  };
+  std::optional<Status> status;    // the latest, when written today or still running
+  std::vector<Feelings> feelings;  // today's, newest first
+  std::int64_t pause_minutes_left = 0;  // a pause of theirs still running: minutes left (at least 1)
+  std::string pause_note;
+  std::vector<Talk> asks;     // their talk requests that await my answer
+  std::vector<Talk> answers;  // their answers to my talk requests, not yet addressed
+  bool empty() const {
+    return !status && feelings.empty() && pause_minutes_left == 0 && asks.empty() && answers.empty();
+  }
+};
+
 class ViewModel {
  public:
   using Now = std::function<std::uint64_t()>;  // Unix milliseconds
@@ -132,6 +161,27 @@ class ViewModel {
   std::size_t forks() const;
   // How many answers await me (proposals, talk requests, reviews due).
   std::size_t awaiting_me() const;
+  // Of those, the partner's proposals and the reviews due (Agreements' count),
+  // and the partner's talk requests (Today's count).
+  std::size_t agreements_awaiting_me() const;
+  std::size_t talks_awaiting_me() const;
+
+  // --- The partner's day, and each entry in plain words (view_model_partner.cc) ---
+  PartnerToday PartnerDay() const;
+  // An entry of view.timeline in plain words, without its time and author:
+  // "checked in: mood 8, trust 4. Appreciated: ... Needs: ...",
+  // "accepted \"Tell before plans change\"", "answered \"money\": Yes, tonight".
+  std::string DescribeEntry(const nlohmann::json& entry) const;
+  // Seconds until something shown changes by itself (a pause's minutes, its
+  // end), so that the window wakes then; nullopt when nothing counts down.
+  std::optional<double> SecondsUntilChange() const;
+  // The title of the agreement an entry refers to (the agreement, a proposal
+  // or change about it), or "" when not known.
+  std::string AgreementTitleOf(const std::string& ref) const;
+  // Answers the partner's talk request (`answer` one of protocol::kTalkAnswers),
+  // with talk_answer_note when written.
+  Notice AnswerTalk(const std::string& talk_id, std::string_view answer);
+  std::string talk_answer_note;
   // Agreements in one state ("proposed", "active", "declined", "retired"),
   // split for the screen: those awaiting my answer, awaiting the partner's.
   std::vector<nlohmann::json> AgreementsIn(std::string_view state) const;
@@ -288,6 +338,9 @@ class ViewModel {
   Notice Done(std::string text);
   Notice Failed(const Error& e);
   bool ReadTimelineFirstPage();
+  // The partner's feelings check-ins of today, with their words.
+  void ReadPartnerFeelings();
+  std::int64_t LocalToday() const;
   // A view.timeline request: the filters in force, `limit`, and `before` when given.
   nlohmann::json TimelineParams(std::size_t limit, const nlohmann::json& before) const;
   std::uint64_t NowMs() const;
@@ -313,6 +366,7 @@ class ViewModel {
   nlohmann::json notes_ = nlohmann::json::array();
   std::vector<nlohmann::json> timeline_;
   nlohmann::json timeline_next_;
+  std::vector<nlohmann::json> partner_feelings_;  // the partner's feelings check-ins today, newest first
   std::string timeline_kind_;
   std::string timeline_author_;
   std::string timeline_from_, timeline_to_;

@@ -1,0 +1,138 @@
+// What one partner writes, as the other reads it: "From Ana today" on Today
+// (feelings with their words, a status with its until, a pause counting
+// down, talk requests and their answers) and each timeline entry in plain
+// words (which agreement was accepted or kept). Written on one view-model,
+// read on the other's. The fixtures are in tests/ui/view_model_fixture.h.
+#include "ui/view_model.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/ui/view_model_fixture.h"
+
+namespace kintsugi::ui {
+namespace {
+
+using nlohmann::json;
+using testing::Couple;
+using testing::Done;
+using testing::kMinuteMs;
+using testing::Newest;
+
+bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+TEST_F(Couple, FeelingsWithTheirWordsReachThePartnersTodayAndTimeline) {
+  A().feelings.mood = 8;
+  A().feelings.trust = 4;
+  A().feelings.appreciated = "You made tea without asking";
+  A().feelings.needed = "A quiet evening";
+  ASSERT_TRUE(Done(A().SendFeelings()));
+  Sync();
+
+  const PartnerToday day = B().PartnerDay();
+  ASSERT_EQ(day.feelings.size(), 1u);
+  EXPECT_EQ(day.feelings[0].mood, 8);
+  EXPECT_EQ(day.feelings[0].trust, 4);
+  EXPECT_EQ(day.feelings[0].appreciated, "You made tea without asking");
+  EXPECT_EQ(day.feelings[0].needed, "A quiet evening");
+  EXPECT_FALSE(day.feelings[0].time.empty());
+
+  const std::string line = B().DescribeEntry(Newest(B()));
+  EXPECT_TRUE(Contains(line, "mood 8, trust 4")) << line;
+  EXPECT_TRUE(Contains(line, "Appreciated: You made tea without asking")) << line;
+  EXPECT_TRUE(Contains(line, "Needs: A quiet evening")) << line;
+
+  EXPECT_TRUE(A().PartnerDay().feelings.empty()) << "my own check-in is not my partner's";
+}
+
+TEST_F(Couple, AStatusWithItsUntilShowsOnThePartnersToday) {
+  A().status_form.text = "Plans changed, home by nine";
+  A().status_form.until = "21:00";
+  ASSERT_TRUE(Done(A().SendStatus()));
+  Sync();
+  const PartnerToday day = B().PartnerDay();
+  ASSERT_TRUE(day.status.has_value());
+  EXPECT_EQ(day.status->text, "Plans changed, home by nine");
+  EXPECT_TRUE(Contains(day.status->until, "21:00")) << day.status->until;
+  EXPECT_TRUE(Contains(B().DescribeEntry(Newest(B())), "Plans changed, home by nine (until ")) << B().DescribeEntry(Newest(B()));
+}
+
+TEST_F(Couple, ATalkRequestIsAnsweredAndTheAskerSeesTheAnswer) {
+  A().talk_input = "the holidays";
+  ASSERT_TRUE(Done(A().RequestTalk()));
+  Sync();
+  PartnerToday day = B().PartnerDay();
+  ASSERT_EQ(day.asks.size(), 1u);
+  EXPECT_EQ(day.asks[0].topic, "the holidays");
+  EXPECT_EQ(B().talks_awaiting_me(), 1u);
+  EXPECT_EQ(B().agreements_awaiting_me(), 0u) << "a talk request is not an agreement";
+
+  clock.Advance(kMinuteMs);
+  B().talk_answer_note = "after the kids are in bed";
+  ASSERT_TRUE(Done(B().AnswerTalk(day.asks[0].id, "tonight")));
+  EXPECT_EQ(B().talk_answer_note, "");
+  Sync();
+  EXPECT_TRUE(B().PartnerDay().asks.empty()) << "answered, it awaits nothing more";
+  EXPECT_EQ(B().talks_awaiting_me(), 0u);
+
+  day = A().PartnerDay();
+  ASSERT_EQ(day.answers.size(), 1u);
+  EXPECT_EQ(day.answers[0].topic, "the holidays");
+  EXPECT_EQ(day.answers[0].answer, "Yes, tonight");
+  EXPECT_EQ(day.answers[0].note, "after the kids are in bed");
+  const std::string line = A().DescribeEntry(Newest(A()));
+  EXPECT_EQ(line, "answered \"the holidays\": Yes, tonight. Note: after the kids are in bed.");
+
+  // "Not yet" may become "tonight"; the other way round works alike.
+  clock.Advance(kMinuteMs);
+  ASSERT_TRUE(Done(B().AnswerTalk(day.answers[0].id, "not_yet")));
+  Sync();
+  ASSERT_EQ(A().PartnerDay().answers.size(), 1u);
+  EXPECT_EQ(A().PartnerDay().answers[0].answer, "Not yet, I need time");
+
+  // Ana cannot answer her own request.
+  EXPECT_TRUE(A().AnswerTalk(day.answers[0].id, "tonight").error);
+}
+
+TEST_F(Couple, APauseCountsDownOnThePartnersTodayAndLeavesWhenItEnds) {
+  A().pause_minutes = 20;
+  ASSERT_TRUE(Done(A().StartPause()));
+  Sync();
+  EXPECT_EQ(B().PartnerDay().pause_minutes_left, 20);
+  ASSERT_TRUE(B().SecondsUntilChange().has_value());
+  EXPECT_LE(*B().SecondsUntilChange(), 60.0);
+
+  // Without reading anything again: the window counts on its own clock.
+  clock.Advance(5 * kMinuteMs);
+  EXPECT_EQ(B().PartnerDay().pause_minutes_left, 15);
+  clock.Advance(15 * kMinuteMs);
+  EXPECT_EQ(B().PartnerDay().pause_minutes_left, 0) << "the pause is over and must not stay on screen";
+  EXPECT_FALSE(B().SecondsUntilChange().has_value()) << "nothing left to wake the window for";
+  EXPECT_TRUE(B().PartnerDay().empty());
+}
+
+TEST_F(Couple, TheTimelineSaysWhatWasProposedAcceptedAndKept) {
+  const std::string id = ActiveAgreement("Sunday walk");
+  ASSERT_FALSE(id.empty());
+  bool proposed = false, accepted = false;
+  for (const auto& e : A().timeline()) {
+    const std::string line = A().DescribeEntry(e);
+    if (e.value("kind", "") == "propose") {
+      proposed = true;
+      EXPECT_EQ(line, "proposed \"Sunday walk\": The text of Sunday walk");
+    }
+    if (e.value("kind", "") == "accept") {
+      accepted = true;
+      EXPECT_EQ(line, "accepted \"Sunday walk\".");
+    }
+  }
+  EXPECT_TRUE(proposed && accepted);
+
+  ASSERT_TRUE(Done(B().CheckInAgreement(id, "kept", "We went even in the rain")));
+  Sync();
+  EXPECT_EQ(A().DescribeEntry(Newest(A())), "\"Sunday walk\": kept it. Reflection: We went even in the rain.");
+}
+
+}  // namespace
+}  // namespace kintsugi::ui

@@ -1,0 +1,218 @@
+// The window's view-model (see view_model.h): what the partner said and
+// asked today, each timeline entry in plain words, and answering a talk
+// request.
+#include <algorithm>
+#include <ctime>
+
+#include "protocol/kinds.h"
+#include "ui/view_model.h"
+#include "ui/view_model_internal.h"
+
+namespace kintsugi::ui {
+namespace {
+
+using nlohmann::json;
+
+std::string Str(const json& j, const char* field) {
+  auto it = j.find(field);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// "2026-11-26T07:10:29.249Z" (as the daemon writes times) -> Unix ms.
+std::optional<std::uint64_t> MsOf(const std::string& iso) {
+  std::tm tm{};
+  if (iso.size() < 19 || strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return std::nullopt;
+  const std::time_t t = timegm(&tm);
+  if (t < 0) return std::nullopt;
+  return static_cast<std::uint64_t>(t) * 1000;
+}
+
+std::int64_t LocalDayOf(std::uint64_t ms) {
+  return (static_cast<std::int64_t>(ms) + LocalOffsetMs(ms)) / kMsPerDay;
+}
+
+// "21:00" local, with the day in front when it is not `today`.
+std::string LocalClock(std::uint64_t ms, std::int64_t today) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm local{};
+  if (localtime_r(&t, &local) == nullptr) return "";
+  char out[32];
+  std::strftime(out, sizeof out, LocalDayOf(ms) == today ? "%H:%M" : "%Y-%m-%d %H:%M", &local);
+  return out;
+}
+
+std::string Quoted(const std::string& s) { return s.empty() ? std::string("an agreement") : "\"" + s + "\""; }
+
+// " Label: text." when the body holds `field`, else "".
+std::string Part(const json& body, const char* field, const char* label) {
+  const std::string text = Str(body, field);
+  return text.empty() ? "" : std::string(" ") + label + ": " + text + ".";
+}
+
+}  // namespace
+
+std::int64_t ViewModel::LocalToday() const { return LocalDayOf(NowMs()); }
+
+void ViewModel::ReadPartnerFeelings() {
+  partner_feelings_.clear();
+  if (!paired()) return;
+  json params{{"limit", 5}, {"kind", "feelings"}, {"author", "partner"},
+              {"from", protocol::DateFromDay(LocalToday())}};
+  auto r = link_.Call("view.timeline", params);
+  if (!r.ok()) return;
+  for (auto& e : (*r)["entries"]) partner_feelings_.push_back(std::move(e));
+}
+
+PartnerToday ViewModel::PartnerDay() const {
+  PartnerToday day;
+  const std::string partner = status_.value("partner", "");
+  if (partner.empty()) return day;
+  const std::uint64_t now = NowMs();
+  const std::int64_t today = LocalToday();
+
+  for (const auto& s : together_.value("statuses", json::array())) {
+    if (Str(s, "author") != partner || s.value("withdrawn", false)) continue;
+    const auto written = MsOf(Str(s, "time"));
+    const auto until = MsOf(Str(s, "until"));
+    const bool running = until && *until > now;
+    if (!running && (!written || LocalDayOf(*written) != today)) continue;
+    day.status = PartnerToday::Status{Str(s, "text"), until ? LocalClock(*until, today) : "",
+                                      written ? LocalClock(*written, today) : ""};
+  }
+  for (const auto& e : partner_feelings_) {
+    const json body = e.value("body", json::object());
+    if (!body.contains("mood")) continue;
+    const auto written = MsOf(Str(e, "time"));
+    day.feelings.push_back({body.value("mood", 0), body.value("trust", 0), Str(body, "appreciated"),
+                            Str(body, "needed"), written ? LocalClock(*written, today) : ""});
+  }
+  for (const auto& p : together_.value("pauses", json::array())) {
+    if (Str(p, "author") != partner) continue;
+    const auto until = MsOf(Str(p, "until"));
+    if (!until || *until <= now) continue;  // over: it leaves the screen when it ends
+    day.pause_minutes_left = static_cast<std::int64_t>((*until - now + 59'999) / 60'000);
+    day.pause_note = Str(p, "note");
+  }
+  for (const auto& t : pending_.value("talks", json::array())) {
+    day.asks.push_back({Str(t, "id"), t.value("withdrawn", false) ? "(words withdrawn)" : Str(t, "topic"), "", ""});
+  }
+  for (const auto& t : together_.value("talks", json::array())) {
+    if (Str(t, "author") != me_ || t.contains("closed_by") || !t.contains("answer")) continue;
+    const json& a = t["answer"];
+    day.answers.push_back({Str(t, "id"), Str(t, "topic"),
+                           std::string(protocol::TalkAnswerWords(Str(a, "answer"))), Str(a, "note")});
+  }
+  return day;
+}
+
+std::optional<double> ViewModel::SecondsUntilChange() const {
+  const std::string partner = status_.value("partner", "");
+  std::optional<double> soonest;
+  const std::uint64_t now = NowMs();
+  for (const auto& p : together_.value("pauses", json::array())) {
+    const auto until = MsOf(Str(p, "until"));
+    if (!until || *until <= now) continue;
+    // The minutes left change at each whole minute before the end.
+    const double next = static_cast<double>((*until - now) % 60'000 + 1) / 1000.0;
+    if (!soonest || next < *soonest) soonest = next;
+  }
+  return soonest;
+}
+
+std::string ViewModel::AgreementTitleOf(const std::string& ref) const {
+  if (ref.empty()) return "";
+  for (const auto& a : agreements_.value("agreements", json::array())) {
+    bool about = Str(a, "id") == ref;
+    for (const auto& h : a.value("history", json::array())) about = about || Str(h, "entry") == ref;
+    if (about) return Str(a, "title");
+  }
+  for (const auto& p : pending_.value("proposals", json::array())) {
+    if (Str(p, "id") != ref) continue;
+    return Str(p, "title").empty() ? Str(p, "agreement_title") : Str(p, "title");
+  }
+  return "";
+}
+
+std::string ViewModel::DescribeEntry(const json& e) const {
+  if (e.value("withdrawn", false)) return "withdrew the words of this entry.";
+  const json body = e.value("body", json::object());
+  const std::string kind = Str(e, "kind");
+  const std::string ref = Str(e, "ref");
+  auto talk_topic = [&](const std::string& id) {
+    for (const auto& t : together_.value("talks", json::array())) {
+      if (Str(t, "id") == id) return "\"" + Str(t, "topic") + "\"";
+    }
+    return std::string("a talk request");
+  };
+  auto scales = [&] {
+    std::string s;
+    if (body.contains("mood")) s += "mood " + std::to_string(body.value("mood", 0));
+    if (body.contains("trust")) s += (s.empty() ? "" : ", ") + std::string("trust ") + std::to_string(body.value("trust", 0));
+    return s;
+  };
+  if (kind == "feelings") {
+    return "checked in: " + scales() + "." + Part(body, "appreciated", "Appreciated") + Part(body, "needed", "Needs");
+  }
+  if (kind == "checkin") return "checked in: " + Str(body, "note") + (scales().empty() ? "" : " (" + scales() + ")");
+  if (kind == "status") {
+    std::string s = "said: " + Str(body, "text");
+    if (body.contains("until") && body["until"].is_number_unsigned()) {
+      s += " (until " + LocalClock(body["until"].get<std::uint64_t>(), LocalToday()) + ")";
+    }
+    return s;
+  }
+  if (kind == "propose") return "proposed " + Quoted(Str(body, "title")) + ": " + Str(body, "text");
+  if (kind == "accept") {
+    return "accepted " + Quoted(AgreementTitleOf(ref)) + "." + Part(body, "note", "Note");
+  }
+  if (kind == "decline") {
+    return "declined " + Quoted(AgreementTitleOf(ref)) + "." + Part(body, "reason", "Why");
+  }
+  if (kind == "amend") return "proposed new words for " + Quoted(AgreementTitleOf(ref)) + ": " + Str(body, "text");
+  if (kind == "retire") return "proposed to retire " + Quoted(AgreementTitleOf(ref)) + "." + Part(body, "reason", "Why");
+  if (kind == "agreement") {
+    const std::string outcome = Str(body, "outcome");
+    return Quoted(AgreementTitleOf(ref)) + ": " + (outcome == "kept" ? "kept it" : outcome == "struggled" ? "struggled with it" : "missed it") +
+           "." + Part(body, "reflection", "Reflection");
+  }
+  if (kind == "appreciation") return "appreciates: " + Str(body, "text");
+  if (kind == "trigger") {
+    return "noted a moment that hurt (" + std::to_string(body.value("intensity", 0)) + " of 10): " + Str(body, "what") +
+           Part(body, "helped", "What helped");
+  }
+  if (kind == "talk.request") return "would like to talk about: " + Str(body, "topic");
+  if (kind == "talk.answer") {
+    return "answered " + talk_topic(Str(body, "talk")) + ": " +
+           std::string(protocol::TalkAnswerWords(Str(body, "answer"))) + "." + Part(body, "note", "Note");
+  }
+  if (kind == "meeting") return "recorded the weekly meeting. Appreciations: " + Str(body, "appreciations");
+  if (kind == "repair") return "recorded a repair. The plan: " + Str(body, "plan");
+  if (kind == "pause") {
+    return "took a pause of " + std::to_string(body.value("minutes", 0)) + " minutes." + Part(body, "note", "Note");
+  }
+  if (kind == "time.plan") {
+    std::string s = "planned time together: " + Str(body, "what");
+    if (body.contains("when") && body["when"].is_number_unsigned()) {
+      s += " (" + LocalClock(body["when"].get<std::uint64_t>(), -1) + ")";
+    }
+    return s;
+  }
+  if (kind == "time.done") return "spent time together: " + Str(body, "what");
+  if (kind == "seen") return "read the entries up to here.";
+  if (kind == "correct") return "corrected an earlier entry: " + Str(body, "text");
+  if (kind == "withdraw") return "withdrew an earlier entry.";
+  if (kind == "phase") return "proposed the phase: " + Str(body, "phase") + "." + Part(body, "note", "Note");
+  if (kind == "member") return "joined as " + Str(body, "name") + ".";
+  if (kind == "leave") return "left the shared ledger." + Part(body, "note", "Their last word");
+  return "wrote something this version cannot show.";
+}
+
+Notice ViewModel::AnswerTalk(const std::string& talk_id, std::string_view answer) {
+  json params{{"kind", "talk.answer"}, {"talk", talk_id}, {"answer", std::string(answer)}};
+  Optional(params, "note", talk_answer_note);
+  Notice n = Append(params, partner_name() + " will see your answer.");
+  if (!n.error) talk_answer_note.clear();
+  return n;
+}
+
+}  // namespace kintsugi::ui
