@@ -8,6 +8,7 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <string>
@@ -74,6 +75,12 @@ void ShowNotice(const Notice& n) {
     ImGui::PopStyleColor();
   }
   Probe::Get().Mark(n.error ? "notice:problem" : "notice");
+}
+
+float WidthBeside(const char* label, float more) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float button = ImGui::CalcTextSize(label, nullptr, true).x + style.FramePadding.x * 2 + style.ItemSpacing.x;
+  return std::max(80.0f, ImGui::GetContentRegionAvail().x - button - more);
 }
 
 std::string Str(const json& j, const char* field) {
@@ -150,9 +157,15 @@ void DrawPartnerDay(ViewModel& vm) {
   }
   for (const auto& f : day.feelings) {
     ImGui::TextWrapped("%s: mood %d, trust %d", f.time.c_str(), f.mood, f.trust);
-    if (!f.appreciated.empty()) ImGui::TextWrapped("    Appreciated: %s", f.appreciated.c_str());
-    if (!f.needed.empty()) ImGui::TextWrapped("    Needs: %s", f.needed.c_str());
-    Probe::Get().Mark("partner:feelings");
+    Probe::Get().Mark("partner:feelings:mood " + std::to_string(f.mood) + ", trust " + std::to_string(f.trust));
+    if (!f.appreciated.empty()) {
+      ImGui::TextWrapped("    Appreciated: %s", f.appreciated.c_str());
+      Probe::Get().Mark("partner:appreciated:" + f.appreciated);
+    }
+    if (!f.needed.empty()) {
+      ImGui::TextWrapped("    Needs: %s", f.needed.c_str());
+      Probe::Get().Mark("partner:needs:" + f.needed);
+    }
   }
   for (const auto& a : day.answers) {
     ImGui::TextWrapped("You asked to talk about \"%s\". %s answered: %s", a.topic.c_str(), name.c_str(),
@@ -204,7 +217,7 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
   Probe::Get().Mark("check in");
 
   Heading("A word about your day");
-  ImGui::SetNextItemWidth(420);
+  ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("", 70 + ImGui::GetStyle().ItemSpacing.x)));
   ImGui::InputTextWithHint("##status", "plans changed, home by 21:00", &vm.status_form.text);
   Probe::Get().Mark("status");
   ImGui::SameLine();
@@ -369,6 +382,7 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
       if (!e.value("applied", true) && !e.value("withdrawn", false)) line += "  (no effect: " + Str(e, "reason") + ")";
       ImGui::PushID(i);
       ImGui::Selectable(line.c_str(), false);
+      Probe::Get().Mark("entry:" + line);
       const bool mine = Str(e, "author") == vm.me() && !e.value("withdrawn", false);
       if (mine && ImGui::BeginPopupContextItem("entry")) {
         ImGui::TextUnformatted("Your entry");
@@ -409,8 +423,9 @@ void DrawTogether(ViewModel& vm) {
     }
     if (open && Str(t, "author") != vm.me()) TalkAnswerButtons(vm, Str(t, "id"));
   }
-  ImGui::SetNextItemWidth(420);
+  ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Ask to talk")));
   ImGui::InputTextWithHint("##talk", "I need to talk about ...", &vm.talk_input);
+  Probe::Get().Mark("talk");
   ImGui::SameLine();
   if (Button("Ask to talk", !vm.talk_input.empty())) vm.RequestTalk();
 
@@ -454,7 +469,7 @@ void DrawTogether(ViewModel& vm) {
     }
     ImGui::PopID();
   }
-  ImGui::SetNextItemWidth(300);
+  ImGui::SetNextItemWidth(std::min(300.0f, WidthBeside("Plan it", 170 + ImGui::GetStyle().ItemSpacing.x)));
   ImGui::InputTextWithHint("##plan", "dinner by the river", &vm.plan_what);
   ImGui::SameLine();
   ImGui::SetNextItemWidth(170);
@@ -462,7 +477,7 @@ void DrawTogether(ViewModel& vm) {
   if (!vm.plan_what.empty() && !vm.plan_when.empty()) Problem(vm.PlanProblem());
   ImGui::SameLine();
   if (Button("Plan it", !vm.plan_what.empty() && vm.PlanProblem().empty())) vm.PlanTime();
-  ImGui::SetNextItemWidth(420);
+  ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Appreciate")));
   ImGui::InputTextWithHint("##appreciate", "something I appreciate about you", &vm.appreciation_input);
   ImGui::SameLine();
   if (Button("Appreciate", !vm.appreciation_input.empty())) vm.Appreciate();

@@ -27,6 +27,9 @@ void Problem(const std::string& text);
 bool Button(const char* label, bool enabled = true);
 // What the last action did: a Problem when it failed, else in a calm colour.
 void ShowNotice(const Notice& n);
+// The width a field may take so that a button labelled `label` (and `more`
+// pixels of other widgets) still fit beside it on the line.
+float WidthBeside(const char* label, float more = 0);
 // j[field] when it is a string, else "".
 std::string Str(const nlohmann::json& j, const char* field);
 

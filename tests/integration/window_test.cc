@@ -200,6 +200,64 @@ TEST_F(WindowTest, AProposesInHerWindowBAcceptsInHisAndBothShowItActive) {
   EXPECT_TRUE(sam.running());
 }
 
+// Whether the window drew an item whose name holds `part` (the probe names
+// rows after what they say).
+bool HasItemWith(const Window& w, const std::string& part) {
+  const json p = w.Probe();
+  if (!p.contains("items")) return false;
+  for (const auto& [name, rect] : p["items"].items()) {
+    if (name.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// What Alex writes in her window, Sam reads in his: her feelings with what
+// she appreciated and needs on his Today and his timeline; her talk request
+// on his Today, which he answers there; his answer on her Today.
+TEST_F(WindowTest, WhatAlexWritesSamReadsAndAnswersInHisWindow) {
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  Window sam(b_.data(), dir_ / "sam.probe", 660);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today") && sam.Shows("Today"); }, std::chrono::seconds(20)))
+      << "alex: " << alex.Probe().dump() << "\nsam: " << sam.Probe().dump();
+
+  ASSERT_TRUE(alex.Click("appreciated"));
+  ASSERT_TRUE(alex.Type("You made tea without asking"));
+  ASSERT_TRUE(alex.Click("needed"));
+  ASSERT_TRUE(alex.Type("A quiet evening"));
+  ASSERT_TRUE(alex.Click("check in"));
+  ASSERT_TRUE(WaitFor([&] { return HasItemWith(sam, "partner:appreciated:You made tea without asking"); },
+                      std::chrono::seconds(20)))
+      << sam.Probe().dump() << b_.Log();
+  EXPECT_TRUE(HasItemWith(sam, "partner:needs:A quiet evening")) << sam.Probe().dump();
+  EXPECT_TRUE(HasItemWith(sam, "partner:feelings:mood 5, trust 5")) << sam.Probe().dump();
+
+  ASSERT_TRUE(sam.Click("nav:Timeline"));
+  EXPECT_TRUE(WaitFor([&] {
+    return HasItemWith(sam, "Alex checked in: mood 5, trust 5. Appreciated: You made tea without asking. "
+                            "Needs: A quiet evening.");
+  })) << sam.Probe().dump();
+
+  ASSERT_TRUE(alex.Click("nav:Together"));
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Together") && alex.Has("talk"); })) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Click("talk"));
+  ASSERT_TRUE(alex.Type("the holidays"));
+  ASSERT_TRUE(alex.Click("Ask to talk"));
+  ASSERT_TRUE(WaitFor([&] { return a_.Json({"timeline", "--kind", "talk.request"}).value("entries", json::array()).size() == 1; }))
+      << alex.Probe().dump();
+
+  ASSERT_TRUE(sam.Click("nav:Today"));
+  ASSERT_TRUE(WaitFor([&] { return sam.Has("partner:asks:the holidays") && sam.Has("answer:Yes, tonight"); },
+                      std::chrono::seconds(20)))
+      << sam.Probe().dump();
+  ASSERT_TRUE(sam.Click("answer:Yes, tonight"));
+  ASSERT_TRUE(alex.Click("nav:Today"));
+  EXPECT_TRUE(WaitFor([&] { return alex.Has("partner:answer:Yes, tonight"); }, std::chrono::seconds(20)))
+      << alex.Probe().dump();
+  EXPECT_TRUE(WaitFor([&] { return !sam.Has("partner:asks:the holidays"); })) << sam.Probe().dump();
+  EXPECT_TRUE(alex.running());
+  EXPECT_TRUE(sam.running());
+}
+
 TEST_F(WindowTest, ALockedWindowShowsOnlyTheUnlockAndOpensFromTheKeyboard) {
   ASSERT_EQ(testing::Ctl(a_.data(), {"passphrase", "set"}, "a long passphrase\n").exit_code, 0);
   ASSERT_EQ(a_.Ctl({"lock"}).exit_code, 0);
