@@ -227,6 +227,11 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
   if (!vm.status_form.text.empty()) Problem(vm.StatusProblem());
   if (Button("Tell", !vm.status_form.text.empty() && vm.StatusProblem().empty())) vm.SendStatus();
   Probe::Get().Mark("tell");
+  Hint("Or more than a line: how the day went, in your own words.");
+  ImGui::InputTextMultiline("##checkin", &vm.checkin_note, ImVec2(std::min(420.0f, WidthBeside("")), 60));
+  Probe::Get().Mark("checkin note");
+  ImGui::SameLine();
+  if (Button("Write it", vm.checkin_note.find_first_not_of(" \t\r\n") != std::string::npos)) vm.SendCheckIn();
 
   Heading("Awaiting your answer");
   DrawAwaiting(vm, state);
@@ -369,6 +374,10 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
   if (Button("Show") || enter) vm.ApplyTimelineDays();
   ShowNotice(vm.last_notice());
   Hint("Right-click one of your own entries to correct or withdraw it.");
+  if (vm.paired()) {
+    ImGui::SameLine();
+    if (Button("I have read these", !vm.timeline().empty())) vm.MarkRead();
+  }
   ImGui::BeginChild("entries", ImVec2(0, 0), false);
   const auto& entries = vm.timeline();
   ImGuiListClipper clipper;
@@ -383,6 +392,14 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
       ImGui::PushID(i);
       ImGui::Selectable(line.c_str(), false);
       Probe::Get().Mark("entry:" + line);
+      if (ImGui::IsItemHovered() && ImGui::CalcTextSize(line.c_str()).x > ImGui::GetItemRectSize().x) {
+        // A row longer than the window is read in full on hover.
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 35.0f);
+        ImGui::TextUnformatted(line.c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+      }
       const bool mine = Str(e, "author") == vm.me() && !e.value("withdrawn", false);
       if (mine && ImGui::BeginPopupContextItem("entry")) {
         ImGui::TextUnformatted("Your entry");
@@ -448,6 +465,18 @@ void DrawTogether(ViewModel& vm) {
   ImGui::InputText("my part", &vm.repair.my_part);
   ImGui::InputText("one plan", &vm.repair.plan);
   if (Button("Record the repair", !vm.repair.plan.empty())) vm.RecordRepair(open_talks);
+
+  Heading("A moment that hurt");
+  Hint("What happened, how strong it was, and what helped. Naming it lets the two of you see patterns "
+       "and take care; it is not a charge against anyone.");
+  ImGui::InputTextMultiline("##hurt", &vm.trigger.what, ImVec2(std::min(420.0f, WidthBeside("")), 50));
+  Probe::Get().Mark("trigger what");
+  ImGui::SetNextItemWidth(200);
+  ImGui::SliderInt("how strong", &vm.trigger.intensity, 1, 10);
+  ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("")));
+  ImGui::InputTextWithHint("##helped", "what helped (optional)", &vm.trigger.helped);
+  if (!vm.trigger.what.empty()) Problem(vm.TriggerProblem());
+  if (Button("Record what hurt", !vm.trigger.what.empty() && vm.TriggerProblem().empty())) vm.RecordTrigger();
 
   Heading("A pause");
   for (const auto& p : together.value("pauses", json::array())) {

@@ -72,6 +72,25 @@ struct ProposeForm {
   std::string review;  // "YYYY-MM-DD" or empty
 };
 
+struct TriggerForm {
+  std::string what;
+  int intensity = 5;
+  std::string helped;
+};
+
+// What a screen lets a person write: an entry kind (protocol/kinds.h) and
+// the button that writes it. Every kind that kintsugictl writes is here
+// (tests/ui and the window test hold the table to the kinds table and to
+// the screens as drawn). `always` is false for a button that shows only
+// when there is something to answer or change.
+struct Offer {
+  Screen screen;
+  std::string_view kind;
+  std::string_view button;
+  bool always;
+};
+const std::vector<Offer>& Offers();
+
 struct MeetingForm {
   std::string appreciations, went_well, issue, i_will_try, partner_will_try;
 };
@@ -199,6 +218,8 @@ class ViewModel {
   ProposeForm propose;
   MeetingForm meeting;
   RepairForm repair;
+  TriggerForm trigger;
+  std::string checkin_note;  // a free check-in, longer than a status
   std::string name_input;
   std::string code_input;
   std::string peer_address_input;
@@ -236,6 +257,11 @@ class ViewModel {
   Notice Retire(const std::string& agreement_id, const std::string& reason);
   Notice CheckInAgreement(const std::string& agreement_id, std::string_view outcome, const std::string& reflection);
   Notice Appreciate();
+  Notice RecordTrigger();
+  std::string TriggerProblem() const;
+  Notice SendCheckIn();
+  // Says I have read everything up to the newest entry shown (kind seen).
+  Notice MarkRead();
   Notice RequestTalk();
   Notice RecordMeeting(const std::vector<std::string>& talks);
   Notice RecordRepair(const std::vector<std::string>& talks);

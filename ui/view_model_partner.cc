@@ -1,6 +1,7 @@
 // The window's view-model (see view_model.h): what the partner said and
-// asked today, each timeline entry in plain words, and answering a talk
-// request.
+// asked today, each timeline entry in plain words, answering a talk request,
+// and what each screen offers to write (with the kinds that only it writes:
+// triggers, free check-ins, "read up to here").
 #include <algorithm>
 #include <ctime>
 
@@ -43,10 +44,18 @@ std::string LocalClock(std::uint64_t ms, std::int64_t today) {
 
 std::string Quoted(const std::string& s) { return s.empty() ? std::string("an agreement") : "\"" + s + "\""; }
 
+// `text` with a full stop, unless it ends a sentence itself.
+std::string Sentence(const std::string& text) {
+  if (text.empty()) return text;
+  const bool ended =
+      std::string_view(".!?\"").find(text.back()) != std::string_view::npos || text.ends_with("\u2026");
+  return ended ? text : text + ".";
+}
+
 // " Label: text." when the body holds `field`, else "".
 std::string Part(const json& body, const char* field, const char* label) {
   const std::string text = Str(body, field);
-  return text.empty() ? "" : std::string(" ") + label + ": " + text + ".";
+  return text.empty() ? "" : std::string(" ") + label + ": " + Sentence(text);
 }
 
 }  // namespace
@@ -172,13 +181,13 @@ std::string ViewModel::DescribeEntry(const json& e) const {
   if (kind == "retire") return "proposed to retire " + Quoted(AgreementTitleOf(ref)) + "." + Part(body, "reason", "Why");
   if (kind == "agreement") {
     const std::string outcome = Str(body, "outcome");
-    return Quoted(AgreementTitleOf(ref)) + ": " + (outcome == "kept" ? "kept it" : outcome == "struggled" ? "struggled with it" : "missed it") +
-           "." + Part(body, "reflection", "Reflection");
+    return std::string(outcome == "kept" ? "kept " : outcome == "struggled" ? "struggled with " : "missed ") +
+           Quoted(AgreementTitleOf(ref)) + "." + Part(body, "reflection", "Reflection");
   }
   if (kind == "appreciation") return "appreciates: " + Str(body, "text");
   if (kind == "trigger") {
-    return "noted a moment that hurt (" + std::to_string(body.value("intensity", 0)) + " of 10): " + Str(body, "what") +
-           Part(body, "helped", "What helped");
+    return "noted a moment that hurt (" + std::to_string(body.value("intensity", 0)) + " of 10): " +
+           Sentence(Str(body, "what")) + Part(body, "helped", "What helped");
   }
   if (kind == "talk.request") return "would like to talk about: " + Str(body, "topic");
   if (kind == "talk.answer") {
@@ -205,6 +214,67 @@ std::string ViewModel::DescribeEntry(const json& e) const {
   if (kind == "member") return "joined as " + Str(body, "name") + ".";
   if (kind == "leave") return "left the shared ledger." + Part(body, "note", "Their last word");
   return "wrote something this version cannot show.";
+}
+
+const std::vector<Offer>& Offers() {
+  static const std::vector<Offer> offers = {
+      {Screen::kToday, "feelings", "Check in", true},
+      {Screen::kToday, "status", "Tell", true},
+      {Screen::kToday, "checkin", "Write it", true},
+      {Screen::kToday, "talk.answer", "Yes, tonight", false},
+      {Screen::kToday, "accept", "Accept", false},
+      {Screen::kToday, "decline", "Decline", false},
+      {Screen::kAgreements, "propose", "Propose", true},
+      {Screen::kAgreements, "accept", "Accept", false},
+      {Screen::kAgreements, "decline", "Decline", false},
+      {Screen::kAgreements, "agreement", "kept", false},
+      {Screen::kAgreements, "amend", "Propose new words", false},
+      {Screen::kAgreements, "retire", "Propose to retire it", false},
+      {Screen::kTimeline, "seen", "I have read these", true},
+      {Screen::kTimeline, "correct", "Correct it", false},
+      {Screen::kTimeline, "withdraw", "Withdraw it", false},
+      {Screen::kProgress, "phase", "attune", true},
+      {Screen::kTogether, "talk.request", "Ask to talk", true},
+      {Screen::kTogether, "talk.answer", "Yes, tonight", false},
+      {Screen::kTogether, "meeting", "Record the meeting", true},
+      {Screen::kTogether, "repair", "Record the repair", true},
+      {Screen::kTogether, "trigger", "Record what hurt", true},
+      {Screen::kTogether, "pause", "Start a pause", true},
+      {Screen::kTogether, "time.plan", "Plan it", true},
+      {Screen::kTogether, "time.done", "We did it", false},
+      {Screen::kTogether, "appreciation", "Appreciate", true},
+  };
+  return offers;
+}
+
+std::string ViewModel::TriggerProblem() const {
+  json params{{"kind", "trigger"}, {"what", trigger.what}, {"intensity", trigger.intensity}};
+  Optional(params, "helped", trigger.helped);
+  auto body = protocol::BodyFromParams(params);
+  return body.ok() ? "" : body.error().message;
+}
+
+Notice ViewModel::RecordTrigger() {
+  json params{{"kind", "trigger"}, {"what", Trimmed(trigger.what)}, {"intensity", trigger.intensity}};
+  Optional(params, "helped", trigger.helped);
+  Notice n = Append(params, "Noted. Naming what hurt helps the two of you see it together.");
+  if (!n.error) trigger = TriggerForm{};
+  return n;
+}
+
+Notice ViewModel::SendCheckIn() {
+  Notice n = Append({{"kind", "checkin"}, {"note", Trimmed(checkin_note)}}, partner_name() + " will read it.");
+  if (!n.error) checkin_note.clear();
+  return n;
+}
+
+Notice ViewModel::MarkRead() {
+  auto r = link_.Call("view.timeline", {{"limit", 1}});
+  if (!r.ok()) return Failed(r.error());
+  const json entries = r->value("entries", json::array());
+  if (entries.empty()) return Failed(MakeError(ErrorCode::kInvalidArgument, "there is nothing to read yet"));
+  return Append({{"kind", "seen"}, {"upto", Str(entries[0], "id")}},
+                partner_name() + " will see that you have read everything up to now.");
 }
 
 Notice ViewModel::AnswerTalk(const std::string& talk_id, std::string_view answer) {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "tests/integration/harness.h"
+#include "ui/view_model.h"
 
 extern char** environ;
 
@@ -256,6 +257,30 @@ TEST_F(WindowTest, WhatAlexWritesSamReadsAndAnswersInHisWindow) {
   EXPECT_TRUE(WaitFor([&] { return !sam.Has("partner:asks:the holidays"); })) << sam.Probe().dump();
   EXPECT_TRUE(alex.running());
   EXPECT_TRUE(sam.running());
+}
+
+// Every screen draws the buttons that write the kinds it offers (the
+// view-model's Offers(), which tests/ui holds to the kinds table).
+TEST_F(WindowTest, EachScreenDrawsTheButtonsForTheKindsItOffers) {
+  ASSERT_EQ(a_.Ctl({"checkin", "feelings", "--mood", "6", "--trust", "5"}).exit_code, 0);
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today"); }, std::chrono::seconds(20))) << alex.Probe().dump();
+  // The screens' order in the window, and so their keys, Ctrl+1 to Ctrl+6.
+  const std::vector<std::string> screens = {"Today", "Agreements", "Timeline", "Progress", "Together", "Settings"};
+  std::map<std::string, std::vector<std::string>> expected;
+  for (const ui::Offer& o : ui::Offers()) {
+    if (o.always) expected[std::string(ui::ScreenName(o.screen))].emplace_back(o.button);
+  }
+  ASSERT_EQ(expected.size(), 5u) << "Settings writes no entry; every other screen does";
+  for (std::size_t i = 0; i < screens.size(); ++i) {
+    if (!expected.count(screens[i])) continue;
+    ASSERT_TRUE(alex.Key("ctrl+" + std::to_string(i + 1)));
+    ASSERT_TRUE(WaitFor([&] { return alex.Shows(screens[i]); })) << alex.Probe().dump();
+    for (const auto& button : expected[screens[i]]) {
+      EXPECT_TRUE(WaitFor([&] { return alex.Has(button); })) << screens[i] << " has no " << button << ": "
+                                                              << alex.Probe().dump();
+    }
+  }
 }
 
 TEST_F(WindowTest, ALockedWindowShowsOnlyTheUnlockAndOpensFromTheKeyboard) {

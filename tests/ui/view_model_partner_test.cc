@@ -7,7 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
+
+#include "protocol/kinds.h"
 
 #include "tests/ui/view_model_fixture.h"
 
@@ -131,7 +134,56 @@ TEST_F(Couple, TheTimelineSaysWhatWasProposedAcceptedAndKept) {
 
   ASSERT_TRUE(Done(B().CheckInAgreement(id, "kept", "We went even in the rain")));
   Sync();
-  EXPECT_EQ(A().DescribeEntry(Newest(A())), "\"Sunday walk\": kept it. Reflection: We went even in the rain.");
+  EXPECT_EQ(A().DescribeEntry(Newest(A())), "kept \"Sunday walk\". Reflection: We went even in the rain.");
+  // A sentence that ends itself gets no second full stop.
+  ASSERT_TRUE(Done(B().CheckInAgreement(id, "struggled", "Rain again!")));
+  Sync();
+  EXPECT_EQ(A().DescribeEntry(Newest(A())), "struggled with \"Sunday walk\". Reflection: Rain again!");
+}
+
+// Every kind that a person writes has a place in the window; `member` is
+// written by the first run (init) and `leave` by Settings' Leave (a method of
+// its own, sharing.leave).
+TEST(Offers, EveryKindOfTheKindsTableCanBeWrittenFromAScreen) {
+  std::set<std::string> offered;
+  for (const Offer& o : Offers()) {
+    EXPECT_TRUE(protocol::KindFromName(o.kind).has_value()) << o.kind << " is not a kind";
+    EXPECT_FALSE(o.button.empty());
+    offered.insert(std::string(o.kind));
+  }
+  for (const auto& spec : protocol::Kinds()) {
+    const std::string kind(spec.name);
+    if (kind == "member" || kind == "leave") continue;
+    EXPECT_EQ(offered.count(kind), 1u) << "no screen writes " << kind;
+  }
+}
+
+TEST_F(Couple, ATriggerAFreeCheckInAndReadUpToHereAreWrittenFromTheWindow) {
+  A().trigger.what = "  ";
+  EXPECT_EQ(A().TriggerProblem(), "what must not be empty");
+  A().trigger.what = "When the phone lit up at dinner";
+  A().trigger.intensity = 7;
+  A().trigger.helped = "You turned it over";
+  ASSERT_TRUE(Done(A().RecordTrigger()));
+  EXPECT_EQ(A().trigger.what, "");
+  Sync();
+  EXPECT_EQ(Newest(B()).at("kind"), "trigger");
+  EXPECT_EQ(B().DescribeEntry(Newest(B())),
+            "noted a moment that hurt (7 of 10): When the phone lit up at dinner. What helped: You turned it over.");
+
+  clock.Advance(kMinuteMs);
+  A().checkin_note = "A long day, but we talked on the way home.";
+  ASSERT_TRUE(Done(A().SendCheckIn()));
+  Sync();
+  EXPECT_EQ(Newest(B()).at("kind"), "checkin");
+  EXPECT_EQ(Newest(B()).at("body").at("note"), "A long day, but we talked on the way home.");
+
+  clock.Advance(kMinuteMs);
+  const std::string newest = Newest(B()).at("id");
+  ASSERT_TRUE(Done(B().MarkRead()));
+  Sync();
+  EXPECT_EQ(Newest(A()).at("kind"), "seen");
+  EXPECT_EQ(Newest(A()).at("body").at("upto"), newest);
 }
 
 }  // namespace
