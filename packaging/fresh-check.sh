@@ -56,6 +56,9 @@ deb $mirror bookworm-updates main
 EOF
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 
+# The root a mount point of its own, as a real / is: `ip netns exec` (the
+# two-host tests) makes / a slave mount, which fails on a plain folder.
+bind "$root" "" --bind
 bind proc /proc -t proc
 for tree in /sys /dev; do  # the host's, seen inside; nothing mounted inside reaches back out
   bind "$tree" "$tree" --rbind
