@@ -181,7 +181,28 @@ void DrawPartnerDay(ViewModel& vm) {
   if (day.empty()) Hint("Nothing from " + name + " yet today.");
 }
 
+// After a leave: what happened, their last word, and what remains possible.
+// Every screen that writes shows this instead of its forms.
+void DrawEnded(ViewModel& vm) {
+  Heading("The shared ledger has ended");
+  ImGui::TextWrapped("%s", vm.SharingLine().c_str());
+  Probe::Get().Mark("ended");
+  if (!vm.last_word().empty()) {
+    ImGui::Spacing();
+    ImGui::TextWrapped("%s's last word: \"%s\"", vm.partner_name().c_str(), vm.last_word().c_str());
+    Probe::Get().Mark("ended:last word:" + vm.last_word());
+  }
+  ImGui::Spacing();
+  Hint("Everything the two of you wrote stays here, to read on Timeline and Progress and to export for a "
+       "counsellor from Settings. Nothing more can be added, by either of you. A new beginning, together or "
+       "apart, starts in a new data folder.");
+}
+
 void DrawToday(ViewModel& vm, ScreenState& state) {
+  if (vm.read_only()) {
+    DrawEnded(vm);
+    return;
+  }
   if (vm.paired()) DrawPartnerDay(vm);
   if (vm.paired()) {
     Heading("The two of you");
@@ -265,7 +286,7 @@ void AgreementDetails(ViewModel& vm, ScreenState& state, const json& a) {
     Hint(ShortTime(Str(h, "time")) + "  " + vm.NameOf(Str(h, "author")) + ": " + Str(h, "kind") +
          (h.contains("status") ? " (" + Str(h, "status") + ")" : ""));
   }
-  if (Str(a, "state") != "active") return;
+  if (Str(a, "state") != "active" || vm.read_only()) return;
   ImGui::PushID(id.c_str());
   ImGui::TextUnformatted("How did it go?");
   ImGui::SetNextItemWidth(360);
@@ -311,6 +332,16 @@ void AgreementList(ViewModel& vm, ScreenState& state, const char* heading, const
 }
 
 void DrawAgreements(ViewModel& vm, ScreenState& state) {
+  if (vm.read_only()) {
+    DrawEnded(vm);
+    AgreementList(vm, state, "Active when it ended", vm.AgreementsIn("active"));
+    AgreementList(vm, state, "Retired and declined", [&] {
+      auto list = vm.AgreementsIn("retired");
+      for (auto& d : vm.AgreementsIn("declined")) list.push_back(d);
+      return list;
+    }());
+    return;
+  }
   Heading("Awaiting your answer");
   DrawAwaiting(vm, state);
   AgreementList(vm, state, "Awaiting your partner", vm.AwaitingPartner());
@@ -374,7 +405,7 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
   if (Button("Show") || enter) vm.ApplyTimelineDays();
   ShowNotice(vm.last_notice());
   Hint("Right-click one of your own entries to correct or withdraw it.");
-  if (vm.paired()) {
+  if (vm.paired() && !vm.read_only()) {
     ImGui::SameLine();
     if (Button("I have read these", !vm.timeline().empty())) vm.MarkRead();
   }
@@ -400,7 +431,7 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
         ImGui::PopTextWrapPos();
         ImGui::EndTooltip();
       }
-      const bool mine = Str(e, "author") == vm.me() && !e.value("withdrawn", false);
+      const bool mine = Str(e, "author") == vm.me() && !e.value("withdrawn", false) && !vm.read_only();
       if (mine && ImGui::BeginPopupContextItem("entry")) {
         ImGui::TextUnformatted("Your entry");
         ImGui::SetNextItemWidth(360);
@@ -410,9 +441,17 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
           ImGui::CloseCurrentPopup();
         }
         Hint("Withdrawing destroys the words on both devices; the timeline keeps a mark.");
-        if (Button("Withdraw it")) {
-          vm.Withdraw(Str(e, "id"));
-          ImGui::CloseCurrentPopup();
+        if (state.confirm_withdraw != Str(e, "id")) {
+          if (Button("Withdraw it")) state.confirm_withdraw = Str(e, "id");
+        } else {
+          ImGui::TextWrapped("Withdraw it for good? Its words cannot be brought back.");
+          if (Button("Yes, withdraw it")) {
+            vm.Withdraw(Str(e, "id"));
+            state.confirm_withdraw.clear();
+            ImGui::CloseCurrentPopup();
+          }
+          ImGui::SameLine();
+          if (Button("Keep it")) state.confirm_withdraw.clear();
         }
         ImGui::EndPopup();
       }
@@ -428,6 +467,18 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
 
 void DrawTogether(ViewModel& vm) {
   const json& together = vm.together();
+  if (vm.read_only()) {
+    DrawEnded(vm);
+    Heading("Talks");
+    for (const auto& t : together.value("talks", json::array())) {
+      ImGui::TextWrapped("%s: %s", vm.NameOf(Str(t, "author")).c_str(), Str(t, "topic").c_str());
+    }
+    Heading("Time together");
+    for (const auto& p : together.value("plans", json::array())) {
+      ImGui::TextWrapped("%s (%s)", Str(p, "what").c_str(), ShortTime(Str(p, "until")).c_str());
+    }
+    return;
+  }
   std::vector<std::string> open_talks;
   Heading("Talks");
   for (const auto& t : together.value("talks", json::array())) {

@@ -38,6 +38,7 @@ struct ScreenState {
   std::string amend_text;
   std::string open_agreement;  // id of the agreement whose details are open
   std::string reflection;
+  std::string confirm_withdraw;  // id of the entry whose withdrawal awaits a yes
   int timeline_kind = 0;       // index into the kind filter
   int timeline_author = 0;     // 0 both, 1 me, 2 partner
   bool dark = false;

@@ -179,6 +179,7 @@ void DrawProgress(ViewModel& vm) {
     ImGui::Text("%lld days since the breach was named.", phase.value("days_since_breach", 0LL));
   }
   ImGui::TextWrapped("%s", kExpect);
+  if (vm.read_only()) return;
   ImGui::TextUnformatted("Propose a phase:");
   for (const auto& p : kPhaseWords) {
     ImGui::SameLine();

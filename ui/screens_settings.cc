@@ -92,8 +92,7 @@ void DrawExportSettings(ViewModel& vm) {
 void DrawVaultSettings(ViewModel& vm) {
   Heading("Passphrase and lock");
   const bool has = vm.has_passphrase();
-  ImGui::TextWrapped(has ? "Your keys are sealed with your passphrase. Lock closes them until it is typed again; "
-                           "your partner's entries keep arriving meanwhile."
+  ImGui::TextWrapped(has ? "Your keys are sealed with your passphrase. Lock closes them until it is typed again."
                          : "No passphrase: your key file is protected by its permissions alone, which keep other "
                            "accounts on this computer out, but not anyone who can use yours.");
   if (has && Button("Lock now")) vm.Lock();

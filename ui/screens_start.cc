@@ -109,8 +109,9 @@ void DrawPair(ViewModel& vm) {
 // The only screen while locked: nothing opened is kept or shown.
 void DrawUnlock(ViewModel& vm) {
   Heading("Kintsugi is locked");
-  ImGui::TextWrapped("Your partner's entries keep arriving and are kept sealed. Type your passphrase to read "
-                     "and write.");
+  ImGui::TextWrapped("%s Type your passphrase to read%s.", vm.ArrivalLine().c_str(),
+                     vm.read_only() ? "" : " and write");
+  Probe::Get().Mark("locked:" + vm.ArrivalLine());
   ImGui::SetNextItemWidth(280);
   if (!ImGui::IsAnyItemActive()) ImGui::SetKeyboardFocusHere();
   const bool enter = ImGui::InputTextWithHint("##unlock", "passphrase", &vm.passphrase_input,

@@ -136,6 +136,13 @@ bool ViewModel::Refresh() {
   }
   ReadTimelineFirstPage();
   ReadPartnerFeelings();
+  last_word_.clear();
+  if (read_only() && !sharing().value("ended", json::object()).value("by_me", false)) {
+    auto leave = link_.Call("view.timeline", {{"limit", 1}, {"kind", "leave"}});
+    if (leave.ok() && !(*leave)["entries"].empty()) {
+      last_word_ = (*leave)["entries"][0].value("body", json::object()).value("note", "");
+    }
+  }
   return true;
 }
 
@@ -182,6 +189,7 @@ std::size_t ViewModel::awaiting_me() const { return agreements_awaiting_me() + t
 
 std::size_t ViewModel::agreements_awaiting_me() const {
   std::size_t n = 0;
+  if (read_only()) return 0;  // nothing can be answered any more
   for (const char* list : {"proposals", "reviews_due"}) {
     if (auto it = pending_.find(list); it != pending_.end() && it->is_array()) n += it->size();
   }
@@ -189,6 +197,7 @@ std::size_t ViewModel::agreements_awaiting_me() const {
 }
 
 std::size_t ViewModel::talks_awaiting_me() const {
+  if (read_only()) return 0;
   auto it = pending_.find("talks");
   return it != pending_.end() && it->is_array() ? it->size() : 0;
 }
@@ -234,6 +243,7 @@ void ViewModel::Show(Screen screen) {
     screen_ = Screen::kFirstRun;
     return;
   }
+  if (screen != screen_) last_notice_ = Notice{};  // a message belongs to the screen of its action
   screen_ = screen;
 }
 

@@ -298,6 +298,13 @@ class ViewModel {
   // 2026-11-26 08:10." or "Bea left the shared ledger on ...". "" when the
   // two share as usual. Times are local.
   std::string SharingLine() const;
+  // After a leave the ledger is read-only: nothing can be added, by either.
+  bool read_only() const { return sharing_ended(); }
+  // The note the partner left with, "" when none (or when I left).
+  const std::string& last_word() const { return last_word_; }
+  // What the locked screen says of the partner's entries: that they keep
+  // arriving while the two share, not while sharing is paused or ended.
+  std::string ArrivalLine() const;
   std::string leave_note;
   Notice PauseSharing();
   Notice ResumeSharing();
@@ -392,7 +399,8 @@ class ViewModel {
   nlohmann::json notes_ = nlohmann::json::array();
   std::vector<nlohmann::json> timeline_;
   nlohmann::json timeline_next_;
-  std::vector<nlohmann::json> partner_feelings_;  // the partner's feelings check-ins today, newest first
+  std::vector<nlohmann::json> partner_feelings_;
+  std::string last_word_;  // the partner's feelings check-ins today, newest first
   std::string timeline_kind_;
   std::string timeline_author_;
   std::string timeline_from_, timeline_to_;

@@ -122,6 +122,15 @@ const json& ViewModel::sharing() const {
 bool ViewModel::sharing_paused() const { return sharing().value("paused", false); }
 bool ViewModel::sharing_ended() const { return sharing().contains("ended"); }
 
+std::string ViewModel::ArrivalLine() const {
+  if (sharing_ended()) return "The shared ledger has ended: nothing more arrives from your partner.";
+  const json& s = sharing();
+  if (s.value("paused", false) || s.value("partner_paused", false)) {
+    return "Sharing is paused: nothing passes between your devices until it resumes.";
+  }
+  return "Your partner's entries keep arriving and are kept sealed.";
+}
+
 std::string ViewModel::SharingLine() const {
   const json& s = sharing();
   if (auto ended = s.find("ended"); ended != s.end() && ended->is_object()) {
@@ -215,7 +224,7 @@ Notice ViewModel::Lock() {
   auto r = link_.Call("lock", json::object());
   if (!r.ok()) return Failed(r.error());
   Refresh();
-  return Done("Locked. Your partner's entries still arrive; your passphrase opens them.");
+  return Done("Locked. " + ArrivalLine() + " Your passphrase opens what is here.");
 }
 
 Notice ViewModel::SetPassphrase() {

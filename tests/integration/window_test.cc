@@ -283,6 +283,33 @@ TEST_F(WindowTest, EachScreenDrawsTheButtonsForTheKindsItOffers) {
   }
 }
 
+// After Alex leaves, Sam's window turns read-only: her last word, what is
+// still possible, and no form that would fail on a click.
+TEST_F(WindowTest, AfterALeaveThePartnersWindowIsReadOnlyWithTheLastWord) {
+  Window sam(b_.data(), dir_ / "sam.probe", 660);
+  ASSERT_TRUE(WaitFor([&] { return sam.Shows("Today") && sam.Has("Check in"); }, std::chrono::seconds(20)))
+      << sam.Probe().dump();
+  ASSERT_TRUE(WaitFor([&] { return a_.Json({"peers"}).value("peers", json::array()).size() == 1 &&
+                                   a_.Json({"peers"})["peers"][0].value("online", false); },
+                      std::chrono::seconds(20)));
+  auto left = a_.Ctl({"leave", "--note", "Take care of yourself", "--yes"});
+  ASSERT_EQ(left.exit_code, 0) << left.err;
+  ASSERT_TRUE(WaitFor([&] { return sam.Has("ended") && sam.Has("ended:last word:Take care of yourself"); },
+                      std::chrono::seconds(20)))
+      << sam.Probe().dump() << b_.Log();
+  EXPECT_FALSE(sam.Has("Check in"));
+  EXPECT_FALSE(sam.Has("Tell"));
+  ASSERT_TRUE(sam.Key("ctrl+5"));
+  ASSERT_TRUE(WaitFor([&] { return sam.Shows("Together"); })) << sam.Probe().dump();
+  EXPECT_TRUE(sam.Has("ended"));
+  EXPECT_FALSE(sam.Has("Ask to talk"));
+  EXPECT_FALSE(sam.Has("Start a pause"));
+  ASSERT_TRUE(sam.Key("ctrl+2"));
+  ASSERT_TRUE(WaitFor([&] { return sam.Shows("Agreements"); })) << sam.Probe().dump();
+  EXPECT_FALSE(sam.Has("Propose"));
+  EXPECT_TRUE(sam.running());
+}
+
 TEST_F(WindowTest, ALockedWindowShowsOnlyTheUnlockAndOpensFromTheKeyboard) {
   ASSERT_EQ(testing::Ctl(a_.data(), {"passphrase", "set"}, "a long passphrase\n").exit_code, 0);
   ASSERT_EQ(a_.Ctl({"lock"}).exit_code, 0);

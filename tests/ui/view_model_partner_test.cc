@@ -186,5 +186,48 @@ TEST_F(Couple, ATriggerAFreeCheckInAndReadUpToHereAreWrittenFromTheWindow) {
   EXPECT_EQ(Newest(A()).at("body").at("upto"), newest);
 }
 
+TEST_F(Couple, AfterThePartnerLeavesTheWindowIsReadOnlyWithTheirLastWordAndNoBadges) {
+  A().propose.title = "Sunday walk";
+  A().propose.text = "We walk on Sundays.";
+  ASSERT_TRUE(Done(A().Propose()));
+  A().talk_input = "the holidays";
+  ASSERT_TRUE(Done(A().RequestTalk()));
+  Sync();
+  EXPECT_EQ(B().agreements_awaiting_me(), 1u);
+  EXPECT_EQ(B().talks_awaiting_me(), 1u);
+  EXPECT_FALSE(B().read_only());
+  EXPECT_EQ(B().ArrivalLine(), "Your partner's entries keep arriving and are kept sealed.");
+
+  clock.Advance(kMinuteMs);
+  A().leave_note = "I need to do this alone for a while. Take care.";
+  ASSERT_TRUE(Done(A().Leave()));
+  Sync();
+  EXPECT_TRUE(B().read_only());
+  EXPECT_EQ(B().last_word(), "I need to do this alone for a while. Take care.");
+  EXPECT_EQ(B().agreements_awaiting_me(), 0u) << "nothing can be answered any more";
+  EXPECT_EQ(B().talks_awaiting_me(), 0u);
+  EXPECT_EQ(B().ArrivalLine(), "The shared ledger has ended: nothing more arrives from your partner.");
+  EXPECT_TRUE(A().read_only());
+  EXPECT_EQ(A().last_word(), "") << "my own note is not a last word to me";
+}
+
+TEST_F(Couple, WhileSharingIsPausedTheLockedScreenDoesNotPromiseArrivals) {
+  ASSERT_TRUE(Done(A().PauseSharing()));
+  EXPECT_EQ(A().ArrivalLine(), "Sharing is paused: nothing passes between your devices until it resumes.");
+  ASSERT_TRUE(Done(A().ResumeSharing()));
+  EXPECT_EQ(A().ArrivalLine(), "Your partner's entries keep arriving and are kept sealed.");
+}
+
+TEST_F(Couple, AMessageStaysWithTheScreenWhoseActionCausedIt) {
+  A().appreciation_input = "You listened";
+  A().Show(Screen::kTogether);
+  ASSERT_TRUE(Done(A().Appreciate()));
+  EXPECT_FALSE(A().last_notice().empty());
+  A().Show(Screen::kTogether);
+  EXPECT_FALSE(A().last_notice().empty()) << "staying on the screen keeps it";
+  A().Show(Screen::kToday);
+  EXPECT_TRUE(A().last_notice().empty()) << "a stale message followed to another screen";
+}
+
 }  // namespace
 }  // namespace kintsugi::ui
