@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "client/client.h"
+#include "client/private_file.h"
 #include "client/service.h"
 #include "ui/screens.h"
 #include "ui/view_model.h"
@@ -231,6 +233,38 @@ int Screenshots(GLFWwindow* window, ViewModel& vm, ScreenState& state, const std
 // Start at login through the platform's per-user service (client/service.h).
 // What the service manager says is asked once and again only after a change:
 // Settings draws every frame, and each question is a subprocess.
+// The helpline a person keeps: $XDG_CONFIG_HOME/kintsugi/helpline (or
+// ~/.config/kintsugi/helpline), mode 0600, on this computer only.
+ViewModel::HelpStore HelpStore() {
+  std::string dir;
+  if (const char* config = std::getenv("XDG_CONFIG_HOME"); config != nullptr && config[0] == '/') {
+    dir = std::string(config) + "/kintsugi";
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') {
+    dir = std::string(home) + "/.config/kintsugi";
+  } else {
+    return {};
+  }
+  const std::string path = dir + "/helpline";
+  ViewModel::HelpStore store;
+  store.load = [path]() -> std::string {
+    std::ifstream in(path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.size() <= 4000 ? text : std::string();
+  };
+  store.save = [dir, path](const std::string& text) -> Status {
+    if (text.empty()) {
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+      return OkStatus();
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return MakeError(ErrorCode::kIo, "cannot make " + dir + ": " + ec.message());
+    return client::WritePrivateFile(path, text, client::Replace::kExisting);
+  };
+  return store;
+}
+
 ViewModel::LoginService LoginService() {
   struct Shared {
     std::unique_ptr<ctl::ServiceManager> manager = ctl::NewServiceManager();
@@ -340,6 +374,7 @@ int RunApp(const AppOptions& options) {
   ViewModel vm(link);
   vm.set_daemon_starter([dir = options.data_dir] { return StartDaemon(dir); });
   if (options.data_dir.empty()) vm.set_login_service(LoginService());  // the service runs the default data dir
+  vm.set_help_store(HelpStore());
   vm.Refresh();
   int code = 0;
   if (!options.screenshot_dir.empty()) {

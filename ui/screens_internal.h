@@ -37,6 +37,8 @@ std::string Str(const nlohmann::json& j, const char* field);
 void DrawFirstRun(ViewModel& vm);
 void DrawPair(ViewModel& vm);
 void DrawUnlock(ViewModel& vm);
+// The safety question, answered alone, and where help is (first run, Settings).
+void DrawSafetyQuestion(ViewModel& vm);
 
 // screens_progress.cc.
 void DrawProgress(ViewModel& vm);

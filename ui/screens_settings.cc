@@ -6,6 +6,7 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include <algorithm>
 #include <string>
 
 namespace kintsugi::ui {
@@ -137,6 +138,16 @@ void DrawVaultSettings(ViewModel& vm) {
 }  // namespace
 
 void DrawSettings(ViewModel& vm, ScreenState& state) {
+  Heading("Safety and help");
+  DrawSafetyQuestion(vm);
+  ImGui::Spacing();
+  Hint("Your own helpline (its name and number), shown here instead of the general words. It stays on this "
+       "computer: never in the shared ledger, never sent.");
+  ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Keep it")));
+  ImGui::InputTextWithHint("##helpline", "a helpline's name and number", &vm.help_input);
+  Probe::Get().Mark("helpline");
+  ImGui::SameLine();
+  if (Button("Keep it")) vm.SaveHelp();
   Heading("Partner and devices");
   if (vm.paired()) {
     ImGui::Text("Paired with %s.", vm.partner_name().c_str());

@@ -46,22 +46,28 @@ void DrawFirstRun(ViewModel& vm) {
     if (Button("Restore", !vm.restore_path.empty() && !vm.passphrase_current.empty())) vm.Restore();
   }
   Heading("Before you start, alone");
+  DrawSafetyQuestion(vm);
+  ShowNotice(vm.last_notice());
+}
+
+void DrawSafetyQuestion(ViewModel& vm) {
   ImGui::TextWrapped("Do you feel safe with your partner? Your answer is not saved and not shared: it only "
                      "changes what this screen says.");
   using Safety = ViewModel::Safety;
   if (ImGui::RadioButton("Yes", vm.safety == Safety::kSafe)) vm.safety = Safety::kSafe;
+  Probe::Get().Mark("safety:yes");
   ImGui::SameLine();
   if (ImGui::RadioButton("I am not sure", vm.safety == Safety::kUnsure)) vm.safety = Safety::kUnsure;
+  Probe::Get().Mark("safety:unsure");
   ImGui::SameLine();
   if (ImGui::RadioButton("No", vm.safety == Safety::kAfraid)) vm.safety = Safety::kAfraid;
+  Probe::Get().Mark("safety:no");
   if (vm.safety == Safety::kUnsure || vm.safety == Safety::kAfraid) {
-    ImGui::TextWrapped(
-        "If you are afraid of your partner, or they control who you see, what you spend or where you go, "
-        "a shared ledger is not what you need now, and it could be used against you. Please talk to a "
-        "domestic-violence helpline in your country, or to a counsellor, alone. You can close this window "
-        "with F12 at any moment.");
+    ImGui::TextWrapped("A shared ledger is not what you need while you are afraid, and it could be used against "
+                       "you. You can close this window with F12 at any moment.");
+    ImGui::TextWrapped("%s", vm.HelpText().c_str());
+    Probe::Get().Mark("safety:help");
   }
-  ShowNotice(vm.last_notice());
 }
 
 void DrawPair(ViewModel& vm) {

@@ -235,6 +235,23 @@ class ViewModel {
   // stored or sent; it only decides what the window shows next.
   enum class Safety { kUnanswered, kSafe, kUnsure, kAfraid };
   Safety safety = Safety::kUnanswered;
+  // Where help is, in words shown beside the safety question (first run and
+  // Settings). A person may put their own helpline's name and number; it is
+  // kept on this computer by the app (never in the ledger, never sent).
+  static constexpr const char* kDefaultHelp =
+      "If you are afraid of your partner, or they control who you see, what you spend or where you go, "
+      "please talk to a domestic-violence helpline in your country, alone (searching \"domestic violence "
+      "helpline\" with your country's name finds it), or call the emergency number where you are if you "
+      "are in danger now.";
+  struct HelpStore {
+    std::function<std::string()> load;              // "" when none was kept
+    std::function<Status(const std::string&)> save;  // "" forgets it
+  };
+  void set_help_store(HelpStore store);
+  // The words of help: the kept helpline, else kDefaultHelp.
+  std::string HelpText() const;
+  std::string help_input;  // the helpline as typed in Settings
+  Notice SaveHelp();
 
   // "" when the form would be accepted, else what is wrong (the daemon's words).
   std::string FeelingsProblem() const;
@@ -407,6 +424,8 @@ class ViewModel {
   std::optional<std::uint64_t> invite_expires_ms_;
   Notice last_notice_;
   DaemonStarter start_daemon_;
+  HelpStore help_;
+  std::string help_kept_;
   LoginService login_;
 };
 

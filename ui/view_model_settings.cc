@@ -300,4 +300,24 @@ Notice ViewModel::SetStartAtLogin(bool on) {
   return Done(on ? "Kintsugi now starts when you log in." : "Kintsugi no longer starts when you log in.");
 }
 
+void ViewModel::set_help_store(HelpStore store) {
+  help_ = std::move(store);
+  help_kept_ = help_.load ? help_.load() : "";
+  help_input = help_kept_;
+}
+
+std::string ViewModel::HelpText() const {
+  return help_kept_.empty() ? std::string(kDefaultHelp) : help_kept_;
+}
+
+Notice ViewModel::SaveHelp() {
+  if (!help_.save) return Failed(MakeError(ErrorCode::kUnavailable, "this window cannot keep a helpline"));
+  const std::string help = Trimmed(help_input);
+  Status saved = help_.save(help);
+  if (!saved.ok()) return Failed(saved.error());
+  help_kept_ = help;
+  help_input = help;
+  return Done(help.empty() ? "The general words of help are back." : "Kept on this computer only.");
+}
+
 }  // namespace kintsugi::ui

@@ -18,6 +18,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -308,6 +309,38 @@ TEST_F(WindowTest, AfterALeaveThePartnersWindowIsReadOnlyWithTheLastWord) {
   ASSERT_TRUE(WaitFor([&] { return sam.Shows("Agreements"); })) << sam.Probe().dump();
   EXPECT_FALSE(sam.Has("Propose"));
   EXPECT_TRUE(sam.running());
+}
+
+// The safety question is in Settings at any time; the helpline a person
+// keeps there stays in a private file on this computer, and neither leaves
+// anything in the shared ledger.
+TEST_F(WindowTest, TheSafetyQuestionAndAHelplineInSettingsLeaveNoTraceInTheLedger) {
+  const std::string config = dir_ / "config";
+  ASSERT_EQ(setenv("XDG_CONFIG_HOME", config.c_str(), 1), 0);
+  const auto entries = [](const Partner& p) { return p.Json({"status"}).value("entries", -1); };
+  ASSERT_TRUE(WaitFor([&] { return entries(b_) == entries(a_); }, std::chrono::seconds(20)));
+  const int before = entries(a_);
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  unsetenv("XDG_CONFIG_HOME");
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today"); }, std::chrono::seconds(20))) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Key("ctrl+6"));
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Settings") && alex.Has("safety:no"); })) << alex.Probe().dump();
+  EXPECT_FALSE(alex.Has("safety:help"));
+  ASSERT_TRUE(alex.Click("safety:no"));
+  ASSERT_TRUE(WaitFor([&] { return alex.Has("safety:help"); })) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Click("helpline"));
+  ASSERT_TRUE(alex.Type("City helpline 0800 555 0100"));
+  ASSERT_TRUE(alex.Click("Keep it"));
+  const std::string file = config + "/kintsugi/helpline";
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(file); })) << alex.Probe().dump();
+  std::ifstream in(file);
+  std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(kept, "City helpline 0800 555 0100");
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  usleep(500 * 1000);
+  EXPECT_EQ(entries(a_), before) << "the safety question or the helpline wrote to the ledger";
+  EXPECT_EQ(entries(b_), before);
 }
 
 TEST_F(WindowTest, ALockedWindowShowsOnlyTheUnlockAndOpensFromTheKeyboard) {
