@@ -200,6 +200,10 @@ Result<int> WriteSampleHistory(Engine& a, Engine& b, ManualClock& clock, const S
       SAMPLE_WRITE(t, w.At(b, day, 21.5, {{"kind", "talk.request"}, {"topic", "How we spend Sundays, and with whom."}}));
       talk = t;
     }
+    if (day == 13) {
+      SAMPLE_WRITE(ta, w.At(a, day, 8.5, {{"kind", "talk.answer"}, {"talk", talk}, {"answer", "at_meeting"},
+                                          {"note", "It matters. Let us give it the time of Sunday's meeting."}}));
+    }
     if (day == 14 || day == 28) {
       KINTSUGI_RETURN_IF_ERROR(w.Sync());
       json meeting{{"kind", "meeting"},
@@ -246,6 +250,18 @@ Result<int> WriteSampleHistory(Engine& a, Engine& b, ManualClock& clock, const S
     if (day == 34) {
       SAMPLE_WRITE(d, w.At(a, day, 21.0, {{"kind", "time.done"}, {"what", "The lake"}, {"plan", plan}}));
     }
+    KINTSUGI_RETURN_IF_ERROR(w.Sync());
+  }
+  // Today so far (when today has begun long enough ago): the second partner's
+  // morning check-in and a talk request for the first to answer, which is
+  // what "From Sam today" shows in the demo.
+  const double hours_today = static_cast<double>(end % kDay) / kHour;
+  if (hours_today > 0.5) {
+    const double at = hours_today / 2;
+    SAMPLE_WRITE(fm, w.At(b, days, at, {{"kind", "feelings"}, {"mood", 7}, {"trust", 7},
+                                        {"appreciated", "You told me about the late meeting before I asked."},
+                                        {"needed", "A quiet evening, the two of us."}}));
+    SAMPLE_WRITE(tq, w.At(b, days, at + 0.05, {{"kind", "talk.request"}, {"topic", "Christmas: your parents, or ours?"}}));
     KINTSUGI_RETURN_IF_ERROR(w.Sync());
   }
   clock.Set(end);

@@ -141,8 +141,9 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
   Heading("Safety and help");
   DrawSafetyQuestion(vm);
   ImGui::Spacing();
-  Hint("Your own helpline (its name and number), shown here instead of the general words. It stays on this "
-       "computer: never in the shared ledger, never sent.");
+  Hint("Your own helpline (its name and number), shown here instead of the general words. It stays in a "
+       "file of your login on this computer, never in the shared ledger and never sent; anyone who can use "
+       "your login could read it.");
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Keep it")));
   ImGui::InputTextWithHint("##helpline", "a helpline's name and number", &vm.help_input);
   Probe::Get().Mark("helpline");
