@@ -384,6 +384,7 @@ int RunApp(const AppOptions& options) {
   } else {
     EventPump events(options.data_dir);
     int frames_left = kFramesAfterInput;
+    std::string title = "Kintsugi";
     while (!glfwWindowShouldClose(window)) {
       if (frames_left > 0) {
         glfwPollEvents();
@@ -404,6 +405,11 @@ int RunApp(const AppOptions& options) {
       }
       for (const auto& topic : events.Take()) vm.OnEvent(topic);
       if (vm.stale()) vm.Refresh();
+      // Whose window it is, when two people share a screen; nothing more.
+      if (const std::string want = vm.my_name().empty() ? "Kintsugi" : "Kintsugi: " + vm.my_name(); want != title) {
+        title = want;
+        glfwSetWindowTitle(window, title.c_str());
+      }
       if (g_screen_key >= 0) {
         // Only among the main screens: not before the first run is done, nor
         // while locked, nor past an open dialog (its question waits for an answer).

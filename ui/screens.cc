@@ -77,6 +77,13 @@ void ShowNotice(const Notice& n) {
   Probe::Get().Mark(n.error ? "notice:problem" : "notice");
 }
 
+void SameLineIfFits(const char* label) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float needed = ImGui::CalcTextSize(label, nullptr, true).x + style.FramePadding.x * 2 + style.ItemSpacing.x;
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + needed <= right) ImGui::SameLine();
+}
+
 float WidthBeside(const char* label, float more) {
   const ImGuiStyle& style = ImGui::GetStyle();
   const float button = ImGui::CalcTextSize(label, nullptr, true).x + style.FramePadding.x * 2 + style.ItemSpacing.x;
@@ -128,14 +135,16 @@ void DrawAwaiting(ViewModel& vm, ScreenState& state) {
 // The three answers to a talk request, as buttons, with an optional note.
 void TalkAnswerButtons(ViewModel& vm, const std::string& talk_id) {
   ImGui::PushID(talk_id.c_str());
+  ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("")));
+  ImGui::InputTextWithHint("##answer note", "a word with your answer (optional)", &vm.talk_answer_note);
+  bool first = true;
   for (std::string_view answer : protocol::kTalkAnswers) {
     const std::string words(protocol::TalkAnswerWords(answer));
+    if (!first) SameLineIfFits(words.c_str());
+    first = false;
     if (Button(words.c_str())) vm.AnswerTalk(talk_id, answer);
     Probe::Get().Mark("answer:" + words);
-    ImGui::SameLine();
   }
-  ImGui::SetNextItemWidth(220);
-  ImGui::InputTextWithHint("##answer note", "a word with it (optional)", &vm.talk_answer_note);
   ImGui::PopID();
 }
 
@@ -289,16 +298,18 @@ void AgreementDetails(ViewModel& vm, ScreenState& state, const json& a) {
   if (Str(a, "state") != "active" || vm.read_only()) return;
   ImGui::PushID(id.c_str());
   ImGui::TextUnformatted("How did it go?");
-  ImGui::SetNextItemWidth(360);
+  ImGui::SetNextItemWidth(std::min(360.0f, WidthBeside("")));
   ImGui::InputTextWithHint("##reflection", "a reflection (optional)", &state.reflection);
+  bool first = true;
   for (const char* outcome : {"kept", "struggled", "missed"}) {
-    ImGui::SameLine();
+    if (!first) SameLineIfFits(outcome);
+    first = false;
     if (Button(outcome)) {
       vm.CheckInAgreement(id, outcome, state.reflection);
       state.reflection.clear();
     }
   }
-  ImGui::SetNextItemWidth(420);
+  ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Propose new words")));
   ImGui::InputTextWithHint("##amend", "new words for this agreement", &state.amend_text);
   ImGui::SameLine();
   if (Button("Propose new words", !state.amend_text.empty())) {
@@ -353,11 +364,12 @@ void DrawAgreements(ViewModel& vm, ScreenState& state) {
   }());
 
   Heading("Propose an agreement");
+  bool first = true;
   for (const auto& t : AgreementTemplates()) {
+    if (!first) SameLineIfFits(t.label.c_str());
+    first = false;
     if (Button(t.label.c_str())) vm.UseTemplate(t);
-    ImGui::SameLine();
   }
-  ImGui::NewLine();
   ImGui::SetNextItemWidth(420);
   ImGui::InputTextWithHint("##title", "title", &vm.propose.title);
   Probe::Get().Mark("propose title");

@@ -30,6 +30,9 @@ void ShowNotice(const Notice& n);
 // The width a field may take so that a button labelled `label` (and `more`
 // pixels of other widgets) still fit beside it on the line.
 float WidthBeside(const char* label, float more = 0);
+// Keeps the next button, labelled `label`, on this line when it fits, else
+// lets it start the next one.
+void SameLineIfFits(const char* label);
 // j[field] when it is a string, else "".
 std::string Str(const nlohmann::json& j, const char* field);
 

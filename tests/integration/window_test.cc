@@ -113,6 +113,14 @@ class Window {
     return ::testing::AssertionSuccess();
   }
 
+  // The window's title, as the desktop shows it.
+  std::string Title() const {
+    auto found = Run({"xdotool", "search", "--pid", std::to_string(pid_)});
+    if (found.exit_code != 0 || found.out.empty()) return "";
+    auto name = Run({"xdotool", "getwindowname", found.out.substr(0, found.out.find('\n'))});
+    return name.exit_code == 0 ? name.out.substr(0, name.out.find('\n')) : "";
+  }
+
   // Presses one key (an X keysym name such as "Return") in this window.
   ::testing::AssertionResult Key(const std::string& key) const {
     auto found = Run({"xdotool", "search", "--pid", std::to_string(pid_)});
@@ -221,6 +229,9 @@ TEST_F(WindowTest, WhatAlexWritesSamReadsAndAnswersInHisWindow) {
   Window sam(b_.data(), dir_ / "sam.probe", 660);
   ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today") && sam.Shows("Today"); }, std::chrono::seconds(20)))
       << "alex: " << alex.Probe().dump() << "\nsam: " << sam.Probe().dump();
+  // Each window says whose it is.
+  EXPECT_TRUE(WaitFor([&] { return alex.Title() == "Kintsugi: Alex" && sam.Title() == "Kintsugi: Sam"; }))
+      << alex.Title() << " / " << sam.Title();
 
   ASSERT_TRUE(alex.Click("appreciated"));
   ASSERT_TRUE(alex.Type("You made tea without asking"));
