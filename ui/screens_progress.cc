@@ -94,6 +94,26 @@ void LineChart(const char* id, const std::vector<Series>& series, float y_min, f
   ImGui::PopID();
 }
 
+// Who is which colour, and what the thick and thin lines are: readable
+// without hovering.
+void Legend(const std::vector<std::pair<std::string, ImU32>>& people) {
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  const float h = ImGui::GetTextLineHeight();
+  bool first = true;
+  for (const auto& [name, color] : people) {
+    if (!first) ImGui::SameLine(0, 18);
+    first = false;
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    draw->AddRectFilled(ImVec2(at.x, at.y + h * 0.25f), ImVec2(at.x + h * 0.5f, at.y + h * 0.75f), color);
+    ImGui::Dummy(ImVec2(h * 0.5f, h));
+    ImGui::SameLine();
+    ImGui::TextUnformatted(name.c_str());
+    Probe::Get().Mark("legend:" + name);
+  }
+  ImGui::SameLine(0, 18);
+  ImGui::TextDisabled("thick: each day; thin: the average of seven days");
+}
+
 }  // namespace
 
 void DrawProgress(ViewModel& vm) {
@@ -108,9 +128,17 @@ void DrawProgress(ViewModel& vm) {
     const json days = m.value("days", json::array());
     if (!days.empty() && Str(days[0], "date") < earliest) earliest = Str(days[0], "date");
   }
-  if (earliest > from && earliest < to) from = earliest;
-  const auto first = protocol::DayFromDate(from).value_or(0);
-  const auto last = protocol::DayFromDate(to).value_or(first + 1);
+  if (earliest > from) from = earliest;
+  const auto last = protocol::DayFromDate(to).value_or(0);
+  // At least a week across, so that a first check-in is a point on a short
+  // chart rather than alone at the edge of ninety empty days.
+  auto first = std::min(protocol::DayFromDate(from).value_or(last - 6), last - 6);
+  from = protocol::DateFromDay(first);
+  std::size_t days_with_data = 0;
+  for (const auto& [author, m] : members.items()) {
+    (void)author;
+    days_with_data = std::max(days_with_data, m.value("days", json::array()).size());
+  }
   const float span = static_cast<float>(std::max<std::int64_t>(1, last - first));
   static const ImU32 kColors[] = {IM_COL32(70, 130, 180, 255), IM_COL32(205, 120, 60, 255)};
   for (const char* measure : {"mood", "trust"}) {
@@ -130,7 +158,19 @@ void DrawProgress(ViewModel& vm) {
       ++n;
     }
     Heading(measure == std::string("mood") ? "Mood, each day and over seven days" : "Trust, each day and over seven days");
+    std::vector<std::pair<std::string, ImU32>> people;
+    int c = 0;
+    for (const auto& [author, m] : members.items()) {
+      (void)author;
+      people.emplace_back(Str(m, "name"), kColors[c++ % 2]);
+    }
+    Legend(people);
     LineChart(measure, series, 0, 10, 2, from, to, 180);
+    if (days_with_data < 7 && measure == std::string("mood")) {
+      Hint("Each day either of you checks in adds a point. After a week the thin lines show how things move "
+           "over seven days; the weeks and months after show the trend, setbacks included.");
+      Probe::Get().Mark("progress:new couple");
+    }
   }
   Heading("Each week");
   if (ImGui::BeginTable("weeks", 5, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {

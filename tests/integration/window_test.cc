@@ -354,6 +354,20 @@ TEST_F(WindowTest, TheSafetyQuestionAndAHelplineInSettingsLeaveNoTraceInTheLedge
   EXPECT_EQ(entries(b_), before);
 }
 
+// A new couple's Progress: a legend of who is which colour, and a sentence
+// of what will appear, after one check-in.
+TEST_F(WindowTest, ANewCouplesProgressHasALegendAndSaysWhatWillAppear) {
+  ASSERT_EQ(a_.Ctl({"checkin", "feelings", "--mood", "6", "--trust", "5"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] { return b_.Json({"status"}).value("entries", 0) == a_.Json({"status"}).value("entries", -1); },
+                      std::chrono::seconds(20)));
+  Window sam(b_.data(), dir_ / "sam.probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return sam.Shows("Today"); }, std::chrono::seconds(20))) << sam.Probe().dump();
+  ASSERT_TRUE(sam.Key("ctrl+4"));
+  ASSERT_TRUE(WaitFor([&] { return sam.Shows("Progress") && sam.Has("legend:Alex"); })) << sam.Probe().dump();
+  EXPECT_TRUE(sam.Has("legend:Sam"));
+  EXPECT_TRUE(sam.Has("progress:new couple"));
+}
+
 TEST_F(WindowTest, ALockedWindowShowsOnlyTheUnlockAndOpensFromTheKeyboard) {
   ASSERT_EQ(testing::Ctl(a_.data(), {"passphrase", "set"}, "a long passphrase\n").exit_code, 0);
   ASSERT_EQ(a_.Ctl({"lock"}).exit_code, 0);
