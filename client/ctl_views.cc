@@ -280,6 +280,12 @@ void PrintStatus(const json& s) {
   } else {
     std::cout << "name      " << s.value("name", "") << "\n";
   }
+  if (s.value("paired", false)) {
+    const std::string partner = s.value("partner_name", "");
+    std::cout << "paired    with " << (partner.empty() ? "your partner" : partner) << "\n";
+  } else {
+    std::cout << "paired    not yet: 'kintsugictl pair invite' on one device, 'pair join CODE' on the other\n";
+  }
   std::cout << "identity  " << Fingerprint(s.value("author", "")) << "\n"
             << "ledger    " << Fingerprint(s.value("ledger", "")) << "\n"
             << "members   " << s.value("members", 0) << "\n"

@@ -47,6 +47,7 @@ json StatusJson(const EngineStatus& s, const DaemonInfo& info, const DaemonServi
     j["passphrase"] = s.passphrase;
     j["restore_hold"] = s.restore_hold;
     if (s.partner) j["partner"] = ToHex(*s.partner);
+    if (!s.partner_name.empty()) j["partner_name"] = s.partner_name;
     if (services.transport_key) j["transport_key"] = services.transport_key();
     j["views"] = {{"folded", s.folded}, {"waiting", s.waiting}};
   }

@@ -389,6 +389,10 @@ Result<EngineStatus> Engine::GetStatus() {
   if (views_) {
     status.folded = views_->state().entries();
     status.waiting = views_->waiting();
+    if (partner_) {
+      const auto& members = views_->state().members();
+      if (auto it = members.find(ToHex(*partner_)); it != members.end()) status.partner_name = it->second;
+    }
   }
   return status;
 }

@@ -89,6 +89,7 @@ struct EngineStatus {
   std::int64_t entries = 0;
   std::size_t members = 0;
   std::optional<crypto::PublicKey> partner;
+  std::string partner_name;  // from their introduction, once it is here and the keys are open
   std::size_t forks = 0;
   std::uint64_t folded = 0;   // entries the views have read
   std::size_t waiting = 0;    // entries waiting for the entries they depend on

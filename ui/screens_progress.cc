@@ -216,14 +216,18 @@ void DrawProgress(ViewModel& vm) {
     }
   }
   if (phase.contains("days_since_breach")) {
-    ImGui::Text("%lld days since the breach was named.", phase.value("days_since_breach", 0LL));
+    const long long days = phase.value("days_since_breach", 0LL);
+    ImGui::TextWrapped("%lld %s since you named what broke trust. Every one of them is part of the repair.", days,
+                       days == 1 ? "day" : "days");
   }
   ImGui::TextWrapped("%s", kExpect);
   if (vm.read_only()) return;
-  ImGui::TextUnformatted("Propose a phase:");
+  Heading("Name where you are, together");
+  Hint("Propose the phase you think the two of you are in; it takes effect when your partner agrees.");
   for (const auto& p : kPhaseWords) {
-    ImGui::SameLine();
     if (Button(p[0])) vm.ProposePhase(p[0]);
+    ImGui::SameLine();
+    Hint(p[1]);
   }
   ShowNotice(vm.last_notice());
 }

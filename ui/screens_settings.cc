@@ -67,23 +67,43 @@ void DrawExportSettings(ViewModel& vm) {
        "up. Private notes are never in it; withdrawn entries appear without their words.");
   ExportForm& f = vm.export_form;
   if (!f.prepared) vm.UpdateExportForm();
+  // Words for kExportFormats, in its order.
+  static const char* kFormatWords[] = {"Markdown (text)", "Web page, to print (HTML)", "Spreadsheet (CSV)",
+                                       "Data for programs (JSON)"};
+  static_assert(IM_ARRAYSIZE(kFormatWords) == IM_ARRAYSIZE(kExportFormats));
   bool edited = false;
-  ImGui::SetNextItemWidth(110);
-  edited |= ImGui::InputTextWithHint("from##export", "YYYY-MM-DD", &f.from);
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("From");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(110);
-  edited |= ImGui::InputTextWithHint("to##export", "YYYY-MM-DD", &f.to);
+  edited |= ImGui::InputTextWithHint("##export from", "YYYY-MM-DD", &f.from);
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(80);
-  edited |= ImGui::Combo("format##export", &f.format, kExportFormats, IM_ARRAYSIZE(kExportFormats));
+  ImGui::TextUnformatted("to");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(110);
+  edited |= ImGui::InputTextWithHint("##export to", "YYYY-MM-DD", &f.to);
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("As");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(240);
+  edited |= ImGui::Combo("##export format", &f.format, kFormatWords, IM_ARRAYSIZE(kFormatWords));
   if (edited) vm.UpdateExportForm();
-  ImGui::SetNextItemWidth(420);
-  ImGui::InputText("file##export", &f.path);
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("Into");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("replace it", 30)));
+  ImGui::InputText("##export file", &f.path);
   ImGui::SameLine();
   ImGui::Checkbox("replace it##export", &f.replace);
   if (Button("Preview")) vm.PreviewExport();
   ImGui::SameLine();
   if (Button("Save", !f.path.empty())) vm.SaveExport();
+  if (f.path.empty()) {
+    ImGui::SameLine();
+    Hint("Save needs a file to write.");
+  }
+  // What Preview or Save did, beside them rather than at the end of the screen.
+  if (vm.notice_about() == "export") ShowNotice(vm.last_notice());
   if (!f.preview.empty()) {
     ImGui::InputTextMultiline("##export_preview", &f.preview, ImVec2(-1, 260), ImGuiInputTextFlags_ReadOnly);
   }
@@ -157,7 +177,7 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
     vm.Show(Screen::kPair);
   }
   ImGui::SetNextItemWidth(240);
-  ImGui::InputTextWithHint("##peer", "HOST:PORT", &vm.peer_address_input);
+  ImGui::InputTextWithHint("##peer", "partner's address, like 192.168.1.20:47474 (advanced)", &vm.peer_address_input);
   ImGui::SameLine();
   if (Button("Use this address", !vm.peer_address_input.empty())) vm.SetPeerAddress();
   DrawSharingSettings(vm);
@@ -170,7 +190,7 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
   if (Button("Keep this note", !vm.note_input.empty())) vm.AddNote();
   DrawExportSettings(vm);
   DrawVaultSettings(vm);
-  ShowNotice(vm.last_notice());
+  if (vm.notice_about().empty()) ShowNotice(vm.last_notice());
 }
 
 }  // namespace kintsugi::ui

@@ -243,7 +243,10 @@ void ViewModel::Show(Screen screen) {
     screen_ = Screen::kFirstRun;
     return;
   }
-  if (screen != screen_) last_notice_ = Notice{};  // a message belongs to the screen of its action
+  if (screen != screen_) {  // a message belongs to the screen of its action
+    last_notice_ = Notice{};
+    notice_about_.clear();
+  }
   screen_ = screen;
 }
 
@@ -302,12 +305,14 @@ std::optional<std::uint64_t> ViewModel::NextLocalTime(const std::string& hhmm) c
 }
 
 Notice ViewModel::Done(std::string text) {
+  notice_about_ = std::exchange(pending_about_, "");
   last_notice_ = Notice{std::move(text), false};
   stale_ = true;
   return last_notice_;
 }
 
 Notice ViewModel::Failed(const Error& e) {
+  notice_about_ = std::exchange(pending_about_, "");
   last_notice_ = Notice{e.message, true};
   return last_notice_;
 }

@@ -382,6 +382,9 @@ class ViewModel {
   // Seconds left of the open invite; 0 when none.
   std::int64_t InviteSecondsLeft() const;
   const Notice& last_notice() const { return last_notice_; }
+  // Which panel the last notice belongs to: "export" for the export's, ""
+  // for the screen's own, so that each is shown beside its action.
+  const std::string& notice_about() const { return notice_about_; }
 
  private:
   Notice Append(nlohmann::json params, std::string done);
@@ -423,6 +426,8 @@ class ViewModel {
   std::string timeline_from_, timeline_to_;
   std::optional<std::uint64_t> invite_expires_ms_;
   Notice last_notice_;
+  std::string notice_about_;
+  std::string pending_about_;  // what the action under way is about, until it says Done or Failed
   DaemonStarter start_daemon_;
   HelpStore help_;
   std::string help_kept_;

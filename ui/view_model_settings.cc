@@ -67,16 +67,19 @@ static Result<std::pair<json, std::string>> RenderedExport(DaemonLink& link, con
 }
 
 Notice ViewModel::PreviewExport() {
+  pending_about_ = "export";
   UpdateExportForm();
   auto rendered = RenderedExport(link_, export_form);
   if (!rendered.ok()) return Failed(rendered.error());
   export_form.preview = std::move(rendered->second);
   const json& doc = rendered->first;
   last_notice_ = Notice{doc.value("empty", false) ? client::NothingRecorded(doc) : "The preview shows what Save writes.", false};
+  notice_about_ = std::exchange(pending_about_, "");
   return last_notice_;
 }
 
 Notice ViewModel::SaveExport() {
+  pending_about_ = "export";
   UpdateExportForm();
   auto rendered = RenderedExport(link_, export_form);
   if (!rendered.ok()) return Failed(rendered.error());
@@ -94,6 +97,7 @@ Notice ViewModel::SaveExport() {
   last_notice_ = Notice{(doc.value("empty", false) ? client::NothingRecorded(doc) + " " : std::string()) +
                             "Saved to " + path + ". Only you can read it.",
                         false};
+  notice_about_ = std::exchange(pending_about_, "");
   return last_notice_;
 }
 

@@ -80,6 +80,12 @@ TEST_F(Sync, PairedPartnersSeeTheSameSafetyNumberAndOneLedger) {
     EXPECT_NE(e["body"].value("note", ""), "written before pairing");
   }
   EXPECT_EQ(b_.Ctl({"verify"}).exit_code, 0);
+  // status says who, in words, not a key.
+  ASSERT_TRUE(WaitFor([&] { return a_.Json({"status", "--json"}).contains("partner_name"); }));
+  const std::string partner = a_.Json({"status", "--json"})["partner_name"];
+  EXPECT_FALSE(partner.empty());
+  EXPECT_NE(a_.Ctl({"status"}).out.find("paired    with " + partner + "\n"), std::string::npos)
+      << a_.Ctl({"status"}).out;
 }
 
 TEST_F(Sync, EntriesWrittenBeforePairingAreSharedOnlyWhenCarried) {

@@ -229,5 +229,17 @@ TEST_F(Couple, AMessageStaysWithTheScreenWhoseActionCausedIt) {
   EXPECT_TRUE(A().last_notice().empty()) << "a stale message followed to another screen";
 }
 
+TEST_F(Couple, WhatSaveDidIsSaidBesideTheExportNotAtTheEndOfTheScreen) {
+  A().Show(Screen::kSettings);
+  ASSERT_TRUE(Done(A().PreviewExport()));
+  EXPECT_EQ(A().notice_about(), "export");
+  A().appreciation_input = "You listened";
+  ASSERT_TRUE(Done(A().Appreciate()));
+  EXPECT_EQ(A().notice_about(), "") << "another action's message is the screen's own";
+  A().export_form.path = "/nonexistent-folder/export.md";
+  EXPECT_TRUE(A().SaveExport().error);
+  EXPECT_EQ(A().notice_about(), "export") << "a failed save is said beside Save too";
+}
+
 }  // namespace
 }  // namespace kintsugi::ui
