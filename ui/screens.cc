@@ -77,6 +77,31 @@ void ShowNotice(const Notice& n) {
   Probe::Get().Mark(n.error ? "notice:problem" : "notice");
 }
 
+bool ButtonWhy(const char* label, bool enabled, const char* why) {
+  const bool pressed = Button(label, enabled);
+  if (!enabled) {
+    ImGui::SameLine();
+    Hint(why);
+  }
+  return pressed;
+}
+
+bool FieldAbove(const char* label, std::string* value, float height) {
+  ImGui::TextUnformatted(label);
+  ImGui::PushID(label);
+  const float width = std::min(420.0f, WidthBeside(""));
+  bool changed = false;
+  if (height > 0) {
+    changed = ImGui::InputTextMultiline("##field", value, ImVec2(width, height));
+  } else {
+    ImGui::SetNextItemWidth(width);
+    changed = ImGui::InputText("##field", value);
+  }
+  Probe::Get().Mark(std::string("field:") + label);
+  ImGui::PopID();
+  return changed;
+}
+
 void SameLineIfFits(const char* label) {
   const ImGuiStyle& style = ImGui::GetStyle();
   const float needed = ImGui::CalcTextSize(label, nullptr, true).x + style.FramePadding.x * 2 + style.ItemSpacing.x;
@@ -498,7 +523,7 @@ void DrawTogether(ViewModel& vm) {
     if (open) open_talks.push_back(Str(t, "id"));
     ImGui::TextWrapped("%s%s: %s", open ? "" : "(talked) ", vm.NameOf(Str(t, "author")).c_str(), Str(t, "topic").c_str());
     if (const json answer = t.value("answer", json::object()); !answer.empty()) {
-      Hint("Answered: " + std::string(protocol::TalkAnswerWords(Str(answer, "answer"))) +
+      Hint((Str(t, "author") == vm.me() ? vm.partner_name() : std::string("You")) + " answered: " + std::string(protocol::TalkAnswerWords(Str(answer, "answer"))) +
            (Str(answer, "note").empty() ? "" : " (" + Str(answer, "note") + ")"));
     }
     if (open && Str(t, "author") != vm.me()) TalkAnswerButtons(vm, Str(t, "id"));
@@ -511,23 +536,27 @@ void DrawTogether(ViewModel& vm) {
 
   Heading("The weekly meeting");
   Hint("Start with appreciations. Then what went well, one issue, and what each of you will try next week.");
-  ImGui::InputTextMultiline("appreciations", &vm.meeting.appreciations, ImVec2(420, 50));
-  ImGui::InputTextMultiline("what went well", &vm.meeting.went_well, ImVec2(420, 40));
-  ImGui::InputTextMultiline("one issue", &vm.meeting.issue, ImVec2(420, 40));
-  ImGui::InputText("I will try", &vm.meeting.i_will_try);
-  ImGui::InputText("my partner will try", &vm.meeting.partner_will_try);
-  if (Button("Record the meeting", !vm.meeting.appreciations.empty())) vm.RecordMeeting(open_talks);
+  FieldAbove("appreciations", &vm.meeting.appreciations, 50);
+  FieldAbove("what went well", &vm.meeting.went_well, 40);
+  FieldAbove("one issue", &vm.meeting.issue, 40);
+  FieldAbove("I will try", &vm.meeting.i_will_try);
+  FieldAbove("my partner will try", &vm.meeting.partner_will_try);
+  if (ButtonWhy("Record the meeting", !vm.meeting.appreciations.empty(), "It begins with appreciations.")) {
+    vm.RecordMeeting(open_talks);
+  }
 
   Heading("After a fight: repair");
   Hint("Each of you: what you felt, how you saw it, what set you off, what you take responsibility for. "
        "Then one plan.");
-  ImGui::InputText("what I felt", &vm.repair.feelings);
-  ImGui::InputText("how I saw it", &vm.repair.my_view);
-  ImGui::InputText("how you saw it", &vm.repair.partner_view);
-  ImGui::InputText("what set us off", &vm.repair.triggers);
-  ImGui::InputText("my part", &vm.repair.my_part);
-  ImGui::InputText("one plan", &vm.repair.plan);
-  if (Button("Record the repair", !vm.repair.plan.empty())) vm.RecordRepair(open_talks);
+  FieldAbove("what I felt", &vm.repair.feelings);
+  FieldAbove("how I saw it", &vm.repair.my_view);
+  FieldAbove("how you saw it", &vm.repair.partner_view);
+  FieldAbove("what set us off", &vm.repair.triggers);
+  FieldAbove("my part", &vm.repair.my_part);
+  FieldAbove("one plan", &vm.repair.plan);
+  if (ButtonWhy("Record the repair", !vm.repair.plan.empty(), "It needs the one plan you agree on.")) {
+    vm.RecordRepair(open_talks);
+  }
 
   Heading("A moment that hurt");
   Hint("What happened, how strong it was, and what helped. Naming it lets the two of you see patterns "

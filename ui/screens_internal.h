@@ -30,6 +30,11 @@ void ShowNotice(const Notice& n);
 // The width a field may take so that a button labelled `label` (and `more`
 // pixels of other widgets) still fit beside it on the line.
 float WidthBeside(const char* label, float more = 0);
+// A Button that, while greyed out, says why beside it.
+bool ButtonWhy(const char* label, bool enabled, const char* why);
+// A field with its label above it (`height` > 0: several lines), as wide as
+// the window allows up to 420 px; true when edited.
+bool FieldAbove(const char* label, std::string* value, float height = 0);
 // Keeps the next button, labelled `label`, on this line when it fits, else
 // lets it start the next one.
 void SameLineIfFits(const char* label);

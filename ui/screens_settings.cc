@@ -125,7 +125,10 @@ void DrawVaultSettings(ViewModel& vm) {
   ImGui::InputTextWithHint("##new1", "new passphrase", &vm.passphrase_input, ImGuiInputTextFlags_Password);
   ImGui::SetNextItemWidth(280);
   ImGui::InputTextWithHint("##new2", "the same again", &vm.passphrase_again, ImGuiInputTextFlags_Password);
-  if (Button(has ? "Change passphrase" : "Set passphrase", vm.NewPassphraseProblem().empty())) vm.SetPassphrase();
+  const std::string passphrase_problem = vm.NewPassphraseProblem();
+  if (ButtonWhy(has ? "Change passphrase" : "Set passphrase", passphrase_problem.empty(), passphrase_problem.c_str())) {
+    vm.SetPassphrase();
+  }
   if (has) {
     ImGui::SameLine();
     if (Button("Remove passphrase", !vm.passphrase_current.empty())) vm.RemovePassphrase();
@@ -144,7 +147,10 @@ void DrawVaultSettings(ViewModel& vm) {
     ImGui::SetNextItemWidth(280);
     ImGui::InputTextWithHint("##backuppass2", "the same again", &vm.backup_again, ImGuiInputTextFlags_Password);
   }
-  if (Button("Back up now", vm.backup_passphrase.size() >= 8)) vm.Backup();
+  // An empty file name becomes ~/kintsugi-backup-DATE.kbak.
+  if (ButtonWhy("Back up now", vm.backup_passphrase.size() >= 8, "It needs a passphrase of 8 characters or more.")) {
+    vm.Backup();
+  }
   Heading("Start at login");
   if (auto on = vm.StartsAtLogin()) {
     bool checked = *on;
