@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "protocol/hlc.h"
+
 namespace kintsugi::protocol {
 
 std::string_view RejectionName(Rejection r) {
@@ -15,6 +17,7 @@ std::string_view RejectionName(Rejection r) {
     case Rejection::kSeqBehind: return "seq_behind";
     case Rejection::kPrevMismatch: return "prev_mismatch";
     case Rejection::kIdMismatch: return "id_mismatch";
+    case Rejection::kClockOutOfRange: return "clock_out_of_range";
   }
   return "malformed";
 }
@@ -33,6 +36,10 @@ Verdict ValidateNext(const Entry& entry, const LedgerContext& ledger, const Chai
       ledger.members.end()) {
     return EntryFault{Rejection::kUnknownAuthor,
                       "author " + ToHex(entry.author).substr(0, 16) + " is not a member"};
+  }
+  if (const std::uint64_t ms = HlcMillis(entry.hlc); ms == 0 || ms >= kMaxEntryMillis) {
+    return EntryFault{Rejection::kClockOutOfRange,
+                      "clock " + std::to_string(ms) + " ms is outside 1 to 2^46 ms since 1970 (the year 4199)"};
   }
   if (check == SignatureCheck::kVerify && !SignatureValid(entry)) {
     return EntryFault{Rejection::kBadSignature, "signature does not verify"};

@@ -24,7 +24,13 @@ enum class Rejection {
   kSeqBehind,      // seq is at or below the author's head: a duplicate or a fork
   kPrevMismatch,   // prev is not the id of the author's head
   kIdMismatch,     // stored id differs from the hash of the stored bytes
+  kClockOutOfRange,  // the hybrid clock's milliseconds are 0 or at least kMaxEntryMillis
 };
+
+// Entry clocks stay below 2^46 ms (the year 4199), so that every clock and
+// every causal stamp built on it (a clock plus at most one per entry) fits a
+// signed 64-bit integer with room to spare, on every device alike.
+inline constexpr std::uint64_t kMaxEntryMillis = std::uint64_t{1} << 46;
 
 // Stable name ("bad_signature"), used in IPC replies and logs.
 std::string_view RejectionName(Rejection r);

@@ -5,6 +5,7 @@
 #include <set>
 #include <vector>
 
+#include "protocol/hlc.h"
 #include "test_util.h"
 
 namespace kintsugi::protocol {
@@ -19,9 +20,9 @@ using fixtures::MustSeal;
 constexpr Rejection kAllRejections[] = {
     Rejection::kMalformed,   Rejection::kTooLarge, Rejection::kWrongLedger,
     Rejection::kUnknownAuthor, Rejection::kBadSignature, Rejection::kSeqGap,
-    Rejection::kSeqBehind,   Rejection::kPrevMismatch, Rejection::kIdMismatch,
+    Rejection::kSeqBehind,   Rejection::kPrevMismatch, Rejection::kIdMismatch, Rejection::kClockOutOfRange,
 };
-static_assert(std::size(kAllRejections) == static_cast<std::size_t>(Rejection::kIdMismatch) + 1);
+static_assert(std::size(kAllRejections) == static_cast<std::size_t>(Rejection::kClockOutOfRange) + 1);
 
 // A ledger with two members; alice has written entries 1 and 2.
 class Validation : public ::testing::Test {
@@ -168,6 +169,23 @@ TEST_F(Validation, RejectsSeqTwoWithZeroPrev) {
   e.prev = EntryId{};
   Resign(e, alice_);
   ExpectRejected(e, after_first(), Rejection::kPrevMismatch);
+}
+
+// A validly signed entry from a member whose clock is absurd (at or past 2^63,
+// which turned negative as a causal stamp) is refused with a reason.
+TEST_F(Validation, RejectsAClockOutsideTheRangeEvenWhenSigned) {
+  for (std::uint64_t hlc : {std::uint64_t{0}, MakeHlc(0, 7), MakeHlc(kMaxEntryMillis, 0), std::uint64_t{1} << 63,
+                            ~std::uint64_t{0}}) {
+    Entry e = first_.entry;
+    e.hlc = hlc;
+    Resign(e, alice_);
+    ASSERT_TRUE(SignatureValid(e));
+    ExpectRejected(e, empty_, Rejection::kClockOutOfRange);
+  }
+  Entry edge = first_.entry;
+  edge.hlc = MakeHlc(kMaxEntryMillis - 1, 0xffff);
+  Resign(edge, alice_);
+  EXPECT_TRUE(ValidateNext(edge, ledger_, empty_).ok()) << "the last millisecond in range is accepted";
 }
 
 TEST_F(Validation, SignatureValidIsTrueForSealedEntriesAndFalseWhenTampered) {
