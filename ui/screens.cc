@@ -317,7 +317,7 @@ void AgreementDetails(ViewModel& vm, ScreenState& state, const json& a) {
                 c.value("struggled", 0), c.value("missed", 0));
   }
   for (const auto& h : a.value("history", json::array())) {
-    Hint(ShortTime(Str(h, "time")) + "  " + vm.NameOf(Str(h, "author")) + ": " + Str(h, "kind") +
+    Hint(ShortTime(Str(h, "time")) + "  " + vm.NameOf(Str(h, "author")) + " " + KindAction(Str(h, "kind")) +
          (h.contains("status") ? " (" + Str(h, "status") + ")" : ""));
   }
   if (Str(a, "state") != "active" || vm.read_only()) return;
@@ -414,12 +414,23 @@ void DrawAgreements(ViewModel& vm, ScreenState& state) {
 // --- Timeline ----------------------------------------------------------------
 
 void DrawTimeline(ViewModel& vm, ScreenState& state) {
-  // Every kind of the kinds table, then the withdrawn entries: one list, never a second.
-  static const std::vector<const char*> kKinds = [] {
-    std::vector<const char*> kinds{"all"};
-    for (const auto& spec : protocol::Kinds()) kinds.push_back(spec.name.data());
-    kinds.push_back("withdrawn");
+  // Every kind of the kinds table, then the withdrawn entries: one list, never
+  // a second; shown in words, filtered by name.
+  static const std::vector<std::string> kKindNames = [] {
+    std::vector<std::string> kinds{"all"};
+    for (const auto& spec : protocol::Kinds()) kinds.emplace_back(spec.name);
+    kinds.emplace_back("withdrawn");
     return kinds;
+  }();
+  static const std::vector<std::string> kKindLabels = [] {
+    std::vector<std::string> labels{"Everything"};
+    for (std::size_t i = 1; i < kKindNames.size(); ++i) labels.push_back(KindWords(kKindNames[i]));
+    return labels;
+  }();
+  static const std::vector<const char*> kKinds = [] {
+    std::vector<const char*> items;
+    for (const auto& label : kKindLabels) items.push_back(label.c_str());
+    return items;
   }();
   static const char* kAuthors[] = {"both of us", "me", "my partner"};
   ImGui::SetNextItemWidth(180);
@@ -428,7 +439,7 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
   ImGui::SetNextItemWidth(160);
   changed |= ImGui::Combo("who", &state.timeline_author, kAuthors, IM_ARRAYSIZE(kAuthors));
   if (changed) {
-    vm.SetTimelineFilter(state.timeline_kind == 0 ? "" : kKinds[state.timeline_kind],
+    vm.SetTimelineFilter(state.timeline_kind == 0 ? "" : kKindNames[static_cast<std::size_t>(state.timeline_kind)],
                          state.timeline_author == 0 ? "" : state.timeline_author == 1 ? "me" : "partner");
   }
   ImGui::SameLine();

@@ -91,6 +91,11 @@ struct Offer {
 };
 const std::vector<Offer>& Offers();
 
+// A kind of entry in a person's words: "Feelings check-ins", "Talk requests";
+// `action` gives what its author did instead: "checked in", "asked to talk".
+std::string KindWords(std::string_view kind);
+std::string KindAction(std::string_view kind);
+
 struct MeetingForm {
   std::string appreciations, went_well, issue, i_will_try, partner_will_try;
 };

@@ -216,6 +216,55 @@ std::string ViewModel::DescribeEntry(const json& e) const {
   return "wrote something this version cannot show.";
 }
 
+namespace {
+
+struct KindText {
+  std::string_view kind, words, action;
+};
+constexpr KindText kKindTexts[] = {
+    {"member", "Introductions", "joined"},
+    {"checkin", "Free check-ins", "checked in"},
+    {"propose", "Proposals", "proposed it"},
+    {"accept", "Acceptances", "accepted"},
+    {"decline", "Declines", "declined"},
+    {"amend", "New words proposed", "proposed new words"},
+    {"retire", "Retirements proposed", "proposed to retire it"},
+    {"status", "A word about the day", "said a word about the day"},
+    {"feelings", "Feelings check-ins", "checked in"},
+    {"agreement", "How agreements went", "said how it went"},
+    {"appreciation", "Appreciations", "appreciated"},
+    {"trigger", "Moments that hurt", "noted a moment that hurt"},
+    {"talk.request", "Talk requests", "asked to talk"},
+    {"talk.answer", "Answers to talk requests", "answered a talk request"},
+    {"meeting", "Weekly meetings", "recorded a meeting"},
+    {"repair", "Repairs", "recorded a repair"},
+    {"pause", "Pauses", "took a pause"},
+    {"time.plan", "Time together, planned", "planned time together"},
+    {"time.done", "Time together, spent", "spent time together"},
+    {"seen", "Read up to here", "read up to here"},
+    {"correct", "Corrections", "corrected an entry"},
+    {"withdraw", "Withdrawals", "withdrew an entry"},
+    {"phase", "Phases proposed", "proposed a phase"},
+    {"leave", "Leaving", "left"},
+    {"withdrawn", "Withdrawn entries", "withdrew it"},
+};
+
+}  // namespace
+
+std::string KindWords(std::string_view kind) {
+  for (const auto& k : kKindTexts) {
+    if (k.kind == kind) return std::string(k.words);
+  }
+  return std::string(kind);
+}
+
+std::string KindAction(std::string_view kind) {
+  for (const auto& k : kKindTexts) {
+    if (k.kind == kind) return std::string(k.action);
+  }
+  return std::string(kind);
+}
+
 const std::vector<Offer>& Offers() {
   static const std::vector<Offer> offers = {
       {Screen::kToday, "feelings", "Check in", true},

@@ -93,8 +93,14 @@ class Window {
     auto moved = Run({"xdotool", "mousemove", "--sync", std::to_string(cx), std::to_string(cy)});
     if (moved.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << moved.err;
     usleep(100 * 1000);  // the window wakes on the motion and draws the hover
-    auto clicked = Run({"xdotool", "click", "1"});
-    if (clicked.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << clicked.err;
+    // Press and release apart, as a hand does: Dear ImGui 1.86 has no input
+    // queue, and a press and release read in one frame (a slow frame, under
+    // the sanitizers on a loaded machine) would be no click at all.
+    auto pressed = Run({"xdotool", "mousedown", "1"});
+    if (pressed.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << pressed.err;
+    usleep(120 * 1000);
+    auto released = Run({"xdotool", "mouseup", "1"});
+    if (released.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << released.err;
     usleep(150 * 1000);
     return ::testing::AssertionSuccess();
   }

@@ -241,5 +241,19 @@ TEST_F(Couple, WhatSaveDidIsSaidBesideTheExportNotAtTheEndOfTheScreen) {
   EXPECT_EQ(A().notice_about(), "export") << "a failed save is said beside Save too";
 }
 
+// No internal kind name ("talk.request") where a person reads: every kind of
+// the kinds table has words of its own.
+TEST(KindWords, EveryKindHasWordsOfItsOwn) {
+  std::set<std::string> seen;
+  for (const auto& spec : protocol::Kinds()) {
+    const std::string words = KindWords(spec.name);
+    const std::string action = KindAction(spec.name);
+    EXPECT_NE(words, std::string(spec.name)) << spec.name << " has no words";
+    EXPECT_NE(action, std::string(spec.name)) << spec.name << " has no action";
+    EXPECT_EQ(words.find('.'), std::string::npos) << words;
+    EXPECT_TRUE(seen.insert(words).second) << "two kinds read alike: " << words;
+  }
+}
+
 }  // namespace
 }  // namespace kintsugi::ui
