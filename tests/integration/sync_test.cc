@@ -88,6 +88,32 @@ TEST_F(Sync, PairedPartnersSeeTheSameSafetyNumberAndOneLedger) {
       << a_.Ctl({"status"}).out;
 }
 
+// kintsugictl, on two daemons: Alex asks to talk, Sam answers with
+// `talk-answer` (by an id prefix), and Alex's `together` says so in words.
+TEST_F(Sync, ATalkRequestIsAnsweredFromTheCommandLineAndTheAskerReadsTheAnswer) {
+  Pair();
+  ASSERT_EQ(a_.Ctl({"talk", "the holidays"}).exit_code, 0);
+  std::string talk;
+  ASSERT_TRUE(WaitFor([&] {
+    json pending = b_.Json({"pending", "--json"});
+    if (!pending.contains("talks") || pending["talks"].empty()) return false;
+    talk = pending["talks"][0].value("id", "");
+    return true;
+  }, std::chrono::seconds(20)));
+  auto own = a_.Ctl({"talk-answer", talk.substr(0, 8), "tonight"});
+  EXPECT_NE(own.exit_code, 0) << "Alex answered her own request";
+  auto wrong = b_.Ctl({"talk-answer", talk.substr(0, 8), "maybe"});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.err.find("answer must be one of: tonight, at_meeting, not_yet"), std::string::npos) << wrong.err;
+  auto answered = b_.Ctl({"talk-answer", talk.substr(0, 8), "at_meeting", "--note", "on Sunday"});
+  ASSERT_EQ(answered.exit_code, 0) << answered.err;
+  EXPECT_TRUE(b_.Json({"pending", "--json"})["talks"].empty()) << "answered, it awaits nothing more";
+  ASSERT_TRUE(WaitFor([&] {
+    return a_.Ctl({"together"}).out.find("Sam answered: At our weekly meeting (on Sunday)") != std::string::npos;
+  }, std::chrono::seconds(20)))
+      << a_.Ctl({"together"}).out;
+}
+
 TEST_F(Sync, EntriesWrittenBeforePairingAreSharedOnlyWhenCarried) {
   ASSERT_EQ(b_.Ctl({"checkin", "--note", "a private thought", "--mood", "4"}).exit_code, 0);
   Pair();
