@@ -115,10 +115,6 @@ float WidthBeside(const char* label, float more) {
   return std::max(80.0f, ImGui::GetContentRegionAvail().x - button - more);
 }
 
-std::string Str(const json& j, const char* field) {
-  auto it = j.find(field);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 namespace {
 

@@ -38,7 +38,7 @@ bool FieldAbove(const char* label, std::string* value, float height = 0);
 // Keeps the next button, labelled `label`, on this line when it fits, else
 // lets it start the next one.
 void SameLineIfFits(const char* label);
-// j[field] when it is a string, else "".
+// j[field] when it is a string, else "" (defined once, with the view-model's).
 std::string Str(const nlohmann::json& j, const char* field);
 
 // screens_start.cc: the first run, pairing, and the only screen while locked.

@@ -20,6 +20,9 @@ std::int64_t LocalOffsetMs(std::uint64_t unix_ms);
 // `s` without leading and trailing blanks (spaces, tabs, line ends).
 std::string Trimmed(const std::string& s);
 
+// j[field] when it is a string, else "".
+std::string Str(const nlohmann::json& j, const char* field);
+
 // Sets `field` when `value` is not blank.
 void Optional(nlohmann::json& params, const char* field, const std::string& value);
 

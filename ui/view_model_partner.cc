@@ -14,11 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Str(const json& j, const char* field) {
-  auto it = j.find(field);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // "2026-11-26T07:10:29.249Z" (as the daemon writes times) -> Unix ms.
 std::optional<std::uint64_t> MsOf(const std::string& iso) {
   std::tm tm{};
@@ -115,10 +110,12 @@ PartnerToday ViewModel::PartnerDay() const {
 }
 
 std::optional<double> ViewModel::SecondsUntilChange() const {
+  // Only the partner's pause counts down on screen (PartnerDay).
   const std::string partner = status_.value("partner", "");
   std::optional<double> soonest;
   const std::uint64_t now = NowMs();
   for (const auto& p : together_.value("pauses", json::array())) {
+    if (Str(p, "author") != partner) continue;
     const auto until = MsOf(Str(p, "until"));
     if (!until || *until <= now) continue;
     // The minutes left change at each whole minute before the end.

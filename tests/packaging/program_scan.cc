@@ -398,8 +398,8 @@ void AnalyzeTokens(const Tokens& tokens, Scope& scope) {
   while (k < tokens.size()) {
     // One simple command: from here to the next separator.
     if (case_patterns) {
+      // Past the pattern's ")" (or the "esac" that ends the case).
       while (k < tokens.size() && tokens[k].text != ")" && tokens[k].text != "esac") ++k;
-      if (k < tokens.size() && tokens[k].text == "esac") case_patterns = false;
       ++k;
       case_patterns = false;
       continue;
