@@ -8,7 +8,9 @@ build=(cmake make g++ pkg-config libsodium-dev libzmq3-dev cppzmq-dev libsqlite3
        libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
        libspdlog-dev libfmt-dev iproute2
        libimgui-dev libstb-dev libglfw3-dev libgl-dev fonts-dejavu-core
-       xvfb xauth xdotool procps python3
+       libfontconfig-dev libfreetype-dev libfribidi-dev
+       fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
+       xvfb xauth xdotool xclip procps python3
        systemd desktop-file-utils)  # systemd-analyze and desktop-file-validate check packaging/
 fuzz=(clang-14 libclang-rt-14-dev)
 bench=(python3)
@@ -31,7 +33,7 @@ programs=(
   sed:sed grep:grep awk:mawk getconf:libc-bin
   dpkg:dpkg dpkg-query:dpkg apt-get:apt sudo:-
   cmake:cmake ctest:cmake make:make
-  xvfb-run:xvfb xdotool:xdotool pgrep:procps python3:python3
+  xvfb-run:xvfb xdotool:xdotool xclip:xclip pgrep:procps python3:python3
   ip:iproute2 systemd-analyze:systemd desktop-file-validate:desktop-file-utils
   debootstrap:debootstrap git:git chroot:coreutils mount:mount umount:mount
   mountpoint:util-linux

@@ -31,17 +31,16 @@
 #include "client/client.h"
 #include "client/private_file.h"
 #include "client/service.h"
+#include "ui/fonts.h"
 #include "ui/screens.h"
+#include "ui/text.h"
 #include "ui/view_model.h"
 
 namespace kintsugi::ui {
 namespace {
 
 constexpr int kFramesAfterInput = 3;  // ImGui 1.86 has no input queue
-constexpr const char* kFonts[] = {
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-};
+constexpr float kTextPixels = 17.0f;  // at content scale 1
 
 // The daemon over local IPC; connects (again) when a request finds no daemon.
 class IpcLink final : public DaemonLink {
@@ -164,24 +163,46 @@ float g_new_scale = 0;
 
 void OnContentScale(GLFWwindow*, float x, float) { g_new_scale = std::max(1.0f, x); }
 
-void LoadFont(float scale) {
-  ImGuiIO& io = ImGui::GetIO();
-  for (const char* path : kFonts) {
-    std::error_code ec;
-    if (std::filesystem::exists(path, ec) && io.Fonts->AddFontFromFileTTF(path, 17.0f * scale) != nullptr) return;
-  }
-  ImFontConfig config;
-  config.SizePixels = 13.0f * scale;
-  io.Fonts->AddFontDefault(&config);
+// Builds the font atlas for every character met so far (ui/fonts.h) and
+// gives it to the GPU; the pixels are not kept in memory.
+void BuildFonts(float scale) {
+  Fonts::Get().Build(kTextPixels * scale);
+  ImGui_ImplOpenGL3_DestroyFontsTexture();
+  ImGui_ImplOpenGL3_CreateFontsTexture();
+  ImGui::GetIO().Fonts->ClearTexData();
+}
+
+// A typed character beyond U+FFFF (most emoji) enters the field in its slot
+// (ui/text.h): ImGui's 16-bit characters would make it U+FFFD.
+void OnChar(GLFWwindow* window, unsigned int c) {
+  ImGui_ImplGlfw_CharCallback(window, c > 0xFFFF ? text::Slots::Get().SlotFor(c) : c);
+}
+
+// The clipboard in and out of fields, with the same slots.
+const char* ClipboardText(void* window) {
+  static std::string held;
+  const char* text = glfwGetClipboardString(static_cast<GLFWwindow*>(window));
+  held = text::ForField(text != nullptr ? text : "");
+  return held.c_str();
+}
+
+void SetClipboardText(void* window, const char* text) {
+  glfwSetClipboardString(static_cast<GLFWwindow*>(window), text::FromField(text).c_str());
 }
 
 void Render(GLFWwindow* window, ViewModel& vm, ScreenState& state, bool pointer = true) {
+  if (Fonts::Get().stale()) BuildFonts(state.scale);  // the last frame met a character without a glyph
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
   if (!pointer) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);  // no hover in screenshots
   ImGui::NewFrame();
   DrawWindow(vm, state);
   ImGui::Render();
+  if (Probe::Get().enabled()) {
+    nlohmann::json glyphs = Fonts::Get().Describe();
+    glyphs["replacements_drawn"] = Fonts::CountReplacementsDrawn();
+    Probe::Get().SetGlyphs(std::move(glyphs));
+  }
   int w = 0, h = 0;
   glfwGetFramebufferSize(window, &w, &h);
   glViewport(0, 0, w, h);
@@ -359,7 +380,6 @@ int RunApp(const AppOptions& options) {
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // nothing about this window is written to disk
   io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
-  LoadFont(scale);
   ScreenState state;
   state.dark = options.dark;
   state.scale = scale;
@@ -367,7 +387,14 @@ int RunApp(const AppOptions& options) {
   glfwSetKeyCallback(window, OnKey);  // installed first: ImGui's callbacks chain to it
   glfwSetWindowContentScaleCallback(window, OnContentScale);
   ImGui_ImplGlfw_InitForOpenGL(window, true);
+  glfwSetCharCallback(window, OnChar);  // after ImGui's, which it calls
+  io.GetClipboardTextFn = ClipboardText;
+  io.SetClipboardTextFn = SetClipboardText;
+  io.ClipboardUserData = window;
   ImGui_ImplOpenGL3_Init("#version 330 core");
+  Fonts::Get().Build(kTextPixels * scale);
+  ImGui_ImplOpenGL3_CreateDeviceObjects();  // uploads the atlas
+  io.Fonts->ClearTexData();
   if (const char* probe = std::getenv("KINTSUGI_UI_PROBE")) Probe::Get().Enable(probe);
 
   IpcLink link(options.data_dir);
@@ -420,17 +447,15 @@ int RunApp(const AppOptions& options) {
         g_screen_key = -1;
       }
       if (g_new_scale != 0) {
-        // Text stays crisp: the font is rasterised again at the new scale.
-        ImGui::GetIO().Fonts->Clear();
-        LoadFont(g_new_scale);
-        ImGui_ImplOpenGL3_DestroyFontsTexture();
-        ImGui_ImplOpenGL3_CreateFontsTexture();
+        // Text stays crisp: the fonts are rasterised again at the new scale.
+        BuildFonts(g_new_scale);
         state.scale = g_new_scale;
         ApplyTheme(state.dark, g_new_scale);
         g_new_scale = 0;
       }
       Render(window, vm, state);
       glfwSwapBuffers(window);
+      if (Fonts::Get().stale()) frames_left = kFramesAfterInput;  // drawn again with the new glyphs
     }
   }
   ImGui_ImplOpenGL3_Shutdown();

@@ -39,21 +39,21 @@ std::string ShortTime(const std::string& iso) {
 
 void Heading(const char* text) {
   ImGui::Spacing();
-  ImGui::TextUnformatted(text);
+  Line(text);
   ImGui::Separator();
   ImGui::Spacing();
 }
 
 void Hint(const std::string& text) {
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  ImGui::TextWrapped("%s", text.c_str());
+  Wrapped(text);
   ImGui::PopStyleColor();
 }
 
 void Problem(const std::string& text) {
   if (text.empty()) return;
   ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.80f, 0.35f, 0.25f, 1.0f));
-  ImGui::TextWrapped("%s", text.c_str());
+  Wrapped(text);
   ImGui::PopStyleColor();
 }
 
@@ -71,7 +71,7 @@ void ShowNotice(const Notice& n) {
     Problem(n.text);
   } else {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.30f, 0.60f, 0.45f, 1.0f));
-    ImGui::TextWrapped("%s", n.text.c_str());
+    Wrapped(n.text);
     ImGui::PopStyleColor();
   }
   Probe::Get().Mark(n.error ? "notice:problem" : "notice");
@@ -87,15 +87,15 @@ bool ButtonWhy(const char* label, bool enabled, const char* why) {
 }
 
 bool FieldAbove(const char* label, std::string* value, float height) {
-  ImGui::TextUnformatted(label);
+  Line(label);
   ImGui::PushID(label);
   const float width = std::min(420.0f, WidthBeside(""));
   bool changed = false;
   if (height > 0) {
-    changed = ImGui::InputTextMultiline("##field", value, ImVec2(width, height));
+    changed = EditMultiline("##field", value, ImVec2(width, height));
   } else {
     ImGui::SetNextItemWidth(width);
-    changed = ImGui::InputText("##field", value);
+    changed = EditText("##field", value);
   }
   Probe::Get().Mark(std::string("field:") + label);
   ImGui::PopID();
@@ -131,13 +131,13 @@ void DrawAwaiting(ViewModel& vm, ScreenState& state) {
                        : kind == "amend"  ? "proposes new words for \"" + Str(p, "agreement_title") + "\""
                        : kind == "retire" ? "proposes to retire \"" + Str(p, "agreement_title") + "\""
                                           : "thinks you are in the phase: " + Str(p, "phase");
-    ImGui::TextWrapped("%s %s", vm.NameOf(Str(p, "author")).c_str(), what.c_str());
+    WrappedF("%s %s", vm.NameOf(Str(p, "author")).c_str(), what.c_str());
     if (!Str(p, "text").empty()) Hint(Str(p, "text"));
     if (Button(("Accept##" + Str(p, "id").substr(0, 8)).c_str())) vm.Accept(Str(p, "id"));
     Probe::Get().Mark("accept:" + Str(p, "title"));
     ImGui::SameLine();
     ImGui::SetNextItemWidth(220);
-    ImGui::InputTextWithHint("##reason", "a reason (optional)", &state.decline_reason);
+    EditTextWithHint("##reason", "a reason (optional)", &state.decline_reason);
     ImGui::SameLine();
     if (Button("Decline")) {
       vm.Decline(Str(p, "id"), state.decline_reason);
@@ -148,7 +148,7 @@ void DrawAwaiting(ViewModel& vm, ScreenState& state) {
   }
   for (const auto& r : pending.value("reviews_due", json::array())) {
     any = true;
-    ImGui::TextWrapped("Time to review together: %s", Str(r, "title").c_str());
+    WrappedF("Time to review together: %s", Str(r, "title").c_str());
   }
   if (!any) Hint("Nothing awaits your answer.");
 }
@@ -157,7 +157,7 @@ void DrawAwaiting(ViewModel& vm, ScreenState& state) {
 void TalkAnswerButtons(ViewModel& vm, const std::string& talk_id) {
   ImGui::PushID(talk_id.c_str());
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("")));
-  ImGui::InputTextWithHint("##answer note", "a word with your answer (optional)", &vm.talk_answer_note);
+  EditTextWithHint("##answer note", "a word with your answer (optional)", &vm.talk_answer_note);
   bool first = true;
   for (std::string_view answer : protocol::kTalkAnswers) {
     const std::string words(protocol::TalkAnswerWords(answer));
@@ -175,36 +175,36 @@ void DrawPartnerDay(ViewModel& vm) {
   const PartnerToday day = vm.PartnerDay();
   Heading(("From " + name + " today").c_str());
   if (day.pause_minutes_left > 0) {
-    ImGui::TextWrapped("%s is taking a pause: %lld min left. Breathe; you will come back to it then.",
+    WrappedF("%s is taking a pause: %lld min left. Breathe; you will come back to it then.",
                        name.c_str(), static_cast<long long>(day.pause_minutes_left));
     Probe::Get().Mark("partner:pause");
     if (!day.pause_note.empty()) Hint("\"" + day.pause_note + "\"");
   }
   if (day.status) {
-    ImGui::TextWrapped("%s: \"%s\"%s", day.status->time.c_str(), day.status->text.c_str(),
+    WrappedF("%s: \"%s\"%s", day.status->time.c_str(), day.status->text.c_str(),
                        day.status->until.empty() ? "" : ("  (until " + day.status->until + ")").c_str());
     Probe::Get().Mark("partner:status");
   }
   for (const auto& f : day.feelings) {
-    ImGui::TextWrapped("%s: mood %d, trust %d", f.time.c_str(), f.mood, f.trust);
+    WrappedF("%s: mood %d, trust %d", f.time.c_str(), f.mood, f.trust);
     Probe::Get().Mark("partner:feelings:mood " + std::to_string(f.mood) + ", trust " + std::to_string(f.trust));
     if (!f.appreciated.empty()) {
-      ImGui::TextWrapped("    Appreciated: %s", f.appreciated.c_str());
+      WrappedF("    Appreciated: %s", f.appreciated.c_str());
       Probe::Get().Mark("partner:appreciated:" + f.appreciated);
     }
     if (!f.needed.empty()) {
-      ImGui::TextWrapped("    Needs: %s", f.needed.c_str());
+      WrappedF("    Needs: %s", f.needed.c_str());
       Probe::Get().Mark("partner:needs:" + f.needed);
     }
   }
   for (const auto& a : day.answers) {
-    ImGui::TextWrapped("You asked to talk about \"%s\". %s answered: %s", a.topic.c_str(), name.c_str(),
+    WrappedF("You asked to talk about \"%s\". %s answered: %s", a.topic.c_str(), name.c_str(),
                        a.answer.c_str());
     if (!a.note.empty()) Hint("\"" + a.note + "\"");
     Probe::Get().Mark("partner:answer:" + a.answer);
   }
   for (const auto& t : day.asks) {
-    ImGui::TextWrapped("%s would like to talk about: %s", name.c_str(), t.topic.c_str());
+    WrappedF("%s would like to talk about: %s", name.c_str(), t.topic.c_str());
     Probe::Get().Mark("partner:asks:" + t.topic);
     TalkAnswerButtons(vm, t.id);
   }
@@ -215,11 +215,11 @@ void DrawPartnerDay(ViewModel& vm) {
 // Every screen that writes shows this instead of its forms.
 void DrawEnded(ViewModel& vm) {
   Heading("The shared ledger has ended");
-  ImGui::TextWrapped("%s", vm.SharingLine().c_str());
+  Wrapped(vm.SharingLine());
   Probe::Get().Mark("ended");
   if (!vm.last_word().empty()) {
     ImGui::Spacing();
-    ImGui::TextWrapped("%s's last word: \"%s\"", vm.partner_name().c_str(), vm.last_word().c_str());
+    WrappedF("%s's last word: \"%s\"", vm.partner_name().c_str(), vm.last_word().c_str());
     Probe::Get().Mark("ended:last word:" + vm.last_word());
   }
   ImGui::Spacing();
@@ -239,14 +239,14 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
     if (!vm.SharingLine().empty()) {
       // Paused or ended: whether the device answers says nothing of sharing.
     } else if (vm.partner_online()) {
-      ImGui::Text("%s is online.", vm.partner_name().c_str());
+      TextF("%s is online.", vm.partner_name().c_str());
     } else {
       std::string seen = vm.partner_last_seen();
-      ImGui::Text("%s is not online%s.", vm.partner_name().c_str(), seen.empty() ? "" : (", last seen " + seen).c_str());
+      TextF("%s is not online%s.", vm.partner_name().c_str(), seen.empty() ? "" : (", last seen " + seen).c_str());
     }
     if (const std::string sharing = vm.SharingLine(); !sharing.empty()) Hint(sharing);
   } else {
-    ImGui::TextWrapped("You are not paired yet.");
+    WrappedF("You are not paired yet.");
     if (Button("Pair with my partner")) vm.Show(Screen::kPair);
   }
   Heading("How are you today?");
@@ -258,10 +258,10 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
   ImGui::SliderInt("trust", &vm.feelings.trust, 1, 10);
   Probe::Get().Mark("trust");
   ImGui::SetNextItemWidth(420);
-  ImGui::InputTextWithHint("##appreciated", "one thing I appreciated", &vm.feelings.appreciated);
+  EditTextWithHint("##appreciated", "one thing I appreciated", &vm.feelings.appreciated);
   Probe::Get().Mark("appreciated");
   ImGui::SetNextItemWidth(420);
-  ImGui::InputTextWithHint("##needed", "one thing I need", &vm.feelings.needed);
+  EditTextWithHint("##needed", "one thing I need", &vm.feelings.needed);
   Probe::Get().Mark("needed");
   Problem(vm.FeelingsProblem());
   if (Button("Check in")) vm.SendFeelings();
@@ -269,17 +269,17 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
 
   Heading("A word about your day");
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("", 70 + ImGui::GetStyle().ItemSpacing.x)));
-  ImGui::InputTextWithHint("##status", "plans changed, home by 21:00", &vm.status_form.text);
+  EditTextWithHint("##status", "plans changed, home by 21:00", &vm.status_form.text);
   Probe::Get().Mark("status");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(70);
-  ImGui::InputTextWithHint("##until", "until", &vm.status_form.until);
+  EditTextWithHint("##until", "until", &vm.status_form.until);
   Probe::Get().Mark("until");
   if (!vm.status_form.text.empty()) Problem(vm.StatusProblem());
   if (Button("Tell", !vm.status_form.text.empty() && vm.StatusProblem().empty())) vm.SendStatus();
   Probe::Get().Mark("tell");
   Hint("Or more than a line: how the day went, in your own words.");
-  ImGui::InputTextMultiline("##checkin", &vm.checkin_note, ImVec2(std::min(420.0f, WidthBeside("")), 60));
+  EditMultiline("##checkin", &vm.checkin_note, ImVec2(std::min(420.0f, WidthBeside("")), 60));
   Probe::Get().Mark("checkin note");
   ImGui::SameLine();
   if (Button("Write it", vm.checkin_note.find_first_not_of(" \t\r\n") != std::string::npos)) vm.SendCheckIn();
@@ -292,7 +292,7 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
   bool shown = false;
   for (const auto& a : rituals) {
     if (Str(a, "category") != "ritual") continue;
-    ImGui::TextWrapped("%s", Str(a, "title").c_str());
+    Wrapped(Str(a, "title"));
     shown = true;
   }
   if (!shown) Hint("When you agree on a ritual together (a weekly meeting, an evening for two) it shows here.");
@@ -303,13 +303,13 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
 
 void AgreementDetails(ViewModel& vm, ScreenState& state, const json& a) {
   const std::string id = Str(a, "id");
-  ImGui::TextWrapped("%s", Str(a, "text").c_str());
-  ImGui::Text("%s, version %d%s", Str(a, "category").c_str(), a.value("version", 0),
+  Wrapped(Str(a, "text"));
+  TextF("%s, version %d%s", Str(a, "category").c_str(), a.value("version", 0),
               a.value("signed_by", json::array()).size() == 2 ? ", signed by both" : "");
-  if (a.contains("review")) ImGui::Text("Review on %s", Str(a, "review").c_str());
+  if (a.contains("review")) TextF("Review on %s", Str(a, "review").c_str());
   const json outcomes = a.value("outcomes", json::object());  // named: items() of a temporary dangles
   for (const auto& [author, c] : outcomes.items()) {
-    ImGui::Text("%s: kept %d, struggled %d, missed %d", vm.NameOf(author).c_str(), c.value("kept", 0),
+    TextF("%s: kept %d, struggled %d, missed %d", vm.NameOf(author).c_str(), c.value("kept", 0),
                 c.value("struggled", 0), c.value("missed", 0));
   }
   for (const auto& h : a.value("history", json::array())) {
@@ -318,9 +318,9 @@ void AgreementDetails(ViewModel& vm, ScreenState& state, const json& a) {
   }
   if (Str(a, "state") != "active" || vm.read_only()) return;
   ImGui::PushID(id.c_str());
-  ImGui::TextUnformatted("How did it go?");
+  Line("How did it go?");
   ImGui::SetNextItemWidth(std::min(360.0f, WidthBeside("")));
-  ImGui::InputTextWithHint("##reflection", "a reflection (optional)", &state.reflection);
+  EditTextWithHint("##reflection", "a reflection (optional)", &state.reflection);
   bool first = true;
   for (const char* outcome : {"kept", "struggled", "missed"}) {
     if (!first) SameLineIfFits(outcome);
@@ -331,7 +331,7 @@ void AgreementDetails(ViewModel& vm, ScreenState& state, const json& a) {
     }
   }
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Propose new words")));
-  ImGui::InputTextWithHint("##amend", "new words for this agreement", &state.amend_text);
+  EditTextWithHint("##amend", "new words for this agreement", &state.amend_text);
   ImGui::SameLine();
   if (Button("Propose new words", !state.amend_text.empty())) {
     vm.Amend(id, state.amend_text);
@@ -348,7 +348,7 @@ void AgreementList(ViewModel& vm, ScreenState& state, const char* heading, const
     const std::string id = Str(a, "id");
     ImGui::PushID(id.c_str());
     const bool open = state.open_agreement == id;
-    if (ImGui::Selectable(Str(a, "title").c_str(), open)) state.open_agreement = open ? "" : id;
+    if (ImGui::Selectable(Shown(Str(a, "title")).c_str(), open)) state.open_agreement = open ? "" : id;
     Probe::Get().Mark(std::string("agreement:") + heading + ":" + Str(a, "title"));
     if (!a.value("open_changes", json::array()).empty()) {
       ImGui::SameLine();
@@ -392,15 +392,15 @@ void DrawAgreements(ViewModel& vm, ScreenState& state) {
     if (Button(t.label.c_str())) vm.UseTemplate(t);
   }
   ImGui::SetNextItemWidth(420);
-  ImGui::InputTextWithHint("##title", "title", &vm.propose.title);
+  EditTextWithHint("##title", "title", &vm.propose.title);
   Probe::Get().Mark("propose title");
-  ImGui::InputTextMultiline("##text", &vm.propose.text, ImVec2(420, 80));
+  EditMultiline("##text", &vm.propose.text, ImVec2(420, 80));
   Probe::Get().Mark("propose text");
   const char* categories[] = {"commitment", "need", "boundary", "ritual"};
   ImGui::SetNextItemWidth(200);
   ImGui::Combo("kind of agreement", &vm.propose.category, categories, 4);
   ImGui::SetNextItemWidth(200);
-  ImGui::InputTextWithHint("##review", "review on (YYYY-MM-DD)", &vm.propose.review);
+  EditTextWithHint("##review", "review on (YYYY-MM-DD)", &vm.propose.review);
   const std::string problem = vm.ProposeProblem();
   if (!vm.propose.title.empty() || !vm.propose.text.empty()) Problem(problem);
   if (Button("Propose", problem.empty())) vm.Propose();
@@ -440,11 +440,11 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(110);
-  bool enter = ImGui::InputTextWithHint("##from", "from day", &vm.timeline_from_input,
+  bool enter = EditTextWithHint("##from", "from day", &vm.timeline_from_input,
                                         ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
   ImGui::SetNextItemWidth(110);
-  enter |= ImGui::InputTextWithHint("##to", "to day", &vm.timeline_to_input, ImGuiInputTextFlags_EnterReturnsTrue);
+  enter |= EditTextWithHint("##to", "to day", &vm.timeline_to_input, ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
   if (Button("Show") || enter) vm.ApplyTimelineDays();
   ShowNotice(vm.last_notice());
@@ -465,21 +465,21 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
       if (!e.value("verified", false)) line += "  (does not verify!)";
       if (!e.value("applied", true) && !e.value("withdrawn", false)) line += "  (no effect: " + Str(e, "reason") + ")";
       ImGui::PushID(i);
-      ImGui::Selectable(line.c_str(), false);
+      ImGui::Selectable(Shown(line).c_str(), false);
       Probe::Get().Mark("entry:" + line);
       if (ImGui::IsItemHovered() && ImGui::CalcTextSize(line.c_str()).x > ImGui::GetItemRectSize().x) {
         // A row longer than the window is read in full on hover.
         ImGui::BeginTooltip();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 35.0f);
-        ImGui::TextUnformatted(line.c_str());
+        Wrapped(line);
         ImGui::PopTextWrapPos();
         ImGui::EndTooltip();
       }
       const bool mine = Str(e, "author") == vm.me() && !e.value("withdrawn", false) && !vm.read_only();
       if (mine && ImGui::BeginPopupContextItem("entry")) {
-        ImGui::TextUnformatted("Your entry");
+        Line("Your entry");
         ImGui::SetNextItemWidth(360);
-        ImGui::InputTextWithHint("##correction", "the correction", &vm.correction_input);
+        EditTextWithHint("##correction", "the correction", &vm.correction_input);
         if (Button("Correct it", !vm.correction_input.empty())) {
           vm.Correct(Str(e, "id"));
           ImGui::CloseCurrentPopup();
@@ -488,7 +488,7 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
         if (state.confirm_withdraw != Str(e, "id")) {
           if (Button("Withdraw it")) state.confirm_withdraw = Str(e, "id");
         } else {
-          ImGui::TextWrapped("Withdraw it for good? Its words cannot be brought back.");
+          WrappedF("Withdraw it for good? Its words cannot be brought back.");
           if (Button("Yes, withdraw it")) {
             vm.Withdraw(Str(e, "id"));
             state.confirm_withdraw.clear();
@@ -515,11 +515,11 @@ void DrawTogether(ViewModel& vm) {
     DrawEnded(vm);
     Heading("Talks");
     for (const auto& t : together.value("talks", json::array())) {
-      ImGui::TextWrapped("%s: %s", vm.NameOf(Str(t, "author")).c_str(), Str(t, "topic").c_str());
+      WrappedF("%s: %s", vm.NameOf(Str(t, "author")).c_str(), Str(t, "topic").c_str());
     }
     Heading("Time together");
     for (const auto& p : together.value("plans", json::array())) {
-      ImGui::TextWrapped("%s (%s)", Str(p, "what").c_str(), ShortTime(Str(p, "until")).c_str());
+      WrappedF("%s (%s)", Str(p, "what").c_str(), ShortTime(Str(p, "until")).c_str());
     }
     return;
   }
@@ -528,7 +528,7 @@ void DrawTogether(ViewModel& vm) {
   for (const auto& t : together.value("talks", json::array())) {
     const bool open = !t.contains("closed_by");
     if (open) open_talks.push_back(Str(t, "id"));
-    ImGui::TextWrapped("%s%s: %s", open ? "" : "(talked) ", vm.NameOf(Str(t, "author")).c_str(), Str(t, "topic").c_str());
+    WrappedF("%s%s: %s", open ? "" : "(talked) ", vm.NameOf(Str(t, "author")).c_str(), Str(t, "topic").c_str());
     if (const json answer = t.value("answer", json::object()); !answer.empty()) {
       Hint((Str(t, "author") == vm.me() ? vm.partner_name() : std::string("You")) + " answered: " + std::string(protocol::TalkAnswerWords(Str(answer, "answer"))) +
            (Str(answer, "note").empty() ? "" : " (" + Str(answer, "note") + ")"));
@@ -536,7 +536,7 @@ void DrawTogether(ViewModel& vm) {
     if (open && Str(t, "author") != vm.me()) TalkAnswerButtons(vm, Str(t, "id"));
   }
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Ask to talk")));
-  ImGui::InputTextWithHint("##talk", "I need to talk about ...", &vm.talk_input);
+  EditTextWithHint("##talk", "I need to talk about ...", &vm.talk_input);
   Probe::Get().Mark("talk");
   ImGui::SameLine();
   if (Button("Ask to talk", !vm.talk_input.empty())) vm.RequestTalk();
@@ -568,18 +568,18 @@ void DrawTogether(ViewModel& vm) {
   Heading("A moment that hurt");
   Hint("What happened, how strong it was, and what helped. Naming it lets the two of you see patterns "
        "and take care; it is not a charge against anyone.");
-  ImGui::InputTextMultiline("##hurt", &vm.trigger.what, ImVec2(std::min(420.0f, WidthBeside("")), 50));
+  EditMultiline("##hurt", &vm.trigger.what, ImVec2(std::min(420.0f, WidthBeside("")), 50));
   Probe::Get().Mark("trigger what");
   ImGui::SetNextItemWidth(200);
   ImGui::SliderInt("how strong", &vm.trigger.intensity, 1, 10);
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("")));
-  ImGui::InputTextWithHint("##helped", "what helped (optional)", &vm.trigger.helped);
+  EditTextWithHint("##helped", "what helped (optional)", &vm.trigger.helped);
   if (!vm.trigger.what.empty()) Problem(vm.TriggerProblem());
   if (Button("Record what hurt", !vm.trigger.what.empty() && vm.TriggerProblem().empty())) vm.RecordTrigger();
 
   Heading("A pause");
   for (const auto& p : together.value("pauses", json::array())) {
-    ImGui::TextWrapped("%s is taking a pause until %s. Breathe; come back then.",
+    WrappedF("%s is taking a pause until %s. Breathe; come back then.",
                        vm.NameOf(Str(p, "author")).c_str(), ShortTime(Str(p, "until")).c_str());
   }
   ImGui::SetNextItemWidth(200);
@@ -589,7 +589,7 @@ void DrawTogether(ViewModel& vm) {
   Heading("Time together");
   for (const auto& p : together.value("plans", json::array())) {
     ImGui::PushID(Str(p, "id").c_str());
-    ImGui::TextWrapped("%s%s (%s)", p.contains("closed_by") ? "(done) " : "", Str(p, "what").c_str(),
+    WrappedF("%s%s (%s)", p.contains("closed_by") ? "(done) " : "", Str(p, "what").c_str(),
                        ShortTime(Str(p, "until")).c_str());
     if (!p.contains("closed_by")) {
       ImGui::SameLine();
@@ -598,15 +598,15 @@ void DrawTogether(ViewModel& vm) {
     ImGui::PopID();
   }
   ImGui::SetNextItemWidth(std::min(300.0f, WidthBeside("Plan it", 170 + ImGui::GetStyle().ItemSpacing.x)));
-  ImGui::InputTextWithHint("##plan", "dinner by the river", &vm.plan_what);
+  EditTextWithHint("##plan", "dinner by the river", &vm.plan_what);
   ImGui::SameLine();
   ImGui::SetNextItemWidth(170);
-  ImGui::InputTextWithHint("##when", "YYYY-MM-DD HH:MM", &vm.plan_when);
+  EditTextWithHint("##when", "YYYY-MM-DD HH:MM", &vm.plan_when);
   if (!vm.plan_what.empty() && !vm.plan_when.empty()) Problem(vm.PlanProblem());
   ImGui::SameLine();
   if (Button("Plan it", !vm.plan_what.empty() && vm.PlanProblem().empty())) vm.PlanTime();
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Appreciate")));
-  ImGui::InputTextWithHint("##appreciate", "something I appreciate about you", &vm.appreciation_input);
+  EditTextWithHint("##appreciate", "something I appreciate about you", &vm.appreciation_input);
   ImGui::SameLine();
   if (Button("Appreciate", !vm.appreciation_input.empty())) vm.Appreciate();
   ShowNotice(vm.last_notice());
@@ -630,7 +630,7 @@ void Probe::Mark(const std::string& name) {
 
 void Probe::EndFrame(const std::string& screen) {
   if (!enabled()) return;
-  json j{{"screen", screen}, {"items", json::object()}, {"focused", focused_}};
+  json j{{"screen", screen}, {"items", json::object()}, {"focused", focused_}, {"glyphs", glyphs_}};
   for (const auto& [name, r] : items_) j["items"][name] = r;
   items_.clear();
   focused_.clear();
@@ -668,7 +668,7 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
                    ImGuiWindowFlags_NoBringToFrontOnFocus);
   if (!vm.connected()) {
     Heading("Kintsugi is not running");
-    ImGui::TextWrapped("This window could not reach Kintsugi's background service on this computer (%s). "
+    WrappedF("This window could not reach Kintsugi's background service on this computer (%s). "
                        "It keeps your ledger and talks to your partner's device.",
                        vm.connection_problem().c_str());
     if (vm.can_start_daemon() && Button("Start Kintsugi")) vm.StartDaemon();
@@ -681,7 +681,7 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
     ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.75f, 0.2f, 0.15f, 1.0f));
     ImGui::BeginChild("fork", ImVec2(0, ImGui::GetTextLineHeightWithSpacing() * 2.5f), true);
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 1, 1, 1));
-    ImGui::TextWrapped("History was rewritten: two different entries claim the same place in one chain. "
+    WrappedF("History was rewritten: two different entries claim the same place in one chain. "
                        "Both are kept as evidence. Run 'kintsugictl verify' to see which.");
     ImGui::PopStyleColor();
     ImGui::EndChild();

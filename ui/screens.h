@@ -25,12 +25,16 @@ class Probe {
   void Mark(const std::string& name);
   // Writes the rectangles of this frame (when they changed) and starts anew.
   void EndFrame(const std::string& screen);
+  // What the font atlas holds and what the last frame could not draw
+  // (Fonts::Describe), written with the next frame.
+  void SetGlyphs(nlohmann::json glyphs) { glyphs_ = std::move(glyphs); }
 
  private:
   std::string path_;
   std::map<std::string, std::array<float, 4>> items_;
   std::string focused_;  // the marked item with the keyboard, if any
   std::string last_written_;
+  nlohmann::json glyphs_;
 };
 
 struct ScreenState {

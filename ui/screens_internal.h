@@ -6,7 +6,10 @@
 // Thread-safety: the window's thread, inside an ImGui frame.
 #pragma once
 
+#include <imgui.h>
+
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -40,6 +43,21 @@ bool FieldAbove(const char* label, std::string* value, float height = 0);
 void SameLineIfFits(const char* label);
 // j[field] when it is a string, else "" (defined once, with the view-model's).
 std::string Str(const nlohmann::json& j, const char* field);
+
+// screens_text.cc: what a person wrote, as it reads. Right-to-left text in
+// visual order, Arabic joined, every character given a glyph (ui/text.h,
+// ui/fonts.h); every piece of text that can hold a person's words is drawn
+// with these, and edited with the Edit* fields, which keep characters beyond
+// U+FFFF (most emoji) whole where ImGui's own would lose them.
+std::string Shown(std::string_view text);  // one line, ready for a label
+void Line(std::string_view text);          // one line, drawn
+void TextF(const char* fmt, ...) IM_FMTARGS(1);
+void Wrapped(std::string_view text);       // wrapped like ImGui::TextWrapped
+void WrappedF(const char* fmt, ...) IM_FMTARGS(1);
+bool EditText(const char* label, std::string* value, ImGuiInputTextFlags flags = 0);
+bool EditTextWithHint(const char* label, const char* hint, std::string* value, ImGuiInputTextFlags flags = 0);
+bool EditMultiline(const char* label, std::string* value, const ImVec2& size = ImVec2(0, 0),
+                   ImGuiInputTextFlags flags = 0);
 
 // screens_start.cc: the first run, pairing, and the only screen while locked.
 void DrawFirstRun(ViewModel& vm);

@@ -87,7 +87,7 @@ void LineChart(const char* id, const std::vector<Series>& series, float y_min, f
       for (const auto& p : s.points) {
         if (!best || std::fabs(p.first - mx) < std::fabs(best->first - mx)) best = &p;
       }
-      if (best) ImGui::Text("%s: %.1f", s.label.c_str(), best->second);
+      if (best) TextF("%s: %.1f", s.label.c_str(), best->second);
     }
     ImGui::EndTooltip();
   }
@@ -107,7 +107,7 @@ void Legend(const std::vector<std::pair<std::string, ImU32>>& people) {
     draw->AddRectFilled(ImVec2(at.x, at.y + h * 0.25f), ImVec2(at.x + h * 0.5f, at.y + h * 0.75f), color);
     ImGui::Dummy(ImVec2(h * 0.5f, h));
     ImGui::SameLine();
-    ImGui::TextUnformatted(name.c_str());
+    Line(name.c_str());
     Probe::Get().Mark("legend:" + name);
   }
   ImGui::SameLine(0, 18);
@@ -180,15 +180,15 @@ void DrawProgress(ViewModel& vm) {
       for (const auto& w : m.value("weeks", json::array())) {
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(Str(w, "week").c_str());
+        Line(Str(w, "week").c_str());
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(Str(m, "name").c_str());
+        Line(Str(m, "name").c_str());
         ImGui::TableNextColumn();
-        ImGui::Text("%d", w.value("appreciations", 0));
+        TextF("%d", w.value("appreciations", 0));
         ImGui::TableNextColumn();
-        ImGui::Text("%d", w.value("triggers", 0));
+        TextF("%d", w.value("triggers", 0));
         ImGui::TableNextColumn();
-        ImGui::Text("%d", w.value("meetings", 0));
+        TextF("%d", w.value("meetings", 0));
       }
     }
     ImGui::EndTable();
@@ -203,7 +203,7 @@ void DrawProgress(ViewModel& vm) {
     }
     ImGui::ProgressBar(static_cast<float>(kept) / total, ImVec2(200, 0));
     ImGui::SameLine();
-    ImGui::Text("%s: kept %d, struggled %d, missed %d", title.c_str(), kept, struggled, missed);
+    TextF("%s: kept %d, struggled %d, missed %d", title.c_str(), kept, struggled, missed);
   }
   Heading("Where you are");
   const json phase = trends.value("phase", json::object());
@@ -212,15 +212,15 @@ void DrawProgress(ViewModel& vm) {
     Hint("You have not named a phase together yet.");
   } else {
     for (const auto& p : kPhaseWords) {
-      if (current == p[0]) ImGui::TextWrapped("%s", p[1]);
+      if (current == p[0]) Wrapped(p[1]);
     }
   }
   if (phase.contains("days_since_breach")) {
     const long long days = phase.value("days_since_breach", 0LL);
-    ImGui::TextWrapped("%lld %s since you named what broke trust. Every one of them is part of the repair.", days,
+    WrappedF("%lld %s since you named what broke trust. Every one of them is part of the repair.", days,
                        days == 1 ? "day" : "days");
   }
-  ImGui::TextWrapped("%s", kExpect);
+  Wrapped(kExpect);
   if (vm.read_only()) return;
   Heading("Name where you are, together");
   Hint("Propose the phase you think the two of you are in; it takes effect when your partner agrees.");

@@ -22,10 +22,10 @@ void DrawSharingSettings(ViewModel& vm) {
   }
   const std::string line = vm.SharingLine();
   if (vm.sharing_ended()) {
-    ImGui::TextWrapped("%s", line.c_str());
+    Wrapped(line);
     return;
   }
-  if (!line.empty()) ImGui::TextWrapped("%s", line.c_str());
+  if (!line.empty()) Wrapped(line);
   if (vm.sharing_paused()) {
     Hint("Resuming exchanges what either of you wrote during the pause.");
     if (Button("Resume sharing")) vm.ResumeSharing();
@@ -39,15 +39,15 @@ void DrawSharingSettings(ViewModel& vm) {
   if (Button("Leave...")) ImGui::OpenPopup("Leave the shared ledger?");
   if (ImGui::BeginPopupModal("Leave the shared ledger?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
     ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32);
-    ImGui::TextWrapped("An entry will say that you left. Once your partner's device has it, your two devices "
+    WrappedF("An entry will say that you left. Once your partner's device has it, your two devices "
                        "stop syncing for good. Neither of you can add to this ledger again; each keeps their "
                        "own copy, and nothing on your partner's device is deleted.");
-    ImGui::TextWrapped("Before you go you may want to export your data (Export for a counsellor, on this screen), "
+    WrappedF("Before you go you may want to export your data (Export for a counsellor, on this screen), "
                        "and to withdraw your own entries: their words are then destroyed on both devices. Your "
                        "introduction, agreements and answers stay on the record.");
     if (Button("Withdraw my entries")) vm.WithdrawMine();
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 24);
-    ImGui::InputTextWithHint("##leave_note", "a last word for your partner (optional)", &vm.leave_note);
+    EditTextWithHint("##leave_note", "a last word for your partner (optional)", &vm.leave_note);
     if (Button("Leave for good")) {
       vm.Leave();
       ImGui::CloseCurrentPopup();
@@ -73,26 +73,26 @@ void DrawExportSettings(ViewModel& vm) {
   static_assert(IM_ARRAYSIZE(kFormatWords) == IM_ARRAYSIZE(kExportFormats));
   bool edited = false;
   ImGui::AlignTextToFramePadding();
-  ImGui::TextUnformatted("From");
+  Line("From");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(110);
-  edited |= ImGui::InputTextWithHint("##export from", "YYYY-MM-DD", &f.from);
+  edited |= EditTextWithHint("##export from", "YYYY-MM-DD", &f.from);
   ImGui::SameLine();
-  ImGui::TextUnformatted("to");
+  Line("to");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(110);
-  edited |= ImGui::InputTextWithHint("##export to", "YYYY-MM-DD", &f.to);
+  edited |= EditTextWithHint("##export to", "YYYY-MM-DD", &f.to);
   ImGui::AlignTextToFramePadding();
-  ImGui::TextUnformatted("As");
+  Line("As");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(240);
   edited |= ImGui::Combo("##export format", &f.format, kFormatWords, IM_ARRAYSIZE(kFormatWords));
   if (edited) vm.UpdateExportForm();
   ImGui::AlignTextToFramePadding();
-  ImGui::TextUnformatted("Into");
+  Line("Into");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("replace it", 30)));
-  ImGui::InputText("##export file", &f.path);
+  EditText("##export file", &f.path);
   ImGui::SameLine();
   ImGui::Checkbox("replace it##export", &f.replace);
   if (Button("Preview")) vm.PreviewExport();
@@ -105,7 +105,10 @@ void DrawExportSettings(ViewModel& vm) {
   // What Preview or Save did, beside them rather than at the end of the screen.
   if (vm.notice_about() == "export") ShowNotice(vm.last_notice());
   if (!f.preview.empty()) {
-    ImGui::InputTextMultiline("##export_preview", &f.preview, ImVec2(-1, 260), ImGuiInputTextFlags_ReadOnly);
+    // Read as it will read in the file: each script in its order.
+    ImGui::BeginChild("##export_preview", ImVec2(-1, 260), true);
+    Wrapped(f.preview);
+    ImGui::EndChild();
   }
 }
 
@@ -113,18 +116,18 @@ void DrawExportSettings(ViewModel& vm) {
 void DrawVaultSettings(ViewModel& vm) {
   Heading("Passphrase and lock");
   const bool has = vm.has_passphrase();
-  ImGui::TextWrapped(has ? "Your keys are sealed with your passphrase. Lock closes them until it is typed again."
+  WrappedF(has ? "Your keys are sealed with your passphrase. Lock closes them until it is typed again."
                          : "No passphrase: your key file is protected by its permissions alone, which keep other "
                            "accounts on this computer out, but not anyone who can use yours.");
   if (has && Button("Lock now")) vm.Lock();
   ImGui::SetNextItemWidth(280);
   if (has) {
-    ImGui::InputTextWithHint("##current", "current passphrase", &vm.passphrase_current, ImGuiInputTextFlags_Password);
+    EditTextWithHint("##current", "current passphrase", &vm.passphrase_current, ImGuiInputTextFlags_Password);
     ImGui::SetNextItemWidth(280);
   }
-  ImGui::InputTextWithHint("##new1", "new passphrase", &vm.passphrase_input, ImGuiInputTextFlags_Password);
+  EditTextWithHint("##new1", "new passphrase", &vm.passphrase_input, ImGuiInputTextFlags_Password);
   ImGui::SetNextItemWidth(280);
-  ImGui::InputTextWithHint("##new2", "the same again", &vm.passphrase_again, ImGuiInputTextFlags_Password);
+  EditTextWithHint("##new2", "the same again", &vm.passphrase_again, ImGuiInputTextFlags_Password);
   const std::string passphrase_problem = vm.NewPassphraseProblem();
   if (ButtonWhy(has ? "Change passphrase" : "Set passphrase", passphrase_problem.empty(), passphrase_problem.c_str())) {
     vm.SetPassphrase();
@@ -137,15 +140,15 @@ void DrawVaultSettings(ViewModel& vm) {
   Hint("A sealed copy of your ledger and keys, made while Kintsugi runs. Keep it somewhere else, like a USB "
        "stick; on a new computer, the first screen restores it.");
   ImGui::SetNextItemWidth(360);
-  ImGui::InputTextWithHint("##backup", "~/kintsugi-backup-DATE.kbak", &vm.backup_path);
+  EditTextWithHint("##backup", "~/kintsugi-backup-DATE.kbak", &vm.backup_path);
   ImGui::SameLine();
   ImGui::Checkbox("Replace", &vm.backup_replace);
   ImGui::SetNextItemWidth(280);
-  ImGui::InputTextWithHint("##backuppass", has ? "your passphrase" : "a passphrase for this backup",
+  EditTextWithHint("##backuppass", has ? "your passphrase" : "a passphrase for this backup",
                            &vm.backup_passphrase, ImGuiInputTextFlags_Password);
   if (!has) {
     ImGui::SetNextItemWidth(280);
-    ImGui::InputTextWithHint("##backuppass2", "the same again", &vm.backup_again, ImGuiInputTextFlags_Password);
+    EditTextWithHint("##backuppass2", "the same again", &vm.backup_again, ImGuiInputTextFlags_Password);
   }
   // An empty file name becomes ~/kintsugi-backup-DATE.kbak.
   if (ButtonWhy("Back up now", vm.backup_passphrase.size() >= 8, "It needs a passphrase of 8 characters or more.")) {
@@ -171,19 +174,19 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
        "file of your login on this computer, never in the shared ledger and never sent; anyone who can use "
        "your login could read it.");
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Keep it")));
-  ImGui::InputTextWithHint("##helpline", "a helpline's name and number", &vm.help_input);
+  EditTextWithHint("##helpline", "a helpline's name and number", &vm.help_input);
   Probe::Get().Mark("helpline");
   ImGui::SameLine();
   if (Button("Keep it")) vm.SaveHelp();
   Heading("Partner and devices");
   if (vm.paired()) {
-    ImGui::Text("Paired with %s.", vm.partner_name().c_str());
+    TextF("Paired with %s.", vm.partner_name().c_str());
     if (Button("Safety number")) vm.Show(Screen::kPair);
   } else if (Button("Pair with my partner")) {
     vm.Show(Screen::kPair);
   }
   ImGui::SetNextItemWidth(240);
-  ImGui::InputTextWithHint("##peer", "partner's address, like 192.168.1.20:47474 (advanced)", &vm.peer_address_input);
+  EditTextWithHint("##peer", "partner's address, like 192.168.1.20:47474 (advanced)", &vm.peer_address_input);
   ImGui::SameLine();
   if (Button("Use this address", !vm.peer_address_input.empty())) vm.SetPeerAddress();
   DrawSharingSettings(vm);
@@ -191,8 +194,8 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
   if (ImGui::Checkbox("Dark theme", &state.dark)) ApplyTheme(state.dark, state.scale);
   Hint("F12 closes this window at once, for when someone walks in. Your daemon keeps running.");
   Heading("Private notes (only on this device)");
-  for (const auto& n : vm.notes()) ImGui::TextWrapped("%s  %s", ShortTime(Str(n, "time")).c_str(), Str(n, "text").c_str());
-  ImGui::InputTextMultiline("##note", &vm.note_input, ImVec2(420, 60));
+  for (const auto& n : vm.notes()) WrappedF("%s  %s", ShortTime(Str(n, "time")).c_str(), Str(n, "text").c_str());
+  EditMultiline("##note", &vm.note_input, ImVec2(420, 60));
   if (Button("Keep this note", !vm.note_input.empty())) vm.AddNote();
   DrawExportSettings(vm);
   DrawVaultSettings(vm);

@@ -15,33 +15,33 @@ using nlohmann::json;
 // --- First run and pairing ---------------------------------------------------
 
 void DrawFirstRun(ViewModel& vm) {
-  ImGui::TextWrapped("Welcome to Kintsugi.");
+  WrappedF("Welcome to Kintsugi.");
   ImGui::Spacing();
-  ImGui::TextWrapped(
+  WrappedF(
       "Kintsugi is a private place for the two of you to make agreements, check in, and see how trust "
       "grows back. It is not a way to watch each other: it only holds what each of you chooses to write. "
       "It is not a replacement for a counsellor, and it keeps everything on your two devices, nowhere else.");
   Heading("Your name");
   ImGui::SetNextItemWidth(280);
-  ImGui::InputText("##name", &vm.name_input);
+  EditText("##name", &vm.name_input);
   Probe::Get().Mark("name");
   Heading("A passphrase (optional)");
-  ImGui::TextWrapped("With one, your keys are sealed on this computer: whoever opens it without the passphrase "
+  WrappedF("With one, your keys are sealed on this computer: whoever opens it without the passphrase "
                      "cannot read or write your ledger. Nobody can recover it for you.");
   ImGui::SetNextItemWidth(280);
-  ImGui::InputTextWithHint("##pass1", "passphrase (8 characters or more)", &vm.passphrase_input,
+  EditTextWithHint("##pass1", "passphrase (8 characters or more)", &vm.passphrase_input,
                            ImGuiInputTextFlags_Password);
   ImGui::SetNextItemWidth(280);
-  ImGui::InputTextWithHint("##pass2", "the same again", &vm.passphrase_again, ImGuiInputTextFlags_Password);
+  EditTextWithHint("##pass2", "the same again", &vm.passphrase_again, ImGuiInputTextFlags_Password);
   const bool with_passphrase = !vm.passphrase_input.empty() || !vm.passphrase_again.empty();
   const std::string problem = with_passphrase ? vm.NewPassphraseProblem() : "";
   if (!problem.empty()) Problem(problem);
   if (Button("Begin", !vm.name_input.empty() && problem.empty())) vm.Init();
   if (ImGui::CollapsingHeader("I have a backup of my ledger")) {
     ImGui::SetNextItemWidth(360);
-    ImGui::InputTextWithHint("##restore", "~/kintsugi-backup.kbak", &vm.restore_path);
+    EditTextWithHint("##restore", "~/kintsugi-backup.kbak", &vm.restore_path);
     ImGui::SetNextItemWidth(280);
-    ImGui::InputTextWithHint("##restorepass", "the backup's passphrase", &vm.passphrase_current,
+    EditTextWithHint("##restorepass", "the backup's passphrase", &vm.passphrase_current,
                              ImGuiInputTextFlags_Password);
     if (Button("Restore", !vm.restore_path.empty() && !vm.passphrase_current.empty())) vm.Restore();
   }
@@ -51,7 +51,7 @@ void DrawFirstRun(ViewModel& vm) {
 }
 
 void DrawSafetyQuestion(ViewModel& vm) {
-  ImGui::TextWrapped("Do you feel safe with your partner? Your answer is not saved and not shared: it only "
+  WrappedF("Do you feel safe with your partner? Your answer is not saved and not shared: it only "
                      "changes what this screen says.");
   using Safety = ViewModel::Safety;
   if (ImGui::RadioButton("Yes", vm.safety == Safety::kSafe)) vm.safety = Safety::kSafe;
@@ -63,9 +63,9 @@ void DrawSafetyQuestion(ViewModel& vm) {
   if (ImGui::RadioButton("No", vm.safety == Safety::kAfraid)) vm.safety = Safety::kAfraid;
   Probe::Get().Mark("safety:no");
   if (vm.safety == Safety::kUnsure || vm.safety == Safety::kAfraid) {
-    ImGui::TextWrapped("A shared ledger is not what you need while you are afraid, and it could be used against "
+    WrappedF("A shared ledger is not what you need while you are afraid, and it could be used against "
                        "you. You can close this window with F12 at any moment.");
-    ImGui::TextWrapped("%s", vm.HelpText().c_str());
+    Wrapped(vm.HelpText());
     Probe::Get().Mark("safety:help");
   }
 }
@@ -74,14 +74,14 @@ void DrawPair(ViewModel& vm) {
   const json& pair = vm.pair_status();
   if (vm.paired()) {
     Heading("You are paired");
-    ImGui::TextWrapped("Compare this number with the one on your partner's screen, out loud or side by side:");
+    WrappedF("Compare this number with the one on your partner's screen, out loud or side by side:");
     ImGui::Spacing();
     ImGui::SetWindowFontScale(1.4f);
-    ImGui::TextWrapped("%s", Str(pair, "safety_number").c_str());
+    Wrapped(Str(pair, "safety_number"));
     ImGui::SetWindowFontScale(1.0f);
     ImGui::Spacing();
     if (pair.value("confirmed", false)) {
-      ImGui::TextWrapped("You compared it: the connection is yours alone.");
+      WrappedF("You compared it: the connection is yours alone.");
     } else if (Button("The numbers match")) {
       vm.ConfirmSafetyNumber();
     }
@@ -91,21 +91,21 @@ void DrawPair(ViewModel& vm) {
   Heading("Invite my partner");
   if (vm.InviteSecondsLeft() > 0 && pair.contains("invite")) {
     ImGui::SetWindowFontScale(1.8f);
-    ImGui::TextUnformatted(Str(pair["invite"], "code").c_str());
+    Line(Str(pair["invite"], "code").c_str());
     ImGui::SetWindowFontScale(1.0f);
     if (Button("Copy the code")) ImGui::SetClipboardText(Str(pair["invite"], "code").c_str());
     const auto left = vm.InviteSecondsLeft();
-    ImGui::Text("Valid for %lld:%02lld more.", static_cast<long long>(left / 60), static_cast<long long>(left % 60));
+    TextF("Valid for %lld:%02lld more.", static_cast<long long>(left / 60), static_cast<long long>(left % 60));
   } else if (Button("Invite my partner")) {
     vm.Invite();
   }
   Heading("I have a code");
   ImGui::SetNextItemWidth(360);
-  ImGui::InputTextWithHint("##code", "123-word-word-word-word", &vm.code_input);
+  EditTextWithHint("##code", "123-word-word-word-word", &vm.code_input);
   Probe::Get().Mark("code");
   if (!vm.code_input.empty()) Problem(vm.CodeProblem());
   ImGui::SetNextItemWidth(240);
-  ImGui::InputTextWithHint("##address", "partner's address (optional)", &vm.peer_address_input);
+  EditTextWithHint("##address", "partner's address (optional)", &vm.peer_address_input);
   if (Button("Pair", !vm.code_input.empty() && vm.CodeProblem().empty())) vm.Join();
   ShowNotice(vm.last_notice());
 }
@@ -115,12 +115,12 @@ void DrawPair(ViewModel& vm) {
 // The only screen while locked: nothing opened is kept or shown.
 void DrawUnlock(ViewModel& vm) {
   Heading("Kintsugi is locked");
-  ImGui::TextWrapped("%s Type your passphrase to read%s.", vm.ArrivalLine().c_str(),
+  WrappedF("%s Type your passphrase to read%s.", vm.ArrivalLine().c_str(),
                      vm.read_only() ? "" : " and write");
   Probe::Get().Mark("locked:" + vm.ArrivalLine());
   ImGui::SetNextItemWidth(280);
   if (!ImGui::IsAnyItemActive()) ImGui::SetKeyboardFocusHere();
-  const bool enter = ImGui::InputTextWithHint("##unlock", "passphrase", &vm.passphrase_input,
+  const bool enter = EditTextWithHint("##unlock", "passphrase", &vm.passphrase_input,
                                               ImGuiInputTextFlags_Password | ImGuiInputTextFlags_EnterReturnsTrue);
   Probe::Get().Mark("unlock:passphrase");
   ImGui::SameLine();

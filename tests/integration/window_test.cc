@@ -127,6 +127,18 @@ class Window {
     return name.exit_code == 0 ? name.out.substr(0, name.out.find('\n')) : "";
   }
 
+  // Pastes `text` into the widget that has the keyboard focus, as a person
+  // pastes what they wrote elsewhere: xclip holds it as the clipboard, Ctrl+V.
+  // (Typing characters that the keyboard's layout lacks is not reliable:
+  // xdotool maps a spare key to each and maps it back before the window may
+  // have read it.)
+  ::testing::AssertionResult Paste(const std::string& text) const {
+    auto held = Run({"bash", "-c", "printf '%s' \"$1\" | xclip -selection clipboard -i >/dev/null 2>&1", "paste", text});
+    // (xclip stays behind to serve the clipboard: its output must not hold Run.)
+    if (held.exit_code != 0) return ::testing::AssertionFailure() << "xclip failed";
+    return Key("ctrl+v");
+  }
+
   // Presses one key (an X keysym name such as "Return") in this window.
   ::testing::AssertionResult Key(const std::string& key) const {
     auto found = Run({"xdotool", "search", "--pid", std::to_string(pid_)});
@@ -273,6 +285,53 @@ TEST_F(WindowTest, WhatAlexWritesSamReadsAndAnswersInHisWindow) {
   EXPECT_TRUE(WaitFor([&] { return alex.Has("partner:answer:Yes, tonight"); }, std::chrono::seconds(20)))
       << alex.Probe().dump();
   EXPECT_TRUE(WaitFor([&] { return !sam.Has("partner:asks:the holidays"); })) << sam.Probe().dump();
+  EXPECT_TRUE(alex.running());
+  EXPECT_TRUE(sam.running());
+}
+
+// Every script a person writes reaches the other window with a real glyph.
+// Alex pastes, with real key events (Ctrl+V), Latin with diacritics (Vietnamese
+// included), typographic punctuation, Hebrew, Arabic, Greek, Cyrillic, CJK and
+// emoji (in and beyond the Basic Multilingual Plane); her daemon stores every
+// character; Sam's window draws her words with no replacement glyph: the
+// font atlas has every character it was asked for, and the frame's draw data
+// holds not one U+FFFD. Then a character no font has (U+10FFFD) shows that
+// the window does see a missing glyph when there is one.
+TEST_F(WindowTest, EveryScriptAlexTypesSamReadsWithARealGlyph) {
+  const std::string appreciated = "Désolé — I’m sorry ❤️ שלום مرحبا Zażółć Привет Γειά 你好 😀";
+  const std::string needed = "Ngọc — תודה, شكرا 🙏";
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  Window sam(b_.data(), dir_ / "sam.probe", 660);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today") && sam.Shows("Today"); }, std::chrono::seconds(20)))
+      << "alex: " << alex.Probe().dump() << "\nsam: " << sam.Probe().dump();
+  ASSERT_TRUE(alex.Click("appreciated"));
+  ASSERT_TRUE(alex.Paste(appreciated));
+  ASSERT_TRUE(alex.Click("needed"));
+  ASSERT_TRUE(alex.Paste(needed));
+  ASSERT_TRUE(alex.Click("check in"));
+  ASSERT_TRUE(WaitFor([&] { return HasItemWith(sam, "partner:appreciated:" + appreciated); }, std::chrono::seconds(20)))
+      << sam.Probe().dump() << a_.Log();
+  const json stored = a_.Json({"timeline", "--kind", "feelings"}).value("entries", json::array());
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_NE(stored[0].dump().find(appreciated), std::string::npos) << stored.dump();
+  EXPECT_NE(stored[0].dump().find(needed), std::string::npos) << stored.dump();
+  EXPECT_TRUE(HasItemWith(sam, "partner:needs:" + needed)) << sam.Probe().dump();
+
+  auto clean = [&] {
+    const json g = sam.Probe().value("glyphs", json::object());
+    return g.value("replacements_drawn", -1) == 0 && g.value("missing", json::array()).empty() &&
+           g.value("noted", 0) > 20;
+  };
+  EXPECT_TRUE(WaitFor(clean)) << sam.Probe()["glyphs"].dump();
+  ASSERT_TRUE(sam.Click("nav:Timeline"));
+  ASSERT_TRUE(WaitFor([&] { return sam.Shows("Timeline") && HasItemWith(sam, appreciated); })) << sam.Probe().dump();
+  EXPECT_TRUE(WaitFor(clean)) << sam.Probe()["glyphs"].dump();
+
+  ASSERT_EQ(a_.Ctl({"appreciate", "a character no font has: \U0010FFFD"}).exit_code, 0);
+  EXPECT_TRUE(WaitFor([&] {
+    const json g = sam.Probe().value("glyphs", json::object());
+    return g.value("replacements_drawn", 0) >= 1 && g.value("missing", json::array()) == json::array({0x10FFFD});
+  }, std::chrono::seconds(20))) << sam.Probe()["glyphs"].dump();
   EXPECT_TRUE(alex.running());
   EXPECT_TRUE(sam.running());
 }
