@@ -1,6 +1,9 @@
 // `kintsugictl export` (see ctl_export.h).
 #include "client/ctl_export.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -28,7 +31,14 @@ void Deliver(const ExportOptions& options, const json& doc) {
   auto text = client::RenderExport(doc, format.value_or(client::ExportFormat::kMarkdown));
   if (!text.ok()) std::exit(Fail(text.error()));
   if (options.out.empty()) {
-    std::cout << *text;
+    if (isatty(STDOUT_FILENO)) {
+      std::cout << *text;  // read on a terminal: shown visibly, as all human output
+    } else {
+      // Into a pipe or a file: the document's bytes exactly, past the filter.
+      std::cout.flush();
+      std::fwrite(text->data(), 1, text->size(), stdout);
+      std::fflush(stdout);
+    }
     return;
   }
   Status written = client::WritePrivateFile(options.out, *text,

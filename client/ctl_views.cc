@@ -10,6 +10,7 @@
 
 #include "client/ctl_input.h"
 #include "client/ctl_sharing.h"
+#include "client/terminal_text.h"
 #include "protocol/kinds.h"
 
 namespace kintsugi::ctl {
@@ -184,8 +185,9 @@ std::string Marks(const json& e) {
 
 void PrintTimelineEntry(const json& e) {
   std::string name = Str(e, "name").empty() ? Fingerprint(Str(e, "author")) : Str(e, "name");
-  std::cout << LocalTime(Str(e, "time")) << "  " << Short(Str(e, "id")) << "  " << std::left << std::setw(10)
-            << Line(name, 10) << " " << std::setw(13) << Str(e, "kind") << std::right << " ";
+  // Names in any script line up: padded by the columns they take, not bytes.
+  std::cout << LocalTime(Str(e, "time")) << "  " << Short(Str(e, "id")) << "  " << client::PadRight(Line(name, 10), 10)
+            << " " << std::left << std::setw(13) << Str(e, "kind") << std::right << " ";
   if (!e.value("verified", false)) {
     std::cout << "UNVERIFIED (" << e.value("fault", "unknown") << ")\n";
     return;

@@ -98,9 +98,11 @@ void CsvRecord(const std::vector<std::string>& fields, std::string& out) {
 }
 
 // One table in "long" form (docs/EXPORT.md): section, table, row, column,
-// value; one record per cell, so every record has the same five fields.
+// value; one record per cell, so every record has the same five fields. It
+// starts with a UTF-8 byte-order mark, by which spreadsheets know the encoding
+// (without it, some read the words in a legacy code page).
 std::string RenderCsv(const Report& r) {
-  std::string out;
+  std::string out = "\xEF\xBB\xBF";
   CsvRecord({"section", "table", "row", "column", "value"}, out);
   int n = 0;
   CsvRecord({"title", "", "1", "title", r.title}, out);

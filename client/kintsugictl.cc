@@ -16,6 +16,7 @@
 #include "client/ctl_sharing.h"
 #include "client/ctl_views.h"
 #include "client/ctl_vault.h"
+#include "client/terminal_text.h"
 #include "crypto/secure_buffer.h"
 #include "kintsugi/version.h"
 #include "protocol/kinds.h"
@@ -281,6 +282,11 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   options.timeout = std::chrono::milliseconds(timeout_ms);
+  // Human output shows a partner's control characters rather than obeying
+  // them (client/terminal_text.h); JSON and the event stream stay exact.
+  std::optional<kintsugi::client::VisibleOutput> visible_out;
+  if (!as_json && !watch->parsed()) visible_out.emplace(std::cout);
+  kintsugi::client::VisibleOutput visible_err(std::cerr);
   const Command* chosen = commands.Chosen();
   if (checkin->parsed() && chosen == nullptr && note.empty()) {
     std::cerr << "kintsugictl: --note is required (see kintsugictl checkin --help)\n";

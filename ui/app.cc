@@ -19,6 +19,7 @@
 #include <cfloat>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -342,12 +343,21 @@ int Measure(GLFWwindow* window, ViewModel& vm, ScreenState& state, const AppOpti
     glFinish();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
+  // Memory as the kernel counts it: now, and at its peak (font builds included).
+  auto status_kib = [](const char* field) -> long {
+    std::ifstream in("/proc/self/status");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field));
+    }
+    return -1;
+  };
   std::vector<double> sorted = ms;
   std::sort(sorted.begin(), sorted.end());
   auto at = [&](double p) { return sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(p * sorted.size()))]; };
   nlohmann::json out{{"screen", options.measure_screen}, {"frames", options.frames},
                      {"p50_ms", at(0.5)}, {"p99_ms", at(0.99)}, {"max_ms", sorted.back()},
-                     {"timeline_loaded", vm.timeline().size()}};
+                     {"first_ms", ms.front()}, {"rss_kib", status_kib("VmRSS:")}, {"peak_rss_kib", status_kib("VmHWM:")},
+                     {"atlas", Fonts::Get().Describe()}, {"timeline_loaded", vm.timeline().size()}};
   std::cout << out.dump() << std::endl;
   return 0;
 }

@@ -293,7 +293,10 @@ void Fonts::Build(float pixels) {
     }
     r.push_back(0);
     ImFontConfig config;
-    config.FontDataOwnedByAtlas = false;
+    // ImGui copies font data it does not own (the whole file: 19 MB for CJK).
+    // It is told it owns the mapping, so it reads the mapped pages instead,
+    // and is told otherwise before it would free them (below).
+    config.FontDataOwnedByAtlas = true;
     config.FontNo = faces_[face].index;
     config.MergeMode = font != nullptr;
     config.PixelSnapH = true;
@@ -334,7 +337,16 @@ void Fonts::Build(float pixels) {
 
   atlas->FontBuilderIO = ImGuiFreeType::GetBuilderForFreeType();
   atlas->FontBuilderFlags = 0;
-  atlas->Build();
+  if (!atlas->Build()) {
+    // A font FreeType cannot read: ImGui's own font rather than none.
+    for (ImFontConfig& config : atlas->ConfigData) config.FontDataOwnedByAtlas = false;
+    atlas->Clear();
+    mapped_.clear();
+    ranges_.clear();
+    atlas->AddFontDefault();
+    missing_.insert(wanted_.begin(), wanted_.end());
+    return;
+  }
   unsigned char* pixels_rgba = nullptr;
   int width = 0, height = 0;
   atlas->GetTexDataAsRGBA32(&pixels_rgba, &width, &height);
@@ -350,6 +362,7 @@ void Fonts::Build(float pixels) {
     if (const ImFontGlyph* g = font->FindGlyphNoFallback(static_cast<ImWchar>(id))) const_cast<ImFontGlyph*>(g)->Colored = 1;
   }
   glyphs_ = font->Glyphs.Size;
+  for (ImFontConfig& config : atlas->ConfigData) config.FontDataOwnedByAtlas = false;  // ours: the mappings
   atlas->ClearInputData();  // the fonts' data is no longer needed: unmap the files
   mapped_.clear();
   ranges_.clear();
@@ -358,7 +371,9 @@ void Fonts::Build(float pixels) {
 nlohmann::json Fonts::Describe() const {
   nlohmann::json missing = nlohmann::json::array();
   for (char32_t c : missing_) missing.push_back(static_cast<std::uint32_t>(c));
-  return {{"glyphs", glyphs_}, {"files", files_used_}, {"missing", missing}, {"noted", wanted_.size()}};
+  const ImFontAtlas* atlas = ImGui::GetIO().Fonts;
+  return {{"glyphs", glyphs_}, {"texture", {atlas->TexWidth, atlas->TexHeight}}, {"files", files_used_},
+          {"missing", missing}, {"noted", wanted_.size()}};
 }
 
 int Fonts::CountReplacementsDrawn() {

@@ -166,9 +166,10 @@ TEST(ExportFormat, HtmlChartsEachPartnersMoodAndTrust) {
 }
 
 TEST(ExportFormat, CsvQuotesCommasQuotesAndLineBreaks) {
-  const std::string csv = Render(Doc(), ExportFormat::kCsv);
+  std::string csv = Render(Doc(), ExportFormat::kCsv);
   EXPECT_TRUE(Has(csv, "Say \"\"when\"\", then, go\nhome"));
-  auto records = ParseCsv(csv);
+  ASSERT_EQ(csv.rfind("\xEF\xBB\xBF", 0), 0u) << "a spreadsheet learns the encoding from the byte-order mark";
+  auto records = ParseCsv(csv.substr(3));
   ASSERT_GT(records.size(), 10u);
   EXPECT_EQ(records[0], (std::vector<std::string>{"section", "table", "row", "column", "value"}));
   bool found_text = false, found_title = false, formula = false;
@@ -181,6 +182,21 @@ TEST(ExportFormat, CsvQuotesCommasQuotesAndLineBreaks) {
   EXPECT_TRUE(found_text);
   EXPECT_TRUE(found_title);
   EXPECT_FALSE(formula) << "a cell a spreadsheet would run";
+}
+
+// Every format keeps every character a person wrote, byte for byte: UTF-8
+// throughout, the HTML page says so.
+TEST(ExportFormat, EveryFormatKeepsEveryScript) {
+  const std::string words = "Désolé — I’m sorry ❤️ שלום مرحبا Zażółć Привет Γειά 你好 Ngọc 😀🙏";
+  json doc = Doc();
+  doc["appreciations"].push_back({{"date", "2024-03-07"}, {"time", "10:00"}, {"who", "Kim"}, {"author", "bb"},
+                                  {"text", words}});
+  doc["checkins"][1]["appreciated"] = words;
+  for (ExportFormat f : kAll) {
+    const std::string out = Render(doc, f);
+    EXPECT_TRUE(Has(out, words)) << ExportFormatExtension(f);
+  }
+  EXPECT_TRUE(Has(Render(doc, ExportFormat::kHtml), "<meta charset=\"utf-8\">"));
 }
 
 TEST(ExportFormat, MarkdownEscapesPipesAndMarkup) {

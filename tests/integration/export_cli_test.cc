@@ -60,6 +60,13 @@ TEST_F(CliExport, HtmlFileHoldsChartsAndAgreementsAndIsNeverReplacedWithoutForce
   EXPECT_EQ(printed.out.rfind("# Kintsugi: ", 0), 0u) << printed.out.substr(0, 200);
   EXPECT_NE(printed.out.find("Tell before plans change"), std::string::npos);
   EXPECT_NE(printed.out.find("(30 days)"), std::string::npos);
+
+  // Into a pipe, the document's bytes exactly: the CSV's byte-order mark and
+  // its CRLF line ends are not shown as pictures.
+  auto csv = Ctl(alex(), {"export", "--format", "csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBFsection,table,row,column,value\r\n", 0), 0u) << csv.out.substr(0, 80);
+  EXPECT_EQ(csv.out.find("\u240d"), std::string::npos);
 }
 
 TEST_F(CliExport, AnEmptyRangeSaysSoAndABackwardRangeIsRefused) {

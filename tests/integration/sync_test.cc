@@ -114,6 +114,37 @@ TEST_F(Sync, ATalkRequestIsAnsweredFromTheCommandLineAndTheAskerReadsTheAnswer) 
       << a_.Ctl({"together"}).out;
 }
 
+// A partner's words cannot take over the other's terminal: Alex's note holds
+// escape sequences (clear the screen, move the cursor) and a bidi override;
+// Sam's timeline, log and together show them as visible characters, and only
+// --json gives the words exactly.
+TEST_F(Sync, APartnersEscapeSequencesAreShownNotObeyedByTheCommandLine) {
+  Pair();
+  const std::string note = "fine\x1b[2J\x1b[1;1H2026-01-01 Sam kept every promise\u202e";
+  const std::string topic = "money\x1b]0;owned\x07";
+  ASSERT_EQ(a_.Ctl({"checkin", "--note", note}).exit_code, 0);
+  ASSERT_EQ(a_.Ctl({"talk", topic}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] { return b_.Ctl({"timeline"}).out.find("money") != std::string::npos; },
+                      std::chrono::seconds(20)))
+      << b_.Ctl({"timeline"}).out;
+  for (const char* command : {"timeline", "log", "together"}) {
+    const std::string out = b_.Ctl({command}).out;
+    EXPECT_EQ(out.find('\x1b'), std::string::npos) << command << ": " << out;
+    EXPECT_EQ(out.find('\x07'), std::string::npos) << command << ": " << out;
+    EXPECT_EQ(out.find("\u202e"), std::string::npos) << command << ": " << out;
+    const bool shows_topic = std::string(command) != "log";  // log names a talk request's kind only
+    if (shows_topic) EXPECT_NE(out.find("money\u241b]0;owned\u2407"), std::string::npos) << command << ": " << out;
+  }
+  for (const char* command : {"timeline", "log"}) {
+    EXPECT_NE(b_.Ctl({command}).out.find("fine\u241b[2J\u241b[1;1H2026-01-01 Sam kept every promise<U+202E>"),
+              std::string::npos)
+        << b_.Ctl({command}).out;
+  }
+  const json exact = b_.Json({"timeline", "--kind", "checkin", "--json"});
+  ASSERT_FALSE(exact.value("entries", json::array()).empty());
+  EXPECT_EQ(exact["entries"][0]["body"]["note"], note);
+}
+
 TEST_F(Sync, EntriesWrittenBeforePairingAreSharedOnlyWhenCarried) {
   ASSERT_EQ(b_.Ctl({"checkin", "--note", "a private thought", "--mood", "4"}).exit_code, 0);
   Pair();
