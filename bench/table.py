@@ -167,6 +167,22 @@ WINDOW_ROWS = [
 ]
 
 
+# (window_bench figure, what it measures): the first frame of a new window
+# (shaders compiled, the atlas uploaded; the timeline's also meets the CJK
+# and emoji that its next frame builds the atlas again for).
+WINDOW_FIRST = [
+    ("settings_first_ms", "first frame, settings"),
+    ("timeline_first_ms", "first frame, timeline"),
+]
+
+# (window_bench figure, what it measures): memory, against settings' in the same run.
+WINDOW_MEMORY = [
+    ("settings_rss_mib", "window memory (RSS), settings: Latin only"),
+    ("timeline_rss_mib", "window memory (RSS), timeline with eight scripts and emoji"),
+    ("timeline_peak_rss_mib", "window memory at its peak (the atlas built again for CJK and emoji)"),
+]
+
+
 def window_table(path):
     runs = [json.loads(line) for line in open(path) if line.strip()]
     by_name = {}
@@ -191,6 +207,21 @@ def window_table(path):
         med = statistics.median(vals)
         lines.append(f"| {label} | {med:,.2f} {unit} | {min(vals):,.2f} to {max(vals):,.2f} | one frame at 60 Hz "
                      f"| 16.7 ms | {med / 16.7:.2f} |")
+    for name, label in WINDOW_FIRST:
+        vals = [r["value"] for r in by_name.get(name, [])]
+        if not vals:
+            raise SystemExit(f"table.py: no results for {name}")
+        med = statistics.median(vals)
+        lines.append(f"| {label} | {med:,.1f} ms | {min(vals):,.1f} to {max(vals):,.1f} | | | |")
+    base = statistics.median([r["value"] for r in by_name.get("settings_rss_mib", [])] or [0])
+    for name, label in WINDOW_MEMORY:
+        vals = [r["value"] for r in by_name.get(name, [])]
+        if not vals:
+            raise SystemExit(f"table.py: no results for {name}")
+        med = statistics.median(vals)
+        glyphs = by_name[name][0].get("glyphs", "?")
+        lines.append(f"| {label} ({glyphs:,} glyphs in the atlas) | {med:,.1f} MiB | {min(vals):,.1f} to "
+                     f"{max(vals):,.1f} | settings, Latin only, same run | {base:,.1f} MiB | {med / base:.2f} |")
     vals = [r["value"] for r in by_name.get("idle_cpu_ms", [])]
     if not vals:
         raise SystemExit("table.py: no results for idle_cpu_ms")

@@ -35,6 +35,8 @@ constexpr char32_t kCommon[][2] = {
     {0xFFFD, 0xFFFD},  // the replacement character: what a missing glyph looks like
 };
 
+constexpr char32_t kPagedFrom = 0x2E80;  // CJK radicals onwards: scripts of thousands of characters
+
 bool EmojiRange(char32_t c) {
   return (c >= 0x2300 && c <= 0x23FF) || (c >= 0x2600 && c <= 0x27BF) || (c >= 0x2B00 && c <= 0x2BFF) ||
          (c >= 0x1F000 && c <= 0x1FAFF);
@@ -262,6 +264,19 @@ void Fonts::Build(float pixels) {
     }
   }
   for (char32_t c : wanted_) place(c, true);
+  // CJK, Hangul and the like come in pages of 128 around each character met,
+  // so that writing in them builds the atlas again once per page, not once
+  // per new character (the first ideograph of a page costs ~10 ms more).
+  std::set<char32_t> pages;
+  for (char32_t c : wanted_) {
+    if (c >= kPagedFrom && c <= 0xFFFF && !(c >= text::Slots::kFirst && c <= text::Slots::kLast)) pages.insert(c & ~0x7Fu);
+  }
+  for (char32_t page : pages) {
+    for (char32_t c = page; c < page + 0x80; ++c) {
+      if (!wanted_.count(c)) place(c, false);
+      in_atlas_.set(c);
+    }
+  }
 
   const int primary = FaceFor(U'A');
   if (primary < 0 || primary == emoji_) {

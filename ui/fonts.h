@@ -6,8 +6,10 @@
 // Greek, Cyrillic, Hebrew, Arabic, punctuation) and, besides, only the
 // characters it has met: each screen notes what it draws (Note), and a
 // character not yet in the atlas has it built again between two frames. CJK
-// and emoji, the large sets, cost only what is written. Font files are mapped,
-// not read: a 19 MB CJK collection costs the pages of the glyphs used.
+// and emoji, the large sets, cost only what is written (CJK and Hangul by
+// pages of 128 characters, so that typing builds it again once per page).
+// Font files are mapped, not read: a 19 MB CJK collection costs the pages
+// of the glyphs used, for the time of the build.
 //
 // Emoji come from the colour emoji font when there is one (its bitmaps scaled
 // to the text); characters beyond U+FFFF are drawn in their Private Use slots
