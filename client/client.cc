@@ -72,6 +72,12 @@ Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
 Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::json& params) {
   const nlohmann::json id = next_id_++;
   std::string request = protocol::EncodeIpcRequest(id, method, params);
+  if (request.size() > protocol::kMaxIpcRequestBytes) {
+    // The daemon would refuse it: say so now rather than after a round trip.
+    const std::size_t bytes = request.size();
+    crypto::WipeString(request);
+    return protocol::RequestTooLarge(bytes);
+  }
   try {
     socket_->send(zmq::buffer(request), zmq::send_flags::none);
     crypto::WipeString(request);  // it may carry a passphrase; ZeroMQ has its copy

@@ -19,6 +19,7 @@
 #include "client/terminal_text.h"
 #include "crypto/secure_buffer.h"
 #include "kintsugi/version.h"
+#include "protocol/body.h"
 #include "protocol/kinds.h"
 
 namespace {
@@ -348,6 +349,7 @@ int main(int argc, char** argv) {
     json params{{"note", note}};
     if (mood) params["mood"] = *mood;
     if (trust) params["trust"] = *trust;
+    if (auto valid = kintsugi::protocol::CheckInFromJson(params); !valid.ok()) return Fail(valid.error());
     auto r = c.Call("checkin", params);
     if (!r.ok()) return Fail(r.error());
     if (as_json) {

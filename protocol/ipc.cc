@@ -12,13 +12,65 @@ std::optional<MethodSpec> FindMethod(std::string_view name) {
   return std::nullopt;
 }
 
+Error RequestTooLarge(std::size_t bytes) {
+  return MakeError(ErrorCode::kTooLarge, "the request is " + std::to_string(bytes) + " bytes; a request holds at most " +
+                                             std::to_string(kMaxIpcRequestBytes) + " bytes (64 KiB)");
+}
+
 std::string DumpJson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// Reads a request's top-level "id" without building the document (a SAX
+// pass that stops at it: clients write "id" first), so that an oversized
+// request is still answered to whoever sent it. Null when there is none.
+class IdReader final : public nlohmann::json_sax<json> {
+ public:
+  json id = nullptr;
+
+  bool null() override { return Value(nullptr); }
+  bool boolean(bool) override { return Value(nullptr); }
+  bool number_integer(number_integer_t v) override { return Value(v); }
+  bool number_unsigned(number_unsigned_t v) override { return Value(v); }
+  bool number_float(number_float_t, const string_t&) override { return Value(nullptr); }
+  bool string(string_t& v) override { return Value(v); }
+  bool binary(binary_t&) override { return Value(nullptr); }
+  bool start_object(std::size_t) override { return Open(); }
+  bool end_object() override { return Close(); }
+  bool start_array(std::size_t) override { return Open(); }
+  bool end_array() override { return Close(); }
+  bool key(string_t& k) override {
+    at_id_ = depth_ == 1 && k == "id";
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  bool Value(json v) {
+    if (!at_id_) return true;
+    id = std::move(v);
+    return false;  // found: stop reading
+  }
+  bool Open() {
+    at_id_ = false;
+    ++depth_;
+    return true;
+  }
+  bool Close() {
+    --depth_;
+    return true;
+  }
+  int depth_ = 0;
+  bool at_id_ = false;
+};
+
+json PeekIpcId(ByteView frame) {
+  IdReader reader;
+  json::sax_parse(frame.begin(), frame.end(), &reader, json::input_format_t::json, /*strict=*/false);
+  return reader.id;
+}
 
 Result<IpcRequest, IpcRequestError> ParseIpcRequest(ByteView frame) {
   if (frame.size() > kMaxIpcRequestBytes) {
-    return IpcRequestError{nullptr, MakeError(ErrorCode::kTooLarge,
-                                              "request is larger than " +
-                                                  std::to_string(kMaxIpcRequestBytes) + " bytes")};
+    return IpcRequestError{PeekIpcId(frame), RequestTooLarge(frame.size())};
   }
   json doc = json::parse(frame.begin(), frame.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {

@@ -24,8 +24,9 @@ namespace kintsugi::protocol {
 inline constexpr std::size_t kMaxIpcRequestBytes = 64 * 1024;
 // Replies may carry a page of the log; the client refuses anything larger.
 inline constexpr std::size_t kMaxIpcReplyBytes = 16 * 1024 * 1024;
-// Frames over this size make ZeroMQ drop the connection before we see them.
-inline constexpr std::size_t kIpcTransportLimitBytes = 1024 * 1024;
+// Frames over this size make ZeroMQ drop the connection before we see them;
+// up to it, an oversized request is answered with too_large.
+inline constexpr std::size_t kIpcTransportLimitBytes = 16 * 1024 * 1024;
 
 // Every method, declared once.
 enum class Method {
@@ -105,7 +106,11 @@ struct IpcRequestError {
   Error error;
 };
 
-// Parses one request frame. Fails with kTooLarge over kMaxIpcRequestBytes,
+// The error for a request of `bytes` over kMaxIpcRequestBytes, naming the limit.
+Error RequestTooLarge(std::size_t bytes);
+
+// Parses one request frame. Fails with kTooLarge over kMaxIpcRequestBytes
+// (with the request's id, read without parsing the rest, so it is answered),
 // kMalformed for anything that is not the shape above, kUnknownMethod for a
 // method not in kMethods.
 Result<IpcRequest, IpcRequestError> ParseIpcRequest(ByteView frame);

@@ -79,9 +79,10 @@ void ShowNotice(const Notice& n) {
 
 bool ButtonWhy(const char* label, bool enabled, const char* why) {
   const bool pressed = Button(label, enabled);
-  if (!enabled) {
+  if (!enabled && why[0] != '\0') {
     ImGui::SameLine();
     Hint(why);
+    Probe::Get().Mark(std::string("why:") + label + ":" + why);
   }
   return pressed;
 }
@@ -100,6 +101,10 @@ bool FieldAbove(const char* label, std::string* value, float height) {
   Probe::Get().Mark(std::string("field:") + label);
   ImGui::PopID();
   return changed;
+}
+
+bool WriteButton(const char* label, bool filled, const std::string& problem) {
+  return ButtonWhy(label, filled && problem.empty(), filled ? problem.c_str() : "");
 }
 
 void SameLineIfFits(const char* label) {
@@ -264,7 +269,7 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
   EditTextWithHint("##needed", "one thing I need", &vm.feelings.needed);
   Probe::Get().Mark("needed");
   Problem(vm.FeelingsProblem());
-  if (Button("Check in")) vm.SendFeelings();
+  if (WriteButton("Check in", true, vm.FeelingsProblem())) vm.SendFeelings();
   Probe::Get().Mark("check in");
 
   Heading("A word about your day");
@@ -282,7 +287,10 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
   EditMultiline("##checkin", &vm.checkin_note, ImVec2(std::min(420.0f, WidthBeside("")), 60));
   Probe::Get().Mark("checkin note");
   ImGui::SameLine();
-  if (Button("Write it", vm.checkin_note.find_first_not_of(" \t\r\n") != std::string::npos)) vm.SendCheckIn();
+  if (WriteButton("Write it", vm.checkin_note.find_first_not_of(" \t\r\n") != std::string::npos,
+                  vm.ProblemWith({{"kind", "checkin"}, {"note", vm.checkin_note}}))) {
+    vm.SendCheckIn();
+  }
 
   Heading("Awaiting your answer");
   DrawAwaiting(vm, state);
@@ -333,7 +341,8 @@ void AgreementDetails(ViewModel& vm, ScreenState& state, const json& a) {
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Propose new words")));
   EditTextWithHint("##amend", "new words for this agreement", &state.amend_text);
   ImGui::SameLine();
-  if (Button("Propose new words", !state.amend_text.empty())) {
+  if (WriteButton("Propose new words", !state.amend_text.empty(),
+                  vm.ProblemWith({{"kind", "amend"}, {"agreement", id}, {"text", state.amend_text}}))) {
     vm.Amend(id, state.amend_text);
     state.amend_text.clear();
   }
@@ -480,7 +489,8 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
         Line("Your entry");
         ImGui::SetNextItemWidth(360);
         EditTextWithHint("##correction", "the correction", &vm.correction_input);
-        if (Button("Correct it", !vm.correction_input.empty())) {
+        if (WriteButton("Correct it", !vm.correction_input.empty(),
+                        vm.ProblemWith({{"kind", "correct"}, {"ref", Str(e, "id")}, {"text", vm.correction_input}}))) {
           vm.Correct(Str(e, "id"));
           ImGui::CloseCurrentPopup();
         }
@@ -539,7 +549,10 @@ void DrawTogether(ViewModel& vm) {
   EditTextWithHint("##talk", "I need to talk about ...", &vm.talk_input);
   Probe::Get().Mark("talk");
   ImGui::SameLine();
-  if (Button("Ask to talk", !vm.talk_input.empty())) vm.RequestTalk();
+  if (WriteButton("Ask to talk", !vm.talk_input.empty(),
+                  vm.ProblemWith({{"kind", "talk.request"}, {"topic", vm.talk_input}}))) {
+    vm.RequestTalk();
+  }
 
   Heading("The weekly meeting");
   Hint("Start with appreciations. Then what went well, one issue, and what each of you will try next week.");
@@ -548,7 +561,8 @@ void DrawTogether(ViewModel& vm) {
   FieldAbove("one issue", &vm.meeting.issue, 40);
   FieldAbove("I will try", &vm.meeting.i_will_try);
   FieldAbove("my partner will try", &vm.meeting.partner_will_try);
-  if (ButtonWhy("Record the meeting", !vm.meeting.appreciations.empty(), "It begins with appreciations.")) {
+  if (vm.meeting.appreciations.empty() ? ButtonWhy("Record the meeting", false, "It begins with appreciations.")
+                                       : WriteButton("Record the meeting", true, vm.MeetingProblem())) {
     vm.RecordMeeting(open_talks);
   }
 
@@ -561,7 +575,8 @@ void DrawTogether(ViewModel& vm) {
   FieldAbove("what set us off", &vm.repair.triggers);
   FieldAbove("my part", &vm.repair.my_part);
   FieldAbove("one plan", &vm.repair.plan);
-  if (ButtonWhy("Record the repair", !vm.repair.plan.empty(), "It needs the one plan you agree on.")) {
+  if (vm.repair.plan.empty() ? ButtonWhy("Record the repair", false, "It needs the one plan you agree on.")
+                             : WriteButton("Record the repair", true, vm.RepairProblem())) {
     vm.RecordRepair(open_talks);
   }
 
@@ -608,7 +623,10 @@ void DrawTogether(ViewModel& vm) {
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Appreciate")));
   EditTextWithHint("##appreciate", "something I appreciate about you", &vm.appreciation_input);
   ImGui::SameLine();
-  if (Button("Appreciate", !vm.appreciation_input.empty())) vm.Appreciate();
+  if (WriteButton("Appreciate", !vm.appreciation_input.empty(),
+                  vm.ProblemWith({{"kind", "appreciation"}, {"text", vm.appreciation_input}}))) {
+    vm.Appreciate();
+  }
   ShowNotice(vm.last_notice());
 }
 

@@ -35,6 +35,10 @@ void ShowNotice(const Notice& n);
 float WidthBeside(const char* label, float more = 0);
 // A Button that, while greyed out, says why beside it.
 bool ButtonWhy(const char* label, bool enabled, const char* why);
+// A button that writes an entry: greyed out while its field is empty (not
+// `filled`) or the entry breaks one of the daemon's rules (`problem`, said
+// beside it: a text over its limit, a time that is no time).
+bool WriteButton(const char* label, bool filled, const std::string& problem);
 // A field with its label above it (`height` > 0: several lines), as wide as
 // the window allows up to 420 px; true when edited.
 bool FieldAbove(const char* label, std::string* value, float height = 0);

@@ -440,19 +440,16 @@ Notice ViewModel::RequestTalk() {
   return n;
 }
 
-Notice ViewModel::RecordMeeting(const std::vector<std::string>& talks) {
+json ViewModel::MeetingParams() const {
   json params{{"kind", "meeting"}, {"appreciations", Trimmed(meeting.appreciations)}};
   Optional(params, "went_well", meeting.went_well);
   Optional(params, "issue", meeting.issue);
   Optional(params, "i_will_try", meeting.i_will_try);
   Optional(params, "partner_will_try", meeting.partner_will_try);
-  if (!talks.empty()) params["talks"] = talks;
-  Notice n = Append(params, "This week's meeting is recorded.");
-  if (!n.error) meeting = MeetingForm{};
-  return n;
+  return params;
 }
 
-Notice ViewModel::RecordRepair(const std::vector<std::string>& talks) {
+json ViewModel::RepairParams() const {
   json params{{"kind", "repair"}, {"plan", Trimmed(repair.plan)}};
   Optional(params, "feelings", repair.feelings);
   Optional(params, "my_view", repair.my_view);
@@ -460,6 +457,23 @@ Notice ViewModel::RecordRepair(const std::vector<std::string>& talks) {
   Optional(params, "triggers", repair.triggers);
   Optional(params, "my_part", repair.my_part);
   Optional(params, "partner_part", repair.partner_part);
+  return params;
+}
+
+std::string ViewModel::ProblemWith(const json& params) const { return ProblemOf(params); }
+std::string ViewModel::MeetingProblem() const { return ProblemOf(MeetingParams()); }
+std::string ViewModel::RepairProblem() const { return ProblemOf(RepairParams()); }
+
+Notice ViewModel::RecordMeeting(const std::vector<std::string>& talks) {
+  json params = MeetingParams();
+  if (!talks.empty()) params["talks"] = talks;
+  Notice n = Append(params, "This week's meeting is recorded.");
+  if (!n.error) meeting = MeetingForm{};
+  return n;
+}
+
+Notice ViewModel::RecordRepair(const std::vector<std::string>& talks) {
+  json params = RepairParams();
   if (!talks.empty()) params["talks"] = talks;
   Notice n = Append(params, "The repair is recorded.");
   if (!n.error) repair = RepairForm{};

@@ -260,6 +260,11 @@ class ViewModel {
 
   // "" when the form would be accepted, else what is wrong (the daemon's words).
   std::string FeelingsProblem() const;
+  // The same for any entry's params (the kinds table's rules), such as a
+  // screen's one-field forms: {"kind": "talk.request", "topic": ...}.
+  std::string ProblemWith(const nlohmann::json& params) const;
+  std::string MeetingProblem() const;
+  std::string RepairProblem() const;
   std::string StatusProblem() const;
   std::string ProposeProblem() const;
   std::string CodeProblem() const;
@@ -392,6 +397,8 @@ class ViewModel {
   const std::string& notice_about() const { return notice_about_; }
 
  private:
+  nlohmann::json MeetingParams() const;  // without the talks it closes
+  nlohmann::json RepairParams() const;
   Notice Append(nlohmann::json params, std::string done);
   Notice Done(std::string text);
   Notice Failed(const Error& e);

@@ -214,12 +214,33 @@ TEST_F(RawIpc, MalformedRequestsGetJsonErrorsAndTheDaemonKeepsServing) {
   }
   EXPECT_EQ(Send(R"({"id":"x","method":"rm"})")["id"], "x") << "the id is echoed on errors";
 
-  // Over the transport limit libzmq drops the connection; the daemon lives on.
-  EXPECT_TRUE(Send(std::string(2 * 1024 * 1024, 'a')).is_null());
+  // Over the transport limit (16 MiB) libzmq drops the connection; the daemon
+  // lives on. Up to it, the answer is too_large (OversizedRequests... below).
+  EXPECT_TRUE(Send(std::string(17 * 1024 * 1024, 'a')).is_null());
   json ok = Send(R"({"id":9,"method":"status"})");
   ASSERT_FALSE(ok.is_null());
   EXPECT_TRUE(ok["ok"].get<bool>());
   EXPECT_EQ(ok["id"], 9);
+}
+
+// An oversized request is answered at once, to its sender (its id), with an
+// error that names the limit: a 100 kB note and a 10 MB one alike.
+TEST_F(RawIpc, OversizedRequestsAreAnsweredAtOnceWithTheLimit) {
+  for (std::size_t size : {std::size_t{100} * 1000, std::size_t{10} * 1000 * 1000}) {
+    const std::string frame = R"({"id":"big","method":"checkin","params":{"note":")" + std::string(size, 'x') + R"("}})";
+    const auto start = std::chrono::steady_clock::now();
+    json reply = Send(frame);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    ASSERT_FALSE(reply.is_null()) << "no answer to " << size << " bytes";
+    EXPECT_EQ(reply["id"], "big");
+    EXPECT_EQ(reply["error"]["code"], "too_large");
+    EXPECT_NE(reply["error"]["message"].get<std::string>().find("at most 65536 bytes"), std::string::npos)
+        << reply.dump();
+    EXPECT_LT(ms.count(), 100) << size << " bytes";
+  }
+  json ok = Send(R"({"id":1,"method":"status"})");
+  ASSERT_FALSE(ok.is_null());
+  EXPECT_TRUE(ok["ok"].get<bool>());
 }
 
 TEST_F(RawIpc, MultiFrameGarbageIsIgnoredAndTheDaemonKeepsServing) {

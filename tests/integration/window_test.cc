@@ -136,6 +136,11 @@ class Window {
     auto held = Run({"bash", "-c", "printf '%s' \"$1\" | xclip -selection clipboard -i >/dev/null 2>&1", "paste", text});
     // (xclip stays behind to serve the clipboard: its output must not hold Run.)
     if (held.exit_code != 0) return ::testing::AssertionFailure() << "xclip failed";
+    // xclip serves the clipboard from a child it leaves behind: wait until
+    // the clipboard reads back as `text` before pasting.
+    const bool ready = WaitFor([&] { return Run({"xclip", "-selection", "clipboard", "-o"}).out == text; },
+                               std::chrono::seconds(5));
+    if (!ready) return ::testing::AssertionFailure() << "the clipboard never held the text";
     return Key("ctrl+v");
   }
 
@@ -146,8 +151,14 @@ class Window {
     const std::string wid = found.out.substr(0, found.out.find('\n'));
     auto focused = Run({"xdotool", "windowfocus", "--sync", wid});
     if (focused.exit_code != 0) return ::testing::AssertionFailure() << "xdotool windowfocus: " << focused.err;
-    auto pressed = Run({"xdotool", "key", key});
+    // Held for a moment, as a hand holds it: ImGui 1.86 reads keys as held
+    // or not at each frame, so a press and release read in one frame (a
+    // shortcut such as Ctrl+V) would be no press at all.
+    auto pressed = Run({"xdotool", "keydown", key});
     if (pressed.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << pressed.err;
+    usleep(120 * 1000);
+    auto released = Run({"xdotool", "keyup", key});
+    if (released.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << released.err;
     usleep(150 * 1000);
     return ::testing::AssertionSuccess();
   }
@@ -334,6 +345,22 @@ TEST_F(WindowTest, EveryScriptAlexTypesSamReadsWithARealGlyph) {
   }, std::chrono::seconds(20))) << sam.Probe()["glyphs"].dump();
   EXPECT_TRUE(alex.running());
   EXPECT_TRUE(sam.running());
+}
+
+// A note far over its limit (100 kB pasted): the window says which limit
+// beside a greyed-out button, at once, and writes nothing; it keeps answering.
+TEST_F(WindowTest, ANoteOverItsLimitGreysOutItsButtonAndSaysWhy) {
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today") && alex.Has("checkin note"); }, std::chrono::seconds(20)))
+      << alex.Probe().dump();
+  ASSERT_TRUE(alex.Click("checkin note"));
+  ASSERT_TRUE(alex.Paste(std::string(100 * 1000, 'x')));
+  EXPECT_TRUE(WaitFor([&] { return alex.Has("why:Write it:note is longer than 4000 bytes"); })) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Click("Write it"));
+  EXPECT_TRUE(a_.Json({"timeline", "--kind", "checkin"}).value("entries", json::array()).empty());
+  ASSERT_TRUE(alex.Click("nav:Timeline"));
+  EXPECT_TRUE(WaitFor([&] { return alex.Shows("Timeline"); })) << "the window stopped answering";
+  EXPECT_TRUE(alex.running());
 }
 
 // Every screen draws the buttons that write the kinds it offers (the

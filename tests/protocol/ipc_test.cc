@@ -66,6 +66,26 @@ TEST(Ipc, RejectsOversizeRequestAsTooLarge) {
   ExpectRequestRejected(big, ErrorCode::kTooLarge);
 }
 
+// Refused, an oversized request still names its sender's id, wherever the
+// id is, and the error names the limit.
+TEST(Ipc, AnOversizeRequestIsRefusedWithItsIdAndTheLimit) {
+  const std::string note(kMaxIpcRequestBytes, 'a');
+  auto first = Parse(R"({"id":"n1","method":"checkin","params":{"note":")" + note + "\"}}");
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.error().id, "n1");
+  EXPECT_NE(first.error().error.message.find("at most 65536 bytes"), std::string::npos) << first.error().error.message;
+  auto last = Parse(R"({"method":"checkin","params":{"id":5,"note":")" + note + R"("},"id":42})");
+  ASSERT_FALSE(last.ok());
+  EXPECT_EQ(last.error().id, 42) << "the params' id is not the request's";
+  auto none = Parse(R"({"method":"checkin","params":{"note":")" + note + R"("}})");
+  ASSERT_FALSE(none.ok());
+  EXPECT_TRUE(none.error().id.is_null());
+  auto garbage = Parse(std::string(kMaxIpcRequestBytes + 1, '{'));
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_TRUE(garbage.error().id.is_null());
+  EXPECT_EQ(garbage.error().error.code, ErrorCode::kTooLarge);
+}
+
 TEST(Ipc, AcceptsRequestOfExactlyTheLimit) {
   std::string head = R"({"id":1,"method":"status","params":{"pad":")";
   std::string tail = "\"}}";
