@@ -3,6 +3,7 @@
 #include "crypto/secure_buffer.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -46,6 +47,15 @@ Result<protocol::Layout> FindDaemon(const ClientOptions& options) {
 }
 
 }  // namespace
+
+Result<std::uint64_t> DaemonInstance(const ClientOptions& options) {
+  auto layout = FindDaemon(options);
+  if (!layout.ok()) return layout.take_error();
+  struct stat st {};
+  const std::string socket_path = layout->control_endpoint.substr(sizeof("ipc://") - 1);
+  if (::stat(socket_path.c_str(), &st) != 0) return MakeError(ErrorCode::kUnavailable, "the daemon's socket is gone");
+  return static_cast<std::uint64_t>(st.st_ino);
+}
 
 Client::Client(protocol::Layout layout, ClientOptions options)
     : layout_(std::move(layout)), options_(std::move(options)) {

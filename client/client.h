@@ -24,6 +24,12 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{5000};  // per request
 };
 
+// Whether a daemon serves this data dir, and which start of it: the identity
+// (inode) of its IPC socket, new each time a daemon starts. One connect()
+// and one stat(): cheap enough to ask twice a second. kUnavailable when none
+// answers.
+[[nodiscard]] Result<std::uint64_t> DaemonInstance(const ClientOptions& options);
+
 class Client {
  public:
   // Resolves the daemon's sockets. Fails with kUnavailable when no daemon is

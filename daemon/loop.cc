@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -40,8 +41,20 @@ int OpenSignalFd() {
   return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+// Tells whoever waits on `fd` (DaemonOptions::ready_fd) how the start went,
+// once; never raises SIGPIPE when they have gone.
+void Report(int& fd, const std::string& line) {
+  if (fd < 0) return;
+  (void)::send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::close(fd);
+  fd = -1;
+}
+
+int g_ready_fd = -1;
+
 int Fail(const Error& e) {
   spdlog::critical("{}", e.message);
+  Report(g_ready_fd, "error " + e.message + "\n");
   return 1;
 }
 
@@ -49,6 +62,7 @@ int Fail(const Error& e) {
 
 int RunDaemon(const DaemonOptions& options) {
   ::umask(077);  // every file and socket the daemon creates is this user's alone
+  g_ready_fd = options.ready_fd;
   int signal_fd = OpenSignalFd();
   if (signal_fd < 0) return Fail(MakeError(ErrorCode::kIo, "cannot watch for signals"));
   struct Closer {
@@ -154,6 +168,7 @@ int RunDaemon(const DaemonOptions& options) {
 
   spdlog::info("daemon.started version={} pid={} initialized={} paired={} control={}", kVersion,
                ::getpid(), engine.initialized(), engine.paired(), layout->control_endpoint);
+  Report(g_ready_fd, "ready\n");
   std::vector<zmq::pollitem_t> items;
   for (;;) {
     items.clear();

@@ -17,6 +17,11 @@ struct DaemonOptions {
   bool no_listen = false;
   bool no_discovery = false;
   std::uint16_t discovery_port = 47474;   // UDP
+  // A socket (a socketpair's end, from whoever starts the daemon and waits on
+  // it, such as the window) told once how the start went: "ready\n" when the
+  // daemon serves IPC, or "error MESSAGE\n" when it cannot start; then closed.
+  // -1: none.
+  int ready_fd = -1;
 };
 
 // Runs until SIGINT or SIGTERM. Returns the process exit code: 0 after a

@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or critical")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical"}));
+  app.add_option("--ready-fd", options.ready_fd,
+                 "A socket to tell once how the start went (\"ready\" or \"error MESSAGE\"), for a program that "
+                 "starts kintsugid and waits for it");
   app.set_version_flag("--version", std::string("kintsugid ") + kintsugi::kVersion);
   CLI11_PARSE(app, argc, argv);
 

@@ -8,8 +8,6 @@
 #include <imgui.h>
 #include <stb_image_write.h>
 
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +30,7 @@
 #include "client/client.h"
 #include "client/private_file.h"
 #include "client/service.h"
+#include "ui/daemon_start.h"
 #include "ui/fonts.h"
 #include "ui/screens.h"
 #include "ui/text.h"
@@ -43,12 +42,20 @@ namespace {
 constexpr int kFramesAfterInput = 3;  // ImGui 1.86 has no input queue
 constexpr float kTextPixels = 17.0f;  // at content scale 1
 
+// Whether the daemon is there, as the event thread last saw it: requests
+// made while it is gone fail at once rather than after their time-out.
+std::atomic<bool> g_daemon_alive{true};
+
 // The daemon over local IPC; connects (again) when a request finds no daemon.
 class IpcLink final : public DaemonLink {
  public:
   explicit IpcLink(std::string data_dir) : options_{std::move(data_dir), std::chrono::milliseconds(3000)} {}
 
   Result<nlohmann::json> Call(std::string_view method, const nlohmann::json& params) override {
+    if (!g_daemon_alive.load()) {
+      client_.reset();  // nothing queued for a daemon that is gone may reach the next one
+      return MakeError(ErrorCode::kUnavailable, "Kintsugi's background service stopped");
+    }
     if (!client_) {
       auto connected = client::Client::Connect(options_);
       if (!connected.ok()) return connected.take_error();
@@ -65,9 +72,14 @@ class IpcLink final : public DaemonLink {
 };
 
 // Listens to the daemon's events on its own thread; each one is queued and
-// wakes the window.
+// wakes the window. Twice a second it also asks whether the daemon is still
+// there and still the same one (client::DaemonInstance): a daemon that
+// stopped is "daemon.gone" within half a second; one that came back, or was
+// started again meanwhile, is "connected" (read everything again).
 class EventPump {
  public:
+  static constexpr std::chrono::milliseconds kWatch{500};
+
   explicit EventPump(std::string data_dir)
       : thread_([this, dir = std::move(data_dir)](std::stop_token stop) { Run(stop, dir); }) {}
 
@@ -79,11 +91,33 @@ class EventPump {
  private:
   void Run(std::stop_token stop, const std::string& data_dir) {
     std::unique_ptr<client::EventStream> stream;
+    std::optional<std::uint64_t> instance;  // the daemon's, while it is there
+    auto next_watch = std::chrono::steady_clock::now();
     while (!stop.stop_requested()) {
+      if (std::chrono::steady_clock::now() >= next_watch) {
+        next_watch = std::chrono::steady_clock::now() + kWatch;
+        auto now = client::DaemonInstance({data_dir, std::chrono::milliseconds(1000)});
+        if (!now.ok() && instance) {
+          instance.reset();
+          stream.reset();
+          g_daemon_alive = false;
+          Push(std::string(ViewModel::kDaemonGone));
+        } else if (now.ok() && instance && *now != *instance) {
+          stream.reset();  // another start of the daemon: subscribe to it
+        }
+        if (now.ok()) {
+          instance = *now;
+          g_daemon_alive = true;
+        }
+      }
       if (!stream) {
+        if (!instance) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          continue;
+        }
         auto connected = client::EventStream::Connect({data_dir, std::chrono::milliseconds(1000)});
         if (!connected.ok()) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(500));
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
           continue;
         }
         stream = std::move(connected).value();
@@ -106,41 +140,6 @@ class EventPump {
   std::vector<std::string> topics_;
   std::jthread thread_;
 };
-
-// Starts kintsugid for `data_dir`, detached from this window (it outlives
-// it): the one next to this program, else the one on PATH.
-Result<bool> StartDaemon(const std::string& data_dir) {
-  std::error_code ec;
-  auto here = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "kintsugid";
-  const std::string program = !ec && std::filesystem::exists(here, ec) ? here.string() : "kintsugid";
-  std::vector<std::string> args{program, "--data-dir", data_dir};
-  if (data_dir.empty()) args.resize(1);
-  // Made before the fork: a child of a threaded program must not allocate.
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t child = fork();
-  if (child < 0) return MakeError(ErrorCode::kIo, "could not start kintsugid");
-  if (child == 0) {
-    // A new session, and a second fork so the daemon is not this window's child.
-    setsid();
-    if (fork() != 0) _exit(0);
-    // Nothing of the window's goes with the daemon: not its display
-    // connection, its sockets or its terminal input (errors still go to the
-    // window's standard error).
-    const int null_fd = open("/dev/null", O_RDWR);
-    if (null_fd >= 0) {
-      dup2(null_fd, 0);
-      dup2(null_fd, 1);
-    }
-    close_range(3, ~0U, 0);
-    execvp(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(child, &status, 0);
-  return true;
-}
 
 // A screen asked for from the keyboard (Ctrl+1 ... Ctrl+6, in the order of
 // kMainScreens): -1 when none is waiting. Set by GLFW's key callback, which
@@ -409,7 +408,9 @@ int RunApp(const AppOptions& options) {
 
   IpcLink link(options.data_dir);
   ViewModel vm(link);
-  vm.set_daemon_starter([dir = options.data_dir] { return StartDaemon(dir); });
+  DaemonStart daemon_start;
+  vm.set_daemon_starter({[&daemon_start, dir = options.data_dir] { return daemon_start.Begin(dir); },
+                         [&daemon_start] { return daemon_start.Poll(); }});
   if (options.data_dir.empty()) vm.set_login_service(LoginService());  // the service runs the default data dir
   vm.set_help_store(HelpStore());
   vm.Refresh();

@@ -685,14 +685,23 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoBringToFrontOnFocus);
   if (!vm.connected()) {
-    Heading("Kintsugi is not running");
-    WrappedF("This window could not reach Kintsugi's background service on this computer (%s). "
-                       "It keeps your ledger and talks to your partner's device.",
-                       vm.connection_problem().c_str());
-    if (vm.can_start_daemon() && Button("Start Kintsugi")) vm.StartDaemon();
+    if (vm.daemon_stopped()) {
+      // It was there a moment ago: say so plainly; the screen and what was
+      // typed are kept for when it is back.
+      Heading("Kintsugi's background service stopped");
+      Wrapped("It keeps your ledger and talks to your partner's device. Your ledger is safe on this computer; "
+              "while the service is stopped, nothing is sent or received.");
+      if (vm.can_start_daemon() && Button("Start it again")) vm.StartDaemon();
+    } else {
+      Heading("Kintsugi is not running");
+      WrappedF("This window could not reach Kintsugi's background service on this computer (%s). "
+               "It keeps your ledger and talks to your partner's device.",
+               vm.connection_problem().c_str());
+      if (vm.can_start_daemon() && Button("Start Kintsugi")) vm.StartDaemon();
+    }
     ShowNotice(vm.last_notice());
     ImGui::End();
-    Probe::Get().EndFrame("Not running");
+    Probe::Get().EndFrame(vm.daemon_stopped() ? "Stopped" : "Not running");
     return;
   }
   if (vm.forks() > 0) {

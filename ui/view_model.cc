@@ -96,13 +96,20 @@ std::uint64_t ViewModel::NowMs() const {
 }
 
 bool ViewModel::Refresh() {
+  if (starting_ && start_daemon_.watch) {
+    if (std::optional<Status> went = start_daemon_.watch()) {
+      starting_ = false;
+      if (!went->ok()) Failed(went->error());
+    }
+  }
   auto status = link_.Call("status", json::object());
   if (!status.ok()) {
     connected_ = false;
     connection_problem_ = status.error().message;
     return false;
   }
-  connected_ = true;
+  if (!connected_ && starting_) last_notice_ = Notice{};  // "Starting Kintsugi..." is done
+  connected_ = was_connected_ = true;
   connection_problem_.clear();
   status_ = std::move(status).value();
   stale_ = false;
@@ -151,7 +158,14 @@ bool ViewModel::Refresh() {
   return true;
 }
 
-void ViewModel::OnEvent(std::string_view) { stale_ = true; }
+void ViewModel::OnEvent(std::string_view topic) {
+  stale_ = true;
+  if (topic == kDaemonGone) {
+    // Said at once, not after a request's time-out (the window's link knows).
+    connected_ = false;
+    connection_problem_ = "it stopped";
+  }
+}
 
 bool ViewModel::initialized() const { return status_.value("initialized", false); }
 bool ViewModel::paired() const { return status_.value("paired", false); }
@@ -508,9 +522,10 @@ Notice ViewModel::SetPeerAddress() {
 }
 
 Notice ViewModel::StartDaemon() {
-  if (!start_daemon_) return Failed(MakeError(ErrorCode::kUnavailable, "this window cannot start the daemon"));
-  auto started = start_daemon_();
+  if (!start_daemon_.start) return Failed(MakeError(ErrorCode::kUnavailable, "this window cannot start the daemon"));
+  Status started = start_daemon_.start();
   if (!started.ok()) return Failed(started.error());
+  starting_ = static_cast<bool>(start_daemon_.watch);
   return Done("Starting Kintsugi...");
 }
 

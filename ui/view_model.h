@@ -158,7 +158,9 @@ class ViewModel {
   // Reads what the screens show. False when the daemon does not answer:
   // then connected() is false and the window says so.
   bool Refresh();
-  // A daemon event arrived: the next Refresh() reads again.
+  // A daemon event arrived: the next Refresh() reads again. kDaemonGone (the
+  // window's own word, not the daemon's) says the daemon stopped.
+  static constexpr std::string_view kDaemonGone = "daemon.gone";
   void OnEvent(std::string_view topic);
   bool stale() const { return stale_; }
   bool connected() const { return connected_; }
@@ -311,11 +313,20 @@ class ViewModel {
   Notice PreviewExport();
   // Asks for the export, renders it and writes it to export_form.path.
   Notice SaveExport();
-  // Starts this user's daemon when none answers (the window's offer).
-  using DaemonStarter = std::function<Result<bool>()>;
+  // Starts this user's daemon when none answers (the window's offer): `start`
+  // begins it, `watch` says how it goes (nullopt while it may still come up,
+  // then OK or why not: ui/daemon_start.h).
+  struct DaemonStarter {
+    std::function<Status()> start;
+    std::function<std::optional<Status>()> watch;
+  };
   void set_daemon_starter(DaemonStarter starter) { start_daemon_ = std::move(starter); }
-  bool can_start_daemon() const { return static_cast<bool>(start_daemon_); }
+  bool can_start_daemon() const { return static_cast<bool>(start_daemon_.start) && !starting_; }
+  bool starting_daemon() const { return starting_; }
   Notice StartDaemon();
+  // Whether this window was connected to a daemon that has since stopped
+  // (rather than never found one).
+  bool daemon_stopped() const { return !connected_ && was_connected_; }
 
   // --- Sharing: pause and leave (the daemon's `sharing` object, in status) ---
   const nlohmann::json& sharing() const;
@@ -417,6 +428,8 @@ class ViewModel {
   DaemonLink& link_;
   Now now_;
   bool connected_ = false;
+  bool was_connected_ = false;
+  bool starting_ = false;
   bool stale_ = true;
   std::string connection_problem_;
   Screen screen_ = Screen::kToday;

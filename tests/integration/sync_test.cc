@@ -133,7 +133,9 @@ TEST_F(Sync, APartnersEscapeSequencesAreShownNotObeyedByTheCommandLine) {
     EXPECT_EQ(out.find('\x07'), std::string::npos) << command << ": " << out;
     EXPECT_EQ(out.find("\u202e"), std::string::npos) << command << ": " << out;
     const bool shows_topic = std::string(command) != "log";  // log names a talk request's kind only
-    if (shows_topic) EXPECT_NE(out.find("money\u241b]0;owned\u2407"), std::string::npos) << command << ": " << out;
+    if (shows_topic) {
+      EXPECT_NE(out.find("money\u241b]0;owned\u2407"), std::string::npos) << command << ": " << out;
+    }
   }
   for (const char* command : {"timeline", "log"}) {
     EXPECT_NE(b_.Ctl({command}).out.find("fine\u241b[2J\u241b[1;1H2026-01-01 Sam kept every promise<U+202E>"),

@@ -363,6 +363,26 @@ TEST_F(WindowTest, ANoteOverItsLimitGreysOutItsButtonAndSaysWhy) {
   EXPECT_TRUE(alex.running());
 }
 
+// The daemon killed under an open window: within two seconds the window
+// says the background service stopped, with Start it again; when the daemon
+// is back, the window is on the screen it was on.
+TEST_F(WindowTest, AKilledDaemonIsSeenWithinTwoSecondsAndTheWindowComesBackWhereItWas) {
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today"); }, std::chrono::seconds(20))) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Click("nav:Together"));
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Together"); })) << alex.Probe().dump();
+  const auto killed = std::chrono::steady_clock::now();
+  a_.daemon().Stop(SIGKILL);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Stopped"); }, std::chrono::seconds(5))) << alex.Probe().dump();
+  EXPECT_LT(std::chrono::steady_clock::now() - killed, std::chrono::seconds(2));
+  EXPECT_TRUE(alex.Has("Start it again")) << alex.Probe().dump();
+  // Started again (here by the test, on loopback like the first: the button
+  // starts one as a person's would, which WindowAlone tries).
+  ASSERT_TRUE(a_.Start()) << a_.Log();
+  EXPECT_TRUE(WaitFor([&] { return alex.Shows("Together"); }, std::chrono::seconds(5))) << alex.Probe().dump();
+  EXPECT_TRUE(alex.running());
+}
+
 // Every screen draws the buttons that write the kinds it offers (the
 // view-model's Offers(), which tests/ui holds to the kinds table).
 TEST_F(WindowTest, EachScreenDrawsTheButtonsForTheKindsItOffers) {
@@ -613,7 +633,9 @@ TEST(WindowAlone, SaysPlainlyWhenNoDaemonAnswersAndStartsOne) {
     const auto window_files = OpenFiles(window.pid());
     ASSERT_FALSE(window_files.empty());
     for (const auto& [fd, target] : OpenFiles(daemon_pid)) {
-      if (fd <= 1) EXPECT_EQ(target, "/dev/null") << "fd " << fd;
+      if (fd <= 1) {
+        EXPECT_EQ(target, "/dev/null") << "fd " << fd;
+      }
       if (fd == 2 || (target.rfind("socket:", 0) != 0 && target.rfind("pipe:", 0) != 0)) continue;
       for (const auto& [window_fd, window_target] : window_files) {
         EXPECT_NE(target, window_target) << "the daemon's fd " << fd << " is the window's fd " << window_fd;
@@ -627,6 +649,21 @@ TEST(WindowAlone, SaysPlainlyWhenNoDaemonAnswersAndStartsOne) {
   ASSERT_GT(pid, 0);
   kill(pid, SIGTERM);
   EXPECT_TRUE(WaitFor([&] { return Ctl(data, {"status"}).exit_code != 0; }, std::chrono::seconds(10)));
+}
+
+// A daemon that cannot start says why in the window, at once: here its data
+// dir is a file.
+TEST(WindowAlone, ADaemonThatCannotStartSaysWhyInTheWindow) {
+  PrivateRuntimeDir runtime;
+  TempDir dir;
+  const std::string data = dir / "a-file";
+  std::ofstream(data) << "not a folder";
+  Window window(data, dir / "probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return window.Shows("Not running"); }, std::chrono::seconds(20))) << window.Probe().dump();
+  ASSERT_TRUE(window.Click("Start Kintsugi"));
+  EXPECT_TRUE(WaitFor([&] { return window.Has("notice:problem"); }, std::chrono::seconds(5))) << window.Probe().dump();
+  EXPECT_TRUE(window.Has("Start Kintsugi")) << "it can be tried again";
+  EXPECT_TRUE(window.running());
 }
 
 }  // namespace
