@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <optional>
 #include <cfloat>
 #include <cstdio>
@@ -69,6 +70,65 @@ class IpcLink final : public DaemonLink {
  private:
   client::ClientOptions options_;
   std::unique_ptr<client::Client> client_;
+};
+
+// Runs the view-model's slow requests (ViewModel::SlowRunner) one at a time
+// on its own thread, with a link of its own; each one's `done` is called back
+// on the window's thread by Finish(), between frames.
+class SlowWorker {
+ public:
+  explicit SlowWorker(std::string data_dir)
+      : link_(std::move(data_dir)), thread_([this](std::stop_token stop) { Run(stop); }) {}
+  ~SlowWorker() {
+    thread_.request_stop();
+    wake_.notify_all();
+  }
+
+  void Post(ViewModel::SlowWork work, ViewModel::SlowDone done) {
+    {
+      std::lock_guard lock(mu_);
+      todo_.emplace_back(std::move(work), std::move(done));
+    }
+    wake_.notify_all();
+  }
+
+  // Calls back what finished; true when something did.
+  bool Finish() {
+    std::vector<std::pair<ViewModel::SlowDone, Result<nlohmann::json>>> finished;
+    {
+      std::lock_guard lock(mu_);
+      finished.swap(finished_);
+    }
+    for (auto& [done, result] : finished) done(std::move(result));
+    return !finished.empty();
+  }
+
+ private:
+  void Run(std::stop_token stop) {
+    for (;;) {
+      std::pair<ViewModel::SlowWork, ViewModel::SlowDone> job;
+      {
+        std::unique_lock lock(mu_);
+        wake_.wait(lock, [&] { return stop.stop_requested() || !todo_.empty(); });
+        if (stop.stop_requested()) return;
+        job = std::move(todo_.front());
+        todo_.erase(todo_.begin());
+      }
+      Result<nlohmann::json> result = job.first(link_);
+      {
+        std::lock_guard lock(mu_);
+        finished_.emplace_back(std::move(job.second), std::move(result));
+      }
+      glfwPostEmptyEvent();
+    }
+  }
+
+  IpcLink link_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<std::pair<ViewModel::SlowWork, ViewModel::SlowDone>> todo_;
+  std::vector<std::pair<ViewModel::SlowDone, Result<nlohmann::json>>> finished_;
+  std::jthread thread_;  // last: stopped and joined first
 };
 
 // Listens to the daemon's events on its own thread; each one is queued and
@@ -413,6 +473,10 @@ int RunApp(const AppOptions& options) {
                          [&daemon_start] { return daemon_start.Poll(); }});
   if (options.data_dir.empty()) vm.set_login_service(LoginService());  // the service runs the default data dir
   vm.set_help_store(HelpStore());
+  SlowWorker slow(options.data_dir);
+  vm.set_slow_runner([&slow](ViewModel::SlowWork work, ViewModel::SlowDone done) {
+    slow.Post(std::move(work), std::move(done));
+  });
   vm.Refresh();
   int code = 0;
   if (!options.screenshot_dir.empty()) {
@@ -442,6 +506,7 @@ int RunApp(const AppOptions& options) {
         if (ticking && !vm.connected()) vm.OnEvent("retry");
       }
       for (const auto& topic : events.Take()) vm.OnEvent(topic);
+      slow.Finish();
       if (vm.stale()) vm.Refresh();
       // Whose window it is, when two people share a screen; nothing more.
       if (const std::string want = vm.my_name().empty() ? "Kintsugi" : "Kintsugi: " + vm.my_name(); want != title) {

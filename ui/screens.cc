@@ -648,7 +648,8 @@ void Probe::Mark(const std::string& name) {
 
 void Probe::EndFrame(const std::string& screen) {
   if (!enabled()) return;
-  json j{{"screen", screen}, {"items", json::object()}, {"focused", focused_}, {"glyphs", glyphs_}};
+  json j{{"screen", screen}, {"items", json::object()}, {"focused", focused_}, {"glyphs", glyphs_},
+         {"counts", counts_}};
   for (const auto& [name, r] : items_) j["items"][name] = r;
   items_.clear();
   focused_.clear();
@@ -684,6 +685,7 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
   ImGui::Begin("Kintsugi", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoBringToFrontOnFocus);
+  if (!vm.busy().empty()) Probe::Get().Count("frames while busy");  // the window draws on while it waits
   if (!vm.connected()) {
     if (vm.daemon_stopped()) {
       // It was there a moment ago: say so plainly; the screen and what was

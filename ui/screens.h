@@ -25,6 +25,11 @@ class Probe {
   void Mark(const std::string& name);
   // Writes the rectangles of this frame (when they changed) and starts anew.
   void EndFrame(const std::string& screen);
+  // Adds one to a count kept for the window's life (written with each frame):
+  // how often something was seen, such as a frame drawn while busy.
+  void Count(const std::string& name) {
+    if (enabled()) ++counts_[name];
+  }
   // What the font atlas holds and what the last frame could not draw
   // (Fonts::Describe), written with the next frame.
   void SetGlyphs(nlohmann::json glyphs) { glyphs_ = std::move(glyphs); }
@@ -35,6 +40,7 @@ class Probe {
   std::string focused_;  // the marked item with the keyboard, if any
   std::string last_written_;
   nlohmann::json glyphs_;
+  std::map<std::string, int> counts_;
 };
 
 struct ScreenState {

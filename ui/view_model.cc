@@ -350,13 +350,16 @@ Notice ViewModel::Init() {
     }
     params["passphrase"] = passphrase_input;
   }
-  auto r = link_.Call("init", params);
-  if (params.contains("passphrase")) crypto::WipeString(params["passphrase"].get_ref<std::string&>());
   crypto::WipeString(passphrase_input);
   crypto::WipeString(passphrase_again);
-  if (!r.ok()) return Failed(r.error());
-  screen_ = Screen::kPair;
-  return Done("Welcome, " + Trimmed(name_input) + ".");
+  return Slow("Making your keys...", "init", std::move(params), [this, name = Trimmed(name_input)](Result<json> r) {
+    if (!r.ok()) {
+      Failed(r.error());
+      return;
+    }
+    screen_ = Screen::kPair;
+    Done("Welcome, " + name + ".");
+  });
 }
 
 Notice ViewModel::Invite() {

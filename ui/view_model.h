@@ -313,6 +313,18 @@ class ViewModel {
   Notice PreviewExport();
   // Asks for the export, renders it and writes it to export_form.path.
   Notice SaveExport();
+  // Where slow requests run: those that derive a key from a passphrase
+  // (Argon2id: half a second, several under load), which unlock, the
+  // passphrase, backup, restore and a first run with a passphrase send. By
+  // default here and now; the window gives a worker with a link of its own
+  // and calls `done` back between frames, so that no frame waits for one.
+  using SlowWork = std::function<Result<nlohmann::json>(DaemonLink&)>;
+  using SlowDone = std::function<void(Result<nlohmann::json>)>;
+  using SlowRunner = std::function<void(SlowWork, SlowDone)>;
+  void set_slow_runner(SlowRunner runner) { slow_runner_ = std::move(runner); }
+  // What a slow request under way is doing ("Unlocking..."), or "".
+  const std::string& busy() const { return busy_; }
+
   // Starts this user's daemon when none answers (the window's offer): `start`
   // begins it, `watch` says how it goes (nullopt while it may still come up,
   // then OK or why not: ui/daemon_start.h).
@@ -408,6 +420,9 @@ class ViewModel {
   const std::string& notice_about() const { return notice_about_; }
 
  private:
+  // Runs `method` with `params` (which may hold passphrases, wiped after) on
+  // the slow runner; `done` gets its reply. Says `doing` meanwhile.
+  Notice Slow(std::string doing, std::string method, nlohmann::json params, std::function<void(Result<nlohmann::json>)> done);
   nlohmann::json MeetingParams() const;  // without the talks it closes
   nlohmann::json RepairParams() const;
   Notice Append(nlohmann::json params, std::string done);
@@ -427,6 +442,8 @@ class ViewModel {
 
   DaemonLink& link_;
   Now now_;
+  SlowRunner slow_runner_;
+  std::string busy_;
   bool connected_ = false;
   bool was_connected_ = false;
   bool starting_ = false;

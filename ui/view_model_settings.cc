@@ -213,15 +213,43 @@ std::string ViewModel::NewPassphraseProblem() const {
   return "";
 }
 
+Notice ViewModel::Slow(std::string doing, std::string method, json params,
+                       std::function<void(Result<json>)> done) {
+  if (!busy_.empty()) return Failed(MakeError(ErrorCode::kUnavailable, busy_ + " Wait for it to finish."));
+  auto shared = std::make_shared<json>(std::move(params));
+  SlowWork work = [method = std::move(method), shared](DaemonLink& link) {
+    auto r = link.Call(method, *shared);
+    for (auto& [key, value] : shared->items()) {
+      if (value.is_string()) crypto::WipeString(value.get_ref<std::string&>());
+    }
+    return r;
+  };
+  SlowDone finish = [this, done = std::move(done)](Result<json> r) {
+    busy_.clear();
+    done(std::move(r));
+  };
+  busy_ = doing;
+  Notice said = Done(std::move(doing));
+  if (slow_runner_) {
+    slow_runner_(std::move(work), std::move(finish));
+  } else {
+    finish(work(link_));
+  }
+  return busy_.empty() ? last_notice_ : said;
+}
+
 Notice ViewModel::Unlock() {
   json params{{"passphrase", passphrase_input}};
   crypto::WipeString(passphrase_input);
-  auto r = link_.Call("unlock", params);
-  crypto::WipeString(params["passphrase"].get_ref<std::string&>());
-  if (!r.ok()) return Failed(r.error());
-  stale_ = true;
-  Refresh();
-  return Done("Unlocked.");
+  return Slow("Unlocking...", "unlock", std::move(params), [this](Result<json> r) {
+    if (!r.ok()) {
+      Failed(r.error());
+      return;
+    }
+    stale_ = true;
+    Refresh();
+    Done("Unlocked.");
+  });
 }
 
 Notice ViewModel::Lock() {
@@ -240,21 +268,27 @@ Notice ViewModel::SetPassphrase() {
   crypto::WipeString(passphrase_input);
   crypto::WipeString(passphrase_again);
   crypto::WipeString(passphrase_current);
-  auto r = link_.Call("passphrase.set", params);
-  for (auto& [key, value] : params.items()) crypto::WipeString(value.get_ref<std::string&>());
-  if (!r.ok()) return Failed(r.error());
-  status_["passphrase"] = true;
-  return Done("Your keys are sealed with the passphrase. Nobody can recover it for you: keep it safe.");
+  return Slow("Sealing your keys...", "passphrase.set", std::move(params), [this](Result<json> r) {
+    if (!r.ok()) {
+      Failed(r.error());
+      return;
+    }
+    status_["passphrase"] = true;
+    Done("Your keys are sealed with the passphrase. Nobody can recover it for you: keep it safe.");
+  });
 }
 
 Notice ViewModel::RemovePassphrase() {
   json params{{"current", passphrase_current}};
   crypto::WipeString(passphrase_current);
-  auto r = link_.Call("passphrase.remove", params);
-  crypto::WipeString(params["current"].get_ref<std::string&>());
-  if (!r.ok()) return Failed(r.error());
-  status_["passphrase"] = false;
-  return Done("The passphrase is removed: your key file is protected by its permissions alone.");
+  return Slow("Removing the passphrase...", "passphrase.remove", std::move(params), [this](Result<json> r) {
+    if (!r.ok()) {
+      Failed(r.error());
+      return;
+    }
+    status_["passphrase"] = false;
+    Done("The passphrase is removed: your key file is protected by its permissions alone.");
+  });
 }
 
 Notice ViewModel::Backup() {
@@ -271,24 +305,30 @@ Notice ViewModel::Backup() {
   json params{{"path", ExpandHome(Trimmed(backup_path))}, {"passphrase", backup_passphrase}, {"force", backup_replace}};
   crypto::WipeString(backup_passphrase);
   crypto::WipeString(backup_again);
-  auto r = link_.Call("backup", params);
-  crypto::WipeString(params["passphrase"].get_ref<std::string&>());
-  if (!r.ok()) return Failed(r.error());
-  return Done("Backed up " + std::to_string(r->value("entries", 0)) + " entries to " + r->value("path", "") +
-              ". Keep the passphrase: the backup cannot be opened without it.");
+  return Slow("Backing up...", "backup", std::move(params), [this](Result<json> r) {
+    if (!r.ok()) {
+      Failed(r.error());
+      return;
+    }
+    Done("Backed up " + std::to_string(r->value("entries", 0)) + " entries to " + r->value("path", "") +
+         ". Keep the passphrase: the backup cannot be opened without it.");
+  });
 }
 
 Notice ViewModel::Restore() {
   json params{{"path", ExpandHome(Trimmed(restore_path))}, {"passphrase", passphrase_current}};
   crypto::WipeString(passphrase_current);
-  auto r = link_.Call("restore", params);
-  crypto::WipeString(params["passphrase"].get_ref<std::string&>());
-  if (!r.ok()) return Failed(r.error());
-  stale_ = true;
-  Refresh();
-  screen_ = Screen::kToday;
-  return Done("Restored " + std::to_string(r->value("entries", 0)) + " entries." +
-              (r->value("restore_hold", false) ? " Writing waits until your partner's device has been reached." : ""));
+  return Slow("Restoring...", "restore", std::move(params), [this](Result<json> r) {
+    if (!r.ok()) {
+      Failed(r.error());
+      return;
+    }
+    stale_ = true;
+    Refresh();
+    screen_ = Screen::kToday;
+    Done("Restored " + std::to_string(r->value("entries", 0)) + " entries." +
+         (r->value("restore_hold", false) ? " Writing waits until your partner's device has been reached." : ""));
+  });
 }
 
 std::optional<bool> ViewModel::StartsAtLogin() const {

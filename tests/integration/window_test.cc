@@ -498,6 +498,9 @@ TEST_F(WindowTest, ALockedWindowShowsOnlyTheUnlockAndOpensFromTheKeyboard) {
   ASSERT_TRUE(alex.Key("Return"));
   ASSERT_TRUE(WaitFor([&] { return !a_.Json({"status"}).value("locked", true); }, std::chrono::seconds(20)));
   EXPECT_TRUE(WaitFor([&] { return alex.Shows("Today"); }, std::chrono::seconds(20))) << alex.Probe().dump();
+  // The key's derivation ran off the window's thread: frames were drawn
+  // (saying "Unlocking...") while the daemon worked, each time.
+  EXPECT_GE(alex.Probe()["counts"].value("frames while busy", 0), 2) << alex.Probe().dump();
   EXPECT_TRUE(alex.running());
 }
 
