@@ -1,6 +1,7 @@
 #include "daemon/runtime.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,7 +28,14 @@ Status EnsurePrivateDir(const std::string& path) {
     return MakeError(ErrorCode::kFailedPrecondition, path + " is not a directory");
   }
   if (st.st_uid != ::geteuid()) {
-    return MakeError(ErrorCode::kFailedPrecondition, path + " belongs to another user");
+    // Someone made it first (a name under /tmp can be taken by anyone): say
+    // who, and how to get a place nobody else can take.
+    const passwd* owner = ::getpwuid(st.st_uid);
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     path + " belongs to another user, " + (owner != nullptr ? owner->pw_name : "unknown") +
+                         " (uid " + std::to_string(st.st_uid) + "), so it is not safe to use. Set XDG_RUNTIME_DIR "
+                         "to a folder only you can enter (your login's /run/user/" + std::to_string(::geteuid()) +
+                         "), or have that user remove it");
   }
   if ((st.st_mode & 077) != 0 && ::chmod(path.c_str(), 0700) != 0) {
     return Errno("chmod 0700 " + path);

@@ -1,5 +1,6 @@
 #include "protocol/layout.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -18,12 +19,19 @@ LayoutInputs LayoutInputsFromEnvironment(const std::string& data_dir_flag) {
     return std::string(v ? v : "");
   };
   std::error_code ec;
+  const auto uid = static_cast<unsigned>(::geteuid());
+  std::string run_user = "/run/user/" + std::to_string(uid);
+  struct stat st {};
+  if (::lstat(run_user.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != uid || (st.st_mode & 077) != 0) {
+    run_user.clear();
+  }
   return LayoutInputs{data_dir_flag,
                       env("XDG_DATA_HOME"),
                       env("HOME"),
                       env("XDG_RUNTIME_DIR"),
+                      std::move(run_user),
                       fs::current_path(ec).string(),
-                      static_cast<unsigned>(::geteuid())};
+                      uid};
 }
 
 Result<Layout> ResolveLayout(const LayoutInputs& in) {
@@ -50,9 +58,9 @@ Result<Layout> ResolveLayout(const LayoutInputs& in) {
   std::string data_str = data.string();
   while (data_str.size() > 1 && data_str.back() == '/') data_str.pop_back();
 
-  fs::path base = absolute(in.xdg_runtime_dir)
-                      ? fs::path(in.xdg_runtime_dir) / "kintsugi"
-                      : fs::path("/tmp") / ("kintsugi-" + std::to_string(in.uid));
+  fs::path base = absolute(in.xdg_runtime_dir) ? fs::path(in.xdg_runtime_dir) / "kintsugi"
+                 : absolute(in.run_user_dir)  ? fs::path(in.run_user_dir) / "kintsugi"
+                                              : fs::path("/tmp") / ("kintsugi-" + std::to_string(in.uid));
   std::string tag = ToHex(crypto::Blake2b256(AsBytes(data_str))).substr(0, 16);
 
   Layout out;

@@ -23,6 +23,10 @@ struct LayoutInputs {
   std::string xdg_data_home;    // empty when unset
   std::string home;
   std::string xdg_runtime_dir;  // empty when unset
+  // Without XDG_RUNTIME_DIR: the login's /run/user/UID when it is a folder of
+  // this user's that nobody else may enter (another user cannot take it, as
+  // they could a name under /tmp); empty otherwise.
+  std::string run_user_dir;
   std::string cwd;              // resolves a relative --data-dir
   unsigned uid = 0;
 };

@@ -81,6 +81,31 @@ TEST(Runtime, PrepareRuntimeDirRefusesASymlinkedParent) {
   EXPECT_FALSE(Exists(elsewhere.File(std::filesystem::path(layout.runtime_dir).filename().string())));
 }
 
+// A runtime folder another user made first (as anyone can under /tmp) is
+// refused with its owner named, and nothing is made inside it.
+TEST(Runtime, PrepareRuntimeDirRefusesAParentAnotherUserMadeAndNamesThem) {
+  TempDir root;
+  protocol::Layout layout = LayoutUnder(root);
+  ASSERT_EQ(::mkdir(root.File("run").c_str(), 0700), 0);
+  ASSERT_EQ(::mkdir(root.File("run/kintsugi").c_str(), 0777), 0);
+  // Another user's folder: as root, one handed to nobody (65534); otherwise
+  // root's own /tmp stands in for it.
+  std::string theirs = root.File("run/kintsugi");
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown(theirs.c_str(), 65534, 65534), 0);
+  } else {
+    theirs = "/tmp";
+    layout.runtime_dir = "/tmp/kintsugi-test-not-made";
+  }
+  Status s = PrepareRuntimeDir(layout);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(s.error().message.find(theirs + " belongs to another user, "), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("(uid "), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("XDG_RUNTIME_DIR"), std::string::npos) << s.error().message;
+  EXPECT_FALSE(Exists(layout.runtime_dir));
+}
+
 TEST(Runtime, SecondInstanceLockIsBusyAndNamesTheHolder) {
   TempDir root;
   protocol::Layout layout = LayoutUnder(root);

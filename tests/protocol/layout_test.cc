@@ -118,6 +118,19 @@ TEST(Layout, RuntimeDirFallsBackToTmpWithTheUid) {
   EXPECT_EQ(l.runtime_dir.size(), std::string("/tmp/kintsugi-4242/").size() + 16);
 }
 
+// Without XDG_RUNTIME_DIR, the login's /run/user/UID (when it is this
+// user's alone) comes before a name under /tmp that anyone could take first.
+TEST(Layout, WithoutXdgRuntimeDirTheLoginsRunUserFolderComesBeforeTmp) {
+  LayoutInputs in = Inputs();
+  in.run_user_dir = "/run/user/1000";
+  EXPECT_EQ(MustResolve(in).runtime_dir.rfind("/run/user/1000/kintsugi/", 0), 0u);
+  in.xdg_runtime_dir = "/run/elsewhere";
+  EXPECT_EQ(MustResolve(in).runtime_dir.rfind("/run/elsewhere/kintsugi/", 0), 0u) << "XDG_RUNTIME_DIR first";
+  in.xdg_runtime_dir.clear();
+  in.run_user_dir.clear();
+  EXPECT_EQ(MustResolve(in).runtime_dir.rfind("/tmp/kintsugi-1000/", 0), 0u);
+}
+
 TEST(Layout, EndpointsAreSocketsInTheRuntimeDir) {
   Layout l = MustResolve(Inputs());
   EXPECT_EQ(l.control_endpoint, "ipc://" + l.runtime_dir + "/control");
