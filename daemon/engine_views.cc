@@ -122,7 +122,13 @@ Result<nlohmann::json> Engine::Notes() {
 
 Result<bool> Engine::DeleteNote(std::int64_t id) {
   KINTSUGI_RETURN_IF_ERROR(NeedKeys());
-  return store_->DeleteNote(id);
+  auto deleted = store_->DeleteNote(id);
+  if (!deleted.ok() || !*deleted) return deleted;
+  // Gone from the files at once, not at the next clean stop: secure_delete
+  // zeroed the row in the page; the checkpoint writes that page over the old
+  // one in ledger.db and truncates the log that still held the old version.
+  KINTSUGI_RETURN_IF_ERROR(store_->CheckpointAndTruncate());
+  return true;
 }
 
 }  // namespace kintsugi::daemon

@@ -783,9 +783,21 @@ TEST_F(ViewsOfAPair, PrivateNotesStayOnTheDeviceSealedAndOutOfTheLedger) {
   EXPECT_TRUE(theirs->empty());
   EXPECT_FALSE(Contains(OnDisk(bea.db_path), text));
 
+  // Deleting destroys the sealed note in the files at once, while the
+  // daemon runs: not only at a clean stop.
+  Bytes sealed;
+  auto rows = ana.engine->store().Notes();
+  ASSERT_TRUE(rows.ok());
+  for (const auto& row : *rows) {
+    if (row.id == *first) sealed = row.sealed;
+  }
+  ASSERT_GE(sealed.size(), 32u);
+  const Bytes tail(sealed.end() - 32, sealed.end());
+  ASSERT_TRUE(Contains(OnDisk(ana.db_path), tail)) << "the search cannot find a note that is there";
   auto deleted = ana.engine->DeleteNote(*first);
   ASSERT_TRUE(deleted.ok());
   EXPECT_TRUE(*deleted);
+  EXPECT_FALSE(Contains(OnDisk(ana.db_path), tail)) << "the deleted note is still in ledger.db or its log";
   auto again = ana.engine->DeleteNote(*first);
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(*again);
