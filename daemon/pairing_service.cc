@@ -40,13 +40,21 @@ Result<nlohmann::json> PairingService::Invite(const std::string& host, std::uint
   }
   if (engine_.paired()) return AlreadyPaired(engine_);
   if (joiner_) return MakeError(ErrorCode::kFailedPrecondition, "this device is joining a partner right now");
-  CloseInvite("replaced");
+  // A new invite while one is open replaces its code on the port already
+  // open: closing a ZeroMQ socket lets go of its port only later, so binding
+  // again at once would fail (and leave no invite at all).
+  const bool reuse = invite_socket_.has_value() && pairing_port_ == pairing_port;
+  if (inviter_) spdlog::info("pair.invite_closed reason=replaced");
+  inviter_.reset();
+  if (!reuse) invite_socket_.reset();
   try {
-    zmq::socket_t socket(context_, zmq::socket_type::router);
-    socket.set(zmq::sockopt::linger, 500);  // let the welcome leave before a close
-    socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxPairingFrame));
-    socket.bind("tcp://" + host + ":" + std::to_string(pairing_port));
-    invite_socket_.emplace(std::move(socket));
+    if (!reuse) {
+      zmq::socket_t socket(context_, zmq::socket_type::router);
+      socket.set(zmq::sockopt::linger, 500);  // let the welcome leave before a close
+      socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxPairingFrame));
+      socket.bind("tcp://" + host + ":" + std::to_string(pairing_port));
+      invite_socket_.emplace(std::move(socket));
+    }
   } catch (const zmq::error_t& e) {
     return MakeError(ErrorCode::kIo, "cannot open the pairing port " + std::to_string(pairing_port) +
                                          ": " + e.what());
@@ -201,8 +209,8 @@ std::uint64_t PairingService::MillisUntilNextTimer(std::uint64_t now_ms) const {
 }
 
 void PairingService::RunTimers(std::uint64_t now_ms) {
-  // A little after the window ends the socket goes too; until then a late
-  // joiner hears "expired" rather than silence.
+  // A little after the window ends (kLateJoinerGraceMs) the socket goes too;
+  // until then a late joiner hears "expired" rather than silence.
   if (inviter_ && now_ms >= inviter_->expires_at_ms() + kLateJoinerGraceMs) CloseInvite("expired");
   if (joiner_ && now_ms >= join_deadline_ms_) {
     FinishJoin(MakeError(ErrorCode::kUnavailable,

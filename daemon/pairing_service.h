@@ -32,7 +32,9 @@
 namespace kintsugi::daemon {
 
 inline constexpr std::uint64_t kJoinTimeoutMs = 30'000;
-inline constexpr std::uint64_t kLateJoinerGraceMs = 120'000;
+// How long the pairing port stays open after an invite expires, so that a
+// joiner who is just late hears "expired" rather than silence.
+inline constexpr std::uint64_t kLateJoinerGraceMs = 10'000;
 
 using ReplyFn = std::function<void(Result<nlohmann::json>)>;
 

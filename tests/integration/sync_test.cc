@@ -312,6 +312,45 @@ TEST_F(Sync, AnExpiredCodeIsRefused) {
   EXPECT_FALSE(b_.Json({"pair", "status", "--json"})["paired"].get<bool>());
 }
 
+// Inviting again while an invite is open replaces it, every time (six in a
+// row): only the newest code pairs.
+TEST_F(Sync, InvitingAgainReplacesTheOpenInviteEveryTime) {
+  std::vector<std::string> codes;
+  for (int i = 0; i < 6; ++i) {
+    auto r = a_.Ctl({"pair", "invite", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << "invite " << i << ": " << r.err;
+    codes.push_back(json::parse(r.out).value("code", ""));
+  }
+  EXPECT_EQ(a_.Json({"pair", "status", "--json"})["invite"]["code"], codes.back());
+  auto old = b_.Ctl({"pair", "join", codes[4], "--address", a_.address()});
+  EXPECT_NE(old.exit_code, 0) << "a replaced code paired";
+  auto joined = b_.Ctl({"pair", "join", codes.back(), "--address", a_.address()});
+  EXPECT_EQ(joined.exit_code, 0) << joined.err;
+}
+
+// The pairing port is open while an invite is and a short grace after it
+// expires (docs/PROTOCOL.md), then nobody can connect to it.
+TEST_F(Sync, ThePairingPortClosesSoonAfterTheInviteExpires) {
+  auto client = client::Client::Connect({a_.data(), std::chrono::seconds(5)});
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->Call("pair.invite", {{"ttl_seconds", 1}}).ok());
+  const int pairing_port = a_.port() + 1;
+  auto accepts = [&] {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(pairing_port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+  };
+  EXPECT_TRUE(accepts()) << "the invite's port is not open";
+  EXPECT_TRUE(WaitFor([&] { return !accepts(); }, std::chrono::seconds(15)))
+      << "the pairing port still listens 14 s after its invite expired";
+  EXPECT_FALSE(a_.Json({"pair", "status", "--json"}).contains("invite"));
+}
+
 TEST_F(Sync, AStrangersKeyIsRefusedBeforeAnyLedgerByteMoves) {
   Pair();
   ASSERT_TRUE(WaitFor([&] { return Converged(); }));
