@@ -1,10 +1,9 @@
 // Pairing and sync between two real daemons on loopback, each with its own
 // data dir, driven by kintsugictl and, where a hostile or careless client is
 // needed, by raw ZeroMQ sockets.
-#include <signal.h>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
