@@ -188,7 +188,9 @@ void SyncService::HandlePoll(const zmq::pollitem_t* items, std::size_t count) {
       std::vector<zmq::message_t> frames;
       if (!zmq::recv_multipart(*router_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
       if (frames.size() != 2) {
-        spdlog::warn("sync.bad_frame reason=\"{} frames\"", frames.size());
+        if (std::uint64_t held = 0; log_limit_.Allow("sync.bad_frame", now, held)) {
+          spdlog::warn("sync.bad_frame reason=\"{} frames\" held_back={}", frames.size(), held);
+        }
         continue;
       }
       Bytes rid(static_cast<const std::uint8_t*>(frames[0].data()),
@@ -208,7 +210,9 @@ void SyncService::HandlePoll(const zmq::pollitem_t* items, std::size_t count) {
       zmq::message_t frame;
       if (!dealer_->recv(frame, zmq::recv_flags::dontwait)) break;
       if (frame.more()) {  // a sync message is one frame: drain and refuse the rest
-        spdlog::warn("sync.bad_frame reason=\"multipart\"");
+        if (std::uint64_t held = 0; log_limit_.Allow("sync.bad_frame", now, held)) {
+          spdlog::warn("sync.bad_frame reason=\"multipart\" held_back={}", held);
+        }
         while (frame.more() && dealer_->recv(frame, zmq::recv_flags::dontwait)) {
         }
         continue;
@@ -270,7 +274,9 @@ void SyncService::HandleFrame(Channel& channel, ByteView frame) {
   last_seen_ms_ = engine_.NowMillis();
   auto message = protocol::DecodeSync(frame);
   if (!message.ok()) {
-    spdlog::warn("sync.bad_frame reason=\"{}\"", message.error().message);
+    if (std::uint64_t held = 0; log_limit_.Allow("sync.bad_frame", last_seen_ms_, held)) {
+      spdlog::warn("sync.bad_frame reason=\"{}\" held_back={}", message.error().message, held);
+    }
     return;
   }
   if (auto* sharing = std::get_if<protocol::SyncSharing>(&*message)) {
@@ -384,7 +390,9 @@ void SyncService::HandleEntries(Channel& channel, const protocol::SyncEntries& b
 void SyncService::HandlePush(Channel& channel, const protocol::SyncPush& push) {
   auto entry = protocol::Decode(push.entry.entry);
   if (!entry.ok()) {
-    spdlog::warn("sync.bad_push reason=\"{}\"", entry.error().message);
+    if (std::uint64_t held = 0; log_limit_.Allow("sync.bad_push", engine_.NowMillis(), held)) {
+      spdlog::warn("sync.bad_push reason=\"{}\" held_back={}", entry.error().message, held);
+    }
     return;
   }
   auto head = engine_.Head(entry->author);
@@ -408,13 +416,16 @@ void SyncService::HandlePush(Channel& channel, const protocol::SyncPush& push) {
 }
 
 void SyncService::ReportReceived(const crypto::PublicKey& author, const ReceiveReport& report) {
+  const std::uint64_t now = engine_.NowMillis();
   for (const auto& refused : report.refused) {
-    spdlog::warn("sync.refused_entry author={} reason={} detail=\"{}\"", Short(author),
-                 protocol::RejectionName(refused.reason), refused.detail);
+    if (std::uint64_t held = 0; log_limit_.Allow("sync.refused_entry", now, held)) {
+      spdlog::warn("sync.refused_entry author={} reason={} detail=\"{}\" held_back={}", Short(author),
+                   protocol::RejectionName(refused.reason), refused.detail, held);
+    }
   }
-  if (report.forks > 0) {
-    spdlog::warn("sync.fork_detected author={} (two entries with the same seq: kept as evidence)",
-                 Short(author));
+  if (std::uint64_t held = 0; report.forks > 0 && log_limit_.Allow("sync.fork_detected", now, held)) {
+    spdlog::warn("sync.fork_detected author={} held_back={} (two entries with the same seq: kept as evidence)",
+                 Short(author), held);
     if (events_) events_("fork.detected", nlohmann::json{{"author", ToHex(author)}});
   }
 }
@@ -525,7 +536,8 @@ nlohmann::json SyncService::PeersJson(std::uint64_t now_ms) {
   for (const auto& [key, r] : zap_.refusals()) {
     refused.push_back({{"key", key}, {"address", r.address}, {"count", r.count}, {"last_ms", r.last_ms}});
   }
-  nlohmann::json out{{"peers", peers}, {"refused", refused}, {"listening_port", port_}};
+  nlohmann::json out{{"peers", peers}, {"refused", refused}, {"refused_total", zap_.refused_total()},
+                     {"listening_port", port_}};
   if (partner) out["sharing"] = SharingJson(engine_, sharing_, partner_paused_since_ms_);
   return out;
 }

@@ -30,6 +30,7 @@
 #include <zmq.hpp>
 
 #include "daemon/engine.h"
+#include "daemon/log_limit.h"
 #include "daemon/sharing.h"
 #include "daemon/zap.h"
 
@@ -92,6 +93,7 @@ class SyncService {
   bool link_closed() const { return closed_; }
 
  private:
+  LogLimit log_limit_;  // what the partner makes happen is logged at a bounded rate
   struct Channel {
     bool outgoing = false;
     Bytes routing_id;  // incoming channels only

@@ -39,10 +39,20 @@ void ZapHandler::Serve(std::uint64_t now_ms) {
           user = ToHex(key);
         } else {
           std::string hex = ToHex(key);
+          ++refused_total_;
+          if (refusals_.size() >= kMaxRefusals && refusals_.count(hex) == 0) {
+            // Forget the key refused longest ago.
+            auto oldest = refusals_.begin();
+            for (auto it = refusals_.begin(); it != refusals_.end(); ++it) {
+              if (it->second.last_ms < oldest->second.last_ms) oldest = it;
+            }
+            refusals_.erase(oldest);
+          }
           ZapRefusal& r = refusals_[hex];
-          if (r.count == 0) {
-            spdlog::warn("sync.refused key={} address={} reason=\"not the paired partner\"",
-                         hex.substr(0, 16), request[3].to_string());
+          std::uint64_t held = 0;
+          if (r.count == 0 && log_limit_.Allow("sync.refused", now_ms, held)) {
+            spdlog::warn("sync.refused key={} address={} reason=\"not the paired partner\" held_back={}",
+                         hex.substr(0, 16), request[3].to_string(), held);
           }
           ++r.count;
           r.address = request[3].to_string();

@@ -2,8 +2,8 @@
 // libzmq's CURVE server admits any client key unless a ZAP handler says
 // otherwise, so this handler is bound before any socket and denies by
 // default: it admits a CURVE client only when its key is the paired
-// partner's. Every refusal is counted and kept for `peers`, and logged once
-// per key.
+// partner's. Every refusal is counted, and the keys refused last are kept for
+// `peers`; each new key is logged, at most LogLimit's burst a minute.
 //
 // Thread-safety: the daemon loop's thread; Serve() is called when socket()
 // is readable.
@@ -17,6 +17,7 @@
 #include <zmq.hpp>
 
 #include "crypto/bytes.h"
+#include "daemon/log_limit.h"
 
 namespace kintsugi::daemon {
 
@@ -46,13 +47,19 @@ class ZapHandler {
     allowed_.clear();
     refusals_.clear();
   }
-  // Refusals by client key (hex), for `peers`.
+  // Refusals by client key (hex), for `peers`: the kMaxRefusals keys refused
+  // last (anyone can make up keys: the oldest are forgotten), and how many
+  // refusals there were in all.
+  static constexpr std::size_t kMaxRefusals = 64;
   const std::map<std::string, ZapRefusal>& refusals() const { return refusals_; }
+  std::uint64_t refused_total() const { return refused_total_; }
 
  private:
   zmq::socket_t socket_;
   std::set<Hash32> allowed_;
   std::map<std::string, ZapRefusal> refusals_;
+  std::uint64_t refused_total_ = 0;
+  LogLimit log_limit_;
 };
 
 }  // namespace kintsugi::daemon

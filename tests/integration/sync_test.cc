@@ -380,5 +380,41 @@ TEST_F(Sync, AStrangersKeyIsRefusedBeforeAnyLedgerByteMoves) {
   EXPECT_TRUE(WaitFor([&] { return Converged(); }));
 }
 
+// Anyone can make up CURVE keys: 200 strangers are all refused and counted,
+// but `peers` keeps only the 64 refused last and the log names at most a
+// burst of them, so neither grows with what a neighbour sends.
+TEST_F(Sync, ManyStrangersKeysAreCountedButNeitherTheirListNorTheLogGrows) {
+  Pair();
+  ASSERT_TRUE(WaitFor([&] { return Converged(); }));
+  const std::string server_key = a_.Json({"status", "--json"})["transport_key"].get<std::string>();
+  zmq::context_t ctx;
+  constexpr int kStrangers = 200;
+  for (int i = 0; i < kStrangers; ++i) {
+    char public_key[41], secret_key[41];
+    ASSERT_EQ(zmq_curve_keypair(public_key, secret_key), 0);
+    zmq::socket_t s(ctx, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::curve_serverkey, server_key);
+    s.set(zmq::sockopt::curve_publickey, std::string(public_key));
+    s.set(zmq::sockopt::curve_secretkey, std::string(secret_key));
+    s.connect("tcp://" + a_.address());
+    ASSERT_TRUE(WaitFor([&] { return a_.Json({"peers", "--json"}).value("refused_total", 0) >= i + 1; },
+                        std::chrono::seconds(10)))
+        << i;
+  }
+  const json peers = a_.Json({"peers", "--json"});
+  EXPECT_GE(peers.value("refused_total", 0), kStrangers);
+  EXPECT_LE(peers["refused"].size(), 64u);
+  const std::string log = a_.daemon().Log();
+  std::size_t lines = 0;
+  for (auto at = log.find("sync.refused key="); at != std::string::npos; at = log.find("sync.refused key=", at + 1)) {
+    ++lines;
+  }
+  EXPECT_GE(lines, 1u);
+  EXPECT_LE(lines, 10u) << "one log line per stranger";
+  ASSERT_EQ(b_.Ctl({"checkin", "--note", "still here"}).exit_code, 0);
+  EXPECT_TRUE(WaitFor([&] { return Converged(); }));
+}
+
 }  // namespace
 }  // namespace kintsugi::testing
