@@ -252,7 +252,7 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
                             {"id", ToHex(f.id)},
                             {"author", ToHex(f.author)},
                             {"seq", f.seq},
-                            {"reason", protocol::RejectionName(f.reason)},
+                            {"reason", f.ReasonName()},
                             {"detail", f.detail}});
         }
         if (!report->ok()) spdlog::warn("verify.faults count={}", report->faults.size());

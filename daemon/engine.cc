@@ -442,9 +442,19 @@ LogItem Engine::ReadItem(const StoredEntry& row) {
   return item;
 }
 
+std::string VerifyFault::ReasonName() const {
+  switch (kind) {
+    case Kind::kFork: return "fork";
+    case Kind::kUnreadable: return "unreadable";
+    case Kind::kInvalid: break;
+  }
+  return std::string(protocol::RejectionName(reason));
+}
+
 Result<VerifyReport> Engine::Verify() {
   KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   VerifyReport report;
+  crypto::KeySlot slot;
   std::vector<protocol::LedgerId> ledgers{keys_->ledger_id};
   for (const auto& a : keys_->archived) ledgers.push_back(a.id);
   for (const auto& ledger_id : ledgers) {
@@ -485,13 +495,14 @@ Result<VerifyReport> Engine::Verify() {
         verdict = protocol::EntryFault{protocol::Rejection::kIdMismatch,
                                        "stored bytes hash to " + Short(computed)};
       } else if (known_fork) {
-        // Evidence of a rewritten history: it must be genuine, but it is not
-        // a link of the chain.
-        if (!protocol::SignatureValid(*entry)) {
-          fault.reason = protocol::Rejection::kBadSignature;
-          fault.detail = "fork evidence does not verify";
-          report.faults.push_back(std::move(fault));
-        }
+        // Evidence of a rewritten history: not a link of the chain, and a
+        // fault of the ledger however genuine it is.
+        fault.kind = VerifyFault::Kind::kFork;
+        fault.detail = protocol::SignatureValid(*entry)
+                           ? "a second entry at this seq, validly signed: its author rewrote their history "
+                             "(both are kept as evidence)"
+                           : "a second entry at this seq, and its signature does not verify";
+        report.faults.push_back(std::move(fault));
         return OkStatus();
       } else {
         verdict = protocol::ValidateNext(*entry, ledger, head);
@@ -500,10 +511,27 @@ Result<VerifyReport> Engine::Verify() {
         fault.reason = verdict.error().reason;
         fault.detail = verdict.error().detail;
         report.faults.push_back(std::move(fault));
+      } else if (row.wrapped_key) {
+        // The wrapped key is kept beside the signed bytes, which do not
+        // cover it: open the words to know it is whole.
+        const crypto::SymmetricKey* key = KeyOf(ledger_id);
+        auto wrapped = protocol::WrappedKey::Decode(*row.wrapped_key);
+        std::string why;
+        if (!wrapped.ok() || key == nullptr) {
+          why = "the wrapped key is damaged";
+        } else if (auto opened = protocol::OpenBody(*entry, computed, *wrapped, *key, slot); !opened.ok()) {
+          why = opened.error().message;
+        }
+        if (!why.empty()) {
+          fault.kind = VerifyFault::Kind::kUnreadable;
+          fault.detail = "its words cannot be opened (" + why + ")";
+          report.faults.push_back(std::move(fault));
+        }
       }
-      // Continue the chain from what the store recorded, so one damaged entry
-      // is named once rather than cascading into every later one.
-      head = protocol::ChainHead{entry->seq, row.id};
+      // The chain goes on from this entry's own hash, never from the stored
+      // id column: a damaged entry is named, and the entry after it too when
+      // its link no longer matches; the rest of the chain is checked as usual.
+      head = protocol::ChainHead{entry->seq, computed};
       return OkStatus();
     }));
   }

@@ -63,13 +63,22 @@ struct LogItem {
   std::optional<nlohmann::json> body;  // absent when withdrawn or unverifiable
 };
 
+// One fault `verify` found; an entry gets at most one, the first of: it
+// does not decode or hash to its id, it breaks a rule of its chain
+// (kInvalid, with the validation's reason), it is the second entry at a seq
+// of its author (kFork: the evidence of a rewritten history), or its words
+// cannot be opened (kUnreadable: a damaged wrapped key).
 struct VerifyFault {
+  enum class Kind { kInvalid, kFork, kUnreadable };
+  Kind kind = Kind::kInvalid;
   std::int64_t rowid = 0;
   protocol::EntryId id{};
   crypto::PublicKey author{};
   std::uint64_t seq = 0;
-  protocol::Rejection reason{};
+  protocol::Rejection reason{};  // kInvalid's
   std::string detail;
+  // "fork", "unreadable", or the rejection's name (protocol::RejectionName).
+  std::string ReasonName() const;
 };
 
 struct VerifyReport {

@@ -620,10 +620,12 @@ TEST_F(EngineSync, AForkIsKeptAsEvidenceAndFreezesTheChain) {
   EXPECT_EQ(ana.engine->GetStatus()->forks, 1u);
   EXPECT_EQ(ana.engine->Head(bea.self())->id, chain[3].id);  // the chain this device had
 
-  // Known fork evidence is not a fault.
+  // The fork evidence is the ledger's one fault: verify names it.
   auto verified = ana.engine->Verify();
   ASSERT_TRUE(verified.ok());
-  EXPECT_TRUE(verified->ok());
+  EXPECT_FALSE(verified->ok());
+  ASSERT_EQ(verified->faults.size(), 1u);
+  EXPECT_EQ(verified->faults[0].kind, VerifyFault::Kind::kFork);
   EXPECT_EQ(verified->entries_checked, 3 + 1 + 4 + 1);  // private, Ana's, Bea's, the evidence
 
   // The same evidence again is a duplicate, not a second fork.
@@ -652,7 +654,7 @@ TEST_F(EngineSync, AForkIsKeptAsEvidenceAndFreezesTheChain) {
 
   // Ana's own chain is not frozen.
   EXPECT_TRUE(ana.engine->Append(Note("still writing")).ok());
-  ana.ExpectVerifies();
+  ana.ExpectVerifies(/*forks=*/1);
 }
 
 TEST_F(EngineSync, AForkOfTheDevicesOwnChainStopsItsAppends) {
@@ -668,7 +670,7 @@ TEST_F(EngineSync, AForkOfTheDevicesOwnChainStopsItsAppends) {
   EXPECT_EQ(appended.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_NE(appended.error().message.find("frozen"), std::string::npos) << appended.error().message;
   EXPECT_EQ(ana.engine->Head(ana.self())->seq, 1u);
-  ana.ExpectVerifies();
+  ana.ExpectVerifies(/*forks=*/1);
 }
 
 TEST_F(EngineSync, AReceivedClockWithinTheMarginMovesTheLocalClockForward) {

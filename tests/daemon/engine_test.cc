@@ -268,9 +268,14 @@ TEST(Engine, VerifyAndLogReportAnEntryWhoseBytesWereAltered) {
   ASSERT_TRUE(report.ok());
   EXPECT_FALSE(report->ok());
   EXPECT_EQ(report->entries_checked, 3);
-  ASSERT_EQ(report->faults.size(), 1u);  // named once, not cascading into seq 3
+  // Named, and the entry after it whose link no longer matches what is
+  // stored (the chain goes on from each entry's own hash, never the stored
+  // id); nothing past that.
+  ASSERT_EQ(report->faults.size(), 2u);
   EXPECT_EQ(report->faults[0].seq, 2u);
   EXPECT_EQ(report->faults[0].reason, protocol::Rejection::kIdMismatch);
+  EXPECT_EQ(report->faults[1].seq, 3u);
+  EXPECT_EQ(report->faults[1].kind, VerifyFault::Kind::kInvalid);
 
   auto log = t.engine->Log(10, std::nullopt);
   ASSERT_TRUE(log.ok());
@@ -279,6 +284,30 @@ TEST(Engine, VerifyAndLogReportAnEntryWhoseBytesWereAltered) {
   EXPECT_FALSE((*log)[1].verified);
   EXPECT_FALSE((*log)[1].body.has_value());  // never trusted
   EXPECT_FALSE((*log)[1].fault.empty());
+}
+
+// The wrapped key is kept beside the signed bytes and not covered by them:
+// damaged, the entry's words can no longer be opened, and verify says so.
+TEST(Engine, VerifyNamesAnEntryWhoseWordsCanNoLongerBeOpened) {
+  Ledger t;
+  ASSERT_NE(t.engine, nullptr);
+  t.InitAs("Ana");
+  t.AppendOk(Note("whole"));
+  t.AppendOk(Note("to be damaged"));
+  {
+    RawDb raw(t.db_path);
+    const std::string row = "(SELECT rowid FROM entries WHERE seq = 3)";
+    Bytes wrapped = raw.Blobs("SELECT wrapped FROM entry_keys WHERE entry_rowid = " + row).at(0);
+    wrapped[wrapped.size() / 2] ^= 0x01;
+    ASSERT_EQ(raw.ExecWithBlob("UPDATE entry_keys SET wrapped = ?1 WHERE entry_rowid = " + row, wrapped), SQLITE_OK);
+  }
+  auto report = t.engine->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->ok());
+  ASSERT_EQ(report->faults.size(), 1u);
+  EXPECT_EQ(report->faults[0].seq, 3u);
+  EXPECT_EQ(report->faults[0].kind, VerifyFault::Kind::kUnreadable);
+  EXPECT_EQ(report->faults[0].ReasonName(), "unreadable");
 }
 
 TEST(Engine, LogShowsAWithdrawnEntryAsVerifiedWithoutABody) {

@@ -131,7 +131,14 @@ TEST_F(Faults, TamperedEntryIsNamedByVerify) {
   EXPECT_EQ(verify.exit_code, 1);
   EXPECT_NE(verify.out.find("FAULT entry " + tampered_id.substr(0, 16)), std::string::npos)
       << verify.out;
-  EXPECT_NE(verify.err.find("1 of 4 entries"), std::string::npos) << verify.err;
+  // The tampered entry, and the next one, whose link no longer matches what
+  // is stored (docs/PROTOCOL.md, "verify").
+  EXPECT_NE(verify.err.find("2 of 4 entries"), std::string::npos) << verify.err;
+  const json report = json::parse(Ctl(data(), {"verify", "--json"}).out);
+  EXPECT_FALSE(report["ok"].get<bool>());
+  ASSERT_EQ(report["faults"].size(), 2u) << report.dump();
+  EXPECT_EQ(report["faults"][0]["id"], tampered_id);
+  EXPECT_EQ(report["faults"][1]["seq"], 4);
 
   auto log = Ctl(data(), {"log", "--json"});
   json entries = json::parse(log.out)["entries"];

@@ -117,8 +117,16 @@ TEST(HostilePartner, GarbageForgeriesAndAForkAreRefusedOrKeptAsEvidence) {
   ASSERT_TRUE(WaitFor([&] { return json::parse(Ctl(a, {"status", "--json"}).out)["forks"] == 1; }))
       << alex.Log();
   EXPECT_EQ(count(), 2 + 2) << "the first entry and the fork evidence, nothing else";
+  // verify names the fork and fails: a rewritten history is a fault.
   auto verify = Ctl(a, {"verify"});
-  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_EQ(verify.exit_code, 1) << verify.out << verify.err;
+  EXPECT_NE(verify.out.find("fork"), std::string::npos) << verify.out;
+  EXPECT_EQ(verify.out.find("every signature and chain link holds"), std::string::npos) << verify.out;
+  const json report = json::parse(Ctl(a, {"verify", "--json"}).out);
+  EXPECT_FALSE(report["ok"].get<bool>());
+  ASSERT_EQ(report["faults"].size(), 1u) << report.dump();
+  EXPECT_EQ(report["faults"][0]["reason"], "fork");
+  EXPECT_EQ(report["faults"][0]["seq"], 2);
   const std::string log = alex.Log();
   EXPECT_NE(log.find("reason=bad_signature"), std::string::npos);
   EXPECT_NE(log.find("reason=wrong_ledger"), std::string::npos);
