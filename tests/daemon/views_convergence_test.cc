@@ -29,6 +29,7 @@ namespace {
 using nlohmann::json;
 using testing::AppendParams;
 using testing::Device;
+using testing::KeysOf;
 using testing::MakeEmptyReplica;
 using testing::Outcomes;
 using testing::Pulled;
@@ -36,10 +37,12 @@ using testing::PullChain;
 using testing::RebuildViews;
 using testing::RunPairing;
 using testing::SameTimeline;
+using testing::SealWith;
 using testing::Seed;
 using testing::ServeChain;
 using testing::Shown;
 using testing::TestClock;
+using testing::ToSync;
 using testing::WholeTimeline;
 
 constexpr std::int64_t kMsPerDay = 86'400'000;
@@ -82,7 +85,11 @@ class Simulation {
       Tick();
       Write(Roll(0, 1) == 0 ? ana_ : bea_);
       if (i == operations / 2) ExpectRebuildChangesNothing(bea_.device);
-      if (Roll(0, 99) < 2) (Roll(0, 1) == 0 ? ana_ : bea_).device.Reopen();
+      if (Roll(0, 99) < 2) Restart(Roll(0, 1) == 0 ? ana_ : bea_, i);
+      if (Roll(0, 99) < 2) {
+        const bool from_ana = Roll(0, 1) == 0;
+        HostileClock(from_ana ? ana_ : bea_, from_ana ? bea_ : ana_);
+      }
       if (partition > 0) {
         --partition;
         continue;
@@ -122,6 +129,7 @@ class Simulation {
 
     // The simulation did what it is for.
     EXPECT_GT(out_of_order_, 0) << "no entry arrived behind folded ones";
+    EXPECT_GT(hostile_, 0) << "no hostile clock was sent";
     const protocol::LedgerState& s = a.views().state();
     EXPECT_GT(s.ToJson()["withdrawn"].size(), 0u) << "nothing was withdrawn";
     EXPECT_GT(s.agreements().size(), 0u);
@@ -162,6 +170,38 @@ class Simulation {
     return from[static_cast<std::size_t>(Roll(0, static_cast<int>(from.size()) - 1))];
   }
   static std::string StateOf(Partner& p) { return p.device.engine->views().state().ToJson().dump(); }
+
+  // Fold, restart, fold again: the views are what they were.
+  void Restart(Partner& p, int operation) {
+    const std::string before = StateOf(p);
+    p.device.Reopen();
+    ASSERT_NE(p.device.engine, nullptr);
+    EXPECT_EQ(StateOf(p), before) << "a restart changed the views at operation " << operation;
+  }
+
+  // A partner's own key signs its next entry with a clock no device can
+  // hold: past 2^46 ms (the year 4199), with the sign bit of a 64-bit stamp
+  // set, or at 0. It is refused on arrival, whatever else is wrong with it,
+  // and the other's views do not move.
+  void HostileClock(Partner& from, Partner& to) {
+    const std::string before = StateOf(to);
+    const LedgerKeys keys = KeysOf(from.device);
+    auto head = from.device.engine->Head(from.device.self());
+    ASSERT_TRUE(head.ok());
+    const int pick = Roll(0, 2);
+    const std::uint64_t ms = pick == 0   ? (std::uint64_t{1} << 46) + static_cast<std::uint64_t>(Roll(0, 1'000'000))
+                             : pick == 1 ? (std::uint64_t{1} << 47) + static_cast<std::uint64_t>(Roll(0, 1'000'000))
+                                         : 0;
+    const std::uint64_t hlc = (ms << 16) | static_cast<std::uint64_t>(Roll(0, 65535));
+    auto sealed = SealWith(keys, keys.ledger_id, head->seq + 1, head->id, hlc, "from the year 4200", forge_rng_);
+    auto report = to.device.engine->Receive(from.device.self(), {ToSync(sealed)});
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_EQ(report->stored, 0u);
+    ASSERT_EQ(report->refused.size(), 1u);
+    EXPECT_EQ(report->refused[0].reason, protocol::Rejection::kClockOutOfRange) << "ms " << ms;
+    EXPECT_EQ(StateOf(to), before) << "a hostile clock moved the views";
+    ++hostile_;
+  }
 
   // Time moves from a minute to six hours, now and then by weeks (closed
   // talks and plans leave the state after 180 days); Bea's clock is off by
@@ -386,6 +426,8 @@ class Simulation {
   std::int64_t skew_ms_ = -120'000;
   int out_of_order_ = 0;
   int failures_ = 0;
+  int hostile_ = 0;
+  crypto::DeterministicRandom forge_rng_{Seed(91)};
 };
 
 class ViewsConvergence : public ::testing::TestWithParam<std::uint64_t> {};

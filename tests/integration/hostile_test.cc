@@ -84,11 +84,11 @@ TEST(HostilePartner, GarbageForgeriesAndAForkAreRefusedOrKeptAsEvidence) {
 
   crypto::SystemRandom rng;
   auto seal = [&](const protocol::LedgerId& ledger, std::uint64_t seq, const protocol::EntryId& prev,
-                  const std::string& note) {
+                  const std::string& note, std::uint64_t hlc = 0) {
     const auto now_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                        std::chrono::system_clock::now().time_since_epoch())
                                                        .count());
-    protocol::EntryDraft draft{ledger, seq, prev, protocol::MakeHlc(now_ms, seq), {},
+    protocol::EntryDraft draft{ledger, seq, prev, hlc != 0 ? hlc : protocol::MakeHlc(now_ms, seq), {},
                                protocol::EncodeBody(protocol::CheckIn{note, std::nullopt, std::nullopt})};
     auto sealed = protocol::SealEntry(draft, keys->identity, keys->ledger_key, rng);
     EXPECT_TRUE(sealed.ok());
@@ -99,8 +99,10 @@ TEST(HostilePartner, GarbageForgeriesAndAForkAreRefusedOrKeptAsEvidence) {
     if (flip_signature) bytes.back() ^= 0x01;
     send(protocol::EncodeSync(protocol::SyncPush{{bytes, e.key.Encode()}}));
   };
-  // A forged signature, an entry for another ledger: refused.
+  // A forged signature, an entry for another ledger, a clock with the sign
+  // bit of a 64-bit stamp set (validly signed): refused.
   push(seal(keys->ledger_id, 2, sam_head.id, "forged"), /*flip_signature=*/true);
+  push(seal(keys->ledger_id, 2, sam_head.id, "from the far future", std::uint64_t{1} << 63));
   protocol::LedgerId other;
   other.fill(0x77);
   push(seal(other, 2, sam_head.id, "another ledger"));
@@ -130,6 +132,7 @@ TEST(HostilePartner, GarbageForgeriesAndAForkAreRefusedOrKeptAsEvidence) {
   const std::string log = alex.Log();
   EXPECT_NE(log.find("reason=bad_signature"), std::string::npos);
   EXPECT_NE(log.find("reason=wrong_ledger"), std::string::npos);
+  EXPECT_NE(log.find("reason=clock_out_of_range"), std::string::npos);
   EXPECT_NE(log.find("sync.fork_detected"), std::string::npos);
   EXPECT_NE(log.find("sync.bad_frame"), std::string::npos);
   json entries = json::parse(Ctl(a, {"log", "--json"}).out)["entries"];
