@@ -3,52 +3,13 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "protocol/utf8.h"
+
 namespace kintsugi::client {
 namespace {
 
-void Append(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
-// The character at `i` and its length in bytes; U+FFFD and 1 for a byte
-// that does not start a whole, shortest, valid sequence.
-std::pair<char32_t, std::size_t> Next(std::string_view s, std::size_t i) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  if (b < 0x80) return {b, 1};
-  std::size_t len = 0;
-  char32_t c = 0, least = 0;
-  if ((b & 0xE0) == 0xC0) {
-    len = 2, c = b & 0x1F, least = 0x80;
-  } else if ((b & 0xF0) == 0xE0) {
-    len = 3, c = b & 0x0F, least = 0x800;
-  } else if ((b & 0xF8) == 0xF0) {
-    len = 4, c = b & 0x07, least = 0x10000;
-  } else {
-    return {0xFFFD, 1};
-  }
-  if (i + len > s.size()) return {0xFFFD, 1};
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto cont = static_cast<unsigned char>(s[i + k]);
-    if ((cont & 0xC0) != 0x80) return {0xFFFD, 1};
-    c = (c << 6) | (cont & 0x3F);
-  }
-  if (c < least || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return {0xFFFD, 1};
-  return {c, len};
-}
+using protocol::AppendUtf8;
+using protocol::NextCodePoint;
 
 bool ReordersText(char32_t c) {
   return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F ||
@@ -74,20 +35,20 @@ std::string Visible(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
-    const auto [c, len] = Next(text, i);
+    const auto [c, len] = NextCodePoint(text, i);
     i += len;
     if (c == '\n' || c == '\t') {
       out += static_cast<char>(c);
     } else if (c < 0x20) {
-      Append(out, 0x2400 + c);  // the control pictures: ␀ .. ␟
+      AppendUtf8(out, 0x2400 + c);  // the control pictures: ␀ .. ␟
     } else if (c == 0x7F) {
-      Append(out, 0x2421);      // ␡
+      AppendUtf8(out, 0x2421);      // ␡
     } else if ((c >= 0x80 && c <= 0x9F) || ReordersText(c)) {
       char name[16];
       std::snprintf(name, sizeof name, "<U+%04X>", static_cast<unsigned>(c));
       out += name;
     } else {
-      Append(out, c);
+      AppendUtf8(out, c);
     }
   }
   return out;
@@ -96,7 +57,7 @@ std::string Visible(std::string_view text) {
 std::size_t Columns(std::string_view text) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < text.size();) {
-    const auto [c, len] = Next(text, i);
+    const auto [c, len] = NextCodePoint(text, i);
     i += len;
     n += Zero(c) ? 0 : Wide(c) ? 2 : 1;
   }

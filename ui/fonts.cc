@@ -14,6 +14,7 @@
 #include <cmath>
 #include <map>
 
+#include "protocol/utf8.h"
 #include "ui/text.h"
 
 namespace kintsugi::ui {
@@ -152,7 +153,7 @@ bool Fonts::Note(std::string_view drawn) {
   std::size_t i = 0;
   while (i < drawn.size() && static_cast<unsigned char>(drawn[i]) < 0x80) ++i;  // ASCII is always there
   if (i == drawn.size()) return false;
-  for (char32_t c : text::Decode(drawn.substr(i))) {
+  for (char32_t c : protocol::DecodeUtf8(drawn.substr(i))) {
     if (c < 0x80 || (c <= 0xFFFF && in_atlas_.test(c))) continue;
     if (c <= 0xFFFF) in_atlas_.set(c);
     const char32_t real = text::Slots::Get().CharIn(c);

@@ -4,73 +4,12 @@
 
 #include <algorithm>
 
+#include "protocol/utf8.h"
+
 namespace kintsugi::ui::text {
-namespace {
 
-constexpr char32_t kReplacement = 0xFFFD;
-
-void Append(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
-}  // namespace
-
-std::u32string Decode(std::string_view s) {
-  std::u32string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    int more = 0;
-    char32_t c = 0;
-    char32_t least = 0;
-    if (b < 0x80) {
-      out += b;
-      ++i;
-      continue;
-    } else if ((b & 0xE0) == 0xC0) {
-      more = 1, c = b & 0x1F, least = 0x80;
-    } else if ((b & 0xF0) == 0xE0) {
-      more = 2, c = b & 0x0F, least = 0x800;
-    } else if ((b & 0xF8) == 0xF0) {
-      more = 3, c = b & 0x07, least = 0x10000;
-    } else {
-      out += kReplacement;
-      ++i;
-      continue;
-    }
-    std::size_t j = i + 1;
-    for (; j < s.size() && j <= i + more && (static_cast<unsigned char>(s[j]) & 0xC0) == 0x80; ++j) {
-      c = (c << 6) | (static_cast<unsigned char>(s[j]) & 0x3F);
-    }
-    const bool whole = j == i + 1 + more;
-    const bool valid = whole && c >= least && c <= 0x10FFFF && (c < 0xD800 || c > 0xDFFF);
-    out += valid ? c : kReplacement;
-    i = j;
-  }
-  return out;
-}
-
-std::string Encode(std::u32string_view chars) {
-  std::string out;
-  out.reserve(chars.size());
-  for (char32_t c : chars) Append(out, c);
-  return out;
-}
+using protocol::DecodeUtf8;
+using protocol::EncodeUtf8;
 
 bool HasRightToLeft(std::u32string_view chars) {
   return std::any_of(chars.begin(), chars.end(), [](char32_t c) {
@@ -98,7 +37,7 @@ Slots& Slots::Get() {
 char32_t Slots::SlotFor(char32_t c) {
   if (auto it = slot_of_.find(c); it != slot_of_.end()) return it->second;
   const char32_t slot = kFirst + static_cast<char32_t>(given_.size());
-  if (slot > kLast) return kReplacement;
+  if (slot > kLast) return protocol::kReplacementCharacter;
   slot_of_.emplace(c, slot);
   given_.emplace_back(slot, c);
   return slot;
@@ -113,11 +52,11 @@ char32_t Slots::CharIn(char32_t slot) const {
 std::string ForField(std::string_view utf8, Slots& slots) {
   const bool wide = std::any_of(utf8.begin(), utf8.end(), [](char b) { return (static_cast<unsigned char>(b) & 0xF8) == 0xF0; });
   if (!wide) return std::string(utf8);
-  std::u32string chars = Decode(utf8);
+  std::u32string chars = DecodeUtf8(utf8);
   for (char32_t& c : chars) {
     if (c > 0xFFFF) c = slots.SlotFor(c);
   }
-  return Encode(chars);
+  return EncodeUtf8(chars);
 }
 
 std::string FromField(std::string_view field, const Slots& slots) {
@@ -127,13 +66,13 @@ std::string FromField(std::string_view field, const Slots& slots) {
     return u == 0xEE || u == 0xEF;
   });
   if (!any || slots.given().empty()) return std::string(field);
-  std::u32string chars = Decode(field);
+  std::u32string chars = DecodeUtf8(field);
   for (char32_t& c : chars) c = slots.CharIn(c);
-  return Encode(chars);
+  return EncodeUtf8(chars);
 }
 
 Paragraph::Paragraph(std::string_view utf8, Slots& slots) {
-  chars_ = Decode(utf8);
+  chars_ = DecodeUtf8(utf8);
   const auto n = static_cast<FriBidiStrIndex>(chars_.size());
   mixed_ = HasRightToLeft(chars_);
   if (mixed_) {
@@ -162,7 +101,7 @@ Paragraph::Paragraph(std::string_view utf8, Slots& slots) {
   at_.reserve(chars_.size() + 1);
   for (char32_t c : chars_) {
     at_.push_back(shaped_.size());
-    Append(shaped_, c);
+    protocol::AppendUtf8(shaped_, c);
   }
   at_.push_back(shaped_.size());
 }
@@ -181,7 +120,7 @@ std::string Paragraph::Line(std::size_t begin, std::size_t end) const {
                            reinterpret_cast<FriBidiChar*>(visual.data()), nullptr) == 0) {
     return shaped_.substr(begin, end - begin);
   }
-  return Encode(std::u32string_view(visual).substr(first, last - first));
+  return EncodeUtf8(std::u32string_view(visual).substr(first, last - first));
 }
 
 std::string Drawn(std::string_view utf8, Slots& slots) {

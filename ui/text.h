@@ -21,10 +21,6 @@
 
 namespace kintsugi::ui::text {
 
-// UTF-8 to code points and back; a malformed byte becomes U+FFFD.
-std::u32string Decode(std::string_view utf8);
-std::string Encode(std::u32string_view chars);
-
 // Whether any character is written right to left (Hebrew, Arabic, ...).
 bool HasRightToLeft(std::u32string_view chars);
 

@@ -25,7 +25,7 @@ TEST(TerminalText, C1ControlsAndBidiOverridesAreNamed) {
 
 TEST(TerminalText, BytesThatAreNotUtf8BecomeTheReplacementCharacter) {
   EXPECT_EQ(Visible("a\x9b" "b"), "a\ufffdb");  // a lone 8-bit CSI byte
-  EXPECT_EQ(Visible("\xe2\x82"), "\ufffd\ufffd");
+  EXPECT_EQ(Visible("\xe2\x82"), "\ufffd\ufffd");  // each byte of a cut character
 }
 
 TEST(TerminalText, EveryScriptIsPrintedAsWritten) {

@@ -7,24 +7,12 @@
 
 #include <string>
 
+#include "protocol/utf8.h"
+
 namespace kintsugi::ui::text {
 namespace {
 
-std::u32string Chars(const std::string& s) { return Decode(s); }
-
-TEST(TextTest, DecodesAndEncodesEveryPlane) {
-  const std::string s = "a\u00e9\u05e9\u4f60\U0001F600";
-  EXPECT_EQ(Decode(s), (std::u32string{U'a', 0xE9, 0x5E9, 0x4F60, 0x1F600}));
-  EXPECT_EQ(Encode(Decode(s)), s);
-}
-
-TEST(TextTest, AMalformedByteBecomesTheReplacementCharacter) {
-  EXPECT_EQ(Decode("a\xff" "b"), (std::u32string{U'a', 0xFFFD, U'b'}));
-  EXPECT_EQ(Decode("\xc0\xaf"), (std::u32string{0xFFFD}));            // overlong "/"
-  EXPECT_EQ(Decode("\xed\xa0\x80"), (std::u32string{0xFFFD}));        // a UTF-16 surrogate
-  EXPECT_EQ(Decode("x\xe4\xbd"), (std::u32string{U'x', 0xFFFD}));     // cut short
-  EXPECT_EQ(Decode("\xf4\x90\x80\x80"), (std::u32string{0xFFFD}));    // beyond U+10FFFF
-}
+std::u32string Chars(const std::string& s) { return protocol::DecodeUtf8(s); }
 
 TEST(TextTest, LeftToRightTextIsDrawnAsItIs) {
   const std::string s = "Désolé — I’m sorry, Zażółć Привет 你好 Ngọc";
@@ -64,7 +52,7 @@ TEST(TextTest, EmojiBeyondUFFFFTravelThroughAFieldInPrivateUseSlots) {
   Slots slots;
   const std::string typed = "ok 😀 and 🙏, 😀 again";
   const std::string field = ForField(typed, slots);
-  const std::u32string chars = Decode(field);
+  const std::u32string chars = Chars(field);
   for (char32_t c : chars) EXPECT_LE(c, 0xFFFFu);
   EXPECT_EQ(chars[3], Slots::kFirst);
   EXPECT_EQ(chars[9], Slots::kFirst + 1);
