@@ -28,7 +28,12 @@ void CommonOptions(zmq::socket_t& s) {
   s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kTransportLimit));
   s.set(zmq::sockopt::heartbeat_ivl, kHeartbeatIvlMs);
   s.set(zmq::sockopt::heartbeat_timeout, kHeartbeatTimeoutMs);
-  s.set(zmq::sockopt::sndhwm, 1000);
+  // What waits to go to the partner is bounded whatever the partner does:
+  // one who asks again and again and never reads would otherwise have every
+  // answer (up to a MiB each) queued for it. Past this many messages on a
+  // connection, answers are dropped; an honest partner asks again (sync is
+  // pulled), and never has more than a batch or two in flight.
+  s.set(zmq::sockopt::sndhwm, kSendQueueMessages);
 }
 
 std::string Short(const Hash32& h) { return ToHex(h).substr(0, 16); }

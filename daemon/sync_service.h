@@ -42,6 +42,10 @@ inline constexpr std::uint64_t kOnlineWindowMs = 3 * kKeepaliveMs;
 
 using EventSink = std::function<void(std::string_view topic, nlohmann::json data)>;
 
+// How many messages may wait on one connection to the partner (ZeroMQ's
+// send high-water mark): about kSendQueueMessages MiB at most.
+inline constexpr int kSendQueueMessages = 8;
+
 class SyncService {
  public:
   SyncService(zmq::context_t& context, Engine& engine, ZapHandler& zap, EventSink events);

@@ -8,8 +8,12 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include <fstream>
+#include <thread>
+
 #include "crypto/pake.h"
 #include "daemon/key_file.h"
+#include "daemon/sample_history.h"
 #include "protocol/body.h"
 #include "protocol/entry_seal.h"
 #include "protocol/hlc.h"
@@ -144,6 +148,63 @@ TEST(HostilePartner, GarbageForgeriesAndAForkAreRefusedOrKeptAsEvidence) {
   EXPECT_EQ(forged_or_frozen, 0);
   // The window's side keeps working.
   EXPECT_EQ(Ctl(a, {"checkin", "--note", "still serving"}).exit_code, 0);
+}
+
+long RssKib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+// A partner who asks for a whole chain again and again and never reads the
+// answers: what waits for it is bounded (kSendQueueMessages per connection),
+// so the daemon's memory does not grow with the asking.
+TEST(HostilePartner, AskingAgainAndAgainWithoutReadingDoesNotGrowTheDaemon) {
+  PrivateRuntimeDir runtime;
+  TempDir dir;
+  const std::string a = dir / "alex", b = dir / "sam";
+  daemon::SampleOptions sample;
+  sample.days = 60;
+  sample.extra_per_day = 20;  // some 1,400 entries of Alex's to ask for
+  sample.durable = false;
+  ASSERT_TRUE(daemon::CreateSampleCouple(a, "Alex", b, "Sam", sample).ok());
+  const int port_a = FreePortPair();
+  Daemon alex(a, {"--listen", "127.0.0.1:" + std::to_string(port_a), "--no-discovery"});
+  ASSERT_TRUE(alex.Start()) << alex.Log();
+  auto keys = daemon::ReadKeyFile(b + "/identity.key");
+  ASSERT_TRUE(keys.ok()) << keys.error().message;
+  json status = json::parse(Ctl(a, {"status", "--json"}).out);
+  crypto::CurveKeyPair curve = crypto::CurveKeysOf(keys->identity.seed());
+  const auto alex_key = Hash32FromHex(status["author"].get<std::string>());
+  ASSERT_TRUE(alex_key.has_value());
+  auto server_key = crypto::CurvePublicKeyOf(*alex_key);
+  ASSERT_TRUE(server_key.ok());
+  zmq::context_t ctx;
+  zmq::socket_t s(ctx, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::rcvhwm, 1);  // and never read: the answers stay on Alex's side
+  s.set(zmq::sockopt::rcvbuf, 4096);
+  zmq_setsockopt(s.handle(), ZMQ_CURVE_SERVERKEY, server_key->data(), 32);
+  zmq_setsockopt(s.handle(), ZMQ_CURVE_PUBLICKEY, curve.public_key.data(), 32);
+  zmq_setsockopt(s.handle(), ZMQ_CURVE_SECRETKEY, curve.secret_key.data(), 32);
+  s.connect("tcp://127.0.0.1:" + std::to_string(port_a));
+  protocol::SyncHello hello;
+  hello.ledger_id = keys->ledger_id;
+  s.send(zmq::buffer(protocol::EncodeSync(hello)), zmq::send_flags::none);
+
+  const Bytes want = protocol::EncodeSync(protocol::SyncWant{*alex_key, 0, 256});
+  const long before = RssKib(alex.pid());
+  for (int i = 0; i < 400; ++i) s.send(zmq::buffer(want), zmq::send_flags::none);
+  // Alex has answered them all (or dropped what could not wait) once it
+  // answers its own client again.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ASSERT_EQ(Ctl(a, {"status"}).exit_code, 0);
+  const long after = RssKib(alex.pid());
+  std::cerr << "alex's daemon: " << before / 1024 << " MiB before 400 unread wants, " << after / 1024
+            << " MiB after\n";
+  EXPECT_LT(after - before, 24 * 1024) << "the daemon grew by " << (after - before) / 1024 << " MiB";
 }
 
 }  // namespace
