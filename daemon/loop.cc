@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -63,6 +64,12 @@ int Fail(const Error& e) {
 int RunDaemon(const DaemonOptions& options) {
   ::umask(077);  // every file and socket the daemon creates is this user's alone
   g_ready_fd = options.ready_fd;
+  // As many file descriptors as this user may have: the usual soft limit of
+  // 1,024 is for programs that use select(); none here does.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &files);
+  }
   int signal_fd = OpenSignalFd();
   if (signal_fd < 0) return Fail(MakeError(ErrorCode::kIo, "cannot watch for signals"));
   struct Closer {

@@ -43,7 +43,10 @@ std::string Short(const Hash32& h) { return ToHex(h).substr(0, 16); }
 SyncService::SyncService(zmq::context_t& context, Engine& engine, ZapHandler& zap, EventSink events)
     : context_(context), engine_(engine), zap_(zap), events_(std::move(events)) {}
 
-SyncService::~SyncService() { CloseDealer(); }
+SyncService::~SyncService() {
+  CloseDealer();
+  if (router_) gate_.Stop(*router_);
+}
 
 void SyncService::CloseDealer() {
   if (dealer_) zmq_socket_monitor(dealer_->handle(), nullptr, 0);
@@ -60,7 +63,16 @@ Status SyncService::Listen(const std::string& endpoint) {
     router.set(zmq::sockopt::curve_server, 1);
     SetCurveKey(router, ZMQ_CURVE_SECRETKEY, keys.secret_key.span());
     router.set(zmq::sockopt::zap_domain, kSyncZapDomain);
-    router.bind(endpoint);
+    if (router_) gate_.Stop(*router_);
+    if (Status watching = gate_.Watch(context_, router, "sync-" + std::to_string(++monitor_serial_)); !watching.ok()) {
+      return watching;
+    }
+    try {
+      router.bind(endpoint);
+    } catch (const zmq::error_t&) {
+      gate_.Stop(router);
+      throw;
+    }
     std::string bound = router.get(zmq::sockopt::last_endpoint);
     port_ = static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
     router_.emplace(std::move(router));
@@ -94,6 +106,7 @@ void SyncService::StartPartner(const std::string& address) {
 
 void SyncService::Reset() {
   CloseDealer();
+  if (router_) gate_.Stop(*router_);
   router_.reset();
   zap_.Forget();
   port_ = 0;
@@ -170,6 +183,7 @@ void SyncService::Dial() {
 }
 
 void SyncService::AppendPollItems(std::vector<zmq::pollitem_t>& items) {
+  gate_.AppendPollItems(items);
   if (router_) items.push_back({router_->handle(), 0, ZMQ_POLLIN, 0});
   if (dealer_) items.push_back({dealer_->handle(), 0, ZMQ_POLLIN, 0});
   if (monitor_) items.push_back({monitor_->handle(), 0, ZMQ_POLLIN, 0});
@@ -180,6 +194,7 @@ constexpr int kMessagesPerPoll = 2;
 }  // namespace
 
 void SyncService::HandlePoll(const zmq::pollitem_t* items, std::size_t count) {
+  gate_.HandlePoll(items, count);  // connections past the bounds are turned away first
   const bool router_ready = Readable(items, count, router_);
   const bool dealer_ready = Readable(items, count, dealer_);
   const bool monitor_ready = Readable(items, count, monitor_);
@@ -542,6 +557,7 @@ nlohmann::json SyncService::PeersJson(std::uint64_t now_ms) {
     refused.push_back({{"key", key}, {"address", r.address}, {"count", r.count}, {"last_ms", r.last_ms}});
   }
   nlohmann::json out{{"peers", peers}, {"refused", refused}, {"refused_total", zap_.refused_total()},
+                     {"connections", {{"open", gate_.open()}, {"turned_away", gate_.turned_away()}}},
                      {"listening_port", port_}};
   if (partner) out["sharing"] = SharingJson(engine_, sharing_, partner_paused_since_ms_);
   return out;

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "daemon/connection_gate.h"
 #include "daemon/engine.h"
 #include "daemon/log_limit.h"
 #include "daemon/sharing.h"
@@ -142,6 +143,7 @@ class SyncService {
   ZapHandler& zap_;
   EventSink events_;
   std::optional<zmq::socket_t> router_;
+  ConnectionGate gate_;  // the sync port's connections, within bounds
   std::optional<zmq::socket_t> dealer_;
   std::optional<zmq::socket_t> monitor_;
   std::uint16_t port_ = 0;

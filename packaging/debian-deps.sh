@@ -36,7 +36,7 @@ programs=(
   xvfb-run:xvfb xdotool:xdotool xclip:xclip pgrep:procps python3:python3
   ip:iproute2 systemd-analyze:systemd desktop-file-validate:desktop-file-utils
   debootstrap:debootstrap git:git chroot:coreutils mount:mount umount:mount
-  mountpoint:util-linux
+  mountpoint:util-linux prlimit:util-linux
 )
 
 # One package set by name (used by programs_test through --list).

@@ -2,7 +2,11 @@
 // the partner's key file) and sends garbage, forgeries, entries for another
 // ledger, and a rewritten history. The honest daemon keeps serving, stores
 // nothing invalid, and keeps the fork as evidence.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -205,6 +209,49 @@ TEST(HostilePartner, AskingAgainAndAgainWithoutReadingDoesNotGrowTheDaemon) {
   std::cerr << "alex's daemon: " << before / 1024 << " MiB before 400 unread wants, " << after / 1024
             << " MiB after\n";
   EXPECT_LT(after - before, 24 * 1024) << "the daemon grew by " << (after - before) / 1024 << " MiB";
+}
+
+// Anyone on the LAN may connect to the sync port before any handshake. With
+// file descriptors scarce (a limit of 256, where the usual is 1,024), 400 idle
+// connections from one neighbour are turned away past the bounds: the daemon
+// keeps answering its own clients and stays alive, and says how many it
+// turned away.
+TEST(HostileNeighbour, HundredsOfIdleConnectionsCannotStopTheDaemon) {
+  PrivateRuntimeDir runtime;
+  TempDir dir;
+  const std::string a = dir / "alex", b = dir / "sam";
+  daemon::SampleOptions sample;  // a paired device: its sync port listens
+  sample.days = 30;
+  sample.durable = false;
+  ASSERT_TRUE(daemon::CreateSampleCouple(a, "Alex", b, "Sam", sample).ok());
+  const int port = FreePortPair();
+  Daemon alex(a, {"--listen", "127.0.0.1:" + std::to_string(port), "--no-discovery"},
+              {"prlimit", "--nofile=256:256", "--"});
+  ASSERT_TRUE(alex.Start()) << alex.Log();
+  ASSERT_TRUE(WaitFor([&] { return json::parse(Ctl(a, {"peers", "--json"}).out).value("listening_port", 0) == port; }))
+      << Ctl(a, {"peers", "--json"}).out;
+  std::vector<int> fds;
+  for (int i = 0; i < 400; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    (void)::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    fds.push_back(fd);
+  }
+  EXPECT_TRUE(WaitFor([&] {
+    const auto r = Ctl(a, {"peers", "--json"});
+    return r.exit_code == 0 && json::parse(r.out)["connections"].value("turned_away", 0) > 0;
+  }, std::chrono::seconds(20))) << alex.Log();
+  // Its own clients are answered, again and again, while the 400 stay open.
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(Ctl(a, {"status"}).exit_code, 0) << i << alex.Log();
+  const json peers = json::parse(Ctl(a, {"peers", "--json"}).out);
+  EXPECT_LE(peers["connections"].value("open", 999), 8) << "more than 8 kept from one address";
+  for (int fd : fds) ::close(fd);
+  EXPECT_EQ(alex.WaitExit(std::chrono::milliseconds(200)), -1) << "the daemon died: " << alex.Log();
+  EXPECT_EQ(Ctl(a, {"checkin", "--note", "still here"}).exit_code, 0);
 }
 
 }  // namespace
