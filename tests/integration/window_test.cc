@@ -441,7 +441,8 @@ TEST_F(WindowTest, TheSafetyQuestionAndAHelplineInSettingsLeaveNoTraceInTheLedge
   const std::string config = dir_ / "config";
   ASSERT_EQ(setenv("XDG_CONFIG_HOME", config.c_str(), 1), 0);
   const auto entries = [](const Partner& p) { return p.Json({"status"}).value("entries", -1); };
-  ASSERT_TRUE(WaitFor([&] { return entries(b_) == entries(a_); }, std::chrono::seconds(20)));
+  // Both introductions (one member entry each) on both devices first.
+  ASSERT_TRUE(WaitFor([&] { return entries(a_) == 2 && entries(b_) == 2; }, std::chrono::seconds(20)));
   const int before = entries(a_);
   Window alex(a_.data(), dir_ / "alex.probe", 0);
   unsetenv("XDG_CONFIG_HOME");
