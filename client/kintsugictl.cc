@@ -459,6 +459,13 @@ int main(int argc, char** argv) {
       std::cout << "refused  " << refused.value("key", "").substr(0, 16) << " from "
                 << refused.value("address", "") << " (" << refused.value("count", 0) << " times)\n";
     }
+    const auto shown = static_cast<std::uint64_t>((*r)["refused"].size());
+    if (const auto total = r->value("refused_total", std::uint64_t{0}); total > shown) {
+      std::cout << "refused  " << total << " handshakes in all from keys that are not your partner's\n";
+    }
+    if (const auto away = r->value("connections", json::object()).value("turned_away", std::uint64_t{0}); away > 0) {
+      std::cout << "turned away  " << away << " connections to the sync port (over 8 from one address or 64 in all)\n";
+    }
     return 0;
   }
   if (verify->parsed()) {

@@ -257,6 +257,7 @@ TEST(HostileNeighbour, HundredsOfIdleConnectionsCannotStopTheDaemon) {
   for (int i = 0; i < 20; ++i) ASSERT_EQ(Ctl(a, {"status"}).exit_code, 0) << i << alex.Log();
   const json peers = json::parse(Ctl(a, {"peers", "--json"}).out);
   EXPECT_LE(peers["connections"].value("open", 999), 8) << "more than 8 kept from one address";
+  EXPECT_NE(Ctl(a, {"peers"}).out.find("turned away  "), std::string::npos) << Ctl(a, {"peers"}).out;
   for (int fd : fds) ::close(fd);
   EXPECT_EQ(alex.WaitExit(std::chrono::milliseconds(200)), -1) << "the daemon died: " << alex.Log();
   EXPECT_EQ(Ctl(a, {"checkin", "--note", "still here"}).exit_code, 0);
