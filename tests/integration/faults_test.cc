@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 
 #include <gtest/gtest.h>
+
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
@@ -231,8 +233,10 @@ TEST_F(RawIpc, MalformedRequestsGetJsonErrorsAndTheDaemonKeepsServing) {
 }
 
 // An oversized request is answered at once, to its sender (its id), with an
-// error that names the limit: a 100 kB note and a 10 MB one alike, within
-// 100 ms (500 under the sanitizers, which slow copying 10 MB several times).
+// error that names the limit: a 100 kB note within 100 ms, and a 10 MB one
+// within 500 ms, which covers copying 10 MB through the socket twice on a
+// loaded machine (alone, about 60 ms); the sanitizers get five times more.
+// Before, neither was answered: the client waited for its 3 to 5 s time-out.
 #if defined(__SANITIZE_ADDRESS__)
 constexpr long kAtOnceMs = 500;
 #else
@@ -249,7 +253,8 @@ TEST_F(RawIpc, OversizedRequestsAreAnsweredAtOnceWithTheLimit) {
     EXPECT_EQ(reply["error"]["code"], "too_large");
     EXPECT_NE(reply["error"]["message"].get<std::string>().find("at most 65536 bytes"), std::string::npos)
         << reply.dump();
-    EXPECT_LT(ms.count(), kAtOnceMs) << size << " bytes";
+    std::cerr << size << " bytes: answered in " << ms.count() << " ms\n";
+    EXPECT_LT(ms.count(), size < 1'000'000 ? kAtOnceMs : 5 * kAtOnceMs) << size << " bytes";
   }
   json ok = Send(R"({"id":1,"method":"status"})");
   ASSERT_FALSE(ok.is_null());
