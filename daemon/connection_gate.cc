@@ -6,10 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cstring>
-#include <iterator>
-
-#include <zmq_addon.hpp>
+#include "daemon/monitor_event.h"
 
 namespace kintsugi::daemon {
 namespace {
@@ -70,22 +67,11 @@ void ConnectionGate::HandlePoll(const zmq::pollitem_t* items, std::size_t count)
     if (items[i].socket == monitor_->handle() && (items[i].revents & ZMQ_POLLIN)) readable = true;
   }
   if (!readable) return;
-  for (;;) {
-    std::vector<zmq::message_t> frames;
-    try {
-      if (!zmq::recv_multipart(*monitor_, std::back_inserter(frames), zmq::recv_flags::dontwait)) return;
-    } catch (const zmq::error_t&) {
-      return;
-    }
-    if (frames.empty() || frames[0].size() < 6) continue;
-    std::uint16_t event = 0;
-    std::int32_t value = 0;
-    std::memcpy(&event, frames[0].data(), sizeof event);
-    std::memcpy(&value, static_cast<const char*>(frames[0].data()) + 2, sizeof value);
-    if (event == ZMQ_EVENT_ACCEPTED) {
-      Accepted(value);
-    } else if (event == ZMQ_EVENT_DISCONNECTED || event == ZMQ_EVENT_CLOSED) {
-      Closed(value);
+  while (std::optional<MonitorEvent> e = NextMonitorEvent(*monitor_)) {
+    if (e->event == ZMQ_EVENT_ACCEPTED) {
+      Accepted(e->value);
+    } else if (e->event == ZMQ_EVENT_DISCONNECTED || e->event == ZMQ_EVENT_CLOSED) {
+      Closed(e->value);
     }
   }
 }

@@ -1,5 +1,7 @@
 #include "daemon/sync_service.h"
 
+#include "daemon/monitor_event.h"
+
 #include "daemon/poll_items.h"
 
 #include <spdlog/spdlog.h>
@@ -248,16 +250,8 @@ void SyncService::HandlePoll(const zmq::pollitem_t* items, std::size_t count) {
 
 void SyncService::ReadMonitor() {
   const std::uint64_t now = engine_.NowMillis();
-  for (;;) {
-    std::vector<zmq::message_t> frames;
-    try {
-      if (!zmq::recv_multipart(*monitor_, std::back_inserter(frames), zmq::recv_flags::dontwait)) return;
-    } catch (const zmq::error_t&) {
-      return;
-    }
-    if (frames.empty() || frames[0].size() < 6) continue;
-    std::uint16_t event = 0;
-    std::memcpy(&event, frames[0].data(), sizeof event);
+  while (std::optional<MonitorEvent> e = NextMonitorEvent(*monitor_)) {
+    const std::uint16_t event = e->event;
     if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
       outgoing_up_ = true;
       wanting_.clear();  // wants sent on an earlier connection will not be answered

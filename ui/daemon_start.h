@@ -8,8 +8,6 @@
 // Thread-safety: one thread's (the window's).
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <optional>
 #include <string>

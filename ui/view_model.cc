@@ -352,11 +352,7 @@ Notice ViewModel::Init() {
   }
   crypto::WipeString(passphrase_input);
   crypto::WipeString(passphrase_again);
-  return Slow("Making your keys...", "init", std::move(params), [this, name = Trimmed(name_input)](Result<json> r) {
-    if (!r.ok()) {
-      Failed(r.error());
-      return;
-    }
+  return Slow("Making your keys...", "init", std::move(params), [this, name = Trimmed(name_input)](const json&) {
     screen_ = Screen::kPair;
     Done("Welcome, " + name + ".");
   });

@@ -421,8 +421,10 @@ class ViewModel {
 
  private:
   // Runs `method` with `params` (which may hold passphrases, wiped after) on
-  // the slow runner; `done` gets its reply. Says `doing` meanwhile.
-  Notice Slow(std::string doing, std::string method, nlohmann::json params, std::function<void(Result<nlohmann::json>)> done);
+  // the slow runner; `done` gets its result, a failure becomes the notice.
+  // Says `doing` meanwhile.
+  Notice Slow(std::string doing, std::string method, nlohmann::json params,
+              std::function<void(const nlohmann::json&)> done);
   nlohmann::json MeetingParams() const;  // without the talks it closes
   nlohmann::json RepairParams() const;
   Notice Append(nlohmann::json params, std::string done);

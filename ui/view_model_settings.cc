@@ -214,7 +214,7 @@ std::string ViewModel::NewPassphraseProblem() const {
 }
 
 Notice ViewModel::Slow(std::string doing, std::string method, json params,
-                       std::function<void(Result<json>)> done) {
+                       std::function<void(const json&)> done) {
   if (!busy_.empty()) return Failed(MakeError(ErrorCode::kUnavailable, busy_ + " Wait for it to finish."));
   auto shared = std::make_shared<json>(std::move(params));
   SlowWork work = [method = std::move(method), shared](DaemonLink& link) {
@@ -226,7 +226,11 @@ Notice ViewModel::Slow(std::string doing, std::string method, json params,
   };
   SlowDone finish = [this, done = std::move(done)](Result<json> r) {
     busy_.clear();
-    done(std::move(r));
+    if (!r.ok()) {
+      Failed(r.error());
+      return;
+    }
+    done(*r);
   };
   busy_ = doing;
   Notice said = Done(std::move(doing));
@@ -241,11 +245,7 @@ Notice ViewModel::Slow(std::string doing, std::string method, json params,
 Notice ViewModel::Unlock() {
   json params{{"passphrase", passphrase_input}};
   crypto::WipeString(passphrase_input);
-  return Slow("Unlocking...", "unlock", std::move(params), [this](Result<json> r) {
-    if (!r.ok()) {
-      Failed(r.error());
-      return;
-    }
+  return Slow("Unlocking...", "unlock", std::move(params), [this](const json&) {
     stale_ = true;
     Refresh();
     Done("Unlocked.");
@@ -268,11 +268,7 @@ Notice ViewModel::SetPassphrase() {
   crypto::WipeString(passphrase_input);
   crypto::WipeString(passphrase_again);
   crypto::WipeString(passphrase_current);
-  return Slow("Sealing your keys...", "passphrase.set", std::move(params), [this](Result<json> r) {
-    if (!r.ok()) {
-      Failed(r.error());
-      return;
-    }
+  return Slow("Sealing your keys...", "passphrase.set", std::move(params), [this](const json&) {
     status_["passphrase"] = true;
     Done("Your keys are sealed with the passphrase. Nobody can recover it for you: keep it safe.");
   });
@@ -281,11 +277,7 @@ Notice ViewModel::SetPassphrase() {
 Notice ViewModel::RemovePassphrase() {
   json params{{"current", passphrase_current}};
   crypto::WipeString(passphrase_current);
-  return Slow("Removing the passphrase...", "passphrase.remove", std::move(params), [this](Result<json> r) {
-    if (!r.ok()) {
-      Failed(r.error());
-      return;
-    }
+  return Slow("Removing the passphrase...", "passphrase.remove", std::move(params), [this](const json&) {
     status_["passphrase"] = false;
     Done("The passphrase is removed: your key file is protected by its permissions alone.");
   });
@@ -305,12 +297,8 @@ Notice ViewModel::Backup() {
   json params{{"path", ExpandHome(Trimmed(backup_path))}, {"passphrase", backup_passphrase}, {"force", backup_replace}};
   crypto::WipeString(backup_passphrase);
   crypto::WipeString(backup_again);
-  return Slow("Backing up...", "backup", std::move(params), [this](Result<json> r) {
-    if (!r.ok()) {
-      Failed(r.error());
-      return;
-    }
-    Done("Backed up " + std::to_string(r->value("entries", 0)) + " entries to " + r->value("path", "") +
+  return Slow("Backing up...", "backup", std::move(params), [this](const json& r) {
+    Done("Backed up " + std::to_string(r.value("entries", 0)) + " entries to " + r.value("path", "") +
          ". Keep the passphrase: the backup cannot be opened without it.");
   });
 }
@@ -318,16 +306,12 @@ Notice ViewModel::Backup() {
 Notice ViewModel::Restore() {
   json params{{"path", ExpandHome(Trimmed(restore_path))}, {"passphrase", passphrase_current}};
   crypto::WipeString(passphrase_current);
-  return Slow("Restoring...", "restore", std::move(params), [this](Result<json> r) {
-    if (!r.ok()) {
-      Failed(r.error());
-      return;
-    }
+  return Slow("Restoring...", "restore", std::move(params), [this](const json& r) {
     stale_ = true;
     Refresh();
     screen_ = Screen::kToday;
-    Done("Restored " + std::to_string(r->value("entries", 0)) + " entries." +
-         (r->value("restore_hold", false) ? " Writing waits until your partner's device has been reached." : ""));
+    Done("Restored " + std::to_string(r.value("entries", 0)) + " entries." +
+         (r.value("restore_hold", false) ? " Writing waits until your partner's device has been reached." : ""));
   });
 }
 
