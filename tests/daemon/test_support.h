@@ -123,6 +123,18 @@ class RawDb {
     return {rc, text};
   }
 
+  // The first column of every row of `sql`, as text.
+  std::vector<std::string> Texts(const std::string& sql) {
+    sqlite3_stmt* s = nullptr;
+    std::vector<std::string> out;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sql;
+    while (s != nullptr && sqlite3_step(s) == SQLITE_ROW) {
+      const auto* p = sqlite3_column_text(s, 0);
+      out.emplace_back(p != nullptr ? reinterpret_cast<const char*>(p) : "");
+    }
+    sqlite3_finalize(s);
+    return out;
+  }
   // The first column of the first row of `sql`, as integer or text.
   std::optional<std::int64_t> Int(const std::string& sql) {
     sqlite3_stmt* s = nullptr;

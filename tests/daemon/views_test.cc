@@ -1,11 +1,12 @@
 // Views: the fold of the ledger kept up to date as entries are appended and
 // received (daemon/views.h), through two partners' engines on real ledger
 // files with sync done by hand. Covers the refusals at append (and the same
-// operations signed by a modified client), restarts and saved states, damaged
-// views, withdrawal, entries that wait for what they depend on, and private
+// operations signed by a modified client), rewinds onto saved states,
+// withdrawal, entries that wait for what they depend on, and private
 // notes. The convergence of two replicas whatever order entries arrive in (a
 // seeded simulation of partners writing apart and syncing in pieces) is in
-// views_convergence_test.cc.
+// views_convergence_test.cc; restarts, saved states and damaged views of one
+// device in views_restart_test.cc.
 #include "daemon/views.h"
 
 #include <gtest/gtest.h>
@@ -56,33 +57,6 @@ using testing::WholeTimeline;
 constexpr std::int64_t kMsPerDay = 86'400'000;
 
 std::string Hex(const protocol::EntryId& id) { return ToHex(id); }
-
-// Every row of `sql`'s first column, as text.
-std::vector<std::string> Rows(RawDb& db, const std::string& sql) {
-  sqlite3_stmt* s = nullptr;
-  std::vector<std::string> out;
-  EXPECT_EQ(sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sql;
-  while (s != nullptr && sqlite3_step(s) == SQLITE_ROW) {
-    const auto* p = sqlite3_column_text(s, 0);
-    out.emplace_back(p != nullptr ? reinterpret_cast<const char*>(p) : "");
-  }
-  sqlite3_finalize(s);
-  return out;
-}
-
-// The timeline and saved states exactly as stored (sealed with fresh nonces,
-// so any refold changes them).
-std::vector<std::string> ViewTables(const std::string& db_path) {
-  RawDb raw(db_path, SQLITE_OPEN_READONLY);
-  std::vector<std::string> rows = Rows(
-      raw, "SELECT entry_rowid || ':' || stamp || ':' || hex(author) || ':' || hex(effect) FROM timeline "
-           "ORDER BY stamp, author");
-  for (auto& s : Rows(raw, "SELECT 'state:' || stamp || ':' || hex(author) || ':' || hex(state) FROM view_states "
-                           "ORDER BY stamp, author")) {
-    rows.push_back(std::move(s));
-  }
-  return rows;
-}
 
 // Ana (the inviter) and Bea paired, adopted the shared ledger and exchanged
 // their introductions. Entries are written in UTC ("tz": 0), a minute apart.
@@ -316,122 +290,6 @@ TEST_F(ViewsOfAPair, AMoodOfZeroIsRefusedBeforeAnythingIsSigned) {
   EXPECT_EQ(HeadSeq(ana), head + 1);
 }
 
-// --- Restarts and saved states ---
-
-// A solo ledger with `n` feelings entries, twenty minutes apart.
-void WriteFeelings(Device& d, int n) {
-  for (int i = 0; i < n; ++i) {
-    d.clock.Advance(20 * 60'000);
-    auto appended = AppendParams(*d.engine, {{"kind", "feelings"}, {"mood", 1 + i % 10}, {"trust", 10 - i % 10},
-                                             {"tz", 0}});
-    ASSERT_TRUE(appended.ok()) << appended.error().message;
-  }
-}
-
-std::int64_t SavedStates(const std::string& db_path) {
-  RawDb raw(db_path, SQLITE_OPEN_READONLY);
-  return raw.Int("SELECT count(*) FROM view_states").value_or(-1);
-}
-
-TEST(ViewsRestart, ReopeningKeepsTheStateRefoldsNothingAndKeepsFewSavedStates) {
-  TestClock clock;
-  Device solo{5, clock};
-  solo.Init("Solo");
-  const int n = static_cast<int>(kStateEvery * (kStatesKept + 1)) + 40;  // nine saved states were made
-  WriteFeelings(solo, n);
-  const std::string state = solo.engine->views().state().ToJson().dump();
-  EXPECT_EQ(solo.engine->views().state().entries(), static_cast<std::uint64_t>(n + 1));
-
-  solo.engine.reset();
-  const std::vector<std::string> tables = ViewTables(solo.db_path);
-  EXPECT_EQ(SavedStates(solo.db_path), static_cast<std::int64_t>(kStatesKept));
-  {
-    // Start-up folds only what follows the newest saved state.
-    RawDb raw(solo.db_path, SQLITE_OPEN_READONLY);
-    auto after_newest = raw.Int(
-        "SELECT count(*) FROM timeline t WHERE t.stamp > (SELECT max(stamp) FROM view_states)");
-    ASSERT_TRUE(after_newest.has_value());
-    EXPECT_LT(*after_newest, static_cast<std::int64_t>(kStateEvery));
-    EXPECT_EQ(raw.Int("SELECT count(*) FROM timeline").value_or(-1), n + 1);
-  }
-
-  solo.Reopen();
-  ASSERT_NE(solo.engine, nullptr);
-  EXPECT_EQ(solo.engine->views().state().ToJson().dump(), state);
-  auto again = solo.engine->views().CatchUp();
-  ASSERT_TRUE(again.ok()) << again.error().message;
-  EXPECT_EQ(again->folded, 0u);
-  EXPECT_EQ(again->rewinds, 0u);
-  solo.engine.reset();
-  EXPECT_EQ(ViewTables(solo.db_path), tables) << "reopening folded entries again";
-
-  // Folding goes on from where it was.
-  solo.Reopen();
-  ASSERT_NE(solo.engine, nullptr);
-  WriteFeelings(solo, 1);
-  EXPECT_EQ(solo.engine->views().state().entries(), static_cast<std::uint64_t>(n + 2));
-  EXPECT_EQ(WholeTimeline(*solo.engine).size(), static_cast<std::size_t>(n + 2));
-  solo.ExpectVerifies();
-}
-
-TEST(ViewsRestart, CorruptedSavedStatesAreRebuiltWhenTheEngineOpens) {
-  TestClock clock;
-  Device solo{6, clock};
-  solo.Init("Solo");
-  WriteFeelings(solo, 600);
-  const std::string state = solo.engine->views().state().ToJson().dump();
-  const std::vector<Shown> timeline = WholeTimeline(*solo.engine);
-  solo.engine.reset();
-  ASSERT_EQ(SavedStates(solo.db_path), 2);
-  std::vector<Bytes> damaged;
-  {
-    RawDb raw(solo.db_path);
-    ASSERT_EQ(raw.Exec("UPDATE view_states SET state = randomblob(length(state))").first, SQLITE_OK);
-    damaged = raw.Blobs("SELECT state FROM view_states");
-  }
-
-  solo.Reopen();
-  ASSERT_NE(solo.engine, nullptr) << "a damaged saved state stopped the engine from opening";
-  EXPECT_EQ(solo.engine->views().state().ToJson().dump(), state);
-  EXPECT_TRUE(SameTimeline(WholeTimeline(*solo.engine), timeline));
-  solo.engine.reset();
-  RawDb raw(solo.db_path, SQLITE_OPEN_READONLY);
-  std::vector<Bytes> saved = raw.Blobs("SELECT state FROM view_states");
-  EXPECT_EQ(saved.size(), 2u);
-  for (const Bytes& b : saved) EXPECT_EQ(std::count(damaged.begin(), damaged.end(), b), 0);
-  solo.Reopen();
-  ASSERT_NE(solo.engine, nullptr);
-  EXPECT_EQ(solo.engine->views().state().ToJson().dump(), state);
-  solo.ExpectVerifies();
-}
-
-// Timeline records are derived data like saved states: one damaged behind
-// the store's back may cost a failed read, not every read from then on.
-TEST(ViewsRestart, ADamagedTimelineRecordIsRebuiltRatherThanFailingEveryRead) {
-  TestClock clock;
-  Device solo{7, clock};
-  solo.Init("Solo");
-  WriteFeelings(solo, 20);
-  const std::vector<Shown> timeline = WholeTimeline(*solo.engine);
-  solo.engine.reset();
-  {
-    RawDb raw(solo.db_path);
-    ASSERT_EQ(raw.Exec("UPDATE timeline SET effect = randomblob(length(effect)) "
-                       "WHERE rowid = (SELECT max(rowid) FROM timeline)")
-                  .first,
-              SQLITE_OK);
-  }
-  solo.Reopen();
-  ASSERT_NE(solo.engine, nullptr);
-  TimelineQuery query;
-  query.limit = 1'000;
-  if (!solo.engine->Timeline(query).ok()) {
-    auto second = solo.engine->Timeline(query);
-    ASSERT_TRUE(second.ok()) << "still failing: " << second.error().message;
-  }
-  EXPECT_TRUE(SameTimeline(WholeTimeline(*solo.engine), timeline));
-}
-
 // An entry from the partner that belongs between two saved states rewinds to
 // the older one, and the newer one is taken again.
 TEST_F(ViewsOfAPair, AnEntryFromBetweenTwoSavedStatesRewindsToTheOlderOneAndSurvivesARestart) {
@@ -441,8 +299,8 @@ TEST_F(ViewsOfAPair, AnEntryFromBetweenTwoSavedStatesRewindsToTheOlderOneAndSurv
   std::vector<std::uint64_t> stamps;
   {
     RawDb raw(bea.db_path, SQLITE_OPEN_READONLY);
-    before = Rows(raw, states);
-    for (const auto& stamp : Rows(raw, "SELECT stamp FROM view_states ORDER BY stamp")) stamps.push_back(std::stoull(stamp));
+    before = raw.Texts(states);
+    for (const auto& stamp : raw.Texts("SELECT stamp FROM view_states ORDER BY stamp")) stamps.push_back(std::stoull(stamp));
   }
   ASSERT_EQ(before.size(), 2u);
   ASSERT_EQ(stamps.size(), 2u);
@@ -460,7 +318,7 @@ TEST_F(ViewsOfAPair, AnEntryFromBetweenTwoSavedStatesRewindsToTheOlderOneAndSurv
   {
     // The older state was kept; the newer one, taken without Ana's entry, was replaced.
     RawDb raw(bea.db_path, SQLITE_OPEN_READONLY);
-    std::vector<std::string> after = Rows(raw, states);
+    std::vector<std::string> after = raw.Texts(states);
     ASSERT_EQ(after.size(), 2u);
     EXPECT_EQ(after[0], before[0]);
     EXPECT_NE(after[1], before[1]);
