@@ -13,6 +13,7 @@
 #include "client/ctl_export.h"
 #include "client/ctl_input.h"
 #include "client/ctl_service.h"
+#include "client/ctl_notify.h"
 #include "client/ctl_sharing.h"
 #include "client/ctl_views.h"
 #include "client/ctl_vault.h"
@@ -266,6 +267,7 @@ int main(int argc, char** argv) {
   AddNoteCommands(app, commands);
   AddViewCommands(app, commands);
   kintsugi::ctl::SharingCommands sharing(app);
+  kintsugi::ctl::NotifyCommands notify(app);
   kintsugi::ctl::VaultCommands vault(app);  // unlock, lock, passphrase set|remove  // sharing pause|resume, leave, withdraw-mine
   kintsugi::ctl::AddExportCommand(app, commands);
   AddJsonFlags(&app, as_json);
@@ -318,6 +320,7 @@ int main(int argc, char** argv) {
   auto& c = **client;
   if (chosen != nullptr) return chosen->Run(c, as_json);
   if (auto done = sharing.Run(c, as_json)) return *done;
+  if (auto done = notify.Run(c, as_json)) return *done;
   if (auto done = vault.Run(c, as_json)) return *done;
 
   if (init->parsed()) {

@@ -8,6 +8,7 @@
 
 #include "daemon/discovery.h"
 #include "daemon/export.h"
+#include "daemon/notifier.h"
 #include "daemon/pairing_service.h"
 #include "daemon/sharing.h"
 #include "daemon/sync_service.h"
@@ -74,6 +75,9 @@ bool AnswersWhileLocked(Method method) {
     case Method::kSharingStatus:  // pausing is this device's setting: no keys needed
     case Method::kSharingPause:
     case Method::kSharingResume:
+    case Method::kNotifyStatus:  // this device's settings: no keys needed, and never the ledger's words
+    case Method::kNotifySet:
+    case Method::kNotifyTest:
       return true;
     default:
       return false;
@@ -255,7 +259,10 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
                             {"reason", f.ReasonName()},
                             {"detail", f.detail}});
         }
-        if (!report->ok()) spdlog::warn("verify.faults count={}", report->faults.size());
+        if (!report->ok()) {
+          spdlog::warn("verify.faults count={}", report->faults.size());
+          if (services_.publish) services_.publish(protocol::kEventVerifyFailed, json{{"faults", faults.size()}});
+        }
         return protocol::EncodeIpcResult(req.id, json{{"ok", report->ok()},
                                                       {"entries_checked", report->entries_checked},
                                                       {"faults", faults}});
@@ -545,6 +552,23 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
         auto result = HandleSharing(req.method.method, req.params, engine_, services_.sync);
         if (!result.ok()) return fail(result.error());
         return protocol::EncodeIpcResult(req.id, *result);
+      }
+      // Desktop notifications and reminders (daemon/notifier.h).
+      case Method::kNotifyStatus:
+      case Method::kNotifySet:
+      case Method::kNotifyTest: {
+        if (services_.notifier == nullptr) {
+          return fail(MakeError(ErrorCode::kUnavailable, "notifications are not available in this daemon"));
+        }
+        Notifier& notifier = *services_.notifier;
+        const std::uint64_t now = engine_.NowMillis();
+        if (req.method.method == Method::kNotifyStatus) {
+          return protocol::EncodeIpcResult(req.id, notifier.StatusJson(now));
+        }
+        if (req.method.method == Method::kNotifyTest) return protocol::EncodeIpcResult(req.id, notifier.Test(now));
+        auto changed = notifier.Change(req.params, now);
+        if (!changed.ok()) return fail(changed.error());
+        return protocol::EncodeIpcResult(req.id, *changed);
       }
     }
   } catch (const std::exception& e) {

@@ -24,6 +24,7 @@ namespace kintsugi::daemon {
 class PairingService;
 class SyncService;
 class Discovery;
+class Notifier;
 
 struct DaemonInfo {
   std::string data_dir;
@@ -36,6 +37,7 @@ struct DaemonServices {
   PairingService* pairing = nullptr;
   SyncService* sync = nullptr;
   Discovery* discovery = nullptr;
+  Notifier* notifier = nullptr;
   std::string listen_host = "0.0.0.0";
   std::uint16_t listen_port = 0;  // 0: not listening
   std::uint16_t pairing_port = 0;

@@ -19,6 +19,8 @@
 #include "daemon/dispatch.h"
 #include "daemon/engine.h"
 #include "daemon/ipc_server.h"
+#include "daemon/notifier.h"
+#include "daemon/window_opener.h"
 #include "daemon/pairing_service.h"
 #include "daemon/sync_service.h"
 #include "daemon/zap.h"
@@ -104,8 +106,17 @@ int RunDaemon(const DaemonOptions& options) {
   if (!server.ok()) return Fail(server.error());
   IpcServer& ipc = **server;
   Engine& engine = **engine_result;
-  auto publish = [&ipc](std::string_view topic, nlohmann::json data) {
+  auto to_window = [&ipc](std::string_view topic, nlohmann::json data) {
     ipc.Publish(topic, protocol::EncodeIpcEvent(topic, std::move(data)));
+  };
+  // Desktop notifications hear every event the window hears.
+  Notifier notifier(engine, [&](const std::string& screen) {
+    return OpenWindow(*layout, options.data_dir, screen, to_window);
+  });
+  notifier.Load();
+  auto publish = [&](std::string_view topic, nlohmann::json data) {
+    notifier.OnEvent(topic, data);
+    to_window(topic, std::move(data));
   };
 
   SyncService sync(context, engine, zap, publish);
@@ -157,6 +168,7 @@ int RunDaemon(const DaemonOptions& options) {
   services.pairing = &pairing;
   services.sync = &sync;
   services.discovery = discovery.get();
+  services.notifier = &notifier;
   services.listen_host = listen->host;
   services.listen_port = listen_port;
   services.pairing_port = static_cast<std::uint16_t>(listen->port + 1);
@@ -164,6 +176,7 @@ int RunDaemon(const DaemonOptions& options) {
   services.restored = [&] {
     sync.Reset();  // the restored identity listens and dials with its own keys
     start_paired_sync();
+    notifier.Load();
   };
   services.transport_key = [&engine]() {
     const crypto::CurveKeyPair& keys = engine.transport_keys();
@@ -187,12 +200,16 @@ int RunDaemon(const DaemonOptions& options) {
     sync.AppendPollItems(items);
     const std::size_t pairing_at = items.size();
     pairing.AppendPollItems(items);
+    const std::size_t bus_at = items.size();
+    notifier.bus().AppendPollItems(items);
     const std::size_t sync_count = pairing_at - sync_at;
-    const std::size_t pairing_count = items.size() - pairing_at;
+    const std::size_t pairing_count = bus_at - pairing_at;
+    const std::size_t bus_count = items.size() - bus_at;
 
     std::uint64_t now = engine.NowMillis();
     std::uint64_t wait = std::min({sync.MillisUntilNextTimer(now), pairing.MillisUntilNextTimer(now),
-                                   discovery ? discovery->MillisUntilNextTimer(now) : UINT64_MAX});
+                                   discovery ? discovery->MillisUntilNextTimer(now) : UINT64_MAX,
+                                   notifier.MillisUntilNextTimer(now)});
     auto timeout = wait == UINT64_MAX ? std::chrono::milliseconds(-1)
                                       : std::chrono::milliseconds(std::min<std::uint64_t>(wait, 60'000));
     try {
@@ -215,10 +232,12 @@ int RunDaemon(const DaemonOptions& options) {
     // match the items to their sockets by handle.
     if (sync_count > 0) sync.HandlePoll(&items[sync_at], sync_count);
     if (pairing_count > 0) pairing.HandlePoll(&items[pairing_at], pairing_count);
+    if (bus_count > 0) notifier.bus().HandlePoll(&items[bus_at], bus_count);
     now = engine.NowMillis();
     sync.RunTimers(now);
     pairing.RunTimers(now);
     if (discovery) discovery->RunTimers(now);
+    notifier.RunTimers(now);
   }
   discovery.reset();
   server->reset();

@@ -9,6 +9,7 @@ build=(cmake make g++ pkg-config libsodium-dev libzmq3-dev cppzmq-dev libsqlite3
        libspdlog-dev libfmt-dev iproute2
        libimgui-dev libstb-dev libglfw3-dev libgl-dev fonts-dejavu-core
        libfontconfig-dev libfreetype-dev libfribidi-dev
+       libsystemd-dev dbus-daemon
        fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
        xvfb xauth xdotool xclip procps python3
        systemd desktop-file-utils)  # systemd-analyze and desktop-file-validate check packaging/
@@ -36,7 +37,7 @@ programs=(
   xvfb-run:xvfb xdotool:xdotool xclip:xclip pgrep:procps python3:python3
   ip:iproute2 systemd-analyze:systemd desktop-file-validate:desktop-file-utils
   debootstrap:debootstrap git:git chroot:coreutils mount:mount umount:mount
-  mountpoint:util-linux prlimit:util-linux
+  mountpoint:util-linux prlimit:util-linux dbus-daemon:dbus-daemon
 )
 
 # One package set by name (used by programs_test through --list).

@@ -181,6 +181,8 @@ class LedgerState {
   const std::map<std::string, fold::Agreement>& agreements() const { return agreements_; }
   const std::map<std::string, fold::Proposal>& proposals() const { return proposals_; }
   const fold::Phase& phase() const { return phase_; }
+  // Time planned together, by plan entry: until_ms is when.
+  const std::map<std::string, fold::Mark>& plans() const { return plans_; }
   bool withdrawn(const std::string& id) const { return withdrawn_.count(id) > 0; }
   const std::map<std::string, std::vector<std::string>>& corrections() const { return corrections_; }
   // Set once a `leave` took effect: every entry after it, in causal order,

@@ -36,6 +36,7 @@ enum class Method {
   kUnlock, kLock, kPassphraseSet, kPassphraseRemove, kBackup, kRestore,
   kExport,
   kSharingStatus, kSharingPause, kSharingResume, kSharingLeave, kSharingWithdrawMine,
+  kNotifyStatus, kNotifySet, kNotifyTest,
 };
 
 struct MethodSpec {
@@ -78,6 +79,9 @@ inline constexpr MethodSpec kMethods[] = {
     {Method::kSharingResume, "sharing.resume", true},
     {Method::kSharingLeave, "sharing.leave", true},
     {Method::kSharingWithdrawMine, "sharing.withdraw_mine", true},
+    {Method::kNotifyStatus, "notify.status", false},
+    {Method::kNotifySet, "notify.set", false},
+    {Method::kNotifyTest, "notify.test", false},
 };
 
 std::optional<MethodSpec> FindMethod(std::string_view name);
@@ -92,6 +96,9 @@ inline constexpr std::string_view kEventPaired = "pair.completed";
 inline constexpr std::string_view kEventLocked = "vault.locked";
 inline constexpr std::string_view kEventUnlocked = "vault.unlocked";
 inline constexpr std::string_view kEventSharingChanged = "sharing.changed";
+inline constexpr std::string_view kEventVerifyFailed = "verify.failed";
+// A notification was clicked while the window runs: it shows `screen`.
+inline constexpr std::string_view kEventWindowOpen = "window.open";
 
 struct IpcRequest {
   nlohmann::json id;  // echoed in the reply; null when absent

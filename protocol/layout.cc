@@ -71,6 +71,7 @@ Result<Layout> ResolveLayout(const LayoutInputs& in) {
   out.lock_path = (fs::path(data_str) / "kintsugid.lock").string();
   out.control_endpoint = "ipc://" + out.runtime_dir + "/control";
   out.events_endpoint = "ipc://" + out.runtime_dir + "/events";
+  out.window_lock_path = out.runtime_dir + "/window.lock";
   constexpr std::size_t kMaxSunPath = 107;  // sockaddr_un's 108 bytes, less the NUL
   if (out.runtime_dir.size() + std::string_view("/control").size() > kMaxSunPath) {
     return MakeError(ErrorCode::kInvalidArgument,

@@ -39,6 +39,7 @@ struct Layout {
   std::string lock_path;     // data_dir/kintsugid.lock
   std::string control_endpoint;  // ipc://runtime_dir/control
   std::string events_endpoint;   // ipc://runtime_dir/events
+  std::string window_lock_path;  // runtime_dir/window.lock: held by a running window
 };
 
 // This process's XDG variables, HOME, working directory and effective uid.

@@ -150,7 +150,10 @@ class Harness {
       case protocol::Method::kPairCarry:
       case protocol::Method::kPeers:
       case protocol::Method::kPeerAdd:
-        // No network services here: these must fail, and say so.
+      case protocol::Method::kNotifyStatus:
+      case protocol::Method::kNotifySet:
+      case protocol::Method::kNotifyTest:
+        // No network services or notifier here: these must fail, and say so.
         if (outcome.ok()) __builtin_trap();
         break;
       case protocol::Method::kBackup:
