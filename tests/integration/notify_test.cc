@@ -20,57 +20,12 @@
 
 #include "protocol/layout.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/session_bus.h"
 
 namespace kintsugi::testing {
 namespace {
 
 using nlohmann::json;
-
-// A child process started with fork and exec, ended with SIGTERM.
-class Child {
- public:
-  explicit Child(std::vector<std::string> argv) {
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::execv(args[0], args.data());
-      _exit(127);
-    }
-  }
-  ~Child() { Stop(); }
-  void Stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-};
-
-// Every JSON line the notification server recorded.
-std::vector<json> Recorded(const std::string& path) {
-  std::vector<json> lines;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    json j = json::parse(line, nullptr, false);
-    if (!j.is_discarded()) lines.push_back(j);
-  }
-  return lines;
-}
-
-std::vector<json> Notifications(const std::string& path) {
-  std::vector<json> shown;
-  for (auto& line : Recorded(path)) {
-    if (line.contains("summary")) shown.push_back(line);
-  }
-  return shown;
-}
 
 // "HH:MM" of the local time `minutes` from now.
 std::string LocalClock(int minutes) {
@@ -92,13 +47,7 @@ class Notify : public ::testing::Test {
  protected:
   void SetUp() override {
     // The session bus: a private dbus-daemon that only this test's programs reach.
-    const std::string bus_path = bus_dir_ / "bus";
-    bus_ = std::make_unique<Child>(std::vector<std::string>{"/usr/bin/dbus-daemon", "--session", "--nofork",
-                                                            "--nopidfile", "--address=unix:path=" + bus_path});
-    ASSERT_TRUE(WaitFor([&] { return ::access(bus_path.c_str(), F_OK) == 0; }));
-    ::setenv("DBUS_SESSION_BUS_ADDRESS", ("unix:path=" + bus_path).c_str(), 1);
-    server_ = std::make_unique<Child>(std::vector<std::string>{NOTIFICATION_SERVER_PATH, "--record", record_});
-    ASSERT_TRUE(WaitFor([&] { return !Recorded(record_).empty(); })) << "the notification server did not start";
+    ASSERT_TRUE(bus_.ok()) << "the session bus or the notification server did not start";
 
     ASSERT_TRUE(alex_.Start()) << alex_.Log();
     ASSERT_TRUE(sam_.Start()) << sam_.Log();
@@ -114,7 +63,6 @@ class Notify : public ::testing::Test {
     // Whatever the hour the test runs at: no quiet hours unless a test sets them.
     ASSERT_EQ(alex_.Ctl({"notify", "quiet", "off"}).exit_code, 0);
   }
-  void TearDown() override { ::unsetenv("DBUS_SESSION_BUS_ADDRESS"); }
 
   // Waits for the `n`th notification (1-based) and returns it; long enough
   // for one held back by the gap between two (kNoticeGapMs, 10 s).
@@ -122,7 +70,7 @@ class Notify : public ::testing::Test {
     json found;
     WaitFor(
         [&] {
-          auto shown = Notifications(record_);
+          auto shown = bus_.Notifications();
           if (shown.size() >= n) found = shown[n - 1];
           return shown.size() >= n;
         },
@@ -132,10 +80,8 @@ class Notify : public ::testing::Test {
 
   PrivateRuntimeDir runtime_;
   TempDir bus_dir_;
+  SessionBus bus_{bus_dir_.path(), NOTIFICATION_SERVER_PATH};
   TempDir dir_;
-  std::string record_ = bus_dir_ / "record.jsonl";
-  std::unique_ptr<Child> bus_;
-  std::unique_ptr<Child> server_;
   Partner alex_{dir_, "alex"};
   Partner sam_{dir_, "sam"};
 };
@@ -149,7 +95,7 @@ TEST_F(Notify, DiscreetByDefaultAndThePartnersWordsOnlyWhenChosen) {
   EXPECT_EQ(first["actions"], json::array({"default", "Open Kintsugi"}));
   EXPECT_NE(std::find(first["hints"].begin(), first["hints"].end(), "desktop-entry"), first["hints"].end());
   // Sam's own daemon told Sam nothing about Sam's words: one notification in all.
-  EXPECT_EQ(Notifications(record_).size(), 1u);
+  EXPECT_EQ(bus_.Notifications().size(), 1u);
   json status = alex_.Notify();
   EXPECT_EQ(status.value("bus", ""), "shown");
   EXPECT_EQ(status.value("server", ""), "test-notifications 1.0");
@@ -170,7 +116,7 @@ TEST_F(Notify, DiscreetByDefaultAndThePartnersWordsOnlyWhenChosen) {
   json third = WaitForNotification(3);
   EXPECT_EQ(third.value("summary", ""), "Kintsugi");
   EXPECT_EQ(third.value("body", "?"), "");
-  for (const auto& shown : Notifications(record_)) {
+  for (const auto& shown : bus_.Notifications()) {
     EXPECT_EQ(shown.dump().find("holidays"), std::string::npos) << "a word shown before it was chosen: " << shown;
     EXPECT_EQ(shown.dump().find("Phones"), std::string::npos) << "a word shown after 'nothing': " << shown;
   }
@@ -193,7 +139,7 @@ TEST_F(Notify, SwitchedOffEventsAndAllOffShowNothing) {
   json next = WaitForNotification(2);
   EXPECT_EQ(next.value("summary", ""), "Sam asks to talk");
   EXPECT_EQ(next.value("body", ""), "the garden");  // not "the car": that came while all was off
-  EXPECT_EQ(Notifications(record_).size(), 2u);
+  EXPECT_EQ(bus_.Notifications().size(), 2u);
   auto bad = alex_.Ctl({"notify", "off", "weather"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("no event 'weather' can be switched"), std::string::npos) << bad.err;
@@ -206,14 +152,14 @@ TEST_F(Notify, QuietHoursHoldThenOneSummary) {
   ASSERT_EQ(sam_.Ctl({"checkin", "status", "asleep soon"}).exit_code, 0);
   ASSERT_TRUE(WaitFor([&] { return alex_.Notify().value("held", 0) == 2; })) << alex_.Notify();
   EXPECT_TRUE(alex_.Notify().value("quiet_now", false));
-  EXPECT_TRUE(Notifications(record_).empty());
+  EXPECT_TRUE(bus_.Notifications().empty());
   // The quiet hours end (here: are turned off): one summary, no words.
   ASSERT_EQ(alex_.Ctl({"notify", "quiet", "off"}).exit_code, 0);
   json summary = WaitForNotification(1);
   EXPECT_EQ(summary.value("summary", ""), "Kintsugi: 2 new things from Sam");
   EXPECT_EQ(summary.value("body", ""), "A talk request or answer and a status");
   EXPECT_EQ(alex_.Notify().value("held", -1), 0);
-  EXPECT_EQ(Notifications(record_).size(), 1u);
+  EXPECT_EQ(bus_.Notifications().size(), 1u);
 }
 
 TEST_F(Notify, ALockedDaemonSaysOnlyThatSomethingCame) {
@@ -230,8 +176,8 @@ TEST_F(Notify, ALockedDaemonSaysOnlyThatSomethingCame) {
   ASSERT_TRUE(WaitFor([&] { return alex_.Entries() == sam_.Entries(); }));
   ASSERT_EQ(sam_.Ctl({"checkin", "status", "one more"}).exit_code, 0);
   ASSERT_TRUE(WaitFor([&] { return alex_.Entries() == sam_.Entries(); }));
-  EXPECT_EQ(Notifications(record_).size(), 1u) << "told once until unlocked";
-  for (const auto& n : Notifications(record_)) EXPECT_EQ(n.dump().find("friday"), std::string::npos);
+  EXPECT_EQ(bus_.Notifications().size(), 1u) << "told once until unlocked";
+  for (const auto& n : bus_.Notifications()) EXPECT_EQ(n.dump().find("friday"), std::string::npos);
   // Unlocked: what came is in the window; what comes next is told in words.
   ASSERT_EQ(alex_.Ctl({"unlock"}, "a long walk by the river\n").exit_code, 0);
   ASSERT_EQ(sam_.Ctl({"talk", "sunday"}).exit_code, 0);
@@ -252,14 +198,14 @@ TEST_F(Notify, AClickOpensTheWindowOnTheRightScreen) {
   const int lock = ::open(layout->window_lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   ASSERT_GE(lock, 0);
   ASSERT_EQ(::flock(lock, LOCK_EX | LOCK_NB), 0);
-  ::kill(server_->pid(), SIGUSR1);
+  bus_.Click();
   ASSERT_TRUE(WaitFor([&] { return alex_.Notify().contains("last_click"); })) << alex_.Log();
   EXPECT_EQ(alex_.Notify().value("last_click", ""), "pending: asked the open window");
   ::close(lock);
 }
 
 TEST_F(Notify, WithoutANotificationServerNothingFailsAndStatusSaysWhy) {
-  server_->Stop();
+  bus_.StopServer();
   auto test = alex_.Json({"notify", "test"});
   ASSERT_TRUE(WaitFor([&] { return alex_.Notify().value("bus", "") != "nothing shown yet"; }));
   EXPECT_EQ(alex_.Notify().value("bus", ""), "no notification server on the session bus");

@@ -1,0 +1,167 @@
+// The notifier's timing with the daemon's clock seam: reminders at their
+// minute in local time (Europe/Berlin here, across the spring's change to
+// daylight saving), once a day across restarts, not late for a missed day;
+// quiet hours held until they end. Shown through the real D-Bus path: a
+// private dbus-daemon and the test notification server.
+#include "daemon/notifier.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "protocol/ipc.h"
+#include "tests/daemon/pairing_support.h"
+#include "tests/integration/session_bus.h"
+
+namespace kintsugi::daemon::testing {
+namespace {
+
+using nlohmann::json;
+
+// Unix milliseconds of a UTC minute in March 2026 (Berlin: UTC+1 until the
+// 29th at 01:00 UTC, UTC+2 after).
+constexpr std::uint64_t Utc(int day, int hour, int minute) {
+  return (1'772'323'200ull + static_cast<std::uint64_t>((day - 1) * 86400 + hour * 3600 + minute * 60)) * 1000;
+}
+
+class NotifierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(bus_.ok());
+    ::setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    clock_.Set(Utc(27, 12, 0));
+    device_.Init("Alex");
+    Restart();
+  }
+  void TearDown() override {
+    notifier_.reset();
+    ::unsetenv("TZ");
+    tzset();
+  }
+  // A new notifier on the same store, as after a restart of the daemon.
+  void Restart() {
+    notifier_ = std::make_unique<Notifier>(*device_.engine, nullptr);
+    notifier_->Load();
+  }
+  void Set(const json& change) {
+    auto r = notifier_->Change(change, clock_.NowMillis());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+  // Runs the notifier's timers at `ms`, then lets the bus carry what they
+  // showed; returns the notifications recorded so far.
+  std::vector<json> RunAt(std::uint64_t ms) {
+    clock_.Set(ms);
+    notifier_->RunTimers(ms);
+    for (int i = 0; i < 40; ++i) {  // up to 400 ms for the server's answers
+      std::vector<zmq::pollitem_t> items;
+      notifier_->bus().AppendPollItems(items);
+      if (items.empty()) break;
+      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(10));
+      notifier_->bus().HandlePoll(items.data(), items.size());
+    }
+    return bus_.Notifications();
+  }
+  std::uint64_t NextAt() { return clock_.NowMillis() + notifier_->MillisUntilNextTimer(clock_.NowMillis()); }
+
+  TempDir bus_dir_;
+  kintsugi::testing::SessionBus bus_{bus_dir_.path(), NOTIFICATION_SERVER_PATH};
+  TestClock clock_;
+  Device device_{1, clock_};
+  std::unique_ptr<Notifier> notifier_;
+};
+
+TEST_F(NotifierTest, LocalTimeFollowsTheZoneAndItsDaylightSaving) {
+  EXPECT_EQ(ToLocal(Utc(28, 19, 0)).minute, 20 * 60);  // CET
+  EXPECT_EQ(ToLocal(Utc(29, 18, 0)).minute, 20 * 60);  // CEST
+  EXPECT_EQ(ToLocal(Utc(29, 18, 0)).weekday, 0);       // a Sunday
+  EXPECT_EQ(FromLocal(ToLocal(Utc(28, 12, 0)).day, 20 * 60), Utc(28, 19, 0));
+  EXPECT_EQ(FromLocal(ToLocal(Utc(29, 12, 0)).day, 20 * 60), Utc(29, 18, 0));
+  // 02:30 does not exist on the 29th: the clock jumps from 02:00 to 03:00.
+  EXPECT_EQ(FromLocal(ToLocal(Utc(29, 12, 0)).day, 2 * 60 + 30), Utc(29, 1, 30));
+}
+
+TEST_F(NotifierTest, TheDailyCheckInReminderFiresAtItsMinuteOnceADayAcrossRestarts) {
+  Set({{"remind", {{"checkin", "20:00"}}}});
+  EXPECT_EQ(NextAt(), Utc(27, 19, 0));  // 20:00 in Berlin, a timer: nothing polls
+  EXPECT_TRUE(RunAt(Utc(27, 18, 59)).empty());
+  auto shown = RunAt(Utc(27, 19, 0));
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].value("summary", ""), "Kintsugi: time for today's check-in");
+  EXPECT_EQ(RunAt(Utc(27, 19, 1)).size(), 1u);
+  Restart();
+  EXPECT_EQ(RunAt(Utc(27, 19, 2)).size(), 1u) << "a restart does not show it again";
+  EXPECT_EQ(NextAt(), Utc(28, 19, 0));
+  EXPECT_EQ(RunAt(Utc(28, 19, 0)).size(), 2u);
+  // Daylight saving began in the night: 20:00 is now 18:00 UTC.
+  EXPECT_EQ(NextAt(), Utc(29, 18, 0));
+  EXPECT_EQ(RunAt(Utc(29, 17, 59)).size(), 2u);
+  EXPECT_EQ(RunAt(Utc(29, 18, 0)).size(), 3u);
+}
+
+TEST_F(NotifierTest, ADayMissedWhileTheComputerWasOffIsNotRemindedLate) {
+  Set({{"remind", {{"checkin", "20:00"}}}});
+  Restart();
+  // Back at 23:30, three and a half hours after: nothing, and the next is tomorrow's.
+  EXPECT_TRUE(RunAt(Utc(27, 22, 30)).empty());
+  EXPECT_EQ(NextAt(), Utc(28, 19, 0));
+  // Within the hour after its minute it is still shown, once.
+  Restart();
+  EXPECT_EQ(RunAt(Utc(28, 19, 40)).size(), 1u);
+  EXPECT_EQ(RunAt(Utc(28, 19, 50)).size(), 1u);
+}
+
+TEST_F(NotifierTest, TheWeeklyMeetingReminderComesOnItsDay) {
+  Set({{"remind", {{"meeting", {{"day", "sunday"}, {"time", "19:30"}}}}}});
+  EXPECT_EQ(NextAt(), Utc(29, 17, 30));  // Sunday the 29th, 19:30 CEST
+  EXPECT_TRUE(RunAt(Utc(28, 18, 30)).empty());
+  auto shown = RunAt(Utc(29, 17, 30));
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].value("summary", ""), "Kintsugi: time for your weekly meeting");
+  EXPECT_EQ(NextAt(), Utc(29 + 7, 17, 30));
+}
+
+TEST_F(NotifierTest, TimeTogetherIsRemindedOfAnHourBefore) {
+  Set({{"remind", {{"together", true}}}, {"show", "words"}});
+  auto plan = protocol::ReadBody(json{{"kind", "time.plan"}, {"what", "dinner at Rosa's"}, {"when", Utc(28, 18, 0)}});
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE(device_.engine->AppendKind(*plan).ok());
+  EXPECT_EQ(NextAt(), Utc(28, 17, 0));
+  EXPECT_TRUE(RunAt(Utc(28, 16, 59)).empty());
+  auto shown = RunAt(Utc(28, 17, 0));
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].value("summary", ""), "Kintsugi: time together in an hour");
+  EXPECT_EQ(shown[0].value("body", ""), "dinner at Rosa's");
+  Restart();
+  EXPECT_EQ(RunAt(Utc(28, 17, 30)).size(), 1u);
+}
+
+TEST_F(NotifierTest, QuietHoursHoldUntilTheirEndThenOneSummary) {
+  clock_.Set(Utc(27, 22, 0));  // 23:00 in Berlin: quiet (22:00 to 08:00 by default)
+  notifier_->OnEvent(protocol::kEventSharingChanged, json{{"partner_paused", true}, {"state", "partner_paused"}});
+  notifier_->OnEvent(protocol::kEventSharingChanged, json{{"partner_paused", false}, {"state", "sharing"}});
+  EXPECT_TRUE(RunAt(Utc(27, 22, 0)).empty());
+  EXPECT_EQ(notifier_->StatusJson(clock_.NowMillis()).value("held", 0), 2);
+  EXPECT_EQ(NextAt(), Utc(28, 7, 0));  // 08:00
+  Restart();  // held across a restart, as counts
+  EXPECT_TRUE(RunAt(Utc(28, 6, 59)).empty());
+  auto shown = RunAt(Utc(28, 7, 0));
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].value("summary", ""), "Kintsugi: 2 new things");
+  EXPECT_EQ(notifier_->StatusJson(clock_.NowMillis()).value("held", -1), 0);
+}
+
+TEST_F(NotifierTest, AlarmsAreNeverHeldNorSwitchedOff) {
+  Set({{"enabled", false}});
+  clock_.Set(Utc(27, 23, 0));  // quiet hours
+  notifier_->OnEvent(protocol::kEventForkDetected, json::object());
+  auto shown = RunAt(Utc(27, 23, 0));
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].value("summary", ""), "Kintsugi needs your attention");
+}
+
+}  // namespace
+}  // namespace kintsugi::daemon::testing
