@@ -1,6 +1,7 @@
 // kintsugictl's notify commands (see ctl_notify.h).
 #include "client/ctl_notify.h"
 
+#include <ctime>
 #include <iostream>
 #include <sstream>
 
@@ -114,7 +115,14 @@ std::string NotifyCommands::Describe(const json& status) {
     out << "off";
   }
   out << "; time together " << (remind.value("together", false) ? "an hour before" : "off") << "\n";
-  if (status.contains("next_reminder")) out << "Next reminder: " << status["next_reminder"].get<std::string>() << "\n";
+  if (status.contains("next_reminder_ms")) {
+    // In this computer's time, as reminders are set.
+    const std::time_t t = static_cast<std::time_t>(status["next_reminder_ms"].get<std::uint64_t>() / 1000);
+    std::tm local{};
+    char text[32] = {};
+    if (localtime_r(&t, &local) != nullptr) std::strftime(text, sizeof text, "%A %Y-%m-%d %H:%M", &local);
+    out << "Next reminder: " << text << "\n";
+  }
   if (status.value("held", 0) > 0) out << "Waiting to be told: " << status["held"].get<int>() << "\n";
   return out.str();
 }

@@ -8,6 +8,8 @@
 #include <imgui.h>
 #include <stb_image_write.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,6 +33,8 @@
 #include "client/client.h"
 #include "client/private_file.h"
 #include "client/service.h"
+#include "protocol/ipc.h"
+#include "protocol/layout.h"
 #include "ui/daemon_start.h"
 #include "ui/fonts.h"
 #include "ui/screens.h"
@@ -140,6 +144,9 @@ class EventPump {
  public:
   static constexpr std::chrono::milliseconds kWatch{500};
 
+  // A notification was clicked: "open:" and the screen (daemon/window_opener.h).
+  static constexpr std::string_view kOpenPrefix = "open:";
+
   explicit EventPump(std::string data_dir)
       : thread_([this, dir = std::move(data_dir)](std::stop_token stop) { Run(stop, dir); }) {}
 
@@ -184,7 +191,11 @@ class EventPump {
         Push("connected");
       }
       auto event = stream->Next(std::chrono::milliseconds(250));
-      if (event) Push(event->topic);
+      if (event && event->topic == protocol::kEventWindowOpen) {
+        Push(std::string(kOpenPrefix) + event->data.value("screen", ""));
+      } else if (event) {
+        Push(event->topic);
+      }
     }
   }
 
@@ -199,6 +210,41 @@ class EventPump {
   std::mutex mu_;
   std::vector<std::string> topics_;
   std::jthread thread_;
+};
+
+// The screen a notification asked for, when the window can show it now (not
+// before the first run is done, nor while locked).
+void OpenOn(ViewModel& vm, std::string_view name) {
+  auto screen = ScreenToOpen(name);
+  if (screen && vm.initialized() && !vm.locked() && vm.screen() != Screen::kFirstRun) vm.Show(*screen);
+}
+
+// An flock on the layout's window lock, held while the window runs. The
+// daemon makes the folder it lives in: Take() tries again once it serves.
+class WindowLock {
+ public:
+  explicit WindowLock(const std::string& data_dir) {
+    auto layout = protocol::ResolveLayout(protocol::LayoutInputsFromEnvironment(data_dir));
+    if (layout.ok()) path_ = layout->window_lock_path;
+    Take();
+  }
+  ~WindowLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  WindowLock(const WindowLock&) = delete;
+  WindowLock& operator=(const WindowLock&) = delete;
+  void Take() {
+    if (fd_ >= 0 || path_.empty()) return;
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);  // another window of the same data dir has it
+      fd_ = -1;
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
 };
 
 // A screen asked for from the keyboard (Ctrl+1 ... Ctrl+6, in the order of
@@ -478,6 +524,10 @@ int RunApp(const AppOptions& options) {
     slow.Post(std::move(work), std::move(done));
   });
   vm.Refresh();
+  OpenOn(vm, options.open_screen);
+  // While this window runs, a clicked notification brings it forward
+  // instead of starting another (daemon/window_opener.h).
+  WindowLock window_lock(options.data_dir);
   int code = 0;
   if (!options.screenshot_dir.empty()) {
     code = Screenshots(window, vm, state, options.screenshot_dir);
@@ -505,7 +555,18 @@ int RunApp(const AppOptions& options) {
         frames_left = kFramesAfterInput;
         if (ticking && !vm.connected()) vm.OnEvent("retry");
       }
-      for (const auto& topic : events.Take()) vm.OnEvent(topic);
+      for (const auto& topic : events.Take()) {
+        if (topic.starts_with(EventPump::kOpenPrefix)) {
+          // To the front, on the screen the notification was about.
+          OpenOn(vm, topic.substr(EventPump::kOpenPrefix.size()));
+          glfwRestoreWindow(window);
+          glfwShowWindow(window);
+          glfwFocusWindow(window);
+          continue;
+        }
+        if (topic == "connected") window_lock.Take();
+        vm.OnEvent(topic);
+      }
       slow.Finish();
       if (vm.stale()) vm.Refresh();
       // Whose window it is, when two people share a screen; nothing more.

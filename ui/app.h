@@ -16,6 +16,7 @@ struct AppOptions {
   std::string data_dir;        // empty: the default, as the daemon resolves it
   std::string screenshot_dir;  // non-empty: draw each screen once, write PNGs, exit
   std::string measure_screen;  // non-empty: time `frames` frames of this screen, print JSON, exit
+  std::string open_screen;     // non-empty: start on this screen (ScreenToOpen), as a notification asks
   int frames = 300;
   bool dark = false;
   int width = 1100;

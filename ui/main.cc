@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   app.add_option("--measure", options.measure_screen,
                  "Time FRAMES frames of one screen (today, timeline, progress, ...; timeline scrolls), "
                  "print the frame times as JSON, and exit");
+  app.add_option("--open", options.open_screen, "Start on a screen: today, pending, agreements or together")
+      ->check(CLI::IsMember({"today", "pending", "agreements", "together"}));
   app.add_option("--frames", options.frames, "Frames for --measure")->check(CLI::Range(10, 100000));
   std::string geometry;
   app.add_option("--geometry", geometry, "Window size and place, WxH or WxH+X+Y");

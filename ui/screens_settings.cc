@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <string>
 
+#include "protocol/notify.h"
+
 namespace kintsugi::ui {
 namespace {
 
@@ -166,6 +168,100 @@ void DrawVaultSettings(ViewModel& vm) {
 
 }  // namespace
 
+// Notifications on this computer: whether, how much they say, which events,
+// quiet hours and reminders. Each control saves at once.
+void DrawNotifySettings(ViewModel& vm) {
+  Heading("Notifications on this computer");
+  const nlohmann::json& status = vm.notify();
+  if (!status.contains("settings")) {
+    Hint("Kintsugi's background service does not say how it notifies (it may be an older one).");
+    return;
+  }
+  const nlohmann::json& s = status["settings"];
+  bool enabled = s.value("enabled", true);
+  if (ImGui::Checkbox("Tell me when something comes from my partner, while the window is closed", &enabled)) {
+    vm.ChangeNotify({{"enabled", enabled}});
+  }
+  const std::string bus = status.value("bus", "");
+  if (bus != "shown" && bus != "nothing shown yet") Hint("Nothing is shown right now: " + bus + ".");
+  Hint("Anyone near your screen, or who sees it locked, can read a notification. By default it says only "
+       "that something came, and from whom.");
+  const std::string show = s.value("show", "discreet");
+  const std::pair<const char*, const char*> hows[] = {
+      {"nothing", "Say only \"Kintsugi\""},
+      {"discreet", "Say who it is from: \"Kintsugi: something new from ...\""},
+      {"words", "Show what my partner wrote (readable by anyone near my screen)"}};
+  for (const auto& [name, label] : hows) {
+    if (ImGui::RadioButton(label, show == name)) vm.ChangeNotify({{"show", name}});
+  }
+  Line("Tell me when:");
+  for (const auto& e : status.value("events", nlohmann::json::array())) {
+    if (!e.value("switchable", false)) continue;
+    bool on = e.value("on", true);
+    const std::string name = e.value("name", "");
+    ImGui::PushID(name.c_str());
+    std::string about = e.value("about", name);
+    if (!about.empty() && about[0] >= 'a' && about[0] <= 'z') about[0] = static_cast<char>(about[0] - 'a' + 'A');
+    if (ImGui::Checkbox(about.c_str(), &on)) vm.ChangeNotify({{"events", {{name, on}}}});
+    ImGui::PopID();
+  }
+  Hint("Something wrong with the ledger itself is always told.");
+
+  const auto time_field = [](const char* id, std::string* text) {
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4);
+    return EditTextWithHint(id, "HH:MM", text);
+  };
+  bool quiet = s.contains("quiet") && s["quiet"].is_object();
+  if (ImGui::Checkbox("Quiet hours: hold notifications, then one summary", &quiet)) {
+    vm.ChangeNotify({{"quiet", quiet ? nlohmann::json{{"from", vm.notify_quiet_from}, {"to", vm.notify_quiet_to}}
+                                     : nlohmann::json(nullptr)}});
+  }
+  if (quiet) {
+    Line("from");
+    ImGui::SameLine();
+    time_field("##quiet_from", &vm.notify_quiet_from);
+    ImGui::SameLine();
+    Line("to");
+    ImGui::SameLine();
+    time_field("##quiet_to", &vm.notify_quiet_to);
+    ImGui::SameLine();
+    if (Button("Set quiet hours")) {
+      vm.ChangeNotify({{"quiet", {{"from", vm.notify_quiet_from}, {"to", vm.notify_quiet_to}}}});
+    }
+  }
+
+  Line("Remind me:");
+  const nlohmann::json& remind = s.value("remind", nlohmann::json::object());
+  bool checkin = remind.contains("checkin") && remind["checkin"].is_string();
+  if (ImGui::Checkbox("of my daily check-in, at", &checkin)) {
+    vm.ChangeNotify({{"remind", {{"checkin", checkin ? nlohmann::json(vm.notify_checkin) : nlohmann::json(nullptr)}}}});
+  }
+  ImGui::SameLine();
+  time_field("##checkin_at", &vm.notify_checkin);
+  if (checkin && ImGui::IsItemDeactivatedAfterEdit()) vm.ChangeNotify({{"remind", {{"checkin", vm.notify_checkin}}}});
+  bool meeting = remind.contains("meeting") && remind["meeting"].is_object();
+  const auto meeting_change = [&vm](bool on) {
+    return nlohmann::json{{"remind", {{"meeting", on ? nlohmann::json{{"day", protocol::WeekdayName(vm.notify_meeting_day)},
+                                                                          {"time", vm.notify_meeting}}
+                                                     : nlohmann::json(nullptr)}}}};
+  };
+  if (ImGui::Checkbox("of our weekly meeting, on", &meeting)) vm.ChangeNotify(meeting_change(meeting));
+  ImGui::SameLine();
+  static const char* const kDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+  if (ImGui::Combo("##meeting_day", &vm.notify_meeting_day, kDays, 7) && meeting) vm.ChangeNotify(meeting_change(true));
+  ImGui::SameLine();
+  Line("at");
+  ImGui::SameLine();
+  time_field("##meeting_at", &vm.notify_meeting);
+  if (meeting && ImGui::IsItemDeactivatedAfterEdit()) vm.ChangeNotify(meeting_change(true));
+  bool together = remind.value("together", false);
+  if (ImGui::Checkbox("an hour before time we planned together", &together)) {
+    vm.ChangeNotify({{"remind", {{"together", together}}}});
+  }
+  if (Button("Show a test notification")) vm.TestNotify();
+}
+
 void DrawSettings(ViewModel& vm, ScreenState& state) {
   Heading("Safety and help");
   DrawSafetyQuestion(vm);
@@ -190,6 +286,7 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
   ImGui::SameLine();
   if (Button("Use this address", !vm.peer_address_input.empty())) vm.SetPeerAddress();
   DrawSharingSettings(vm);
+  DrawNotifySettings(vm);
   Heading("Look");
   if (ImGui::Checkbox("Dark theme", &state.dark)) ApplyTheme(state.dark, state.scale);
   Hint("F12 closes this window at once, for when someone walks in. Your daemon keeps running.");

@@ -257,6 +257,13 @@ bool ViewModel::CheckedInToday() const {
   return days.back().value("date", "") == protocol::DateFromDay(today);
 }
 
+std::optional<Screen> ScreenToOpen(std::string_view name) {
+  if (name == "pending" || name == "agreements") return Screen::kAgreements;  // what awaits an answer is on top there
+  if (name == "today") return Screen::kToday;
+  if (name == "together") return Screen::kTogether;
+  return std::nullopt;
+}
+
 void ViewModel::Show(Screen screen) {
   if (!initialized()) {
     screen_ = Screen::kFirstRun;
@@ -267,6 +274,7 @@ void ViewModel::Show(Screen screen) {
     notice_about_.clear();
   }
   screen_ = screen;
+  if (screen == Screen::kSettings) ReadNotify();
 }
 
 std::string ViewModel::FeelingsProblem() const {

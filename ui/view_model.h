@@ -35,6 +35,9 @@ enum class Screen { kFirstRun, kPair, kToday, kAgreements, kTimeline, kProgress,
 inline constexpr Screen kMainScreens[] = {Screen::kToday,    Screen::kAgreements, Screen::kTimeline,
                                           Screen::kProgress, Screen::kTogether,   Screen::kSettings};
 std::string_view ScreenName(Screen screen);
+// The screen a notification opens ("pending", "today", "together",
+// "agreements": kintsugi --open, and the daemon's window.open event).
+std::optional<Screen> ScreenToOpen(std::string_view name);
 
 // What the last action did, in words for the person who did it.
 struct Notice {
@@ -356,6 +359,16 @@ class ViewModel {
   // arriving while the two share, not while sharing is paused or ended.
   std::string ArrivalLine() const;
   std::string leave_note;
+  // Notifications on this computer (daemon/notifier.h): what notify.status
+  // said, read when Settings is shown; changed with notify.set (a change as
+  // protocol::ApplyNotifyChange takes it) and tried with notify.test.
+  const nlohmann::json& notify() const { return notify_; }
+  void ReadNotify();
+  Notice ChangeNotify(const nlohmann::json& change);
+  Notice TestNotify();
+  // The fields of the times in Settings, "HH:MM" (filled from notify()).
+  std::string notify_quiet_from, notify_quiet_to, notify_checkin, notify_meeting;
+  int notify_meeting_day = 0;  // 0 Sunday
   Notice PauseSharing();
   Notice ResumeSharing();
   Notice Leave();
@@ -458,6 +471,7 @@ class ViewModel {
   nlohmann::json agreements_ = nlohmann::json::object();
   nlohmann::json trends_ = nlohmann::json::object();
   nlohmann::json together_ = nlohmann::json::object();
+  nlohmann::json notify_ = nlohmann::json::object();
   nlohmann::json pair_ = nlohmann::json::object();
   nlohmann::json peers_ = nlohmann::json::object();
   nlohmann::json notes_ = nlohmann::json::array();

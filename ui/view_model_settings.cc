@@ -12,6 +12,7 @@
 #include "crypto/pwhash.h"
 #include "crypto/secure_buffer.h"
 #include "protocol/kinds.h"
+#include "protocol/notify.h"
 #include "ui/view_model_internal.h"
 
 namespace kintsugi::ui {
@@ -155,6 +156,37 @@ std::string ViewModel::SharingLine() const {
             ": nothing passes between your devices until you resume.";
   }
   return line;
+}
+
+void ViewModel::ReadNotify() {
+  auto r = link_.Call("notify.status", json::object());
+  if (!r.ok()) return;  // an older daemon, or none: the section says so
+  notify_ = std::move(r).value();
+  const json& settings = notify_.value("settings", json::object());
+  const json quiet = settings.value("quiet", json());
+  notify_quiet_from = quiet.is_object() ? quiet.value("from", "22:00") : "22:00";
+  notify_quiet_to = quiet.is_object() ? quiet.value("to", "08:00") : "08:00";
+  const json remind = settings.value("remind", json::object());
+  notify_checkin = remind.contains("checkin") && remind["checkin"].is_string() ? remind["checkin"].get<std::string>()
+                                                                               : "20:00";
+  const json meeting = remind.value("meeting", json());
+  notify_meeting = meeting.is_object() ? meeting.value("time", "19:00") : "19:00";
+  notify_meeting_day = meeting.is_object() ? protocol::ParseWeekday(meeting.value("day", "sunday")).value_or(0) : 0;
+}
+
+Notice ViewModel::ChangeNotify(const json& change) {
+  auto r = link_.Call("notify.set", change);
+  if (!r.ok()) return Failed(r.error());
+  notify_ = std::move(r).value();
+  return Done("Saved. Notifications on this computer follow it from now on.");
+}
+
+Notice ViewModel::TestNotify() {
+  auto r = link_.Call("notify.test", json::object());
+  if (!r.ok()) return Failed(r.error());
+  notify_ = *r;
+  if (!r->value("sent", false)) return Done("Nothing could be shown: " + r->value("bus", std::string("no desktop")) + ".");
+  return Done("Sent. If nothing appeared, your desktop may be holding notifications (do not disturb).");
 }
 
 Notice ViewModel::PauseSharing() {

@@ -53,10 +53,10 @@ class NotifierTest : public ::testing::Test {
   }
   // Runs the notifier's timers at `ms`, then lets the bus carry what they
   // showed; returns the notifications recorded so far.
-  std::vector<json> RunAt(std::uint64_t ms) {
+  std::vector<json> RunAt(std::uint64_t ms, int polls = 40) {
     clock_.Set(ms);
     notifier_->RunTimers(ms);
-    for (int i = 0; i < 40; ++i) {  // up to 400 ms for the server's answers
+    for (int i = 0; i < polls; ++i) {  // up to 10 ms each for the server's answers
       std::vector<zmq::pollitem_t> items;
       notifier_->bus().AppendPollItems(items);
       if (items.empty()) break;
@@ -152,6 +152,27 @@ TEST_F(NotifierTest, QuietHoursHoldUntilTheirEndThenOneSummary) {
   ASSERT_EQ(shown.size(), 1u);
   EXPECT_EQ(shown[0].value("summary", ""), "Kintsugi: 2 new things");
   EXPECT_EQ(notifier_->StatusJson(clock_.NowMillis()).value("held", -1), 0);
+}
+
+TEST_F(NotifierTest, APartnerWhoWritesWithoutEndGetsTwelveAnHourThenASummary) {
+  // 13:00 in Berlin, not quiet: 40 changes of sharing, 11 s apart, each
+  // past the gap that joins near ones.
+  std::uint64_t now = Utc(27, 12, 0);
+  for (int i = 0; i < 40; ++i, now += 11'000) {
+    clock_.Set(now);
+    notifier_->OnEvent(protocol::kEventSharingChanged, json{{"partner_paused", i % 2 == 0}, {"state", "x"}});
+    RunAt(now, 20);  // as the daemon's loop: the server's answer is read between two
+  }
+  auto shown = RunAt(now);
+  EXPECT_EQ(shown.size(), kNoticesPerHour);
+  EXPECT_EQ(notifier_->StatusJson(now).value("held", 0), 40 - static_cast<int>(kNoticesPerHour));
+  // One replaces the other: the desktop holds one.
+  for (std::size_t i = 1; i < shown.size(); ++i) EXPECT_EQ(shown[i].value("replaces", 0), shown[0].value("id", -1));
+  // The hour after the first is over: the rest in one summary.
+  EXPECT_EQ(NextAt(), Utc(27, 13, 0));
+  shown = RunAt(Utc(27, 13, 0));
+  ASSERT_EQ(shown.size(), kNoticesPerHour + 1);
+  EXPECT_EQ(shown.back().value("summary", ""), "Kintsugi: 28 new things");
 }
 
 TEST_F(NotifierTest, AlarmsAreNeverHeldNorSwitchedOff) {

@@ -26,6 +26,7 @@
 
 #include "crypto/bytes.h"
 #include "daemon/dispatch.h"
+#include "daemon/notifier.h"
 #include "protocol/ipc.h"
 #include "tests/daemon/pairing_support.h"
 #include "ui/view_model.h"
@@ -86,7 +87,12 @@ class DeadLink final : public DaemonLink {
 struct Partner {
   Partner(std::uint8_t seed, daemon::testing::TestClock& clock) : device(seed, clock) {
     if (device.engine == nullptr) return;
-    dispatcher = std::make_unique<daemon::Dispatcher>(*device.engine, daemon::DaemonInfo{device.dir.path(), seed});
+    notifier = std::make_unique<daemon::Notifier>(*device.engine, nullptr);
+    notifier->Load();
+    daemon::DaemonServices services;
+    services.notifier = notifier.get();
+    dispatcher = std::make_unique<daemon::Dispatcher>(*device.engine, daemon::DaemonInfo{device.dir.path(), seed},
+                                                      services);
     link = std::make_unique<DispatcherLink>(*dispatcher);
     vm = std::make_unique<ViewModel>(*link, [&clock] { return clock.NowMillis(); });
   }
@@ -102,6 +108,7 @@ struct Partner {
   }
 
   daemon::testing::Device device;
+  std::unique_ptr<daemon::Notifier> notifier;  // settings only: nothing here is shown on a desktop
   std::unique_ptr<daemon::Dispatcher> dispatcher;
   std::unique_ptr<DispatcherLink> link;
   std::unique_ptr<ViewModel> vm;

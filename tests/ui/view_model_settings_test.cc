@@ -21,6 +21,7 @@
 #include "daemon/pairing_service.h"
 #include "protocol/invite.h"
 #include "protocol/kinds.h"
+#include "protocol/notify.h"
 #include "tests/daemon/pairing_support.h"
 #include "tests/ui/dispatcher_link.h"
 #include "tests/ui/view_model_fixture.h"
@@ -517,6 +518,64 @@ TEST_F(Alone, ABackupRestoresOnTheFirstRunScreenOfAnotherDevice) {
   EXPECT_EQ(fresh.vm->my_name(), "Ana");
   EXPECT_EQ(fresh.vm->me(), vm().me());
   EXPECT_EQ(fresh.vm->screen(), Screen::kToday);
+}
+
+}  // namespace
+}  // namespace kintsugi::ui
+
+namespace kintsugi::ui {
+namespace {
+
+using testing::Alone;
+using nlohmann::json;
+
+// --- Notifications on this computer (Settings) ---
+
+TEST_F(Alone, SettingsReadsTheNotificationsOfThisComputerAndChangesThem) {
+  ViewModel& vm = *ana.vm;
+  vm.Show(Screen::kSettings);
+  const json& settings = vm.notify().value("settings", json::object());
+  ASSERT_FALSE(settings.empty()) << "Settings read notify.status";
+  EXPECT_EQ(settings.value("show", ""), "discreet");
+  EXPECT_EQ(vm.notify_quiet_from, "22:00");
+  EXPECT_EQ(vm.notify_quiet_to, "08:00");
+  // Reminders are off: their fields hold a time to start from.
+  EXPECT_TRUE(settings["remind"]["checkin"].is_null());
+  EXPECT_EQ(vm.notify_checkin, "20:00");
+
+  Notice words = vm.ChangeNotify({{"show", "words"}});
+  EXPECT_FALSE(words.error) << words.text;
+  vm.notify_meeting_day = 3;
+  vm.notify_meeting = "18:45";
+  EXPECT_FALSE(vm.ChangeNotify({{"remind", {{"meeting", {{"day", "wednesday"}, {"time", vm.notify_meeting}}}}}}).error);
+  EXPECT_FALSE(vm.ChangeNotify({{"events", {{"status", false}}}}).error);
+  // What the daemon keeps is what Settings shows when opened again.
+  vm.Show(Screen::kToday);
+  vm.Show(Screen::kSettings);
+  EXPECT_EQ(vm.notify()["settings"].value("show", ""), "words");
+  EXPECT_EQ(vm.notify_meeting_day, 3);
+  EXPECT_EQ(vm.notify_meeting, "18:45");
+  bool status_on = true;
+  for (const auto& e : vm.notify()["events"]) {
+    if (e.value("name", "") == "status") status_on = e.value("on", true);
+  }
+  EXPECT_FALSE(status_on);
+
+  // A time that is not one is refused, saying why; nothing changes.
+  Notice bad = vm.ChangeNotify({{"quiet", {{"from", "25:00"}, {"to", "07:00"}}}});
+  EXPECT_TRUE(bad.error);
+  EXPECT_NE(bad.text.find("quiet.from must be a time of day"), std::string::npos) << bad.text;
+  EXPECT_EQ(vm.notify()["settings"]["quiet"].value("from", ""), "22:00");
+}
+
+TEST(ScreenToOpen, NotificationsOpenTheScreenOfWhatTheyAreAbout) {
+  EXPECT_EQ(ScreenToOpen("pending"), Screen::kAgreements);
+  EXPECT_EQ(ScreenToOpen("agreements"), Screen::kAgreements);
+  EXPECT_EQ(ScreenToOpen("today"), Screen::kToday);
+  EXPECT_EQ(ScreenToOpen("together"), Screen::kTogether);
+  EXPECT_FALSE(ScreenToOpen("settings"));
+  // Every screen a notification names can be opened.
+  for (const auto& spec : protocol::kNotifyEvents) EXPECT_TRUE(ScreenToOpen(spec.screen)) << spec.name;
 }
 
 }  // namespace
