@@ -182,6 +182,112 @@ TEST_F(NotifierTest, AlarmsAreNeverHeldNorSwitchedOff) {
   auto shown = RunAt(Utc(27, 23, 0));
   ASSERT_EQ(shown.size(), 1u);
   EXPECT_EQ(shown[0].value("summary", ""), "Kintsugi needs your attention");
+  // `verify` finding a fault says the same, beside the other (never replaced).
+  notifier_->OnEvent(protocol::kEventVerifyFailed, json{{"faults", 1}});
+  shown = RunAt(Utc(27, 23, 0));
+  ASSERT_EQ(shown.size(), 2u);
+  EXPECT_EQ(shown[1].value("summary", ""), "Kintsugi needs your attention");
+  EXPECT_EQ(shown[1].value("replaces", -1), 0);
+}
+
+// --- What the partner did, as a paired device hears it ---
+
+class NotifierCouple : public NotifierTest {
+ protected:
+  void SetUp() override {
+    NotifierTest::SetUp();
+    sam_.Init("Sam");
+    crypto::DeterministicRandom rng(Seed(70));
+    Outcomes outcomes = RunPairing(device_, sam_, clock_, rng);
+    ASSERT_TRUE(outcomes.inviter && outcomes.joiner);
+    ASSERT_TRUE(device_.engine->AdoptPairing(*outcomes.inviter).ok());
+    ASSERT_TRUE(sam_.engine->AdoptPairing(*outcomes.joiner).ok());
+    Pull(device_, sam_);
+    Pull(sam_, device_);
+    notifier_->OnEvent(protocol::kEventPaired, json::object());  // as the daemon does once paired
+    Set({{"show", "words"}});
+  }
+  // Sam writes `params` 11 s from the last (past the gap that joins near
+  // ones); Alex's device takes it in and hears of it as from the sync.
+  std::string SamWrites(const json& params) {
+    clock_.Advance(11'000);
+    auto appended = AppendParams(*sam_.engine, params);
+    EXPECT_TRUE(appended.ok()) << (appended.ok() ? "" : appended.error().message);
+    Pull(device_, sam_);
+    notifier_->OnEvent(protocol::kEventSyncProgress, json::object());
+    return appended.ok() ? ToHex(appended->id) : "";
+  }
+  // The newest notification after running at the clock's time.
+  json Newest() {
+    auto shown = RunAt(clock_.NowMillis());
+    return shown.empty() ? json::object() : shown.back();
+  }
+  std::pair<std::string, std::string> SaidNewest() {
+    json n = Newest();
+    return {n.value("summary", ""), n.value("body", "")};
+  }
+
+  Device sam_{2, clock_};
+};
+
+TEST_F(NotifierCouple, EachOfThePartnersDoingsIsSaidInTheirWordsWhenChosen) {
+  using Said = std::pair<std::string, std::string>;
+  SamWrites({{"kind", "propose"}, {"title", "Phones away at dinner"}, {"text", "Both of us."}, {"category", "ritual"}});
+  EXPECT_EQ(SaidNewest(), (Said{"Sam proposes an agreement", "Phones away at dinner"}));
+  SamWrites({{"kind", "talk.request"}, {"topic", "the holidays"}});
+  EXPECT_EQ(SaidNewest(), (Said{"Sam asks to talk", "the holidays"}));
+  // Alex asks; Sam answers.
+  auto asked = AppendParams(*device_.engine, {{"kind", "talk.request"}, {"topic", "money"}});
+  ASSERT_TRUE(asked.ok());
+  Pull(sam_, device_);
+  SamWrites({{"kind", "talk.answer"}, {"talk", ToHex(asked->id)}, {"answer", "at_meeting"}, {"note", "Sunday works"}});
+  EXPECT_EQ(SaidNewest(), (Said{"Sam answered your request to talk", "At our weekly meeting. Sunday works"}));
+  SamWrites({{"kind", "status"}, {"text", "home late"}, {"until", Utc(27, 20, 0)}});
+  EXPECT_EQ(SaidNewest(), (Said{"Sam says", "home late (until 21:00)"}));
+  // A pause, and its end when it comes.
+  SamWrites({{"kind", "pause"}, {"minutes", 30}, {"note", "I need air"}});
+  const std::uint64_t paused_at = clock_.NowMillis();
+  EXPECT_EQ(SaidNewest(), (Said{"Sam is taking a pause",
+                                "Back at " + protocol::FormatDayMinute(ToLocal(paused_at + 30 * 60'000).minute) +
+                                    ". I need air"}));
+  EXPECT_EQ(NextAt(), paused_at + 30 * 60'000);
+  clock_.Set(paused_at + 30 * 60'000);
+  EXPECT_EQ(SaidNewest(), (Said{"Sam's pause has ended", ""}));
+  // Sam's own words in a free check-in notify nobody: not a kind that does.
+  const std::size_t before = bus_.Notifications().size();
+  SamWrites({{"kind", "checkin"}, {"note", "just a note"}});
+  EXPECT_EQ(RunAt(clock_.NowMillis()).size(), before);
+  SamWrites({{"kind", "leave"}, {"note", "take care"}});
+  EXPECT_EQ(SaidNewest(), (Said{"Sam left the shared ledger", "take care"}));
+}
+
+TEST_F(NotifierCouple, AReviewDateIsToldOnItsDayAtNine) {
+  const std::string proposal = SamWrites({{"kind", "propose"}, {"title", "Weekly walk"}, {"text", "Sundays."},
+                                          {"category", "ritual"}, {"review", "2026-03-28"}});
+  Newest();
+  ASSERT_TRUE(AppendParams(*device_.engine, {{"kind", "accept"}, {"ref", proposal}}).ok());
+  EXPECT_EQ(NextAt(), Utc(28, 8, 0));  // 09:00 in Berlin on the 28th
+  const std::size_t before = bus_.Notifications().size();
+  EXPECT_EQ(RunAt(Utc(28, 7, 59)).size(), before);
+  auto shown = RunAt(Utc(28, 8, 0));
+  ASSERT_EQ(shown.size(), before + 1);
+  EXPECT_EQ(shown.back().value("summary", ""), "An agreement is due for review today");
+  EXPECT_EQ(shown.back().value("body", ""), "Weekly walk");
+  Restart();
+  EXPECT_EQ(RunAt(Utc(28, 9, 0)).size(), before + 1) << "once";
+}
+
+TEST_F(NotifierCouple, OldNewsAfterTimeApartIsLeftToTheWindow) {
+  // Sam writes while the two are apart; it arrives two days later.
+  auto old = AppendParams(*sam_.engine, {{"kind", "talk.request"}, {"topic", "from before"}});
+  ASSERT_TRUE(old.ok());
+  clock_.Advance(2 * 86'400'000);
+  Pull(device_, sam_);
+  notifier_->OnEvent(protocol::kEventSyncProgress, json::object());
+  EXPECT_TRUE(RunAt(clock_.NowMillis()).empty());
+  // What Sam writes now is news.
+  SamWrites({{"kind", "talk.request"}, {"topic", "and now"}});
+  EXPECT_EQ(SaidNewest(), (std::pair<std::string, std::string>{"Sam asks to talk", "and now"}));
 }
 
 }  // namespace
