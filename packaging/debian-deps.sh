@@ -34,7 +34,7 @@ programs=(
   sed:sed grep:grep awk:mawk getconf:libc-bin
   dpkg:dpkg dpkg-query:dpkg apt-get:apt sudo:-
   cmake:cmake ctest:cmake make:make
-  xvfb-run:xvfb xdotool:xdotool xclip:xclip pgrep:procps python3:python3
+  xvfb-run:xvfb xdotool:xdotool xclip:xclip pgrep:procps pkill:procps python3:python3
   ip:iproute2 systemd-analyze:systemd desktop-file-validate:desktop-file-utils
   debootstrap:debootstrap git:git chroot:coreutils mount:mount umount:mount
   mountpoint:util-linux prlimit:util-linux dbus-daemon:dbus-daemon

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "tests/integration/harness.h"
+#include "tests/integration/session_bus.h"
 #include "ui/view_model.h"
 
 extern char** environ;
@@ -39,9 +40,11 @@ using nlohmann::json;
 // A `kintsugi` window process, placed at (x, 0), reporting its widgets.
 class Window {
  public:
-  Window(std::string data_dir, std::string probe, int x) : probe_(std::move(probe)), x_(x) {
+  Window(std::string data_dir, std::string probe, int x, std::vector<std::string> more = {})
+      : probe_(std::move(probe)), x_(x) {
     std::vector<std::string> args{KINTSUGI_PATH, "--data-dir", data_dir, "--geometry",
                                   "640x860+" + std::to_string(x) + "+0"};
+    args.insert(args.end(), more.begin(), more.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -668,6 +671,79 @@ TEST(WindowAlone, ADaemonThatCannotStartSaysWhyInTheWindow) {
   EXPECT_TRUE(WaitFor([&] { return window.Has("notice:problem"); }, std::chrono::seconds(5))) << window.Probe().dump();
   EXPECT_TRUE(window.Has("Start Kintsugi")) << "it can be tried again";
   EXPECT_TRUE(window.running());
+}
+
+// --- Notifications: a click opens the window on the screen it was about ---
+
+// Two paired daemons on a private session bus with the test notification
+// server (tests/integration/session_bus.h). Alex's daemon starts the window
+// itself when none is open: it inherits the probe's path, so the started
+// window reports what it shows like the test's own.
+class WindowNotifyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(std::getenv("DISPLAY"), nullptr) << "run under xvfb-run (ctest does)";
+    ASSERT_TRUE(bus_.ok());
+    ::setenv("KINTSUGI_UI_PROBE", started_probe_.c_str(), 1);
+    ASSERT_TRUE(a_.Start()) << a_.Log();
+    ::unsetenv("KINTSUGI_UI_PROBE");
+    ASSERT_TRUE(b_.Start()) << b_.Log();
+    ASSERT_EQ(a_.Ctl({"init", "--name", "Alex"}).exit_code, 0);
+    ASSERT_EQ(b_.Ctl({"init", "--name", "Sam"}).exit_code, 0);
+    const std::string code = a_.Json({"pair", "invite"}).value("code", "");
+    ASSERT_EQ(b_.Ctl({"pair", "join", code, "--address", a_.address()}).exit_code, 0) << b_.Log();
+    ASSERT_EQ(a_.Ctl({"notify", "quiet", "off"}).exit_code, 0);
+  }
+  void TearDown() override {
+    // The window Alex's daemon started, if any.
+    testing::Run({"pkill", "-f", "--open pending --data-dir " + a_.data()});
+  }
+  bool Proposed(const std::string& title) {
+    return b_.Ctl({"agree", "propose", "--title", title, "--text", "Both.", "--category", "ritual"}).exit_code == 0;
+  }
+  bool Notified(std::size_t n) {
+    return WaitFor([&] { return bus_.Notifications().size() >= n; }, std::chrono::seconds(25));
+  }
+
+  PrivateRuntimeDir runtime_;
+  TempDir bus_dir_;
+  SessionBus bus_{bus_dir_.path(), NOTIFICATION_SERVER_PATH};
+  TempDir dir_;
+  std::string started_probe_ = dir_ / "started.probe";
+  Partner a_{dir_, "alex"};
+  Partner b_{dir_, "sam"};
+};
+
+TEST_F(WindowNotifyTest, AClickBringsTheOpenWindowToTheScreenItWasAbout) {
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today"); }, std::chrono::seconds(20))) << alex.Probe().dump();
+  ASSERT_TRUE(Proposed("Phones away at dinner"));
+  ASSERT_TRUE(Notified(1));
+  bus_.Click();
+  EXPECT_TRUE(WaitFor([&] { return alex.Shows("Agreements"); })) << alex.Probe().dump() << a_.Log();
+  EXPECT_TRUE(WaitFor([&] { return alex.Has("accept:Phones away at dinner"); })) << alex.Probe().dump();
+  EXPECT_EQ(a_.Json({"notify", "status"}).value("last_click", ""), "pending: asked the open window");
+}
+
+TEST_F(WindowNotifyTest, AClickWithNoWindowOpenStartsOneOnThatScreen) {
+  ASSERT_TRUE(Proposed("A weekly walk"));
+  ASSERT_TRUE(Notified(1));
+  bus_.Click();
+  ASSERT_TRUE(WaitFor([&] { return a_.Json({"notify", "status"}).contains("last_click"); }));
+  EXPECT_EQ(a_.Json({"notify", "status"}).value("last_click", ""), "pending: started the window");
+  // The window the daemon started shows the proposal, ready to answer.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        json p = json::parse(ReadFile(started_probe_), nullptr, false);
+        return !p.is_discarded() && p.value("screen", "") == "Agreements" && p["items"].contains("accept:A weekly walk");
+      },
+      std::chrono::seconds(20)))
+      << ReadFile(started_probe_);
+}
+
+TEST_F(WindowNotifyTest, TheWindowStartsOnTheScreenItIsAskedFor) {
+  Window alex(a_.data(), dir_ / "alex.probe", 0, {"--open", "together"});
+  EXPECT_TRUE(WaitFor([&] { return alex.Shows("Together"); }, std::chrono::seconds(20))) << alex.Probe().dump();
 }
 
 }  // namespace
