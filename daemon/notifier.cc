@@ -19,8 +19,8 @@ using protocol::NotifyEvent;
 
 constexpr char kSettingsKey[] = "notify_settings";
 constexpr char kStateKey[] = "notify_state";
-constexpr std::size_t kScanRows = 256;
 constexpr std::uint64_t kHourMs = 3'600'000;
+constexpr std::uint64_t kCursorSaveMs = 60'000;
 
 std::optional<json> LoadJson(Store& store, const std::string& key) {
   auto value = store.GetValue(key);
@@ -43,6 +43,7 @@ void SaveJson(Store& store, const std::string& key, const json& j) {
 int WeekdayOf(std::int64_t day) { return static_cast<int>(((day + 4) % 7 + 7) % 7); }
 
 std::string Text(const json& body, const char* field) {
+  if (!body.is_object()) return "";  // past the words the fold keeps: the kind alone
   auto it = body.find(field);
   return it != body.end() && it->is_string() ? it->get<std::string>() : "";
 }
@@ -128,7 +129,12 @@ void Notifier::Load() {
   }
 }
 
+Notifier::~Notifier() {
+  if (unsaved_) Save();
+}
+
 void Notifier::Save() {
+  unsaved_ = false;
   json held = json::array();
   for (NotifyEvent e : held_) held.push_back(protocol::SpecOf(e).name);
   SaveJson(engine_.store(), kStateKey,
@@ -160,6 +166,7 @@ void Notifier::OnEvent(std::string_view topic, const json& data) {
     // Open now: what arrived while locked (or came with the pairing) is in
     // the window; notifications start from here.
     locked_told_ = false;
+    if (engine_.has_views()) (void)engine_.views().TakeNews();
     if (engine_.initialized()) {
       auto newest = engine_.store().Latest(engine_.ledger_id(), 1, std::nullopt);
       if (newest.ok() && !newest->empty()) cursor_ = std::max(cursor_, newest->front().rowid);
@@ -178,12 +185,14 @@ void Notifier::OnEvent(std::string_view topic, const json& data) {
   }
 }
 
-std::optional<Notice> Notifier::NoticeOf(const json& body, const protocol::Effect& effect, std::uint64_t written_ms,
+std::optional<Notice> Notifier::NoticeOf(const json& body, const std::string& kind_name, std::uint64_t written_ms,
                                          std::uint64_t now) {
-  if (written_ms + kOldNewsMs < now || body.contains("carried")) return std::nullopt;
+  // Old news (written a day before it came: after time apart) and entries
+  // carried over from before pairing are left to the window.
+  if (written_ms + kOldNewsMs < now || (body.is_object() && body.contains("carried"))) return std::nullopt;
   const std::string name = PartnerName();
   const std::string who = name.empty() ? "Your partner" : name;
-  auto kind = protocol::KindFromName(effect.kind);
+  auto kind = protocol::KindFromName(kind_name);
   if (!kind) return std::nullopt;
   switch (*kind) {
     case protocol::Kind::kPropose:
@@ -244,26 +253,22 @@ void Notifier::Scan(std::uint64_t now) {
     }
     return;
   }
-  auto rows = store.EntriesAfterRowid(engine_.ledger_id(), cursor_, kScanRows);
-  if (!rows.ok()) return;
+  // Unlocked: what the fold just applied, with its words, no read of the store.
   std::vector<Notice> notices;
-  for (const auto& row : *rows) {
-    auto entry = protocol::Decode(row.bytes);
-    if (!entry.ok() || entry->author != partner) {
-      cursor_ = row.rowid;
-      continue;
-    }
-    auto effect = engine_.views().EffectOf(row.rowid);
-    if (!effect.ok()) break;
-    if (!effect->has_value()) break;  // waits for an entry it depends on: read it once folded
-    cursor_ = row.rowid;
-    if (!(*effect)->applied) continue;
-    auto body = engine_.views().OpenBody(ToHex(row.id));
-    if (!body) continue;
-    if (auto notice = NoticeOf(*body, **effect, protocol::HlcMillis(entry->hlc), now)) notices.push_back(*notice);
+  for (FoldedNews& news : engine_.views().TakeNews()) {
+    // Each entry once (a rewind folds some again), and only the partner's.
+    if (news.entry_rowid <= cursor_ || news.author != partner) continue;
+    cursor_ = news.entry_rowid;
+    if (auto notice = NoticeOf(news.body, news.kind, protocol::HlcMillis(news.hlc), now)) notices.push_back(*notice);
   }
-  if (rows->size() == kScanRows && cursor_ == rows->back().rowid) scan_due_ = true;
-  Save();
+  // The cursor is written at once when something is told (never told twice),
+  // else at most once a minute and at a clean stop.
+  if (!notices.empty() || now >= saved_ms_ + kCursorSaveMs) {
+    Save();
+    saved_ms_ = now;
+  } else {
+    unsaved_ = true;
+  }
   Tell(std::move(notices), now);
 }
 
@@ -397,7 +402,7 @@ void Notifier::RunReminders(std::uint64_t now) {
 }
 
 std::uint64_t Notifier::MillisUntilNextTimer(std::uint64_t now) {
-  if (scan_due_) return 0;
+  if (scan_due_ || (engine_.has_views() && engine_.views().has_news())) return 0;
   std::uint64_t next = bus_.MillisUntilNextTimer();
   auto at = [&](std::uint64_t when) { next = std::min(next, when > now ? when - now : 0); };
   if (!batch_.empty()) at(last_shown_ms_ + kNoticeGapMs);
@@ -419,7 +424,7 @@ std::uint64_t Notifier::MillisUntilNextTimer(std::uint64_t now) {
 
 void Notifier::RunTimers(std::uint64_t now) {
   bus_.RunTimers();
-  if (scan_due_) Scan(now);
+  if (scan_due_ || (engine_.has_views() && engine_.views().has_news())) Scan(now);
   if (!batch_.empty() && now >= last_shown_ms_ + kNoticeGapMs) ShowBatch(now);
   if (!held_.empty()) ShowHeld(now);
   if (pause_end_ms_ != 0 && now >= pause_end_ms_) {

@@ -3,11 +3,12 @@
 // asked to be reminded of (docs/NOTIFICATIONS.md). What a notification says
 // is decided in protocol/notify.h; this decides when.
 //
-// It hears the daemon's own events (the ones published to the window): an
-// entry from the partner, a batch of them, a fork, a change of sharing, the
-// vault opening. It then reads the partner's entries stored since the last
-// one it considered (a cursor in the store, so nothing is told twice across
-// restarts), each as the fold saw it, and tells what the settings switch on.
+// It takes what the fold just applied that can notify (Views::TakeNews: the
+// kind and the words, no read of the store, so a catch-up costs it nothing
+// but the kinds that notify), keeps the partner's past a cursor in the store
+// (nothing is told twice across restarts), and tells what the settings
+// switch on. It also hears the daemon's own events (the ones published to
+// the window): a fork, a change of sharing, the vault opening.
 // Entries written more than a day before they arrive are old news: the
 // window shows them, no notification does.
 //
@@ -71,6 +72,9 @@ class Notifier {
   using Opener = std::function<std::string(const std::string& screen)>;
 
   Notifier(Engine& engine, Opener opener);
+  ~Notifier();  // writes what it has not written yet
+  Notifier(const Notifier&) = delete;
+  Notifier& operator=(const Notifier&) = delete;
 
   // Reads settings and state from the store; call after the engine opened,
   // and again when it holds another ledger (a restore).
@@ -104,7 +108,7 @@ class Notifier {
   std::string PartnerName();
   void Save();
   void Scan(std::uint64_t now);
-  std::optional<protocol::Notice> NoticeOf(const nlohmann::json& body, const protocol::Effect& effect,
+  std::optional<protocol::Notice> NoticeOf(const nlohmann::json& body, const std::string& kind,
                                            std::uint64_t written_ms, std::uint64_t now);
   // Takes `notices` in: shown now, batched, or held (quiet hours, the hourly cap).
   void Tell(std::vector<protocol::Notice> notices, std::uint64_t now);
@@ -127,6 +131,8 @@ class Notifier {
   std::vector<protocol::NotifyEvent> held_;  // kept through quiet hours and the hourly cap
   std::uint64_t pause_end_ms_ = 0;           // the partner's pause ends: tell it
   bool scan_due_ = false;
+  bool unsaved_ = false;      // the cursor moved since it was last written
+  std::uint64_t saved_ms_ = 0;
   bool locked_told_ = false;
   bool partner_paused_ = false;
   std::vector<protocol::Notice> batch_;  // arrived within kNoticeGapMs of the last shown

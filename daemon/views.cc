@@ -10,6 +10,7 @@
 #include "protocol/body.h"
 #include "protocol/entry_seal.h"
 #include "protocol/hlc.h"
+#include "protocol/notify.h"
 
 namespace kintsugi::daemon {
 namespace {
@@ -287,6 +288,10 @@ Status Views::FoldForward(const std::vector<Pending>& rows, std::vector<Timeline
     auto entry = MakeFoldEntry(**stored, p.key.first);
     if (!entry.ok()) return entry.take_error();
     protocol::Effect effect = state_.Apply(*entry, Resolver(p.key));
+    if (effect.applied && news_.size() < kNewsKept && protocol::NotifyingKind(effect.kind)) {
+      news_.push_back(FoldedNews{p.rowid, entry->author, effect.kind, entry->hlc,
+                                 news_.size() < kNewsWithWords ? entry->body : nlohmann::json()});
+    }
     KINTSUGI_RETURN_IF_ERROR(store_.InsertTimeline(
         ledger_, TimelineRow{p.rowid, p.key.first, p.key.second, SealEffect(p.rowid, effect)}));
     last_ = p.key;

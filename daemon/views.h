@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crypto/keys.h"
@@ -54,6 +55,21 @@ struct TimelineItem {
   protocol::Effect effect;
 };
 
+// An entry the fold just applied whose kind can notify
+// (protocol::NotifyingKind): what the notifier needs, without reading the
+// store again. `body` is null past kNewsWithWords waiting.
+struct FoldedNews {
+  std::int64_t entry_rowid = 0;
+  crypto::PublicKey author{};
+  std::string kind;
+  std::uint64_t hlc = 0;
+  nlohmann::json body;
+};
+inline constexpr std::size_t kNewsWithWords = 256;
+// News kept between two takes at most (the daemon takes it at every turn of
+// its loop; a program without a notifier never grows past this).
+inline constexpr std::size_t kNewsKept = 1024;
+
 struct FoldStats {
   std::size_t folded = 0;     // entries folded by the last catch-up (refolds included)
   std::size_t rewinds = 0;
@@ -85,6 +101,10 @@ class Views {
     return [this](const std::string& id) { return OpenBody(id); };
   }
   std::size_t waiting() const { return waiting_; }
+  // What the fold applied since the last call that can notify, in fold
+  // order. Entries folded again (a rewind, a retried catch-up) come again.
+  bool has_news() const { return !news_.empty(); }
+  std::vector<FoldedNews> TakeNews() { return std::exchange(news_, {}); }
 
  private:
   Views(Store& store, const protocol::LedgerId& ledger, crypto::SymmetricKey ledger_key,
@@ -125,6 +145,7 @@ class Views {
   std::optional<TimelineKey> last_;  // the newest folded entry
   std::uint64_t saved_at_entries_ = 0;
   std::size_t waiting_ = 0;
+  std::vector<FoldedNews> news_;
 };
 
 }  // namespace kintsugi::daemon

@@ -75,6 +75,14 @@ std::optional<NotifyEvent> FindNotifyEvent(std::string_view name) {
   return std::nullopt;
 }
 
+bool NotifyingKind(std::string_view kind) {
+  for (std::string_view k : {"propose", "amend", "retire", "phase", "talk.request", "talk.answer", "status", "pause",
+                             "leave"}) {
+    if (kind == k) return true;
+  }
+  return false;
+}
+
 bool NotifySettings::On(NotifyEvent event) const {
   if (event == NotifyEvent::kAlarm) return true;  // always, even with everything else off
   if (!enabled) return false;

@@ -100,6 +100,11 @@ struct NotifySettings {
 // value that does not fit fails with kInvalidArgument, naming it; nothing is
 // changed then.
 Result<NotifySettings> ApplyNotifyChange(NotifySettings settings, const nlohmann::json& change);
+// Whether an entry of `kind` (its name) can notify the partner: a proposal,
+// amendment, retirement or phase, a talk request or answer, a status, a
+// pause or a leave. The views keep these as they fold them (daemon/views.h).
+bool NotifyingKind(std::string_view kind);
+
 // Settings read back from ToJson() (a stored copy); the defaults for
 // anything missing or damaged.
 NotifySettings NotifySettingsFromJson(const nlohmann::json& j);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "protocol/kinds.h"
+
 namespace kintsugi::protocol {
 namespace {
 
@@ -148,6 +150,22 @@ TEST(NoticeText, EscapesMarkupDropsControlsAndCuts) {
   for (int i = 0; i < 200; ++i) hebrew += "\u05D0";
   EXPECT_EQ(NoticeText(hebrew).size(), kMaxNoticeChars * 2 + 3);
   EXPECT_EQ(NoticeText("\xFF"), "\uFFFD");
+}
+
+}  // namespace
+}  // namespace kintsugi::protocol
+
+namespace kintsugi::protocol {
+namespace {
+
+TEST(NotifyingKind, TheKindsThatCanNotifyAreKindsOfTheLedger) {
+  std::size_t notifying = 0;
+  for (const auto& spec : Kinds()) notifying += NotifyingKind(spec.name) ? 1 : 0;
+  EXPECT_EQ(notifying, 9u);  // propose, amend, retire, phase, talk.request, talk.answer, status, pause, leave
+  EXPECT_TRUE(NotifyingKind("talk.request"));
+  EXPECT_FALSE(NotifyingKind("checkin"));
+  EXPECT_FALSE(NotifyingKind("feelings"));
+  EXPECT_FALSE(NotifyingKind("nonsense"));
 }
 
 }  // namespace
