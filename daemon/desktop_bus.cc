@@ -31,7 +31,9 @@ bool DesktopBus::Connect() {
   int r = sd_bus_open_user(&bus_);
   if (r < 0) {
     bus_ = nullptr;
-    status_ = "no session bus (" + ErrnoText(r) + "): desktop notifications need a desktop session";
+    const std::string why = "no session bus (" + ErrnoText(r) + "): desktop notifications need a desktop session";
+    if (why != status_) spdlog::info("notify.not_shown reason=\"{}\"", why);  // once, not at every notification
+    status_ = why;
     return false;
   }
   sd_bus_slot* slot = nullptr;

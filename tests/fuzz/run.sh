@@ -30,6 +30,7 @@ targets=(
   "sync_fuzz:sync:70000"
   "pairing_fuzz:pairing:512"
   "backup_fuzz:backup:8192"
+  "notify_fuzz:notify:4096"
 )
 
 # Recoverable UBSan reports become crashes; ASan checks stay on.
