@@ -4,8 +4,9 @@
 // blocks, every call is asynchronous and its answer is read when the bus's
 // descriptor is readable.
 //
-// It connects when there is first something to show, not before, so a
-// machine without a session bus or a notification server costs nothing;
+// It loads libsystemd (dlopen) and connects when there is first something to
+// show, not before, so a machine without a session bus or a notification
+// server costs nothing, not even the library's pages;
 // then it says why nothing is shown (status()). A lost connection is
 // dropped and made again for the next notification.
 //

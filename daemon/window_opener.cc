@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <vector>
 
@@ -49,6 +50,11 @@ std::string OpenWindow(const protocol::Layout& layout, const std::string& data_d
   if (program.empty()) return "no window program beside kintsugid";
   std::vector<std::string> args{program, "--open", screen};
   if (!data_dir_flag.empty()) args.insert(args.end(), {"--data-dir", data_dir_flag});
+  // Run by systemd (the unit at login), the daemon's sandbox (no writable
+  // and executable memory, which a software OpenGL renderer needs) must not
+  // pass to the window: systemd starts it instead, as a unit of its own.
+  const bool under_systemd = std::getenv("INVOCATION_ID") != nullptr;
+  if (under_systemd) args.insert(args.begin(), {"systemd-run", "--user", "--quiet", "--collect", "--"});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -66,12 +72,12 @@ std::string OpenWindow(const protocol::Layout& layout, const std::string& data_d
       ::dup2(null_fd, 0);
       ::dup2(null_fd, 1);
     }
-    ::execv(argv[0], argv.data());
+    ::execvp(argv[0], argv.data());
     _exit(127);
   }
   int status = 0;
   ::waitpid(child, &status, 0);
-  return "started the window";
+  return under_systemd ? "asked systemd to start the window" : "started the window";
 }
 
 }  // namespace kintsugi::daemon

@@ -2,7 +2,8 @@
 // holds an flock on the layout's window lock) is asked through the
 // window.open event; otherwise `kintsugi --open SCREEN` is started, the
 // window installed beside kintsugid (or the build tree's), in a session of
-// its own.
+// its own; through `systemd-run --user` when systemd runs the daemon, so the
+// unit's sandbox stays with the daemon.
 //
 // Thread-safety: the daemon loop's thread.
 #pragma once
