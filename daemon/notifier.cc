@@ -21,6 +21,7 @@ constexpr char kSettingsKey[] = "notify_settings";
 constexpr char kStateKey[] = "notify_state";
 constexpr std::uint64_t kHourMs = 3'600'000;
 constexpr std::uint64_t kCursorSaveMs = 60'000;
+constexpr std::uint64_t kDuesFreshMs = 60'000;
 
 std::optional<json> LoadJson(Store& store, const std::string& key) {
   auto value = store.GetValue(key);
@@ -101,6 +102,7 @@ void Notifier::Load() {
   auto state = LoadJson(store, kStateKey);
   held_.clear();
   batch_.clear();
+  dues_.valid = false;
   if (!state || !state->is_object()) {
     // The first start with notifications: what is already here is not news.
     cursor_ = 0;
@@ -162,7 +164,10 @@ void Notifier::OnEvent(std::string_view topic, const json& data) {
     scan_due_ = true;
   } else if (topic == protocol::kEventForkDetected || topic == protocol::kEventVerifyFailed) {
     Tell({Notice{NotifyEvent::kAlarm, "", ""}}, engine_.NowMillis());
+  } else if (topic == protocol::kEventLocked) {
+    dues_.valid = false;  // no review dates without the views
   } else if (topic == protocol::kEventUnlocked || topic == protocol::kEventPaired) {
+    dues_.valid = false;
     // Open now: what arrived while locked (or came with the pairing) is in
     // the window; notifications start from here.
     locked_told_ = false;
@@ -343,15 +348,25 @@ std::optional<std::pair<std::uint64_t, std::string>> Notifier::NextTogether(std:
   return next;
 }
 
+const Notifier::Dues& Notifier::CurrentDues(std::uint64_t now) {
+  // Local time is worked out again at most once a minute (a change of time
+  // zone is followed within the minute), not at every turn of the loop.
+  if (dues_.valid && now >= dues_.computed_ms && now < dues_.computed_ms + kDuesFreshMs) return dues_;
+  dues_.checkin = DailyDue(settings_.checkin, fired_.checkin_day, now, std::nullopt);
+  dues_.meeting = settings_.meeting ? DailyDue(settings_.meeting->minute, fired_.meeting_day, now,
+                                               settings_.meeting->weekday)
+                                    : std::nullopt;
+  dues_.review = engine_.has_views() && engine_.paired() ? DailyDue(kReviewMinute, fired_.review_day, now, std::nullopt)
+                                                         : std::nullopt;
+  dues_.computed_ms = now;
+  dues_.valid = true;
+  return dues_;
+}
+
 std::uint64_t Notifier::NextReminder(std::uint64_t now) {
   std::uint64_t next = UINT64_MAX;
-  for (auto due : {DailyDue(settings_.checkin, fired_.checkin_day, now, std::nullopt),
-                   DailyDue(settings_.meeting ? std::optional(settings_.meeting->minute) : std::nullopt,
-                            fired_.meeting_day, now,
-                            settings_.meeting ? std::optional(settings_.meeting->weekday) : std::nullopt),
-                   engine_.has_views() && engine_.paired()
-                       ? DailyDue(kReviewMinute, fired_.review_day, now, std::nullopt)
-                       : std::nullopt}) {
+  const Dues& dues = CurrentDues(now);
+  for (const auto& due : {dues.checkin, dues.meeting, dues.review}) {
     if (due) next = std::min(next, *due);
   }
   if (auto plan = NextTogether(std::max(fired_.together_ms, now))) {
@@ -362,33 +377,32 @@ std::uint64_t Notifier::NextReminder(std::uint64_t now) {
 
 void Notifier::RunReminders(std::uint64_t now) {
   if (!engine_.initialized()) return;
-  if (auto due = DailyDue(settings_.checkin, fired_.checkin_day, now, std::nullopt); due && now >= *due) {
-    fired_.checkin_day = ToLocal(*due).day;
+  const Dues dues = CurrentDues(now);
+  if (dues.checkin && now >= *dues.checkin) {
+    fired_.checkin_day = ToLocal(*dues.checkin).day;
+    dues_.valid = false;
     Show(protocol::ComposeReminder(protocol::Reminder::kCheckIn, settings_, ""), false);
     Save();
   }
-  if (settings_.meeting) {
-    auto due = DailyDue(settings_.meeting->minute, fired_.meeting_day, now, settings_.meeting->weekday);
-    if (due && now >= *due) {
-      fired_.meeting_day = ToLocal(*due).day;
-      Show(protocol::ComposeReminder(protocol::Reminder::kMeeting, settings_, ""), false);
-      Save();
-    }
+  if (dues.meeting && now >= *dues.meeting) {
+    fired_.meeting_day = ToLocal(*dues.meeting).day;
+    dues_.valid = false;
+    Show(protocol::ComposeReminder(protocol::Reminder::kMeeting, settings_, ""), false);
+    Save();
   }
-  if (engine_.has_views() && engine_.paired()) {
-    if (auto due = DailyDue(kReviewMinute, fired_.review_day, now, std::nullopt); due && now >= *due) {
-      fired_.review_day = ToLocal(*due).day;
-      const std::string date = protocol::DateFromDay(fired_.review_day);
-      std::vector<Notice> notices;
-      for (const auto& [id, agreement] : engine_.views().state().agreements()) {
-        if (agreement.state != "active" || agreement.review != date) continue;
-        auto title = engine_.views().OpenBody(agreement.title_entry);
-        notices.push_back(Notice{NotifyEvent::kReview, "An agreement is due for review today",
-                                 title ? Text(*title, "title") : ""});
-      }
-      Save();
-      Tell(std::move(notices), now);
+  if (dues.review && now >= *dues.review && engine_.has_views()) {
+    fired_.review_day = ToLocal(*dues.review).day;
+    dues_.valid = false;
+    const std::string date = protocol::DateFromDay(fired_.review_day);
+    std::vector<Notice> notices;
+    for (const auto& [id, agreement] : engine_.views().state().agreements()) {
+      if (agreement.state != "active" || agreement.review != date) continue;
+      auto title = engine_.views().OpenBody(agreement.title_entry);
+      notices.push_back(Notice{NotifyEvent::kReview, "An agreement is due for review today",
+                               title ? Text(*title, "title") : ""});
     }
+    Save();
+    Tell(std::move(notices), now);
   }
   // Time together: an hour before; one planned less than an hour ahead is
   // reminded of at once.
@@ -463,6 +477,7 @@ Result<json> Notifier::Change(const json& change, std::uint64_t now) {
   auto next = protocol::ApplyNotifyChange(settings_, change);
   if (!next.ok()) return next.take_error();
   settings_ = std::move(next).value();
+  dues_.valid = false;
   SaveJson(engine_.store(), kSettingsKey, settings_.ToJson());
   return StatusJson(now);
 }

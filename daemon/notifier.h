@@ -20,7 +20,8 @@
 // minute in local time (checked again at each wake-up, so a change of time
 // zone or daylight saving is followed), once a day at most, across restarts;
 // one missed by more than kLateMs (the computer was off or asleep) is not
-// shown late.
+// shown late. Local time is worked out again at most once a minute, so a
+// change of time zone is followed within it.
 //
 // A locked vault has no keys: the kind of an entry that arrives is sealed,
 // so the person hears only "Kintsugi: something new", once until unlocked.
@@ -120,6 +121,14 @@ class Notifier {
   std::optional<std::uint64_t> DailyDue(std::optional<protocol::DayMinute> minute, std::int64_t fired,
                                         std::uint64_t now, std::optional<int> weekday);
   std::optional<std::pair<std::uint64_t, std::string>> NextTogether(std::uint64_t after_when);
+  // When the daily and weekly reminders and the review dates are due next,
+  // worked out in local time at most once a minute.
+  struct Dues {
+    std::optional<std::uint64_t> checkin, meeting, review;
+    std::uint64_t computed_ms = 0;
+    bool valid = false;
+  };
+  const Dues& CurrentDues(std::uint64_t now);
   void Show(const protocol::Shown& shown, bool replace);
 
   Engine& engine_;
@@ -128,6 +137,7 @@ class Notifier {
   protocol::NotifySettings settings_;
   std::int64_t cursor_ = 0;  // the newest entry (rowid) considered
   Fired fired_;
+  Dues dues_;
   std::vector<protocol::NotifyEvent> held_;  // kept through quiet hours and the hourly cap
   std::uint64_t pause_end_ms_ = 0;           // the partner's pause ends: tell it
   bool scan_due_ = false;

@@ -102,6 +102,18 @@ TEST_F(NotifierTest, TheDailyCheckInReminderFiresAtItsMinuteOnceADayAcrossRestar
   EXPECT_EQ(RunAt(Utc(29, 18, 0)).size(), 3u);
 }
 
+TEST_F(NotifierTest, AChangeOfTimeZoneIsFollowedWithinAMinute) {
+  Set({{"remind", {{"checkin", "20:00"}}}});
+  clock_.Set(Utc(27, 12, 0));
+  EXPECT_EQ(NextAt(), Utc(27, 19, 0));  // 20:00 in Berlin
+  // The laptop flies to New York (UTC-4 since the 8th): 20:00 there is midnight UTC.
+  ::setenv("TZ", "America/New_York", 1);
+  clock_.Set(Utc(27, 12, 1));
+  EXPECT_EQ(NextAt(), Utc(28, 0, 0));
+  EXPECT_TRUE(RunAt(Utc(27, 19, 0)).empty()) << "not at Berlin's 20:00 any more";
+  EXPECT_EQ(RunAt(Utc(28, 0, 0)).size(), 1u);
+}
+
 TEST_F(NotifierTest, ADayMissedWhileTheComputerWasOffIsNotRemindedLate) {
   Set({{"remind", {{"checkin", "20:00"}}}});
   Restart();
