@@ -280,7 +280,11 @@ void Notifier::Scan(std::uint64_t now) {
 void Notifier::Tell(std::vector<Notice> notices, std::uint64_t now) {
   std::erase_if(notices, [&](const Notice& n) { return !settings_.On(n.event); });
   for (const Notice& n : notices) {
-    if (n.event == NotifyEvent::kAlarm) Show(protocol::Compose(n, settings_, PartnerName()), false);
+    // Never held nor switched off, but one in kAlarmGapMs: a partner who
+    // sends fork after fork cannot fill the desktop (the window has the rest).
+    if (n.event != NotifyEvent::kAlarm || (last_alarm_ms_ != 0 && now < last_alarm_ms_ + kAlarmGapMs)) continue;
+    last_alarm_ms_ = now;
+    Show(protocol::Compose(n, settings_, PartnerName()), false);
   }
   std::erase_if(notices, [](const Notice& n) { return n.event == NotifyEvent::kAlarm; });
   if (notices.empty()) return;

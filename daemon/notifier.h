@@ -16,7 +16,7 @@
 // desktop holds one; those arriving within kGapMs are told as one; no more
 // than kPerHour an hour (a partner writing without end gets a summary at the
 // hour's end); quiet hours hold them all and one summary follows. Alarms
-// (fork, failed verification) are never held. Reminders fire once at their
+// (fork, failed verification) are never held, and come one in ten minutes. Reminders fire once at their
 // minute in local time (checked again at each wake-up, so a change of time
 // zone or daylight saving is followed), once a day at most, across restarts;
 // one missed by more than kLateMs (the computer was off or asleep) is not
@@ -54,6 +54,7 @@ inline constexpr std::uint64_t kOldNewsMs = 24 * 3'600'000;
 inline constexpr std::uint64_t kTogetherAheadMs = 60 * 60'000;
 inline constexpr protocol::DayMinute kReviewMinute = 9 * 60;  // review dates are told at 09:00
 inline constexpr std::size_t kHeldKept = 1000;                // held events counted at most
+inline constexpr std::uint64_t kAlarmGapMs = 10 * 60'000;      // one alarm in this long at most
 
 // Local calendar arithmetic in this machine's time zone (re-read each call).
 struct LocalTime {
@@ -147,6 +148,7 @@ class Notifier {
   bool partner_paused_ = false;
   std::vector<protocol::Notice> batch_;  // arrived within kNoticeGapMs of the last shown
   std::uint64_t last_shown_ms_ = 0;
+  std::uint64_t last_alarm_ms_ = 0;
   std::vector<std::uint64_t> shown_this_hour_;
   std::string last_click_;
 };

@@ -194,9 +194,13 @@ TEST_F(NotifierTest, AlarmsAreNeverHeldNorSwitchedOff) {
   auto shown = RunAt(Utc(27, 23, 0));
   ASSERT_EQ(shown.size(), 1u);
   EXPECT_EQ(shown[0].value("summary", ""), "Kintsugi needs your attention");
+  // Fork after fork from a hostile partner: one alarm in ten minutes.
+  for (int i = 0; i < 20; ++i) notifier_->OnEvent(protocol::kEventForkDetected, json::object());
+  EXPECT_EQ(RunAt(Utc(27, 23, 9)).size(), 1u);
   // `verify` finding a fault says the same, beside the other (never replaced).
+  clock_.Set(Utc(27, 23, 10));
   notifier_->OnEvent(protocol::kEventVerifyFailed, json{{"faults", 1}});
-  shown = RunAt(Utc(27, 23, 0));
+  shown = RunAt(Utc(27, 23, 10));
   ASSERT_EQ(shown.size(), 2u);
   EXPECT_EQ(shown[1].value("summary", ""), "Kintsugi needs your attention");
   EXPECT_EQ(shown[1].value("replaces", -1), 0);
