@@ -213,13 +213,8 @@ class NotifierCouple : public NotifierTest {
   void SetUp() override {
     NotifierTest::SetUp();
     sam_.Init("Sam");
-    crypto::DeterministicRandom rng(Seed(70));
-    Outcomes outcomes = RunPairing(device_, sam_, clock_, rng);
-    ASSERT_TRUE(outcomes.inviter && outcomes.joiner);
-    ASSERT_TRUE(device_.engine->AdoptPairing(*outcomes.inviter).ok());
-    ASSERT_TRUE(sam_.engine->AdoptPairing(*outcomes.joiner).ok());
-    Pull(device_, sam_);
-    Pull(sam_, device_);
+    PairDevices(device_, sam_, clock_, 70);
+    if (HasFatalFailure()) return;
     notifier_->OnEvent(protocol::kEventPaired, json::object());  // as the daemon does once paired
     Set({{"show", "words"}});
   }

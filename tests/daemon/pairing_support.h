@@ -172,6 +172,19 @@ inline Pulled Pull(Device& to, Device& from) {
   return out;
 }
 
+// Pairs two initialised devices (`inviter` invites, `joiner` joins) with
+// pairing run in memory, both adopt the shared ledger, and each pulls the
+// other's introduction.
+inline void PairDevices(Device& inviter, Device& joiner, TestClock& clock, std::uint8_t seed) {
+  crypto::DeterministicRandom rng(Seed(seed));
+  Outcomes outcomes = RunPairing(inviter, joiner, clock, rng);
+  ASSERT_TRUE(outcomes.inviter && outcomes.joiner);
+  ASSERT_TRUE(inviter.engine->AdoptPairing(*outcomes.inviter).ok());
+  ASSERT_TRUE(joiner.engine->AdoptPairing(*outcomes.joiner).ok());
+  Pull(inviter, joiner);
+  Pull(joiner, inviter);
+}
+
 // `to` takes in `author`'s chain from `from`, after `to`'s head of it: at most
 // `batches` batches of at most `batch_size` entries each, as a sync cut off
 // part-way (or one whose partner sends small batches) would.
