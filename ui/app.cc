@@ -76,52 +76,52 @@ class IpcLink final : public DaemonLink {
   std::unique_ptr<client::Client> client_;
 };
 
-// Runs the view-model's slow requests (ViewModel::SlowRunner) one at a time
-// on its own thread, with a link of its own; each one's `done` is called back
-// on the window's thread by Finish(), between frames.
-class SlowWorker {
+// Runs the view-model's requests (ViewModel::Runner) one at a time and in
+// order on its own thread, with a link of its own; what each one returns is
+// run back on the window's thread by Finish(), between frames.
+class Worker {
  public:
-  explicit SlowWorker(std::string data_dir)
+  explicit Worker(std::string data_dir)
       : link_(std::move(data_dir)), thread_([this](std::stop_token stop) { Run(stop); }) {}
-  ~SlowWorker() {
+  ~Worker() {
     thread_.request_stop();
     wake_.notify_all();
   }
 
-  void Post(ViewModel::SlowWork work, ViewModel::SlowDone done) {
+  void Post(ViewModel::Work work) {
     {
       std::lock_guard lock(mu_);
-      todo_.emplace_back(std::move(work), std::move(done));
+      todo_.push_back(std::move(work));
     }
     wake_.notify_all();
   }
 
-  // Calls back what finished; true when something did.
+  // Runs what finished; true when something did.
   bool Finish() {
-    std::vector<std::pair<ViewModel::SlowDone, Result<nlohmann::json>>> finished;
+    std::vector<std::function<void()>> finished;
     {
       std::lock_guard lock(mu_);
       finished.swap(finished_);
     }
-    for (auto& [done, result] : finished) done(std::move(result));
+    for (auto& then : finished) then();
     return !finished.empty();
   }
 
  private:
   void Run(std::stop_token stop) {
     for (;;) {
-      std::pair<ViewModel::SlowWork, ViewModel::SlowDone> job;
+      ViewModel::Work work;
       {
         std::unique_lock lock(mu_);
         wake_.wait(lock, [&] { return stop.stop_requested() || !todo_.empty(); });
         if (stop.stop_requested()) return;
-        job = std::move(todo_.front());
+        work = std::move(todo_.front());
         todo_.erase(todo_.begin());
       }
-      Result<nlohmann::json> result = job.first(link_);
+      std::function<void()> then = work(link_);
       {
         std::lock_guard lock(mu_);
-        finished_.emplace_back(std::move(job.second), std::move(result));
+        finished_.push_back(std::move(then));
       }
       glfwPostEmptyEvent();
     }
@@ -130,8 +130,8 @@ class SlowWorker {
   IpcLink link_;
   std::mutex mu_;
   std::condition_variable wake_;
-  std::vector<std::pair<ViewModel::SlowWork, ViewModel::SlowDone>> todo_;
-  std::vector<std::pair<ViewModel::SlowDone, Result<nlohmann::json>>> finished_;
+  std::vector<ViewModel::Work> todo_;
+  std::vector<std::function<void()>> finished_;
   std::jthread thread_;  // last: stopped and joined first
 };
 
@@ -210,6 +210,33 @@ class EventPump {
   std::mutex mu_;
   std::vector<std::string> topics_;
   std::jthread thread_;
+};
+
+// Each frame's time, from waking to the end of its swap, appended to a file
+// when KINTSUGI_UI_FRAMES names one ("UNIX_MS MS" per line): what the window
+// tests and `make bench` read to find the longest frame while the daemon is
+// busy (an unlock, a catch-up) or stopped.
+class FrameLog {
+ public:
+  explicit FrameLog(const char* path) : file_(path != nullptr ? std::fopen(path, "a") : nullptr) {}
+  ~FrameLog() {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+  FrameLog(const FrameLog&) = delete;
+  FrameLog& operator=(const FrameLog&) = delete;
+  void Begin() { began_ = std::chrono::steady_clock::now(); }
+  void End() {
+    if (file_ == nullptr) return;
+    const auto took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began_).count();
+    const auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+    std::fprintf(file_, "%lld %.3f\n", static_cast<long long>(unix_ms), took);
+    std::fflush(file_);
+  }
+
+ private:
+  std::FILE* file_;
+  std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
 };
 
 // The screen a notification asked for, when the window can show it now (not
@@ -519,21 +546,21 @@ int RunApp(const AppOptions& options) {
                          [&daemon_start] { return daemon_start.Poll(); }});
   if (options.data_dir.empty()) vm.set_login_service(LoginService());  // the service runs the default data dir
   vm.set_help_store(HelpStore());
-  SlowWorker slow(options.data_dir);
-  vm.set_slow_runner([&slow](ViewModel::SlowWork work, ViewModel::SlowDone done) {
-    slow.Post(std::move(work), std::move(done));
-  });
-  vm.Refresh();
-  OpenOn(vm, options.open_screen);
   // While this window runs, a clicked notification brings it forward
   // instead of starting another (daemon/window_opener.h).
   WindowLock window_lock(options.data_dir);
   int code = 0;
-  if (!options.screenshot_dir.empty()) {
-    code = Screenshots(window, vm, state, options.screenshot_dir);
-  } else if (!options.measure_screen.empty()) {
-    code = Measure(window, vm, state, options);
+  if (!options.screenshot_dir.empty() || !options.measure_screen.empty()) {
+    // Read here and now: a screenshot or a measurement is of what was read.
+    vm.Refresh();
+    code = !options.screenshot_dir.empty() ? Screenshots(window, vm, state, options.screenshot_dir)
+                                           : Measure(window, vm, state, options);
   } else {
+    Worker worker(options.data_dir);
+    vm.set_runner([&worker](ViewModel::Work work) { worker.Post(std::move(work)); });
+    vm.Refresh();
+    std::string open_after_read = options.open_screen;  // opened once the first read says where we are
+    FrameLog frame_log(std::getenv("KINTSUGI_UI_FRAMES"));
     EventPump events(options.data_dir);
     int frames_left = kFramesAfterInput;
     std::string title = "Kintsugi";
@@ -555,6 +582,7 @@ int RunApp(const AppOptions& options) {
         frames_left = kFramesAfterInput;
         if (ticking && !vm.connected()) vm.OnEvent("retry");
       }
+      frame_log.Begin();  // awake: from here to the swap is what a person waits for
       for (const auto& topic : events.Take()) {
         if (topic.starts_with(EventPump::kOpenPrefix)) {
           // To the front, on the screen the notification was about.
@@ -567,7 +595,8 @@ int RunApp(const AppOptions& options) {
         if (topic == "connected") window_lock.Take();
         vm.OnEvent(topic);
       }
-      slow.Finish();
+      worker.Finish();
+      if (!open_after_read.empty() && vm.answered()) OpenOn(vm, std::exchange(open_after_read, ""));
       if (vm.stale()) vm.Refresh();
       // Whose window it is, when two people share a screen; nothing more.
       if (const std::string want = vm.my_name().empty() ? "Kintsugi" : "Kintsugi: " + vm.my_name(); want != title) {
@@ -592,6 +621,7 @@ int RunApp(const AppOptions& options) {
       }
       Render(window, vm, state);
       glfwSwapBuffers(window);
+      frame_log.End();
       if (Fonts::Get().stale()) frames_left = kFramesAfterInput;  // drawn again with the new glyphs
     }
   }

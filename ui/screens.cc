@@ -686,6 +686,13 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoBringToFrontOnFocus);
   if (!vm.busy().empty()) Probe::Get().Count("frames while busy");  // the window draws on while it waits
+  if (!vm.answered()) {
+    // The first read is under way (a few milliseconds): not yet "not running".
+    Wrapped("Opening Kintsugi...");
+    ImGui::End();
+    Probe::Get().EndFrame("Opening");
+    return;
+  }
   if (!vm.connected()) {
     if (vm.daemon_stopped()) {
       // It was there a moment ago: say so plainly; the screen and what was

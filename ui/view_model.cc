@@ -95,6 +95,172 @@ std::uint64_t ViewModel::NowMs() const {
           .count());
 }
 
+// What a read depends on, taken on the window's thread when it is asked for.
+struct ViewModel::ReadInputs {
+  std::string kind, author, from, to;  // the timeline's filters
+  std::string oldest;                  // the oldest entry shown, when more than the first page is
+  std::size_t shown = 0;               // how many entries are shown
+  std::int64_t today = 0;              // the local day
+  std::uint64_t generation = 0;        // timeline_generation_ then
+};
+
+// What a read brought: each part stays as it was (null) when its request failed.
+struct ViewModel::Snapshot {
+  ReadInputs inputs;
+  Result<json> status = json::object();
+  bool views = false;  // initialised and unlocked: the views below were asked for
+  json pending, agreements, trends, together, pair, peers, notes;
+  bool timeline_read = false;
+  std::vector<json> timeline;
+  json timeline_next;
+  std::vector<json> partner_feelings;
+  std::string last_word;
+};
+
+namespace {
+
+// A view.timeline request: the filters of `in`, `limit`, and `before` when given.
+json TimelineParams(const std::string& kind, const std::string& author, const std::string& from,
+                    const std::string& to, std::size_t limit, const json& before) {
+  json params{{"limit", limit}};
+  if (!before.is_null()) params["before"] = before;
+  if (!kind.empty()) params["kind"] = kind;
+  if (!author.empty()) params["author"] = author;
+  if (!from.empty()) params["from"] = from;
+  if (!to.empty()) params["to"] = to;
+  return params;
+}
+
+}  // namespace
+
+ViewModel::ReadInputs ViewModel::Inputs() const {
+  ReadInputs in{timeline_kind_, timeline_author_, timeline_from_, timeline_to_, "", timeline_.size(), LocalToday(),
+                timeline_generation_};
+  if (timeline_.size() > kTimelinePage) in.oldest = timeline_.back().value("cursor", "");
+  return in;
+}
+
+ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
+  Snapshot snap;
+  snap.inputs = in;
+  snap.status = link.Call("status", json::object());
+  if (!snap.status.ok()) return snap;
+  const json& status = *snap.status;
+  if (!status.value("initialized", false) || status.value("locked", false)) return snap;
+  snap.views = true;
+  auto read = [&](std::string_view method, json params, json& into) {
+    auto r = link.Call(method, params);
+    if (r.ok()) into = std::move(r).value();
+    return r.ok();
+  };
+  read("view.pending", json::object(), snap.pending);
+  read("view.agreements", json::object(), snap.agreements);
+  read("view.trends", json::object(), snap.trends);
+  read("view.together", json::object(), snap.together);
+  read("pair.status", json::object(), snap.pair);
+  read("peers", json::object(), snap.peers);
+  json notes;
+  if (read("note.list", json::object(), notes)) snap.notes = notes.value("notes", json::array());
+
+  // The timeline's first page. When more than the first page is shown,
+  // everything shown is read again, down to the oldest entry shown: an entry
+  // that arrived from the partner may belong among older pages, and a
+  // withdrawal takes words out of them.
+  const std::size_t most = in.shown + kTimelineReadMax;  // when the oldest is filtered out now
+  json cursor = nullptr;
+  snap.timeline_read = true;
+  for (;;) {
+    auto r = link.Call("view.timeline", TimelineParams(in.kind, in.author, in.from, in.to,
+                                                       in.oldest.empty() ? kTimelinePage : kTimelineReadMax, cursor));
+    if (!r.ok()) {
+      snap.timeline_read = false;
+      break;
+    }
+    auto& entries = (*r)["entries"];
+    bool found = false;
+    std::size_t used = 0;
+    for (auto& e : entries) {
+      ++used;
+      found = !in.oldest.empty() && e.value("cursor", "") == in.oldest;
+      snap.timeline.push_back(std::move(e));
+      if (found) break;
+    }
+    snap.timeline_next = (*r)["next_before"];
+    if (found && used < entries.size()) snap.timeline_next = snap.timeline.back()["cursor"];  // more after it
+    if (in.oldest.empty() || found || snap.timeline_next.is_null() || snap.timeline.size() >= most) break;
+    cursor = snap.timeline_next;
+  }
+
+  // The partner's feelings check-ins of today, with their words.
+  if (status.value("paired", false)) {
+    auto r = link.Call("view.timeline", {{"limit", 5}, {"kind", "feelings"}, {"author", "partner"},
+                                         {"from", protocol::DateFromDay(in.today)}});
+    if (r.ok()) {
+      for (auto& e : (*r)["entries"]) snap.partner_feelings.push_back(std::move(e));
+    }
+  }
+  // The partner's last word, when they left.
+  const json sharing = status.value("sharing", json::object());
+  if (sharing.contains("ended") && !sharing.value("ended", json::object()).value("by_me", false)) {
+    auto leave = link.Call("view.timeline", {{"limit", 1}, {"kind", "leave"}});
+    if (leave.ok() && !(*leave)["entries"].empty()) {
+      snap.last_word = (*leave)["entries"][0].value("body", json::object()).value("note", "");
+    }
+  }
+  return snap;
+}
+
+void ViewModel::Adopt(Snapshot snap) {
+  answered_ = true;
+  if (!snap.status.ok()) {
+    connected_ = false;
+    connection_problem_ = snap.status.error().message;
+    stale_ = true;  // asked again at the next frame
+    return;
+  }
+  if (!connected_ && starting_) last_notice_ = Notice{};  // "Starting Kintsugi..." is done
+  connected_ = was_connected_ = true;
+  connection_problem_.clear();
+  status_ = std::move(snap.status).value();
+  if (!initialized()) {
+    screen_ = Screen::kFirstRun;
+    return;
+  }
+  if (screen_ == Screen::kFirstRun) screen_ = paired() ? Screen::kToday : Screen::kPair;
+  me_ = status_.value("author", "");
+  if (!snap.views) {
+    // Nothing that was opened stays in the window while the keys are closed.
+    pending_ = agreements_ = trends_ = together_ = json::object();
+    notes_ = json::array();
+    timeline_.clear();
+    partner_feelings_.clear();
+    timeline_next_ = nullptr;
+    ++timeline_generation_;
+    return;
+  }
+  for (auto [from, into] : {std::pair{&snap.pending, &pending_}, {&snap.agreements, &agreements_},
+                            {&snap.trends, &trends_}, {&snap.together, &together_}, {&snap.pair, &pair_},
+                            {&snap.peers, &peers_}, {&snap.notes, &notes_}}) {
+    if (!from->is_null()) *into = std::move(*from);
+  }
+  if (auto invite = pair_.find("invite"); invite != pair_.end() && invite->is_object()) {
+    invite_expires_ms_ = invite->value("expires_ms", std::uint64_t{0});
+  } else if (paired()) {
+    invite_expires_ms_.reset();
+  }
+  if (snap.timeline_read) {
+    if (snap.inputs.generation == timeline_generation_) {
+      timeline_ = std::move(snap.timeline);
+      timeline_next_ = std::move(snap.timeline_next);
+      ++timeline_generation_;
+    } else {
+      stale_ = true;  // the filters or the pages changed meanwhile: read them again
+    }
+  }
+  partner_feelings_ = std::move(snap.partner_feelings);
+  last_word_ = std::move(snap.last_word);
+}
+
 bool ViewModel::Refresh() {
   if (starting_ && start_daemon_.watch) {
     if (std::optional<Status> went = start_daemon_.watch()) {
@@ -102,60 +268,66 @@ bool ViewModel::Refresh() {
       if (!went->ok()) Failed(went->error());
     }
   }
-  auto status = link_.Call("status", json::object());
-  if (!status.ok()) {
-    connected_ = false;
-    connection_problem_ = status.error().message;
-    return false;
-  }
-  if (!connected_ && starting_) last_notice_ = Notice{};  // "Starting Kintsugi..." is done
-  connected_ = was_connected_ = true;
-  connection_problem_.clear();
-  status_ = std::move(status).value();
+  if (reading_) return connected_;  // stale_ stays: another read follows this one
   stale_ = false;
-  if (!initialized()) {
-    screen_ = Screen::kFirstRun;
-    return true;
+  reading_ = true;
+  ++in_flight_;
+  Run([this, in = Inputs()](DaemonLink& link) {
+    auto snap = std::make_shared<Snapshot>(Read(link, in));
+    return std::function<void()>([this, snap] {
+      reading_ = false;
+      --in_flight_;
+      Adopt(std::move(*snap));
+    });
+  });
+  return connected_;
+}
+
+void ViewModel::Run(Work work) {
+  if (runner_) {
+    runner_(std::move(work));
+  } else {
+    work(link_)();
   }
-  if (screen_ == Screen::kFirstRun) screen_ = paired() ? Screen::kToday : Screen::kPair;
-  me_ = status_.value("author", "");
-  if (locked()) {
-    // Nothing that was opened stays in the window while the keys are closed.
-    pending_ = agreements_ = trends_ = together_ = json::object();
-    notes_ = json::array();
-    timeline_.clear();
-    partner_feelings_.clear();
-    timeline_next_ = nullptr;
-    return true;
+}
+
+Notice ViewModel::Request(std::string doing, CallFn call, std::function<void(const json&)> done) {
+  const bool slow = !doing.empty();
+  if (slow && !busy_.empty()) return Failed(MakeError(ErrorCode::kUnavailable, busy_ + " Wait for it to finish."));
+  const std::string about = std::exchange(pending_about_, "");
+  ++in_flight_;
+  Notice said;
+  if (slow) {
+    busy_ = doing;
+    pending_about_ = about;
+    said = Done(std::move(doing));
   }
-  auto read = [&](std::string_view method, json params, json& into) {
-    auto r = link_.Call(method, params);
-    if (r.ok()) into = std::move(r).value();
-    return r.ok();
-  };
-  read("view.pending", json::object(), pending_);
-  read("view.agreements", json::object(), agreements_);
-  read("view.trends", json::object(), trends_);
-  read("view.together", json::object(), together_);
-  read("pair.status", json::object(), pair_);
-  read("peers", json::object(), peers_);
-  json notes;
-  if (read("note.list", json::object(), notes)) notes_ = notes.value("notes", json::array());
-  if (auto invite = pair_.find("invite"); invite != pair_.end() && invite->is_object()) {
-    invite_expires_ms_ = invite->value("expires_ms", std::uint64_t{0});
-  } else if (paired()) {
-    invite_expires_ms_.reset();
-  }
-  ReadTimelineFirstPage();
-  ReadPartnerFeelings();
-  last_word_.clear();
-  if (read_only() && !sharing().value("ended", json::object()).value("by_me", false)) {
-    auto leave = link_.Call("view.timeline", {{"limit", 1}, {"kind", "leave"}});
-    if (leave.ok() && !(*leave)["entries"].empty()) {
-      last_word_ = (*leave)["entries"][0].value("body", json::object()).value("note", "");
+  Run([this, call = std::move(call), done = std::move(done), about, slow](DaemonLink& link) {
+    auto r = std::make_shared<Result<json>>(call(link));
+    return std::function<void()>([this, r, done, about, slow] {
+      --in_flight_;
+      if (slow) busy_.clear();
+      pending_about_ = about;
+      if (!r->ok()) {
+        Failed(r->error());
+        return;
+      }
+      done(**r);
+    });
+  });
+  return runner_ ? said : last_notice_;
+}
+
+Notice ViewModel::Request(std::string doing, std::string method, json params,
+                          std::function<void(const json&)> done) {
+  auto shared = std::make_shared<json>(std::move(params));
+  return Request(std::move(doing), [method = std::move(method), shared](DaemonLink& link) {
+    auto r = link.Call(method, *shared);
+    for (auto& [key, value] : shared->items()) {
+      if (value.is_string()) crypto::WipeString(value.get_ref<std::string&>());
     }
-  }
-  return true;
+    return r;
+  }, std::move(done));
 }
 
 void ViewModel::OnEvent(std::string_view topic) {
@@ -344,10 +516,11 @@ Notice ViewModel::Failed(const Error& e) {
   return last_notice_;
 }
 
-Notice ViewModel::Append(json params, std::string done) {
-  auto r = link_.Call("append", params);
-  if (!r.ok()) return Failed(r.error());
-  return Done(std::move(done));
+Notice ViewModel::Append(json params, std::string done, std::function<void()> then) {
+  return Request("", "append", std::move(params), [this, done = std::move(done), then = std::move(then)](const json&) {
+    if (then) then();
+    Done(done);
+  });
 }
 
 Notice ViewModel::Init() {
@@ -360,54 +533,50 @@ Notice ViewModel::Init() {
   }
   crypto::WipeString(passphrase_input);
   crypto::WipeString(passphrase_again);
-  return Slow("Making your keys...", "init", std::move(params), [this, name = Trimmed(name_input)](const json&) {
+  return Request("Making your keys...", "init", std::move(params), [this, name = Trimmed(name_input)](const json&) {
     screen_ = Screen::kPair;
     Done("Welcome, " + name + ".");
   });
 }
 
 Notice ViewModel::Invite() {
-  auto r = link_.Call("pair.invite", json::object());
-  if (!r.ok()) return Failed(r.error());
-  invite_expires_ms_ = r->value("expires_ms", std::uint64_t{0});
-  pair_["invite"] = *r;
-  return Done("Read this code to your partner, or let them type it.");
+  return Request("", "pair.invite", json::object(), [this](const json& r) {
+    invite_expires_ms_ = r.value("expires_ms", std::uint64_t{0});
+    pair_["invite"] = r;
+    Done("Read this code to your partner, or let them type it.");
+  });
 }
 
 Notice ViewModel::Join() {
   if (std::string problem = CodeProblem(); !problem.empty()) return Failed(MakeError(ErrorCode::kInvalidArgument, problem));
   json params{{"code", Trimmed(code_input)}};
   Optional(params, "address", peer_address_input);
-  auto r = link_.Call("pair.join", params);
-  if (!r.ok()) return Failed(r.error());
-  pair_ = *r;
-  code_input.clear();
-  return Done("Paired. Compare the safety number with your partner.");
+  return Request("Pairing...", "pair.join", std::move(params), [this](const json& r) {
+    pair_ = r;
+    code_input.clear();
+    Done("Paired. Compare the safety number with your partner.");
+  });
 }
 
 Notice ViewModel::ConfirmSafetyNumber() {
-  auto r = link_.Call("pair.confirm", json::object());
-  if (!r.ok()) return Failed(r.error());
-  pair_ = *r;
-  return Done("You both saw the same number. The connection is yours alone.");
+  return Request("", "pair.confirm", json::object(), [this](const json& r) {
+    pair_ = r;
+    Done("You both saw the same number. The connection is yours alone.");
+  });
 }
 
 Notice ViewModel::SendFeelings() {
   json params{{"kind", "feelings"}, {"mood", feelings.mood}, {"trust", feelings.trust}};
   Optional(params, "appreciated", feelings.appreciated);
   Optional(params, "needed", feelings.needed);
-  Notice n = Append(params, "Thank you for checking in.");
-  if (!n.error) feelings = FeelingsForm{};
-  return n;
+  return Append(params, "Thank you for checking in.", [this] { feelings = FeelingsForm{}; });
 }
 
 Notice ViewModel::SendStatus() {
   if (std::string problem = StatusProblem(); !problem.empty()) return Failed(MakeError(ErrorCode::kInvalidArgument, problem));
   json params{{"kind", "status"}, {"text", Trimmed(status_form.text)}};
   if (!status_form.until.empty()) params["until"] = *NextLocalTime(status_form.until);
-  Notice n = Append(params, "Your partner will see it.");
-  if (!n.error) status_form = StatusForm{};
-  return n;
+  return Append(params, "Your partner will see it.", [this] { status_form = StatusForm{}; });
 }
 
 Notice ViewModel::Propose() {
@@ -415,9 +584,7 @@ Notice ViewModel::Propose() {
               {"category", std::string(protocol::kCategories[static_cast<std::size_t>(
                                std::clamp(propose.category, 0, 3))])}};
   Optional(params, "review", propose.review);
-  Notice n = Append(params, "Proposed. It binds once your partner accepts it.");
-  if (!n.error) propose = ProposeForm{};
-  return n;
+  return Append(params, "Proposed. It binds once your partner accepts it.", [this] { propose = ProposeForm{}; });
 }
 
 Notice ViewModel::Accept(const std::string& id) {
@@ -449,16 +616,13 @@ Notice ViewModel::CheckInAgreement(const std::string& agreement_id, std::string_
 }
 
 Notice ViewModel::Appreciate() {
-  Notice n = Append({{"kind", "appreciation"}, {"text", Trimmed(appreciation_input)}}, "Sent with care.");
-  if (!n.error) appreciation_input.clear();
-  return n;
+  return Append({{"kind", "appreciation"}, {"text", Trimmed(appreciation_input)}}, "Sent with care.",
+                [this] { appreciation_input.clear(); });
 }
 
 Notice ViewModel::RequestTalk() {
-  Notice n = Append({{"kind", "talk.request"}, {"topic", Trimmed(talk_input)}},
-                    "Your partner will see that you want to talk.");
-  if (!n.error) talk_input.clear();
-  return n;
+  return Append({{"kind", "talk.request"}, {"topic", Trimmed(talk_input)}},
+                "Your partner will see that you want to talk.", [this] { talk_input.clear(); });
 }
 
 json ViewModel::MeetingParams() const {
@@ -488,17 +652,13 @@ std::string ViewModel::RepairProblem() const { return ProblemOf(RepairParams());
 Notice ViewModel::RecordMeeting(const std::vector<std::string>& talks) {
   json params = MeetingParams();
   if (!talks.empty()) params["talks"] = talks;
-  Notice n = Append(params, "This week's meeting is recorded.");
-  if (!n.error) meeting = MeetingForm{};
-  return n;
+  return Append(params, "This week's meeting is recorded.", [this] { meeting = MeetingForm{}; });
 }
 
 Notice ViewModel::RecordRepair(const std::vector<std::string>& talks) {
   json params = RepairParams();
   if (!talks.empty()) params["talks"] = talks;
-  Notice n = Append(params, "The repair is recorded.");
-  if (!n.error) repair = RepairForm{};
-  return n;
+  return Append(params, "The repair is recorded.", [this] { repair = RepairForm{}; });
 }
 
 Notice ViewModel::StartPause() {
@@ -516,16 +676,15 @@ Notice ViewModel::Withdraw(const std::string& entry_id) {
 }
 
 Notice ViewModel::AddNote() {
-  auto r = link_.Call("note.add", {{"text", note_input}});
-  if (!r.ok()) return Failed(r.error());
-  note_input.clear();
-  return Done("Kept on this device only.");
+  return Request("", "note.add", {{"text", note_input}}, [this](const json&) {
+    note_input.clear();
+    Done("Kept on this device only.");
+  });
 }
 
 Notice ViewModel::SetPeerAddress() {
-  auto r = link_.Call("peer.add", {{"address", Trimmed(peer_address_input)}});
-  if (!r.ok()) return Failed(r.error());
-  return Done("Your device will look for your partner there.");
+  return Request("", "peer.add", {{"address", Trimmed(peer_address_input)}},
+                 [this](const json&) { Done("Your device will look for your partner there."); });
 }
 
 Notice ViewModel::StartDaemon() {
@@ -537,10 +696,8 @@ Notice ViewModel::StartDaemon() {
 }
 
 Notice ViewModel::Correct(const std::string& entry_id) {
-  Notice n = Append({{"kind", "correct"}, {"ref", entry_id}, {"text", Trimmed(correction_input)}},
-                    "Corrected. Both of you see the correction beside the entry.");
-  if (!n.error) correction_input.clear();
-  return n;
+  return Append({{"kind", "correct"}, {"ref", entry_id}, {"text", Trimmed(correction_input)}},
+                "Corrected. Both of you see the correction beside the entry.", [this] { correction_input.clear(); });
 }
 
 std::optional<std::uint64_t> ViewModel::LocalDateTime(const std::string& text) {
@@ -561,13 +718,11 @@ std::string ViewModel::PlanProblem() const {
 
 Notice ViewModel::PlanTime() {
   if (std::string problem = PlanProblem(); !problem.empty()) return Failed(MakeError(ErrorCode::kInvalidArgument, problem));
-  Notice n = Append({{"kind", "time.plan"}, {"what", Trimmed(plan_what)}, {"when", *LocalDateTime(plan_when)}},
-                    "Planned. Something to look forward to.");
-  if (!n.error) {
-    plan_what.clear();
-    plan_when.clear();
-  }
-  return n;
+  return Append({{"kind", "time.plan"}, {"what", Trimmed(plan_what)}, {"when", *LocalDateTime(plan_when)}},
+                "Planned. Something to look forward to.", [this] {
+                  plan_what.clear();
+                  plan_when.clear();
+                });
 }
 
 Notice ViewModel::MarkTimeDone(const std::string& plan_id, const std::string& what) {
@@ -579,7 +734,8 @@ void ViewModel::SetTimelineFilter(std::string kind, std::string author) {
   timeline_author_ = std::move(author);
   timeline_.clear();
   timeline_next_ = nullptr;
-  ReadTimelineFirstPage();
+  ++timeline_generation_;
+  Refresh();
 }
 
 Notice ViewModel::ApplyTimelineDays() {
@@ -597,58 +753,29 @@ Notice ViewModel::ApplyTimelineDays() {
   timeline_to_ = to;
   timeline_.clear();
   timeline_next_ = nullptr;
-  if (!ReadTimelineFirstPage()) return Failed(MakeError(ErrorCode::kUnavailable, "the timeline could not be read"));
+  ++timeline_generation_;
+  Refresh();
   return Done(from.empty() && to.empty() ? "Showing every day." : "Showing " + (from.empty() ? "the start" : from) +
                                                                       " to " + (to.empty() ? "today" : to) + ".");
 }
 
-bool ViewModel::ReadTimelineFirstPage() {
-  // When more than the first page was read, everything read is read again,
-  // down to the oldest entry shown: an entry that arrived from the partner
-  // may belong among older pages, and a withdrawal takes words out of them.
-  const std::string oldest = timeline_.size() <= kTimelinePage ? "" : timeline_.back().value("cursor", "");
-  const std::size_t most = timeline_.size() + kTimelineReadMax;  // when the oldest is filtered out now
-  std::vector<json> fresh;
-  json cursor = nullptr;
-  json next = nullptr;
-  for (;;) {
-    auto r = link_.Call("view.timeline", TimelineParams(oldest.empty() ? kTimelinePage : kTimelineReadMax, cursor));
-    if (!r.ok()) return false;
-    auto& entries = (*r)["entries"];
-    bool found = false;
-    std::size_t used = 0;
-    for (auto& e : entries) {
-      ++used;
-      found = !oldest.empty() && e.value("cursor", "") == oldest;
-      fresh.push_back(std::move(e));
-      if (found) break;
-    }
-    next = (*r)["next_before"];
-    if (found && used < entries.size()) next = fresh.back()["cursor"];  // more after the oldest shown
-    if (oldest.empty() || found || next.is_null() || fresh.size() >= most) break;
-    cursor = next;
-  }
-  timeline_ = std::move(fresh);
-  timeline_next_ = std::move(next);
-  return true;
-}
-
-json ViewModel::TimelineParams(std::size_t limit, const json& before) const {
-  json params{{"limit", limit}};
-  if (!before.is_null()) params["before"] = before;
-  if (!timeline_kind_.empty()) params["kind"] = timeline_kind_;
-  if (!timeline_author_.empty()) params["author"] = timeline_author_;
-  if (!timeline_from_.empty()) params["from"] = timeline_from_;
-  if (!timeline_to_.empty()) params["to"] = timeline_to_;
-  return params;
-}
-
 bool ViewModel::LoadMoreTimeline() {
-  if (timeline_next_.is_null()) return false;
-  auto r = link_.Call("view.timeline", TimelineParams(kTimelinePage, timeline_next_));
-  if (!r.ok()) return false;
-  for (auto& e : (*r)["entries"]) timeline_.push_back(std::move(e));
-  timeline_next_ = (*r)["next_before"];
+  if (timeline_next_.is_null() || loading_more_) return false;
+  loading_more_ = true;
+  ++in_flight_;
+  const json params = TimelineParams(timeline_kind_, timeline_author_, timeline_from_, timeline_to_, kTimelinePage,
+                                     timeline_next_);
+  Run([this, params, generation = timeline_generation_](DaemonLink& link) {
+    auto r = std::make_shared<Result<json>>(link.Call("view.timeline", params));
+    return std::function<void()>([this, r, generation] {
+      loading_more_ = false;
+      --in_flight_;
+      if (!r->ok() || generation != timeline_generation_) return;  // asked again when scrolled there
+      for (auto& e : (**r)["entries"]) timeline_.push_back(std::move(e));
+      timeline_next_ = (**r)["next_before"];
+      ++timeline_generation_;
+    });
+  });
   return true;
 }
 

@@ -157,10 +157,30 @@ class ViewModel {
   using Now = std::function<std::uint64_t()>;  // Unix milliseconds
   explicit ViewModel(DaemonLink& link, Now now = nullptr);
 
+  // --- Where requests run ---
+  // Work for another thread: it runs there with a link of its own and
+  // returns what to do with its result, which is then run on the window's
+  // thread (between frames).
+  using Work = std::function<std::function<void()>(DaemonLink&)>;
+  using Runner = std::function<void(Work)>;
+  // Unset (tests, screenshots, measurements), every request runs here and
+  // now. The window gives its worker, so that no frame waits for the daemon:
+  // reads, writes, key derivations and the export all go there, one at a
+  // time and in order, and what they bring is adopted between frames.
+  void set_runner(Runner runner) { runner_ = std::move(runner); }
+  // Requests sent and not yet answered (reads included).
+  std::size_t in_flight() const { return in_flight_; }
+
   // --- Reading ---
-  // Reads what the screens show. False when the daemon does not answer:
-  // then connected() is false and the window says so.
+  // Reads what the screens show, as one snapshot (every view, the timeline
+  // as far down as it is shown, the partner's day), adopted when it comes.
+  // With a runner, at most one read is under way: asked again meanwhile,
+  // the next one follows it. Returns whether the daemon answered the last
+  // read adopted (here and now without a runner): when it does not,
+  // connected() is false and the window says so.
   bool Refresh();
+  // Whether a read has come back yet (the window says "Opening..." before).
+  bool answered() const { return answered_; }
   // A daemon event arrived: the next Refresh() reads again. kDaemonGone (the
   // window's own word, not the daemon's) says the daemon stopped.
   static constexpr std::string_view kDaemonGone = "daemon.gone";
@@ -316,16 +336,10 @@ class ViewModel {
   Notice PreviewExport();
   // Asks for the export, renders it and writes it to export_form.path.
   Notice SaveExport();
-  // Where slow requests run: those that derive a key from a passphrase
-  // (Argon2id: half a second, several under load), which unlock, the
-  // passphrase, backup, restore and a first run with a passphrase send. By
-  // default here and now; the window gives a worker with a link of its own
-  // and calls `done` back between frames, so that no frame waits for one.
-  using SlowWork = std::function<Result<nlohmann::json>(DaemonLink&)>;
-  using SlowDone = std::function<void(Result<nlohmann::json>)>;
-  using SlowRunner = std::function<void(SlowWork, SlowDone)>;
-  void set_slow_runner(SlowRunner runner) { slow_runner_ = std::move(runner); }
-  // What a slow request under way is doing ("Unlocking..."), or "".
+  // What a slow request under way is doing ("Unlocking..."), or "": those
+  // that derive a key from a passphrase (Argon2id: half a second, several
+  // under load), which unlock, the passphrase, backup, restore and a first
+  // run with a passphrase send. Another such request waits for it to end.
   const std::string& busy() const { return busy_; }
 
   // Starts this user's daemon when none answers (the window's offer): `start`
@@ -422,7 +436,8 @@ class ViewModel {
   // a date is not one or `from` is after `to`.
   std::string timeline_from_input, timeline_to_input;
   Notice ApplyTimelineDays();
-  // Reads the next page (older entries). False when there is none.
+  // Asks for the next page (older entries), added when it comes. False
+  // when there is none, or one is already asked for.
   bool LoadMoreTimeline();
 
   // Seconds left of the open invite; 0 when none.
@@ -433,22 +448,31 @@ class ViewModel {
   const std::string& notice_about() const { return notice_about_; }
 
  private:
-  // Runs `method` with `params` (which may hold passphrases, wiped after) on
-  // the slow runner; `done` gets its result, a failure becomes the notice.
-  // Says `doing` meanwhile.
-  Notice Slow(std::string doing, std::string method, nlohmann::json params,
-              std::function<void(const nlohmann::json&)> done);
+  // Runs `work` on the runner, or here and now.
+  void Run(Work work);
+  // Sends one request on the runner: `call` runs there (with the runner's
+  // link), `done` gets its reply back here, and a failure becomes the
+  // notice. With `doing` (a slow request), says it meanwhile and refuses
+  // another slow one until this one ends. Returns the notice as it stands.
+  using CallFn = std::function<Result<nlohmann::json>(DaemonLink&)>;
+  Notice Request(std::string doing, CallFn call, std::function<void(const nlohmann::json&)> done);
+  // The same for one method; the strings of `params` (which may hold
+  // passphrases) are wiped once it is sent.
+  Notice Request(std::string doing, std::string method, nlohmann::json params,
+                 std::function<void(const nlohmann::json&)> done);
   nlohmann::json MeetingParams() const;  // without the talks it closes
   nlohmann::json RepairParams() const;
-  Notice Append(nlohmann::json params, std::string done);
+  // Appends an entry; `then` (clearing its form) runs when it is written.
+  Notice Append(nlohmann::json params, std::string done, std::function<void()> then = nullptr);
   Notice Done(std::string text);
   Notice Failed(const Error& e);
-  bool ReadTimelineFirstPage();
-  // The partner's feelings check-ins of today, with their words.
-  void ReadPartnerFeelings();
+  struct ReadInputs;
+  struct Snapshot;
+  ReadInputs Inputs() const;
+  static Snapshot Read(DaemonLink& link, const ReadInputs& in);
+  void Adopt(Snapshot snap);
+  void AdoptNotify(nlohmann::json status);  // notify.status's reply
   std::int64_t LocalToday() const;
-  // A view.timeline request: the filters in force, `limit`, and `before` when given.
-  nlohmann::json TimelineParams(std::size_t limit, const nlohmann::json& before) const;
   std::uint64_t NowMs() const;
   // Unix ms of the next local "HH:MM"; nullopt when not such a time.
   std::optional<std::uint64_t> NextLocalTime(const std::string& hhmm) const;
@@ -457,7 +481,14 @@ class ViewModel {
 
   DaemonLink& link_;
   Now now_;
-  SlowRunner slow_runner_;
+  Runner runner_;
+  std::size_t in_flight_ = 0;
+  bool reading_ = false;
+  bool answered_ = false;
+  bool loading_more_ = false;
+  // Changes whenever the timeline's filters or its entries change: a read
+  // made before is not adopted over them.
+  std::uint64_t timeline_generation_ = 0;
   std::string busy_;
   bool connected_ = false;
   bool was_connected_ = false;
@@ -477,8 +508,8 @@ class ViewModel {
   nlohmann::json notes_ = nlohmann::json::array();
   std::vector<nlohmann::json> timeline_;
   nlohmann::json timeline_next_;
-  std::vector<nlohmann::json> partner_feelings_;
-  std::string last_word_;  // the partner's feelings check-ins today, newest first
+  std::vector<nlohmann::json> partner_feelings_;  // the partner's feelings check-ins today, newest first
+  std::string last_word_;
   std::string timeline_kind_;
   std::string timeline_author_;
   std::string timeline_from_, timeline_to_;

@@ -57,16 +57,6 @@ std::string Part(const json& body, const char* field, const char* label) {
 
 std::int64_t ViewModel::LocalToday() const { return LocalDayOf(NowMs()); }
 
-void ViewModel::ReadPartnerFeelings() {
-  partner_feelings_.clear();
-  if (!paired()) return;
-  json params{{"limit", 5}, {"kind", "feelings"}, {"author", "partner"},
-              {"from", protocol::DateFromDay(LocalToday())}};
-  auto r = link_.Call("view.timeline", params);
-  if (!r.ok()) return;
-  for (auto& e : (*r)["entries"]) partner_feelings_.push_back(std::move(e));
-}
-
 PartnerToday ViewModel::PartnerDay() const {
   PartnerToday day;
   const std::string partner = status_.value("partner", "");
@@ -303,32 +293,30 @@ std::string ViewModel::TriggerProblem() const {
 Notice ViewModel::RecordTrigger() {
   json params{{"kind", "trigger"}, {"what", Trimmed(trigger.what)}, {"intensity", trigger.intensity}};
   Optional(params, "helped", trigger.helped);
-  Notice n = Append(params, "Noted. Naming what hurt helps the two of you see it together.");
-  if (!n.error) trigger = TriggerForm{};
-  return n;
+  return Append(params, "Noted. Naming what hurt helps the two of you see it together.",
+                [this] { trigger = TriggerForm{}; });
 }
 
 Notice ViewModel::SendCheckIn() {
-  Notice n = Append({{"kind", "checkin"}, {"note", Trimmed(checkin_note)}}, partner_name() + " will read it.");
-  if (!n.error) checkin_note.clear();
-  return n;
+  return Append({{"kind", "checkin"}, {"note", Trimmed(checkin_note)}}, partner_name() + " will read it.",
+                [this] { checkin_note.clear(); });
 }
 
 Notice ViewModel::MarkRead() {
-  auto r = link_.Call("view.timeline", {{"limit", 1}});
-  if (!r.ok()) return Failed(r.error());
-  const json entries = r->value("entries", json::array());
-  if (entries.empty()) return Failed(MakeError(ErrorCode::kInvalidArgument, "there is nothing to read yet"));
-  return Append({{"kind", "seen"}, {"upto", Str(entries[0], "id")}},
-                partner_name() + " will see that you have read everything up to now.");
+  // The newest entry as the daemon has it now (what is shown may be filtered).
+  return Request("", [](DaemonLink& link) -> Result<json> {
+    auto newest = link.Call("view.timeline", {{"limit", 1}});
+    if (!newest.ok()) return newest;
+    const json entries = newest->value("entries", json::array());
+    if (entries.empty()) return MakeError(ErrorCode::kInvalidArgument, "there is nothing to read yet");
+    return link.Call("append", {{"kind", "seen"}, {"upto", Str(entries[0], "id")}});
+  }, [this](const json&) { Done(partner_name() + " will see that you have read everything up to now."); });
 }
 
 Notice ViewModel::AnswerTalk(const std::string& talk_id, std::string_view answer) {
   json params{{"kind", "talk.answer"}, {"talk", talk_id}, {"answer", std::string(answer)}};
   Optional(params, "note", talk_answer_note);
-  Notice n = Append(params, partner_name() + " will see your answer.");
-  if (!n.error) talk_answer_note.clear();
-  return n;
+  return Append(params, partner_name() + " will see your answer.", [this] { talk_answer_note.clear(); });
 }
 
 }  // namespace kintsugi::ui

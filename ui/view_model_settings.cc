@@ -57,49 +57,49 @@ void ViewModel::UpdateExportForm() {
 }
 
 // The export document of the form's range, rendered in its format.
-static Result<std::pair<json, std::string>> RenderedExport(DaemonLink& link, const ExportForm& f) {
+// The export document of the form's range, rendered in its format, and
+// written to `path` when one is given: {"doc", "text", "path"}. Runs on the
+// view-model's runner (the file is written there too).
+static Result<json> RenderedExport(DaemonLink& link, const ExportForm& f, const std::string& path) {
   auto doc = link.Call("export", {{"from", Trimmed(f.from)}, {"to", Trimmed(f.to)}});
   if (!doc.ok()) return doc.take_error();
   const int index = std::clamp(f.format, 0, static_cast<int>(std::size(kExportFormats)) - 1);
   auto format = client::ExportFormatFromName(kExportFormats[index]);
   auto text = client::RenderExport(*doc, format.value_or(client::ExportFormat::kMarkdown));
   if (!text.ok()) return text.take_error();
-  return std::make_pair(std::move(*doc), std::move(*text));
+  if (!path.empty()) {
+    Status written =
+        client::WritePrivateFile(path, *text, f.replace ? client::Replace::kExisting : client::Replace::kNever);
+    if (!written.ok() && written.error().code == ErrorCode::kAlreadyExists) {
+      return MakeError(ErrorCode::kAlreadyExists, path + " already exists: choose another name, or tick Replace.");
+    }
+    if (!written.ok()) return written.take_error();
+  }
+  return json{{"doc", std::move(*doc)}, {"text", std::move(*text)}, {"path", path}};
 }
 
 Notice ViewModel::PreviewExport() {
   pending_about_ = "export";
   UpdateExportForm();
-  auto rendered = RenderedExport(link_, export_form);
-  if (!rendered.ok()) return Failed(rendered.error());
-  export_form.preview = std::move(rendered->second);
-  const json& doc = rendered->first;
-  last_notice_ = Notice{doc.value("empty", false) ? client::NothingRecorded(doc) : "The preview shows what Save writes.", false};
-  notice_about_ = std::exchange(pending_about_, "");
-  return last_notice_;
+  return Request("", [form = export_form](DaemonLink& link) { return RenderedExport(link, form, ""); },
+                 [this](const json& r) {
+                   export_form.preview = r.value("text", "");
+                   const json& doc = r["doc"];
+                   Done(doc.value("empty", false) ? client::NothingRecorded(doc) : "The preview shows what Save writes.");
+                 });
 }
 
 Notice ViewModel::SaveExport() {
   pending_about_ = "export";
   UpdateExportForm();
-  auto rendered = RenderedExport(link_, export_form);
-  if (!rendered.ok()) return Failed(rendered.error());
   std::string path = Trimmed(export_form.path);
   if (path.rfind("~/", 0) == 0) path = export_form.folder + path.substr(1);
-  Status written = client::WritePrivateFile(path, rendered->second,
-                                            export_form.replace ? client::Replace::kExisting : client::Replace::kNever);
-  if (!written.ok()) {
-    if (written.error().code == ErrorCode::kAlreadyExists) {
-      return Failed(MakeError(ErrorCode::kAlreadyExists, path + " already exists: choose another name, or tick Replace."));
-    }
-    return Failed(written.error());
-  }
-  const json& doc = rendered->first;
-  last_notice_ = Notice{(doc.value("empty", false) ? client::NothingRecorded(doc) + " " : std::string()) +
-                            "Saved to " + path + ". Only you can read it.",
-                        false};
-  notice_about_ = std::exchange(pending_about_, "");
-  return last_notice_;
+  return Request("", [form = export_form, path](DaemonLink& link) { return RenderedExport(link, form, path); },
+                 [this](const json& r) {
+                   const json& doc = r["doc"];
+                   Done((doc.value("empty", false) ? client::NothingRecorded(doc) + " " : std::string()) +
+                        "Saved to " + r.value("path", "") + ". Only you can read it.");
+                 });
 }
 
 // --- Sharing: pause and leave ---
@@ -159,9 +159,18 @@ std::string ViewModel::SharingLine() const {
 }
 
 void ViewModel::ReadNotify() {
-  auto r = link_.Call("notify.status", json::object());
-  if (!r.ok()) return;  // an older daemon, or none: the section says so
-  notify_ = std::move(r).value();
+  ++in_flight_;
+  Run([this](DaemonLink& link) {
+    auto r = std::make_shared<Result<json>>(link.Call("notify.status", json::object()));
+    return std::function<void()>([this, r] {
+      --in_flight_;
+      if (r->ok()) AdoptNotify(std::move(*r).value());  // else an older daemon, or none: the section says so
+    });
+  });
+}
+
+void ViewModel::AdoptNotify(json status) {
+  notify_ = std::move(status);
   const json& settings = notify_.value("settings", json::object());
   const json quiet = settings.value("quiet", json());
   notify_quiet_from = quiet.is_object() ? quiet.value("from", "22:00") : "22:00";
@@ -175,59 +184,69 @@ void ViewModel::ReadNotify() {
 }
 
 Notice ViewModel::ChangeNotify(const json& change) {
-  auto r = link_.Call("notify.set", change);
-  if (!r.ok()) return Failed(r.error());
-  notify_ = std::move(r).value();
-  return Done("Saved. Notifications on this computer follow it from now on.");
+  return Request("", "notify.set", change, [this](const json& r) {
+    notify_ = r;
+    Done("Saved. Notifications on this computer follow it from now on.");
+  });
 }
 
 Notice ViewModel::TestNotify() {
-  auto r = link_.Call("notify.test", json::object());
-  if (!r.ok()) return Failed(r.error());
-  notify_ = *r;
-  if (!r->value("sent", false)) return Done("Nothing could be shown: " + r->value("bus", std::string("no desktop")) + ".");
-  return Done("Sent. If nothing appeared, your desktop may be holding notifications (do not disturb).");
+  return Request("", "notify.test", json::object(), [this](const json& r) {
+    notify_ = r;
+    if (!r.value("sent", false)) {
+      Done("Nothing could be shown: " + r.value("bus", std::string("no desktop")) + ".");
+    } else {
+      Done("Sent. If nothing appeared, your desktop may be holding notifications (do not disturb).");
+    }
+  });
 }
 
 Notice ViewModel::PauseSharing() {
-  auto r = link_.Call("sharing.pause", json::object());
-  if (!r.ok()) return Failed(r.error());
-  status_["sharing"] = *r;
-  return Done("Sharing is paused. Your partner sees that you paused, and since when; not why.");
+  return Request("", "sharing.pause", json::object(), [this](const json& r) {
+    status_["sharing"] = r;
+    Done("Sharing is paused. Your partner sees that you paused, and since when; not why.");
+  });
 }
 
 Notice ViewModel::ResumeSharing() {
-  auto r = link_.Call("sharing.resume", json::object());
-  if (!r.ok()) return Failed(r.error());
-  status_["sharing"] = *r;
-  return Done("Sharing again: what either of you wrote meanwhile is exchanged now.");
+  return Request("", "sharing.resume", json::object(), [this](const json& r) {
+    status_["sharing"] = r;
+    Done("Sharing again: what either of you wrote meanwhile is exchanged now.");
+  });
 }
 
 Notice ViewModel::Leave() {
   json params = json::object();
   Optional(params, "note", leave_note);
-  auto r = link_.Call("sharing.leave", params);
-  if (!r.ok()) return Failed(r.error());
-  if (r->contains("sharing")) status_["sharing"] = (*r)["sharing"];
-  leave_note.clear();
-  return Done("You left. Your partner's device receives this, then sync ends. Your copy stays here.");
+  return Request("", "sharing.leave", std::move(params), [this](const json& r) {
+    if (r.contains("sharing")) status_["sharing"] = r["sharing"];
+    leave_note.clear();
+    Done("You left. Your partner's device receives this, then sync ends. Your copy stays here.");
+  });
 }
 
 Notice ViewModel::WithdrawMine() {
-  std::int64_t withdrawn = 0;
-  json kept = json::object();
-  for (;;) {
-    auto r = link_.Call("sharing.withdraw_mine", json::object());
-    if (!r.ok()) return Failed(r.error());
-    withdrawn += r->value("withdrawn", std::int64_t{0});
-    kept = r->value("kept", json::object());
-    if (r->value("remaining", 0) == 0 || r->value("withdrawn", 0) == 0) break;
-  }
-  std::int64_t stay = 0;
-  for (const auto& [kind, n] : kept.items()) stay += n.get<std::int64_t>();
-  return Done("Withdrew " + std::to_string(withdrawn) + " of your entries: their words are gone on both devices." +
-              (stay > 0 ? " " + std::to_string(stay) + " stay on the record: your introduction, agreements and answers."
-                        : ""));
+  // Batch by batch, until none remains or none more can go.
+  auto all = [](DaemonLink& link) -> Result<json> {
+    std::int64_t withdrawn = 0;
+    json kept = json::object();
+    for (;;) {
+      auto r = link.Call("sharing.withdraw_mine", json::object());
+      if (!r.ok()) return r;
+      withdrawn += r->value("withdrawn", std::int64_t{0});
+      kept = r->value("kept", json::object());
+      if (r->value("remaining", 0) == 0 || r->value("withdrawn", 0) == 0) break;
+    }
+    return json{{"withdrawn", withdrawn}, {"kept", kept}};
+  };
+  return Request("Withdrawing your entries...", all, [this](const json& r) {
+    std::int64_t stay = 0;
+    for (const auto& [kind, n] : r["kept"].items()) stay += n.get<std::int64_t>();
+    Done("Withdrew " + std::to_string(r.value("withdrawn", std::int64_t{0})) +
+         " of your entries: their words are gone on both devices." +
+         (stay > 0 ? " " + std::to_string(stay) + " stay on the record: your introduction, agreements and answers."
+                   : ""));
+  });
 }
 
 // --- The vault, backups and start at login ---
@@ -245,39 +264,10 @@ std::string ViewModel::NewPassphraseProblem() const {
   return "";
 }
 
-Notice ViewModel::Slow(std::string doing, std::string method, json params,
-                       std::function<void(const json&)> done) {
-  if (!busy_.empty()) return Failed(MakeError(ErrorCode::kUnavailable, busy_ + " Wait for it to finish."));
-  auto shared = std::make_shared<json>(std::move(params));
-  SlowWork work = [method = std::move(method), shared](DaemonLink& link) {
-    auto r = link.Call(method, *shared);
-    for (auto& [key, value] : shared->items()) {
-      if (value.is_string()) crypto::WipeString(value.get_ref<std::string&>());
-    }
-    return r;
-  };
-  SlowDone finish = [this, done = std::move(done)](Result<json> r) {
-    busy_.clear();
-    if (!r.ok()) {
-      Failed(r.error());
-      return;
-    }
-    done(*r);
-  };
-  busy_ = doing;
-  Notice said = Done(std::move(doing));
-  if (slow_runner_) {
-    slow_runner_(std::move(work), std::move(finish));
-  } else {
-    finish(work(link_));
-  }
-  return busy_.empty() ? last_notice_ : said;
-}
-
 Notice ViewModel::Unlock() {
   json params{{"passphrase", passphrase_input}};
   crypto::WipeString(passphrase_input);
-  return Slow("Unlocking...", "unlock", std::move(params), [this](const json&) {
+  return Request("Unlocking...", "unlock", std::move(params), [this](const json&) {
     stale_ = true;
     Refresh();
     Done("Unlocked.");
@@ -285,10 +275,10 @@ Notice ViewModel::Unlock() {
 }
 
 Notice ViewModel::Lock() {
-  auto r = link_.Call("lock", json::object());
-  if (!r.ok()) return Failed(r.error());
-  Refresh();
-  return Done("Locked. " + ArrivalLine() + " Your passphrase opens what is here.");
+  return Request("", "lock", json::object(), [this](const json&) {
+    Refresh();
+    Done("Locked. " + ArrivalLine() + " Your passphrase opens what is here.");
+  });
 }
 
 Notice ViewModel::SetPassphrase() {
@@ -300,7 +290,7 @@ Notice ViewModel::SetPassphrase() {
   crypto::WipeString(passphrase_input);
   crypto::WipeString(passphrase_again);
   crypto::WipeString(passphrase_current);
-  return Slow("Sealing your keys...", "passphrase.set", std::move(params), [this](const json&) {
+  return Request("Sealing your keys...", "passphrase.set", std::move(params), [this](const json&) {
     status_["passphrase"] = true;
     Done("Your keys are sealed with the passphrase. Nobody can recover it for you: keep it safe.");
   });
@@ -309,7 +299,7 @@ Notice ViewModel::SetPassphrase() {
 Notice ViewModel::RemovePassphrase() {
   json params{{"current", passphrase_current}};
   crypto::WipeString(passphrase_current);
-  return Slow("Removing the passphrase...", "passphrase.remove", std::move(params), [this](const json&) {
+  return Request("Removing the passphrase...", "passphrase.remove", std::move(params), [this](const json&) {
     status_["passphrase"] = false;
     Done("The passphrase is removed: your key file is protected by its permissions alone.");
   });
@@ -329,7 +319,7 @@ Notice ViewModel::Backup() {
   json params{{"path", ExpandHome(Trimmed(backup_path))}, {"passphrase", backup_passphrase}, {"force", backup_replace}};
   crypto::WipeString(backup_passphrase);
   crypto::WipeString(backup_again);
-  return Slow("Backing up...", "backup", std::move(params), [this](const json& r) {
+  return Request("Backing up...", "backup", std::move(params), [this](const json& r) {
     Done("Backed up " + std::to_string(r.value("entries", 0)) + " entries to " + r.value("path", "") +
          ". Keep the passphrase: the backup cannot be opened without it.");
   });
@@ -338,7 +328,7 @@ Notice ViewModel::Backup() {
 Notice ViewModel::Restore() {
   json params{{"path", ExpandHome(Trimmed(restore_path))}, {"passphrase", passphrase_current}};
   crypto::WipeString(passphrase_current);
-  return Slow("Restoring...", "restore", std::move(params), [this](const json& r) {
+  return Request("Restoring...", "restore", std::move(params), [this](const json& r) {
     stale_ = true;
     Refresh();
     screen_ = Screen::kToday;

@@ -16,6 +16,8 @@
 #include <stb_image.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -24,6 +26,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/integration/harness.h"
@@ -40,7 +43,8 @@ using nlohmann::json;
 // A `kintsugi` window process, placed at (x, 0), reporting its widgets.
 class Window {
  public:
-  Window(std::string data_dir, std::string probe, int x, std::vector<std::string> more = {})
+  Window(std::string data_dir, std::string probe, int x, std::vector<std::string> more = {},
+         std::vector<std::string> more_env = {})
       : probe_(std::move(probe)), x_(x) {
     std::vector<std::string> args{KINTSUGI_PATH, "--data-dir", data_dir, "--geometry",
                                   "640x860+" + std::to_string(x) + "+0"};
@@ -51,6 +55,7 @@ class Window {
     std::vector<std::string> env_store;
     for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
     env_store.push_back("KINTSUGI_UI_PROBE=" + probe_);
+    env_store.insert(env_store.end(), more_env.begin(), more_env.end());
     std::vector<char*> envp;
     for (auto& e : env_store) envp.push_back(e.data());
     envp.push_back(nullptr);
@@ -383,6 +388,57 @@ TEST_F(WindowTest, AKilledDaemonIsSeenWithinTwoSecondsAndTheWindowComesBackWhere
   // starts one as a person's would, which WindowAlone tries).
   ASSERT_TRUE(a_.Start()) << a_.Log();
   EXPECT_TRUE(WaitFor([&] { return alex.Shows("Together"); }, std::chrono::seconds(5))) << alex.Probe().dump();
+  EXPECT_TRUE(alex.running());
+}
+
+// The window's frames (KINTSUGI_UI_FRAMES): each one's end (Unix ms) and
+// how long it took, from waking to the end of its swap.
+std::vector<std::pair<std::int64_t, double>> Frames(const std::string& log) {
+  std::vector<std::pair<std::int64_t, double>> frames;
+  std::ifstream in(log);
+  std::int64_t at = 0;
+  double ms = 0;
+  while (in >> at >> ms) frames.emplace_back(at, ms);
+  return frames;
+}
+
+std::int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Nothing the window asks of its daemon holds a frame: with the daemon
+// frozen (SIGSTOP: it takes requests and answers none), a click that writes
+// an entry leaves the window drawing and moving between screens, and the
+// request's time-out is said beside it. (Before requests left the window's
+// thread, that click held one frame for the whole time-out, 3 s.)
+TEST_F(WindowTest, AFrozenDaemonNeverHoldsAFrame) {
+  const std::string log = dir_ / "alex.frames";
+  Window alex(a_.data(), dir_ / "alex.probe", 0, {}, {"KINTSUGI_UI_FRAMES=" + log});
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today") && alex.Has("check in"); }, std::chrono::seconds(20)))
+      << alex.Probe().dump();
+  const std::int64_t frozen_at = UnixMs();
+  ASSERT_EQ(kill(a_.daemon().pid(), SIGSTOP), 0);
+  ASSERT_TRUE(alex.Click("check in"));
+  const auto clicked = std::chrono::steady_clock::now();
+  ASSERT_TRUE(alex.Click("nav:Timeline"));
+  EXPECT_TRUE(WaitFor([&] { return alex.Shows("Timeline"); }, std::chrono::seconds(5))) << alex.Probe().dump();
+  EXPECT_LT(std::chrono::steady_clock::now() - clicked, std::chrono::milliseconds(1500));
+  ASSERT_TRUE(alex.Click("nav:Today"));
+  EXPECT_TRUE(WaitFor([&] { return alex.Has("notice:problem"); }, std::chrono::seconds(10))) << alex.Probe().dump();
+  ASSERT_EQ(kill(a_.daemon().pid(), SIGCONT), 0);
+  std::size_t drawn = 0;
+  double longest = 0;
+  for (const auto& [at, ms] : Frames(log)) {
+    if (at < frozen_at) continue;
+    ++drawn;
+    longest = std::max(longest, ms);
+  }
+  EXPECT_GE(drawn, 3u) << "the window drew nothing while its daemon was frozen";
+  EXPECT_LT(longest, 1000.0) << "a frame waited for the frozen daemon";
+  // Thawed, the window reads again: Sam's status reaches Alex's Today.
+  ASSERT_EQ(b_.Ctl({"checkin", "status", "thawed"}).exit_code, 0);
+  EXPECT_TRUE(WaitFor([&] { return alex.Has("partner:status"); }, std::chrono::seconds(10))) << alex.Probe().dump();
   EXPECT_TRUE(alex.running());
 }
 
