@@ -4,7 +4,10 @@
 
 #include <iostream>
 
+#include "crypto/random.h"
+#include "daemon/engine.h"
 #include "daemon/sample_history.h"
+#include "daemon/store.h"
 
 int main(int argc, char** argv) {
   std::string dir_a, dir_b, name_a = "Alex", name_b = "Sam";
@@ -20,12 +23,37 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1000));
   bool fast = false;
   app.add_flag("--fast", fast, "Write with synchronous=NORMAL (quicker; for benchmarks)");
+  int first_only = 0;
+  app.add_option("--first-only", first_only,
+                 "Then this many check-ins by the first partner that the second has not received (a catch-up to come)")
+      ->check(CLI::Range(0, 10'000'000));
   CLI11_PARSE(app, argc, argv);
   options.durable = !fast;
   auto written = kintsugi::daemon::CreateSampleCouple(dir_a, name_a, dir_b, name_b, options);
   if (!written.ok()) {
     std::cerr << "kintsugi-sample: " << written.error().message << "\n";
     return 1;
+  }
+  if (first_only > 0) {
+    // Written with the first partner's own keys, as its daemon would.
+    kintsugi::daemon::SystemClock clock;
+    kintsugi::crypto::SystemRandom rng;
+    auto store = kintsugi::daemon::Store::Open(
+        dir_a + "/ledger.db", fast ? kintsugi::daemon::Store::Durability::kNormal : kintsugi::daemon::Store::Durability::kFull);
+    auto engine = store.ok() ? kintsugi::daemon::Engine::Open(std::move(store).value(), dir_a + "/identity.key", clock, rng)
+                             : store.take_error();
+    if (!engine.ok()) {
+      std::cerr << "kintsugi-sample: " << engine.error().message << "\n";
+      return 1;
+    }
+    for (int i = 0; i < first_only; ++i) {
+      auto appended = (*engine)->Append(kintsugi::protocol::CheckIn{"more news " + std::to_string(i), 5, 5});
+      if (!appended.ok()) {
+        std::cerr << "kintsugi-sample: " << appended.error().message << "\n";
+        return 1;
+      }
+    }
+    std::cout << "then " << first_only << " check-ins by " << name_a << " that " << name_b << " has not received\n";
   }
   std::cout << "wrote " << *written << " entries over " << options.days << " days for " << name_a << " and "
             << name_b << "\n";

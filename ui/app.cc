@@ -45,6 +45,11 @@ namespace kintsugi::ui {
 namespace {
 
 constexpr int kFramesAfterInput = 3;  // ImGui 1.86 has no input queue
+constexpr std::chrono::milliseconds kReadGap{200};
+
+// Set by GLFW's input callbacks: the wake was a person's (a key, a
+// character, the pointer, a click, the wheel), not the daemon's.
+bool g_input = false;
 constexpr float kTextPixels = 17.0f;  // at content scale 1
 
 // Whether the daemon is there, as the event thread last saw it: requests
@@ -281,6 +286,7 @@ class WindowLock {
 int g_screen_key = -1;
 
 void OnKey(GLFWwindow* window, int key, int, int action, int mods) {
+  g_input = true;
   // The quick-hide key: the window closes at once, the daemon runs on.
   if (key == GLFW_KEY_F12 && action == GLFW_PRESS) glfwSetWindowShouldClose(window, GLFW_TRUE);
   constexpr int kScreens = static_cast<int>(std::size(kMainScreens));
@@ -308,6 +314,7 @@ void BuildFonts(float scale) {
 // A typed character beyond U+FFFF (most emoji) enters the field in its slot
 // (ui/text.h): ImGui's 16-bit characters would make it U+FFFD.
 void OnChar(GLFWwindow* window, unsigned int c) {
+  g_input = true;
   ImGui_ImplGlfw_CharCallback(window, c > 0xFFFF ? text::Slots::Get().SlotFor(c) : c);
 }
 
@@ -526,7 +533,12 @@ int RunApp(const AppOptions& options) {
   state.dark = options.dark;
   state.scale = scale;
   ApplyTheme(state.dark, scale);
-  glfwSetKeyCallback(window, OnKey);  // installed first: ImGui's callbacks chain to it
+  glfwSetKeyCallback(window, OnKey);  // installed first: ImGui's callbacks chain to them
+  glfwSetCursorPosCallback(window, [](GLFWwindow*, double, double) { g_input = true; });
+  glfwSetMouseButtonCallback(window, [](GLFWwindow*, int, int, int) { g_input = true; });
+  glfwSetScrollCallback(window, [](GLFWwindow*, double, double) { g_input = true; });
+  glfwSetWindowFocusCallback(window, [](GLFWwindow*, int) { g_input = true; });
+  glfwSetCursorEnterCallback(window, [](GLFWwindow*, int) { g_input = true; });
   glfwSetWindowContentScaleCallback(window, OnContentScale);
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   glfwSetCharCallback(window, OnChar);  // after ImGui's, which it calls
@@ -564,6 +576,10 @@ int RunApp(const AppOptions& options) {
     EventPump events(options.data_dir);
     int frames_left = kFramesAfterInput;
     std::string title = "Kintsugi";
+    // Reads follow events at most every kReadGap: a flood of them (a
+    // catch-up of many entries) is shown a few times a second, and leaves
+    // the CPU to the daemon receiving it.
+    auto last_read = std::chrono::steady_clock::now() - kReadGap;
     while (!glfwWindowShouldClose(window)) {
       if (frames_left > 0) {
         glfwPollEvents();
@@ -571,19 +587,34 @@ int RunApp(const AppOptions& options) {
       } else {
         // Ticking only while something counts down or the daemon is away.
         const bool ticking = !vm.connected() || vm.InviteSecondsLeft() > 0;
-        const std::optional<double> change = vm.SecondsUntilChange();  // a pause's minutes
-        if (ticking) {
-          glfwWaitEventsTimeout(1.0);
-        } else if (change) {
-          glfwWaitEventsTimeout(*change);
+        std::optional<double> wake = vm.SecondsUntilChange();  // a pause's minutes
+        if (ticking) wake = std::min(wake.value_or(1.0), 1.0);
+        if (vm.stale()) {
+          const double read_in =
+              std::chrono::duration<double>(last_read + kReadGap - std::chrono::steady_clock::now()).count();
+          wake = std::min(wake.value_or(read_in), std::max(read_in, 0.0));
+        }
+        g_input = false;
+        if (wake) {
+          glfwWaitEventsTimeout(std::max(*wake, 0.001));
         } else {
           glfwWaitEvents();
         }
-        frames_left = kFramesAfterInput;
+        // A person's input gets a few frames (ImGui 1.86 has no input
+        // queue); news from the daemon or the worker, one.
+        frames_left = g_input ? kFramesAfterInput : 0;
         if (ticking && !vm.connected()) vm.OnEvent("retry");
       }
       frame_log.Begin();  // awake: from here to the swap is what a person waits for
-      for (const auto& topic : events.Take()) {
+      // Woken only by the daemon's news, which changes nothing shown until
+      // a read brings it: no frame is drawn for it.
+      bool news_only = frames_left == 0 && !g_input;
+      const std::vector<std::string> topics = events.Take();
+      if (topics.empty()) news_only = false;
+      for (const auto& topic : topics) {
+        if (topic.starts_with(EventPump::kOpenPrefix) || topic == "connected" || topic == ViewModel::kDaemonGone) {
+          news_only = false;
+        }
         if (topic.starts_with(EventPump::kOpenPrefix)) {
           // To the front, on the screen the notification was about.
           OpenOn(vm, topic.substr(EventPump::kOpenPrefix.size()));
@@ -595,9 +626,12 @@ int RunApp(const AppOptions& options) {
         if (topic == "connected") window_lock.Take();
         vm.OnEvent(topic);
       }
-      worker.Finish();
+      if (worker.Finish()) news_only = false;
       if (!open_after_read.empty() && vm.answered()) OpenOn(vm, std::exchange(open_after_read, ""));
-      if (vm.stale()) vm.Refresh();
+      if (vm.stale() && std::chrono::steady_clock::now() - last_read >= kReadGap) {
+        last_read = std::chrono::steady_clock::now();
+        vm.Refresh();
+      }
       // Whose window it is, when two people share a screen; nothing more.
       if (const std::string want = vm.my_name().empty() ? "Kintsugi" : "Kintsugi: " + vm.my_name(); want != title) {
         title = want;
@@ -619,6 +653,7 @@ int RunApp(const AppOptions& options) {
         ApplyTheme(state.dark, g_new_scale);
         g_new_scale = 0;
       }
+      if (news_only && g_screen_key < 0 && g_new_scale == 0) continue;
       Render(window, vm, state);
       glfwSwapBuffers(window);
       frame_log.End();
