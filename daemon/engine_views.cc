@@ -5,12 +5,13 @@
 #include "crypto/pake.h"
 #include "daemon/engine.h"
 #include "protocol/hlc.h"
+#include "protocol/kinds.h"
 
 namespace kintsugi::daemon {
 namespace {
 
 constexpr char kNoteContext[] = "kintsugi private note v1";
-constexpr std::size_t kMaxNoteTextBytes = 8000;
+constexpr std::size_t kMaxNoteCharacters = 8000;
 
 // Minutes east of UTC at `unix_ms` in this machine's time zone.
 std::int64_t LocalOffsetMinutes(std::uint64_t unix_ms) {
@@ -93,8 +94,9 @@ Result<std::int64_t> Engine::AddNote(const std::string& text) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return MakeError(ErrorCode::kInvalidArgument, "text must not be empty");
   }
-  if (text.size() > kMaxNoteTextBytes) {
-    return MakeError(ErrorCode::kInvalidArgument, "text is longer than " + std::to_string(kMaxNoteTextBytes) + " bytes");
+  if (protocol::CountCharacters(text) > kMaxNoteCharacters) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "text is longer than " + std::to_string(kMaxNoteCharacters) + " characters");
   }
   Bytes sealed = crypto::SealWithRandomNonce(
       NoteKey(), rng_, ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), NoteAd());

@@ -1,5 +1,7 @@
 #include "protocol/body.h"
 
+#include "protocol/kinds.h"
+
 namespace kintsugi::protocol {
 namespace {
 
@@ -7,8 +9,9 @@ using nlohmann::json;
 
 Error Invalid(std::string message) { return MakeError(ErrorCode::kInvalidArgument, std::move(message)); }
 
-// Text that is non-empty after trimming and at most `max_bytes` long.
-Result<std::string> RequiredText(const json& params, const char* field, std::size_t max_bytes) {
+// Text that is non-empty after trimming, at most `max_characters` long, and
+// free of control characters other than tab and line breaks.
+Result<std::string> RequiredText(const json& params, const char* field, std::size_t max_characters) {
   auto it = params.find(field);
   if (it == params.end() || !it->is_string()) {
     return Invalid(std::string(field) + " is required and must be text");
@@ -17,9 +20,10 @@ Result<std::string> RequiredText(const json& params, const char* field, std::siz
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Invalid(std::string(field) + " must not be empty");
   }
-  if (text.size() > max_bytes) {
-    return Invalid(std::string(field) + " is longer than " + std::to_string(max_bytes) + " bytes");
+  if (CountCharacters(text) > max_characters) {
+    return Invalid(std::string(field) + " is longer than " + std::to_string(max_characters) + " characters");
   }
+  if (HasControlCharacters(text)) return Invalid(std::string(field) + " must not hold control characters");
   return text;
 }
 
@@ -38,14 +42,14 @@ std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 Result<MemberIntro> MemberIntroFromJson(const json& params) {
   if (!params.is_object()) return Invalid("params must be an object");
-  auto name = RequiredText(params, "name", kMaxNameBytes);
+  auto name = RequiredText(params, "name", kMaxNameCharacters);
   if (!name.ok()) return name.take_error();
   return MemberIntro{std::move(name).value()};
 }
 
 Result<CheckIn> CheckInFromJson(const json& params) {
   if (!params.is_object()) return Invalid("params must be an object");
-  auto note = RequiredText(params, "note", kMaxNoteBytes);
+  auto note = RequiredText(params, "note", kMaxNoteCharacters);
   if (!note.ok()) return note.take_error();
   auto mood = OptionalScale(params, "mood");
   if (!mood.ok()) return mood.take_error();

@@ -17,8 +17,9 @@ namespace kintsugi::protocol {
 
 inline constexpr std::string_view kKindMember = "member";
 inline constexpr std::string_view kKindCheckIn = "checkin";
-inline constexpr std::size_t kMaxNameBytes = 64;
-inline constexpr std::size_t kMaxNoteBytes = 4000;
+// In characters (Unicode code points), as protocol/kinds.h counts them.
+inline constexpr std::size_t kMaxNameCharacters = 64;
+inline constexpr std::size_t kMaxNoteCharacters = 4000;
 
 struct MemberIntro {
   std::string name;

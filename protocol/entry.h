@@ -23,8 +23,11 @@ namespace kintsugi::protocol {
 
 inline constexpr std::uint8_t kEntryVersion = 1;
 inline constexpr std::size_t kMaxParents = 16;
-// Largest plaintext body (after padding) and sealed body.
-inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+// Largest plaintext body (after padding) and sealed body. Text limits are in
+// characters (protocol/kinds.h), up to four bytes each: the largest body that
+// every rule allows (a repair with every field full of emoji, about 114 KB)
+// fits, which tests/protocol/kinds_test.cc checks for every kind.
+inline constexpr std::size_t kMaxBodyBytes = 128 * 1024;
 inline constexpr std::size_t kMaxSealedBodyBytes = kMaxBodyBytes + crypto::kAeadTagBytes;
 // Fixed part of an encoding: everything but the parents and the sealed body.
 inline constexpr std::size_t kEntryFixedBytes = 1 + 32 + 32 + 8 + 32 + 8 + 1 + 24 + 4 + 64;

@@ -70,7 +70,7 @@ Result<SealedEntry> SealEntry(const EntryDraft& draft, const crypto::SigningKey&
   }
   Bytes padded = Pad(draft.body);
   if (padded.size() > kMaxBodyBytes) {
-    return MakeError(ErrorCode::kTooLarge, "entry body is larger than 64 KiB");
+    return MakeError(ErrorCode::kTooLarge, "entry body is larger than " + std::to_string(kMaxBodyBytes / 1024) + " KiB");
   }
   SealedEntry out;
   Entry& e = out.entry;

@@ -14,7 +14,8 @@ std::optional<MethodSpec> FindMethod(std::string_view name) {
 
 Error RequestTooLarge(std::size_t bytes) {
   return MakeError(ErrorCode::kTooLarge, "the request is " + std::to_string(bytes) + " bytes; a request holds at most " +
-                                             std::to_string(kMaxIpcRequestBytes) + " bytes (64 KiB)");
+                                             std::to_string(kMaxIpcRequestBytes) + " bytes (" +
+                                             std::to_string(kMaxIpcRequestBytes / 1024) + " KiB)");
 }
 
 std::string DumpJson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }

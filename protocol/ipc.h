@@ -21,7 +21,10 @@
 
 namespace kintsugi::protocol {
 
-inline constexpr std::size_t kMaxIpcRequestBytes = 64 * 1024;
+// Room for the largest entry's fields even when a client escapes every
+// character as JSON's \uXXXX, 12 bytes for an emoji (the window and
+// kintsugictl send UTF-8): tests/protocol/kinds_test.cc checks it.
+inline constexpr std::size_t kMaxIpcRequestBytes = 512 * 1024;
 // Replies may carry a page of the log; the client refuses anything larger.
 inline constexpr std::size_t kMaxIpcReplyBytes = 16 * 1024 * 1024;
 // Frames over this size make ZeroMQ drop the connection before we see them;

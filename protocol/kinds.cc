@@ -8,6 +8,7 @@ namespace {
 
 using nlohmann::json;
 
+// Characters (code points), not bytes: the same room in every script.
 constexpr std::int64_t kShort = 200;     // titles
 constexpr std::int64_t kLine = 1000;     // one thing appreciated, a reason
 constexpr std::int64_t kLong = 4000;     // notes, reflections, agreement texts
@@ -99,16 +100,21 @@ bool IsHex64(const std::string& s) {
 
 bool Blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
 
+enum class Mode { kUserInput, kLedger };
+
 // Checks one present field; returns a message naming the rule, or "".
-std::string CheckField(const FieldSpec& f, const json& v) {
+std::string CheckField(const FieldSpec& f, const json& v, Mode mode) {
   const std::string name(f.name);
   switch (f.type) {
     case FieldType::kText: {
       if (!v.is_string()) return name + " must be text";
       const auto& s = v.get_ref<const std::string&>();
       if (Blank(s)) return name + " must not be empty";
-      if (static_cast<std::int64_t>(s.size()) > f.max) {
-        return name + " is longer than " + std::to_string(f.max) + " bytes";
+      if (static_cast<std::int64_t>(CountCharacters(s)) > f.max) {
+        return name + " is longer than " + std::to_string(f.max) + " characters";
+      }
+      if (mode == Mode::kUserInput && HasControlCharacters(s)) {
+        return name + " must not hold control characters";
       }
       return "";
     }
@@ -154,8 +160,6 @@ std::string CheckField(const FieldSpec& f, const json& v) {
   return "";
 }
 
-enum class Mode { kUserInput, kLedger };
-
 Result<Body> Validate(const json& in, Mode mode) {
   const ErrorCode code = mode == Mode::kUserInput ? ErrorCode::kInvalidArgument : ErrorCode::kMalformed;
   if (!in.is_object()) return Bad(code, "a body must be a JSON object");
@@ -175,7 +179,7 @@ Result<Body> Validate(const json& in, Mode mode) {
       if (f.required) return Bad(code, std::string(f.name) + " is required");
       continue;
     }
-    std::string problem = CheckField(f, *it);
+    std::string problem = CheckField(f, *it, mode);
     if (!problem.empty()) return Bad(code, problem);
     out[std::string(f.name)] = *it;
   }
@@ -287,6 +291,25 @@ std::string DateFromDay(std::int64_t z) {
   std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y),
                 static_cast<long long>(m), static_cast<long long>(d));
   return buf;
+}
+
+std::size_t CountCharacters(std::string_view text) {
+  // Every code point has exactly one byte that is not a continuation byte.
+  return static_cast<std::size_t>(std::count_if(
+      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+bool HasControlCharacters(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) return true;
+    // C1 (U+0080 to U+009F) is 0xC2 0x80 to 0xC2 0x9F in UTF-8.
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9F &&
+        static_cast<unsigned char>(text[i + 1]) >= 0x80) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace kintsugi::protocol

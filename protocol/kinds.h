@@ -33,7 +33,7 @@ enum class Kind {
 };
 
 enum class FieldType {
-  kText,      // UTF-8 text, non-empty after trimming, at most `max` bytes
+  kText,      // UTF-8 text, non-empty after trimming, at most `max` characters (code points)
   kScale,     // whole number 1..10
   kRef,       // entry id: 64 lowercase hex digits
   kRefList,   // array of up to 16 entry ids
@@ -47,7 +47,7 @@ struct FieldSpec {
   std::string_view name;
   FieldType type;
   bool required;
-  std::int64_t min = 0;  // kText: max bytes is `max`; kMinutes: range
+  std::int64_t min = 0;  // kText: at most `max` characters; kMinutes: range
   std::int64_t max = 0;
   std::vector<std::string_view> choices = {};
 };
@@ -98,6 +98,16 @@ Result<Body> ReadBody(const nlohmann::json& body);
 
 // The canonical text of a body (compact JSON, keys sorted).
 std::string EncodeBody(const Body& body);
+
+// Characters as every text limit counts them: Unicode code points, so that a
+// Hebrew, Chinese or emoji writer gets the same room as an English one.
+// `text` is UTF-8 (JSON text always is).
+std::size_t CountCharacters(std::string_view text);
+// Whether `text` holds a control character other than tab, line feed and
+// carriage return (C0, DEL, C1): none that a person types, and some that
+// rewrite a terminal. What a person writes may hold none; what the ledger
+// already holds is read as it is.
+bool HasControlCharacters(std::string_view text);
 
 // Days since 1970-01-01 of a local date "YYYY-MM-DD"; nullopt if not a date.
 std::optional<std::int64_t> DayFromDate(std::string_view date);

@@ -94,7 +94,7 @@ TEST(Dispatch, ShapeErrorsAreMalformedAndKeepTheId) {
 TEST(Dispatch, OversizedRequestIsTooLarge) {
   Daemon d;
   ASSERT_NE(d.dispatcher, nullptr);
-  std::string note(65 * 1024, 'a');
+  std::string note(protocol::kMaxIpcRequestBytes + 1024, 'a');
   std::string frame = protocol::EncodeIpcRequest(3, "checkin", {{"note", note}});
   ASSERT_GT(frame.size(), protocol::kMaxIpcRequestBytes);
   protocol::IpcReply reply = d.Send(frame);
@@ -155,7 +155,7 @@ TEST(Dispatch, InitWithoutANameIsInvalidArgument) {
   Daemon d;
   ASSERT_NE(d.dispatcher, nullptr);
   for (const json& params : {json::object(), json{{"name", "   "}}, json{{"name", 5}},
-                             json{{"name", std::string(protocol::kMaxNameBytes + 1, 'n')}}}) {
+                             json{{"name", std::string(protocol::kMaxNameCharacters + 1, 'n')}}}) {
     protocol::IpcReply reply = d.Call("init", params);
     EXPECT_EQ(ErrorName(reply), "invalid_argument") << params.dump();
   }
@@ -196,7 +196,7 @@ TEST(Dispatch, CheckInWithBadFieldsIsInvalidArgumentNamingTheField) {
                         Case{{{"note", "x"}, {"mood", 5.5}}, "mood"},
                         Case{{{"note", "x"}, {"mood", "5"}}, "mood"},
                         Case{{{"note", "x"}, {"trust", -1}}, "trust"},
-                        Case{{{"note", std::string(protocol::kMaxNoteBytes + 1, 'x')}}, "note"}}) {
+                        Case{{{"note", std::string(protocol::kMaxNoteCharacters + 1, 'x')}}, "note"}}) {
     protocol::IpcReply reply = d.Call("checkin", c.params);
     ASSERT_EQ(ErrorName(reply), "invalid_argument") << c.params.dump();
     EXPECT_NE(reply.outcome.error().message.find(c.field), std::string::npos) << reply.outcome.error().message;

@@ -46,7 +46,8 @@ void CheckCheckIn(const json& params) {
     if (checkin.error().code != ErrorCode::kInvalidArgument) __builtin_trap();
     return;
   }
-  if (checkin->note.size() > protocol::kMaxNoteBytes) __builtin_trap();
+  if (protocol::CountCharacters(checkin->note) > protocol::kMaxNoteCharacters) __builtin_trap();
+  if (protocol::HasControlCharacters(checkin->note)) __builtin_trap();
   if (checkin->mood && (*checkin->mood < 1 || *checkin->mood > 10)) __builtin_trap();
   if (checkin->trust && (*checkin->trust < 1 || *checkin->trust > 10)) __builtin_trap();
 
@@ -70,7 +71,7 @@ void CheckMember(const json& params) {
     if (intro.error().code != ErrorCode::kInvalidArgument) __builtin_trap();
     return;
   }
-  if (intro->name.size() > protocol::kMaxNameBytes) __builtin_trap();
+  if (protocol::CountCharacters(intro->name) > protocol::kMaxNameCharacters) __builtin_trap();
 
   std::string text = protocol::EncodeBody(*intro);
   auto body = protocol::ParseBody(text);

@@ -16,6 +16,11 @@
 #include <set>
 
 #include "client/client.h"
+#include "crypto/random.h"
+#include "daemon/clock.h"
+#include "daemon/engine.h"
+#include "daemon/store.h"
+#include "protocol/kinds.h"
 #include "protocol/invite.h"
 #include "protocol/pairing.h"
 #include "tests/integration/harness.h"
@@ -116,13 +121,30 @@ TEST_F(Sync, ATalkRequestIsAnsweredFromTheCommandLineAndTheAskerReadsTheAnswer) 
 // A partner's words cannot take over the other's terminal: Alex's note holds
 // escape sequences (clear the screen, move the cursor) and a bidi override;
 // Sam's timeline, log and together show them as visible characters, and only
-// --json gives the words exactly.
+// --json gives the words exactly. Alex's daemon refuses control characters
+// from a person, so a hostile Alex writes them past it, with his own keys, as
+// a modified build would.
 TEST_F(Sync, APartnersEscapeSequencesAreShownNotObeyedByTheCommandLine) {
   Pair();
   const std::string note = "fine\x1b[2J\x1b[1;1H2026-01-01 Sam kept every promise\u202e";
   const std::string topic = "money\x1b]0;owned\x07";
-  ASSERT_EQ(a_.Ctl({"checkin", "--note", note}).exit_code, 0);
-  ASSERT_EQ(a_.Ctl({"talk", topic}).exit_code, 0);
+  auto refused = a_.Ctl({"checkin", "--note", note});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("note must not hold control characters"), std::string::npos) << refused.err;
+  a_.Stop(SIGTERM);
+  {
+    daemon::SystemClock clock;
+    crypto::SystemRandom rng;
+    auto store = daemon::Store::Open(a_.data() + "/ledger.db", daemon::Store::Durability::kFull);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto engine = daemon::Engine::Open(std::move(store).value(), a_.data() + "/identity.key", clock, rng);
+    ASSERT_TRUE(engine.ok()) << engine.error().message;
+    ASSERT_TRUE((*engine)->Append(protocol::CheckIn{note, std::nullopt, std::nullopt}).ok());
+    auto talk = (*engine)->AppendKind(
+        protocol::Body{protocol::Kind::kTalkRequest, json{{"kind", "talk.request"}, {"topic", topic}}});
+    ASSERT_TRUE(talk.ok()) << talk.error().message;
+  }
+  ASSERT_TRUE(a_.Start()) << a_.Log();
   ASSERT_TRUE(WaitFor([&] { return b_.Ctl({"timeline"}).out.find("money") != std::string::npos; },
                       std::chrono::seconds(20)))
       << b_.Ctl({"timeline"}).out;

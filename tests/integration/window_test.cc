@@ -363,7 +363,7 @@ TEST_F(WindowTest, ANoteOverItsLimitGreysOutItsButtonAndSaysWhy) {
       << alex.Probe().dump();
   ASSERT_TRUE(alex.Click("checkin note"));
   ASSERT_TRUE(alex.Paste(std::string(100 * 1000, 'x')));
-  EXPECT_TRUE(WaitFor([&] { return alex.Has("why:Write it:note is longer than 4000 bytes"); })) << alex.Probe().dump();
+  EXPECT_TRUE(WaitFor([&] { return alex.Has("why:Write it:note is longer than 4000 characters"); })) << alex.Probe().dump();
   ASSERT_TRUE(alex.Click("Write it"));
   EXPECT_TRUE(a_.Json({"timeline", "--kind", "checkin"}).value("entries", json::array()).empty());
   ASSERT_TRUE(alex.Click("nav:Timeline"));

@@ -73,20 +73,23 @@ TEST(Body, CheckInRejectsEmptyNote) { ExpectCheckInRejected(json{{"note", ""}});
 TEST(Body, CheckInRejectsWhitespaceNote) { ExpectCheckInRejected(json{{"note", " \t\r\n "}}); }
 
 TEST(Body, CheckInAcceptsNoteOfExactly4000Bytes) {
-  auto r = CheckInFromJson(json{{"note", std::string(kMaxNoteBytes, 'a')}});
+  auto r = CheckInFromJson(json{{"note", std::string(kMaxNoteCharacters, 'a')}});
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->note.size(), kMaxNoteBytes);
+  EXPECT_EQ(r->note.size(), kMaxNoteCharacters);
 }
 
 TEST(Body, CheckInRejectsNoteOver4000Bytes) {
-  ExpectCheckInRejected(json{{"note", std::string(kMaxNoteBytes + 1, 'a')}});
+  ExpectCheckInRejected(json{{"note", std::string(kMaxNoteCharacters + 1, 'a')}});
 }
 
-TEST(Body, CheckInCountsNoteLengthInBytesNotCharacters) {
-  // 1334 three-byte characters: 1334 characters but 4002 bytes.
+TEST(Body, CheckInCountsNoteLengthInCharactersNotBytes) {
+  // 4000 three-byte characters: 12,000 bytes, and as welcome as 4000 letters.
   std::string note;
-  for (int i = 0; i < 1334; ++i) note += "\xe2\x82\xac";  // U+20AC
-  ExpectCheckInRejected(json{{"note", note}});
+  for (int i = 0; i < 4000; ++i) note += "\xe2\x82\xac";  // U+20AC
+  auto r = CheckInFromJson(json{{"note", note}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->note, note);
+  ExpectCheckInRejected(json{{"note", note + "\xe2\x82\xac"}});
 }
 
 TEST(Body, CheckInRejectsNonObjectParams) {
@@ -104,8 +107,8 @@ TEST(Body, MemberIntroAcceptsAName) {
 TEST(Body, MemberIntroRejectsMissingEmptyOrLongName) {
   EXPECT_FALSE(MemberIntroFromJson(json::object()).ok());
   EXPECT_FALSE(MemberIntroFromJson(json{{"name", "  "}}).ok());
-  EXPECT_FALSE(MemberIntroFromJson(json{{"name", std::string(kMaxNameBytes + 1, 'n')}}).ok());
-  EXPECT_TRUE(MemberIntroFromJson(json{{"name", std::string(kMaxNameBytes, 'n')}}).ok());
+  EXPECT_FALSE(MemberIntroFromJson(json{{"name", std::string(kMaxNameCharacters + 1, 'n')}}).ok());
+  EXPECT_TRUE(MemberIntroFromJson(json{{"name", std::string(kMaxNameCharacters, 'n')}}).ok());
 }
 
 TEST(Body, EncodedCheckInParsesBackWithItsKind) {

@@ -51,7 +51,8 @@ void ExpectDecodeFails(const Bytes& bytes, ErrorCode code) {
 
 TEST(Entry, FixedPartSizeMatchesTheLayout) {
   EXPECT_EQ(kEntryFixedBytes, 206u);
-  EXPECT_EQ(kMaxEntryBytes, kEntryFixedBytes + 16 * 32 + 64 * 1024 + 16);
+  EXPECT_EQ(kMaxEntryBytes, kEntryFixedBytes + 16 * 32 + 128 * 1024 + 16);
+  EXPECT_EQ(kMaxEntryBytes, 131'806u);  // as docs/PROTOCOL.md says
 }
 
 TEST(Entry, EncodingLengthIsFixedPartPlusParentsPlusBody) {

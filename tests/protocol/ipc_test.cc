@@ -73,7 +73,9 @@ TEST(Ipc, AnOversizeRequestIsRefusedWithItsIdAndTheLimit) {
   auto first = Parse(R"({"id":"n1","method":"checkin","params":{"note":")" + note + "\"}}");
   ASSERT_FALSE(first.ok());
   EXPECT_EQ(first.error().id, "n1");
-  EXPECT_NE(first.error().error.message.find("at most 65536 bytes"), std::string::npos) << first.error().error.message;
+  EXPECT_NE(first.error().error.message.find("at most " + std::to_string(kMaxIpcRequestBytes) + " bytes"),
+            std::string::npos)
+      << first.error().error.message;
   auto last = Parse(R"({"method":"checkin","params":{"id":5,"note":")" + note + R"("},"id":42})");
   ASSERT_FALSE(last.ok());
   EXPECT_EQ(last.error().id, 42) << "the params' id is not the request's";

@@ -1,8 +1,14 @@
 #include "protocol/kinds.h"
 
+#include "protocol/body.h"
+#include "protocol/entry.h"
+#include "protocol/ipc.h"
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <iostream>
 #include <limits>
 #include <set>
 #include <string>
@@ -254,17 +260,27 @@ TEST(KindsText, RefusesEmptyBlankAndNonText) {
   ExpectRefused(With(kCheckIn, "note", true), "note");
 }
 
-TEST(KindsText, LimitsAreInBytes) {
+// `n` times `s`.
+std::string Times(int n, const std::string& s) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+TEST(KindsText, LimitsAreInCharactersTheSameInEveryScript) {
   ExpectAccepted(With(kCheckIn, "note", std::string(4000, 'a')), "note");
-  ExpectRefused(With(kCheckIn, "note", std::string(4001, 'a')), "note is longer than 4000 bytes");
-  // 2000 two-byte characters are 4000 bytes; one more is too many.
-  std::string e_acute;
-  for (int i = 0; i < 2000; ++i) e_acute += "\xc3\xa9";
-  ExpectAccepted(With(kCheckIn, "note", e_acute), "note");
-  ExpectRefused(With(kCheckIn, "note", e_acute + "x"), "note");
+  ExpectRefused(With(kCheckIn, "note", std::string(4001, 'a')), "note is longer than 4000 characters");
+  // Hebrew (two bytes each), Chinese (three) and emoji (four): 4000 of each
+  // are as welcome as 4000 Latin letters, and one more is too many.
+  for (const std::string c : {"\u05e9", "\u4f60", "\U0001F600", "\u00e9"}) {
+    ExpectAccepted(With(kCheckIn, "note", Times(4000, c)), "note");
+    ExpectRefused(With(kCheckIn, "note", Times(4000, c) + "x"), "note is longer than 4000 characters");
+  }
+  EXPECT_EQ(CountCharacters("D\u00e9sol\u00e9 \u2014 \u05e9\u05dc\u05d5\u05dd \u4f60\u597d \U0001F600"), 18u);
   const json member{{"kind", "member"}};
   ExpectAccepted(With(member, "name", std::string(64, 'n')), "name");
-  ExpectRefused(With(member, "name", std::string(65, 'n')), "name is longer than 64 bytes");
+  ExpectAccepted(With(member, "name", Times(64, "\u0141")), "name");  // Ł
+  ExpectRefused(With(member, "name", std::string(65, 'n')), "name is longer than 64 characters");
   ExpectAccepted(With(kPropose, "title", std::string(200, 't')), "title");
   ExpectRefused(With(kPropose, "title", std::string(201, 't')), "title");
   ExpectAccepted(With(kAccept, "note", std::string(1000, 'n')), "note");
@@ -559,6 +575,65 @@ TEST(KindsDate, RoundTripsEveryDayFrom1970To2200) {
   // 1972..2196 every four years (57), less 2100 (not a leap year).
   EXPECT_EQ(leap_days, 57 - 1);
   EXPECT_EQ(DateFromDay(last), "2200-12-31");
+}
+
+// What a person writes holds no control characters but tab and line breaks
+// (an escape sequence can rewrite a terminal, and nobody types one); what the
+// ledger already holds is read as it is, so no entry of a partner's is lost.
+TEST(KindsText, WhatAPersonWritesHoldsNoControlCharacters) {
+  ExpectAccepted(With(kCheckIn, "note", "two lines\n\tand a tab\r\n"), "note");
+  for (const std::string bad : std::vector<std::string>{"\x1b[2J", "bell\x07", "del\x7f", "c1\xc2\x9b" "31m",
+                                                         "nul" + std::string(1, '\0')}) {
+    const json params = With(kCheckIn, "note", bad);
+    auto user = BodyFromParams(params);
+    ASSERT_FALSE(user.ok()) << params.dump();
+    EXPECT_EQ(user.error().message, "note must not hold control characters");
+    EXPECT_TRUE(ReadBody(params).ok()) << "a ledger entry with " << params.dump() << " is read as it is";
+  }
+  EXPECT_FALSE(HasControlCharacters("\u00e9\u05e9\U0001F600\u00a0"));  // U+00A0 is not C1
+  auto member = MemberIntroFromJson(json{{"name", "Al\x1b" "ex"}});
+  ASSERT_FALSE(member.ok());
+  EXPECT_EQ(member.error().message, "name must not hold control characters");
+}
+
+// The largest body that every rule of a kind allows (each text field full of
+// four-byte characters, every list full, every number at its largest) fits
+// in an entry, and its append request fits in one IPC request even when
+// every character is escaped as JSON's \uXXXX: no entry a person may write
+// is refused for its size alone.
+TEST(KindsText, TheLargestBodyOfEveryKindFitsInAnEntryAndARequest) {
+  const std::string ref(64, 'a');
+  std::size_t largest = 0;
+  for (const KindSpec& spec : Kinds()) {
+    json params{{"kind", std::string(spec.name)}, {"tz", -840}};
+    for (const FieldSpec& f : spec.fields) {
+      const std::string name(f.name);
+      switch (f.type) {
+        case FieldType::kText: params[name] = Times(static_cast<int>(f.max), "\U0001F600"); break;
+        case FieldType::kScale: params[name] = 10; break;
+        case FieldType::kRef: params[name] = ref; break;
+        case FieldType::kRefList: params[name] = std::vector<std::string>(16, ref); break;
+        case FieldType::kTimeMs: params[name] = (std::int64_t{1} << 47) - 1; break;
+        case FieldType::kDate: params[name] = "2026-12-05"; break;
+        case FieldType::kMinutes: params[name] = f.max; break;
+        case FieldType::kChoice: {
+          std::string_view longest;
+          for (auto c : f.choices) longest = c.size() > longest.size() ? c : longest;
+          params[name] = std::string(longest);
+          break;
+        }
+      }
+    }
+    auto body = BodyFromParams(params);
+    ASSERT_TRUE(body.ok()) << spec.name << ": " << body.error().message;
+    const std::size_t bytes = EncodeBody(*body).size();
+    largest = std::max(largest, bytes);
+    EXPECT_LT(bytes + 64, kMaxBodyBytes) << spec.name << " (with its padding)";
+    const std::string escaped = EncodeIpcRequest(std::string(36, 'i'), "append", params);
+    const std::string ascii = json::parse(escaped).dump(-1, ' ', /*ensure_ascii=*/true);
+    EXPECT_LE(ascii.size(), kMaxIpcRequestBytes) << spec.name;
+  }
+  std::cerr << "the largest body any kind allows: " << largest << " bytes of " << kMaxBodyBytes << "\n";
 }
 
 }  // namespace

@@ -79,12 +79,24 @@ TEST_F(Alone, FeelingsFromTheSlidersAreAlwaysValid) {
 TEST_F(Alone, FeelingsProblemNamesATooLongAppreciation) {
   vm().feelings.appreciated = std::string(1001, 'a');
   Notice sent = vm().SendFeelings();
-  ASSERT_TRUE(Refused(sent, "appreciated is longer than 1000 bytes"));
+  ASSERT_TRUE(Refused(sent, "appreciated is longer than 1000 characters"));
   vm().feelings.appreciated = std::string(1001, 'a');
   EXPECT_EQ(vm().FeelingsProblem(), sent.text);
   vm().feelings.appreciated.clear();
   vm().feelings.needed = std::string(1001, 'n');
-  EXPECT_EQ(vm().FeelingsProblem(), "needed is longer than 1000 bytes");
+  EXPECT_EQ(vm().FeelingsProblem(), "needed is longer than 1000 characters");
+}
+
+// The limits are in characters: a Hebrew writer has the room of an English
+// one (1000 letters of two bytes each are 2000 bytes, and welcome).
+TEST_F(Alone, AnAppreciationInHebrewHasTheRoomOfOneInEnglish) {
+  std::string hebrew;
+  for (int i = 0; i < 1000; ++i) hebrew += "\u05e9";
+  vm().feelings.appreciated = hebrew;
+  EXPECT_EQ(vm().FeelingsProblem(), "");
+  ASSERT_TRUE(Done(vm().SendFeelings()));
+  vm().feelings.appreciated = hebrew + "\u05e9";
+  EXPECT_EQ(vm().FeelingsProblem(), "appreciated is longer than 1000 characters");
 }
 
 TEST_F(Alone, StatusProblemSaysWhatIsWrong) {
@@ -122,7 +134,7 @@ TEST_F(Alone, ProposeProblemGivesTheDaemonsWords) {
   EXPECT_TRUE(Refused(vm().Propose(), "review must be a date YYYY-MM-DD"));
   vm().propose.review = "";
   vm().propose.title = std::string(201, 't');
-  EXPECT_EQ(vm().ProposeProblem(), "title is longer than 200 bytes");
+  EXPECT_EQ(vm().ProposeProblem(), "title is longer than 200 characters");
   vm().propose.title = "Talk first";
   EXPECT_EQ(vm().ProposeProblem(), "");
 }
