@@ -142,6 +142,13 @@ json SharingJson(Engine& engine, const SharingRecord& mine, std::uint64_t partne
                       {"time", protocol::FormatUtcMillis(departure->ms)},
                       {"time_ms", departure->ms},
                       {"link_closed", mine.link_closed}};
+  } else if (mine.link_closed) {
+    // Locked: who left, when and with what words are sealed in the leave
+    // entry, but the link is closed for good only after one, and that is
+    // kept outside the seal. (A leave that arrives while locked is sealed
+    // like every entry: it is known at the next unlock.)
+    state = "ended";
+    j["ended"] = json{{"link_closed", true}};
   }
   j["state"] = state;
   return j;

@@ -242,6 +242,19 @@ TEST_F(Sharing, LeavingEndsSyncForGoodAndKeepsBothCopies) {
   // Locked, pairing asks for the passphrase first; unlocked, it says why not.
   ASSERT_EQ(b_.Ctl({"passphrase", "set"}, "a passphrase for the end\n").exit_code, 0);
   ASSERT_EQ(b_.Ctl({"lock"}).exit_code, 0);
+  // Locked, and after a restart locked, it still knows the ledger ended (not
+  // who left or when: those are sealed), so no window says entries arrive.
+  for (int restarted = 0; restarted < 2; ++restarted) {
+    const json sharing = b_.Sharing();
+    EXPECT_EQ(sharing.value("state", ""), "ended") << sharing.dump();
+    EXPECT_TRUE(sharing["ended"].value("link_closed", false)) << sharing.dump();
+    EXPECT_FALSE(sharing["ended"].contains("name")) << "sealed while locked: " << sharing.dump();
+    if (restarted == 0) {
+      ASSERT_EQ(b_.Stop(SIGTERM), 0);
+      ASSERT_TRUE(b_.Start()) << b_.daemon().Log();
+      ASSERT_TRUE(b_.Json({"status", "--json"}).value("locked", false));
+    }
+  }
   auto locked = b_.Ctl({"pair", "invite"});
   EXPECT_NE(locked.exit_code, 0);
   EXPECT_NE(locked.err.find("unlock"), std::string::npos) << locked.err;
