@@ -65,6 +65,10 @@ bool Button(const char* label, bool enabled) {
   return pressed && enabled;
 }
 
+void NoticeAt(const ViewModel& vm, std::string_view panel) {
+  if (vm.notice_about() == panel) ShowNotice(vm.last_notice());
+}
+
 void ShowNotice(const Notice& n) {
   if (n.empty()) return;
   if (n.error) {
@@ -138,13 +142,17 @@ void DrawAwaiting(ViewModel& vm, ScreenState& state) {
                                           : "thinks you are in the phase: " + Str(p, "phase");
     WrappedF("%s %s", vm.NameOf(Str(p, "author")).c_str(), what.c_str());
     if (!Str(p, "text").empty()) Hint(Str(p, "text"));
-    if (Button(("Accept##" + Str(p, "id").substr(0, 8)).c_str())) vm.Accept(Str(p, "id"));
+    if (Button(("Accept##" + Str(p, "id").substr(0, 8)).c_str())) {
+      vm.NoticeBeside("awaiting");
+      vm.Accept(Str(p, "id"));
+    }
     Probe::Get().Mark("accept:" + Str(p, "title"));
     ImGui::SameLine();
     ImGui::SetNextItemWidth(220);
     EditTextWithHint("##reason", "a reason (optional)", &state.decline_reason);
     ImGui::SameLine();
     if (Button("Decline")) {
+      vm.NoticeBeside("awaiting");
       vm.Decline(Str(p, "id"), state.decline_reason);
       state.decline_reason.clear();
     }
@@ -156,6 +164,7 @@ void DrawAwaiting(ViewModel& vm, ScreenState& state) {
     WrappedF("Time to review together: %s", Str(r, "title").c_str());
   }
   if (!any) Hint("Nothing awaits your answer.");
+  NoticeAt(vm, "awaiting");
 }
 
 // The three answers to a talk request, as buttons, with an optional note.
@@ -168,7 +177,10 @@ void TalkAnswerButtons(ViewModel& vm, const std::string& talk_id) {
     const std::string words(protocol::TalkAnswerWords(answer));
     if (!first) SameLineIfFits(words.c_str());
     first = false;
-    if (Button(words.c_str())) vm.AnswerTalk(talk_id, answer);
+    if (Button(words.c_str())) {
+      vm.NoticeBeside("talk");
+      vm.AnswerTalk(talk_id, answer);
+    }
     Probe::Get().Mark("answer:" + words);
   }
   ImGui::PopID();
@@ -214,6 +226,7 @@ void DrawPartnerDay(ViewModel& vm) {
     TalkAnswerButtons(vm, t.id);
   }
   if (day.empty()) Hint("Nothing from " + name + " yet today.");
+  NoticeAt(vm, "talk");
 }
 
 // After a leave: what happened, their last word, and what remains possible.
@@ -269,8 +282,12 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
   EditTextWithHint("##needed", "one thing I need", &vm.feelings.needed);
   Probe::Get().Mark("needed");
   Problem(vm.FeelingsProblem());
-  if (WriteButton("Check in", true, vm.FeelingsProblem())) vm.SendFeelings();
+  if (WriteButton("Check in", true, vm.FeelingsProblem())) {
+    vm.NoticeBeside("feelings");
+    vm.SendFeelings();
+  }
   Probe::Get().Mark("check in");
+  NoticeAt(vm, "feelings");
 
   Heading("A word about your day");
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("", 70 + ImGui::GetStyle().ItemSpacing.x)));
@@ -281,16 +298,22 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
   EditTextWithHint("##until", "until", &vm.status_form.until);
   Probe::Get().Mark("until");
   if (!vm.status_form.text.empty()) Problem(vm.StatusProblem());
-  if (Button("Tell", !vm.status_form.text.empty() && vm.StatusProblem().empty())) vm.SendStatus();
+  if (Button("Tell", !vm.status_form.text.empty() && vm.StatusProblem().empty())) {
+    vm.NoticeBeside("status");
+    vm.SendStatus();
+  }
   Probe::Get().Mark("tell");
+  NoticeAt(vm, "status");
   Hint("Or more than a line: how the day went, in your own words.");
   EditMultiline("##checkin", &vm.checkin_note, ImVec2(std::min(420.0f, WidthBeside("")), 60));
   Probe::Get().Mark("checkin note");
   ImGui::SameLine();
   if (WriteButton("Write it", vm.checkin_note.find_first_not_of(" \t\r\n") != std::string::npos,
                   vm.ProblemWith({{"kind", "checkin"}, {"note", vm.checkin_note}}))) {
+    vm.NoticeBeside("checkin");
     vm.SendCheckIn();
   }
+  NoticeAt(vm, "checkin");
 
   Heading("Awaiting your answer");
   DrawAwaiting(vm, state);
@@ -304,7 +327,7 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
     shown = true;
   }
   if (!shown) Hint("When you agree on a ritual together (a weekly meeting, an evening for two) it shows here.");
-  ShowNotice(vm.last_notice());
+  NoticeAt(vm, "");
 }
 
 // --- Agreements --------------------------------------------------------------
@@ -334,6 +357,7 @@ void AgreementDetails(ViewModel& vm, ScreenState& state, const json& a) {
     if (!first) SameLineIfFits(outcome);
     first = false;
     if (Button(outcome)) {
+      vm.NoticeBeside(id);
       vm.CheckInAgreement(id, outcome, state.reflection);
       state.reflection.clear();
     }
@@ -343,10 +367,15 @@ void AgreementDetails(ViewModel& vm, ScreenState& state, const json& a) {
   ImGui::SameLine();
   if (WriteButton("Propose new words", !state.amend_text.empty(),
                   vm.ProblemWith({{"kind", "amend"}, {"agreement", id}, {"text", state.amend_text}}))) {
+    vm.NoticeBeside(id);
     vm.Amend(id, state.amend_text);
     state.amend_text.clear();
   }
-  if (Button("Propose to retire it")) vm.Retire(id, "");
+  if (Button("Propose to retire it")) {
+    vm.NoticeBeside(id);
+    vm.Retire(id, "");
+  }
+  NoticeAt(vm, id);
   ImGui::PopID();
 }
 
@@ -412,8 +441,12 @@ void DrawAgreements(ViewModel& vm, ScreenState& state) {
   EditTextWithHint("##review", "review on (YYYY-MM-DD)", &vm.propose.review);
   const std::string problem = vm.ProposeProblem();
   if (!vm.propose.title.empty() || !vm.propose.text.empty()) Problem(problem);
-  if (Button("Propose", problem.empty())) vm.Propose();
-  ShowNotice(vm.last_notice());
+  if (Button("Propose", problem.empty())) {
+    vm.NoticeBeside("propose");
+    vm.Propose();
+  }
+  NoticeAt(vm, "propose");
+  NoticeAt(vm, "");
 }
 
 // --- Timeline ----------------------------------------------------------------
@@ -456,7 +489,7 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
   enter |= EditTextWithHint("##to", "to day", &vm.timeline_to_input, ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
   if (Button("Show") || enter) vm.ApplyTimelineDays();
-  ShowNotice(vm.last_notice());
+  NoticeAt(vm, "");
   Hint("Right-click one of your own entries to correct or withdraw it.");
   if (vm.paired() && !vm.read_only()) {
     ImGui::SameLine();
@@ -464,28 +497,51 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
   }
   ImGui::BeginChild("entries", ImVec2(0, 0), false);
   const auto& entries = vm.timeline();
-  ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(entries.size()));
-  while (clipper.Step()) {
-    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-      const json& e = entries[static_cast<std::size_t>(i)];
+  // Rows grow to hold their words (wrapped, in reading order). Only the rows
+  // in view are drawn; the others take the height they had when last drawn.
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float spacing = ImGui::GetStyle().ItemSpacing.y;
+  const float one_line = ImGui::GetTextLineHeight() + spacing;
+  if (state.rows_generation != vm.timeline_generation() || state.rows_width != width) {
+    state.rows_generation = vm.timeline_generation();
+    state.rows_width = width;
+    state.row_heights.assign(entries.size(), one_line);
+  }
+  state.row_heights.resize(entries.size(), one_line);
+  const float view_top = ImGui::GetScrollY();
+  const float view_bottom = view_top + ImGui::GetWindowHeight();
+  const float start_y = ImGui::GetCursorPosY();
+  float y = start_y;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    float& height = state.row_heights[i];
+    if (y + height < view_top || y > view_bottom) {
+      y += height;
+      continue;
+    }
+    {
+      const json& e = entries[i];
       std::string line = ShortTime(Str(e, "time")) + "  " + Str(e, "name") + " " + vm.DescribeEntry(e);
       if (e.contains("corrections")) line += "  (corrected)";
       if (!e.value("verified", false)) line += "  (does not verify!)";
       if (!e.value("applied", true) && !e.value("withdrawn", false)) line += "  (no effect: " + Str(e, "reason") + ")";
-      ImGui::PushID(i);
-      ImGui::Selectable(Shown(line).c_str(), false);
+      ImGui::PushID(static_cast<int>(i));
+      // A row-sized selectable (for the pointer and the right-click menu),
+      // then the words over it; the row takes the words' height from the
+      // next frame on.
+      ImGui::SetCursorPosY(y);
+      ImGui::Selectable("##row", false, ImGuiSelectableFlags_AllowItemOverlap, ImVec2(0, height - spacing));
       Probe::Get().Mark("entry:" + line);
-      if (ImGui::IsItemHovered() && ImGui::CalcTextSize(line.c_str()).x > ImGui::GetItemRectSize().x) {
-        // A row longer than the window is read in full on hover.
-        ImGui::BeginTooltip();
-        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 35.0f);
-        Wrapped(line);
-        ImGui::PopTextWrapPos();
-        ImGui::EndTooltip();
-      }
       const bool mine = Str(e, "author") == vm.me() && !e.value("withdrawn", false) && !vm.read_only();
-      if (mine && ImGui::BeginPopupContextItem("entry")) {
+      if (mine && ImGui::IsItemHovered() && ImGui::IsMouseReleased(ImGuiMouseButton_Right)) ImGui::OpenPopup("entry");
+      ImGui::SetCursorPosY(y);
+      ImGui::PushTextWrapPos(0.0f);
+      ImGui::BeginGroup();
+      Wrapped(line);
+      ImGui::EndGroup();
+      ImGui::PopTextWrapPos();
+      height = ImGui::GetItemRectSize().y + spacing;
+      y += height;
+      if (mine && ImGui::BeginPopup("entry")) {
         Line("Your entry");
         ImGui::SetNextItemWidth(360);
         EditTextWithHint("##correction", "the correction", &vm.correction_input);
@@ -512,6 +568,10 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
       ImGui::PopID();
     }
   }
+  // The room the rows take, those out of view included, so the scroll bar
+  // measures them all.
+  ImGui::SetCursorPosY(y);
+  ImGui::Dummy(ImVec2(1, 0));
   if (state.scroll_step > 0) ImGui::SetScrollY(ImGui::GetScrollY() + state.scroll_step);
   if (vm.timeline_has_more() && ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 50) vm.LoadMoreTimeline();
   ImGui::EndChild();
@@ -551,8 +611,10 @@ void DrawTogether(ViewModel& vm) {
   ImGui::SameLine();
   if (WriteButton("Ask to talk", !vm.talk_input.empty(),
                   vm.ProblemWith({{"kind", "talk.request"}, {"topic", vm.talk_input}}))) {
+    vm.NoticeBeside("talk");
     vm.RequestTalk();
   }
+  NoticeAt(vm, "talk");
 
   Heading("The weekly meeting");
   Hint("Start with appreciations. Then what went well, one issue, and what each of you will try next week.");
@@ -563,8 +625,10 @@ void DrawTogether(ViewModel& vm) {
   FieldAbove("my partner will try", &vm.meeting.partner_will_try);
   if (vm.meeting.appreciations.empty() ? ButtonWhy("Record the meeting", false, "It begins with appreciations.")
                                        : WriteButton("Record the meeting", true, vm.MeetingProblem())) {
+    vm.NoticeBeside("meeting");
     vm.RecordMeeting(open_talks);
   }
+  NoticeAt(vm, "meeting");
 
   Heading("After a fight: repair");
   Hint("Each of you: what you felt, how you saw it, what set you off, what you take responsibility for. "
@@ -577,8 +641,10 @@ void DrawTogether(ViewModel& vm) {
   FieldAbove("one plan", &vm.repair.plan);
   if (vm.repair.plan.empty() ? ButtonWhy("Record the repair", false, "It needs the one plan you agree on.")
                              : WriteButton("Record the repair", true, vm.RepairProblem())) {
+    vm.NoticeBeside("repair");
     vm.RecordRepair(open_talks);
   }
+  NoticeAt(vm, "repair");
 
   Heading("A moment that hurt");
   Hint("What happened, how strong it was, and what helped. Naming it lets the two of you see patterns "
@@ -590,7 +656,11 @@ void DrawTogether(ViewModel& vm) {
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("")));
   EditTextWithHint("##helped", "what helped (optional)", &vm.trigger.helped);
   if (!vm.trigger.what.empty()) Problem(vm.TriggerProblem());
-  if (Button("Record what hurt", !vm.trigger.what.empty() && vm.TriggerProblem().empty())) vm.RecordTrigger();
+  if (Button("Record what hurt", !vm.trigger.what.empty() && vm.TriggerProblem().empty())) {
+    vm.NoticeBeside("trigger");
+    vm.RecordTrigger();
+  }
+  NoticeAt(vm, "trigger");
 
   Heading("A pause");
   for (const auto& p : together.value("pauses", json::array())) {
@@ -599,7 +669,11 @@ void DrawTogether(ViewModel& vm) {
   }
   ImGui::SetNextItemWidth(200);
   ImGui::SliderInt("minutes", &vm.pause_minutes, 20, 24 * 60);
-  if (Button("Start a pause")) vm.StartPause();
+  if (Button("Start a pause")) {
+    vm.NoticeBeside("pause");
+    vm.StartPause();
+  }
+  NoticeAt(vm, "pause");
 
   Heading("Time together");
   for (const auto& p : together.value("plans", json::array())) {
@@ -608,7 +682,10 @@ void DrawTogether(ViewModel& vm) {
                        ShortTime(Str(p, "until")).c_str());
     if (!p.contains("closed_by")) {
       ImGui::SameLine();
-      if (Button("We did it")) vm.MarkTimeDone(Str(p, "id"), Str(p, "what"));
+      if (Button("We did it")) {
+        vm.NoticeBeside("plan");
+        vm.MarkTimeDone(Str(p, "id"), Str(p, "what"));
+      }
     }
     ImGui::PopID();
   }
@@ -619,15 +696,21 @@ void DrawTogether(ViewModel& vm) {
   EditTextWithHint("##when", "YYYY-MM-DD HH:MM", &vm.plan_when);
   if (!vm.plan_what.empty() && !vm.plan_when.empty()) Problem(vm.PlanProblem());
   ImGui::SameLine();
-  if (Button("Plan it", !vm.plan_what.empty() && vm.PlanProblem().empty())) vm.PlanTime();
+  if (Button("Plan it", !vm.plan_what.empty() && vm.PlanProblem().empty())) {
+    vm.NoticeBeside("plan");
+    vm.PlanTime();
+  }
+  NoticeAt(vm, "plan");
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Appreciate")));
   EditTextWithHint("##appreciate", "something I appreciate about you", &vm.appreciation_input);
   ImGui::SameLine();
   if (WriteButton("Appreciate", !vm.appreciation_input.empty(),
                   vm.ProblemWith({{"kind", "appreciation"}, {"text", vm.appreciation_input}}))) {
+    vm.NoticeBeside("appreciation");
     vm.Appreciate();
   }
-  ShowNotice(vm.last_notice());
+  NoticeAt(vm, "appreciation");
+  NoticeAt(vm, "");
 }
 
 }  // namespace

@@ -6,8 +6,10 @@
 // Thread-safety: the window's thread.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "ui/view_model.h"
 
@@ -54,6 +56,12 @@ struct ScreenState {
   bool dark = false;
   float scale = 1;             // the content scale the font and sizes are made for
   float scroll_step = 0;       // > 0: the timeline scrolls by this much each frame (measurements)
+  // The timeline's rows grow to hold their words: the height of each row as
+  // last drawn (estimated as one line until then), for placing the rows out
+  // of view; kept while the rows and the width stay the same.
+  std::vector<float> row_heights;
+  std::uint64_t rows_generation = ~std::uint64_t{0};
+  float rows_width = 0;
 };
 
 // Draws the whole window content for the current screen.

@@ -30,6 +30,9 @@ void Problem(const std::string& text);
 bool Button(const char* label, bool enabled = true);
 // What the last action did: a Problem when it failed, else in a calm colour.
 void ShowNotice(const Notice& n);
+// The last notice, when it belongs to `panel` (ViewModel::notice_about): drawn
+// beside the action that caused it.
+void NoticeAt(const ViewModel& vm, std::string_view panel);
 // The width a field may take so that a button labelled `label` (and `more`
 // pixels of other widgets) still fit beside it on the line.
 float WidthBeside(const char* label, float more = 0);

@@ -225,11 +225,15 @@ void DrawProgress(ViewModel& vm) {
   Heading("Name where you are, together");
   Hint("Propose the phase you think the two of you are in; it takes effect when your partner agrees.");
   for (const auto& p : kPhaseWords) {
-    if (Button(p[0])) vm.ProposePhase(p[0]);
+    if (Button(p[0])) {
+      vm.NoticeBeside("phase");
+      vm.ProposePhase(p[0]);
+    }
     ImGui::SameLine();
     Hint(p[1]);
   }
-  ShowNotice(vm.last_notice());
+  NoticeAt(vm, "phase");
+  NoticeAt(vm, "");
 }
 
 }  // namespace kintsugi::ui

@@ -25,17 +25,25 @@ void DrawSharingSettings(ViewModel& vm) {
   const std::string line = vm.SharingLine();
   if (vm.sharing_ended()) {
     Wrapped(line);
+    NoticeAt(vm, "sharing");
     return;
   }
   if (!line.empty()) Wrapped(line);
   if (vm.sharing_paused()) {
     Hint("Resuming exchanges what either of you wrote during the pause.");
-    if (Button("Resume sharing")) vm.ResumeSharing();
+    if (Button("Resume sharing")) {
+      vm.NoticeBeside("sharing");
+      vm.ResumeSharing();
+    }
   } else {
     Hint("Pausing stops your two devices exchanging anything, both ways, until you resume. Your partner sees "
          "that you paused and since when, not why: if you want them to know why, write it to them first.");
-    if (Button("Pause sharing")) vm.PauseSharing();
+    if (Button("Pause sharing")) {
+      vm.NoticeBeside("sharing");
+      vm.PauseSharing();
+    }
   }
+  NoticeAt(vm, "sharing");
   Hint("Leaving ends the shared ledger for both of you, for good: sync stops, nothing more can be added, and "
        "each of you keeps your own copy. Nothing is deleted on either device.");
   if (Button("Leave...")) ImGui::OpenPopup("Leave the shared ledger?");
@@ -47,16 +55,20 @@ void DrawSharingSettings(ViewModel& vm) {
     WrappedF("Before you go you may want to export your data (Export for a counsellor, on this screen), "
                        "and to withdraw your own entries: their words are then destroyed on both devices. Your "
                        "introduction, agreements and answers stay on the record.");
-    if (Button("Withdraw my entries")) vm.WithdrawMine();
+    if (Button("Withdraw my entries")) {
+      vm.NoticeBeside("leave");
+      vm.WithdrawMine();
+    }
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 24);
     EditTextWithHint("##leave_note", "a last word for your partner (optional)", &vm.leave_note);
     if (Button("Leave for good")) {
+      vm.NoticeBeside("sharing");  // the dialog closes: said under Sharing
       vm.Leave();
       ImGui::CloseCurrentPopup();
     }
     ImGui::SameLine();
     if (Button("Stay")) ImGui::CloseCurrentPopup();
-    ShowNotice(vm.last_notice());
+    NoticeAt(vm, "leave");
     ImGui::PopTextWrapPos();
     ImGui::EndPopup();
   }
@@ -105,7 +117,7 @@ void DrawExportSettings(ViewModel& vm) {
     Hint("Save needs a file to write.");
   }
   // What Preview or Save did, beside them rather than at the end of the screen.
-  if (vm.notice_about() == "export") ShowNotice(vm.last_notice());
+  NoticeAt(vm, "export");
   if (!f.preview.empty()) {
     // Read as it will read in the file: each script in its order.
     ImGui::BeginChild("##export_preview", ImVec2(-1, 260), true);
@@ -121,7 +133,10 @@ void DrawVaultSettings(ViewModel& vm) {
   WrappedF(has ? "Your keys are sealed with your passphrase. Lock closes them until it is typed again."
                          : "No passphrase: your key file is protected by its permissions alone, which keep other "
                            "accounts on this computer out, but not anyone who can use yours.");
-  if (has && Button("Lock now")) vm.Lock();
+  if (has && Button("Lock now")) {
+    vm.NoticeBeside("vault");
+    vm.Lock();
+  }
   ImGui::SetNextItemWidth(280);
   if (has) {
     EditTextWithHint("##current", "current passphrase", &vm.passphrase_current, ImGuiInputTextFlags_Password);
@@ -132,12 +147,17 @@ void DrawVaultSettings(ViewModel& vm) {
   EditTextWithHint("##new2", "the same again", &vm.passphrase_again, ImGuiInputTextFlags_Password);
   const std::string passphrase_problem = vm.NewPassphraseProblem();
   if (ButtonWhy(has ? "Change passphrase" : "Set passphrase", passphrase_problem.empty(), passphrase_problem.c_str())) {
+    vm.NoticeBeside("vault");
     vm.SetPassphrase();
   }
   if (has) {
     ImGui::SameLine();
-    if (Button("Remove passphrase", !vm.passphrase_current.empty())) vm.RemovePassphrase();
+    if (Button("Remove passphrase", !vm.passphrase_current.empty())) {
+      vm.NoticeBeside("vault");
+      vm.RemovePassphrase();
+    }
   }
+  NoticeAt(vm, "vault");
   Heading("Backup");
   Hint("A sealed copy of your ledger and keys, made while Kintsugi runs. Keep it somewhere else, like a USB "
        "stick; on a new computer, the first screen restores it.");
@@ -154,12 +174,18 @@ void DrawVaultSettings(ViewModel& vm) {
   }
   // An empty file name becomes ~/kintsugi-backup-DATE.kbak.
   if (ButtonWhy("Back up now", vm.backup_passphrase.size() >= 8, "It needs a passphrase of 8 characters or more.")) {
+    vm.NoticeBeside("backup");
     vm.Backup();
   }
+  NoticeAt(vm, "backup");
   Heading("Start at login");
   if (auto on = vm.StartsAtLogin()) {
     bool checked = *on;
-    if (ImGui::Checkbox("Start Kintsugi when I log in", &checked)) vm.SetStartAtLogin(checked);
+    if (ImGui::Checkbox("Start Kintsugi when I log in", &checked)) {
+      vm.NoticeBeside("login");
+      vm.SetStartAtLogin(checked);
+    }
+    NoticeAt(vm, "login");
   } else {
     Hint("This computer has no per-user service manager the window can reach; 'kintsugictl service install' "
          "says why.");
@@ -259,7 +285,11 @@ void DrawNotifySettings(ViewModel& vm) {
   if (ImGui::Checkbox("an hour before time we planned together", &together)) {
     vm.ChangeNotify({{"remind", {{"together", together}}}});
   }
-  if (Button("Show a test notification")) vm.TestNotify();
+  if (Button("Show a test notification")) {
+    vm.NoticeBeside("notify");
+    vm.TestNotify();
+  }
+  NoticeAt(vm, "notify");
 }
 
 void DrawSettings(ViewModel& vm, ScreenState& state) {
@@ -273,7 +303,11 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
   EditTextWithHint("##helpline", "a helpline's name and number", &vm.help_input);
   Probe::Get().Mark("helpline");
   ImGui::SameLine();
-  if (Button("Keep it")) vm.SaveHelp();
+  if (Button("Keep it")) {
+    vm.NoticeBeside("help");
+    vm.SaveHelp();
+  }
+  NoticeAt(vm, "help");
   Heading("Partner and devices");
   if (vm.paired()) {
     TextF("Paired with %s.", vm.partner_name().c_str());
@@ -284,7 +318,11 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
   ImGui::SetNextItemWidth(240);
   EditTextWithHint("##peer", "partner's address, like 192.168.1.20:47474 (advanced)", &vm.peer_address_input);
   ImGui::SameLine();
-  if (Button("Use this address", !vm.peer_address_input.empty())) vm.SetPeerAddress();
+  if (Button("Use this address", !vm.peer_address_input.empty())) {
+    vm.NoticeBeside("peer");
+    vm.SetPeerAddress();
+  }
+  NoticeAt(vm, "peer");
   DrawSharingSettings(vm);
   DrawNotifySettings(vm);
   Heading("Look");
@@ -293,10 +331,14 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
   Heading("Private notes (only on this device)");
   for (const auto& n : vm.notes()) WrappedF("%s  %s", ShortTime(Str(n, "time")).c_str(), Str(n, "text").c_str());
   EditMultiline("##note", &vm.note_input, ImVec2(420, 60));
-  if (Button("Keep this note", !vm.note_input.empty())) vm.AddNote();
+  if (Button("Keep this note", !vm.note_input.empty())) {
+    vm.NoticeBeside("note");
+    vm.AddNote();
+  }
+  NoticeAt(vm, "note");
   DrawExportSettings(vm);
   DrawVaultSettings(vm);
-  if (vm.notice_about().empty()) ShowNotice(vm.last_notice());
+  NoticeAt(vm, "");
 }
 
 }  // namespace kintsugi::ui

@@ -6,6 +6,8 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "ui/fonts.h"
 #include "ui/screens_internal.h"
@@ -44,20 +46,28 @@ void WrappedParagraph(std::string_view s) {
   const float x0 = ImGui::GetCursorPosX();
   const char* begin = t.data();
   const char* end = begin + t.size();
+  std::vector<std::string> lines;
   for (const char* b = begin; b < end;) {
     const char* e = font->CalcWordWrapPositionA(scale, b, end, width);
     if (e <= b) {
       e = b + 1;  // one character at least, whole
       while (e < end && (static_cast<unsigned char>(*e) & 0xC0) == 0x80) ++e;
     }
-    const std::string line = p.Line(static_cast<std::size_t>(b - begin), static_cast<std::size_t>(e - begin));
-    if (p.right_to_left()) {
-      const float used = ImGui::CalcTextSize(line.c_str()).x;
-      ImGui::SetCursorPosX(x0 + std::max(0.0f, width - used));
-    }
-    ImGui::TextUnformatted(line.c_str());
+    lines.push_back(p.Line(static_cast<std::size_t>(b - begin), static_cast<std::size_t>(e - begin)));
     b = e;
     while (b < end && *b == ' ') ++b;
+  }
+  // Spaced as TextWrapped spaces its lines: no item spacing inside the paragraph.
+  const ImVec2 spacing = ImGui::GetStyle().ItemSpacing;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (p.right_to_left()) {
+      const float used = ImGui::CalcTextSize(lines[i].c_str()).x;
+      ImGui::SetCursorPosX(x0 + std::max(0.0f, width - used));
+    }
+    const bool last = i + 1 == lines.size();
+    if (!last) ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(spacing.x, 0));
+    ImGui::TextUnformatted(lines[i].c_str());
+    if (!last) ImGui::PopStyleVar();
   }
 }
 

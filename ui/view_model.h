@@ -207,6 +207,8 @@ class ViewModel {
   const nlohmann::json& notes() const { return notes_; }
   const std::vector<nlohmann::json>& timeline() const { return timeline_; }
   bool timeline_has_more() const { return !timeline_next_.is_null(); }
+  // Changes whenever the timeline's filters or rows change.
+  std::uint64_t timeline_generation() const { return timeline_generation_; }
   std::size_t forks() const;
   // How many answers await me (proposals, talk requests, reviews due).
   std::size_t awaiting_me() const;
@@ -443,9 +445,12 @@ class ViewModel {
   // Seconds left of the open invite; 0 when none.
   std::int64_t InviteSecondsLeft() const;
   const Notice& last_notice() const { return last_notice_; }
-  // Which panel the last notice belongs to: "export" for the export's, ""
-  // for the screen's own, so that each is shown beside its action.
+  // Which panel the last notice belongs to ("feelings", "status", "export",
+  // an agreement's id...), "" for the screen's own, so that each is shown
+  // beside the action that caused it. A screen names the panel of the next
+  // action before calling it (the export names its own).
   const std::string& notice_about() const { return notice_about_; }
+  void NoticeBeside(std::string panel) { pending_about_ = std::move(panel); }
 
  private:
   // Runs `work` on the runner, or here and now.

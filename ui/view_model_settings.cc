@@ -184,6 +184,7 @@ void ViewModel::AdoptNotify(json status) {
 }
 
 Notice ViewModel::ChangeNotify(const json& change) {
+  pending_about_ = "notify";
   return Request("", "notify.set", change, [this](const json& r) {
     notify_ = r;
     Done("Saved. Notifications on this computer follow it from now on.");
@@ -191,6 +192,7 @@ Notice ViewModel::ChangeNotify(const json& change) {
 }
 
 Notice ViewModel::TestNotify() {
+  pending_about_ = "notify";
   return Request("", "notify.test", json::object(), [this](const json& r) {
     notify_ = r;
     if (!r.value("sent", false)) {

@@ -442,6 +442,58 @@ TEST_F(WindowTest, AFrozenDaemonNeverHoldsAFrame) {
   EXPECT_TRUE(alex.running());
 }
 
+// A message is drawn beside the action that caused it, not at the foot of
+// the screen: "Thank you for checking in" under Check in, then, after a
+// status, the status's own message under Tell, and only that one.
+TEST_F(WindowTest, AMessageIsShownBesideTheActionThatCausedIt) {
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today") && alex.Has("check in"); }, std::chrono::seconds(20)))
+      << alex.Probe().dump();
+  auto top = [&](const std::string& item) { return alex.Probe()["items"][item][1].get<double>(); };
+  auto bottom = [&](const std::string& item) { return alex.Probe()["items"][item][3].get<double>(); };
+  ASSERT_TRUE(alex.Click("check in"));
+  ASSERT_TRUE(WaitFor([&] { return alex.Has("notice"); })) << alex.Probe().dump();
+  EXPECT_GE(top("notice"), bottom("check in"));
+  EXPECT_LT(top("notice") - bottom("check in"), 40) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Click("status"));
+  ASSERT_TRUE(alex.Type("home by nine"));
+  ASSERT_TRUE(alex.Click("tell"));
+  ASSERT_TRUE(WaitFor([&] { return alex.Has("notice") && top("notice") > bottom("tell"); })) << alex.Probe().dump();
+  EXPECT_LT(top("notice") - bottom("tell"), 40) << alex.Probe().dump();
+}
+
+// A long entry is read in full on the timeline: its row grows to hold its
+// words, wrapped (no tooltip, nothing cut off at the window's edge).
+TEST_F(WindowTest, ALongEntryGrowsItsTimelineRowToHoldEveryWord) {
+  std::string note = "Tonight I want to say it plainly:";
+  for (int i = 0; i < 30; ++i) note += " I am here and I am listening";
+  note += ", the end of my long note.";
+  ASSERT_EQ(b_.Ctl({"checkin", "--note", note}).exit_code, 0);
+  ASSERT_EQ(b_.Ctl({"checkin", "--note", "a short one after it"}).exit_code, 0);
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today"); }, std::chrono::seconds(20))) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Click("nav:Timeline"));
+  auto row = [&](const std::string& words) -> json {
+    const json items = alex.Probe().value("items", json::object());  // named: items() of a temporary dangles
+    for (const auto& [name, rect] : items.items()) {
+      if (name.rfind("entry:", 0) == 0 && name.find(words) != std::string::npos) return rect;
+    }
+    return nullptr;
+  };
+  auto height = [](const json& rect) { return rect[3].get<double>() - rect[1].get<double>(); };
+  // The first frame places rows one line high; the next, as high as their words.
+  ASSERT_TRUE(WaitFor([&] {
+    const json long_row = row("the end of my long note");
+    const json short_row = row("a short one");
+    return !long_row.is_null() && !short_row.is_null() && height(long_row) > 4 * height(short_row);
+  }, std::chrono::seconds(20))) << alex.Probe().dump();
+  const json long_row = row("the end of my long note");
+  const json short_row = row("a short one");
+  EXPECT_LE(long_row[2].get<double>(), 640) << "the row stays within the window";
+  // The rows do not overlap: the newer, short one is above the long one.
+  EXPECT_LE(short_row[3].get<double>(), long_row[1].get<double>() + 1) << alex.Probe().dump();
+}
+
 // Every screen draws the buttons that write the kinds it offers (the
 // view-model's Offers(), which tests/ui holds to the kinds table).
 TEST_F(WindowTest, EachScreenDrawsTheButtonsForTheKindsItOffers) {
