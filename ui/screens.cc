@@ -118,6 +118,11 @@ void SameLineIfFits(const char* label) {
   if (ImGui::GetItemRectMax().x + needed <= right) ImGui::SameLine();
 }
 
+void SameLineIfRoom(float width) {
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + width <= right) ImGui::SameLine();
+}
+
 float WidthBeside(const char* label, float more) {
   const ImGuiStyle& style = ImGui::GetStyle();
   const float button = ImGui::CalcTextSize(label, nullptr, true).x + style.FramePadding.x * 2 + style.ItemSpacing.x;
@@ -480,7 +485,10 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
     vm.SetTimelineFilter(state.timeline_kind == 0 ? "" : kKindNames[static_cast<std::size_t>(state.timeline_kind)],
                          state.timeline_author == 0 ? "" : state.timeline_author == 1 ? "me" : "partner");
   }
-  ImGui::SameLine();
+  // The days and Show stay together, on this line when they fit (the
+  // demo's 760 px do not), else on the next.
+  const ImGuiStyle& style = ImGui::GetStyle();
+  SameLineIfRoom(2 * 110 + ImGui::CalcTextSize("Show").x + style.FramePadding.x * 2 + 2 * style.ItemSpacing.x);
   ImGui::SetNextItemWidth(110);
   bool enter = EditTextWithHint("##from", "from day", &vm.timeline_from_input,
                                         ImGuiInputTextFlags_EnterReturnsTrue);

@@ -36,6 +36,9 @@ void NoticeAt(const ViewModel& vm, std::string_view panel);
 // The width a field may take so that a button labelled `label` (and `more`
 // pixels of other widgets) still fit beside it on the line.
 float WidthBeside(const char* label, float more = 0);
+// SameLine() when `width` more pixels fit on the line, else nothing (the
+// next item starts a new line).
+void SameLineIfRoom(float width);
 // A Button that, while greyed out, says why beside it.
 bool ButtonWhy(const char* label, bool enabled, const char* why);
 // A button that writes an entry: greyed out while its field is empty (not
