@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,10 +38,62 @@ std::string ShortTime(const std::string& iso) {
   return out;
 }
 
+// --- Sections as cards ---
+// Each Heading begins a card: a rounded panel, a shade apart from the
+// window, behind everything up to the next Heading or the end of the screen
+// (EndSection). The panel is drawn after its content, on a channel below it.
+
+namespace {
+
+struct Theme {
+  ImVec4 card{1, 1, 1, 0.65f};
+  ImVec4 heading{0.60f, 0.43f, 0.10f, 1};  // kintsugi's gold
+};
+Theme g_theme;
+
+struct OpenCard {
+  ImDrawListSplitter splitter;
+  ImDrawList* list = nullptr;
+  ImVec2 start;
+  float pad = 0;
+};
+std::optional<OpenCard> g_card;
+
+void BeginCard() {
+  OpenCard& card = g_card.emplace();
+  card.list = ImGui::GetWindowDrawList();
+  card.pad = ImGui::GetStyle().WindowPadding.x;
+  card.splitter.Split(card.list, 2);
+  card.splitter.SetCurrentChannel(card.list, 1);
+  card.start = ImGui::GetCursorScreenPos();
+  ImGui::SetCursorScreenPos(ImVec2(card.start.x + card.pad, card.start.y + card.pad));
+  ImGui::BeginGroup();
+  ImGui::PushTextWrapPos(ImGui::GetWindowContentRegionMax().x - card.pad);
+}
+
+}  // namespace
+
+void EndSection() {
+  if (!g_card) return;
+  OpenCard& card = *g_card;
+  ImGui::PopTextWrapPos();
+  ImGui::EndGroup();
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  const ImVec2 end(std::max(right, ImGui::GetItemRectMax().x + card.pad), ImGui::GetItemRectMax().y + card.pad);
+  card.splitter.SetCurrentChannel(card.list, 0);
+  card.list->AddRectFilled(card.start, end, ImGui::GetColorU32(g_theme.card), ImGui::GetStyle().WindowRounding);
+  card.splitter.Merge(card.list);
+  ImGui::SetCursorScreenPos(ImVec2(card.start.x, end.y));
+  ImGui::Dummy(ImVec2(1, ImGui::GetStyle().ItemSpacing.y));
+  g_card.reset();
+}
+
 void Heading(const char* text) {
-  ImGui::Spacing();
+  EndSection();
+  BeginCard();
+  ImGui::PushStyleColor(ImGuiCol_Text, g_theme.heading);
   Line(text);
-  ImGui::Separator();
+  ImGui::PopStyleColor();
   ImGui::Spacing();
 }
 
@@ -756,9 +809,15 @@ void ApplyTheme(bool dark, float scale) {
   ImGuiStyle style;
   if (dark) {
     ImGui::StyleColorsDark(&style);
+    g_theme = Theme{ImVec4(1, 1, 1, 0.05f), ImVec4(0.88f, 0.72f, 0.40f, 1)};
   } else {
     ImGui::StyleColorsLight(&style);
     style.Colors[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.96f, 0.94f, 1.0f);
+    // Fields a shade darker than the cards they sit on.
+    style.Colors[ImGuiCol_FrameBg] = ImVec4(0.93f, 0.91f, 0.88f, 1.0f);
+    style.Colors[ImGuiCol_FrameBgHovered] = ImVec4(0.90f, 0.88f, 0.84f, 1.0f);
+    style.Colors[ImGuiCol_FrameBgActive] = ImVec4(0.87f, 0.85f, 0.80f, 1.0f);
+    g_theme = Theme{};
   }
   style.WindowRounding = 6;
   style.FrameRounding = 4;
@@ -800,6 +859,7 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
       if (vm.can_start_daemon() && Button("Start Kintsugi")) vm.StartDaemon();
     }
     ShowNotice(vm.last_notice());
+    EndSection();
     ImGui::End();
     Probe::Get().EndFrame(vm.daemon_stopped() ? "Stopped" : "Not running");
     return;
@@ -816,6 +876,7 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
   }
   if (vm.locked()) {
     DrawUnlock(vm);
+    EndSection();
     ImGui::End();
     Probe::Get().EndFrame("Locked");
     return;
@@ -850,8 +911,10 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
       case Screen::kTogether: DrawTogether(vm); break;
       case Screen::kSettings: DrawSettings(vm, state); break;
     }
+    EndSection();
     ImGui::EndChild();
   }
+  EndSection();
   ImGui::End();
   Probe::Get().EndFrame(std::string(ScreenName(screen)));
 }

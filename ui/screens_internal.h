@@ -21,7 +21,11 @@ namespace kintsugi::ui {
 // "2026-11-26T07:10:29.249Z" (UTC, as the daemon writes times) -> "2026-11-26 08:10" in local time.
 std::string ShortTime(const std::string& iso);
 // A title with a rule under it, spaced from what is above and below.
+// Begins a section, as a card, with its heading; the card ends at the next
+// Heading or at EndSection(), which the window calls before it closes the
+// window or child that holds the screen.
 void Heading(const char* text);
+void EndSection();
 // Quiet wrapped text: what a control does, or that there is nothing to show.
 void Hint(const std::string& text);
 // What is wrong, wrapped, in a warning colour; nothing when `text` is empty.
