@@ -554,7 +554,11 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
   Hint("Right-click one of your own entries to correct or withdraw it.");
   if (vm.paired() && !vm.read_only()) {
     ImGui::SameLine();
-    if (Button("I have read these", !vm.timeline().empty())) vm.MarkRead();
+    if (Button("I have read these", !vm.timeline().empty())) {
+      vm.NoticeBeside("read");
+      vm.MarkRead();
+    }
+    NoticeAt(vm, "read");
   }
   ImGui::BeginChild("entries", ImVec2(0, 0), false);
   const auto& entries = vm.timeline();
