@@ -164,13 +164,16 @@ bool WriteButton(const char* label, bool filled, const std::string& problem) {
   return ButtonWhy(label, filled && problem.empty(), filled ? problem.c_str() : "");
 }
 
+void SameLineIfFits(const char* label) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float needed = ImGui::CalcTextSize(label, nullptr, true).x + style.FramePadding.x * 2 + style.ItemSpacing.x;
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + needed <= right) ImGui::SameLine();
+}
+
 void SameLineIfRoom(float width) {
   const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
   if (ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + width <= right) ImGui::SameLine();
-}
-
-void SameLineIfFits(const char* label) {
-  SameLineIfRoom(ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2);
 }
 
 float WidthBeside(const char* label, float more) {

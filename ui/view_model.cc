@@ -271,11 +271,15 @@ bool ViewModel::Refresh() {
   if (reading_) return connected_;  // stale_ stays: another read follows this one
   stale_ = false;
   reading_ = true;
-  InBackground<Snapshot>([in = Inputs()](DaemonLink& link) { return Read(link, in); },
-                         [this](Snapshot snap) {
-                           reading_ = false;
-                           Adopt(std::move(snap));
-                         });
+  ++in_flight_;
+  Run([this, in = Inputs()](DaemonLink& link) {
+    auto snap = std::make_shared<Snapshot>(Read(link, in));
+    return std::function<void()>([this, snap] {
+      reading_ = false;
+      --in_flight_;
+      Adopt(std::move(*snap));
+    });
+  });
   return connected_;
 }
 
@@ -291,20 +295,25 @@ Notice ViewModel::Request(std::string doing, CallFn call, std::function<void(con
   const bool slow = !doing.empty();
   if (slow && !busy_.empty()) return Failed(MakeError(ErrorCode::kUnavailable, busy_ + " Wait for it to finish."));
   const std::string about = std::exchange(pending_about_, "");
+  ++in_flight_;
   Notice said;
   if (slow) {
     busy_ = doing;
     pending_about_ = about;
     said = Done(std::move(doing));
   }
-  InBackground<Result<json>>(std::move(call), [this, done = std::move(done), about, slow](Result<json> r) {
-    if (slow) busy_.clear();
-    pending_about_ = about;
-    if (!r.ok()) {
-      Failed(r.error());
-      return;
-    }
-    done(*r);
+  Run([this, call = std::move(call), done = std::move(done), about, slow](DaemonLink& link) {
+    auto r = std::make_shared<Result<json>>(call(link));
+    return std::function<void()>([this, r, done, about, slow] {
+      --in_flight_;
+      if (slow) busy_.clear();
+      pending_about_ = about;
+      if (!r->ok()) {
+        Failed(r->error());
+        return;
+      }
+      done(**r);
+    });
   });
   return runner_ ? said : last_notice_;
 }
@@ -753,16 +762,20 @@ Notice ViewModel::ApplyTimelineDays() {
 bool ViewModel::LoadMoreTimeline() {
   if (timeline_next_.is_null() || loading_more_) return false;
   loading_more_ = true;
+  ++in_flight_;
   const json params = TimelineParams(timeline_kind_, timeline_author_, timeline_from_, timeline_to_, kTimelinePage,
                                      timeline_next_);
-  InBackground<Result<json>>([params](DaemonLink& link) { return link.Call("view.timeline", params); },
-                             [this, generation = timeline_generation_](Result<json> r) {
-                               loading_more_ = false;
-                               if (!r.ok() || generation != timeline_generation_) return;  // asked again when scrolled there
-                               for (auto& e : (*r)["entries"]) timeline_.push_back(std::move(e));
-                               timeline_next_ = (*r)["next_before"];
-                               ++timeline_generation_;
-                             });
+  Run([this, params, generation = timeline_generation_](DaemonLink& link) {
+    auto r = std::make_shared<Result<json>>(link.Call("view.timeline", params));
+    return std::function<void()>([this, r, generation] {
+      loading_more_ = false;
+      --in_flight_;
+      if (!r->ok() || generation != timeline_generation_) return;  // asked again when scrolled there
+      for (auto& e : (**r)["entries"]) timeline_.push_back(std::move(e));
+      timeline_next_ = (**r)["next_before"];
+      ++timeline_generation_;
+    });
+  });
   return true;
 }
 

@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -456,19 +455,6 @@ class ViewModel {
  private:
   // Runs `work` on the runner, or here and now.
   void Run(Work work);
-  // Runs `work` on the runner and `then` with its result back on the
-  // window's thread, counted in in_flight() meanwhile.
-  template <class T>
-  void InBackground(std::function<T(DaemonLink&)> work, std::function<void(T)> then) {
-    ++in_flight_;
-    Run([this, work = std::move(work), then = std::move(then)](DaemonLink& link) {
-      auto result = std::make_shared<T>(work(link));
-      return std::function<void()>([this, result, then] {
-        --in_flight_;
-        then(std::move(*result));
-      });
-    });
-  }
   // Sends one request on the runner: `call` runs there (with the runner's
   // link), `done` gets its reply back here, and a failure becomes the
   // notice. With `doing` (a slow request), says it meanwhile and refuses

@@ -159,10 +159,14 @@ std::string ViewModel::SharingLine() const {
 }
 
 void ViewModel::ReadNotify() {
-  InBackground<Result<json>>([](DaemonLink& link) { return link.Call("notify.status", json::object()); },
-                             [this](Result<json> r) {
-                               if (r.ok()) AdoptNotify(std::move(r).value());  // else an older daemon, or none: the section says so
-                             });
+  ++in_flight_;
+  Run([this](DaemonLink& link) {
+    auto r = std::make_shared<Result<json>>(link.Call("notify.status", json::object()));
+    return std::function<void()>([this, r] {
+      --in_flight_;
+      if (r->ok()) AdoptNotify(std::move(*r).value());  // else an older daemon, or none: the section says so
+    });
+  });
 }
 
 void ViewModel::AdoptNotify(json status) {
