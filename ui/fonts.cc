@@ -36,6 +36,8 @@ constexpr char32_t kCommon[][2] = {
     {0xFFFD, 0xFFFD},  // the replacement character: what a missing glyph looks like
 };
 
+constexpr float kHeadingScale = 1.3f;  // a heading's letters against the text's
+
 constexpr char32_t kPagedFrom = 0x2E80;  // CJK radicals onwards: scripts of thousands of characters
 
 bool EmojiRange(char32_t c) {
@@ -231,6 +233,7 @@ void Fonts::Build(float pixels) {
   missing_.clear();
   files_used_.clear();
   glyphs_ = 0;
+  heading_ = nullptr;
   stale_ = false;
   if (!found_) FindFaces();
 
@@ -289,17 +292,15 @@ void Fonts::Build(float pixels) {
     return;
   }
   std::vector<int> order{primary};
-  for (const auto& [face, chars] : by_face) {
+  for (auto& [face, chars] : by_face) {
     if (face != primary) order.push_back(face);
-  }
-  ImFont* font = nullptr;
-  for (int face : order) {
-    auto mapping = std::make_unique<Mapping>(faces_[face].file);
-    if (!mapping->ok()) continue;
-    std::vector<std::uint16_t>& r = ranges_.emplace_back();
-    std::vector<char32_t>& chars = by_face[face];
     std::sort(chars.begin(), chars.end());
-    for (char32_t c : chars) {
+  }
+  // ImGui's glyph ranges, one list per face, shared by the two sizes.
+  std::map<int, const std::uint16_t*> ranges;
+  for (int face : order) {
+    std::vector<std::uint16_t>& r = ranges_.emplace_back();
+    for (char32_t c : by_face[face]) {
       if (!r.empty() && r.back() + 1u == c) {
         r.back() = static_cast<std::uint16_t>(c);
       } else {
@@ -308,46 +309,67 @@ void Fonts::Build(float pixels) {
       }
     }
     r.push_back(0);
-    ImFontConfig config;
-    // ImGui copies font data it does not own (the whole file: 19 MB for CJK).
-    // It is told it owns the mapping, so it reads the mapped pages instead,
-    // and is told otherwise before it would free them (below).
-    config.FontDataOwnedByAtlas = true;
-    config.FontNo = faces_[face].index;
-    config.MergeMode = font != nullptr;
-    config.PixelSnapH = true;
-    ImFont* added = atlas->AddFontFromMemoryTTF(mapping->data, static_cast<int>(mapping->size), pixels, &config,
-                                                reinterpret_cast<const ImWchar*>(r.data()));
-    if (font == nullptr) font = added;
+    ranges[face] = r.data();
+  }
+  std::map<int, const Mapping*> mapped;
+  for (int face : order) {
+    auto mapping = std::make_unique<Mapping>(faces_[face].file);
+    if (!mapping->ok()) continue;
+    mapped[face] = mapping.get();
     files_used_.push_back(faces_[face].file);
     mapped_.push_back(std::move(mapping));
   }
+  // One font per size, each every face merged into the first.
+  auto add_set = [&](float size) -> ImFont* {
+    ImFont* font = nullptr;
+    for (int face : order) {
+      if (!mapped.count(face)) continue;
+      ImFontConfig config;
+      // ImGui copies font data it does not own (the whole file: 19 MB for CJK).
+      // It is told it owns the mapping, so it reads the mapped pages instead,
+      // and is told otherwise before it would free them (below).
+      config.FontDataOwnedByAtlas = true;
+      config.FontNo = faces_[face].index;
+      config.MergeMode = font != nullptr;
+      config.PixelSnapH = true;
+      ImFont* added = atlas->AddFontFromMemoryTTF(mapped[face]->data, static_cast<int>(mapped[face]->size), size,
+                                                  &config, reinterpret_cast<const ImWchar*>(ranges[face]));
+      if (font == nullptr) font = added;
+    }
+    return font;
+  };
+  const float heading_pixels = std::round(pixels * kHeadingScale);
+  ImFont* font = add_set(pixels);
+  ImFont* heading = font != nullptr ? add_set(heading_pixels) : nullptr;
   if (font == nullptr) {
     atlas->AddFontDefault();
     return;
   }
 
-  // Custom glyphs: rasterised now, copied into the texture once it is packed.
+  // Custom glyphs, in each font at its size: rasterised now, copied into the
+  // texture once it is packed.
   FT_Library library = nullptr;
   FT_Init_FreeType(&library);
   std::vector<std::pair<int, Bitmap>> rects;  // custom rect index, its pixels
-  std::vector<char32_t> colored;
-  for (const Custom& c : custom) {
-    Bitmap b;
-    if (c.face >= 0) b = Rasterise(library, faces_[c.face].file, faces_[c.face].index, c.real, pixels);
-    if (c.face >= 0 && b.rgba.empty()) {
-      missing_.insert(c.real);
-      continue;
+  std::vector<std::pair<ImFont*, char32_t>> colored;
+  for (const auto& [target, size] : {std::pair{font, pixels}, std::pair{heading, heading_pixels}}) {
+    for (const Custom& c : custom) {
+      Bitmap b;
+      if (c.face >= 0) b = Rasterise(library, faces_[c.face].file, faces_[c.face].index, c.real, size);
+      if (c.face >= 0 && b.rgba.empty()) {
+        missing_.insert(c.real);
+        continue;
+      }
+      const float advance = c.face < 0 ? 0.0f : std::round(c.face == emoji_ ? b.width + size * 0.1f : b.advance);
+      // The glyph's top below the line's top: the baseline sits at the font's ascent.
+      const float ascent = std::round(size * 0.8f);
+      const ImVec2 offset = c.face == emoji_ ? ImVec2(std::round(size * 0.05f), std::round((size - b.height) * 0.5f))
+                                             : ImVec2(std::round(b.left), ascent - std::round(b.top));
+      const int index = atlas->AddCustomRectFontGlyph(target, static_cast<ImWchar>(c.id), std::max(1, b.width),
+                                                      std::max(1, b.height), advance, offset);
+      if (b.color) colored.emplace_back(target, c.id);
+      if (c.face >= 0) rects.emplace_back(index, std::move(b));
     }
-    const float advance = c.face < 0 ? 0.0f : std::round(c.face == emoji_ ? b.width + pixels * 0.1f : b.advance);
-    // The glyph's top below the line's top: the baseline sits at the font's ascent.
-    const float ascent = std::round(pixels * 0.8f);
-    const ImVec2 offset = c.face == emoji_ ? ImVec2(std::round(pixels * 0.05f), std::round((pixels - b.height) * 0.5f))
-                                           : ImVec2(std::round(b.left), ascent - std::round(b.top));
-    const int index = atlas->AddCustomRectFontGlyph(font, static_cast<ImWchar>(c.id), std::max(1, b.width),
-                                                    std::max(1, b.height), advance, offset);
-    if (b.color) colored.push_back(c.id);
-    if (c.face >= 0) rects.emplace_back(index, std::move(b));
   }
   if (library != nullptr) FT_Done_FreeType(library);
 
@@ -373,11 +395,12 @@ void Fonts::Build(float pixels) {
                   pixels_rgba + (static_cast<std::size_t>(r->Y + y) * width + r->X) * 4);
     }
   }
-  for (char32_t id : colored) {
+  for (const auto& [target, id] : colored) {
     // Drawn in its own colours, not tinted by the text colour.
-    if (const ImFontGlyph* g = font->FindGlyphNoFallback(static_cast<ImWchar>(id))) const_cast<ImFontGlyph*>(g)->Colored = 1;
+    if (const ImFontGlyph* g = target->FindGlyphNoFallback(static_cast<ImWchar>(id))) const_cast<ImFontGlyph*>(g)->Colored = 1;
   }
   glyphs_ = font->Glyphs.Size;
+  heading_ = heading;
   for (ImFontConfig& config : atlas->ConfigData) config.FontDataOwnedByAtlas = false;  // ours: the mappings
   atlas->ClearInputData();  // the fonts' data is no longer needed: unmap the files
   mapped_.clear();
@@ -394,15 +417,17 @@ nlohmann::json Fonts::Describe() const {
 
 int Fonts::CountReplacementsDrawn() {
   const ImDrawData* data = ImGui::GetDrawData();
-  const ImFont* font = ImGui::GetIO().Fonts->Fonts.empty() ? nullptr : ImGui::GetIO().Fonts->Fonts[0];
-  if (data == nullptr || font == nullptr || font->FallbackGlyph == nullptr) return 0;
-  const ImFontGlyph* g = font->FallbackGlyph;
+  if (data == nullptr) return 0;
   int n = 0;
-  for (int l = 0; l < data->CmdListsCount; ++l) {
-    const ImVector<ImDrawVert>& v = data->CmdLists[l]->VtxBuffer;
-    // A glyph is a quad of four vertices whose first has the glyph's top-left UV.
-    for (int i = 0; i + 2 < v.Size; ++i) {
-      if (v[i].uv.x == g->U0 && v[i].uv.y == g->V0 && v[i + 2].uv.x == g->U1 && v[i + 2].uv.y == g->V1) ++n;
+  for (const ImFont* font : ImGui::GetIO().Fonts->Fonts) {  // the text's and the headings'
+    const ImFontGlyph* g = font->FallbackGlyph;
+    if (g == nullptr) continue;
+    for (int l = 0; l < data->CmdListsCount; ++l) {
+      const ImVector<ImDrawVert>& v = data->CmdLists[l]->VtxBuffer;
+      // A glyph is a quad of four vertices whose first has the glyph's top-left UV.
+      for (int i = 0; i + 2 < v.Size; ++i) {
+        if (v[i].uv.x == g->U0 && v[i].uv.y == g->V0 && v[i + 2].uv.x == g->U1 && v[i + 2].uv.y == g->V1) ++n;
+      }
     }
   }
   return n;

@@ -29,6 +29,8 @@
 
 #include <nlohmann/json.hpp>
 
+struct ImFont;
+
 namespace kintsugi::ui {
 
 class Fonts {
@@ -44,8 +46,12 @@ class Fonts {
   // Whether a character noted since the last Build waits for a glyph.
   bool stale() const { return stale_; }
   // Builds ImGui's font atlas at `pixels` high for the common scripts and
-  // every character noted; the caller uploads the texture afterwards.
+  // every character noted, and the same characters again a size larger for
+  // headings; the caller uploads the texture afterwards.
   void Build(float pixels);
+  // The headings' font; null when the atlas holds only ImGui's own font
+  // (no font found, or one FreeType could not read): draw with the default.
+  ImFont* heading() const { return heading_; }
 
   // Characters noted that no font here has: each is drawn as U+FFFD.
   const std::set<char32_t>& missing() const { return missing_; }
@@ -73,6 +79,7 @@ class Fonts {
   std::vector<std::unique_ptr<Mapping>> mapped_;  // font files under the current atlas
   std::vector<std::vector<std::uint16_t>> ranges_; // ImGui keeps pointers to these
   int glyphs_ = 0;
+  ImFont* heading_ = nullptr;     // in the atlas, after the text's font
   std::vector<std::string> files_used_;
 };
 

@@ -13,9 +13,11 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "protocol/kinds.h"
+#include "ui/fonts.h"
 #include "ui/screens_internal.h"
 
 namespace kintsugi::ui {
@@ -45,22 +47,38 @@ std::string ShortTime(const std::string& iso) {
 
 namespace {
 
+// The window's colours beyond ImGui's own (set in ApplyTheme): kintsugi's
+// gold for headings and for the one primary action of a panel.
 struct Theme {
   ImVec4 card{1, 1, 1, 0.65f};
-  ImVec4 heading{0.60f, 0.43f, 0.10f, 1};  // kintsugi's gold
+  ImVec4 partner_card{1.0f, 0.93f, 0.80f, 0.85f};  // warm: the partner's words
+  ImVec4 heading{0.60f, 0.43f, 0.10f, 1};          // kintsugi's gold
+  ImVec4 primary{0.60f, 0.43f, 0.10f, 1};
+  ImVec4 primary_hovered{0.68f, 0.50f, 0.15f, 1};
+  ImVec4 primary_active{0.50f, 0.35f, 0.06f, 1};
+  ImVec4 primary_text{1, 1, 1, 1};
 };
 Theme g_theme;
+
+const Theme kDarkTheme{ImVec4(1, 1, 1, 0.05f),          ImVec4(0.88f, 0.72f, 0.40f, 0.13f),
+                       ImVec4(0.88f, 0.72f, 0.40f, 1),  ImVec4(0.80f, 0.62f, 0.25f, 1),
+                       ImVec4(0.88f, 0.70f, 0.32f, 1),  ImVec4(0.70f, 0.53f, 0.19f, 1),
+                       ImVec4(0.10f, 0.08f, 0.05f, 1)};
 
 struct OpenCard {
   ImDrawListSplitter splitter;
   ImDrawList* list = nullptr;
   ImVec2 start;
   float pad = 0;
+  Card tone = Card::kOwn;
+  int primaries = 0;  // primary actions drawn in it: one at most
 };
 std::optional<OpenCard> g_card;
+bool g_primary_next = false;  // Primary() was called: the next Button is the panel's primary action
 
-void BeginCard() {
+void BeginCard(Card tone) {
   OpenCard& card = g_card.emplace();
+  card.tone = tone;
   card.list = ImGui::GetWindowDrawList();
   card.pad = ImGui::GetStyle().WindowPadding.x;
   card.splitter.Split(card.list, 2);
@@ -81,20 +99,37 @@ void EndSection() {
   const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
   const ImVec2 end(std::max(right, ImGui::GetItemRectMax().x + card.pad), ImGui::GetItemRectMax().y + card.pad);
   card.splitter.SetCurrentChannel(card.list, 0);
-  card.list->AddRectFilled(card.start, end, ImGui::GetColorU32(g_theme.card), ImGui::GetStyle().WindowRounding);
+  const ImVec4& colour = card.tone == Card::kPartner ? g_theme.partner_card : g_theme.card;
+  card.list->AddRectFilled(card.start, end, ImGui::GetColorU32(colour), ImGui::GetStyle().WindowRounding);
   card.splitter.Merge(card.list);
+  ImGui::SetCursorScreenPos(card.start);
+  ImGui::Dummy(ImVec2(end.x - card.start.x, end.y - card.start.y));  // the card, as an item
+  if (card.tone == Card::kPartner) Probe::Get().Mark("card:partner");
+  if (card.primaries > 1) Probe::Get().Count("panels with more than one primary action");
   ImGui::SetCursorScreenPos(ImVec2(card.start.x, end.y));
   ImGui::Dummy(ImVec2(1, ImGui::GetStyle().ItemSpacing.y));
   g_card.reset();
+  g_primary_next = false;
 }
 
-void Heading(const char* text) {
+void Heading(const char* text, Card tone) {
   EndSection();
-  BeginCard();
+  BeginCard(tone);
+  ImFont* font = Fonts::Get().heading();
+  if (font != nullptr) ImGui::PushFont(font);
   ImGui::PushStyleColor(ImGuiCol_Text, g_theme.heading);
   Line(text);
+  Probe::Get().Mark(std::string("heading:") + text);
   ImGui::PopStyleColor();
+  if (font != nullptr) ImGui::PopFont();
   ImGui::Spacing();
+}
+
+void Primary() { g_primary_next = true; }
+
+bool PrimaryButton(const char* label, bool enabled) {
+  Primary();
+  return Button(label, enabled);
 }
 
 void Hint(const std::string& text) {
@@ -111,10 +146,20 @@ void Problem(const std::string& text) {
 }
 
 bool Button(const char* label, bool enabled) {
+  const bool primary = std::exchange(g_primary_next, false);
+  if (primary) {
+    ImGui::PushStyleColor(ImGuiCol_Button, g_theme.primary);
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, g_theme.primary_hovered);
+    ImGui::PushStyleColor(ImGuiCol_ButtonActive, g_theme.primary_active);
+    ImGui::PushStyleColor(ImGuiCol_Text, g_theme.primary_text);
+    if (g_card) ++g_card->primaries;
+  }
   if (!enabled) ImGui::BeginDisabled();
   bool pressed = ImGui::Button(label);
   Probe::Get().Mark(label);
+  if (primary) Probe::Get().Mark(std::string("primary:") + label);
   if (!enabled) ImGui::EndDisabled();
+  if (primary) ImGui::PopStyleColor(4);
   return pressed && enabled;
 }
 
@@ -248,7 +293,7 @@ void TalkAnswerButtons(ViewModel& vm, const std::string& talk_id) {
 void DrawPartnerDay(ViewModel& vm) {
   const std::string name = vm.partner_name();
   const PartnerToday day = vm.PartnerDay();
-  Heading(("From " + name + " today").c_str());
+  Heading(("From " + name + " today").c_str(), Card::kPartner);
   if (day.pause_minutes_left > 0) {
     WrappedF("%s is taking a pause: %lld min left. Breathe; you will come back to it then.",
                        name.c_str(), static_cast<long long>(day.pause_minutes_left));
@@ -263,14 +308,20 @@ void DrawPartnerDay(ViewModel& vm) {
   for (const auto& f : day.feelings) {
     WrappedF("%s: mood %d, trust %d", f.time.c_str(), f.mood, f.trust);
     Probe::Get().Mark("partner:feelings:mood " + std::to_string(f.mood) + ", trust " + std::to_string(f.trust));
+    // Their words, each under a quiet label, given a line of their own.
+    ImGui::Indent();
     if (!f.appreciated.empty()) {
-      WrappedF("    Appreciated: %s", f.appreciated.c_str());
+      Hint(name + " appreciated");
+      Wrapped(f.appreciated);
       Probe::Get().Mark("partner:appreciated:" + f.appreciated);
     }
     if (!f.needed.empty()) {
-      WrappedF("    Needs: %s", f.needed.c_str());
+      Hint(name + " needs");
+      Wrapped(f.needed);
       Probe::Get().Mark("partner:needs:" + f.needed);
     }
+    ImGui::Unindent();
+    ImGui::Spacing();
   }
   for (const auto& a : day.answers) {
     WrappedF("You asked to talk about \"%s\". %s answered: %s", a.topic.c_str(), name.c_str(),
@@ -323,6 +374,7 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
     if (const std::string sharing = vm.SharingLine(); !sharing.empty()) Hint(sharing);
   } else {
     WrappedF("You are not paired yet.");
+    Primary();
     if (Button("Pair with my partner")) vm.Show(Screen::kPair);
   }
   Heading("How are you today?");
@@ -340,6 +392,7 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
   EditTextWithHint("##needed", "one thing I need", &vm.feelings.needed);
   Probe::Get().Mark("needed");
   Problem(vm.FeelingsProblem());
+  Primary();
   if (WriteButton("Check in", true, vm.FeelingsProblem())) {
     vm.NoticeBeside("feelings");
     vm.SendFeelings();
@@ -356,6 +409,7 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
   EditTextWithHint("##until", "until", &vm.status_form.until);
   Probe::Get().Mark("until");
   if (!vm.status_form.text.empty()) Problem(vm.StatusProblem());
+  Primary();
   if (Button("Tell", !vm.status_form.text.empty() && vm.StatusProblem().empty())) {
     vm.NoticeBeside("status");
     vm.SendStatus();
@@ -499,6 +553,7 @@ void DrawAgreements(ViewModel& vm, ScreenState& state) {
   EditTextWithHint("##review", "review on (YYYY-MM-DD)", &vm.propose.review);
   const std::string problem = vm.ProposeProblem();
   if (!vm.propose.title.empty() || !vm.propose.text.empty()) Problem(problem);
+  Primary();
   if (Button("Propose", problem.empty())) {
     vm.NoticeBeside("propose");
     vm.Propose();
@@ -554,6 +609,7 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
   Hint("Right-click one of your own entries to correct or withdraw it.");
   if (vm.paired() && !vm.read_only()) {
     ImGui::SameLine();
+    Primary();
     if (Button("I have read these", !vm.timeline().empty())) {
       vm.NoticeBeside("read");
       vm.MarkRead();
@@ -594,6 +650,13 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
       // then the words over it; the row takes the words' height from the
       // next frame on.
       ImGui::SetCursorPosY(y);
+      if (Str(e, "author") != vm.me()) {
+        // The partner's words on their own warm colour, as on Today.
+        const ImVec2 at = ImGui::GetCursorScreenPos();
+        ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(at.x - 4, at.y - spacing / 2 + 1),
+                                                  ImVec2(at.x + width, at.y + height - spacing / 2 - 1),
+                                                  ImGui::GetColorU32(g_theme.partner_card), 3);
+      }
       ImGui::Selectable("##row", false, ImGuiSelectableFlags_AllowItemOverlap, ImVec2(0, height - spacing));
       Probe::Get().Mark("entry:" + line);
       const bool mine = Str(e, "author") == vm.me() && !e.value("withdrawn", false) && !vm.read_only();
@@ -602,6 +665,7 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
       ImGui::PushTextWrapPos(0.0f);
       ImGui::BeginGroup();
       Wrapped(line);
+      NoticeAt(vm, "entry:" + Str(e, "id"));  // what its correction or withdrawal did, under it
       ImGui::EndGroup();
       ImGui::PopTextWrapPos();
       height = ImGui::GetItemRectSize().y + spacing;
@@ -610,8 +674,10 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
         Line("Your entry");
         ImGui::SetNextItemWidth(360);
         EditTextWithHint("##correction", "the correction", &vm.correction_input);
+        Probe::Get().Mark("field:the correction");
         if (WriteButton("Correct it", !vm.correction_input.empty(),
                         vm.ProblemWith({{"kind", "correct"}, {"ref", Str(e, "id")}, {"text", vm.correction_input}}))) {
+          vm.NoticeBeside("entry:" + Str(e, "id"));
           vm.Correct(Str(e, "id"));
           ImGui::CloseCurrentPopup();
         }
@@ -621,6 +687,7 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
         } else {
           WrappedF("Withdraw it for good? Its words cannot be brought back.");
           if (Button("Yes, withdraw it")) {
+            vm.NoticeBeside("entry:" + Str(e, "id"));
             vm.Withdraw(Str(e, "id"));
             state.confirm_withdraw.clear();
             ImGui::CloseCurrentPopup();
@@ -674,6 +741,7 @@ void DrawTogether(ViewModel& vm) {
   EditTextWithHint("##talk", "I need to talk about ...", &vm.talk_input);
   Probe::Get().Mark("talk");
   ImGui::SameLine();
+  Primary();
   if (WriteButton("Ask to talk", !vm.talk_input.empty(),
                   vm.ProblemWith({{"kind", "talk.request"}, {"topic", vm.talk_input}}))) {
     vm.NoticeBeside("talk");
@@ -688,6 +756,7 @@ void DrawTogether(ViewModel& vm) {
   FieldAbove("one issue", &vm.meeting.issue, 40);
   FieldAbove("I will try", &vm.meeting.i_will_try);
   FieldAbove("my partner will try", &vm.meeting.partner_will_try);
+  Primary();
   if (vm.meeting.appreciations.empty() ? ButtonWhy("Record the meeting", false, "It begins with appreciations.")
                                        : WriteButton("Record the meeting", true, vm.MeetingProblem())) {
     vm.NoticeBeside("meeting");
@@ -704,6 +773,7 @@ void DrawTogether(ViewModel& vm) {
   FieldAbove("what set us off", &vm.repair.triggers);
   FieldAbove("my part", &vm.repair.my_part);
   FieldAbove("one plan", &vm.repair.plan);
+  Primary();
   if (vm.repair.plan.empty() ? ButtonWhy("Record the repair", false, "It needs the one plan you agree on.")
                              : WriteButton("Record the repair", true, vm.RepairProblem())) {
     vm.NoticeBeside("repair");
@@ -721,6 +791,7 @@ void DrawTogether(ViewModel& vm) {
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("")));
   EditTextWithHint("##helped", "what helped (optional)", &vm.trigger.helped);
   if (!vm.trigger.what.empty()) Problem(vm.TriggerProblem());
+  Primary();
   if (Button("Record what hurt", !vm.trigger.what.empty() && vm.TriggerProblem().empty())) {
     vm.NoticeBeside("trigger");
     vm.RecordTrigger();
@@ -734,6 +805,7 @@ void DrawTogether(ViewModel& vm) {
   }
   ImGui::SetNextItemWidth(200);
   ImGui::SliderInt("minutes", &vm.pause_minutes, 20, 24 * 60);
+  Primary();
   if (Button("Start a pause")) {
     vm.NoticeBeside("pause");
     vm.StartPause();
@@ -761,14 +833,18 @@ void DrawTogether(ViewModel& vm) {
   EditTextWithHint("##when", "YYYY-MM-DD HH:MM", &vm.plan_when);
   if (!vm.plan_what.empty() && !vm.plan_when.empty()) Problem(vm.PlanProblem());
   ImGui::SameLine();
+  Primary();
   if (Button("Plan it", !vm.plan_what.empty() && vm.PlanProblem().empty())) {
     vm.NoticeBeside("plan");
     vm.PlanTime();
   }
   NoticeAt(vm, "plan");
+
+  Heading("Something I appreciate about you");
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Appreciate")));
-  EditTextWithHint("##appreciate", "something I appreciate about you", &vm.appreciation_input);
+  EditTextWithHint("##appreciate", "a word, a moment, a way you are", &vm.appreciation_input);
   ImGui::SameLine();
+  Primary();
   if (WriteButton("Appreciate", !vm.appreciation_input.empty(),
                   vm.ProblemWith({{"kind", "appreciation"}, {"text", vm.appreciation_input}}))) {
     vm.NoticeBeside("appreciation");
@@ -811,18 +887,42 @@ void Probe::EndFrame(const std::string& screen) {
 
 void ApplyTheme(bool dark, float scale) {
   ImGuiStyle style;
+  ImVec4* c = style.Colors;
   if (dark) {
     ImGui::StyleColorsDark(&style);
-    g_theme = Theme{ImVec4(1, 1, 1, 0.05f), ImVec4(0.88f, 0.72f, 0.40f, 1)};
+    g_theme = kDarkTheme;
+    c[ImGuiCol_Button] = ImVec4(1, 1, 1, 0.10f);
+    c[ImGuiCol_ButtonHovered] = ImVec4(1, 1, 1, 0.16f);
+    c[ImGuiCol_ButtonActive] = ImVec4(1, 1, 1, 0.22f);
   } else {
     ImGui::StyleColorsLight(&style);
-    style.Colors[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.96f, 0.94f, 1.0f);
-    // Fields a shade darker than the cards they sit on.
-    style.Colors[ImGuiCol_FrameBg] = ImVec4(0.93f, 0.91f, 0.88f, 1.0f);
-    style.Colors[ImGuiCol_FrameBgHovered] = ImVec4(0.90f, 0.88f, 0.84f, 1.0f);
-    style.Colors[ImGuiCol_FrameBgActive] = ImVec4(0.87f, 0.85f, 0.80f, 1.0f);
     g_theme = Theme{};
+    c[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.96f, 0.94f, 1.0f);
+    // Fields a shade darker than the cards they sit on.
+    c[ImGuiCol_FrameBg] = ImVec4(0.93f, 0.91f, 0.88f, 1.0f);
+    c[ImGuiCol_FrameBgHovered] = ImVec4(0.90f, 0.88f, 0.84f, 1.0f);
+    c[ImGuiCol_FrameBgActive] = ImVec4(0.87f, 0.85f, 0.80f, 1.0f);
+    // Other buttons quiet and warm, so that the primary one stands out.
+    c[ImGuiCol_Button] = ImVec4(0.88f, 0.85f, 0.80f, 1.0f);
+    c[ImGuiCol_ButtonHovered] = ImVec4(0.84f, 0.80f, 0.73f, 1.0f);
+    c[ImGuiCol_ButtonActive] = ImVec4(0.79f, 0.74f, 0.66f, 1.0f);
   }
+  // ImGui's blue accents in kintsugi's gold: the chosen screen, sliders,
+  // ticks, selected text and the keyboard's highlight.
+  const ImVec4 gold = g_theme.primary;
+  auto with_alpha = [&](float a) { return ImVec4(gold.x, gold.y, gold.z, a); };
+  c[ImGuiCol_Header] = with_alpha(0.28f);
+  c[ImGuiCol_HeaderHovered] = with_alpha(0.18f);
+  c[ImGuiCol_HeaderActive] = with_alpha(0.36f);
+  c[ImGuiCol_SliderGrab] = with_alpha(0.85f);
+  c[ImGuiCol_SliderGrabActive] = g_theme.primary_active;
+  c[ImGuiCol_CheckMark] = gold;
+  c[ImGuiCol_TextSelectedBg] = with_alpha(0.30f);
+  c[ImGuiCol_NavHighlight] = with_alpha(0.90f);
+  c[ImGuiCol_SeparatorHovered] = with_alpha(0.60f);
+  c[ImGuiCol_SeparatorActive] = gold;
+  c[ImGuiCol_ResizeGripHovered] = with_alpha(0.60f);
+  c[ImGuiCol_ResizeGripActive] = gold;
   style.WindowRounding = 6;
   style.FrameRounding = 4;
   style.GrabRounding = 4;
@@ -854,12 +954,14 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
       Heading("Kintsugi's background service stopped");
       Wrapped("It keeps your ledger and talks to your partner's device. Your ledger is safe on this computer; "
               "while the service is stopped, nothing is sent or received.");
+      Primary();
       if (vm.can_start_daemon() && Button("Start it again")) vm.StartDaemon();
     } else {
       Heading("Kintsugi is not running");
       WrappedF("This window could not reach Kintsugi's background service on this computer (%s). "
                "It keeps your ledger and talks to your partner's device.",
                vm.connection_problem().c_str());
+      Primary();
       if (vm.can_start_daemon() && Button("Start Kintsugi")) vm.StartDaemon();
     }
     ShowNotice(vm.last_notice());

@@ -20,12 +20,19 @@ namespace kintsugi::ui {
 
 // "2026-11-26T07:10:29.249Z" (UTC, as the daemon writes times) -> "2026-11-26 08:10" in local time.
 std::string ShortTime(const std::string& iso);
-// A title with a rule under it, spaced from what is above and below.
-// Begins a section, as a card, with its heading; the card ends at the next
-// Heading or at EndSection(), which the window calls before it closes the
-// window or child that holds the screen.
-void Heading(const char* text);
+// Begins a section, as a card, with its heading in the larger heading font;
+// the card ends at the next Heading or at EndSection(), which the window
+// calls before it closes the window or child that holds the screen. The
+// partner's words sit on a card of their own, warmer colour.
+enum class Card { kOwn, kPartner };
+void Heading(const char* text, Card tone = Card::kOwn);
 void EndSection();
+// Makes the next Button the panel's primary action, filled in the theme's
+// gold: one per panel at most, the thing the panel is for. Choices of equal
+// weight (accept or decline, the three answers to a talk) have none, so the
+// window does not lean on an answer.
+void Primary();
+bool PrimaryButton(const char* label, bool enabled = true);  // Primary(), then Button
 // Quiet wrapped text: what a control does, or that there is nothing to show.
 void Hint(const std::string& text);
 // What is wrong, wrapped, in a warning colour; nothing when `text` is empty.

@@ -111,6 +111,7 @@ void DrawExportSettings(ViewModel& vm) {
   ImGui::Checkbox("replace it##export", &f.replace);
   if (Button("Preview")) vm.PreviewExport();
   ImGui::SameLine();
+  Primary();
   if (Button("Save", !f.path.empty())) vm.SaveExport();
   if (f.path.empty()) {
     ImGui::SameLine();
@@ -146,6 +147,7 @@ void DrawVaultSettings(ViewModel& vm) {
   ImGui::SetNextItemWidth(280);
   EditTextWithHint("##new2", "the same again", &vm.passphrase_again, ImGuiInputTextFlags_Password);
   const std::string passphrase_problem = vm.NewPassphraseProblem();
+  Primary();
   if (ButtonWhy(has ? "Change passphrase" : "Set passphrase", passphrase_problem.empty(), passphrase_problem.c_str())) {
     vm.NoticeBeside("vault");
     vm.SetPassphrase();
@@ -173,6 +175,7 @@ void DrawVaultSettings(ViewModel& vm) {
     EditTextWithHint("##backuppass2", "the same again", &vm.backup_again, ImGuiInputTextFlags_Password);
   }
   // An empty file name becomes ~/kintsugi-backup-DATE.kbak.
+  Primary();
   if (ButtonWhy("Back up now", vm.backup_passphrase.size() >= 8, "It needs a passphrase of 8 characters or more.")) {
     vm.NoticeBeside("backup");
     vm.Backup();
@@ -303,6 +306,7 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
   EditTextWithHint("##helpline", "a helpline's name and number", &vm.help_input);
   Probe::Get().Mark("helpline");
   ImGui::SameLine();
+  Primary();
   if (Button("Keep it")) {
     vm.NoticeBeside("help");
     vm.SaveHelp();
@@ -312,7 +316,7 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
   if (vm.paired()) {
     TextF("Paired with %s.", vm.partner_name().c_str());
     if (Button("Safety number")) vm.Show(Screen::kPair);
-  } else if (Button("Pair with my partner")) {
+  } else if (PrimaryButton("Pair with my partner")) {
     vm.Show(Screen::kPair);
   }
   ImGui::SetNextItemWidth(240);
@@ -331,6 +335,7 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
   Heading("Private notes (only on this device)");
   for (const auto& n : vm.notes()) WrappedF("%s  %s", ShortTime(Str(n, "time")).c_str(), Str(n, "text").c_str());
   EditMultiline("##note", &vm.note_input, ImVec2(420, 60));
+  Primary();
   if (Button("Keep this note", !vm.note_input.empty())) {
     vm.NoticeBeside("note");
     vm.AddNote();

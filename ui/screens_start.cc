@@ -36,6 +36,7 @@ void DrawFirstRun(ViewModel& vm) {
   const bool with_passphrase = !vm.passphrase_input.empty() || !vm.passphrase_again.empty();
   const std::string problem = with_passphrase ? vm.NewPassphraseProblem() : "";
   if (!problem.empty()) Problem(problem);
+  Primary();
   if (Button("Begin", !vm.name_input.empty() && problem.empty())) vm.Init();
   if (ImGui::CollapsingHeader("I have a backup of my ledger")) {
     ImGui::SetNextItemWidth(360);
@@ -82,7 +83,7 @@ void DrawPair(ViewModel& vm) {
     ImGui::Spacing();
     if (pair.value("confirmed", false)) {
       WrappedF("You compared it: the connection is yours alone.");
-    } else if (Button("The numbers match")) {
+    } else if (PrimaryButton("The numbers match")) {
       vm.ConfirmSafetyNumber();
     }
     ShowNotice(vm.last_notice());
@@ -93,10 +94,11 @@ void DrawPair(ViewModel& vm) {
     ImGui::SetWindowFontScale(1.8f);
     Line(Str(pair["invite"], "code").c_str());
     ImGui::SetWindowFontScale(1.0f);
+    Primary();
     if (Button("Copy the code")) ImGui::SetClipboardText(Str(pair["invite"], "code").c_str());
     const auto left = vm.InviteSecondsLeft();
     TextF("Valid for %lld:%02lld more.", static_cast<long long>(left / 60), static_cast<long long>(left % 60));
-  } else if (Button("Invite my partner")) {
+  } else if (PrimaryButton("Invite my partner")) {
     vm.Invite();
   }
   Heading("I have a code");
@@ -106,6 +108,7 @@ void DrawPair(ViewModel& vm) {
   if (!vm.code_input.empty()) Problem(vm.CodeProblem());
   ImGui::SetNextItemWidth(240);
   EditTextWithHint("##address", "partner's address (optional)", &vm.peer_address_input);
+  Primary();
   if (Button("Pair", !vm.code_input.empty() && vm.CodeProblem().empty())) vm.Join();
   ShowNotice(vm.last_notice());
 }
@@ -124,6 +127,7 @@ void DrawUnlock(ViewModel& vm) {
                                               ImGuiInputTextFlags_Password | ImGuiInputTextFlags_EnterReturnsTrue);
   Probe::Get().Mark("unlock:passphrase");
   ImGui::SameLine();
+  Primary();
   if ((Button("Unlock", !vm.passphrase_input.empty()) || enter) && !vm.passphrase_input.empty()) vm.Unlock();
   Probe::Get().Mark("unlock:button");
   ShowNotice(vm.last_notice());

@@ -85,8 +85,9 @@ class Window {
     return p.contains("items") && p["items"].contains(item);
   }
 
-  // Moves the pointer to the middle of `item` and clicks, as a person would.
-  ::testing::AssertionResult Click(const std::string& item) const {
+  // Moves the pointer to the middle of `item` and clicks, as a person would,
+  // with `button` (xdotool's numbers: 1 left, 3 right).
+  ::testing::AssertionResult Click(const std::string& item, const std::string& button = "1") const {
     json p = Probe();
     if (!p.contains("items") || !p["items"].contains(item)) {
       return ::testing::AssertionFailure() << "no widget '" << item << "' on screen " << p.value("screen", "?")
@@ -101,10 +102,10 @@ class Window {
     // Press and release apart, as a hand does: Dear ImGui 1.86 has no input
     // queue, and a press and release read in one frame (a slow frame, under
     // the sanitizers on a loaded machine) would be no click at all.
-    auto pressed = Run({"xdotool", "mousedown", "1"});
+    auto pressed = Run({"xdotool", "mousedown", button});
     if (pressed.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << pressed.err;
     usleep(120 * 1000);
-    auto released = Run({"xdotool", "mouseup", "1"});
+    auto released = Run({"xdotool", "mouseup", button});
     if (released.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << released.err;
     usleep(150 * 1000);
     return ::testing::AssertionSuccess();

@@ -237,6 +237,77 @@ TEST_F(WindowTest, ALongEntryGrowsItsTimelineRowToHoldEveryWord) {
   EXPECT_LE(short_row[3].get<double>(), long_row[1].get<double>() + 1) << alex.Probe().dump();
 }
 
+// The design bar, measured on every screen: each section is a card whose
+// heading is set a size larger than the text; no panel has two primary
+// actions, and every screen that writes has one; Sam's words sit inside a
+// card of their own on Alex's Today. Then a correction made from a timeline
+// row's menu says what it did under that row, not under the filters.
+TEST_F(WindowTest, HeadingsAreLargerEachPanelHasOnePrimaryActionAndThePartnerACard) {
+  ASSERT_EQ(b_.Ctl({"checkin", "feelings", "--mood", "7", "--trust", "6", "--appreciated", "the tea"}).exit_code, 0);
+  ASSERT_EQ(a_.Ctl({"checkin", "--note", "a note to correct"}).exit_code, 0);
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today") && HasItemWith(alex, "partner:appreciated:the tea"); },
+                      std::chrono::seconds(20)))
+      << alex.Probe().dump();
+  auto rect = [&](const std::string& item) { return alex.Probe()["items"][item]; };
+  auto height = [](const json& r) { return r[3].get<double>() - r[1].get<double>(); };
+  const double line = height(rect("partner:feelings:mood 7, trust 6"));
+  const json card = rect("card:partner");
+  const json words = rect("partner:appreciated:the tea");
+  EXPECT_TRUE(card[1] <= words[1] && words[3] <= card[3]) << "Sam's words are on his card: " << alex.Probe().dump();
+
+  const std::vector<std::pair<std::string, std::string>> screens = {
+      {"Today", "primary:Check in"},        {"Agreements", "primary:Propose"},
+      {"Timeline", "primary:I have read these"}, {"Progress", ""},
+      {"Together", "primary:Ask to talk"},  {"Settings", "primary:Keep it"}};
+  for (std::size_t i = 0; i < screens.size(); ++i) {
+    const auto& [screen, primary] = screens[i];
+    ASSERT_TRUE(alex.Key("ctrl+" + std::to_string(i + 1)));
+    ASSERT_TRUE(WaitFor([&] { return alex.Shows(screen) && (primary.empty() || alex.Has(primary)); }))
+        << screen << ": " << alex.Probe().dump();
+    const json probe = alex.Probe();
+    EXPECT_FALSE(probe["counts"].contains("panels with more than one primary action")) << screen;
+    int headings = 0;
+    for (const auto& [name, r] : probe["items"].items()) {
+      if (name.rfind("heading:", 0) != 0) continue;
+      ++headings;
+      EXPECT_GE(height(r), 1.2 * line) << screen << ": " << name << " is not set larger than the text";
+    }
+    if (screen != "Timeline") {
+      EXPECT_GT(headings, 0) << screen << ": " << probe.dump();
+    }
+  }
+
+  // Timeline: right-click Alex's own entry, correct it from the menu.
+  ASSERT_TRUE(alex.Key("ctrl+3"));
+  std::string row;
+  ASSERT_TRUE(WaitFor([&] {
+    const json items = alex.Probe().value("items", json::object());
+    for (const auto& [name, r] : items.items()) {
+      if (name.rfind("entry:", 0) == 0 && name.find("a note to correct") != std::string::npos) row = name;
+    }
+    return !row.empty();
+  })) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Click(row, "3"));
+  ASSERT_TRUE(WaitFor([&] { return alex.Has("field:the correction"); })) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Click("field:the correction"));
+  ASSERT_TRUE(alex.Type("a corrected note"));
+  ASSERT_TRUE(alex.Click("Correct it"));
+  ASSERT_TRUE(WaitFor([&] {
+    const json p = alex.Probe();
+    if (!p["items"].contains("notice")) return false;
+    for (const auto& [name, r] : p["items"].items()) {
+      // The notice sits just under the corrected row, inside it.
+      if (name.rfind("entry:", 0) == 0 && name.find("a note to correct") != std::string::npos &&
+          p["items"]["notice"][1].get<double>() >= r[1].get<double>() &&
+          p["items"]["notice"][1].get<double>() < r[1].get<double>() + 3 * line) {
+        return true;
+      }
+    }
+    return false;
+  }, std::chrono::seconds(10))) << alex.Probe().dump();
+}
+
 // Every screen draws the buttons that write the kinds it offers (the
 // view-model's Offers(), which tests/ui holds to the kinds table).
 TEST_F(WindowTest, EachScreenDrawsTheButtonsForTheKindsItOffers) {
