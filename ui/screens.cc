@@ -891,6 +891,9 @@ void ApplyTheme(bool dark, float scale) {
   if (dark) {
     ImGui::StyleColorsDark(&style);
     g_theme = kDarkTheme;
+    c[ImGuiCol_FrameBg] = ImVec4(1, 1, 1, 0.07f);
+    c[ImGuiCol_FrameBgHovered] = ImVec4(1, 1, 1, 0.11f);
+    c[ImGuiCol_FrameBgActive] = ImVec4(1, 1, 1, 0.15f);
     c[ImGuiCol_Button] = ImVec4(1, 1, 1, 0.10f);
     c[ImGuiCol_ButtonHovered] = ImVec4(1, 1, 1, 0.16f);
     c[ImGuiCol_ButtonActive] = ImVec4(1, 1, 1, 0.22f);
