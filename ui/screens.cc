@@ -125,6 +125,13 @@ void Heading(const char* text, Card tone) {
   ImGui::Spacing();
 }
 
+void LargeText(std::string_view text) {
+  ImFont* font = Fonts::Get().heading();
+  if (font != nullptr) ImGui::PushFont(font);
+  Wrapped(text);
+  if (font != nullptr) ImGui::PopFont();
+}
+
 void Primary() { g_primary_next = true; }
 
 bool PrimaryButton(const char* label, bool enabled) {
@@ -926,6 +933,7 @@ void ApplyTheme(bool dark, float scale) {
   c[ImGuiCol_SeparatorActive] = gold;
   c[ImGuiCol_ResizeGripHovered] = with_alpha(0.60f);
   c[ImGuiCol_ResizeGripActive] = gold;
+  c[ImGuiCol_TableHeaderBg] = with_alpha(dark ? 0.20f : 0.16f);
   style.WindowRounding = 6;
   style.FrameRounding = 4;
   style.GrabRounding = 4;

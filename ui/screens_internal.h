@@ -27,6 +27,9 @@ std::string ShortTime(const std::string& iso);
 enum class Card { kOwn, kPartner };
 void Heading(const char* text, Card tone = Card::kOwn);
 void EndSection();
+// Wrapped text in the heading font (crisp, where scaling the text's font
+// would blur it): what is read out or copied, like a safety number.
+void LargeText(std::string_view text);
 // Makes the next Button the panel's primary action, filled in the theme's
 // gold: one per panel at most, the thing the panel is for. Choices of equal
 // weight (accept or decline, the three answers to a talk) have none, so the

@@ -77,9 +77,7 @@ void DrawPair(ViewModel& vm) {
     Heading("You are paired");
     WrappedF("Compare this number with the one on your partner's screen, out loud or side by side:");
     ImGui::Spacing();
-    ImGui::SetWindowFontScale(1.4f);
-    Wrapped(Str(pair, "safety_number"));
-    ImGui::SetWindowFontScale(1.0f);
+    LargeText(Str(pair, "safety_number"));
     ImGui::Spacing();
     if (pair.value("confirmed", false)) {
       WrappedF("You compared it: the connection is yours alone.");
@@ -91,9 +89,7 @@ void DrawPair(ViewModel& vm) {
   }
   Heading("Invite my partner");
   if (vm.InviteSecondsLeft() > 0 && pair.contains("invite")) {
-    ImGui::SetWindowFontScale(1.8f);
-    Line(Str(pair["invite"], "code").c_str());
-    ImGui::SetWindowFontScale(1.0f);
+    LargeText(Str(pair["invite"], "code"));
     Primary();
     if (Button("Copy the code")) ImGui::SetClipboardText(Str(pair["invite"], "code").c_str());
     const auto left = vm.InviteSecondsLeft();
