@@ -43,6 +43,13 @@ Command::Command(CLI::App* app, std::string method, json fixed, const std::vecto
       fields_(fields),
       print_(std::move(print)) {}
 
+IdSource Command::IdsOf(const CLI::Option& option) const {
+  for (const auto& [name, p] : params_) {
+    if (p.option == &option) return p.ids;
+  }
+  return IdSource::kNone;
+}
+
 Command& Command::Arg(const std::string& name, const std::string& param, const std::string& help,
                       IdSource ids, Input input) {
   Bind(name, param, help, ids, input)->required();
@@ -180,6 +187,13 @@ const Command* Commands::Chosen() const {
     if (c.app()->parsed()) return &c;
   }
   return nullptr;
+}
+
+IdSource Commands::IdsOf(const CLI::Option& option) const {
+  for (const Command& c : commands_) {
+    if (IdSource ids = c.IdsOf(option); ids != IdSource::kNone) return ids;
+  }
+  return IdSource::kNone;
 }
 
 }  // namespace kintsugi::ctl

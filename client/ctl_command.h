@@ -48,6 +48,8 @@ class Command {
                Input input = Input::kSpec, std::string flag = "");
 
   CLI::App* app() const { return app_; }
+  // Where the ids that `option` (one of this command's) takes come from.
+  IdSource IdsOf(const CLI::Option& option) const;
 
   // Sends the request and prints its result (as JSON when `as_json`).
   // Returns the process's exit code: 0, or kExitFailure after Fail.
@@ -95,6 +97,8 @@ class Commands {
                   Printer print);
   // The command the user chose, or nullptr when it is none of these.
   const Command* Chosen() const;
+  // Where the ids that `option` takes come from, whichever command has it.
+  IdSource IdsOf(const CLI::Option& option) const;
 
  private:
   std::deque<Command> commands_;  // a deque: CLI11 holds pointers into each

@@ -102,6 +102,27 @@ json Number(const std::string& text) {
   return text;
 }
 
+namespace {
+constexpr std::pair<IdSource, std::string_view> kIdSourceNames[] = {
+    {IdSource::kAgreement, "agreement"}, {IdSource::kAnswerable, "answerable"}, {IdSource::kOwnEntry, "own-entry"},
+    {IdSource::kAnyEntry, "entry"},      {IdSource::kTalk, "talk"},             {IdSource::kPlan, "plan"},
+};
+}  // namespace
+
+std::string_view IdSourceName(IdSource source) {
+  for (const auto& [s, name] : kIdSourceNames) {
+    if (s == source) return name;
+  }
+  return "";
+}
+
+IdSource IdSourceNamed(std::string_view name) {
+  for (const auto& [s, n] : kIdSourceNames) {
+    if (n == name) return s;
+  }
+  return IdSource::kNone;
+}
+
 Result<std::string> IdResolver::Resolve(IdSource source, const std::string& typed) {
   std::string prefix = typed;
   std::transform(prefix.begin(), prefix.end(), prefix.begin(),

@@ -12,6 +12,7 @@
 #include <ctime>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -59,6 +60,11 @@ enum class IdSource {
   kPlan,        // planned time together (view.together)
 };
 
+// A source's name ("answerable"), and the source a name names (kNone for
+// none): how shell completion asks for ids (`kintsugictl __ids NAME`).
+std::string_view IdSourceName(IdSource source);
+IdSource IdSourceNamed(std::string_view name);
+
 // Resolves a unique prefix of an id (at least six hex digits) against what
 // the daemon lists, asking it once per source. Holds `client` by reference:
 // it must outlive the resolver.
@@ -69,9 +75,10 @@ class IdResolver {
   // The whole id. A whole id (64 digits) is passed on as typed: the daemon
   // judges it. Fails on too short, unknown or ambiguous prefixes.
   Result<std::string> Resolve(IdSource source, const std::string& typed);
+  // Every id of `source` (what shell completion offers).
+  Result<std::vector<std::string>> Candidates(IdSource source);
 
  private:
-  Result<std::vector<std::string>> Candidates(IdSource source);
 
   // Collects the ids under `key` in the result of `method`, following
   // next_before for up to `pages` pages.

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "client/cli_manual.h"
 #include "client/client.h"
 #include "client/ctl_command.h"
 #include "client/ctl_export.h"
@@ -179,6 +180,34 @@ void AddViewCommands(CLI::App& app, Commands& commands) {
                   "view.together", PrintTogether);
 }
 
+// The manual page's words around the command table (client/cli_manual.h).
+kintsugi::cli::ManualInfo Manual() {
+  return {
+      "kintsugictl",
+      kintsugi::kVersion,
+      "drive your Kintsugi daemon from a terminal or a script",
+      {"kintsugictl talks to your own kintsugid over local IPC: it writes check-ins and agreements to the "
+       "ledger you share with your partner, reads what both of you wrote, pairs your two devices, and manages "
+       "the daemon's settings. Whatever it writes reaches your partner's device when the two daemons next sync.",
+       "Ids of agreements and entries may be given as their first six or more hex digits, as shown.",
+       "What your partner wrote is printed with its control characters made visible, so that their words "
+       "cannot move the cursor or clear your terminal."},
+      {{"EXIT STATUS",
+        {"0\tThe command did what it says.", "1\tIt failed; one line on standard error says why.",
+         "2\tThe command line was wrong (an unknown command, a missing argument)."}},
+       {"ENVIRONMENT",
+        {"XDG_DATA_HOME\tThe default data directory is kintsugi below it (without it, ~/.local/share/kintsugi).",
+         "XDG_RUNTIME_DIR\tThe daemon's sockets are below it, in a folder named for the data directory, so "
+         "kintsugictl --data-dir D finds the daemon started with --data-dir D."}},
+       {"EXAMPLES",
+        {"kintsugictl checkin feelings --mood 7 --trust 6 --appreciated \"You made tea\"",
+         "kintsugictl agree propose --title \"Phones away at dinner\" --text \"From 19:00, both of us\"",
+         "kintsugictl timeline --json"}}},
+      {"kintsugid(1)", "kintsugi(1)"},
+      {"--json"},
+      {"With --json, a command prints its result as one JSON document: what a script reads."}};
+}
+
 // Every command and subcommand takes --json; added where one does not declare it.
 void AddJsonFlags(CLI::App* app, bool& as_json) {
   for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) {
@@ -270,7 +299,18 @@ int main(int argc, char** argv) {
   kintsugi::ctl::NotifyCommands notify(app);
   kintsugi::ctl::VaultCommands vault(app);  // unlock, lock, passphrase set|remove  // sharing pause|resume, leave, withdraw-mine
   kintsugi::ctl::AddExportCommand(app, commands);
+  // Shell completion asks here for the ids an argument takes (hidden).
+  std::string ids_source;
+  auto* ids = app.add_subcommand("__ids", "Print the ids of SOURCE, one a line, for shell completion");
+  ids->group("");
+  ids->add_option("SOURCE", ids_source, "agreement, answerable, own-entry, entry, talk or plan")->required();
   AddJsonFlags(&app, as_json);
+
+  const kintsugi::cli::ValuesCommand values = [&](const CLI::Option& option) {
+    const auto source = commands.IdsOf(option);
+    return source == IdSource::kNone ? std::string() : "__ids " + std::string(kintsugi::ctl::IdSourceName(source));
+  };
+  if (kintsugi::cli::PrintIfAsked(app, Manual(), argc, argv, &values)) return 0;
 
   try {
     app.parse(argc, argv);
@@ -319,6 +359,14 @@ int main(int argc, char** argv) {
   if (!client.ok()) return Fail(client.error());
   auto& c = **client;
   if (chosen != nullptr) return chosen->Run(c, as_json);
+  if (ids->parsed()) {
+    const IdSource source = kintsugi::ctl::IdSourceNamed(ids_source);
+    if (source == IdSource::kNone) return Fail("no such source of ids: " + ids_source);
+    auto listed = kintsugi::ctl::IdResolver(c).Candidates(source);
+    if (!listed.ok()) return Fail(listed.error());
+    for (const std::string& id : *listed) std::cout << id.substr(0, 12) << "\n";
+    return 0;
+  }
   if (auto done = sharing.Run(c, as_json)) return *done;
   if (auto done = notify.Run(c, as_json)) return *done;
   if (auto done = vault.Run(c, as_json)) return *done;

@@ -4,8 +4,37 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "client/cli_manual.h"
 #include "daemon/loop.h"
 #include "kintsugi/version.h"
+
+namespace {
+
+// The manual page's words around the options (client/cli_manual.h).
+kintsugi::cli::ManualInfo Manual() {
+  return {"kintsugid",
+          kintsugi::kVersion,
+          "keeps your shared Kintsugi ledger and syncs it with your partner's device",
+          {"kintsugid is the background service of Kintsugi, a private place for two partners to make agreements, "
+           "check in, and see trust grow back. It keeps this partner's copy of the shared ledger, sealed and signed, "
+           "and exchanges it directly with the partner's kintsugid over the local network: no cloud, no server, "
+           "no relay. The window, kintsugi, and kintsugictl talk to it over local IPC that only this user can reach.",
+           "It is meant to start at login, as a systemd user service (kintsugictl service install), and to run "
+           "until logout. SIGINT or SIGTERM stops it cleanly; a second kintsugid on the same data directory refuses "
+           "to start."},
+          {{"FILES",
+            {"DATA/ledger.db\tThe ledger (SQLite); every entry's words sealed.",
+             "DATA/identity.key\tThis device's keys, sealed with the passphrase when there is one.",
+             "DATA/kintsugid.lock\tHeld while a daemon runs on DATA.",
+             "DATA is --data-dir, else $XDG_DATA_HOME/kintsugi, else ~/.local/share/kintsugi. The sockets are in "
+             "$XDG_RUNTIME_DIR/kintsugi/, in a folder of mode 0700 named for DATA."}},
+           {"EXIT STATUS", {"0\tStopped by a signal, cleanly.", "1\tCould not start, or failed; the log says why."}}},
+          {"kintsugictl(1)", "kintsugi(1)"},
+          {},
+          {}};
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   kintsugi::daemon::DaemonOptions options;
@@ -26,6 +55,7 @@ int main(int argc, char** argv) {
                  "A socket to tell once how the start went (\"ready\" or \"error MESSAGE\"), for a program that "
                  "starts kintsugid and waits for it");
   app.set_version_flag("--version", std::string("kintsugid ") + kintsugi::kVersion);
+  if (kintsugi::cli::PrintIfAsked(app, Manual(), argc, argv)) return 0;
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("kintsugid");

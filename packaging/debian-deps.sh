@@ -19,7 +19,7 @@ fresh=(debootstrap git)  # make fresh-check (on this machine; inside its root: g
 
 # Debian's base system (debootstrap --variant=minbase: the packages of
 # priority "required"), which every Debian machine has.
-base=(bash coreutils dpkg apt sed grep mawk findutils libc-bin util-linux mount)
+base=(bash coreutils dpkg apt sed grep mawk gzip findutils libc-bin util-linux mount)
 
 # Every program that the Makefile, .ci/run, the scripts and the tests run, and
 # the package it comes from. tests/packaging/programs_test.cc reads this table:
@@ -28,7 +28,7 @@ base=(bash coreutils dpkg apt sed grep mawk findutils libc-bin util-linux mount)
 # the file that runs it, and when a listed program comes from another package
 # (dpkg -S: the package, or one it depends on). "-" marks a program used only when present (checked first).
 programs=(
-  bash:bash env:coreutils mktemp:coreutils seq:coreutils cat:coreutils rm:coreutils
+  bash:bash gzip:gzip env:coreutils mktemp:coreutils seq:coreutils cat:coreutils rm:coreutils
   mkdir:coreutils chmod:coreutils cp:coreutils id:coreutils sleep:coreutils tail:coreutils
   dirname:coreutils realpath:coreutils head:coreutils tr:coreutils tee:coreutils date:coreutils
   sed:sed grep:grep awk:mawk getconf:libc-bin

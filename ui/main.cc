@@ -3,7 +3,30 @@
 
 #include <cstdio>
 
+#include "client/cli_manual.h"
+#include "kintsugi/version.h"
 #include "ui/app.h"
+
+namespace {
+
+// The manual page's words around the options (client/cli_manual.h).
+kintsugi::cli::ManualInfo Manual() {
+  return {"kintsugi",
+          kintsugi::kVersion,
+          "the Kintsugi window: agreements, check-ins and progress, for the two of you",
+          {"kintsugi is the desktop window of Kintsugi, a private place for two partners to make agreements, "
+           "check in, and see trust grow back. It shows what both of you wrote in the ledger you share and writes "
+           "what you add, through your own kintsugid, which keeps the ledger and syncs it with your partner's "
+           "device. When kintsugid is not running, the window offers to start it.",
+           "Every screen can be reached from the keyboard: Ctrl+1 to Ctrl+6 open Today, Agreements, Timeline, "
+           "Progress, Together and Settings, and F12 closes the window at once."},
+          {},
+          {"kintsugid(1)", "kintsugictl(1)"},
+          {},
+          {}};
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   kintsugi::ui::AppOptions options;
@@ -20,6 +43,8 @@ int main(int argc, char** argv) {
   app.add_option("--frames", options.frames, "Frames for --measure")->check(CLI::Range(10, 100000));
   std::string geometry;
   app.add_option("--geometry", geometry, "Window size and place, WxH or WxH+X+Y");
+  app.set_version_flag("--version", std::string("kintsugi ") + kintsugi::kVersion);
+  if (kintsugi::cli::PrintIfAsked(app, Manual(), argc, argv)) return 0;
   CLI11_PARSE(app, argc, argv);
   if (!geometry.empty()) {
     int w = 0, h = 0, x = -1, y = -1;

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -179,7 +180,12 @@ class Installed : public ::testing::Test {
   TempDir fake_;
 };
 
-TEST_F(Installed, PutsTheProgramsTheUnitTheDesktopEntryAndTheIconIntoThePrefix) {
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+TEST_F(Installed, PutsTheProgramsTheUnitTheDesktopEntryTheIconAndTheManualsIntoThePrefix) {
   for (const char* program : {"kintsugid", "kintsugictl", "kintsugi"}) {
     EXPECT_EQ(::access(bin(program).c_str(), X_OK), 0) << program;
   }
@@ -201,6 +207,15 @@ TEST_F(Installed, PutsTheProgramsTheUnitTheDesktopEntryAndTheIconIntoThePrefix) 
   auto validate = kintsugi::testing::Run({"desktop-file-validate", entry_path});
   EXPECT_EQ(validate.exit_code, 0) << validate.out << validate.err;
   EXPECT_EQ(validate.out + validate.err, "");
+
+  // The manual pages, compressed, and kintsugictl's bash completion.
+  for (const char* program : {"kintsugid", "kintsugictl", "kintsugi"}) {
+    auto page = kintsugi::testing::Run({"gzip", "-dc", prefix_ / (std::string("share/man/man1/") + program + ".1.gz")});
+    EXPECT_EQ(page.exit_code, 0) << program << ": " << page.err;
+    EXPECT_EQ(page.out.rfind(".TH " + Upper(program) + " 1 ", 0), 0u) << program;
+  }
+  EXPECT_NE(ReadFile(prefix_ / "share/bash-completion/completions/kintsugictl").find("complete -F _kintsugictl kintsugictl"),
+            std::string::npos);
 
   std::string icon = ReadFile(prefix_ / "share/icons/hicolor/scalable/apps/kintsugi.svg");
   EXPECT_NE(icon.find("<svg xmlns=\"http://www.w3.org/2000/svg\""), std::string::npos);
