@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 ASAN_BUILD ?= build-asan
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test run fuzz bench soak test-asan fresh-check clean
+.PHONY: all deps build test run package fuzz bench soak test-asan fresh-check clean
 
 all: build
 
@@ -19,6 +19,12 @@ build: deps
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# Two Debian packages in $(BUILD)/packages (packaging/package.cmake), then
+# lintian's verdict on them (package_test holds it to the accepted warnings).
+package: build
+	@cd $(BUILD) && cpack
+	@lintian --pedantic --fail-on error $(BUILD)/packages/*.deb
 
 run: build
 	@packaging/demo.sh $(BUILD)

@@ -12,7 +12,8 @@ build=(cmake make g++ pkg-config libsodium-dev libzmq3-dev cppzmq-dev libsqlite3
        libsystemd-dev dbus-daemon
        fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
        xvfb xauth xdotool xclip procps python3
-       systemd desktop-file-utils)  # systemd-analyze and desktop-file-validate check packaging/
+       systemd desktop-file-utils   # systemd-analyze and desktop-file-validate check packaging/
+       dpkg-dev lintian appstream)  # make package: cpack's dpkg-shlibdeps; lintian and appstreamcli check the .debs
 fuzz=(clang-14 libclang-rt-14-dev)
 bench=(python3)
 fresh=(debootstrap git)  # make fresh-check (on this machine; inside its root: git and make)
@@ -33,7 +34,7 @@ programs=(
   dirname:coreutils realpath:coreutils head:coreutils tr:coreutils tee:coreutils date:coreutils
   sed:sed grep:grep awk:mawk getconf:libc-bin
   dpkg:dpkg dpkg-query:dpkg apt-get:apt sudo:-
-  cmake:cmake ctest:cmake make:make
+  cmake:cmake ctest:cmake cpack:cmake make:make dpkg-deb:dpkg lintian:lintian appstreamcli:appstream
   xvfb-run:xvfb xdotool:xdotool xclip:xclip pgrep:procps pkill:procps python3:python3
   ip:iproute2 systemd-analyze:systemd desktop-file-validate:desktop-file-utils
   debootstrap:debootstrap git:git chroot:coreutils mount:mount umount:mount

@@ -1,7 +1,8 @@
 # Runs inside `cmake --install`, once the prefix is known: writes the systemd
 # user unit and the desktop entry with the installed programs' absolute paths
 # and installs them. KINTSUGI_PACKAGING_SOURCE, KINTSUGI_PACKAGING_WORK,
-# KINTSUGI_BINDIR and KINTSUGI_DATADIR come from packaging/CMakeLists.txt.
+# KINTSUGI_BINDIR, KINTSUGI_DATADIR and KINTSUGI_ENTRY come from
+# packaging/CMakeLists.txt.
 set(bindir "${KINTSUGI_BINDIR}")
 if(NOT IS_ABSOLUTE "${bindir}")
   set(bindir "${CMAKE_INSTALL_PREFIX}/${bindir}")
@@ -31,12 +32,16 @@ kintsugi_quote_exec("${bindir}/kintsugi" KINTSUGI_EXEC)
 # prefixes from the same build never share a configured file.
 string(MD5 prefix_key "${CMAKE_INSTALL_PREFIX}")
 set(work "${KINTSUGI_PACKAGING_WORK}/${prefix_key}")
-configure_file("${KINTSUGI_PACKAGING_SOURCE}/kintsugid.service.in" "${work}/kintsugid.service" @ONLY)
-configure_file("${KINTSUGI_PACKAGING_SOURCE}/kintsugi.desktop.in" "${work}/kintsugi.desktop" @ONLY)
-
-# User units of packages live in PREFIX/lib/systemd/user (not the multiarch
-# libdir), where `systemctl --user enable kintsugid` finds them.
-file(INSTALL DESTINATION "${CMAKE_INSTALL_PREFIX}/lib/systemd/user" TYPE FILE
-     FILES "${work}/kintsugid.service")
-file(INSTALL DESTINATION "${datadir}/applications" TYPE FILE FILES "${work}/kintsugi.desktop")
+# KINTSUGI_ENTRY says which: "unit" (the daemon's component) or "desktop"
+# (the window's).
+if(KINTSUGI_ENTRY STREQUAL "unit")
+  configure_file("${KINTSUGI_PACKAGING_SOURCE}/kintsugid.service.in" "${work}/kintsugid.service" @ONLY)
+  # User units of packages live in PREFIX/lib/systemd/user (not the multiarch
+  # libdir), where `systemctl --user enable kintsugid` finds them.
+  file(INSTALL DESTINATION "${CMAKE_INSTALL_PREFIX}/lib/systemd/user" TYPE FILE
+       FILES "${work}/kintsugid.service")
+else()
+  configure_file("${KINTSUGI_PACKAGING_SOURCE}/kintsugi.desktop.in" "${work}/kintsugi.desktop" @ONLY)
+  file(INSTALL DESTINATION "${datadir}/applications" TYPE FILE FILES "${work}/kintsugi.desktop")
+endif()
 file(REMOVE_RECURSE "${work}")

@@ -144,7 +144,8 @@ bool Daemon::Start() {
   log_path_ = data_dir_ + ".kintsugid.log";
   // Made before the fork: the child of a threaded test must not allocate.
   std::vector<std::string> args = prefix_;
-  for (const char* a : {KINTSUGID_PATH, "--data-dir"}) args.push_back(a);
+  args.push_back(program_);
+  args.push_back("--data-dir");
   args.push_back(data_dir_);
   args.push_back("--log-level");
   args.push_back("debug");

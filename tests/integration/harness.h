@@ -76,6 +76,8 @@ class Daemon {
   // Waits up to `timeout` for the process to exit on its own; -1 when it did not.
   int WaitExit(std::chrono::milliseconds timeout);
   pid_t pid() const { return pid_; }
+  // Runs `path` instead of the build's kintsugid (an installed one).
+  void UseProgram(std::string path) { program_ = std::move(path); }
   // Everything the daemon wrote to stderr so far.
   std::string Log() const;
 
@@ -83,6 +85,7 @@ class Daemon {
   std::string data_dir_;
   std::vector<std::string> extra_args_;
   std::vector<std::string> prefix_;
+  std::string program_ = KINTSUGID_PATH;
   std::string log_path_;
   pid_t pid_ = -1;
 };
