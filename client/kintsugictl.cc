@@ -3,6 +3,7 @@
 // one line on stderr. --json prints one JSON document to stdout.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "client/cli_manual.h"
 #include "client/client.h"
 #include "client/ctl_command.h"
+#include "client/doctor.h"
 #include "client/ctl_export.h"
 #include "client/ctl_input.h"
 #include "client/ctl_service.h"
@@ -23,6 +25,7 @@
 #include "kintsugi/version.h"
 #include "protocol/body.h"
 #include "protocol/kinds.h"
+#include "protocol/layout.h"
 
 namespace {
 
@@ -208,6 +211,28 @@ kintsugi::cli::ManualInfo Manual() {
       {"With --json, a command prints its result as one JSON document: what a script reads."}};
 }
 
+// kintsugictl doctor: works whether or not the daemon answers.
+int RunDoctor(const kintsugi::client::ClientOptions& options, bool as_json) {
+  auto client = kintsugi::client::Client::Connect(options);
+  std::string data_dir = options.data_dir;
+  if (auto layout = kintsugi::protocol::ResolveLayout(kintsugi::protocol::LayoutInputsFromEnvironment(options.data_dir));
+      layout.ok()) {
+    data_dir = layout->data_dir;
+  }
+  const kintsugi::ctl::CallFn call = [&](std::string_view method) { return (*client)->Call(method); };
+  const auto findings = kintsugi::ctl::Diagnose(
+      kintsugi::ctl::GatherFacts(call, data_dir, client.ok() ? "" : client.error().message));
+  if (as_json) {
+    PrintJson(kintsugi::ctl::FindingsJson(findings));
+  } else {
+    kintsugi::ctl::PrintFindings(findings, std::cout);
+  }
+  const bool problem = std::any_of(findings.begin(), findings.end(), [](const auto& f) {
+    return f.level == kintsugi::ctl::Finding::Level::kProblem;
+  });
+  return problem ? kintsugi::ctl::kExitFailure : 0;
+}
+
 // Every command and subcommand takes --json; added where one does not declare it.
 void AddJsonFlags(CLI::App* app, bool& as_json) {
   for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) {
@@ -287,6 +312,9 @@ int main(int argc, char** argv) {
   auto* peer_add = peer->add_subcommand("add", "Use HOST:PORT for your partner (VPN, other subnet)");
   peer_add->add_option("ADDRESS", peer_address, "HOST:PORT")->required();
 
+  auto* doctor = app.add_subcommand(
+      "doctor", "Why don't we sync? Checks the daemon, the pairing, the network and this computer, and says what to "
+                "do (exits 1 when it finds a problem)");
   kintsugi::ctl::ServiceCommands service(app);  // needs no daemon: runs before connecting
   Commands commands;
   AddCheckInCommands(checkin, commands);
@@ -336,6 +364,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (service.chosen()) return service.Run();
+  if (doctor->parsed()) return RunDoctor(options, as_json);
 
   if (watch->parsed()) {
     auto stream = kintsugi::client::EventStream::Connect(options);

@@ -46,9 +46,10 @@ std::array<std::uint8_t, 8> Discovery::SelfTag() const {
   return tag;
 }
 
-void Discovery::Broadcast(ByteView datagram) {
+int Discovery::Broadcast(ByteView datagram) {
   ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) return;
+  if (::getifaddrs(&list) != 0) return 0;
+  int sent = 0;
   for (ifaddrs* ifa = list; ifa != nullptr; ifa = ifa->ifa_next) {
     if (ifa->ifa_addr == nullptr || ifa->ifa_addr->sa_family != AF_INET) continue;
     if (!(ifa->ifa_flags & IFF_UP) || !(ifa->ifa_flags & IFF_BROADCAST) || ifa->ifa_broadaddr == nullptr) {
@@ -57,8 +58,10 @@ void Discovery::Broadcast(ByteView datagram) {
     sockaddr_in to = *reinterpret_cast<sockaddr_in*>(ifa->ifa_broadaddr);
     to.sin_port = htons(port_);
     ::sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    ++sent;
   }
   ::freeifaddrs(list);
+  return sent;
 }
 
 void Discovery::HandleReadable() {
@@ -76,7 +79,15 @@ void Discovery::HandleReadable() {
     ByteView datagram(buf, static_cast<std::size_t>(n));
     if (engine_.paired() && engine_.beacon_key()) {
       auto beacon = protocol::OpenBeacon(*engine_.beacon_key(), datagram, now_s);
+      if (!beacon.ok() && beacon.error().code == ErrorCode::kFailedPrecondition) {
+        // Sealed with the couple's key in another time window: the partner's
+        // clock is minutes away from this one (or an old beacon came again).
+        off_clock_ = {off_clock_.count + 1, engine_.NowMillis()};
+        continue;
+      }
       if (beacon.ok() && beacon->sender != self && beacon->port != 0) {
+        partner_ = {partner_.count + 1, engine_.NowMillis()};
+        partner_from_ = ip;
         std::string address = std::string(ip) + ":" + std::to_string(beacon->port);
         // A partner on two interfaces beacons from both: keep a working link
         // rather than redial with every beacon.
@@ -110,12 +121,26 @@ void Discovery::RunTimers(std::uint64_t now_ms) {
   next_beacon_ms_ = now_ms + kBeaconIntervalMs + ((jitter[0] << 8 | jitter[1]) % 2000);
   const std::uint64_t now_s = now_ms / 1000;
   if (engine_.paired() && engine_.beacon_key() && sync_.port() != 0) {
-    Broadcast(protocol::SealBeacon(*engine_.beacon_key(), {sync_.port(), SelfTag()}, now_s, rng_));
+    interfaces_ = Broadcast(protocol::SealBeacon(*engine_.beacon_key(), {sync_.port(), SelfTag()}, now_s, rng_));
+    if (interfaces_ > 0) sent_ = {sent_.count + 1, now_ms};
   }
   if (pairing_.inviter() && pairing_.inviter()->open(now_ms)) {
     Broadcast(protocol::SealBeacon(protocol::InviteBeaconKey(pairing_.inviter()->code().nameplate),
                                    {pairing_.pairing_port(), SelfTag()}, now_s, rng_));
   }
+}
+
+nlohmann::json Discovery::Json() const {
+  return {{"enabled", true},
+          {"port", port_},
+          {"interfaces", interfaces_},
+          {"sent", sent_.count},
+          {"last_sent_ms", sent_.last_ms},
+          {"partner_beacons", partner_.count},
+          {"last_partner_beacon_ms", partner_.last_ms},
+          {"partner_beacon_from", partner_from_},
+          {"off_clock", off_clock_.count},
+          {"last_off_clock_ms", off_clock_.last_ms}};
 }
 
 }  // namespace kintsugi::daemon

@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "crypto/random.h"
 #include "daemon/engine.h"
 #include "daemon/pairing_service.h"
@@ -39,12 +41,18 @@ class Discovery {
   void RunTimers(std::uint64_t now_ms);
   // Sends beacons now (after pairing, or when an invite opens).
   void AnnounceSoon() { next_beacon_ms_ = 0; }
+  // What the beacons have done, for `peers` and `kintsugictl doctor`: the
+  // couple's beacons sent (and on how many interfaces, last time), the
+  // partner's received (and from where), and the partner's refused for a
+  // time more than one window from this clock.
+  nlohmann::json Json() const;
 
  private:
   Discovery(int fd, std::uint16_t port, Engine& engine, SyncService& sync, PairingService& pairing,
             crypto::RandomSource& rng)
       : fd_(fd), port_(port), engine_(engine), sync_(sync), pairing_(pairing), rng_(rng) {}
-  void Broadcast(ByteView datagram);
+  // Sends to every interface that broadcasts; returns how many there were.
+  int Broadcast(ByteView datagram);
   std::array<std::uint8_t, 8> SelfTag() const;
 
   int fd_;
@@ -54,6 +62,13 @@ class Discovery {
   PairingService& pairing_;
   crypto::RandomSource& rng_;
   std::uint64_t next_beacon_ms_ = 0;
+  struct Seen {
+    std::uint64_t count = 0;
+    std::uint64_t last_ms = 0;
+  };
+  Seen sent_, partner_, off_clock_;
+  int interfaces_ = 0;         // that the last beacon went out on
+  std::string partner_from_;   // the address the last partner's beacon came from
 };
 
 }  // namespace kintsugi::daemon

@@ -331,7 +331,9 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
       }
       case Method::kPeers: {
         if (services_.sync == nullptr) return fail(NoNetwork());
-        return protocol::EncodeIpcResult(req.id, services_.sync->PeersJson(engine_.NowMillis()));
+        json peers = services_.sync->PeersJson(engine_.NowMillis());
+        peers["discovery"] = services_.discovery != nullptr ? services_.discovery->Json() : json{{"enabled", false}};
+        return protocol::EncodeIpcResult(req.id, peers);
       }
       case Method::kAppend: {
         auto body = protocol::BodyFromParams(req.params);

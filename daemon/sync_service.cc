@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 #include <zmq_addon.hpp>
 
@@ -539,7 +540,13 @@ nlohmann::json SyncService::PeersJson(std::uint64_t now_ms) {
                         {"last_seen_ms", last_seen_ms_},
                         {"last_sync_ms", last_sync_ms_},
                         {"entries_behind", behind},
-                        {"ended", DepartureOf(engine_).has_value()}};
+                        {"ended", DepartureOf(engine_).has_value()},
+                        // Which way the link runs: our connection to the
+                        // partner's port, and theirs to ours (heard lately).
+                        {"dialled", outgoing_up_},
+                        {"called_in", std::any_of(incoming_.begin(), incoming_.end(), [&](const auto& in) {
+                           return now_ms - in.second.last_heard_ms < kOnlineWindowMs;
+                         })}};
     if (partner_paused_since_ms_ != 0) {
       peer["paused_since"] = protocol::FormatUtcMillis(partner_paused_since_ms_);
       peer["paused_since_ms"] = partner_paused_since_ms_;

@@ -6,7 +6,7 @@ set -euo pipefail
 
 build=(cmake make g++ pkg-config libsodium-dev libzmq3-dev cppzmq-dev libsqlite3-dev
        libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
-       libspdlog-dev libfmt-dev iproute2
+       libspdlog-dev libfmt-dev iproute2 nftables
        libimgui-dev libstb-dev libglfw3-dev libgl-dev fonts-dejavu-core
        libfontconfig-dev libfreetype-dev libfribidi-dev
        libsystemd-dev dbus-daemon
@@ -36,7 +36,7 @@ programs=(
   dpkg:dpkg dpkg-query:dpkg apt-get:apt sudo:-
   cmake:cmake ctest:cmake cpack:cmake make:make dpkg-deb:dpkg lintian:lintian appstreamcli:appstream
   xvfb-run:xvfb xdotool:xdotool xclip:xclip pgrep:procps pkill:procps python3:python3
-  ip:iproute2 systemd-analyze:systemd desktop-file-validate:desktop-file-utils
+  ip:iproute2 nft:nftables systemd-analyze:systemd desktop-file-validate:desktop-file-utils
   debootstrap:debootstrap git:git chroot:coreutils mount:mount umount:mount
   mountpoint:util-linux prlimit:util-linux dbus-daemon:dbus-daemon
 )

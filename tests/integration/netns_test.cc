@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <set>
 #include <thread>
 
@@ -228,6 +229,95 @@ TEST(TwoHostsOnALan, RandomPartitionsWhileBothWriteEndInTheSameLedgerAndViews) {
   }
   EXPECT_EQ(Ctl(a, {"verify"}).exit_code, 0);
   EXPECT_EQ(Ctl(b, {"verify"}).exit_code, 0);
+}
+
+namespace doctor {
+
+// kintsugictl doctor's findings, by check (its --json).
+std::map<std::string, json> Findings(const std::string& data) {
+  auto r = Ctl(data, {"doctor", "--json"});
+  std::map<std::string, json> by_check;
+  const json doc = json::parse(r.out, nullptr, false);
+  if (!doc.is_object()) return by_check;
+  for (const auto& f : doc["findings"]) by_check[f["check"].get<std::string>()] = f;
+  return by_check;
+}
+
+std::string Level(const std::map<std::string, json>& findings, const std::string& check) {
+  auto it = findings.find(check);
+  return it == findings.end() ? "" : it->second.value("level", "");
+}
+
+// nftables in a namespace: drop what `rule` matches on the way in.
+void Drop(TwoHosts& hosts, const std::string& ns, const std::string& rule) {
+  ASSERT_EQ(hosts.Exec(ns, {"nft", "add", "table", "inet", "kts"}), 0);
+  ASSERT_EQ(hosts.Exec(ns, {"nft", "add", "chain", "inet", "kts", "input",
+                            "{ type filter hook input priority 0 ; policy accept ; }"}), 0);
+  ASSERT_EQ(hosts.Exec(ns, {"nft", "add", "rule", "inet", "kts", "input", rule, "drop"}), 0);
+}
+
+}  // namespace doctor
+
+// "Why don't we sync?" on two hosts: a firewall on Sam's computer that drops
+// Kintsugi's port leaves one way to connect, which doctor names as a note;
+// the same firewall on Alex's stops the sync, and doctor says a firewall is
+// dropping the connection, since the beacons still come through. Then, with
+// beacons dropped too and the link gone, doctor says none arrive and tells
+// how to give the address by hand.
+TEST(TwoHostsOnALan, DoctorSaysWhichFirewallStopsTheSyncAndWhatToDo) {
+  ASSERT_EQ(::geteuid(), 0u) << "network namespaces need root: run this test as root (CI does)";
+  PrivateRuntimeDir runtime;
+  TempDir dir;
+  TwoHosts hosts;
+  ASSERT_TRUE(hosts.ok()) << "could not set up the namespaces";
+  const std::string sync_port = "tcp dport 47474";  // the sync port (TCP; the beacons use UDP 47474)
+  doctor::Drop(hosts, hosts.ns_b_, sync_port);
+  const std::string a = dir / "alex", b = dir / "sam";
+  Daemon alex(a, {}, hosts.In(hosts.ns_a_));
+  Daemon sam(b, {}, hosts.In(hosts.ns_b_));
+  ASSERT_TRUE(alex.Start()) << alex.Log();
+  ASSERT_TRUE(sam.Start()) << sam.Log();
+  ASSERT_EQ(Ctl(a, {"init", "--name", "Alex"}).exit_code, 0);
+  ASSERT_EQ(Ctl(b, {"init", "--name", "Sam"}).exit_code, 0);
+  auto invite = Ctl(a, {"pair", "invite", "--json"});
+  ASSERT_EQ(invite.exit_code, 0) << invite.err;
+  ASSERT_EQ(Ctl(b, {"pair", "join", json::parse(invite.out)["code"].get<std::string>()}).exit_code, 0) << sam.Log();
+  ASSERT_EQ(Ctl(b, {"checkin", "--note", "through one door"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] { return Ids(a) == Ids(b) && Ids(a).size() == 3; }, std::chrono::seconds(20)))
+      << alex.Log() << sam.Log();
+
+  // One way in: Sam's device connects to Alex's, not the other way.
+  std::map<std::string, json> findings;
+  ASSERT_TRUE(WaitFor([&] {
+    findings = doctor::Findings(a);
+    return doctor::Level(findings, "reach") == "note";
+  }, std::chrono::seconds(30))) << Ctl(a, {"doctor"}).out;
+  EXPECT_NE(findings["reach"]["says"].get<std::string>().find("firewall on Sam's computer"), std::string::npos);
+  EXPECT_EQ(doctor::Level(findings, "partner"), "ok");
+  EXPECT_EQ(doctor::Level(findings, "beacons"), "ok");
+
+  // No way in: the beacons come through, the connections do not.
+  doctor::Drop(hosts, hosts.ns_a_, sync_port);
+  ASSERT_TRUE(WaitFor([&] {
+    findings = doctor::Findings(a);
+    return doctor::Level(findings, "reach") == "problem";
+  }, std::chrono::seconds(60))) << Ctl(a, {"doctor"}).out;
+  EXPECT_NE(findings["reach"]["says"].get<std::string>().find("firewall"), std::string::npos);
+  EXPECT_NE(findings["reach"]["todo"].get<std::string>().find("47474"), std::string::npos);
+  EXPECT_EQ(doctor::Level(findings, "partner"), "problem");
+  auto exit = Ctl(a, {"doctor"});
+  EXPECT_EQ(exit.exit_code, 1) << "a problem found: exit 1";
+  EXPECT_NE(exit.out.find("What to do: "), std::string::npos) << exit.out;
+
+  // No beacons either: Sam's computer could be anywhere; doctor says how to
+  // give its address by hand.
+  ASSERT_EQ(hosts.Exec(hosts.ns_a_, {"nft", "add", "rule", "inet", "kts", "input", "udp", "dport", "47474", "drop"}), 0);
+  ASSERT_TRUE(WaitFor([&] {
+    findings = doctor::Findings(a);
+    return doctor::Level(findings, "beacons") == "problem";
+  }, std::chrono::seconds(60))) << Ctl(a, {"doctor"}).out;
+  EXPECT_NE(findings["beacons"]["todo"].get<std::string>().find("peer add"), std::string::npos);
+  EXPECT_EQ(findings.count("reach"), 0u) << "without beacons a firewall cannot be told from a computer that is off";
 }
 
 }  // namespace
