@@ -295,6 +295,38 @@ void DrawNotifySettings(ViewModel& vm) {
   NoticeAt(vm, "notify");
 }
 
+namespace {
+
+// "Why don't we sync?": kintsugictl doctor's checks, each said with what to do.
+void DrawSyncCheck(ViewModel& vm) {
+  Heading("Why don't we sync?");
+  Hint("Checks this computer, the network and the link to your partner's device, and says what to do.");
+  Primary();
+  if (Button("Check")) {
+    vm.NoticeBeside("doctor");
+    vm.CheckSync();
+  }
+  NoticeAt(vm, "doctor");
+  for (const auto& f : vm.sync_findings()) {
+    const std::string level = Str(f, "level");
+    const ImVec4 colour = level == "problem" ? ImVec4(0.80f, 0.35f, 0.25f, 1)
+                          : level == "note"  ? ImVec4(0.75f, 0.55f, 0.15f, 1)
+                                             : ImVec4(0.30f, 0.60f, 0.45f, 1);
+    const float x = ImGui::GetCursorPosX();
+    ImGui::PushStyleColor(ImGuiCol_Text, colour);
+    Line(level == "problem" ? "Problem" : level == "note" ? "Note" : "OK");
+    ImGui::PopStyleColor();
+    ImGui::SameLine(x + ImGui::CalcTextSize("Problem").x + ImGui::GetStyle().ItemSpacing.x * 2);
+    ImGui::BeginGroup();
+    Wrapped(Str(f, "says"));
+    if (!Str(f, "todo").empty()) Hint("What to do: " + Str(f, "todo"));
+    ImGui::EndGroup();
+    Probe::Get().Mark("finding:" + Str(f, "check") + ":" + level);
+  }
+}
+
+}  // namespace
+
 void DrawSettings(ViewModel& vm, ScreenState& state) {
   Heading("Safety and help");
   DrawSafetyQuestion(vm);
@@ -327,6 +359,7 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
     vm.SetPeerAddress();
   }
   NoticeAt(vm, "peer");
+  DrawSyncCheck(vm);
   DrawSharingSettings(vm);
   DrawNotifySettings(vm);
   Heading("Look");

@@ -338,6 +338,12 @@ class ViewModel {
   Notice PreviewExport();
   // Asks for the export, renders it and writes it to export_form.path.
   Notice SaveExport();
+  // --- Why don't we sync? (client/doctor.h, as kintsugictl doctor) ---
+  // Checks the daemon, the pairing, the network and this computer, off
+  // the frame thread; sync_findings() then holds the findings
+  // (`check`, `level`: ok, note or problem, `says`, `todo`).
+  Notice CheckSync();
+  const nlohmann::json& sync_findings() const { return sync_findings_; }
   // What a slow request under way is doing ("Unlocking..."), or "": those
   // that derive a key from a passphrase (Argon2id: half a second, several
   // under load), which unlock, the passphrase, backup, restore and a first
@@ -510,6 +516,7 @@ class ViewModel {
   nlohmann::json notify_ = nlohmann::json::object();
   nlohmann::json pair_ = nlohmann::json::object();
   nlohmann::json peers_ = nlohmann::json::object();
+  nlohmann::json sync_findings_ = nlohmann::json::array();
   nlohmann::json notes_ = nlohmann::json::array();
   std::vector<nlohmann::json> timeline_;
   nlohmann::json timeline_next_;

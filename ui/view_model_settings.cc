@@ -3,6 +3,8 @@
 // and start at login (see view_model.h).
 #include "ui/view_model.h"
 
+#include "client/doctor.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
@@ -100,6 +102,25 @@ Notice ViewModel::SaveExport() {
                    Done((doc.value("empty", false) ? client::NothingRecorded(doc) + " " : std::string()) +
                         "Saved to " + r.value("path", "") + ". Only you can read it.");
                  });
+}
+
+// --- Why don't we sync? ---
+
+Notice ViewModel::CheckSync() {
+  pending_about_ = "doctor";
+  return Request(
+      "", [](DaemonLink& link) -> Result<json> {
+        const ctl::CallFn call = [&link](std::string_view method) { return link.Call(method, json::object()); };
+        return ctl::FindingsJson(ctl::Diagnose(ctl::GatherFacts(call, "", "")));
+      },
+      [this](const json& r) {
+        sync_findings_ = r.value("findings", json::array());
+        std::size_t problems = 0;
+        for (const auto& f : sync_findings_) problems += f.value("level", "") == "problem";
+        Done(problems == 0 ? "Nothing stands in the way: see each check below."
+                           : problems == 1 ? "One thing stands in the way: see below what to do."
+                                           : std::to_string(problems) + " things stand in the way: see below what to do.");
+      });
 }
 
 // --- Sharing: pause and leave ---

@@ -82,6 +82,27 @@ std::map<int, std::string> OpenFiles(int pid) {
   return files;
 }
 
+// Settings answers "why don't we sync?" with kintsugictl doctor's checks:
+// with Sam's daemon stopped, Alex's window says this device runs and shares,
+// and that Sam's device cannot be reached.
+TEST_F(WindowTest, SettingsSaysWhyWeDoNotSync) {
+  ASSERT_EQ(b_.Ctl({"checkin", "--note", "before I go"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] { return a_.Entries() == b_.Entries(); }, std::chrono::seconds(20)));
+  b_.Stop(SIGTERM);
+  // Sam's device counts as gone 15 s after it was last heard.
+  ASSERT_TRUE(WaitFor([&] { return !a_.Json({"peers"})["peers"][0].value("online", true); }, std::chrono::seconds(30)));
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today"); }, std::chrono::seconds(20))) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Key("ctrl+6"));
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Settings") && alex.Has("primary:Check"); })) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Click("Check"));
+  EXPECT_TRUE(WaitFor([&] { return alex.Has("finding:partner:problem"); }, std::chrono::seconds(20)))
+      << alex.Probe().dump();
+  EXPECT_TRUE(alex.Has("finding:daemon:ok")) << alex.Probe().dump();
+  EXPECT_TRUE(alex.Has("finding:sharing:ok")) << alex.Probe().dump();
+  EXPECT_TRUE(alex.Has("notice")) << "the check says beside its button what it found";
+}
+
 TEST(WindowAlone, SaysPlainlyWhenNoDaemonAnswersAndStartsOne) {
   PrivateRuntimeDir runtime;
   TempDir dir;
