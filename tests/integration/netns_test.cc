@@ -1,7 +1,8 @@
 // Two partners on two hosts: network namespaces joined by a veth pair, as on
 // a home LAN. They find each other by beacon alone (no address is given),
-// and converge after the link is cut and healed while both keep writing.
-// Needs root for `ip netns` (CI runs as root); the test makes and removes its
+// and converge after the link is cut and healed while both keep writing;
+// and kintsugictl doctor names each cause when they cannot sync (nftables
+// in a namespace as the firewall). Needs root for `ip netns` (CI runs as root); the test makes and removes its
 // own namespaces and sends traffic only between them.
 #include <signal.h>
 #include <unistd.h>
@@ -72,6 +73,22 @@ std::set<std::string> Ids(const std::string& data) {
   return ids;
 }
 
+// Starts Alex's and Sam's daemons on their hosts, names them and pairs them:
+// Sam joins Alex's invite with `join_args` after the code (none: Sam's daemon
+// finds Alex's pairing window by its beacon).
+void StartAndPair(Daemon& alex, Daemon& sam, const std::string& a, const std::string& b,
+                  std::vector<std::string> join_args = {}) {
+  ASSERT_TRUE(alex.Start()) << alex.Log();
+  ASSERT_TRUE(sam.Start()) << sam.Log();
+  ASSERT_EQ(Ctl(a, {"init", "--name", "Alex"}).exit_code, 0);
+  ASSERT_EQ(Ctl(b, {"init", "--name", "Sam"}).exit_code, 0);
+  auto invite = Ctl(a, {"pair", "invite", "--json"});
+  ASSERT_EQ(invite.exit_code, 0) << invite.err;
+  join_args.insert(join_args.begin(), {"pair", "join", json::parse(invite.out)["code"].get<std::string>()});
+  auto joined = Ctl(b, join_args);
+  ASSERT_EQ(joined.exit_code, 0) << joined.err << "\n" << sam.Log();
+}
+
 TEST(TwoHostsOnALan, FindEachOtherByBeaconAndConvergeAfterThePartitionHeals) {
   ASSERT_EQ(::geteuid(), 0u) << "network namespaces need root: run this test as root (CI does)";
   PrivateRuntimeDir runtime;
@@ -81,17 +98,8 @@ TEST(TwoHostsOnALan, FindEachOtherByBeaconAndConvergeAfterThePartitionHeals) {
   const std::string a = dir / "alex", b = dir / "sam";
   Daemon alex(a, {}, hosts.In(hosts.ns_a_));
   Daemon sam(b, {}, hosts.In(hosts.ns_b_));
-  ASSERT_TRUE(alex.Start()) << alex.Log();
-  ASSERT_TRUE(sam.Start()) << sam.Log();
-  ASSERT_EQ(Ctl(a, {"init", "--name", "Alex"}).exit_code, 0);
-  ASSERT_EQ(Ctl(b, {"init", "--name", "Sam"}).exit_code, 0);
-
   // No --address: Sam's daemon finds Alex's pairing window by its beacon.
-  auto invite = Ctl(a, {"pair", "invite", "--json"});
-  ASSERT_EQ(invite.exit_code, 0) << invite.err;
-  std::string code = json::parse(invite.out)["code"].get<std::string>();
-  auto joined = Ctl(b, {"pair", "join", code});
-  ASSERT_EQ(joined.exit_code, 0) << joined.err << "\n" << sam.Log();
+  ASSERT_NO_FATAL_FAILURE(StartAndPair(alex, sam, a, b));
   EXPECT_NE(sam.Log().find("discovery.invite_found address=" + hosts.ip_a_), std::string::npos);
 
   // And Alex's daemon finds Sam's by the couple's beacon.
@@ -145,15 +153,7 @@ TEST(TwoHostsOnALan, RandomPartitionsWhileBothWriteEndInTheSameLedgerAndViews) {
   const std::string a = dir / "alex", b = dir / "sam";
   Daemon alex(a, {"--listen", hosts.ip_a_ + ":47474"}, hosts.In(hosts.ns_a_));
   Daemon sam(b, {"--listen", hosts.ip_b_ + ":47474"}, hosts.In(hosts.ns_b_));
-  ASSERT_TRUE(alex.Start()) << alex.Log();
-  ASSERT_TRUE(sam.Start()) << sam.Log();
-  ASSERT_EQ(Ctl(a, {"init", "--name", "Alex"}).exit_code, 0);
-  ASSERT_EQ(Ctl(b, {"init", "--name", "Sam"}).exit_code, 0);
-  auto invite = Ctl(a, {"pair", "invite", "--json"});
-  ASSERT_EQ(invite.exit_code, 0) << invite.err;
-  auto joined = Ctl(b, {"pair", "join", json::parse(invite.out)["code"].get<std::string>(), "--address",
-                        hosts.ip_a_ + ":47474"});
-  ASSERT_EQ(joined.exit_code, 0) << joined.err << "\n" << sam.Log();
+  ASSERT_NO_FATAL_FAILURE(StartAndPair(alex, sam, a, b, {"--address", hosts.ip_a_ + ":47474"}));
   ASSERT_EQ(Ctl(a, {"peer", "add", hosts.ip_b_ + ":47474"}).exit_code, 0);
 
   std::uint64_t seed = static_cast<std::uint64_t>(::getpid()) * 2654435761u;
@@ -275,13 +275,7 @@ TEST(TwoHostsOnALan, DoctorSaysWhichFirewallStopsTheSyncAndWhatToDo) {
   const std::string a = dir / "alex", b = dir / "sam";
   Daemon alex(a, {}, hosts.In(hosts.ns_a_));
   Daemon sam(b, {}, hosts.In(hosts.ns_b_));
-  ASSERT_TRUE(alex.Start()) << alex.Log();
-  ASSERT_TRUE(sam.Start()) << sam.Log();
-  ASSERT_EQ(Ctl(a, {"init", "--name", "Alex"}).exit_code, 0);
-  ASSERT_EQ(Ctl(b, {"init", "--name", "Sam"}).exit_code, 0);
-  auto invite = Ctl(a, {"pair", "invite", "--json"});
-  ASSERT_EQ(invite.exit_code, 0) << invite.err;
-  ASSERT_EQ(Ctl(b, {"pair", "join", json::parse(invite.out)["code"].get<std::string>()}).exit_code, 0) << sam.Log();
+  ASSERT_NO_FATAL_FAILURE(StartAndPair(alex, sam, a, b));
   ASSERT_EQ(Ctl(b, {"checkin", "--note", "through one door"}).exit_code, 0);
   ASSERT_TRUE(WaitFor([&] { return Ids(a) == Ids(b) && Ids(a).size() == 3; }, std::chrono::seconds(20)))
       << alex.Log() << sam.Log();
@@ -318,6 +312,21 @@ TEST(TwoHostsOnALan, DoctorSaysWhichFirewallStopsTheSyncAndWhatToDo) {
   }, std::chrono::seconds(60))) << Ctl(a, {"doctor"}).out;
   EXPECT_NE(findings["beacons"]["todo"].get<std::string>().find("peer add"), std::string::npos);
   EXPECT_EQ(findings.count("reach"), 0u) << "without beacons a firewall cannot be told from a computer that is off";
+
+  // The firewalls gone, the two sync again; then Sam's computer goes away:
+  // doctor says when Sam's device was last reached, and names no firewall.
+  ASSERT_EQ(hosts.Exec(hosts.ns_a_, {"nft", "delete", "table", "inet", "kts"}), 0);
+  ASSERT_EQ(hosts.Exec(hosts.ns_b_, {"nft", "delete", "table", "inet", "kts"}), 0);
+  ASSERT_TRUE(WaitFor([&] { return doctor::Level(doctor::Findings(a), "partner") == "ok"; }, std::chrono::seconds(60)))
+      << Ctl(a, {"doctor"}).out;
+  sam.Stop(SIGTERM);
+  ASSERT_TRUE(WaitFor([&] {
+    findings = doctor::Findings(a);
+    return doctor::Level(findings, "partner") == "problem" && doctor::Level(findings, "beacons") == "problem";
+  }, std::chrono::seconds(60))) << Ctl(a, {"doctor"}).out;
+  EXPECT_NE(findings["partner"]["says"].get<std::string>().find("last reached"), std::string::npos)
+      << findings["partner"].dump();
+  EXPECT_EQ(findings.count("reach"), 0u);
 }
 
 }  // namespace
