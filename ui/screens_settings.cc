@@ -351,7 +351,7 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
   } else if (PrimaryButton("Pair with my partner")) {
     vm.Show(Screen::kPair);
   }
-  ImGui::SetNextItemWidth(240);
+  ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Use this address")));
   EditTextWithHint("##peer", "partner's address, like 192.168.1.20:47474 (advanced)", &vm.peer_address_input);
   ImGui::SameLine();
   if (Button("Use this address", !vm.peer_address_input.empty())) {
