@@ -42,17 +42,6 @@ std::string Line(std::string text, std::size_t max = kLineBytes) {
   return text.substr(0, cut) + "...";
 }
 
-// "2025-06-01T14:02:03.123Z" -> "2025-06-01 16:02" in this machine's time zone.
-std::string LocalTime(const std::string& iso) {
-  std::tm utc{};
-  if (strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &utc) == nullptr) return iso;
-  const std::time_t t = timegm(&utc);
-  std::tm local{};
-  localtime_r(&t, &local);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M", &local);
-  return out;
-}
 
 // Who is who, for human output: names by author key, and which key is mine.
 struct People {
@@ -256,6 +245,17 @@ void PrintMarks(const char* heading, const json& items, const char* field, const
 }
 
 }  // namespace
+
+std::string LocalTime(const std::string& iso) {
+  std::tm utc{};
+  if (strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &utc) == nullptr) return iso;
+  const std::time_t t = timegm(&utc);
+  std::tm local{};
+  localtime_r(&t, &local);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M", &local);
+  return out;
+}
 
 void PrintJson(const json& j) {
   std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";

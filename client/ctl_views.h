@@ -24,6 +24,9 @@ void PrintJson(const nlohmann::json& j);
 
 // "3f2a9c1b..." -> "3f2a 9c1b 77e0 12d4" (first 16 hex digits, grouped).
 std::string Fingerprint(const std::string& hex);
+// "2025-06-01T14:02:03.123Z" (UTC, as the daemon writes times) -> "2025-06-01
+// 16:02" in this machine's time zone; what is no such time, as it is.
+std::string LocalTime(const std::string& iso);
 
 // `status` and `log`.
 void PrintStatus(const nlohmann::json& s);

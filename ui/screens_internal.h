@@ -1,7 +1,8 @@
-// What the files that draw the screens share (screens.cc, screens_start.cc,
-// screens_progress.cc, screens_settings.cc); not for anyone else. The small widgets every screen
-// draws with, defined in screens.cc, and the screens that DrawWindow shows
-// from the other files.
+// What the files that draw the screens share (screens.cc, screens_widgets.cc,
+// screens_timeline.cc, screens_start.cc, screens_progress.cc,
+// screens_settings.cc); not for anyone else. The small widgets every screen
+// draws with, defined in screens_widgets.cc, and the screens that DrawWindow
+// shows from the other files.
 //
 // Thread-safety: the window's thread, inside an ImGui frame.
 #pragma once
@@ -25,6 +26,8 @@ std::string ShortTime(const std::string& iso);
 // calls before it closes the window or child that holds the screen. The
 // partner's words sit on a card of their own, warmer colour.
 enum class Card { kOwn, kPartner };
+// The partner's warm colour (their card, their timeline rows), in this theme.
+ImU32 PartnerColour();
 void Heading(const char* text, Card tone = Card::kOwn);
 void EndSection();
 // Wrapped text in the heading font (crisp, where scaling the text's font
@@ -89,6 +92,9 @@ void DrawPair(ViewModel& vm);
 void DrawUnlock(ViewModel& vm);
 // The safety question, answered alone, and where help is (first run, Settings).
 void DrawSafetyQuestion(ViewModel& vm);
+
+// screens_timeline.cc.
+void DrawTimeline(ViewModel& vm, ScreenState& state);
 
 // screens_progress.cc.
 void DrawProgress(ViewModel& vm);
