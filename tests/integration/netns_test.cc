@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <thread>
@@ -156,12 +157,18 @@ TEST(TwoHostsOnALan, RandomPartitionsWhileBothWriteEndInTheSameLedgerAndViews) {
   ASSERT_NO_FATAL_FAILURE(StartAndPair(alex, sam, a, b, {"--address", hosts.ip_a_ + ":47474"}));
   ASSERT_EQ(Ctl(a, {"peer", "add", hosts.ip_b_ + ":47474"}).exit_code, 0);
 
-  std::uint64_t seed = static_cast<std::uint64_t>(::getpid()) * 2654435761u;
+  // A schedule per run: `make soak` repeats this test (--gtest_repeat), each
+  // time with the next seed; KINTSUGI_PARTITION_SEED replays one.
+  static std::uint64_t runs = 0;
+  const char* replay = std::getenv("KINTSUGI_PARTITION_SEED");
+  const std::uint64_t schedule =
+      replay != nullptr ? std::strtoull(replay, nullptr, 10) : static_cast<std::uint64_t>(::getpid()) * 1000 + runs++;
+  std::uint64_t seed = schedule * 2654435761u;
   auto next = [&](int n) {
     seed = seed * 6364136223846793005ull + 1442695040888963407ull;
     return static_cast<int>((seed >> 33) % static_cast<std::uint64_t>(n));
   };
-  std::cout << "partition seed " << ::getpid() << "\n";
+  std::cout << "partition seed " << schedule << " (KINTSUGI_PARTITION_SEED replays it)\n";
   int written = 2;
   auto write = [&](const std::string& data, const std::string& who, int round) {
     const std::string tag = who + " " + std::to_string(round);
