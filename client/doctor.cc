@@ -22,9 +22,13 @@ using Level = Finding::Level;
 
 namespace {
 
+// How long from `then_ms` to `now_ms`; 0 when `then_ms` is later (the
+// daemon stamped it after this computer's `now` was read).
+std::uint64_t Elapsed(std::uint64_t now_ms, std::uint64_t then_ms) { return now_ms > then_ms ? now_ms - then_ms : 0; }
+
 // "40 s", "5 min", "3 h", "2 days": how long from `then_ms` to `now_ms`.
 std::string Span(std::uint64_t now_ms, std::uint64_t then_ms) {
-  const std::uint64_t s = now_ms > then_ms ? (now_ms - then_ms) / 1000 : 0;
+  const std::uint64_t s = Elapsed(now_ms, then_ms) / 1000;
   if (s < 90) return std::to_string(s) + " s";
   if (s < 90 * 60) return std::to_string(s / 60) + " min";
   if (s < 36 * 3600) return std::to_string(s / 3600) + " h";
@@ -167,9 +171,10 @@ std::vector<Finding> Diagnose(const DoctorFacts& f) {
     out.push_back({"sharing", Level::kOk, "Sharing is on.", ""});
   }
 
-  const json peers = f.peers;
-  const json peer = peers.contains("peers") && peers["peers"].is_array() && !peers["peers"].empty() ? peers["peers"][0]
-                                                                                                    : json::object();
+  const json& peers = f.peers;
+  static const json kNone = json::object();
+  const json& peer = peers.contains("peers") && peers["peers"].is_array() && !peers["peers"].empty() ? peers["peers"][0]
+                                                                                                     : kNone;
   const std::uint64_t port = U64(peers, "listening_port");
   std::string where;
   for (const auto& a : f.addresses) where += (where.empty() ? "" : ", ") + a + ":" + std::to_string(port);
@@ -204,7 +209,7 @@ std::vector<Finding> Diagnose(const DoctorFacts& f) {
 
   const json discovery = peers.value("discovery", json::object());
   const std::uint64_t last_beacon = U64(discovery, "last_partner_beacon_ms");
-  const bool beacons_arrive = last_beacon != 0 && f.now_ms - last_beacon < kBeaconSilenceMs;
+  const bool beacons_arrive = last_beacon != 0 && Elapsed(f.now_ms, last_beacon) < kBeaconSilenceMs;
   const std::string remedy_address =
       "Run 'kintsugictl doctor' on " + their + " computer: it shows the address to give here with "
       "'kintsugictl peer add ADDRESS:PORT' (and " + name + " can add " + (where.empty() ? "this computer's" : where) +
@@ -260,7 +265,7 @@ std::vector<Finding> Diagnose(const DoctorFacts& f) {
   }
 
   const std::uint64_t off_clock = U64(discovery, "last_off_clock_ms");
-  if (off_clock != 0 && f.now_ms - off_clock < 10 * 60 * 1000) {
+  if (off_clock != 0 && Elapsed(f.now_ms, off_clock) < 10 * 60 * 1000) {
     out.push_back({"clock", Level::kProblem,
                    "Beacons from " + their + " device carry a time more than five minutes away from this "
                    "computer's clock: one of the two clocks is wrong (or an old beacon was sent again).",
@@ -273,9 +278,6 @@ std::vector<Finding> Diagnose(const DoctorFacts& f) {
 
 DoctorFacts GatherFacts(const CallFn& call, const std::string& data_dir, std::string daemon_problem) {
   DoctorFacts f;
-  f.now_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            std::chrono::system_clock::now().time_since_epoch())
-                                            .count());
   f.data_dir = data_dir;
   f.daemon_problem = std::move(daemon_problem);
   if (f.daemon_problem.empty()) {
@@ -301,6 +303,10 @@ DoctorFacts GatherFacts(const CallFn& call, const std::string& data_dir, std::st
     if (::stat(f.data_dir.c_str(), &st) == 0) f.data_dir_mode = st.st_mode & 07777;
     if (::stat((f.data_dir + "/identity.key").c_str(), &st) == 0) f.key_mode = st.st_mode & 07777;
   }
+  // Read after the daemon answered, so that what it stamped is not later.
+  f.now_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) == 0) {
     for (ifaddrs* ifa = list; ifa != nullptr; ifa = ifa->ifa_next) {

@@ -148,6 +148,17 @@ TEST(Doctor, APartnersClockMinutesAwayIsSaidForTenMinutes) {
   EXPECT_EQ(Find(Diagnose(f), "clock"), nullptr);
 }
 
+// The daemon may stamp a beacon a moment after this computer's "now" was
+// read: it arrived just now, not long ago.
+TEST(Doctor, ABeaconStampedAfterNowCountsAsJustNow) {
+  DoctorFacts f = Healthy();
+  f.peers["discovery"]["last_partner_beacon_ms"] = kNow + 5;
+  f.peers["discovery"]["last_off_clock_ms"] = kNow + 5;
+  const auto findings = Diagnose(f);
+  EXPECT_EQ(Find(findings, "beacons")->level, Level::kOk) << Find(findings, "beacons")->says;
+  EXPECT_NE(Find(findings, "clock"), nullptr);
+}
+
 TEST(Doctor, NoNetworkLowDiskOpenFilesAndNoStartAtLogin) {
   DoctorFacts f = Healthy();
   f.peers["discovery"]["interfaces"] = 0;
