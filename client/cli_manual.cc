@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <string_view>
 
@@ -121,10 +122,11 @@ void CompletionCases(std::ostringstream& out, const CLI::App& app, const std::st
     for (const std::string& l : o->get_lnames()) flags += (flags.empty() ? "--" : " --") + l;
   }
   out << "    " << Key(path) << ") words='" << words << "'; flags='" << flags << "'";
-  // Values: the first positional that lists them, and options that take one.
-  for (const CLI::Option* p : Positionals(app)) {
-    if (const std::string command = values(*p); !command.empty()) out << "; positional='" << command << "'";
-    break;
+  // Values of the first positional, when it has a command that lists them.
+  if (const auto positionals = Positionals(app); !positionals.empty()) {
+    if (const std::string command = values(*positionals.front()); !command.empty()) {
+      out << "; positional='" << command << "'";
+    }
   }
   out << " ;;\n";
   for (const CLI::App* sub : Subcommands(app)) {
@@ -132,12 +134,15 @@ void CompletionCases(std::ostringstream& out, const CLI::App& app, const std::st
   }
 }
 
+// A `case $prev` arm for each option that takes a value, at every depth;
+// an option spelled the same in two commands gets one arm (`seen`).
 void OptionValueCases(std::ostringstream& out, const CLI::App& app, const ValuesCommand& values,
-                      const std::string& fn) {
+                      const std::string& fn, std::set<std::string>& seen) {
   for (const CLI::Option* o : Named(app)) {
     if (IsFlag(o)) continue;
     const std::string command = values(*o);
     for (const std::string& l : o->get_lnames()) {
+      if (!seen.insert(l).second) continue;
       out << "    --" << l << ") ";
       if (command.empty()) {
         out << "return 0 ;;\n";  // a value of the person's own: nothing to offer
@@ -146,20 +151,7 @@ void OptionValueCases(std::ostringstream& out, const CLI::App& app, const Values
       }
     }
   }
-}
-
-void AllOptionValueCases(std::ostringstream& out, const CLI::App& app, const ValuesCommand& values,
-                         const std::string& fn, std::vector<std::string>& seen) {
-  std::ostringstream mine;
-  OptionValueCases(mine, app, values, fn);
-  std::istringstream lines(mine.str());
-  for (std::string line; std::getline(lines, line);) {
-    const std::string label = line.substr(0, line.find(')'));
-    if (std::find(seen.begin(), seen.end(), label) != seen.end()) continue;
-    seen.push_back(label);
-    out << line << "\n";
-  }
-  for (const CLI::App* sub : Subcommands(app)) AllOptionValueCases(out, *sub, values, fn, seen);
+  for (const CLI::App* sub : Subcommands(app)) OptionValueCases(out, *sub, values, fn, seen);
 }
 
 }  // namespace
@@ -234,8 +226,8 @@ std::string BashCompletion(const CLI::App& app, const std::string& program, cons
       << "    [[ \" $words \" == *\" $word \"* ]] && path=${path:+$path }$word\n"
       << "  done\n"
       << "  case $prev in\n";
-  std::vector<std::string> seen;
-  AllOptionValueCases(out, app, values, fn, seen);
+  std::set<std::string> seen;
+  OptionValueCases(out, app, values, fn, seen);
   out << "  esac\n"
       << "  " << fn << "_node \"$path\"\n"
       << "  if [[ $cur == -* ]]; then\n"

@@ -51,8 +51,9 @@ class Package : public ::testing::Test {
   static std::string Deb(const std::string& name) {
     return *packages_ / (name + "_" + std::string(KINTSUGI_VERSION) + "-1_" + Architecture() + ".deb");
   }
-  static std::string Architecture() {
-    return Lines(testing::Run({"dpkg", "--print-architecture"}).out).at(0);
+  static const std::string& Architecture() {  // asked of dpkg once
+    static const std::string architecture = Lines(testing::Run({"dpkg", "--print-architecture"}).out).at(0);
+    return architecture;
   }
   static std::string Field(const std::string& deb, const std::string& field) {
     auto r = testing::Run({"dpkg-deb", "--field", deb, field});
