@@ -74,6 +74,19 @@ std::set<std::string> Ids(const std::string& data) {
   return ids;
 }
 
+// Each two-host test: root, a private runtime folder, a scratch folder and
+// the two namespaces.
+class TwoHostsOnALan : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::geteuid(), 0u) << "network namespaces need root: run this test as root (CI does)";
+    ASSERT_TRUE(hosts_.ok()) << "could not set up the namespaces";
+  }
+  PrivateRuntimeDir runtime_;
+  TempDir dir_;
+  TwoHosts hosts_;
+};
+
 // Starts Alex's and Sam's daemons on their hosts, names them and pairs them:
 // Sam joins Alex's invite with `join_args` after the code (none: Sam's daemon
 // finds Alex's pairing window by its beacon).
@@ -90,35 +103,30 @@ void StartAndPair(Daemon& alex, Daemon& sam, const std::string& a, const std::st
   ASSERT_EQ(joined.exit_code, 0) << joined.err << "\n" << sam.Log();
 }
 
-TEST(TwoHostsOnALan, FindEachOtherByBeaconAndConvergeAfterThePartitionHeals) {
-  ASSERT_EQ(::geteuid(), 0u) << "network namespaces need root: run this test as root (CI does)";
-  PrivateRuntimeDir runtime;
-  TempDir dir;
-  TwoHosts hosts;
-  ASSERT_TRUE(hosts.ok()) << "could not set up the namespaces";
-  const std::string a = dir / "alex", b = dir / "sam";
-  Daemon alex(a, {}, hosts.In(hosts.ns_a_));
-  Daemon sam(b, {}, hosts.In(hosts.ns_b_));
+TEST_F(TwoHostsOnALan, FindEachOtherByBeaconAndConvergeAfterThePartitionHeals) {
+  const std::string a = dir_ / "alex", b = dir_ / "sam";
+  Daemon alex(a, {}, hosts_.In(hosts_.ns_a_));
+  Daemon sam(b, {}, hosts_.In(hosts_.ns_b_));
   // No --address: Sam's daemon finds Alex's pairing window by its beacon.
   ASSERT_NO_FATAL_FAILURE(StartAndPair(alex, sam, a, b));
-  EXPECT_NE(sam.Log().find("discovery.invite_found address=" + hosts.ip_a_), std::string::npos);
+  EXPECT_NE(sam.Log().find("discovery.invite_found address=" + hosts_.ip_a_), std::string::npos);
 
   // And Alex's daemon finds Sam's by the couple's beacon.
-  ASSERT_TRUE(WaitFor([&] { return alex.Log().find("discovery.partner_found address=" + hosts.ip_b_) !=
+  ASSERT_TRUE(WaitFor([&] { return alex.Log().find("discovery.partner_found address=" + hosts_.ip_b_) !=
                                    std::string::npos; },
                       std::chrono::seconds(15)))
       << alex.Log();
   ASSERT_TRUE(WaitFor([&] { return !Ids(a).empty() && Ids(a) == Ids(b); }));
 
   // Cut the link; both keep writing; heal it.
-  ASSERT_TRUE(hosts.Link(false));
+  ASSERT_TRUE(hosts_.Link(false));
   for (int i = 0; i < 3; ++i) {
     ASSERT_EQ(Ctl(a, {"checkin", "--note", "Alex, apart " + std::to_string(i)}).exit_code, 0);
     ASSERT_EQ(Ctl(b, {"checkin", "--note", "Sam, apart " + std::to_string(i)}).exit_code, 0);
   }
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_NE(Ids(a), Ids(b));
-  ASSERT_TRUE(hosts.Link(true));
+  ASSERT_TRUE(hosts_.Link(true));
   auto healed = std::chrono::steady_clock::now();
   ASSERT_TRUE(WaitFor([&] { return Ids(a).size() == 2 + 6 && Ids(a) == Ids(b); }, std::chrono::seconds(10)))
       << "a=" << Ids(a).size() << " b=" << Ids(b).size() << "\n" << alex.Log();
@@ -145,17 +153,12 @@ json View(const std::string& data, const std::string& view) {
 // Random cuts and heals of the link while both partners write entries of
 // several kinds; after the last heal the two always converge to the same
 // ledger, in the same causal order, and the same views.
-TEST(TwoHostsOnALan, RandomPartitionsWhileBothWriteEndInTheSameLedgerAndViews) {
-  ASSERT_EQ(::geteuid(), 0u) << "network namespaces need root: run this test as root (CI does)";
-  PrivateRuntimeDir runtime;
-  TempDir dir;
-  TwoHosts hosts;
-  ASSERT_TRUE(hosts.ok()) << "could not set up the namespaces";
-  const std::string a = dir / "alex", b = dir / "sam";
-  Daemon alex(a, {"--listen", hosts.ip_a_ + ":47474"}, hosts.In(hosts.ns_a_));
-  Daemon sam(b, {"--listen", hosts.ip_b_ + ":47474"}, hosts.In(hosts.ns_b_));
-  ASSERT_NO_FATAL_FAILURE(StartAndPair(alex, sam, a, b, {"--address", hosts.ip_a_ + ":47474"}));
-  ASSERT_EQ(Ctl(a, {"peer", "add", hosts.ip_b_ + ":47474"}).exit_code, 0);
+TEST_F(TwoHostsOnALan, RandomPartitionsWhileBothWriteEndInTheSameLedgerAndViews) {
+  const std::string a = dir_ / "alex", b = dir_ / "sam";
+  Daemon alex(a, {"--listen", hosts_.ip_a_ + ":47474"}, hosts_.In(hosts_.ns_a_));
+  Daemon sam(b, {"--listen", hosts_.ip_b_ + ":47474"}, hosts_.In(hosts_.ns_b_));
+  ASSERT_NO_FATAL_FAILURE(StartAndPair(alex, sam, a, b, {"--address", hosts_.ip_a_ + ":47474"}));
+  ASSERT_EQ(Ctl(a, {"peer", "add", hosts_.ip_b_ + ":47474"}).exit_code, 0);
 
   // A schedule per run: `make soak` repeats this test (--gtest_repeat), each
   // time with the next seed; KINTSUGI_PARTITION_SEED replays one.
@@ -194,7 +197,7 @@ TEST(TwoHostsOnALan, RandomPartitionsWhileBothWriteEndInTheSameLedgerAndViews) {
   };
   long slowest_ms = 0;
   for (int round = 0; round < 6; ++round) {
-    ASSERT_TRUE(hosts.Link(false));
+    ASSERT_TRUE(hosts_.Link(false));
     const int n = 1 + next(4);
     for (int i = 0; i < n; ++i) {
       write(a, "Alex", round);
@@ -210,7 +213,7 @@ TEST(TwoHostsOnALan, RandomPartitionsWhileBothWriteEndInTheSameLedgerAndViews) {
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200 + 200 * next(6)));
-    ASSERT_TRUE(hosts.Link(true));
+    ASSERT_TRUE(hosts_.Link(true));
     if (next(2) == 0) {
       const auto healed = std::chrono::steady_clock::now();
       ASSERT_TRUE(WaitFor([&] { return TimelineIds(a).size() == static_cast<std::size_t>(written) &&
@@ -255,7 +258,8 @@ std::string Level(const std::map<std::string, json>& findings, const std::string
   return it == findings.end() ? "" : it->second.value("level", "");
 }
 
-// nftables in a namespace: drop what `rule` matches on the way in.
+// nftables in a namespace: drop what `rule` matches on the way in (the
+// table and chain are made the first time; `add` keeps them after).
 void Drop(TwoHosts& hosts, const std::string& ns, const std::string& rule) {
   ASSERT_EQ(hosts.Exec(ns, {"nft", "add", "table", "inet", "kts"}), 0);
   ASSERT_EQ(hosts.Exec(ns, {"nft", "add", "chain", "inet", "kts", "input",
@@ -271,17 +275,12 @@ void Drop(TwoHosts& hosts, const std::string& ns, const std::string& rule) {
 // dropping the connection, since the beacons still come through. Then, with
 // beacons dropped too and the link gone, doctor says none arrive and tells
 // how to give the address by hand.
-TEST(TwoHostsOnALan, DoctorSaysWhichFirewallStopsTheSyncAndWhatToDo) {
-  ASSERT_EQ(::geteuid(), 0u) << "network namespaces need root: run this test as root (CI does)";
-  PrivateRuntimeDir runtime;
-  TempDir dir;
-  TwoHosts hosts;
-  ASSERT_TRUE(hosts.ok()) << "could not set up the namespaces";
+TEST_F(TwoHostsOnALan, DoctorSaysWhichFirewallStopsTheSyncAndWhatToDo) {
   const std::string sync_port = "tcp dport 47474";  // the sync port (TCP; the beacons use UDP 47474)
-  doctor::Drop(hosts, hosts.ns_b_, sync_port);
-  const std::string a = dir / "alex", b = dir / "sam";
-  Daemon alex(a, {}, hosts.In(hosts.ns_a_));
-  Daemon sam(b, {}, hosts.In(hosts.ns_b_));
+  doctor::Drop(hosts_, hosts_.ns_b_, sync_port);
+  const std::string a = dir_ / "alex", b = dir_ / "sam";
+  Daemon alex(a, {}, hosts_.In(hosts_.ns_a_));
+  Daemon sam(b, {}, hosts_.In(hosts_.ns_b_));
   ASSERT_NO_FATAL_FAILURE(StartAndPair(alex, sam, a, b));
   ASSERT_EQ(Ctl(b, {"checkin", "--note", "through one door"}).exit_code, 0);
   ASSERT_TRUE(WaitFor([&] { return Ids(a) == Ids(b) && Ids(a).size() == 3; }, std::chrono::seconds(20)))
@@ -298,7 +297,7 @@ TEST(TwoHostsOnALan, DoctorSaysWhichFirewallStopsTheSyncAndWhatToDo) {
   EXPECT_EQ(doctor::Level(findings, "beacons"), "ok");
 
   // No way in: the beacons come through, the connections do not.
-  doctor::Drop(hosts, hosts.ns_a_, sync_port);
+  doctor::Drop(hosts_, hosts_.ns_a_, sync_port);
   ASSERT_TRUE(WaitFor([&] {
     findings = doctor::Findings(a);
     return doctor::Level(findings, "reach") == "problem";
@@ -312,7 +311,7 @@ TEST(TwoHostsOnALan, DoctorSaysWhichFirewallStopsTheSyncAndWhatToDo) {
 
   // No beacons either: Sam's computer could be anywhere; doctor says how to
   // give its address by hand.
-  ASSERT_EQ(hosts.Exec(hosts.ns_a_, {"nft", "add", "rule", "inet", "kts", "input", "udp", "dport", "47474", "drop"}), 0);
+  doctor::Drop(hosts_, hosts_.ns_a_, "udp dport 47474");
   ASSERT_TRUE(WaitFor([&] {
     findings = doctor::Findings(a);
     return doctor::Level(findings, "beacons") == "problem";
@@ -322,8 +321,8 @@ TEST(TwoHostsOnALan, DoctorSaysWhichFirewallStopsTheSyncAndWhatToDo) {
 
   // The firewalls gone, the two sync again; then Sam's computer goes away:
   // doctor says when Sam's device was last reached, and names no firewall.
-  ASSERT_EQ(hosts.Exec(hosts.ns_a_, {"nft", "delete", "table", "inet", "kts"}), 0);
-  ASSERT_EQ(hosts.Exec(hosts.ns_b_, {"nft", "delete", "table", "inet", "kts"}), 0);
+  ASSERT_EQ(hosts_.Exec(hosts_.ns_a_, {"nft", "delete", "table", "inet", "kts"}), 0);
+  ASSERT_EQ(hosts_.Exec(hosts_.ns_b_, {"nft", "delete", "table", "inet", "kts"}), 0);
   ASSERT_TRUE(WaitFor([&] { return doctor::Level(doctor::Findings(a), "partner") == "ok"; }, std::chrono::seconds(60)))
       << Ctl(a, {"doctor"}).out;
   sam.Stop(SIGTERM);
