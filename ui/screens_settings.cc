@@ -302,10 +302,7 @@ void DrawSyncCheck(ViewModel& vm) {
   Heading("Why don't we sync?");
   Hint("Checks this computer, the network and the link to your partner's device, and says what to do.");
   Primary();
-  if (Button("Check")) {
-    vm.NoticeBeside("doctor");
-    vm.CheckSync();
-  }
+  if (Button("Check")) vm.CheckSync();  // names its own panel, as the export does
   NoticeAt(vm, "doctor");
   for (const auto& f : vm.sync_findings()) {
     const std::string level = Str(f, "level");
