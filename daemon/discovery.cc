@@ -99,9 +99,10 @@ void Discovery::HandleReadable() {
       }
     }
     if (pairing_.joining_code()) {
-      auto beacon = protocol::OpenBeacon(protocol::InviteBeaconKey(pairing_.joining_code()->nameplate),
-                                         datagram, now_s);
-      if (beacon.ok() && beacon->sender != self) {
+      // Any open invite on this network: the beacon names no code, so the
+      // joiner tries each one heard until one has an invite for its code.
+      auto beacon = protocol::OpenBeacon(protocol::InviteBeaconKey(), datagram, now_s);
+      if (beacon.ok() && beacon->port != 0) {
         spdlog::info("discovery.invite_found address={}:{}", ip, beacon->port);
         pairing_.JoinAddressFound(ip, beacon->port);
       }
@@ -125,8 +126,8 @@ void Discovery::RunTimers(std::uint64_t now_ms) {
     if (interfaces_ > 0) sent_ = {sent_.count + 1, now_ms};
   }
   if (pairing_.inviter() && pairing_.inviter()->open(now_ms)) {
-    Broadcast(protocol::SealBeacon(protocol::InviteBeaconKey(pairing_.inviter()->code().nameplate),
-                                   {pairing_.pairing_port(), SelfTag()}, now_s, rng_));
+    Broadcast(protocol::SealBeacon(protocol::InviteBeaconKey(),
+                                   {pairing_.pairing_port(), pairing_.inviter()->beacon_tag()}, now_s, rng_));
   }
 }
 

@@ -15,6 +15,13 @@ namespace {
 
 constexpr std::size_t kMaxPairingFrame = 1024;
 
+// The address a message came from, as ZeroMQ saw the connection (its IP,
+// without the port); empty if ZeroMQ cannot say, which counts as one address.
+std::string PeerAddress(const zmq::message_t& message) {
+  const char* address = zmq_msg_gets(message.handle(), "Peer-Address");
+  return address != nullptr ? address : "";
+}
+
 // Why a paired device cannot pair again, said for the case a person meets
 // after a leave. (A locked device never asks: the dispatcher wants the
 // passphrase first.)
@@ -33,6 +40,10 @@ PairingService::PairingService(zmq::context_t& context, Engine& engine, crypto::
                                std::function<void(const std::string&)> on_paired)
     : context_(context), engine_(engine), rng_(rng), on_paired_(std::move(on_paired)) {}
 
+PairingService::~PairingService() {
+  if (invite_socket_) invite_gate_.Stop(*invite_socket_);
+}
+
 Result<nlohmann::json> PairingService::Invite(const std::string& host, std::uint16_t pairing_port,
                                               std::uint16_t sync_port, std::uint64_t ttl_ms) {
   if (!engine_.initialized()) {
@@ -46,22 +57,35 @@ Result<nlohmann::json> PairingService::Invite(const std::string& host, std::uint
   const bool reuse = invite_socket_.has_value() && pairing_port_ == pairing_port;
   if (inviter_) spdlog::info("pair.invite_closed reason=replaced");
   inviter_.reset();
-  if (!reuse) invite_socket_.reset();
-  try {
-    if (!reuse) {
+  if (!reuse && invite_socket_) {
+    invite_gate_.Stop(*invite_socket_);
+    invite_socket_.reset();
+  }
+  if (!reuse) {
+    try {
       zmq::socket_t socket(context_, zmq::socket_type::router);
       socket.set(zmq::sockopt::linger, 500);  // let the welcome leave before a close
       socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxPairingFrame));
-      socket.bind("tcp://" + host + ":" + std::to_string(pairing_port));
+      // The port is open to the LAN: connections are bounded as the sync port's are.
+      if (Status watching = invite_gate_.Watch(context_, socket, "pair-" + std::to_string(++invite_serial_));
+          !watching.ok()) {
+        return watching.take_error();
+      }
+      try {
+        socket.bind("tcp://" + host + ":" + std::to_string(pairing_port));
+      } catch (const zmq::error_t&) {
+        invite_gate_.Stop(socket);
+        throw;
+      }
       invite_socket_.emplace(std::move(socket));
+    } catch (const zmq::error_t& e) {
+      return MakeError(ErrorCode::kIo, "cannot open the pairing port " + std::to_string(pairing_port) +
+                                           ": " + e.what());
     }
-  } catch (const zmq::error_t& e) {
-    return MakeError(ErrorCode::kIo, "cannot open the pairing port " + std::to_string(pairing_port) +
-                                         ": " + e.what());
   }
   pairing_port_ = pairing_port;
   const std::uint64_t expires = engine_.NowMillis() + ttl_ms;
-  inviter_.emplace(protocol::NewInviteCode(rng_), expires, engine_.identity().public_key(), sync_port);
+  inviter_.emplace(protocol::NewInviteCode(rng_), expires, engine_.identity().public_key(), sync_port, rng_);
   spdlog::info("pair.invite_opened port={} expires={}", pairing_port, protocol::FormatUtcMillis(expires));
   return nlohmann::json{{"code", protocol::FormatInviteCode(inviter_->code())},
                         {"expires", protocol::FormatUtcMillis(expires)},
@@ -73,6 +97,7 @@ void PairingService::CloseInvite(const char* why) {
   if (!inviter_ && !invite_socket_) return;
   if (inviter_) spdlog::info("pair.invite_closed reason={}", why);
   inviter_.reset();
+  if (invite_socket_) invite_gate_.Stop(*invite_socket_);
   invite_socket_.reset();
 }
 
@@ -93,6 +118,7 @@ void PairingService::Join(const protocol::InviteCode& code, const std::string& a
   joining_code_ = code;
   join_reply_ = std::move(reply);
   join_deadline_ms_ = engine_.NowMillis() + kJoinTimeoutMs;
+  join_by_beacon_ = address.empty();
   if (address.empty()) {
     spdlog::info("pair.join_listening (waiting for the partner's pairing beacon)");
     return;  // JoinAddressFound() continues when the beacon is heard
@@ -107,8 +133,24 @@ void PairingService::Join(const protocol::InviteCode& code, const std::string& a
 
 void PairingService::JoinAddressFound(const std::string& host, std::uint16_t pairing_port) {
   if (!joiner_ || join_socket_) return;
+  std::string endpoint = "tcp://" + host + ":" + std::to_string(pairing_port);
+  if (join_passed_over_.contains(endpoint)) return;
   join_host_ = host;
-  DialJoin("tcp://" + host + ":" + std::to_string(pairing_port));
+  DialJoin(endpoint);
+}
+
+bool PairingService::PassOverWrongInvite() {
+  // A handful: more open invites than that on one network is not a home.
+  constexpr std::size_t kMaxPassedOver = 16;
+  if (!join_by_beacon_ || joiner_->refusal() != protocol::RefusalReason::kNoInvite ||
+      join_passed_over_.size() >= kMaxPassedOver) {
+    return false;
+  }
+  spdlog::info("pair.join_passed_over endpoint={} (no invite with this code there)", join_endpoint_);
+  join_passed_over_.insert(join_endpoint_);
+  join_socket_.reset();
+  joiner_.emplace(*joining_code_, engine_.identity().public_key(), rng_);
+  return true;
 }
 
 void PairingService::DialJoin(const std::string& endpoint) {
@@ -119,6 +161,7 @@ void PairingService::DialJoin(const std::string& endpoint) {
     socket.connect(endpoint);
     (void)socket.send(zmq::buffer(joiner_->hello()), zmq::send_flags::dontwait);
     join_socket_.emplace(std::move(socket));
+    join_endpoint_ = endpoint;
     spdlog::info("pair.join_dialing endpoint={}", endpoint);
   } catch (const zmq::error_t& e) {
     FinishJoin(MakeError(ErrorCode::kUnavailable, std::string("cannot reach the partner: ") + e.what()));
@@ -131,14 +174,19 @@ void PairingService::FinishJoin(Result<nlohmann::json> result) {
   joiner_.reset();
   joining_code_.reset();
   join_socket_.reset();
+  join_endpoint_.clear();
+  join_by_beacon_ = false;
+  join_passed_over_.clear();
 }
 
 void PairingService::AppendPollItems(std::vector<zmq::pollitem_t>& items) {
+  if (invite_socket_) invite_gate_.AppendPollItems(items);
   if (invite_socket_) items.push_back({invite_socket_->handle(), 0, ZMQ_POLLIN, 0});
   if (join_socket_) items.push_back({join_socket_->handle(), 0, ZMQ_POLLIN, 0});
 }
 
 void PairingService::HandlePoll(const zmq::pollitem_t* items, std::size_t count) {
+  if (invite_socket_) invite_gate_.HandlePoll(items, count);  // past the bounds: turned away first
   const bool invite_ready = Readable(items, count, invite_socket_);
   const bool join_ready = Readable(items, count, join_socket_);
   const std::uint64_t now = engine_.NowMillis();
@@ -147,8 +195,9 @@ void PairingService::HandlePoll(const zmq::pollitem_t* items, std::size_t count)
       std::vector<zmq::message_t> frames;
       if (!zmq::recv_multipart(*invite_socket_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
       if (frames.size() != 2) continue;
+      const protocol::PairingPeer from{PeerAddress(frames[1]), frames[0].to_string()};
       Bytes reply = inviter_->Handle(
-          ByteView(static_cast<const std::uint8_t*>(frames[1].data()), frames[1].size()), now, rng_);
+          from, ByteView(static_cast<const std::uint8_t*>(frames[1].data()), frames[1].size()), now, rng_);
       (void)invite_socket_->send(frames[0], zmq::send_flags::sndmore | zmq::send_flags::dontwait);
       (void)invite_socket_->send(zmq::buffer(reply), zmq::send_flags::dontwait);
       if (auto outcome = inviter_->TakeOutcome()) {
@@ -171,6 +220,7 @@ void PairingService::HandlePoll(const zmq::pollitem_t* items, std::size_t count)
       zmq::message_t frame;
       if (!join_socket_->recv(frame, zmq::recv_flags::dontwait)) break;
       auto next = joiner_->Handle(ByteView(static_cast<const std::uint8_t*>(frame.data()), frame.size()), rng_);
+      if (!next.ok() && PassOverWrongInvite()) break;
       if (!next.ok()) {
         spdlog::warn("pair.join_failed reason=\"{}\"", next.error().message);
         FinishJoin(next.take_error());

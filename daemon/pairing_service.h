@@ -3,11 +3,15 @@
 //
 // Inviter: `pair invite` opens a pairing window. A ROUTER with ZeroMQ's NULL
 // mechanism binds on the sync port + 1 for as long as the window is open (10
-// minutes by default, closed at once when the code is used or burned), and a
-// pairing beacon keyed by the code announces it on the LAN.
+// minutes by default) and a little after, with its connections bounded per
+// address and in all (ConnectionGate), and a pairing beacon announces it on
+// the LAN (protocol::InviteBeaconKey: it names neither the inviter nor the
+// code). The joiner's address, as ZeroMQ reports it, is what the inviter
+// counts attempts and nameplate misses by.
 // Joiner: `pair join CODE` dials the inviter's pairing port (from --address,
-// or from the inviter's pairing beacon) with a DEALER and answers the IPC
-// request when pairing succeeds or fails.
+// or from a pairing beacon) with a DEALER and answers the IPC request when
+// pairing succeeds or fails. An invite found by its beacon that turns out to
+// be another's ("no such invite") is passed over for the next beacon.
 //
 // The transport is unauthenticated on purpose: CPace authenticates both
 // sides by the code, and everything secret travels sealed under keys derived
@@ -18,12 +22,14 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "daemon/connection_gate.h"
 #include "daemon/engine.h"
 #include "daemon/sync_service.h"
 #include "protocol/invite.h"
@@ -44,6 +50,9 @@ class PairingService {
   // ledger (the address is empty on the inviter's side).
   PairingService(zmq::context_t& context, Engine& engine, crypto::RandomSource& rng,
                  std::function<void(const std::string&)> on_paired);
+  ~PairingService();
+  PairingService(const PairingService&) = delete;
+  PairingService& operator=(const PairingService&) = delete;
 
   // Opens a pairing window on `host`:`pairing_port`; `sync_port` is told to
   // the joiner. Returns {code, expires_ms, nameplate}.
@@ -74,6 +83,9 @@ class PairingService {
   void CloseInvite(const char* why);
   void FinishJoin(Result<nlohmann::json> result);
   void DialJoin(const std::string& endpoint);
+  // The invite found by a beacon had no invite for this code: listen for the
+  // next beacon with a fresh joiner. False when that is not the case.
+  bool PassOverWrongInvite();
 
   zmq::context_t& context_;
   Engine& engine_;
@@ -82,12 +94,17 @@ class PairingService {
 
   std::optional<protocol::PairingInviter> inviter_;
   std::optional<zmq::socket_t> invite_socket_;
+  ConnectionGate invite_gate_;
+  int invite_serial_ = 0;
   std::uint16_t pairing_port_ = 0;
 
   std::optional<protocol::PairingJoiner> joiner_;
   std::optional<protocol::InviteCode> joining_code_;
   std::optional<zmq::socket_t> join_socket_;
   std::string join_host_;
+  std::string join_endpoint_;
+  bool join_by_beacon_ = false;
+  std::set<std::string> join_passed_over_;  // endpoints with no invite for this code
   ReplyFn join_reply_;
   std::uint64_t join_deadline_ms_ = 0;
 };

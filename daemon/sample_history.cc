@@ -83,12 +83,12 @@ class Writer {
 Status PairInMemory(Engine& a, Engine& b, Clock& clock, crypto::RandomSource& rng) {
   const protocol::InviteCode code = protocol::NewInviteCode(rng);
   protocol::PairingInviter inviter(code, clock.NowMillis() + protocol::kDefaultInviteSeconds * 1000,
-                                   a.identity().public_key(), 0);
+                                   a.identity().public_key(), 0, rng);
   protocol::PairingJoiner joiner(code, b.identity().public_key(), rng);
-  Bytes reply = inviter.Handle(joiner.hello(), clock.NowMillis(), rng);
+  Bytes reply = inviter.Handle({}, joiner.hello(), clock.NowMillis(), rng);
   auto finish = joiner.Handle(reply, rng);
   if (!finish.ok()) return finish.take_error();
-  Bytes welcome = inviter.Handle(*finish, clock.NowMillis(), rng);
+  Bytes welcome = inviter.Handle({}, *finish, clock.NowMillis(), rng);
   auto done = joiner.Handle(welcome, rng);
   if (!done.ok()) return done.take_error();
   auto for_a = inviter.TakeOutcome();

@@ -17,10 +17,9 @@
 // `sender` is the first 8 bytes of the sender's public key, so a daemon
 // ignores its own beacons.
 //
-// The same format can let a joining partner find an open pairing window (see
-// pairing), but its key must then not depend on the invite code's secret
-// words: a captured beacon lets anyone test guesses of its key offline, and
-// the words hold only 24 bits. Deriving it from the nameplate alone is safe.
+// The same format lets a joining partner find an open pairing window, sealed
+// then with a public key (protocol::InviteBeaconKey): a key derived from the
+// invite code would let anyone who captured a beacon test guesses offline.
 //
 // Pure: no I/O; the caller passes the time in. Thread-compatible.
 #pragma once

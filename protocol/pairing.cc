@@ -116,23 +116,26 @@ std::string SafetyNumber(const crypto::PublicKey& a, const crypto::PublicKey& b)
   return out;
 }
 
-crypto::SymmetricKey InviteBeaconKey(std::uint16_t nameplate) {
-  const std::uint8_t np[2] = {static_cast<std::uint8_t>(nameplate >> 8), static_cast<std::uint8_t>(nameplate)};
-  Hash32 k = crypto::Blake2b256({AsBytes("kintsugi invite beacon v1"), ByteView(np, 2)});
+crypto::SymmetricKey InviteBeaconKey() {
+  Hash32 k = crypto::Blake2b256({AsBytes("kintsugi invite beacon v2")});
   return std::move(crypto::SymmetricKey::FromBytes(k)).value();
 }
 
 // --- Inviter ----------------------------------------------------------------
 
 PairingInviter::PairingInviter(const InviteCode& code, std::uint64_t expires_at_ms,
-                               const crypto::PublicKey& self, std::uint16_t sync_port)
-    : code_(code), expires_at_ms_(expires_at_ms), self_(self), sync_port_(sync_port) {}
+                               const crypto::PublicKey& self, std::uint16_t sync_port,
+                               crypto::RandomSource& rng)
+    : code_(code), expires_at_ms_(expires_at_ms), self_(self), sync_port_(sync_port) {
+  rng.Fill(beacon_tag_);
+}
 
 Bytes PairingInviter::Refuse(RefusalReason reason) const {
   return Bytes{static_cast<std::uint8_t>(PairMessage::kRefused), static_cast<std::uint8_t>(reason)};
 }
 
-Bytes PairingInviter::Handle(ByteView message, std::uint64_t now_ms, crypto::RandomSource& rng) {
+Bytes PairingInviter::Handle(const PairingPeer& from, ByteView message, std::uint64_t now_ms,
+                             crypto::RandomSource& rng) {
   if (message.empty()) return Refuse(RefusalReason::kMalformed);
   if (done_ || now_ms >= expires_at_ms_) return Refuse(RefusalReason::kNoInvite);
   WireReader r(message.subspan(1));
@@ -144,18 +147,39 @@ Bytes PairingInviter::Handle(ByteView message, std::uint64_t now_ms, crypto::Ran
       ByteView sid = r.View(kSidBytes);
       ByteView ya = r.View(crypto::kPakeShareBytes);
       if (!r.AtEnd() || version != kVersion) return Refuse(RefusalReason::kMalformed);
-      if (nameplate != code_.nameplate) return Refuse(RefusalReason::kNoInvite);
-      if (attempts_ >= kMaxPairingAttempts) return Refuse(RefusalReason::kBurned);
+      // An address that missed the nameplate too often hears "no such
+      // invite" whatever it names, as does one past the addresses counted:
+      // it cannot tell a right guess from a wrong one.
+      auto source = sources_.find(from.source);
+      if (source == sources_.end()) {
+        if (sources_.size() >= kMaxPairingSources) {
+          ++ignored_;
+          return Refuse(RefusalReason::kNoInvite);
+        }
+        source = sources_.emplace(from.source, SourceCount{}).first;
+      }
+      if (source->second.misses >= kMaxNameplateMisses) {
+        ++ignored_;
+        return Refuse(RefusalReason::kNoInvite);
+      }
+      if (nameplate != code_.nameplate) {
+        ++source->second.misses;
+        return Refuse(RefusalReason::kNoInvite);
+      }
+      if (attempts_ >= kMaxPairingAttempts || source->second.attempts >= kMaxAttemptsPerSource) {
+        return Refuse(RefusalReason::kBurned);
+      }
       ++attempts_;  // every hello is one guess at the code; its finish may still come
+      ++source->second.attempts;
       std::string password = InvitePassword(code_);
       auto pake = crypto::CPace::Start(crypto::CPace::Role::kResponder, AsBytes(password),
                                        AsBytes(kContext), sid, rng);
       auto isk = pake.Finish(ya);
       if (!isk.ok()) return Refuse(RefusalReason::kMalformed);
-      transcript_ = Transcript(nameplate, sid, ya, pake.share());
+      Bytes transcript = Transcript(nameplate, sid, ya, pake.share());
       crypto::SecureBuffer confirm = crypto::DeriveKey(isk->span(), kKdfPurpose, kConfirmInviter);
-      auto mac = crypto::Mac(confirm.span(), ConfirmMessage('A', transcript_));
-      isk_ = std::move(isk).value();
+      auto mac = crypto::Mac(confirm.span(), ConfirmMessage('A', transcript));
+      in_progress_.insert_or_assign(from.connection, Attempt{std::move(isk).value(), std::move(transcript)});
       WireWriter w;
       w.U8(static_cast<std::uint8_t>(PairMessage::kReply));
       w.Raw(pake.share());
@@ -163,20 +187,20 @@ Bytes PairingInviter::Handle(ByteView message, std::uint64_t now_ms, crypto::Ran
       return w.Take();
     }
     case PairMessage::kFinish: {
-      if (!isk_) return Refuse(RefusalReason::kMalformed);
+      auto found = in_progress_.find(from.connection);
+      if (found == in_progress_.end()) return Refuse(RefusalReason::kMalformed);
+      // Whatever comes of it, this connection's attempt is over.
+      Attempt attempt = std::move(found->second);
+      in_progress_.erase(found);
       ByteView mac = r.View(kMacBytes);
       ByteView sealed = r.View(r.remaining());
       if (!r.ok()) return Refuse(RefusalReason::kMalformed);
-      crypto::SecureBuffer confirm = crypto::DeriveKey(isk_->span(), kKdfPurpose, kConfirmJoiner);
-      if (!crypto::MacValid(confirm.span(), ConfirmMessage('B', transcript_), mac)) {
-        isk_.reset();
+      crypto::SecureBuffer confirm = crypto::DeriveKey(attempt.isk.span(), kKdfPurpose, kConfirmJoiner);
+      if (!crypto::MacValid(confirm.span(), ConfirmMessage('B', attempt.transcript), mac)) {
         return Refuse(burned() ? RefusalReason::kBurned : RefusalReason::kWrongCode);
       }
-      auto identity = OpenFrom(Subkey(*isk_, kChannelJoiner), sealed, transcript_);
-      if (!identity.ok() || identity->size() != 32) {
-        isk_.reset();
-        return Refuse(RefusalReason::kMalformed);
-      }
+      auto identity = OpenFrom(Subkey(attempt.isk, kChannelJoiner), sealed, attempt.transcript);
+      if (!identity.ok() || identity->size() != 32) return Refuse(RefusalReason::kMalformed);
       crypto::PublicKey partner;
       std::copy(identity->begin(), identity->end(), partner.begin());
       WireWriter payload;
@@ -185,10 +209,10 @@ Bytes PairingInviter::Handle(ByteView message, std::uint64_t now_ms, crypto::Ran
       payload.U8(static_cast<std::uint8_t>(sync_port_));
       WireWriter w;
       w.U8(static_cast<std::uint8_t>(PairMessage::kWelcome));
-      w.Raw(SealFor(Subkey(*isk_, kChannelInviter), payload.bytes(), transcript_, rng));
-      outcome_ = OutcomeFrom(*isk_, partner);
+      w.Raw(SealFor(Subkey(attempt.isk, kChannelInviter), payload.bytes(), attempt.transcript, rng));
+      outcome_ = OutcomeFrom(attempt.isk, partner);
       done_ = true;
-      isk_.reset();
+      in_progress_.clear();
       return w.Take();
     }
     default:
@@ -231,6 +255,7 @@ Result<Bytes> PairingJoiner::Handle(ByteView message, crypto::RandomSource& rng)
   switch (static_cast<PairMessage>(message[0])) {
     case PairMessage::kRefused: {
       auto reason = static_cast<RefusalReason>(r.U8());
+      refusal_ = reason;
       return MakeError(ErrorCode::kFailedPrecondition, std::string(RefusalText(reason)));
     }
     case PairMessage::kReply: {

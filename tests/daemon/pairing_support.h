@@ -121,14 +121,14 @@ inline Outcomes RunPairing(const Device& inviter, const Device& joiner, TestCloc
                     crypto::RandomSource& rng) {
   const protocol::InviteCode code = protocol::NewInviteCode(rng);
   protocol::PairingInviter a(code, clock.NowMillis() + protocol::kDefaultInviteSeconds * 1000,
-                             inviter.self(), 47474);
+                             inviter.self(), 47474, rng);
   protocol::PairingJoiner b(code, joiner.self(), rng);
-  Bytes reply = a.Handle(b.hello(), clock.NowMillis(), rng);
+  Bytes reply = a.Handle({}, b.hello(), clock.NowMillis(), rng);
   auto finish = b.Handle(reply, rng);
   EXPECT_TRUE(finish.ok()) << (finish.ok() ? "" : finish.error().message);
   if (!finish.ok()) return {};
   EXPECT_FALSE(finish->empty());
-  Bytes welcome = a.Handle(*finish, clock.NowMillis(), rng);
+  Bytes welcome = a.Handle({}, *finish, clock.NowMillis(), rng);
   auto done = b.Handle(welcome, rng);
   EXPECT_TRUE(done.ok()) << (done.ok() ? "" : done.error().message);
   EXPECT_TRUE(done.ok() && done->empty());

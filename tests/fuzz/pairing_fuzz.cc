@@ -102,7 +102,15 @@ bool SameKey(const crypto::SymmetricKey& a, const crypto::SymmetricKey& b) {
   return std::equal(a.bytes().begin(), a.bytes().end(), b.bytes().begin(), b.bytes().end());
 }
 
-PairingInviter NewInviter() { return PairingInviter(kFuzzCode, kFuzzExpires, InviterId(), kFuzzPort); }
+// The invite's beacon tag is drawn from a source of its own, so that the
+// exchange's random values (and the seeds made from them) stay as they were.
+PairingInviter NewInviter() {
+  auto tag_rng = RngOf(0x7a);
+  return PairingInviter(kFuzzCode, kFuzzExpires, InviterId(), kFuzzPort, tag_rng);
+}
+
+// Every message comes from one joiner on one connection.
+const PairingPeer kFuzzPeer{"192.0.2.1", "fuzz"};
 
 // Checks the inviter's answer; returns the outcome if it welcomed.
 std::optional<PairingOutcome> CheckInviter(PairingInviter& inviter, const Bytes& reply, unsigned& reached) {
@@ -164,7 +172,7 @@ unsigned RunOne(ByteView message) {
     auto joiner_rng = RngOf(kJoinerSeedFill);
     PairingInviter inviter = NewInviter();
     PairingJoiner joiner(kFuzzCode, JoinerId(), joiner_rng);
-    CheckInviter(inviter, inviter.Handle(message, kFuzzNow, inviter_rng), reached);
+    CheckInviter(inviter, inviter.Handle(kFuzzPeer, message, kFuzzNow, inviter_rng), reached);
     CheckJoiner(joiner, joiner.Handle(message, joiner_rng), reached);
   }
 
@@ -174,12 +182,12 @@ unsigned RunOne(ByteView message) {
     auto joiner_rng = RngOf(kJoinerSeedFill);
     PairingInviter inviter = NewInviter();
     PairingJoiner joiner(kFuzzCode, JoinerId(), joiner_rng);
-    Bytes reply = inviter.Handle(joiner.hello(), kFuzzNow, inviter_rng);
+    Bytes reply = inviter.Handle(kFuzzPeer, joiner.hello(), kFuzzNow, inviter_rng);
     auto finish = joiner.Handle(reply, joiner_rng);
     if (!finish.ok() || finish->empty()) __builtin_trap();  // the honest exchange must work
 
     auto joiner_done = CheckJoiner(joiner, joiner.Handle(message, joiner_rng), reached);
-    Bytes answer = inviter.Handle(message, kFuzzNow, inviter_rng);
+    Bytes answer = inviter.Handle(kFuzzPeer, message, kFuzzNow, inviter_rng);
     auto inviter_done = CheckInviter(inviter, answer, reached);
     if (inviter_done) {
       // The input was a valid finish, so not a welcome too: the joiner still
@@ -220,11 +228,11 @@ int main(int argc, char** argv) {
   PairingInviter inviter = NewInviter();
   PairingJoiner joiner(kFuzzCode, JoinerId(), joiner_rng);
   const Bytes hello = joiner.hello();
-  const Bytes reply = inviter.Handle(hello, kFuzzNow, inviter_rng);
+  const Bytes reply = inviter.Handle(kFuzzPeer, hello, kFuzzNow, inviter_rng);
   auto finish_result = joiner.Handle(reply, joiner_rng);
   if (!finish_result.ok()) return 1;
   const Bytes finish = *finish_result;
-  const Bytes welcome = inviter.Handle(finish, kFuzzNow, inviter_rng);
+  const Bytes welcome = inviter.Handle(kFuzzPeer, finish, kFuzzNow, inviter_rng);
 
   auto HelloFor = [](const InviteCode& code) {
     auto rng = RngOf(kJoinerSeedFill);

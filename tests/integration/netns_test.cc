@@ -4,7 +4,12 @@
 // and kintsugictl doctor names each cause when they cannot sync (nftables
 // in a namespace as the firewall). Needs root for `ip netns` (CI runs as root); the test makes and removes its
 // own namespaces and sends traffic only between them.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -15,6 +20,9 @@
 #include <set>
 #include <thread>
 
+#include "crypto/bytes.h"
+#include "protocol/beacon.h"
+#include "protocol/pairing.h"
 #include "tests/integration/harness.h"
 
 namespace kintsugi::testing {
@@ -134,6 +142,48 @@ TEST_F(TwoHostsOnALan, FindEachOtherByBeaconAndConvergeAfterThePartitionHeals) {
   std::cout << "converged " << took.count() << " ms after the link came back\n";
   EXPECT_EQ(Ctl(a, {"verify"}).exit_code, 0);
   EXPECT_EQ(Ctl(b, {"verify"}).exit_code, 0);
+}
+
+// The first invite beacon from `from_ip` heard in namespace `ns` within
+// `timeout` (the listening thread enters the namespace; the process stays
+// where it is), or nothing.
+std::optional<protocol::Beacon> HearInviteBeacon(const std::string& ns, const std::string& from_ip,
+                                                 std::chrono::seconds timeout) {
+  std::optional<protocol::Beacon> heard;
+  std::thread listener([&] {
+    const int netns = ::open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (netns < 0 || ::setns(netns, CLONE_NEWNET) != 0) return;
+    ::close(netns);
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    timeval tick{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(47474);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd);
+      return;
+    }
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (!heard && std::chrono::steady_clock::now() < until) {
+      std::uint8_t buf[512];
+      sockaddr_in from{};
+      socklen_t from_len = sizeof from;
+      const ssize_t n = ::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+      char ip[INET_ADDRSTRLEN] = {};
+      ::inet_ntop(AF_INET, &from.sin_addr, ip, sizeof ip);
+      if (n <= 0 || from_ip != ip) continue;
+      const auto now_s = static_cast<std::uint64_t>(::time(nullptr));
+      auto beacon = protocol::OpenBeacon(protocol::InviteBeaconKey(), ByteView(buf, static_cast<std::size_t>(n)), now_s);
+      if (beacon.ok()) heard = *beacon;
+    }
+    ::close(fd);
+  });
+  listener.join();
+  return heard;
 }
 
 std::vector<std::string> TimelineIds(const std::string& data) {
@@ -333,6 +383,51 @@ TEST_F(TwoHostsOnALan, DoctorSaysWhichFirewallStopsTheSyncAndWhatToDo) {
   EXPECT_NE(findings["partner"]["says"].get<std::string>().find("last reached"), std::string::npos)
       << findings["partner"].dump();
   EXPECT_EQ(findings.count("reach"), 0u);
+}
+
+// An open invite tells the LAN only that it is open, and on which port: its
+// beacon (heard here as a neighbour would, opened with the public key) holds
+// no part of the inviter's identity. A joiner that finds another invite first
+// (Kim's, on the same network) is told "no such invite" there, passes it
+// over, and pairs with Alex when Alex's beacon arrives.
+TEST_F(TwoHostsOnALan, AnInviteBeaconNamesNoOneAndAJoinerPassesOverAnotherInvite) {
+  const std::string a = dir_ / "alex", b = dir_ / "sam", k = dir_ / "kim";
+  Daemon alex(a, {}, hosts_.In(hosts_.ns_a_));
+  Daemon kim(k, {"--listen", hosts_.ip_b_ + ":47490"}, hosts_.In(hosts_.ns_b_));
+  ASSERT_TRUE(alex.Start()) << alex.Log();
+  ASSERT_TRUE(kim.Start()) << kim.Log();
+  ASSERT_EQ(Ctl(a, {"init", "--name", "Alex"}).exit_code, 0);
+  ASSERT_EQ(Ctl(k, {"init", "--name", "Kim"}).exit_code, 0);
+  ASSERT_EQ(Ctl(k, {"pair", "invite"}).exit_code, 0);
+  auto invite = Ctl(a, {"pair", "invite", "--json"});
+  ASSERT_EQ(invite.exit_code, 0) << invite.err;
+
+  auto beacon = HearInviteBeacon(hosts_.ns_b_, hosts_.ip_a_, std::chrono::seconds(15));
+  ASSERT_TRUE(beacon.has_value()) << "no invite beacon from Alex's computer in 15 s\n" << alex.Log();
+  EXPECT_EQ(beacon->port, 47475) << "the pairing port";
+  const std::string author = json::parse(Ctl(a, {"status", "--json"}).out)["author"].get<std::string>();
+  EXPECT_NE(ToHex(ByteView(beacon->sender.data(), beacon->sender.size())), author.substr(0, 16))
+      << "the beacon names the inviter";
+
+  // Alex's beacons do not reach Sam's computer until Sam has met Kim's invite.
+  doctor::Drop(hosts_, hosts_.ns_b_, "ip saddr " + hosts_.ip_a_ + " udp dport 47474");
+  Daemon sam(b, {}, hosts_.In(hosts_.ns_b_));
+  ASSERT_TRUE(sam.Start()) << sam.Log();
+  ASSERT_EQ(Ctl(b, {"init", "--name", "Sam"}).exit_code, 0);
+  CommandResult joined;
+  std::thread join([&] {
+    joined = Ctl(b, {"pair", "join", json::parse(invite.out)["code"].get<std::string>()});
+  });
+  const bool passed_over = WaitFor([&] { return sam.Log().find("pair.join_passed_over") != std::string::npos; },
+                                   std::chrono::seconds(20));
+  ASSERT_EQ(hosts_.Exec(hosts_.ns_b_, {"nft", "delete", "table", "inet", "kts"}), 0);
+  join.join();
+  EXPECT_TRUE(passed_over) << sam.Log();
+  EXPECT_NE(sam.Log().find(":47491"), std::string::npos) << "Kim's pairing port was tried\n" << sam.Log();
+  EXPECT_EQ(joined.exit_code, 0) << joined.err << "\n" << sam.Log();
+  EXPECT_TRUE(json::parse(Ctl(a, {"pair", "status", "--json"}).out)["paired"].get<bool>());
+  EXPECT_TRUE(json::parse(Ctl(k, {"pair", "status", "--json"}).out).contains("invite"))
+      << "Kim's invite is untouched";
 }
 
 }  // namespace

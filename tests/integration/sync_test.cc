@@ -291,11 +291,11 @@ TEST_F(Sync, LargeCatchUpSurvivesAKillWithNoDuplicatesOrGaps) {
   EXPECT_EQ(a_.Ctl({"verify"}).exit_code, 0);
 }
 
-TEST_F(Sync, AWrongCodeIsRefusedAndFiveWrongTriesUseTheCodeUp) {
+TEST_F(Sync, AWrongCodeIsRefusedAndOneAddressGetsThreeTries) {
   std::string code = Invite();
   auto right = protocol::ParseInviteCode(code);
   ASSERT_TRUE(right.ok());
-  for (int attempt = 0; attempt < protocol::kMaxPairingAttempts; ++attempt) {
+  for (int attempt = 0; attempt < protocol::kMaxAttemptsPerSource; ++attempt) {
     protocol::InviteCode wrong = *right;  // same number, other words, valid checksum
     wrong.words[0] = static_cast<std::uint8_t>(wrong.words[0] + 1 + attempt);
     auto r = b_.Ctl({"pair", "join", protocol::FormatInviteCode(wrong), "--address", a_.address()});
@@ -307,6 +307,93 @@ TEST_F(Sync, AWrongCodeIsRefusedAndFiveWrongTriesUseTheCodeUp) {
   EXPECT_NE(late.err.find("used up"), std::string::npos) << late.err;
   EXPECT_FALSE(a_.Json({"pair", "status", "--json"})["paired"].get<bool>());
   EXPECT_FALSE(b_.Json({"pair", "status", "--json"})["paired"].get<bool>());
+  EXPECT_EQ(a_.Json({"pair", "status", "--json"})["invite"]["attempts"], protocol::kMaxAttemptsPerSource);
+}
+
+// A hello to `port` from `source`, another of this machine's loopback
+// addresses (all of 127.0.0.0/8 is), as a neighbour's laptop on the LAN
+// would send it; returns the answer (empty if none came in 5 s).
+Bytes HelloFrom(const std::string& source, int port, const protocol::InviteCode& code) {
+  zmq::context_t context;
+  zmq::socket_t socket(context, zmq::socket_type::dealer);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.set(zmq::sockopt::rcvtimeo, 5000);
+  socket.connect("tcp://" + source + ":0;127.0.0.1:" + std::to_string(port));
+  crypto::SystemRandom rng;
+  const crypto::PublicKey stranger{};
+  protocol::PairingJoiner joiner(code, stranger, rng);
+  (void)socket.send(zmq::buffer(joiner.hello()), zmq::send_flags::none);
+  zmq::message_t answer;
+  if (!socket.recv(answer)) return {};
+  const auto* data = static_cast<const std::uint8_t*>(answer.data());
+  return Bytes(data, data + answer.size());
+}
+
+Bytes RefusalOf(protocol::RefusalReason reason) {
+  return Bytes{static_cast<std::uint8_t>(protocol::PairMessage::kRefused), static_cast<std::uint8_t>(reason)};
+}
+
+// A neighbour on the LAN knows an invite is open (its beacon says so) but not
+// its number: two wrong numbers from one address, and the right one from that
+// address is "no such invite" too. A neighbour who knows the number spends
+// three guesses from an address, and no more from it. The partner pairs.
+TEST_F(Sync, ANeighbourWhoProbesTheNumberOrSpendsGuessesCannotUseUpTheCode) {
+  std::string code = Invite();
+  auto right = protocol::ParseInviteCode(code);
+  ASSERT_TRUE(right.ok());
+  const int pairing_port = a_.port() + 1;
+  const auto no_invite = RefusalOf(protocol::RefusalReason::kNoInvite);
+  for (int miss = 0; miss < protocol::kMaxNameplateMisses; ++miss) {
+    protocol::InviteCode probe = *right;
+    probe.nameplate = static_cast<std::uint16_t>(right->nameplate % 999 + 1 + miss);
+    EXPECT_EQ(HelloFrom("127.0.0.66", pairing_port, probe), no_invite) << miss;
+  }
+  EXPECT_EQ(HelloFrom("127.0.0.66", pairing_port, *right), no_invite);
+
+  protocol::InviteCode guess = *right;
+  guess.words[0] = static_cast<std::uint8_t>(guess.words[0] + 1);
+  for (int i = 0; i < protocol::kMaxAttemptsPerSource; ++i) {
+    EXPECT_EQ(HelloFrom("127.0.0.67", pairing_port, guess).at(0),
+              static_cast<std::uint8_t>(protocol::PairMessage::kReply)) << i;
+  }
+  EXPECT_EQ(HelloFrom("127.0.0.67", pairing_port, guess), RefusalOf(protocol::RefusalReason::kBurned));
+  EXPECT_EQ(a_.Json({"pair", "status", "--json"})["invite"]["attempts"], protocol::kMaxAttemptsPerSource);
+
+  // Idle connections from one address: the pairing port keeps 8 and shuts the
+  // rest down as they come.
+  std::vector<int> idle;
+  for (int i = 0; i < 12; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "127.0.0.68", &from.sin_addr);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from), 0) << std::strerror(errno);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(pairing_port));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0) << std::strerror(errno);
+    idle.push_back(fd);
+  }
+  auto shut = [&] {  // connections whose far end is gone (after ZeroMQ's greeting, if it came)
+    int n = 0;
+    for (int fd : idle) {
+      char bytes[256];
+      ssize_t got;
+      while ((got = ::recv(fd, bytes, sizeof bytes, MSG_DONTWAIT)) > 0) {
+      }
+      n += got == 0;
+    }
+    return n;
+  };
+  EXPECT_TRUE(WaitFor([&] { return shut() >= 4; }, std::chrono::seconds(10))) << shut() << " of 12 shut";
+  EXPECT_EQ(shut(), 4);
+
+  auto joined = b_.Ctl({"pair", "join", code, "--address", a_.address()});
+  EXPECT_EQ(joined.exit_code, 0) << joined.err << a_.Log();
+  EXPECT_TRUE(a_.Json({"pair", "status", "--json"})["paired"].get<bool>());
+  for (int fd : idle) ::close(fd);
 }
 
 TEST_F(Sync, AMistypedCodeIsCaughtBeforeAnyGuessIsSpent) {

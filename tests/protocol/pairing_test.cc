@@ -34,6 +34,9 @@ InviteCode TheCode() { return InviteCode{417, {10, 20, 30}}; }
 InviteCode SameNameplateOtherWords() { return InviteCode{417, {10, 20, 31}}; }
 InviteCode OtherNameplateSameWords() { return InviteCode{418, {10, 20, 30}}; }
 
+// The honest joiner, as the transport reports it.
+const PairingPeer kJoiner{"192.168.1.20", "connection 1"};
+
 Bytes Refusal(RefusalReason reason) { return Bytes{kRefusedType, static_cast<std::uint8_t>(reason)}; }
 
 Bytes KeyBytes(const crypto::SymmetricKey& key) { return Bytes(key.bytes().begin(), key.bytes().end()); }
@@ -42,24 +45,27 @@ class PairingTest : public ::testing::Test {
  protected:
   PairingJoiner NewJoiner(const InviteCode& code) { return PairingJoiner(code, joiner_id_, joiner_rng_); }
 
-  Bytes InviterHandle(ByteView message, std::uint64_t now_ms = kNow) {
-    return inviter_.Handle(message, now_ms, inviter_rng_);
+  Bytes InviterHandle(ByteView message, std::uint64_t now_ms = kNow, const PairingPeer& from = kJoiner) {
+    return inviter_.Handle(from, message, now_ms, inviter_rng_);
   }
 
   // Runs hello -> reply -> finish and returns the finish (the joiner then
   // waits for the welcome).
-  Bytes FinishOf(PairingJoiner& joiner) {
-    Bytes reply = InviterHandle(joiner.hello());
+  Bytes FinishOf(PairingJoiner& joiner, const PairingPeer& from = kJoiner) {
+    Bytes reply = InviterHandle(joiner.hello(), kNow, from);
     EXPECT_EQ(reply.size(), kReplyBytes);
     auto finish = joiner.Handle(reply, joiner_rng_);
     EXPECT_TRUE(finish.ok()) << finish.error().message;
     return finish.ok() ? *finish : Bytes{};
   }
 
-  // A joiner with the wrong words makes one failed attempt.
+  // A joiner with the wrong words makes one failed attempt, each from an
+  // address of its own (one address gets only kMaxAttemptsPerSource).
   void FailOneAttempt() {
     PairingJoiner wrong = NewJoiner(SameNameplateOtherWords());
-    Bytes reply = InviterHandle(wrong.hello());
+    ++strangers_;
+    const PairingPeer stranger{"10.0.0." + std::to_string(strangers_), "stranger " + std::to_string(strangers_)};
+    Bytes reply = InviterHandle(wrong.hello(), kNow, stranger);
     ASSERT_EQ(reply.size(), kReplyBytes);
     auto result = wrong.Handle(reply, joiner_rng_);
     ASSERT_FALSE(result.ok());
@@ -68,9 +74,10 @@ class PairingTest : public ::testing::Test {
 
   crypto::PublicKey inviter_id_ = IdentityFrom(0xa1).public_key();
   crypto::PublicKey joiner_id_ = IdentityFrom(0xb2).public_key();
+  int strangers_ = 0;
   crypto::DeterministicRandom inviter_rng_{FilledHash(0x11)};
   crypto::DeterministicRandom joiner_rng_{FilledHash(0x22)};
-  PairingInviter inviter_{TheCode(), kExpires, inviter_id_, kPort};
+  PairingInviter inviter_{TheCode(), kExpires, inviter_id_, kPort, inviter_rng_};
 };
 
 // --- The exchange ----------------------------------------------------------------
@@ -115,10 +122,10 @@ TEST_F(PairingTest, EachSideLearnsTheOthersIdentityAndTheJoinerLearnsThePort) {
 TEST_F(PairingTest, FullExchangeWorksWithSystemRandomness) {
   crypto::SystemRandom rng;
   PairingJoiner joiner(TheCode(), joiner_id_, rng);
-  Bytes reply = inviter_.Handle(joiner.hello(), kNow, rng);
+  Bytes reply = inviter_.Handle(kJoiner, joiner.hello(), kNow, rng);
   auto finish = joiner.Handle(reply, rng);
   ASSERT_TRUE(finish.ok()) << finish.error().message;
-  Bytes welcome = inviter_.Handle(*finish, kNow, rng);
+  Bytes welcome = inviter_.Handle(kJoiner, *finish, kNow, rng);
   ASSERT_TRUE(joiner.Handle(welcome, rng).ok());
   auto a = inviter_.TakeOutcome();
   auto b = joiner.TakeOutcome();
@@ -131,11 +138,11 @@ TEST_F(PairingTest, TwoPairingsWithTheSameCodeGiveDifferentLedgers) {
   std::vector<LedgerId> ids;
   for (std::uint8_t seed : {0x31, 0x32}) {
     crypto::DeterministicRandom rng(FilledHash(seed));
-    PairingInviter inviter(TheCode(), kExpires, inviter_id_, kPort);
+    PairingInviter inviter(TheCode(), kExpires, inviter_id_, kPort, rng);
     PairingJoiner joiner(TheCode(), joiner_id_, rng);
-    auto finish = joiner.Handle(inviter.Handle(joiner.hello(), kNow, rng), rng);
+    auto finish = joiner.Handle(inviter.Handle(kJoiner, joiner.hello(), kNow, rng), rng);
     ASSERT_TRUE(finish.ok());
-    ASSERT_TRUE(joiner.Handle(inviter.Handle(*finish, kNow, rng), rng).ok());
+    ASSERT_TRUE(joiner.Handle(inviter.Handle(kJoiner, *finish, kNow, rng), rng).ok());
     auto outcome = joiner.TakeOutcome();
     ASSERT_TRUE(outcome.has_value());
     ids.push_back(outcome->ledger_id);
@@ -243,11 +250,13 @@ TEST_F(PairingTest, FinishWithAFlippedMacByteIsRefusedAsWrongCode) {
   Bytes finish = FinishOf(joiner);
   ASSERT_GT(finish.size(), 33u);
   for (std::size_t i : {std::size_t{1}, std::size_t{16}, std::size_t{32}}) {
-    // Each try needs a fresh attempt: a wrong finish ends the one in progress.
+    // Each try needs a fresh attempt (a wrong finish ends the one in
+    // progress), from an address of its own (one address gets three).
     PairingJoiner fresh = NewJoiner(TheCode());
-    Bytes tampered = FinishOf(fresh);
+    const PairingPeer from{"10.0.1." + std::to_string(i), "tamperer " + std::to_string(i)};
+    Bytes tampered = FinishOf(fresh, from);
     tampered[i] ^= 0x01;
-    Bytes refusal = InviterHandle(tampered);
+    Bytes refusal = InviterHandle(tampered, kNow, from);
     EXPECT_EQ(refusal, Refusal(RefusalReason::kWrongCode)) << i;
     auto result = fresh.Handle(refusal, joiner_rng_);
     ASSERT_FALSE(result.ok());
@@ -419,10 +428,10 @@ TEST_F(PairingTest, EveryMessageTypeByteIsHandledAsExpected) {
   // The inviter, fresh, given each type byte in front of a valid hello body.
   PairingJoiner joiner = NewJoiner(TheCode());
   for (int type = 0; type < 256; ++type) {
-    PairingInviter inviter(TheCode(), kExpires, inviter_id_, kPort);
+    PairingInviter inviter(TheCode(), kExpires, inviter_id_, kPort, inviter_rng_);
     Bytes message = joiner.hello();
     message[0] = static_cast<std::uint8_t>(type);
-    Bytes reply = inviter.Handle(message, kNow, inviter_rng_);
+    Bytes reply = inviter.Handle(kJoiner, message, kNow, inviter_rng_);
     if (type == kHelloType) {
       EXPECT_EQ(reply.size(), kReplyBytes);
       EXPECT_EQ(reply[0], kReplyType);
@@ -437,9 +446,9 @@ TEST_F(PairingTest, EveryMessageTypeByteIsHandledAsExpected) {
   // reply body (from an inviter with its own, identical, state).
   for (int type = 0; type < 256; ++type) {
     crypto::DeterministicRandom rng(FilledHash(0x5a));
-    PairingInviter inviter(TheCode(), kExpires, inviter_id_, kPort);
+    PairingInviter inviter(TheCode(), kExpires, inviter_id_, kPort, rng);
     PairingJoiner fresh(TheCode(), joiner_id_, rng);
-    Bytes message = inviter.Handle(fresh.hello(), kNow, rng);
+    Bytes message = inviter.Handle(kJoiner, fresh.hello(), kNow, rng);
     ASSERT_EQ(message.size(), kReplyBytes);
     message[0] = static_cast<std::uint8_t>(type);
     auto result = fresh.Handle(message, rng);
@@ -495,11 +504,11 @@ TEST_F(PairingTest, FinishFromAnEarlierSessionIsRefusedAsWrongCode) {
 
 TEST_F(PairingTest, WelcomeFromAnotherSessionFailsOnTheJoiner) {
   crypto::DeterministicRandom rng(FilledHash(0x77));
-  PairingInviter other(TheCode(), kExpires, inviter_id_, kPort);
+  PairingInviter other(TheCode(), kExpires, inviter_id_, kPort, rng);
   PairingJoiner first(TheCode(), joiner_id_, rng);
-  auto first_finish = first.Handle(other.Handle(first.hello(), kNow, rng), rng);
+  auto first_finish = first.Handle(other.Handle(kJoiner, first.hello(), kNow, rng), rng);
   ASSERT_TRUE(first_finish.ok());
-  Bytes first_welcome = other.Handle(*first_finish, kNow, rng);
+  Bytes first_welcome = other.Handle(kJoiner, *first_finish, kNow, rng);
   ASSERT_EQ(first_welcome.at(0), kWelcomeType);
 
   PairingJoiner second = NewJoiner(TheCode());
@@ -554,20 +563,11 @@ TEST(SafetyNumber, DiffersForDifferentKeys) {
   EXPECT_NE(SafetyNumber(a, b), SafetyNumber(a, flipped));
 }
 
-TEST(InviteBeaconKey, IsDeterministicAndDependsOnTheNameplate) {
-  Bytes key = KeyBytes(InviteBeaconKey(417));
-  EXPECT_EQ(key.size(), crypto::kSymmetricKeyBytes);
-  EXPECT_EQ(key, KeyBytes(InviteBeaconKey(417)));
-  EXPECT_NE(key, KeyBytes(InviteBeaconKey(418)));
-  EXPECT_NE(key, KeyBytes(InviteBeaconKey(0xA101)));  // 417 = 0x01A1 with its bytes swapped
-}
-
-TEST(InviteBeaconKey, IsTheHashOfTheNameplateAloneSoItRevealsNothingAboutTheWords) {
+TEST(InviteBeaconKey, IsAPublicConstantSoNoBeaconTellsTheCodeOrItsNameplate) {
   // The header's construction, computed independently: BLAKE2b-256 of the
-  // context and the big-endian nameplate, and no input from the secret words.
-  const std::uint8_t nameplate[2] = {417 >> 8, 417 & 0xff};
-  Hash32 expected = crypto::Blake2b256({AsBytes("kintsugi invite beacon v1"), ByteView(nameplate, 2)});
-  EXPECT_EQ(KeyBytes(InviteBeaconKey(417)), Bytes(expected.begin(), expected.end()));
+  // context alone. Nothing of the code goes in, not even the nameplate.
+  Hash32 expected = crypto::Blake2b256({AsBytes("kintsugi invite beacon v2")});
+  EXPECT_EQ(KeyBytes(InviteBeaconKey()), Bytes(expected.begin(), expected.end()));
 }
 
 TEST_F(PairingTest, InviteBeaconKeyIsNotTheLedgersBeaconKey) {
@@ -576,7 +576,95 @@ TEST_F(PairingTest, InviteBeaconKeyIsNotTheLedgersBeaconKey) {
   ASSERT_TRUE(joiner.Handle(welcome, joiner_rng_).ok());
   auto outcome = joiner.TakeOutcome();
   ASSERT_TRUE(outcome.has_value());
-  EXPECT_NE(KeyBytes(outcome->beacon_key), KeyBytes(InviteBeaconKey(TheCode().nameplate)));
+  EXPECT_NE(KeyBytes(outcome->beacon_key), KeyBytes(InviteBeaconKey()));
+}
+
+TEST(InviteBeaconTag, IsFreshForEachInviteAndNoPartOfTheInvitersIdentity) {
+  crypto::DeterministicRandom rng(FilledHash(0x41));
+  const crypto::PublicKey self = IdentityFrom(0xa1).public_key();
+  PairingInviter first(TheCode(), kExpires, self, kPort, rng);
+  PairingInviter second(TheCode(), kExpires, self, kPort, rng);
+  EXPECT_NE(first.beacon_tag(), second.beacon_tag());
+  EXPECT_FALSE(std::equal(first.beacon_tag().begin(), first.beacon_tag().end(), self.begin()));
+}
+
+// --- Strangers on the LAN ----------------------------------------------------------
+
+TEST_F(PairingTest, AnAddressThatMissesTheNameplateTwiceIsToldNoInviteEvenWithTheRightOne) {
+  const PairingPeer neighbour{"192.168.1.66", "neighbour"};
+  for (std::uint16_t guess : {100, 101}) {
+    PairingJoiner probe = NewJoiner(InviteCode{guess, {1, 2, 3}});
+    EXPECT_EQ(InviterHandle(probe.hello(), kNow, neighbour), Refusal(RefusalReason::kNoInvite)) << guess;
+  }
+  // The third probe names the right number, and hears the same as a wrong one.
+  PairingJoiner lucky = NewJoiner(TheCode());
+  EXPECT_EQ(InviterHandle(lucky.hello(), kNow, neighbour), Refusal(RefusalReason::kNoInvite));
+  EXPECT_EQ(inviter_.attempts(), 0);
+  EXPECT_EQ(inviter_.ignored(), 1u);
+  // The partner, from their own address, pairs.
+  PairingJoiner partner = NewJoiner(TheCode());
+  Bytes welcome = InviterHandle(FinishOf(partner));
+  ASSERT_EQ(welcome.at(0), kWelcomeType);
+  EXPECT_TRUE(partner.Handle(welcome, joiner_rng_).ok());
+}
+
+TEST_F(PairingTest, OneAddressGetsAtMostThreeOfTheFiveGuesses) {
+  const PairingPeer neighbour{"192.168.1.66", "neighbour"};
+  for (int i = 0; i < kMaxAttemptsPerSource; ++i) {
+    PairingJoiner wrong = NewJoiner(SameNameplateOtherWords());
+    EXPECT_EQ(InviterHandle(wrong.hello(), kNow, neighbour).size(), kReplyBytes) << i;
+  }
+  PairingJoiner more = NewJoiner(SameNameplateOtherWords());
+  EXPECT_EQ(InviterHandle(more.hello(), kNow, neighbour), Refusal(RefusalReason::kBurned));
+  EXPECT_EQ(inviter_.attempts(), kMaxAttemptsPerSource);
+  EXPECT_TRUE(inviter_.open(kNow));
+  PairingJoiner partner = NewJoiner(TheCode());
+  Bytes welcome = InviterHandle(FinishOf(partner));
+  ASSERT_EQ(welcome.at(0), kWelcomeType);
+}
+
+TEST_F(PairingTest, AStrangersHelloDoesNotBreakTheAttemptOfAnotherConnection) {
+  PairingJoiner partner = NewJoiner(TheCode());
+  Bytes finish = FinishOf(partner);
+  // Between the partner's hello and finish, a stranger who knows the number
+  // opens an attempt of their own, from the same address even.
+  PairingJoiner stranger = NewJoiner(SameNameplateOtherWords());
+  const PairingPeer other_connection{kJoiner.source, "connection 2"};
+  EXPECT_EQ(InviterHandle(stranger.hello(), kNow, other_connection).size(), kReplyBytes);
+  Bytes welcome = InviterHandle(finish);
+  ASSERT_EQ(welcome.at(0), kWelcomeType);
+  EXPECT_TRUE(partner.Handle(welcome, joiner_rng_).ok());
+  EXPECT_TRUE(partner.TakeOutcome().has_value());
+}
+
+TEST_F(PairingTest, AFinishOnAConnectionWithNoAttemptIsRefused) {
+  PairingJoiner partner = NewJoiner(TheCode());
+  Bytes finish = FinishOf(partner);
+  EXPECT_EQ(InviterHandle(finish, kNow, PairingPeer{kJoiner.source, "connection 2"}),
+            Refusal(RefusalReason::kMalformed));
+  EXPECT_FALSE(inviter_.outcome().has_value());
+  // The attempt it tried to take over is untouched.
+  EXPECT_EQ(InviterHandle(finish).at(0), kWelcomeType);
+}
+
+TEST_F(PairingTest, TheAddressesCountedAreBoundedAndThoseBeyondAreToldNoInvite) {
+  for (std::size_t i = 0; i < kMaxPairingSources; ++i) {
+    PairingJoiner probe = NewJoiner(OtherNameplateSameWords());
+    const PairingPeer from{"addr " + std::to_string(i), "c " + std::to_string(i)};
+    ASSERT_EQ(InviterHandle(probe.hello(), kNow, from), Refusal(RefusalReason::kNoInvite));
+  }
+  EXPECT_EQ(inviter_.ignored(), 0u);
+  PairingJoiner late = NewJoiner(TheCode());
+  EXPECT_EQ(InviterHandle(late.hello(), kNow, PairingPeer{"one more", "c"}), Refusal(RefusalReason::kNoInvite));
+  EXPECT_EQ(inviter_.ignored(), 1u);
+  EXPECT_EQ(inviter_.attempts(), 0);
+}
+
+TEST_F(PairingTest, TheJoinerKeepsTheInvitersRefusal) {
+  PairingJoiner joiner = NewJoiner(TheCode());
+  EXPECT_FALSE(joiner.refusal().has_value());
+  ASSERT_FALSE(joiner.Handle(Refusal(RefusalReason::kNoInvite), joiner_rng_).ok());
+  EXPECT_EQ(joiner.refusal(), RefusalReason::kNoInvite);
 }
 
 }  // namespace
