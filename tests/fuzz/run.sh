@@ -31,6 +31,7 @@ targets=(
   "pairing_fuzz:pairing:512"
   "backup_fuzz:backup:8192"
   "notify_fuzz:notify:4096"
+  "partner_fuzz:partner:2048"
 )
 
 # Recoverable UBSan reports become crashes; ASan checks stay on.
