@@ -37,7 +37,7 @@ bench: build
 # then (as root: network namespaces) random partition schedules between two
 # hosts while both write, each ending in the same ledger and views.
 soak: build
-	KINTSUGI_CRASH_TRIALS=$${KINTSUGI_CRASH_TRIALS:-200} $(BUILD)/tests/integration/crash_test
+	KINTSUGI_CRASH_TRIALS=$${KINTSUGI_CRASH_TRIALS:-1000} $(BUILD)/tests/integration/crash_test
 	$(BUILD)/tests/integration/netns_test --gtest_filter='*RandomPartitions*' \
 	  --gtest_repeat=$${KINTSUGI_PARTITION_SCHEDULES:-100} --gtest_brief=1
 

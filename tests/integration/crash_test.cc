@@ -5,7 +5,8 @@
 // partners converge.
 //
 // KINTSUGI_CRASH_TRIALS sets the number of trials (3 by default, as in
-// `make test`; `make soak` runs 200). Each trial prints one line.
+// `make test`; `make soak` runs 1,000, a new couple every 200). Each trial prints one
+// line.
 #include <signal.h>
 #include <sqlite3.h>
 
@@ -121,12 +122,9 @@ std::string ControlEndpoint(const std::string& data) {
   return c.ok() ? (*c)->layout().control_endpoint : "";
 }
 
-TEST(CrashTrials, AcknowledgedAppendsSurviveSigkillAndThePartnersConverge) {
-  const char* env = std::getenv("KINTSUGI_CRASH_TRIALS");
-  const int trials = env != nullptr ? std::max(1, std::atoi(env)) : 3;
-  PrivateRuntimeDir runtime;
-  TempDir dir;
-  const std::string data[2] = {dir / "alex", dir / "sam"};
+// One couple's trials: `first` to `last` (exclusive) of the run.
+void RunTrials(const TempDir& dir, int round, int first, int last, std::mt19937& rng) {
+  const std::string data[2] = {dir / ("alex-" + std::to_string(round)), dir / ("sam-" + std::to_string(round))};
   const int ports[2] = {FreePortPair(), FreePortPair()};
   std::vector<std::unique_ptr<Daemon>> daemons;
   for (int i = 0; i < 2; ++i) {
@@ -138,9 +136,8 @@ TEST(CrashTrials, AcknowledgedAppendsSurviveSigkillAndThePartnersConverge) {
   std::string code = json::parse(Ctl(data[0], {"pair", "invite", "--json"}).out)["code"];
   ASSERT_EQ(Ctl(data[1], {"pair", "join", code, "--address", "127.0.0.1:" + std::to_string(ports[0])}).exit_code, 0);
 
-  std::mt19937 rng(std::random_device{}());
   std::set<std::string> acked[2];
-  for (int trial = 0; trial < trials; ++trial) {
+  for (int trial = first; trial < last; ++trial) {
     Writer writers[2] = {{ControlEndpoint(data[0]), "alex"}, {ControlEndpoint(data[1]), "sam"}};
     for (auto& w : writers) w.Start();
     const int victim = static_cast<int>(rng() % 2);
@@ -177,6 +174,22 @@ TEST(CrashTrials, AcknowledgedAppendsSurviveSigkillAndThePartnersConverge) {
     std::cout << "trial " << trial << ": killed " << (victim == 0 ? "alex" : "sam") << " after " << delay_ms
               << " ms; acknowledged " << acked[0].size() + acked[1].size() << " in all; converged in "
               << took.count() << " ms" << std::endl;
+  }
+}
+
+// A couple takes at most this many trials; a longer run starts a new couple
+// for each round, so that the ledger (which every trial verifies whole) stays
+// the size of the first 200 trials and the run grows linearly.
+constexpr int kTrialsPerCouple = 200;
+
+TEST(CrashTrials, AcknowledgedAppendsSurviveSigkillAndThePartnersConverge) {
+  const char* env = std::getenv("KINTSUGI_CRASH_TRIALS");
+  const int trials = env != nullptr ? std::max(1, std::atoi(env)) : 3;
+  PrivateRuntimeDir runtime;
+  TempDir dir;
+  std::mt19937 rng(std::random_device{}());
+  for (int first = 0, round = 0; first < trials; first += kTrialsPerCouple, ++round) {
+    ASSERT_NO_FATAL_FAILURE(RunTrials(dir, round, first, std::min(trials, first + kTrialsPerCouple), rng));
   }
 }
 
