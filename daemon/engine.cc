@@ -257,6 +257,25 @@ void Engine::FoldNew() {
   if (views_) (void)views_->CatchUp();  // logged there; the next call retries
 }
 
+Status Engine::WriteAndFold(const std::function<Status()>& write, const std::function<bool()>& fold_needed) {
+  // The entries and their fold are one commit (one fsync): the fold is a
+  // savepoint inside it, and a fold that fails leaves the entries stored,
+  // to be folded by the next call.
+  Status done = store_->InTransaction([&]() -> Status {
+    KINTSUGI_RETURN_IF_ERROR(write());
+    if (!fold_needed || fold_needed()) FoldNew();
+    return OkStatus();
+  });
+  if (views_) {
+    if (done.ok()) {
+      views_->Committed();
+    } else if (Status reloaded = views_->Reload(); !reloaded.ok()) {
+      spdlog::error("views.reload_failed reason=\"{}\"", reloaded.error().message);
+    }
+  }
+  return done;
+}
+
 const crypto::SymmetricKey* Engine::KeyOf(const protocol::LedgerId& ledger) const {
   if (ledger == keys_->ledger_id) return &keys_->ledger_key;
   for (const auto& a : keys_->archived) {
@@ -359,10 +378,9 @@ Result<AppendedEntry> Engine::AppendBody(std::string kind, const std::string& bo
   auto sealed = protocol::SealEntry(draft, keys_->identity, keys_->ledger_key, rng_);
   if (!sealed.ok()) return sealed.take_error();
   NewEntry row = NewEntry::From(*sealed);
-  KINTSUGI_RETURN_IF_ERROR(store_->InTransaction([&] { return store_->InsertEntry(row); }));
+  KINTSUGI_RETURN_IF_ERROR(WriteAndFold([&] { return store_->InsertEntry(row); }));
 
   AppendedEntry appended{sealed->id, self, draft.seq, draft.hlc, std::move(kind), true, std::move(row)};
-  FoldNew();
   if (listener_) listener_(appended);
   return appended;
 }

@@ -288,6 +288,9 @@ class Engine {
   Status RebuildViews(const Error& why);
   // Folds what was just stored; a failure is logged and retried next time.
   void FoldNew();
+  // Runs `write` and folds what it stored (when `fold_needed` says so, or
+  // always), in one transaction.
+  Status WriteAndFold(const std::function<Status()>& write, const std::function<bool()>& fold_needed = nullptr);
   // One stored entry as the log shows it: verified, then opened.
   LogItem ReadItem(const StoredEntry& row);
   crypto::SymmetricKey NoteKey() const;

@@ -214,7 +214,7 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
   std::vector<AppendedEntry> stored;
   protocol::LedgerContext ledger{info_->ledger_id, members_};
   const std::uint64_t now = clock_.NowMillis();
-  Status written = store_->InTransaction([&]() -> kintsugi::Status {
+  Status written = WriteAndFold([&]() -> kintsugi::Status {
     auto head = store_->Head(info_->ledger_id, author);
     if (!head.ok()) return head.take_error();
     auto forks = store_->Forks(info_->ledger_id);
@@ -234,12 +234,6 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
         continue;
       }
       const protocol::EntryId id = protocol::ComputeId(ByteView(incoming.entry));
-      auto known = store_->HasEntry(id);
-      if (!known.ok()) return known.take_error();
-      if (*known) {
-        ++report.duplicates;
-        continue;
-      }
       if (entry->author != author) {
         report.refused.push_back({protocol::Rejection::kMalformed, "entry of another author in the batch"});
         continue;
@@ -250,7 +244,15 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
                                             decoded.signature_valid[i] ? protocol::SignatureCheck::kAlreadyVerified
                                                                        : protocol::SignatureCheck::kVerify);
       if (!verdict.ok() && verdict.error().reason == protocol::Rejection::kSeqBehind) {
-        // A second valid entry at a seq we hold: someone rewrote history.
+        // An entry at a seq we hold: the same one again (a duplicate is only
+        // ever behind the head, so only here is the id looked up), or a
+        // second valid one: someone rewrote history.
+        auto known = store_->HasEntry(id);
+        if (!known.ok()) return known.take_error();
+        if (*known) {
+          ++report.duplicates;
+          continue;
+        }
         auto first = store_->FindInChain(info_->ledger_id, author, entry->seq);
         if (!first.ok()) return first.take_error();
         if (!first->has_value()) continue;
@@ -279,10 +281,9 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
       ++report.stored;
     }
     return OkStatus();
-  });
+  }, [&] { return report.stored > 0 || report.forks > 0; });
   if (!written.ok()) return written.take_error();
   if (author == info_->self && report.stored > 0) KINTSUGI_RETURN_IF_ERROR(CheckRestoreHold());
-  if (report.stored > 0 || report.forks > 0) FoldNew();
   if (listener_) {
     for (const auto& e : stored) listener_(e);
   }

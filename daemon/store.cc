@@ -164,7 +164,19 @@ Status Store::Migrate() {
   return OkStatus();
 }
 
+bool Store::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
 Status Store::InTransaction(const std::function<Status()>& body) {
+  if (in_transaction()) {
+    KINTSUGI_RETURN_IF_ERROR(Exec("SAVEPOINT nested"));
+    Status s = body();
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK TO nested");
+      (void)Exec("RELEASE nested");
+      return s;
+    }
+    return Exec("RELEASE nested");
+  }
   KINTSUGI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   Status s = body();
   if (!s.ok()) {

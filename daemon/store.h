@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -148,8 +149,12 @@ class Store {
   Result<std::vector<Fork>> Forks(const protocol::LedgerId& ledger);
   Result<std::vector<PeerRecord>> Peers();
 
-  // Writes run inside a transaction; a failure rolls everything back.
+  // Writes run inside a transaction; a failure rolls everything back. Called
+  // inside another one, it is a savepoint of it: a failure rolls back only
+  // what `body` did, and nothing is durable before the outer commit.
   Status InTransaction(const std::function<Status()>& body);
+  // Whether a transaction is open on this connection.
+  bool in_transaction() const;
   Status SaveMeta(const LedgerMeta& meta);
   // Small named values of this device (e.g. "safety_confirmed").
   Result<std::optional<Bytes>> GetValue(const std::string& key);
@@ -220,6 +225,8 @@ class Store {
   // Destroys an entry's wrapped key and records which entry withdrew it.
   Status Withdraw(std::int64_t entry_rowid, std::int64_t by_rowid);
   Result<bool> IsWithdrawn(std::int64_t entry_rowid);
+  // The rowids of every withdrawn entry (of every ledger; they are few).
+  Result<std::set<std::int64_t>> WithdrawnRows();
   // Moves everything in the write-ahead log into the file and empties the
   // log, so that deleted bytes are gone from both.
   Status CheckpointAndTruncate();

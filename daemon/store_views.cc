@@ -302,6 +302,17 @@ Result<bool> Store::IsWithdrawn(std::int64_t entry_rowid) {
   return rc == SQLITE_ROW;
 }
 
+Result<std::set<std::int64_t>> Store::WithdrawnRows() {
+  auto prepared = Prepare("SELECT entry_rowid FROM withdrawn");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  std::set<std::int64_t> out;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) out.insert(sqlite3_column_int64(s, 0));
+  if (rc != SQLITE_DONE) return SqlError(db_, "read withdrawals");
+  return out;
+}
+
 Status Store::CheckpointAndTruncate() { return Exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
 
 Result<std::int64_t> Store::AddNote(std::uint64_t created_ms, ByteView sealed) {

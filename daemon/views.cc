@@ -79,6 +79,7 @@ Status Views::Load() {
   state_ = protocol::LedgerState{};
   last_.reset();
   saved_at_entries_ = 0;
+  state_bytes_ = 0;
   auto saved = store_.LatestViewState(ledger_, std::nullopt);
   if (!saved.ok()) return saved.take_error();
   std::optional<TimelineKey> base;
@@ -90,9 +91,10 @@ Status Views::Load() {
     state_ = std::move(state).value();
     last_ = base;
     saved_at_entries_ = state_.entries();
+    state_bytes_ = s.sealed.size();
   }
-  // The entries folded after the newest saved state: at most kStateEvery
-  // and whatever came since, so this does not grow with history.
+  // The entries folded after the newest saved state: at most its
+  // SaveInterval and whatever came since, so this does not grow with history.
   auto rows = store_.TimelineAfter(ledger_, base);
   if (!rows.ok()) return rows.take_error();
   for (const auto& row : *rows) {
@@ -113,6 +115,8 @@ Status Views::Load() {
 
 Result<FoldStats> Views::CatchUp() {
   FoldStats stats;
+  const bool inside = store_.in_transaction();
+  if (inside && !news_before_) news_before_ = news_.size();
   Status done = store_.InTransaction([&] { return CatchUpLocked(stats); });
   if (!done.ok()) {
     spdlog::error("views.catch_up_failed code={} reason=\"{}\"", ErrorCodeName(done.error().code),
@@ -122,16 +126,50 @@ Result<FoldStats> Views::CatchUp() {
     return done.take_error();
   }
   if (stats.withdrawn > 0) {
-    // The destroyed keys may still sit in the write-ahead log: move it into
-    // the file (secure_delete has zeroed the freed cells) and empty it.
-    Status truncated = store_.CheckpointAndTruncate();
-    if (!truncated.ok()) spdlog::warn("views.checkpoint_failed reason=\"{}\"", truncated.error().message);
+    if (inside) {
+      checkpoint_due_ = true;  // no checkpoint inside a transaction: after the caller's commit
+    } else {
+      CheckpointAfterWithdrawal();
+    }
   }
   if (stats.rewinds > 0) spdlog::debug("views.rewound times={} folded={}", stats.rewinds, stats.folded);
   return stats;
 }
 
+void Views::CheckpointAfterWithdrawal() {
+  // The destroyed keys may still sit in the write-ahead log: move it into
+  // the file (secure_delete has zeroed the freed cells) and empty it.
+  checkpoint_due_ = false;
+  Status truncated = store_.CheckpointAndTruncate();
+  if (!truncated.ok()) spdlog::warn("views.checkpoint_failed reason=\"{}\"", truncated.error().message);
+}
+
+void Views::Committed() {
+  news_before_.reset();
+  if (checkpoint_due_) CheckpointAfterWithdrawal();
+}
+
+Status Views::Reload() {
+  checkpoint_due_ = false;
+  // What was folded inside the transaction is gone with it; it comes again.
+  if (news_before_ && *news_before_ < news_.size()) news_.erase(news_.begin() + static_cast<long>(*news_before_), news_.end());
+  news_before_.reset();
+  return Load();
+}
+
+Result<bool> Views::IsWithdrawn(std::int64_t rowid) {
+  if (withdrawn_rows_) return withdrawn_rows_->contains(rowid);
+  return store_.IsWithdrawn(rowid);
+}
+
 Status Views::CatchUpLocked(FoldStats& stats) {
+  auto withdrawn_rows = store_.WithdrawnRows();
+  if (!withdrawn_rows.ok()) return withdrawn_rows.take_error();
+  withdrawn_rows_ = std::move(withdrawn_rows).value();
+  struct Forget {
+    std::optional<std::set<std::int64_t>>& rows;
+    ~Forget() { rows.reset(); }
+  } forget{withdrawn_rows_};
   auto forks = store_.Forks(ledger_);
   if (!forks.ok()) return forks.take_error();
   std::set<protocol::EntryId> evidence;
@@ -204,7 +242,10 @@ Status Views::CatchUpLocked(FoldStats& stats) {
         }
         const std::uint64_t stamp = protocol::CausalStamp(c.entry.hlc, prev_stamp, parent_stamps);
         stamps[c.row.id] = stamp;
-        ready.push_back({c.row.rowid, TimelineKey{stamp, c.entry.author}});
+        const std::int64_t rowid = c.row.rowid;
+        const crypto::PublicKey author = c.entry.author;
+        ready.push_back({rowid, TimelineKey{stamp, author}, std::make_shared<const StoredEntry>(std::move(c.row)),
+                         std::make_shared<const protocol::Entry>(std::move(c.entry))});
         progress = true;
       }
       unresolved = std::move(still);
@@ -247,6 +288,7 @@ Status Views::CatchUpLocked(FoldStats& stats) {
 
 Result<std::vector<Views::Pending>> Views::Rewind(const TimelineKey& key, FoldStats& stats) {
   ++stats.rewinds;
+  state_bytes_ = 0;
   std::optional<TimelineKey> base;
   protocol::LedgerState state;
   // The newest saved state before `key` that opens; one that does not is
@@ -260,6 +302,7 @@ Result<std::vector<Views::Pending>> Views::Rewind(const TimelineKey& key, FoldSt
     if (opened.ok()) {
       base = at;
       state = std::move(opened).value();
+      state_bytes_ = (*saved)->sealed.size();
       break;
     }
     spdlog::warn("views.saved_state_dropped reason=\"{}\"", opened.error().message);
@@ -275,17 +318,21 @@ Result<std::vector<Views::Pending>> Views::Rewind(const TimelineKey& key, FoldSt
   last_ = base;
   std::vector<Pending> out;
   out.reserve(rows->size());
-  for (const auto& r : *rows) out.push_back({r.entry_rowid, TimelineKey{r.stamp, r.author}});
+  for (const auto& r : *rows) out.push_back({r.entry_rowid, TimelineKey{r.stamp, r.author}, nullptr, nullptr});
   return out;
 }
 
 Status Views::FoldForward(const std::vector<Pending>& rows, std::vector<TimelineKey>& withdrawn,
                           FoldStats& stats) {
   for (const auto& p : rows) {
-    auto stored = store_.EntryByRowid(p.rowid);
-    if (!stored.ok()) return stored.take_error();
-    if (!stored->has_value()) return MakeError(ErrorCode::kCorrupt, "an entry to fold is missing");
-    auto entry = MakeFoldEntry(**stored, p.key.first);
+    std::shared_ptr<const StoredEntry> row = p.row;
+    if (!row) {
+      auto stored = store_.EntryByRowid(p.rowid);
+      if (!stored.ok()) return stored.take_error();
+      if (!stored->has_value()) return MakeError(ErrorCode::kCorrupt, "an entry to fold is missing");
+      row = std::make_shared<const StoredEntry>(std::move(**stored));
+    }
+    auto entry = MakeFoldEntry(*row, p.key.first, p.entry.get());
     if (!entry.ok()) return entry.take_error();
     protocol::Effect effect = state_.Apply(*entry, Resolver(p.key));
     if (effect.applied && news_.size() < kNewsKept && protocol::NotifyingKind(effect.kind)) {
@@ -300,30 +347,38 @@ Status Views::FoldForward(const std::vector<Pending>& rows, std::vector<Timeline
       auto target = store_.FindInTimeline(ledger_, *effect.withdraws);
       if (!target.ok()) return target.take_error();
       if (target->has_value()) {
-        auto already = store_.IsWithdrawn((*target)->entry_rowid);
+        auto already = IsWithdrawn((*target)->entry_rowid);
         if (!already.ok()) return already.take_error();
         if (!*already) {
           KINTSUGI_RETURN_IF_ERROR(store_.Withdraw((*target)->entry_rowid, p.rowid));
+          if (withdrawn_rows_) withdrawn_rows_->insert((*target)->entry_rowid);
           ++stats.withdrawn;
           withdrawn.push_back(TimelineKey{(*target)->stamp, (*target)->author});
         }
       }
     }
-    if (state_.entries() - saved_at_entries_ >= kStateEvery) KINTSUGI_RETURN_IF_ERROR(SaveState());
+    if (state_.entries() - saved_at_entries_ >= SaveInterval(state_bytes_)) KINTSUGI_RETURN_IF_ERROR(SaveState());
   }
   return OkStatus();
 }
 
-Result<protocol::FoldEntry> Views::MakeFoldEntry(const StoredEntry& row, std::uint64_t stamp) {
-  auto entry = protocol::Decode(row.bytes);
-  if (!entry.ok()) return MakeError(ErrorCode::kCorrupt, "a folded entry no longer decodes");
+Result<protocol::FoldEntry> Views::MakeFoldEntry(const StoredEntry& row, std::uint64_t stamp,
+                                                 const protocol::Entry* decoded) {
+  std::optional<protocol::Entry> own;
+  if (decoded == nullptr) {
+    auto entry = protocol::Decode(row.bytes);
+    if (!entry.ok()) return MakeError(ErrorCode::kCorrupt, "a folded entry no longer decodes");
+    own = std::move(entry).value();
+    decoded = &*own;
+  }
+  const protocol::Entry* entry = decoded;
   protocol::FoldEntry fe;
   fe.id = row.id;
   fe.author = entry->author;
   fe.seq = entry->seq;
   fe.hlc = entry->hlc;
   fe.stamp = stamp;
-  auto withdrawn = store_.IsWithdrawn(row.rowid);
+  auto withdrawn = IsWithdrawn(row.rowid);
   if (!withdrawn.ok()) return withdrawn.take_error();
   if (*withdrawn) {
     fe.content = protocol::FoldEntry::Content::kWithdrawn;
@@ -379,6 +434,7 @@ Status Views::SaveState() {
   KINTSUGI_RETURN_IF_ERROR(store_.SaveViewState(ledger_, ViewState{key.first, key.second, std::move(sealed)}));
   KINTSUGI_RETURN_IF_ERROR(store_.PruneViewStates(ledger_, kStatesKept));
   saved_at_entries_ = state_.entries();
+  state_bytes_ = text.size();
   return OkStatus();
 }
 

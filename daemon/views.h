@@ -9,8 +9,9 @@
 // the newest saved state before it and folds forward again. So does a
 // withdrawal: the withdrawn entry is folded again as withdrawn, with no
 // effect. A saved state (sealed with the view key, derived from the ledger
-// key) is written every kStateEvery entries; start-up loads the newest and
-// folds the few entries after it, so its cost does not grow with history.
+// key) is written every kStateEvery entries, or less often when the state is
+// large (SaveInterval); start-up loads the newest and folds the few entries
+// after it, so its cost does not grow with history.
 //
 // The fold trusts what the store holds: every entry was verified before it
 // was stored, and `verify` re-checks them all.
@@ -20,6 +21,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,8 +33,20 @@
 
 namespace kintsugi::daemon {
 
-inline constexpr std::uint64_t kStateEvery = 256;  // entries between saved states
-inline constexpr std::size_t kStatesKept = 8;      // newest saved states kept
+inline constexpr std::uint64_t kStateEvery = 256;      // entries between saved states, at least
+inline constexpr std::uint64_t kMaxStateEvery = 4096;  // and at most
+// A large state is saved once per this many of its bytes in entries, so that
+// saving costs each entry about as many bytes whatever the state's size (a
+// state of 1 MiB every 256 entries wrote 4 KiB an entry, and was most of the
+// fold's time).
+inline constexpr std::size_t kStateBytesPerEntry = 1024;
+inline constexpr std::size_t kStatesKept = 8;  // newest saved states kept
+
+// Entries between saved states for a state of `state_bytes` (its JSON).
+constexpr std::uint64_t SaveInterval(std::size_t state_bytes) {
+  const std::uint64_t by_size = state_bytes / kStateBytesPerEntry;
+  return by_size < kStateEvery ? kStateEvery : by_size > kMaxStateEvery ? kMaxStateEvery : by_size;
+}
 
 // The body of a stored entry already decoded by the caller: unwraps its key
 // with `key`, opens and parses it. Fails when withdrawn (no key) or when
@@ -86,7 +100,15 @@ class Views {
 
   // Folds every entry stored since the last call, in one transaction. On
   // failure the views are reloaded from the store and the call may be repeated.
+  // Called inside the caller's transaction (so that an entry and its fold
+  // are one commit), the fold is a savepoint of it; the caller then calls
+  // Committed() after its commit, or Reload() if it rolled back.
   Result<FoldStats> CatchUp();
+  // After the caller's commit: a withdrawal folded inside it checkpoints the
+  // write-ahead log now, so that the destroyed keys leave the disk at once.
+  void Committed();
+  // After the caller's transaction rolled back: the views as the store has them.
+  Status Reload();
 
   const protocol::LedgerState& state() const { return state_; }
   // Evaluates an entry about to be appended against the current state.
@@ -114,9 +136,14 @@ class Views {
   struct Pending {
     std::int64_t rowid = 0;
     TimelineKey key;
+    // The row and its decoding when the catch-up already read them (new
+    // entries); empty for rows folded again after a rewind, read then.
+    std::shared_ptr<const StoredEntry> row;
+    std::shared_ptr<const protocol::Entry> entry;
   };
 
   Status Load();
+  void CheckpointAfterWithdrawal();
   Result<protocol::LedgerState> OpenState(const ViewState& saved);
   Status CatchUpLocked(FoldStats& stats);
   // Goes back to the newest saved state before `key` and returns the rows
@@ -125,7 +152,12 @@ class Views {
   // Folds `rows` (ascending) at the end of the timeline. Appends to
   // `withdrawn` the keys of entries a withdrawal in `rows` took the words of.
   Status FoldForward(const std::vector<Pending>& rows, std::vector<TimelineKey>& withdrawn, FoldStats& stats);
-  Result<protocol::FoldEntry> MakeFoldEntry(const StoredEntry& row, std::uint64_t stamp);
+  // Whether the entry at `rowid` was withdrawn: the withdrawn rows are read
+  // once per catch-up (they are few) rather than looked up for every entry.
+  Result<bool> IsWithdrawn(std::int64_t rowid);
+  // `decoded`: the row's entry when the caller has it already (else decoded here).
+  Result<protocol::FoldEntry> MakeFoldEntry(const StoredEntry& row, std::uint64_t stamp,
+                                            const protocol::Entry* decoded = nullptr);
   protocol::RefResolver Resolver(const TimelineKey& before);
   Bytes SealEffect(std::int64_t rowid, const protocol::Effect& effect);
   Result<protocol::Effect> OpenEffect(std::int64_t rowid, ByteView sealed);
@@ -146,6 +178,12 @@ class Views {
   std::uint64_t saved_at_entries_ = 0;
   std::size_t waiting_ = 0;
   std::vector<FoldedNews> news_;
+  std::optional<std::set<std::int64_t>> withdrawn_rows_;  // during a catch-up
+  std::size_t state_bytes_ = 0;  // of the newest saved (or loaded) state
+  bool checkpoint_due_ = false;  // a withdrawal folded inside the caller's transaction
+  // How much news there was before the first fold inside the caller's
+  // transaction: a rollback takes back what came after.
+  std::optional<std::size_t> news_before_;
 };
 
 }  // namespace kintsugi::daemon

@@ -12,6 +12,9 @@ using nlohmann::json;
 constexpr std::int64_t kMsPerDay = 86'400'000;
 constexpr std::uint64_t kKeepClosedMs = 180ull * 86'400'000;
 
+// When a closed talk or plan leaves the state: once an entry's clock is past this.
+std::uint64_t ExpiryOf(const fold::Mark& m) { return std::max({m.ms, m.until_ms, m.closed_ms}) + kKeepClosedMs; }
+
 fold::Mark NewMark(std::string entry, std::string author, std::uint64_t ms, std::uint64_t until_ms) {
   fold::Mark m;
   m.entry = std::move(entry);
@@ -115,14 +118,24 @@ Effect LedgerState::Apply(const FoldEntry& entry, const RefResolver& refs) {
   // Talks addressed and plans done long ago leave the state (the timeline
   // still holds them), so that it does not grow with history.
   const std::uint64_t now = HlcMillis(entry.hlc);
-  for (auto* marks : {&talks_, &plans_}) {
-    std::erase_if(*marks, [&](const auto& item) {
-      const fold::Mark& m = item.second;
-      return !m.closed_by.empty() && std::max({m.ms, m.until_ms, m.closed_ms}) + kKeepClosedMs < now;
-    });
+  if (now > prune_due_.ms) {
+    std::uint64_t next = UINT64_MAX;
+    for (auto* marks : {&talks_, &plans_}) {
+      std::erase_if(*marks, [&](const auto& item) {
+        const fold::Mark& m = item.second;
+        if (m.closed_by.empty()) return false;
+        const std::uint64_t expiry = ExpiryOf(m);
+        if (expiry < now) return true;
+        next = std::min(next, expiry);
+        return false;
+      });
+    }
+    prune_due_.ms = next;
   }
   return effect;
 }
+
+void LedgerState::Closed(const fold::Mark& mark) { prune_due_.ms = std::min(prune_due_.ms, ExpiryOf(mark)); }
 
 Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, LedgerState* s) const {
   if (entry.content == FoldEntry::Content::kWithdrawn) {
@@ -409,6 +422,7 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
             if (talk != s->talks_.end() && talk->second.closed_by.empty()) {
               talk->second.closed_by = id;
               talk->second.closed_ms = ms;
+              s->Closed(talk->second);
             }
           }
         }
@@ -442,6 +456,7 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
         if (!plan.empty() && s->plans_[plan].closed_by.empty()) {
           s->plans_[plan].closed_by = id;
           s->plans_[plan].closed_ms = ms;
+          s->Closed(s->plans_[plan]);
         }
       }
       return ok;

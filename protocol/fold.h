@@ -221,6 +221,19 @@ class LedgerState {
   std::set<std::string> withdrawn_;
   fold::Phase phase_;
   std::optional<fold::Departure> left_;
+
+  // No closed talk or plan leaves the state before this time (a lower bound
+  // of their expiry), so Apply scans them only when one may: a scan per
+  // entry made the fold quadratic in open talks and plans. Derived, never
+  // saved, and not part of the state's value: a state loaded afresh starts
+  // at 0 and scans once.
+  struct PruneBound {
+    std::uint64_t ms = 0;
+    bool operator==(const PruneBound&) const { return true; }
+  };
+  PruneBound prune_due_;
+  // A talk or plan was closed: it leaves the state at its expiry.
+  void Closed(const fold::Mark& mark);
 };
 
 // The local day (days since 1970-01-01) an entry was written on, from its
