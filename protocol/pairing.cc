@@ -269,7 +269,7 @@ Result<Bytes> PairingJoiner::Handle(ByteView message, crypto::RandomSource& rng)
       crypto::SecureBuffer confirm_a = crypto::DeriveKey(isk->span(), kKdfPurpose, kConfirmInviter);
       if (!crypto::MacValid(confirm_a.span(), ConfirmMessage('A', transcript_), mac)) {
         return MakeError(ErrorCode::kVerificationFailed,
-                         "the code is wrong: check it with your partner (a code allows 5 tries)");
+                         "the code is wrong: check it with your partner (one device may try a code 3 times)");
       }
       isk_ = std::move(isk).value();
       crypto::SecureBuffer confirm_b = crypto::DeriveKey(isk_->span(), kKdfPurpose, kConfirmJoiner);
