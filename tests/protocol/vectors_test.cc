@@ -3,47 +3,24 @@
 // the signature must change these vectors.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "crypto/random.h"
 #include "protocol/entry.h"
 #include "protocol/entry_seal.h"
 #include "protocol/validation.h"
-
-#ifndef KINTSUGI_VECTORS_DIR
-#error "KINTSUGI_VECTORS_DIR must name tests/vectors"
-#endif
+#include "tests/protocol/vector_file.h"
 
 namespace kintsugi::protocol {
 namespace {
 
 using nlohmann::json;
 
-json LoadVectors() {
-  std::string path = std::string(KINTSUGI_VECTORS_DIR) + "/entry_v1.json";
-  std::ifstream file(path);
-  EXPECT_TRUE(file.good()) << "cannot open " << path;
-  std::stringstream text;
-  text << file.rdbuf();
-  json doc = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  EXPECT_FALSE(doc.is_discarded()) << path << " is not JSON";
-  return doc;
-}
+using vectors::HexBytes;
+using vectors::HexHash;
 
-Bytes HexBytes(const json& j) {
-  auto bytes = FromHex(j.get<std::string>());
-  EXPECT_TRUE(bytes.has_value()) << j;
-  return bytes.value_or(Bytes{});
-}
-
-Hash32 HexHash(const json& j) {
-  auto h = Hash32FromHex(j.get<std::string>());
-  EXPECT_TRUE(h.has_value()) << j;
-  return h.value_or(Hash32{});
-}
+json LoadVectors() { return vectors::LoadVectorFile("entry_v1.json"); }
 
 class Vectors : public ::testing::Test {
  protected:

@@ -7,10 +7,8 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
-#include <fstream>
 #include <set>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "crypto/aead.h"
@@ -23,38 +21,20 @@
 #include "protocol/pairing.h"
 #include "protocol/sync.h"
 #include "protocol/validation.h"
-
-#ifndef KINTSUGI_VECTORS_DIR
-#error "KINTSUGI_VECTORS_DIR must name tests/vectors"
-#endif
+#include "tests/protocol/vector_file.h"
 
 namespace kintsugi::protocol {
 namespace {
 
 using nlohmann::json;
 
+Bytes Hex(const json& j) { return vectors::HexBytes(j); }
+Hash32 Hex32(const json& j) { return vectors::HexHash(j); }
+
 json LoadWireVectors() {
-  const std::string path = std::string(KINTSUGI_VECTORS_DIR) + "/wire_v1.json";
-  std::ifstream file(path);
-  EXPECT_TRUE(file.good()) << "cannot open " << path;
-  std::stringstream text;
-  text << file.rdbuf();
-  json doc = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  EXPECT_FALSE(doc.is_discarded()) << path << " is not JSON";
+  json doc = vectors::LoadVectorFile("wire_v1.json");
   EXPECT_EQ(doc.value("format", ""), "kintsugi wire v1");
   return doc;
-}
-
-Bytes Hex(const json& j) {
-  auto bytes = FromHex(j.get<std::string>());
-  EXPECT_TRUE(bytes.has_value()) << j;
-  return bytes.value_or(Bytes{});
-}
-
-Hash32 Hex32(const json& j) {
-  auto h = Hash32FromHex(j.get<std::string>());
-  EXPECT_TRUE(h.has_value()) << j;
-  return h.value_or(Hash32{});
 }
 
 // Gives back the spelled-out random bytes, one draw per Fill, in order.

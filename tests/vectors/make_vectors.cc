@@ -21,24 +21,15 @@
 #include "protocol/entry.h"
 #include "protocol/entry_seal.h"
 #include "protocol/hlc.h"
+#include "tests/vectors/vector_inputs.h"
 
 namespace {
 
 using namespace kintsugi;
 using nlohmann::json;
 
-// 32 bytes: start, start+1, ..., start+31.
-Hash32 Counting(std::uint8_t start) {
-  Hash32 h;
-  for (std::size_t i = 0; i < h.size(); ++i) h[i] = static_cast<std::uint8_t>(start + i);
-  return h;
-}
-
-Hash32 Filled(std::uint8_t fill) {
-  Hash32 h;
-  h.fill(fill);
-  return h;
-}
+using vectors::Counting;
+using vectors::Filled;
 
 struct VectorInput {
   std::string name;

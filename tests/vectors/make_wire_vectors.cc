@@ -25,6 +25,7 @@
 #include "protocol/entry.h"
 #include "protocol/entry_seal.h"
 #include "protocol/hlc.h"
+#include "tests/vectors/vector_inputs.h"
 #include "protocol/invite.h"
 #include "protocol/pairing.h"
 #include "protocol/sync.h"
@@ -35,17 +36,8 @@ namespace {
 using namespace kintsugi;
 using nlohmann::json;
 
-Hash32 Counting(std::uint8_t start) {
-  Hash32 h;
-  for (std::size_t i = 0; i < h.size(); ++i) h[i] = static_cast<std::uint8_t>(start + i);
-  return h;
-}
-
-Hash32 Filled(std::uint8_t fill) {
-  Hash32 h;
-  h.fill(fill);
-  return h;
-}
+using vectors::Counting;
+using vectors::Filled;
 
 // A deterministic source that remembers what it gave, draw by draw.
 class Recording final : public crypto::RandomSource {
