@@ -40,8 +40,12 @@ PairingService::PairingService(zmq::context_t& context, Engine& engine, crypto::
                                std::function<void(const std::string&)> on_paired)
     : context_(context), engine_(engine), rng_(rng), on_paired_(std::move(on_paired)) {}
 
-PairingService::~PairingService() {
-  if (invite_socket_) invite_gate_.Stop(*invite_socket_);
+PairingService::~PairingService() { CloseInviteSocket(); }
+
+void PairingService::CloseInviteSocket() {
+  if (!invite_socket_) return;
+  invite_gate_.Stop(*invite_socket_);  // the gate's monitor goes before the socket it watches
+  invite_socket_.reset();
 }
 
 Result<nlohmann::json> PairingService::Invite(const std::string& host, std::uint16_t pairing_port,
@@ -57,11 +61,8 @@ Result<nlohmann::json> PairingService::Invite(const std::string& host, std::uint
   const bool reuse = invite_socket_.has_value() && pairing_port_ == pairing_port;
   if (inviter_) spdlog::info("pair.invite_closed reason=replaced");
   inviter_.reset();
-  if (!reuse && invite_socket_) {
-    invite_gate_.Stop(*invite_socket_);
-    invite_socket_.reset();
-  }
   if (!reuse) {
+    CloseInviteSocket();
     try {
       zmq::socket_t socket(context_, zmq::socket_type::router);
       socket.set(zmq::sockopt::linger, 500);  // let the welcome leave before a close
@@ -97,8 +98,7 @@ void PairingService::CloseInvite(const char* why) {
   if (!inviter_ && !invite_socket_) return;
   if (inviter_) spdlog::info("pair.invite_closed reason={}", why);
   inviter_.reset();
-  if (invite_socket_) invite_gate_.Stop(*invite_socket_);
-  invite_socket_.reset();
+  CloseInviteSocket();
 }
 
 void PairingService::Join(const protocol::InviteCode& code, const std::string& address, ReplyFn reply) {

@@ -81,6 +81,7 @@ class PairingService {
 
  private:
   void CloseInvite(const char* why);
+  void CloseInviteSocket();
   void FinishJoin(Result<nlohmann::json> result);
   void DialJoin(const std::string& endpoint);
   // The invite found by a beacon had no invite for this code: listen for the
