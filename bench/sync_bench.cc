@@ -3,7 +3,8 @@
 //     one entry at a time: p50 and p99;
 //   - both daemons idle and paired: CPU time used and resident memory;
 //   - catch-up of N entries from empty: entries per second, beside the
-//     single-core Ed25519 verify rate measured in the same run;
+//     Ed25519 verify rate on every core measured in the same run (and on
+//     one), and the bytes the receiver wrote per entry;
 //   - daemon start-up time with 0, 10,000 (when N is more) and N entries;
 //   - the machine's floor: a ZeroMQ CURVE round trip over TCP loopback.
 // Prints one JSON object per figure on stdout (bench/run.sh tabulates them).
@@ -124,6 +125,15 @@ class Daemon {
     }
     return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
   }
+  // Bytes this process has handed to write() and its kin so far (the
+  // database, its WAL and the log), from /proc.
+  double BytesWritten() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/io");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("wchar:", 0) == 0) return std::stod(line.substr(6));
+    }
+    return -1;
+  }
   long RssKiB() const {
     std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
     for (std::string line; std::getline(in, line);) {
@@ -147,17 +157,30 @@ void Emit(const std::string& name, double value, const std::string& unit, json e
   std::cout << extra.dump() << std::endl;
 }
 
-double VerifyRate() {
+// Ed25519 verifies of a 256-byte message per second, on `threads` threads
+// at once for one second (one per core: the machine's whole verify rate).
+double VerifyRate(unsigned threads = 1) {
   crypto::SystemRandom rng;
   auto key = crypto::SigningKey::Generate(rng);
-  Bytes msg(256, 0x42);
-  auto sig = key.Sign(msg);
+  const Bytes msg(256, 0x42);
+  const auto sig = key.Sign(msg);
+  std::vector<long> counts(threads, 0);
+  auto run = [&](unsigned t) {
+    auto t0 = Clock::now();
+    long n = 0;
+    while (Clock::now() - t0 < std::chrono::seconds(1)) {
+      for (int i = 0; i < 100; ++i) n += crypto::VerifySignature(key.public_key(), msg, sig) ? 1 : 0;
+    }
+    counts[t] = n;
+  };
   auto t0 = Clock::now();
-  int n = 0;
-  while (Clock::now() - t0 < std::chrono::seconds(1)) {
-    for (int i = 0; i < 100; ++i) n += crypto::VerifySignature(key.public_key(), msg, sig) ? 1 : 0;
-  }
-  return n / (Ms(Clock::now() - t0) / 1000.0);
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(run, t);
+  run(0);
+  for (auto& t : pool) t.join();
+  long total = 0;
+  for (long n : counts) total += n;
+  return static_cast<double>(total) / (Ms(Clock::now() - t0) / 1000.0);
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -314,7 +337,12 @@ int main(int argc, char** argv) {
           {"seconds", seconds},
           {"receiver_cpu_s", b.CpuSeconds()},
           {"sender_cpu_s", a.CpuSeconds() - a_cpu}});
+    // B's process is new: everything it wrote is the catch-up's.
+    Emit("catchup_written_per_entry", b.BytesWritten() / entries, "bytes",
+         {{"entries", entries}});
     Emit("verify_rate", VerifyRate(), "verifies/s");
+    Emit("verify_rate_all", VerifyRate(std::max(1u, std::thread::hardware_concurrency())), "verifies/s",
+         {{"threads", std::max(1u, std::thread::hardware_concurrency())}});
     auto verified = b.Call("verify", json::object(), std::chrono::seconds(120));
     if (!verified.value("ok", false)) Die("the caught-up ledger does not verify");
   }

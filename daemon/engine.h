@@ -25,6 +25,7 @@
 #include "crypto/random.h"
 #include "daemon/clock.h"
 #include "daemon/key_file.h"
+#include "daemon/signature_checker.h"
 #include "daemon/store.h"
 #include "daemon/views.h"
 #include "protocol/body.h"
@@ -318,6 +319,7 @@ class Engine {
   AppendListener listener_;
   std::unique_ptr<Views> views_;
   crypto::KeySlot slot_;  // each entry's key, while `log` or the timeline opens its body
+  SignatureChecker signatures_;  // a received batch's, on the other cores
 };
 
 }  // namespace kintsugi::daemon

@@ -1,6 +1,5 @@
 // Engine: pairing adoption and sync with the partner (see engine.h).
 #include <algorithm>
-#include <thread>
 
 #include "daemon/engine.h"
 #include "protocol/entry_seal.h"
@@ -171,45 +170,15 @@ Result<protocol::SyncEntries> Engine::EntriesAfter(const protocol::SyncWant& wan
   return out;
 }
 
-namespace {
-
-// Decodes a batch and checks every signature, spread over the machine's
-// cores: signature checks are most of the cost of taking in a batch, and
-// each is independent of the others. The chain checks that follow stay in
-// order, on the loop's thread.
-struct DecodedBatch {
-  std::vector<Result<protocol::Entry>> entries;
-  std::vector<char> signature_valid;
-};
-
-DecodedBatch DecodeAndCheckSignatures(const std::vector<protocol::SyncEntry>& batch) {
-  DecodedBatch out;
-  out.entries.reserve(batch.size());
-  for (const auto& e : batch) out.entries.push_back(protocol::Decode(e.entry));
-  out.signature_valid.assign(batch.size(), 0);
-  auto check = [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      if (out.entries[i].ok()) out.signature_valid[i] = protocol::SignatureValid(*out.entries[i]) ? 1 : 0;
-    }
-  };
-  const std::size_t workers =
-      batch.size() < 32 ? 1 : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
-  std::vector<std::thread> threads;
-  const std::size_t share = (batch.size() + workers - 1) / workers;
-  for (std::size_t w = 1; w < workers; ++w) {
-    threads.emplace_back(check, std::min(w * share, batch.size()), std::min((w + 1) * share, batch.size()));
-  }
-  check(0, std::min(share, batch.size()));
-  for (auto& t : threads) t.join();
-  return out;
-}
-
-}  // namespace
-
 Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
                                       const std::vector<protocol::SyncEntry>& entries, Notify notify) {
   if (!initialized()) return NoLedger();
-  DecodedBatch decoded = DecodeAndCheckSignatures(entries);
+  std::vector<Result<protocol::Entry>> decoded;
+  decoded.reserve(entries.size());
+  for (const auto& e : entries) decoded.push_back(protocol::Decode(e.entry));
+  // The signatures are checked on the other cores while the loop stores the
+  // entries already checked, in order.
+  auto signatures = signatures_.Check(decoded);
   ReceiveReport report;
   std::vector<AppendedEntry> stored;
   protocol::LedgerContext ledger{info_->ledger_id, members_};
@@ -226,7 +195,7 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
     report.head = *head;
     for (std::size_t i = 0; i < entries.size(); ++i) {
       const auto& incoming = entries[i];
-      auto& entry = decoded.entries[i];
+      auto& entry = decoded[i];
       if (!entry.ok()) {
         report.refused.push_back({entry.error().code == ErrorCode::kTooLarge ? protocol::Rejection::kTooLarge
                                                                              : protocol::Rejection::kMalformed,
@@ -241,7 +210,7 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
       std::optional<Bytes> key = incoming.wrapped_key;
       if (key && key->size() != protocol::WrappedKey::kEncodedBytes) key.reset();
       auto verdict = protocol::ValidateNext(*entry, ledger, report.head,
-                                            decoded.signature_valid[i] ? protocol::SignatureCheck::kAlreadyVerified
+                                            signatures->Valid(i) ? protocol::SignatureCheck::kAlreadyVerified
                                                                        : protocol::SignatureCheck::kVerify);
       if (!verdict.ok() && verdict.error().reason == protocol::Rejection::kSeqBehind) {
         // An entry at a seq we hold: the same one again (a duplicate is only
