@@ -7,9 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
+
+#include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
 #include "crypto/random.h"
@@ -32,6 +32,10 @@
 
 namespace kintsugi::daemon {
 namespace {
+
+// After a write, the loop wakes at the latest this long after its last
+// event to checkpoint the store (Store::CheckpointWhenIdle).
+constexpr std::uint64_t kIdleCheckpointMs = 1000;
 
 // Blocks SIGINT and SIGTERM for every thread (ZeroMQ's included) and returns a
 // descriptor that becomes readable when one arrives.
@@ -209,7 +213,8 @@ int RunDaemon(const DaemonOptions& options) {
     std::uint64_t now = engine.NowMillis();
     std::uint64_t wait = std::min({sync.MillisUntilNextTimer(now), pairing.MillisUntilNextTimer(now),
                                    discovery ? discovery->MillisUntilNextTimer(now) : UINT64_MAX,
-                                   notifier.MillisUntilNextTimer(now)});
+                                   notifier.MillisUntilNextTimer(now),
+                                   engine.store().checkpoint_due() ? kIdleCheckpointMs : UINT64_MAX});
     auto timeout = wait == UINT64_MAX ? std::chrono::milliseconds(-1)
                                       : std::chrono::milliseconds(std::min<std::uint64_t>(wait, 60'000));
     try {
@@ -218,6 +223,7 @@ int RunDaemon(const DaemonOptions& options) {
       if (e.num() == EINTR) continue;
       return Fail(MakeError(ErrorCode::kIo, std::string("poll failed: ") + e.what()));
     }
+    const bool idle = std::none_of(items.begin(), items.end(), [](const zmq::pollitem_t& i) { return i.revents != 0; });
     if (items[1].revents & ZMQ_POLLIN) {
       signalfd_siginfo info{};
       ssize_t n = ::read(signal_fd, &info, sizeof info);
@@ -238,6 +244,12 @@ int RunDaemon(const DaemonOptions& options) {
     pairing.RunTimers(now);
     if (discovery) discovery->RunTimers(now);
     notifier.RunTimers(now);
+    if (idle) {
+      // Nothing came in before the next timer: a moment to checkpoint.
+      if (Status done = engine.store().CheckpointWhenIdle(); !done.ok()) {
+        spdlog::warn("store.checkpoint_failed reason=\"{}\"", done.error().message);
+      }
+    }
   }
   discovery.reset();
   server->reset();

@@ -35,6 +35,11 @@ struct sqlite3_stmt;
 namespace kintsugi::daemon {
 
 inline constexpr int kSchemaVersion = 3;
+// SQLite moves its write-ahead log into the file at a commit that finds it
+// this long (4 KiB pages): only in long bursts, the daemon checkpoints when
+// idle. After a checkpoint the log file is cut back to kWalKeptBytes.
+inline constexpr int kBurstCheckpointPages = 8000;
+inline constexpr int kWalKeptBytes = 4 << 20;
 // 'KNTG': SQLite's application_id of a Kintsugi ledger file.
 inline constexpr std::int32_t kApplicationId = 0x4B4E5447;
 
@@ -230,6 +235,14 @@ class Store {
   // Moves everything in the write-ahead log into the file and empties the
   // log, so that deleted bytes are gone from both.
   Status CheckpointAndTruncate();
+  // Moves the write-ahead log into the file when anything was written since
+  // the last time, outside a transaction (a passive checkpoint: it syncs the
+  // file, and the next commit starts the log over). The daemon calls it when
+  // it has nothing else to do, so a commit on a delivery's path rarely pays
+  // for a checkpoint.
+  Status CheckpointWhenIdle();
+  // Whether anything was written since the last idle checkpoint.
+  bool checkpoint_due() const;
 
   // --- Private notes ---
   Result<std::int64_t> AddNote(std::uint64_t created_ms, ByteView sealed);
@@ -250,6 +263,7 @@ class Store {
   explicit Store(sqlite3* db) : db_(db) {}
   std::string path_;
   Status Exec(const char* sql);
+  Status Exec(const std::string& sql);
   Status Migrate();
   // A prepared statement, from the cache when it is free (preparing the same
   // SQL again costs more than running it).
@@ -257,6 +271,7 @@ class Store {
 
   sqlite3* db_;
   std::unordered_map<std::string, CachedStatement> cache_;
+  std::int64_t checkpointed_changes_ = 0;  // sqlite3_total_changes64 at the last idle checkpoint
 };
 
 }  // namespace kintsugi::daemon

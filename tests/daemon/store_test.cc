@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -444,6 +445,33 @@ TEST(Store, InTransactionRollsBackWhenTheBodyFails) {
   // The store is usable again afterwards: the transaction was closed.
   EXPECT_TRUE(f.store->InTransaction([&] { return f.store->InsertEntry(NewEntry::From(extra)); }).ok());
   EXPECT_EQ(*f.store->CountEntries(kLedger), 4);
+}
+
+TEST(Store, AnIdleCheckpointMovesTheLogIntoTheFileAndTheNextCommitCutsTheLogBack) {
+  TempDir dir;
+  const std::string path = dir.File("ledger.db");
+  auto store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  // A burst of commits: more log than is kept, less than SQLite's own checkpoint.
+  const Bytes value(3000, 0x5a);
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(store->SetValue("k" + std::to_string(i), value).ok());
+  const std::string wal = path + "-wal";
+  ASSERT_GT(std::filesystem::file_size(wal), static_cast<std::uintmax_t>(kWalKeptBytes));
+  ASSERT_LT(std::filesystem::file_size(wal), static_cast<std::uintmax_t>(kBurstCheckpointPages) * 4096);
+
+  ASSERT_TRUE(store->CheckpointWhenIdle().ok());
+  // The file alone, without its log, holds the last commit.
+  std::filesystem::copy_file(path, dir.File("file-alone.db"));
+  {
+    RawDb alone(dir.File("file-alone.db"));
+    EXPECT_EQ(alone.Blobs("SELECT value FROM meta WHERE key = 'k999'"), std::vector<Bytes>{value});
+  }
+  ASSERT_TRUE(store->SetValue("after", value).ok());
+  EXPECT_LE(std::filesystem::file_size(wal), static_cast<std::uintmax_t>(kWalKeptBytes));
+  // Nothing written since: a second call leaves the log as it is.
+  ASSERT_TRUE(store->CheckpointWhenIdle().ok());
+  ASSERT_TRUE(store->CheckpointWhenIdle().ok());
+  EXPECT_EQ(store->GetValue("after").value(), std::optional<Bytes>(value));
 }
 
 TEST(Store, InsertingTheSameEntryTwiceFails) {
