@@ -59,4 +59,9 @@ Result<SymmetricKey> SymmetricKey::FromBytes(std::span<const std::uint8_t> bytes
 
 KeySlot::KeySlot() : key_(SecureBuffer(kSymmetricKeyBytes)) {}
 
+const SymmetricKey& KeySlot::Generate(RandomSource& rng) {
+  rng.Fill(writable());
+  return key_;
+}
+
 }  // namespace kintsugi::crypto

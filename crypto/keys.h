@@ -73,6 +73,8 @@ class KeySlot {
   // The key the last successful open left here.
   const SymmetricKey& key() const { return key_; }
   std::span<std::uint8_t> writable() { return key_.secret_.span(); }
+  // Draws a fresh random key into the slot (a per-entry key to seal with).
+  const SymmetricKey& Generate(RandomSource& rng);
 
  private:
   SymmetricKey key_;

@@ -375,7 +375,7 @@ Result<AppendedEntry> Engine::AppendBody(std::string kind, const std::string& bo
   }
   draft.hlc = hlc_.Tick(clock_.NowMillis());
   draft.body = body;
-  auto sealed = protocol::SealEntry(draft, keys_->identity, keys_->ledger_key, rng_);
+  auto sealed = protocol::SealEntry(draft, keys_->identity, keys_->ledger_key, rng_, slot_);
   if (!sealed.ok()) return sealed.take_error();
   NewEntry row = NewEntry::From(*sealed);
   KINTSUGI_RETURN_IF_ERROR(WriteAndFold([&] { return store_->InsertEntry(row); }));

@@ -59,6 +59,13 @@ Result<WrappedKey> WrappedKey::Decode(ByteView bytes) {
 
 Result<SealedEntry> SealEntry(const EntryDraft& draft, const crypto::SigningKey& author,
                               const crypto::SymmetricKey& ledger_key, crypto::RandomSource& rng) {
+  crypto::KeySlot slot;
+  return SealEntry(draft, author, ledger_key, rng, slot);
+}
+
+Result<SealedEntry> SealEntry(const EntryDraft& draft, const crypto::SigningKey& author,
+                              const crypto::SymmetricKey& ledger_key, crypto::RandomSource& rng,
+                              crypto::KeySlot& slot) {
   if (draft.seq == 0 || (draft.seq == 1 && !IsZero(draft.prev))) {
     return MakeError(ErrorCode::kInvalidArgument, "seq starts at 1, and the first entry has no prev");
   }
@@ -84,7 +91,7 @@ Result<SealedEntry> SealEntry(const EntryDraft& draft, const crypto::SigningKey&
   // The header's length field must be right before it is used as associated data.
   e.sealed_body.resize(padded.size() + crypto::kAeadTagBytes);
 
-  crypto::SymmetricKey entry_key = crypto::SymmetricKey::Generate(rng);
+  const crypto::SymmetricKey& entry_key = slot.Generate(rng);
   e.sealed_body = crypto::Seal(entry_key, e.nonce, padded, EncodeHeader(e));
   crypto::Wipe(padded);
   e.signature = author.Sign(SigningMessage(e));
@@ -94,6 +101,7 @@ Result<SealedEntry> SealEntry(const EntryDraft& draft, const crypto::SigningKey&
   rng.Fill(out.key.nonce);
   Bytes wrapped = crypto::Seal(ledger_key, out.key.nonce, entry_key.bytes(), WrapAd(out.id));
   std::copy(wrapped.begin(), wrapped.end(), out.key.sealed.begin());
+  crypto::Wipe(slot.writable());  // the key lives on only wrapped
   return out;
 }
 

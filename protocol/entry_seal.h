@@ -58,6 +58,11 @@ struct SealedEntry {
 // parents, seq 0, or seq 1 with a prev: nothing is signed that Decode rejects.
 Result<SealedEntry> SealEntry(const EntryDraft& draft, const crypto::SigningKey& author,
                               const crypto::SymmetricKey& ledger_key, crypto::RandomSource& rng);
+// The same, drawing the entry's own key into `slot` (no guarded allocation
+// per entry: for a device appending many entries over its life).
+Result<SealedEntry> SealEntry(const EntryDraft& draft, const crypto::SigningKey& author,
+                              const crypto::SymmetricKey& ledger_key, crypto::RandomSource& rng,
+                              crypto::KeySlot& slot);
 
 // Opens an entry's body: unwraps the per-entry key with the ledger key, opens
 // the body and strips the padding. Fails with kVerificationFailed when either
