@@ -97,6 +97,25 @@ TEST_F(EntrySeal, SealIsReproducibleFromTheSameRandomSeed) {
   EXPECT_NE(a.entry.nonce, c.entry.nonce);
 }
 
+TEST_F(EntrySeal, ASealIntoAReusedSlotIsTheSameSealAndLeavesTheSlotWiped) {
+  // The engine seals every append with one guarded slot for the entry's key:
+  // the same random bytes give the same entry as a seal with its own key,
+  // the next seal through the slot opens, and no key stays in the slot.
+  EntryDraft draft = Draft(1, EntryId{});
+  crypto::KeySlot slot;
+  crypto::DeterministicRandom rng_a(FilledHash(0x07));
+  auto a = SealEntry(draft, author_, ledger_key_, rng_a, slot);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->encoded, MustSeal(draft, author_, ledger_key_, 0x07).encoded);
+  const auto left = slot.key().bytes();
+  EXPECT_EQ(std::vector<std::uint8_t>(left.begin(), left.end()),
+            std::vector<std::uint8_t>(crypto::kSymmetricKeyBytes, 0));
+
+  auto b = SealEntry(draft, author_, ledger_key_, rng_a, slot);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(OpenBody(b->entry, b->id, b->key, ledger_key_).value(), draft.body);
+}
+
 TEST_F(EntrySeal, SealedBodyLengthIsAMultipleOf64PlusTheTag) {
   for (std::size_t n : {0u, 1u, 62u, 63u, 64u, 65u, 127u, 128u, 1000u, 4000u}) {
     SealedEntry s = MustSeal(Draft(1, EntryId{}, {}, std::string(n, 'x')), author_, ledger_key_);
