@@ -4,7 +4,8 @@
 //   - both daemons idle and paired: CPU time used and resident memory;
 //   - catch-up of N entries from empty: entries per second, beside the
 //     Ed25519 verify rate on every core measured in the same run (and on
-//     one), and the bytes the receiver wrote per entry;
+//     one), the bytes the receiver wrote per entry, and its files' size
+//     per entry;
 //   - daemon start-up time with 0, 10,000 (when N is more) and N entries;
 //   - the machine's floor: a ZeroMQ CURVE round trip over TCP loopback.
 // Prints one JSON object per figure on stdout (bench/run.sh tabulates them).
@@ -340,6 +341,13 @@ int main(int argc, char** argv) {
     // B's process is new: everything it wrote is the catch-up's.
     Emit("catchup_written_per_entry", b.BytesWritten() / entries, "bytes",
          {{"entries", entries}});
+    std::uintmax_t on_disk = 0;
+    for (const char* file : {"/ledger.db", "/ledger.db-wal"}) {
+      std::error_code ec;
+      auto size = std::filesystem::file_size(b.data() + file, ec);
+      if (!ec) on_disk += size;
+    }
+    Emit("catchup_disk_per_entry", static_cast<double>(on_disk) / entries, "bytes", {{"entries", entries}});
     Emit("verify_rate", VerifyRate(), "verifies/s");
     Emit("verify_rate_all", VerifyRate(std::max(1u, std::thread::hardware_concurrency())), "verifies/s",
          {{"threads", std::max(1u, std::thread::hardware_concurrency())}});

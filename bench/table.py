@@ -56,6 +56,7 @@ SYNC_ROWS = [
     ("delivery_p99_ms", "append on A to delivered on B: p99", "ms", "zmq_rtt_p99_ms", 20.0),
     ("catchup_rate", "catch-up from empty", "entries/s", "verify_rate_all", 0.75),
     ("catchup_written_per_entry", "bytes the receiver wrote per entry during the catch-up", "bytes", "page", 2.0),
+    ("catchup_disk_per_entry", "bytes on disk per entry after the catch-up (ledger.db and its log)", "bytes", None, None),
     ("idle_cpu_ms", "CPU used by a paired daemon while idle", "ms", "budget", None),
     ("idle_rss_mib", "resident memory of a paired daemon", "MiB", "budget", 20.0),
     ("startup_empty_ms", "daemon start-up to first answer, empty ledger", "ms", None, None),
