@@ -256,6 +256,53 @@ def window_table(path):
     return lines
 
 
+def delivery_table(runs, sync_path):
+    """Where one delivery's time goes: each part of the path measured alone in
+    this run (the micro-benchmarks and the CURVE round trip), their sum as the
+    floor, and the measured delivery held against it and against the target
+    p99 <= 3 x (round trip + two durable commits)."""
+    sync = [json.loads(line) for line in open(sync_path) if line.strip()]
+
+    def sync_median(name):
+        vals = [r["value"] for r in sync if r["name"] == name]
+        if not vals:
+            raise SystemExit(f"table.py: no results for {name}")
+        return statistics.median(vals)
+
+    def ms_each(name):
+        return 1000.0 / statistics.median(rates(runs, name))
+
+    commit = ms_each("BM_Limit_SqliteCommit/real_time")
+    half_trip = sync_median("zmq_rtt_p50_ms") / 2
+    parts = [
+        ("seal + sign on A", ms_each("BM_SealEntry"), "seal + sign one check-in entry"),
+        ("A's durable commit", commit, "SQLite commit, WAL + synchronous=FULL"),
+        ("the push to B", half_trip, "half a ZeroMQ CURVE round trip, p50"),
+        ("B's decode + verify", ms_each("BM_DecodeAndValidate"), "decode + validate one entry"),
+        ("B's durable commit", commit, "SQLite commit, WAL + synchronous=FULL"),
+        ("the event to the watcher", half_trip, "half the CURVE round trip, p50, as an estimate (the local event socket has no CURVE)"),
+    ]
+    floor = sum(t for _, t, _ in parts)
+    p50 = sync_median("delivery_p50_ms")
+    p99 = sync_median("delivery_p99_ms")
+    budget = 3 * (sync_median("zmq_rtt_p99_ms") + 2 * commit)
+    lines = [
+        "",
+        "Where one delivery's time goes: each part of the path measured alone in this run; their sum is the floor.",
+        "",
+        "| part | time (median) | measured as |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {label} | {t:.3f} ms | {source} |" for label, t, source in parts]
+    lines += [
+        f"| the floor: the parts' sum | {floor:.3f} ms | |",
+        f"| append on A to delivered on B, p50 | {p50:.3f} ms | {p50 / floor:.1f} × the floor |",
+        f"| append on A to delivered on B, p99 | {p99:.3f} ms | {p99 / budget:.2f} of the target: 3 × (round trip "
+        f"p99 + two durable commits) = {budget:.3f} ms |",
+    ]
+    return lines
+
+
 def main():
     results = json.load(open(sys.argv[1]))
     runs = results["benchmarks"]
@@ -279,6 +326,7 @@ def main():
         else:
             lines.append(f"| {label} | {fmt(med)} | {spread} | | | |")
     lines += sync_table(sys.argv[2])
+    lines += delivery_table(runs, sys.argv[2])
     lines += views_table(sys.argv[3])
     lines += window_table(sys.argv[4])
     table = "\n".join(lines)
