@@ -12,6 +12,7 @@
 
 #include "crypto/pake.h"
 #include "protocol/hlc.h"
+#include "protocol/ipc.h"
 #include "protocol/sync.h"
 
 namespace kintsugi::daemon {
@@ -334,7 +335,7 @@ void SyncService::HandleHello(Channel& channel, const protocol::SyncHello& hello
   }
   if (partner_index_ && *partner_index_ != hello.index_id) {
     spdlog::warn("sync.partner_reset (the partner's database was reset or restored; catching it up)");
-    if (events_) events_("peer.reset", nlohmann::json::object());
+    if (events_) events_(protocol::kEventPeerReset, nlohmann::json::object());
   }
   partner_index_ = hello.index_id;
   engine_.NotePartnerHello(hello);  // a restored device may append again once its chain is back
@@ -380,7 +381,7 @@ void SyncService::HandleEntries(Channel& channel, const protocol::SyncEntries& b
     behind = known->second - report->head.seq;
   }
   if (events_ && report->stored > 0) {
-    events_("sync.progress", nlohmann::json{{"author", ToHex(batch.author)},
+    events_(protocol::kEventSyncProgress, nlohmann::json{{"author", ToHex(batch.author)},
                                             {"stored", report->stored},
                                             {"head", report->head.seq},
                                             {"behind", behind}});
@@ -441,7 +442,7 @@ void SyncService::ReportReceived(const crypto::PublicKey& author, const ReceiveR
   if (std::uint64_t held = 0; report.forks > 0 && log_limit_.Allow("sync.fork_detected", now, held)) {
     spdlog::warn("sync.fork_detected author={} held_back={} (two entries with the same seq: kept as evidence)",
                  Short(author), held);
-    if (events_) events_("fork.detected", nlohmann::json{{"author", ToHex(author)}});
+    if (events_) events_(protocol::kEventForkDetected, nlohmann::json{{"author", ToHex(author)}});
   }
 }
 
@@ -483,7 +484,9 @@ void SyncService::SetOnline(bool now_online, std::uint64_t now_ms) {
 
 void SyncService::AnnounceOnline(bool now_online, std::uint64_t now_ms) {
   spdlog::info("peer.{}", now_online ? "up" : "down");
-  if (events_) events_(now_online ? "peer.up" : "peer.down", nlohmann::json{{"time_ms", now_ms}});
+  if (events_) {
+    events_(now_online ? protocol::kEventPeerUp : protocol::kEventPeerDown, nlohmann::json{{"time_ms", now_ms}});
+  }
 }
 
 std::uint64_t SyncService::MillisUntilNextTimer(std::uint64_t now_ms) const {

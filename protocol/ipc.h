@@ -95,6 +95,8 @@ inline constexpr std::string_view kEventPeerUp = "peer.up";
 inline constexpr std::string_view kEventPeerDown = "peer.down";
 inline constexpr std::string_view kEventSyncProgress = "sync.progress";
 inline constexpr std::string_view kEventForkDetected = "fork.detected";
+// The partner's database was reset or restored (its index id changed).
+inline constexpr std::string_view kEventPeerReset = "peer.reset";
 inline constexpr std::string_view kEventPaired = "pair.completed";
 inline constexpr std::string_view kEventLocked = "vault.locked";
 inline constexpr std::string_view kEventUnlocked = "vault.unlocked";

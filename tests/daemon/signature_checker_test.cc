@@ -25,7 +25,9 @@ Batch MakeBatch(std::size_t count, std::size_t bad_every, std::size_t undecodabl
     auto sealed = author.Seal(rng, i + 1, prev, 1000 + i, "entry " + std::to_string(i));
     prev = sealed.id;
     if (undecodable_every != 0 && i % undecodable_every == undecodable_every - 1) {
-      out.entries.push_back(MakeError(ErrorCode::kInvalidArgument, "does not decode"));
+      Bytes cut = sealed.encoded;
+      cut.resize(cut.size() / 2);  // half an entry: Decode refuses it
+      out.entries.push_back(protocol::Decode(cut));
       out.expected.push_back(false);
       continue;
     }

@@ -582,7 +582,7 @@ TEST(KindsDate, RoundTripsEveryDayFrom1970To2200) {
 // ledger already holds is read as it is, so no entry of a partner's is lost.
 TEST(KindsText, WhatAPersonWritesHoldsNoControlCharacters) {
   ExpectAccepted(With(kCheckIn, "note", "two lines\n\tand a tab\r\n"), "note");
-  for (const std::string bad : std::vector<std::string>{"\x1b[2J", "bell\x07", "del\x7f", "c1\xc2\x9b" "31m",
+  for (const std::string& bad : std::vector<std::string>{"\x1b[2J", "bell\x07", "del\x7f", "c1\xc2\x9b" "31m",
                                                          "nul" + std::string(1, '\0')}) {
     const json params = With(kCheckIn, "note", bad);
     auto user = BodyFromParams(params);
