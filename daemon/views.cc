@@ -166,10 +166,18 @@ Status Views::CatchUpLocked(FoldStats& stats) {
   auto withdrawn_rows = store_.WithdrawnRows();
   if (!withdrawn_rows.ok()) return withdrawn_rows.take_error();
   withdrawn_rows_ = std::move(withdrawn_rows).value();
+  auto target = store_.CountEntries(ledger_);
+  if (!target.ok()) return target.take_error();
+  fold_target_ = static_cast<std::uint64_t>(*target);
+  save_passed_over_ = false;
   struct Forget {
     std::optional<std::set<std::int64_t>>& rows;
-    ~Forget() { rows.reset(); }
-  } forget{withdrawn_rows_};
+    std::uint64_t& target;
+    ~Forget() {
+      rows.reset();
+      target = 0;
+    }
+  } forget{withdrawn_rows_, fold_target_};
   auto forks = store_.Forks(ledger_);
   if (!forks.ok()) return forks.take_error();
   std::set<protocol::EntryId> evidence;
@@ -278,6 +286,12 @@ Status Views::CatchUpLocked(FoldStats& stats) {
     // folded may be what a waiting entry needed.
     if (fresh->empty() && (ready.empty() || carry.empty())) break;
   }
+  if (save_passed_over_) {
+    // Fewer entries were folded than the ledger holds (waiting ones, fork
+    // evidence): the newest state must still be at most an interval behind.
+    fold_target_ = 0;
+    KINTSUGI_RETURN_IF_ERROR(MaybeSaveState(stats));
+  }
   for (const auto& row : carry) KINTSUGI_RETURN_IF_ERROR(store_.SetWaiting(ledger_, row.rowid, true));
   KINTSUGI_RETURN_IF_ERROR(store_.SetFoldedRowid(ledger_, after));
   auto waiting = store_.WaitingEntries(ledger_);
@@ -357,8 +371,20 @@ Status Views::FoldForward(const std::vector<Pending>& rows, std::vector<Timeline
         }
       }
     }
-    if (state_.entries() - saved_at_entries_ >= SaveInterval(state_bytes_)) KINTSUGI_RETURN_IF_ERROR(SaveState());
+    KINTSUGI_RETURN_IF_ERROR(MaybeSaveState(stats));
   }
+  return OkStatus();
+}
+
+Status Views::MaybeSaveState(FoldStats& stats) {
+  const std::uint64_t interval = SaveInterval(state_bytes_);
+  if (state_.entries() - saved_at_entries_ < interval) return OkStatus();
+  if (fold_target_ > state_.entries() + kStatesKept * interval) {
+    save_passed_over_ = true;  // kStatesKept newer ones will follow in this catch-up
+    return OkStatus();
+  }
+  KINTSUGI_RETURN_IF_ERROR(SaveState());
+  ++stats.states_saved;
   return OkStatus();
 }
 

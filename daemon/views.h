@@ -89,6 +89,7 @@ struct FoldStats {
   std::size_t rewinds = 0;
   std::size_t waiting = 0;    // entries waiting for the entries they depend on
   std::size_t withdrawn = 0;  // entries whose key a withdrawal destroyed
+  std::size_t states_saved = 0;
 };
 
 class Views {
@@ -180,6 +181,14 @@ class Views {
   std::vector<FoldedNews> news_;
   std::optional<std::set<std::int64_t>> withdrawn_rows_;  // during a catch-up
   std::size_t state_bytes_ = 0;  // of the newest saved (or loaded) state
+  // During a catch-up: the ledger's entries when it began (at most what it
+  // folds), and whether it passed over a save. A catch-up is one
+  // transaction, and only the newest kStatesKept states are kept: a state
+  // that would be pruned before the catch-up ends is not written at all (a
+  // rebuild from scratch spent half its time writing such states).
+  std::uint64_t fold_target_ = 0;
+  bool save_passed_over_ = false;
+  Status MaybeSaveState(FoldStats& stats);
   bool checkpoint_due_ = false;  // a withdrawal folded inside the caller's transaction
   // How much news there was before the first fold inside the caller's
   // transaction: a rollback takes back what came after.

@@ -94,6 +94,46 @@ TEST(ViewsRestart, ReopeningKeepsTheStateRefoldsNothingAndKeepsFewSavedStates) {
   solo.ExpectVerifies();
 }
 
+TEST(ViewsRestart, ARebuildFromScratchWritesOnlyTheStatesItKeeps) {
+  // A rebuild is one transaction that keeps the newest kStatesKept states:
+  // the states it would write and prune before it ends are not written.
+  TestClock clock;
+  Device solo{7, clock};
+  solo.Init("Solo");
+  const int n = static_cast<int>(kStateEvery * (kStatesKept + 4)) + 40;
+  WriteFeelings(solo, n);
+  const std::string state = solo.engine->views().state().ToJson().dump();
+  const protocol::LedgerId ledger = solo.engine->ledger_id();
+  solo.engine.reset();
+  {
+    auto store = Store::Open(solo.db_path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->InTransaction([&] { return (*store)->ResetViews(ledger); }).ok());
+  }
+  {
+    RawDb raw(solo.db_path);
+    ASSERT_EQ(raw.Exec("CREATE TABLE saves_seen(n INTEGER); "
+                       "CREATE TRIGGER count_saves AFTER INSERT ON view_states "
+                       "BEGIN INSERT INTO saves_seen VALUES (1); END;").first,
+              SQLITE_OK);
+  }
+
+  solo.Reopen();  // no views: the engine folds every entry from scratch
+  ASSERT_NE(solo.engine, nullptr);
+  EXPECT_EQ(solo.engine->views().state().ToJson().dump(), state);
+  solo.engine.reset();
+  RawDb raw(solo.db_path, SQLITE_OPEN_READONLY);
+  const auto written = raw.Int("SELECT count(*) FROM saves_seen");
+  ASSERT_TRUE(written.has_value());
+  EXPECT_GE(*written, static_cast<std::int64_t>(kStatesKept));
+  EXPECT_LE(*written, static_cast<std::int64_t>(kStatesKept + 1)) << "states written only to be pruned";
+  EXPECT_EQ(SavedStates(solo.db_path), static_cast<std::int64_t>(kStatesKept));
+  // Start-up still folds at most an interval after the newest.
+  auto after_newest = raw.Int("SELECT count(*) FROM timeline t WHERE t.stamp > (SELECT max(stamp) FROM view_states)");
+  ASSERT_TRUE(after_newest.has_value());
+  EXPECT_LT(*after_newest, static_cast<std::int64_t>(kStateEvery));
+}
+
 TEST(ViewsRestart, CorruptedSavedStatesAreRebuiltWhenTheEngineOpens) {
   TestClock clock;
   Device solo{6, clock};
