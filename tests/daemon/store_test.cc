@@ -468,9 +468,13 @@ TEST(Store, AnIdleCheckpointMovesTheLogIntoTheFileAndTheNextCommitCutsTheLogBack
   }
   ASSERT_TRUE(store->SetValue("after", value).ok());
   EXPECT_LE(std::filesystem::file_size(wal), static_cast<std::uintmax_t>(kWalKeptBytes));
-  // Nothing written since: a second call leaves the log as it is.
+  // A write makes a checkpoint due (the loop wakes for it); the checkpoint
+  // clears it, and with nothing written since, a second call has nothing to do.
+  EXPECT_TRUE(store->checkpoint_due());
   ASSERT_TRUE(store->CheckpointWhenIdle().ok());
+  EXPECT_FALSE(store->checkpoint_due());
   ASSERT_TRUE(store->CheckpointWhenIdle().ok());
+  EXPECT_FALSE(store->checkpoint_due());
   EXPECT_EQ(store->GetValue("after").value(), std::optional<Bytes>(value));
 }
 
