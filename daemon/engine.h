@@ -248,9 +248,34 @@ class Engine {
   // each stored entry when `notify` is kEachEntry (live pushes); catch-up
   // batches are announced once by the caller instead.
   enum class Notify { kEachEntry, kNone };
+  // A received batch decoded, its signatures being checked on the other
+  // cores from the moment it is read: made while the batch before it is
+  // still being stored, so that those cores are not idle meanwhile.
+  class CheckedBatch {
+   public:
+    ~CheckedBatch();
+    CheckedBatch(const CheckedBatch&) = delete;
+    CheckedBatch& operator=(const CheckedBatch&) = delete;
+
+   private:
+    friend class Engine;
+    CheckedBatch() = default;
+    std::vector<Result<protocol::Entry>> decoded_;
+    std::unique_ptr<SignatureChecker::Batch> signatures_;
+  };
+  // Starts checking `entries`, to be handed to Receive() with the same
+  // entries. It must not outlive the engine.
+  std::unique_ptr<CheckedBatch> CheckAhead(const std::vector<protocol::SyncEntry>& entries);
+  // `checked`: CheckAhead() of these entries, when the caller made it.
+  // `read_ahead`: called every kReadAheadEvery entries while they are
+  // stored, and once more before their fold and commit, for the caller to
+  // read the next batch off its socket as soon as it comes and CheckAhead()
+  // it: the other cores check it while this one stores.
+  static constexpr std::size_t kReadAheadEvery = 64;
   Result<ReceiveReport> Receive(const crypto::PublicKey& author,
                                 const std::vector<protocol::SyncEntry>& entries,
-                                Notify notify = Notify::kEachEntry);
+                                Notify notify = Notify::kEachEntry, CheckedBatch* checked = nullptr,
+                                const std::function<void()>& read_ahead = {});
   Result<protocol::ChainHead> Head(const crypto::PublicKey& author);
   Result<std::vector<Fork>> Forks();
 

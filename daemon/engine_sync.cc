@@ -170,15 +170,29 @@ Result<protocol::SyncEntries> Engine::EntriesAfter(const protocol::SyncWant& wan
   return out;
 }
 
+Engine::CheckedBatch::~CheckedBatch() = default;
+
+std::unique_ptr<Engine::CheckedBatch> Engine::CheckAhead(const std::vector<protocol::SyncEntry>& entries) {
+  std::unique_ptr<CheckedBatch> batch(new CheckedBatch);
+  batch->decoded_.reserve(entries.size());
+  for (const auto& e : entries) batch->decoded_.push_back(protocol::Decode(e.entry));
+  batch->signatures_ = signatures_.Check(batch->decoded_);
+  return batch;
+}
+
 Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
-                                      const std::vector<protocol::SyncEntry>& entries, Notify notify) {
+                                      const std::vector<protocol::SyncEntry>& entries, Notify notify,
+                                      CheckedBatch* checked, const std::function<void()>& read_ahead) {
   if (!initialized()) return NoLedger();
-  std::vector<Result<protocol::Entry>> decoded;
-  decoded.reserve(entries.size());
-  for (const auto& e : entries) decoded.push_back(protocol::Decode(e.entry));
   // The signatures are checked on the other cores while the loop stores the
   // entries already checked, in order.
-  auto signatures = signatures_.Check(decoded);
+  std::unique_ptr<CheckedBatch> own;
+  if (checked == nullptr || checked->decoded_.size() != entries.size()) {
+    own = CheckAhead(entries);
+    checked = own.get();
+  }
+  std::vector<Result<protocol::Entry>>& decoded = checked->decoded_;
+  SignatureChecker::Batch* signatures = checked->signatures_.get();
   ReceiveReport report;
   std::vector<AppendedEntry> stored;
   protocol::LedgerContext ledger{info_->ledger_id, members_};
@@ -194,6 +208,7 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
     }
     report.head = *head;
     for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (read_ahead && i % kReadAheadEvery == kReadAheadEvery - 1) read_ahead();
       const auto& incoming = entries[i];
       auto& entry = decoded[i];
       if (!entry.ok()) {
@@ -249,6 +264,7 @@ Result<ReceiveReport> Engine::Receive(const crypto::PublicKey& author,
       }
       ++report.stored;
     }
+    if (read_ahead) read_ahead();
     return OkStatus();
   }, [&] { return report.stored > 0 || report.forks > 0; });
   if (!written.ok()) return written.take_error();

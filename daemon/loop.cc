@@ -215,6 +215,8 @@ int RunDaemon(const DaemonOptions& options) {
                                    discovery ? discovery->MillisUntilNextTimer(now) : UINT64_MAX,
                                    notifier.MillisUntilNextTimer(now),
                                    engine.store().checkpoint_due() ? kIdleCheckpointMs : UINT64_MAX});
+    const bool read_ahead = sync.has_read_ahead();  // messages read while a batch was stored
+    if (read_ahead) wait = 0;
     auto timeout = wait == UINT64_MAX ? std::chrono::milliseconds(-1)
                                       : std::chrono::milliseconds(std::min<std::uint64_t>(wait, 60'000));
     try {
@@ -223,7 +225,8 @@ int RunDaemon(const DaemonOptions& options) {
       if (e.num() == EINTR) continue;
       return Fail(MakeError(ErrorCode::kIo, std::string("poll failed: ") + e.what()));
     }
-    const bool idle = std::none_of(items.begin(), items.end(), [](const zmq::pollitem_t& i) { return i.revents != 0; });
+    const bool idle = !read_ahead && std::none_of(items.begin(), items.end(),
+                                                  [](const zmq::pollitem_t& i) { return i.revents != 0; });
     if (items[1].revents & ZMQ_POLLIN) {
       signalfd_siginfo info{};
       ssize_t n = ::read(signal_fd, &info, sizeof info);

@@ -34,70 +34,85 @@ void SignatureChecker::StartWorkers() {
 
 std::unique_ptr<SignatureChecker::Batch> SignatureChecker::Check(
     std::span<const Result<protocol::Entry>> entries) {
-  if (entries.size() > capacity_) {
-    capacity_ = std::max(entries.size(), capacity_ * 2);
-    verdicts_ = std::make_unique<std::atomic<std::uint8_t>[]>(capacity_);
+  auto job = std::make_shared<Job>();
+  job->entries = entries;
+  job->verdicts = std::make_unique<std::atomic<std::uint8_t>[]>(entries.size());  // all kPending
+  const bool shared = entries.size() >= kMinSharedBatch && worker_count_ > 0;
+  if (shared && workers_.empty()) StartWorkers();
+  {
+    std::lock_guard lock(mutex_);
+    ++open_;
+    if (shared) shared_.push_back(job);
   }
-  for (std::size_t i = 0; i < entries.size(); ++i) verdicts_[i].store(kPending, std::memory_order_relaxed);
-  entries_ = entries;
-  next_.store(0, std::memory_order_relaxed);
-  if (entries.size() >= kMinSharedBatch && worker_count_ > 0) {
-    if (workers_.empty()) StartWorkers();
-    {
-      std::lock_guard lock(mutex_);
-      open_ = true;
-      ++generation_;
-    }
-    wake_.notify_all();
+  if (shared) wake_.notify_all();
+  return std::unique_ptr<Batch>(new Batch(this, std::move(job)));
+}
+
+std::size_t SignatureChecker::open_batches() {
+  std::lock_guard lock(mutex_);
+  return open_;
+}
+
+std::shared_ptr<SignatureChecker::Job> SignatureChecker::NextJobLocked() const {
+  for (const auto& job : shared_) {
+    if (job->Unclaimed()) return job;
   }
-  return std::unique_ptr<Batch>(new Batch(this));
+  return nullptr;
 }
 
 void SignatureChecker::Work() {
-  std::uint64_t seen = 0;
   for (;;) {
+    std::shared_ptr<Job> job;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || (open_ && generation_ != seen); });
+      wake_.wait(lock, [&] { return stopping_ || (job = NextJobLocked()) != nullptr; });
       if (stopping_) return;
-      seen = generation_;
-      ++active_;
+      ++job->active;
     }
-    while (CheckNext()) {
+    while (CheckNext(*job)) {
     }
     {
       std::lock_guard lock(mutex_);
-      if (--active_ == 0) settled_.notify_all();
+      --job->active;
     }
+    settled_.notify_all();
   }
 }
 
-bool SignatureChecker::CheckNext() {
-  const std::size_t i = next_.fetch_add(1, std::memory_order_relaxed);
-  if (i >= entries_.size()) return false;
-  const bool valid = entries_[i].ok() && protocol::SignatureValid(*entries_[i]);
-  verdicts_[i].store(valid ? kValid : kInvalid, std::memory_order_release);
-  verdicts_[i].notify_one();
+bool SignatureChecker::CheckNext(Job& job) {
+  const std::size_t i = job.next.fetch_add(1, std::memory_order_relaxed);
+  if (i >= job.entries.size()) return false;
+  const bool valid = job.entries[i].ok() && protocol::SignatureValid(*job.entries[i]);
+  job.verdicts[i].store(valid ? kValid : kInvalid, std::memory_order_release);
+  job.verdicts[i].notify_one();
   return true;
 }
 
-void SignatureChecker::Close() {
-  next_.store(entries_.size(), std::memory_order_relaxed);  // nothing more is claimed
+void SignatureChecker::Close(const std::shared_ptr<Job>& job) {
+  job->next.store(job->entries.size(), std::memory_order_relaxed);  // nothing more is claimed
   std::unique_lock lock(mutex_);
-  open_ = false;
-  settled_.wait(lock, [&] { return active_ == 0; });
-  entries_ = {};
+  settled_.wait(lock, [&] { return job->active == 0; });
+  std::erase(shared_, job);
+  --open_;
 }
 
-SignatureChecker::Batch::~Batch() { owner_->Close(); }
+SignatureChecker::Batch::~Batch() { owner_->Close(job_); }
+
+std::size_t SignatureChecker::Batch::checked() const {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < job_->entries.size(); ++i) {
+    if (job_->verdicts[i].load(std::memory_order_acquire) != kPending) ++n;
+  }
+  return n;
+}
 
 bool SignatureChecker::Batch::Valid(std::size_t i) {
-  std::atomic<std::uint8_t>& verdict = owner_->verdicts_[i];
+  std::atomic<std::uint8_t>& verdict = job_->verdicts[i];
   for (;;) {
     const std::uint8_t v = verdict.load(std::memory_order_acquire);
     if (v != kPending) return v == kValid;
     // Claimed by a worker: check another one meanwhile, or wait for it.
-    if (!owner_->CheckNext()) verdict.wait(kPending, std::memory_order_acquire);
+    if (!CheckNext(*job_)) verdict.wait(kPending, std::memory_order_acquire);
   }
 }
 

@@ -10,6 +10,10 @@
 // start with the first batch large enough to share (an idle daemon has
 // none) and stay for the checker's life: no thread is made per batch.
 //
+// Several batches may be open at once, in the order they were handed in:
+// while the loop stores one batch, the next one read from the socket is
+// already being checked. Workers take the oldest batch with entries left.
+//
 // Thread-safety: Check() and Valid() from one thread (the daemon loop); the
 // workers are internal.
 #pragma once
@@ -30,6 +34,8 @@
 namespace kintsugi::daemon {
 
 class SignatureChecker {
+  struct Job;  // one batch's entries and verdicts, below
+
  public:
   // Batches smaller than this are checked on the caller's thread alone:
   // waking a worker costs more than it saves.
@@ -45,8 +51,8 @@ class SignatureChecker {
   static std::size_t DefaultWorkers();
 
   // One batch being checked. Its verdicts are asked for with Valid(); it
-  // must not outlive `entries`, and only one is open at a time. Closing it
-  // waits for any worker still checking one of its entries.
+  // must not outlive `entries` or the checker. Closing it waits for any
+  // worker still checking one of its entries.
   class Batch {
    public:
     ~Batch();
@@ -55,41 +61,53 @@ class SignatureChecker {
     // Whether entry i decoded and its signature is valid; waits for its
     // check, checking other entries of the batch meanwhile.
     bool Valid(std::size_t i);
+    // How many of its entries have a verdict so far (for tests).
+    std::size_t checked() const;
 
    private:
     friend class SignatureChecker;
-    explicit Batch(SignatureChecker* owner) : owner_(owner) {}
+    Batch(SignatureChecker* owner, std::shared_ptr<Job> job) : owner_(owner), job_(std::move(job)) {}
     SignatureChecker* owner_;
+    std::shared_ptr<Job> job_;
   };
 
-  // Starts checking `entries` (a decode that failed counts as invalid).
+  // Starts checking `entries` (a decode that failed counts as invalid),
+  // after the batches still open.
   [[nodiscard]] std::unique_ptr<Batch> Check(std::span<const Result<protocol::Entry>> entries);
+
+  // Batches handed in and not yet closed (for tests).
+  std::size_t open_batches();
 
  private:
   enum Verdict : std::uint8_t { kPending = 0, kValid = 1, kInvalid = 2 };
 
+  // A batch's entries and verdicts. Workers read `entries` only while they
+  // count themselves in `active`, which Close() waits to fall to zero.
+  struct Job {
+    std::span<const Result<protocol::Entry>> entries;
+    std::unique_ptr<std::atomic<std::uint8_t>[]> verdicts;
+    std::atomic<std::size_t> next{0};
+    std::size_t active = 0;  // guarded by the checker's mutex_
+    bool Unclaimed() const { return next.load(std::memory_order_relaxed) < entries.size(); }
+  };
+
   void StartWorkers();
   void Work();
-  // Claims the next unchecked entry and checks it; false when none is left.
-  bool CheckNext();
-  void Close();
+  // The oldest shared batch with entries left to claim; null when none.
+  // Called with mutex_ held.
+  std::shared_ptr<Job> NextJobLocked() const;
+  // Claims the next unchecked entry of `job` and checks it; false when none is left.
+  static bool CheckNext(Job& job);
+  void Close(const std::shared_ptr<Job>& job);
 
   const std::size_t worker_count_;
   std::vector<std::thread> workers_;
 
-  // The open batch. Workers read it only between taking `active_` up and
-  // down, which Close() waits for.
-  std::span<const Result<protocol::Entry>> entries_;
-  std::unique_ptr<std::atomic<std::uint8_t>[]> verdicts_;
-  std::size_t capacity_ = 0;
-  std::atomic<std::size_t> next_{0};
-
   std::mutex mutex_;
   std::condition_variable wake_;     // a batch opened, or stopping
-  std::condition_variable settled_;  // no worker holds the batch any longer
-  std::uint64_t generation_ = 0;     // batches opened so far
-  std::size_t active_ = 0;           // workers inside the open batch
-  bool open_ = false;
+  std::condition_variable settled_;  // a worker left a batch
+  std::vector<std::shared_ptr<Job>> shared_;  // open batches the workers help with, oldest first
+  std::size_t open_ = 0;                      // open batches, shared or not
   bool stopping_ = false;
 };
 

@@ -53,6 +53,7 @@ SyncService::~SyncService() {
 }
 
 void SyncService::CloseDealer() {
+  std::erase_if(ahead_, [](const Inbound& in) { return in.outgoing; });  // read from the connection that ends
   if (dealer_) zmq_socket_monitor(dealer_->handle(), nullptr, 0);
   monitor_.reset();
   dealer_.reset();
@@ -118,6 +119,7 @@ void SyncService::Reset() {
   outgoing_ = Channel{true, {}, 0, false};
   outgoing_up_ = false;
   incoming_.clear();
+  ahead_.clear();
   wanting_.clear();
   partner_heads_.clear();
   partner_index_.reset();
@@ -195,6 +197,7 @@ void SyncService::AppendPollItems(std::vector<zmq::pollitem_t>& items) {
 
 namespace {
 constexpr int kMessagesPerPoll = 2;
+constexpr std::size_t kReadAheadMessages = 2;
 }  // namespace
 
 void SyncService::HandlePoll(const zmq::pollitem_t* items, std::size_t count) {
@@ -206,48 +209,101 @@ void SyncService::HandlePoll(const zmq::pollitem_t* items, std::size_t count) {
   const std::uint64_t now = engine_.NowMillis();
   // A few messages per socket per round, then back to the poll: during a
   // long catch-up the window's requests are answered between batches.
-  int budget = kMessagesPerPoll;
   try {
-    while (router_ready && budget-- > 0) {
-      std::vector<zmq::message_t> frames;
-      if (!zmq::recv_multipart(*router_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
-      if (frames.size() != 2) {
-        if (std::uint64_t held = 0; log_limit_.Allow("sync.bad_frame", now, held)) {
-          spdlog::warn("sync.bad_frame reason=\"{} frames\" held_back={}", frames.size(), held);
-        }
-        continue;
-      }
-      Bytes rid(static_cast<const std::uint8_t*>(frames[0].data()),
-                static_cast<const std::uint8_t*>(frames[0].data()) + frames[0].size());
-      if (incoming_.count(rid) == 0) {
-        // A new connection from the partner: it (re)started, so the wants
-        // sent on an older connection will not be answered. Ask afresh.
-        wanting_.clear();
-      }
-      Channel& channel = incoming_[rid];
-      channel.routing_id = rid;
-      channel.last_heard_ms = now;
-      HandleFrame(channel, ByteView(static_cast<const std::uint8_t*>(frames[1].data()), frames[1].size()));
+    // What was read ahead came first: it is handled before the sockets are
+    // read again, so each connection's messages keep their order.
+    for (int budget = kMessagesPerPoll; !ahead_.empty() && budget > 0; --budget) {
+      Inbound in = std::move(ahead_.front());
+      ahead_.pop_front();
+      HandleInbound(in, now);
     }
-    budget = kMessagesPerPoll;
-    while (dealer_ready && dealer_ && budget-- > 0) {
-      zmq::message_t frame;
-      if (!dealer_->recv(frame, zmq::recv_flags::dontwait)) break;
-      if (frame.more()) {  // a sync message is one frame: drain and refuse the rest
-        if (std::uint64_t held = 0; log_limit_.Allow("sync.bad_frame", now, held)) {
-          spdlog::warn("sync.bad_frame reason=\"multipart\" held_back={}", held);
-        }
-        while (frame.more() && dealer_->recv(frame, zmq::recv_flags::dontwait)) {
-        }
-        continue;
+    for (bool outgoing : {false, true}) {
+      if (!ahead_.empty() || !(outgoing ? dealer_ready : router_ready)) continue;
+      for (int budget = kMessagesPerPoll; budget > 0 && ahead_.empty(); --budget) {
+        Inbound in;
+        if (!ReadOne(outgoing, in)) break;
+        HandleInbound(in, now);
       }
-      outgoing_.last_heard_ms = now;
-      HandleFrame(outgoing_, ByteView(static_cast<const std::uint8_t*>(frame.data()), frame.size()));
     }
   } catch (const zmq::error_t& e) {
     spdlog::warn("sync.recv_failed what=\"{}\"", e.what());
   }
   SetOnline(online(now), now);
+}
+
+bool SyncService::ReadOne(bool outgoing, Inbound& in) {
+  in.outgoing = outgoing;
+  zmq::message_t payload;
+  if (outgoing) {
+    if (!dealer_ || !dealer_->recv(payload, zmq::recv_flags::dontwait)) return false;
+    if (payload.more()) {  // a sync message is one frame: drain and refuse the rest
+      zmq::message_t rest;
+      while (dealer_->recv(rest, zmq::recv_flags::dontwait) && rest.more()) {
+      }
+      in.message = MakeError(ErrorCode::kMalformed, "multipart");
+      return true;
+    }
+  } else {
+    std::vector<zmq::message_t> frames;
+    if (!router_ || !zmq::recv_multipart(*router_, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
+      return false;
+    }
+    if (frames.size() != 2) {
+      in.message = MakeError(ErrorCode::kMalformed, std::to_string(frames.size()) + " frames");
+      return true;
+    }
+    in.routing_id.assign(static_cast<const std::uint8_t*>(frames[0].data()),
+                         static_cast<const std::uint8_t*>(frames[0].data()) + frames[0].size());
+    payload = std::move(frames[1]);
+  }
+  in.message = protocol::DecodeSync(ByteView(static_cast<const std::uint8_t*>(payload.data()), payload.size()));
+  if (in.message.ok()) {
+    if (auto* batch = std::get_if<protocol::SyncEntries>(&*in.message)) in.checked = engine_.CheckAhead(batch->entries);
+  }
+  return true;
+}
+
+void SyncService::ReadAhead() {
+  try {
+    for (bool outgoing : {false, true}) {
+      while (ahead_.size() < kReadAheadMessages) {
+        Inbound in;
+        if (!ReadOne(outgoing, in)) break;
+        ahead_.push_back(std::move(in));
+      }
+    }
+  } catch (const zmq::error_t& e) {
+    spdlog::warn("sync.recv_failed what=\"{}\"", e.what());
+  }
+}
+
+void SyncService::HandleInbound(Inbound& in, std::uint64_t now) {
+  if (!in.outgoing && in.routing_id.empty()) {  // not a ROUTER message of two frames
+    if (std::uint64_t held = 0; log_limit_.Allow("sync.bad_frame", now, held)) {
+      spdlog::warn("sync.bad_frame reason=\"{}\" held_back={}", in.message.error().message, held);
+    }
+    return;
+  }
+  Channel* channel = &outgoing_;
+  if (!in.outgoing) {
+    if (incoming_.count(in.routing_id) == 0) {
+      // A new connection from the partner: it (re)started, so the wants
+      // sent on an older connection will not be answered. Ask afresh.
+      wanting_.clear();
+    }
+    channel = &incoming_[in.routing_id];
+    channel->routing_id = in.routing_id;
+  }
+  channel->last_heard_ms = now;
+  if (closed_) return;
+  last_seen_ms_ = engine_.NowMillis();
+  if (!in.message.ok()) {
+    if (std::uint64_t held = 0; log_limit_.Allow("sync.bad_frame", last_seen_ms_, held)) {
+      spdlog::warn("sync.bad_frame reason=\"{}\" held_back={}", in.message.error().message, held);
+    }
+    return;
+  }
+  HandleMessage(*channel, *in.message, in.checked.get());
 }
 
 void SyncService::ReadMonitor() {
@@ -285,40 +341,32 @@ void SyncService::Send(Channel& channel, const protocol::SyncMessage& message) {
   }
 }
 
-void SyncService::HandleFrame(Channel& channel, ByteView frame) {
-  if (closed_) return;
-  last_seen_ms_ = engine_.NowMillis();
-  auto message = protocol::DecodeSync(frame);
-  if (!message.ok()) {
-    if (std::uint64_t held = 0; log_limit_.Allow("sync.bad_frame", last_seen_ms_, held)) {
-      spdlog::warn("sync.bad_frame reason=\"{}\" held_back={}", message.error().message, held);
-    }
-    return;
-  }
-  if (auto* sharing = std::get_if<protocol::SyncSharing>(&*message)) {
+void SyncService::HandleMessage(Channel& channel, const protocol::SyncMessage& message,
+                                Engine::CheckedBatch* checked) {
+  if (auto* sharing = std::get_if<protocol::SyncSharing>(&message)) {
     OnPartnerSharing(channel, *sharing);
     return;
   }
-  const bool is_hello = std::holds_alternative<protocol::SyncHello>(*message);
+  const bool is_hello = std::holds_alternative<protocol::SyncHello>(message);
   if (is_hello && partner_paused_since_ms_ != 0) {
     partner_paused_since_ms_ = 0;  // a hello is only sent while sharing
     PublishSharing();
   }
   if (paused()) {
     // Nothing passes while this device pauses; the partner hears only that.
-    if (is_hello || std::holds_alternative<protocol::SyncWant>(*message)) {
+    if (is_hello || std::holds_alternative<protocol::SyncWant>(message)) {
       Send(channel, protocol::SyncSharing{sharing_.paused_since_ms});
     }
     return;
   }
-  if (auto* hello = std::get_if<protocol::SyncHello>(&*message)) {
+  if (auto* hello = std::get_if<protocol::SyncHello>(&message)) {
     HandleHello(channel, *hello);
-  } else if (auto* want = std::get_if<protocol::SyncWant>(&*message)) {
+  } else if (auto* want = std::get_if<protocol::SyncWant>(&message)) {
     auto batch = engine_.EntriesAfter(*want);
     if (batch.ok()) Send(channel, *batch);
-  } else if (auto* batch = std::get_if<protocol::SyncEntries>(&*message)) {
-    HandleEntries(channel, *batch);
-  } else if (auto* push = std::get_if<protocol::SyncPush>(&*message)) {
+  } else if (auto* batch = std::get_if<protocol::SyncEntries>(&message)) {
+    HandleEntries(channel, *batch, checked);
+  } else if (auto* push = std::get_if<protocol::SyncPush>(&message)) {
     HandlePush(channel, *push);
   }
 }
@@ -355,7 +403,8 @@ void SyncService::Want(Channel& channel, const crypto::PublicKey& author, std::u
   Send(channel, protocol::SyncWant{author, after_seq, static_cast<std::uint16_t>(protocol::kMaxBatchEntries)});
 }
 
-void SyncService::HandleEntries(Channel& channel, const protocol::SyncEntries& batch) {
+void SyncService::HandleEntries(Channel& channel, const protocol::SyncEntries& batch,
+                                Engine::CheckedBatch* checked) {
   wanting_.erase(batch.author);
   // Ask for the next batch before storing this one, so the partner reads and
   // sends it while this side verifies: two batches in flight at most.
@@ -368,7 +417,10 @@ void SyncService::HandleEntries(Channel& channel, const protocol::SyncEntries& b
     }
   }
   auto before = engine_.Head(batch.author);
-  auto report = engine_.Receive(batch.author, batch.entries, Engine::Notify::kNone);
+  // While this batch is stored, the next one (asked for above) is read and
+  // its signatures checked on the other cores.
+  auto report = engine_.Receive(batch.author, batch.entries, Engine::Notify::kNone, checked,
+                                [this] { ReadAhead(); });
   if (!report.ok()) {
     spdlog::error("sync.store_failed what=\"{}\"", report.error().message);
     return;

@@ -19,6 +19,7 @@
 // Thread-safety: the daemon loop's thread only.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -73,6 +74,9 @@ class SyncService {
 
   // Sockets to poll for input, in a stable order, and the handler for them.
   void AppendPollItems(std::vector<zmq::pollitem_t>& items);
+  // Messages already read (while a batch was stored) wait to be handled:
+  // the loop must not sleep in its poll.
+  bool has_read_ahead() const { return !ahead_.empty(); }
   // The `count` items appended above, after the poll; sockets made since
   // (an IPC request can dial) wait for the next round.
   void HandlePoll(const zmq::pollitem_t* items, std::size_t count);
@@ -112,10 +116,26 @@ class SyncService {
   // for a monitor socket already closed would hang every socket of the
   // context (the IPC socket with them).
   void CloseDealer();
+  // A message read from a socket, not yet handled: an entries batch has its
+  // signatures checked from the moment it is read.
+  struct Inbound {
+    bool outgoing = false;
+    Bytes routing_id;  // from the ROUTER only
+    Result<protocol::SyncMessage> message = MakeError(ErrorCode::kMalformed, "empty");
+    std::unique_ptr<Engine::CheckedBatch> checked;
+  };
   void Send(Channel& channel, const protocol::SyncMessage& message);
-  void HandleFrame(Channel& channel, ByteView frame);
+  // Reads one message from the ROUTER or the dealer without waiting; false
+  // when none is there.
+  bool ReadOne(bool outgoing, Inbound& in);
+  // While a batch is stored: reads what has come since (at most
+  // kReadAheadMessages waiting) so that the next batch's signatures are
+  // checked meanwhile. Handled, in order, before the sockets are read again.
+  void ReadAhead();
+  void HandleInbound(Inbound& in, std::uint64_t now);
+  void HandleMessage(Channel& channel, const protocol::SyncMessage& message, Engine::CheckedBatch* checked);
   void HandleHello(Channel& channel, const protocol::SyncHello& hello);
-  void HandleEntries(Channel& channel, const protocol::SyncEntries& batch);
+  void HandleEntries(Channel& channel, const protocol::SyncEntries& batch, Engine::CheckedBatch* checked);
   void HandlePush(Channel& channel, const protocol::SyncPush& push);
   // Logs what the engine refused and announces forks.
   void ReportReceived(const crypto::PublicKey& author, const ReceiveReport& report);
@@ -152,6 +172,7 @@ class SyncService {
   Channel outgoing_{true, {}, 0, false};
   bool outgoing_up_ = false;
   std::map<Bytes, Channel> incoming_;
+  std::deque<Inbound> ahead_;  // read while a batch was stored, oldest first
   std::map<crypto::PublicKey, std::uint64_t> wanting_;  // author -> since (ms): one want at a time
   std::map<crypto::PublicKey, std::uint64_t> partner_heads_;
   std::optional<protocol::IndexId> partner_index_;

@@ -407,6 +407,34 @@ TEST_F(EngineSync, AnAppendAfterSyncNamesThePartnersHeadAsParent) {
   EXPECT_EQ(entry->parents, std::vector<protocol::EntryId>{bea_head->id});
 }
 
+TEST_F(EngineSync, ABatchCheckedAheadIsStoredAsIfCheckedOnArrivalAndItsBadSignatureStillRefused) {
+  // Sync reads batch k+1 while it stores batch k and checks its signatures
+  // then: the verdicts made ahead are the ones Receive uses.
+  for (int i = 0; i < 150; ++i) bea.Append("b" + std::to_string(i));
+  auto first = bea.engine->EntriesAfter({bea.self(), 0, 100});
+  auto second = bea.engine->EntriesAfter({bea.self(), 100, 100});
+  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_EQ(first->entries.size(), 100u);
+  ASSERT_EQ(second->entries.size(), 51u);
+  second->entries[10].entry.back() ^= 0x01;  // the signature's last byte
+
+  auto ahead = ana.engine->CheckAhead(second->entries);
+  int reads = 0;
+  auto stored_first = ana.engine->Receive(bea.self(), first->entries, Engine::Notify::kNone, nullptr,
+                                          [&] { ++reads; });
+  ASSERT_TRUE(stored_first.ok());
+  EXPECT_EQ(stored_first->stored, 100u);
+  EXPECT_EQ(reads, 100 / static_cast<int>(Engine::kReadAheadEvery) + 1);  // every 64 entries, and before the commit
+
+  auto stored_second = ana.engine->Receive(bea.self(), second->entries, Engine::Notify::kNone, ahead.get());
+  ASSERT_TRUE(stored_second.ok());
+  EXPECT_EQ(stored_second->stored, 10u);
+  ASSERT_FALSE(stored_second->refused.empty());
+  EXPECT_EQ(stored_second->refused[0].reason, protocol::Rejection::kBadSignature);
+  EXPECT_EQ(stored_second->head.seq, 110u);
+  ana.ExpectVerifies();
+}
+
 TEST_F(EngineSync, ReceivingTheSameBatchAgainCountsDuplicatesAndStoresNothing) {
   bea.Append("b1");
   bea.Append("b2");

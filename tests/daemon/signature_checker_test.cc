@@ -2,6 +2,9 @@
 // the caller asks for the verdicts in order.
 #include "daemon/signature_checker.h"
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "tests/daemon/test_support.h"
@@ -97,6 +100,44 @@ TEST(SignatureChecker, VerdictsAskedOutOfOrderAreStillEach) {
   for (std::size_t i = batch.entries.size(); i-- > 0;) {
     EXPECT_EQ(checking->Valid(i), batch.expected[i]) << i;
   }
+}
+
+TEST(SignatureChecker, TheNextBatchIsCheckedWhileTheOneBeforeIsStillOpen) {
+  // The loop holds batch k open while it stores it; batch k+1, read ahead,
+  // is checked by the workers meanwhile, without a verdict asked of either.
+  SignatureChecker checker(1);
+  const Batch first = MakeBatch(64, 5, 0);
+  const Batch second = MakeBatch(256, 7, 13);
+  auto held = checker.Check(first.entries);
+  auto ahead = checker.Check(second.entries);
+  EXPECT_EQ(checker.open_batches(), 2u);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (ahead->checked() < second.entries.size() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(ahead->checked(), second.entries.size());
+  EXPECT_EQ(held->checked(), first.entries.size());  // the older one went first
+  for (std::size_t i = 0; i < first.entries.size(); ++i) EXPECT_EQ(held->Valid(i), first.expected[i]) << i;
+  for (std::size_t i = 0; i < second.entries.size(); ++i) EXPECT_EQ(ahead->Valid(i), second.expected[i]) << i;
+}
+
+TEST(SignatureChecker, BatchesClosedOutOfOrderLeaveNoneOpen) {
+  // A reset drops a batch read ahead before the one being stored closes.
+  SignatureChecker checker(2);
+  const Batch batch = MakeBatch(200, 3, 0);
+  for (int round = 0; round < 20; ++round) {
+    auto current = checker.Check(batch.entries);
+    auto ahead = checker.Check(batch.entries);
+    auto third = checker.Check(batch.entries);
+    EXPECT_EQ(checker.open_batches(), 3u);
+    EXPECT_EQ(current->Valid(static_cast<std::size_t>(round)), batch.expected[static_cast<std::size_t>(round)]);
+    ahead.reset();
+    EXPECT_EQ(third->Valid(199), batch.expected[199]);
+    third.reset();
+    current.reset();
+    EXPECT_EQ(checker.open_batches(), 0u);
+  }
+  EXPECT_EQ(VerdictsInOrder(checker, batch), batch.expected);
 }
 
 }  // namespace
