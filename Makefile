@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 ASAN_BUILD ?= build-asan
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test run package fuzz bench soak test-asan fresh-check clean
+.PHONY: all deps build test run package fuzz bench bench-scale soak test-asan fresh-check clean
 
 all: build
 
@@ -32,6 +32,10 @@ run: build
 bench: build
 	@packaging/debian-deps.sh build bench
 	@bench/run.sh $(BUILD)
+
+bench-scale: build
+	@packaging/debian-deps.sh build bench
+	@bench/scale.sh $(BUILD)
 
 # SIGKILL at random moments during heavy appends and sync, many times over;
 # then (as root: network namespaces) random partition schedules between two

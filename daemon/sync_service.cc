@@ -35,6 +35,10 @@ void CommonOptions(zmq::socket_t& s) {
   // connection, answers are dropped; an honest partner asks again (sync is
   // pulled), and never has more than a batch or two in flight.
   s.set(zmq::sockopt::sndhwm, kSendQueueMessages);
+  // And what waits to be read: a partner who sends faster than its messages
+  // can be checked (the default would queue a thousand, up to a GiB) is held
+  // back by TCP instead.
+  s.set(zmq::sockopt::rcvhwm, kReceiveQueueMessages);
 }
 
 std::string Short(const Hash32& h) { return ToHex(h).substr(0, 16); }

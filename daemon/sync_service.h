@@ -47,6 +47,10 @@ using EventSink = std::function<void(std::string_view topic, nlohmann::json data
 // How many messages may wait on one connection to the partner (ZeroMQ's
 // send high-water mark): about kSendQueueMessages MiB at most.
 inline constexpr int kSendQueueMessages = 8;
+// How many messages from the partner may wait to be read, per connection
+// (the receive high-water mark); past it ZeroMQ stops reading the socket and
+// TCP holds the rest back at the sender.
+inline constexpr int kReceiveQueueMessages = 8;
 
 class SyncService {
  public:

@@ -219,6 +219,111 @@ TEST(HostilePartner, AskingAgainAndAgainWithoutReadingDoesNotGrowTheDaemon) {
   EXPECT_LT(after - before, 24 * 1024) << "the daemon grew by " << (after - before) / 1024 << " MiB";
 }
 
+long PeakRssKib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+// A partner who sends batch after batch unasked, faster than they can be
+// checked: what waits to be read is bounded (kReceiveQueueMessages per
+// connection, then TCP holds the rest back at the sender), and what is read
+// ahead while a batch is stored is at most two messages, handled in order.
+TEST(HostilePartner, AFloodOfBatchesUnaskedIsHeldBackAtTheSenderAndTakenInOrder) {
+  PrivateRuntimeDir runtime;
+  TempDir dir;
+  const std::string a = dir / "alex", b = dir / "sam";
+  daemon::SampleOptions sample;
+  sample.days = 10;
+  sample.durable = false;
+  ASSERT_TRUE(daemon::CreateSampleCouple(a, "Alex", b, "Sam", sample).ok());
+  const int port_a = FreePortPair();
+  // As above: memory freed is given back at once, so the peak is the daemon's.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  const std::string asan_before = asan != nullptr ? asan : "";
+  setenv("ASAN_OPTIONS", (asan_before + (asan_before.empty() ? "" : ":") + "quarantine_size_mb=0").c_str(), 1);
+  Daemon alex(a, {"--listen", "127.0.0.1:" + std::to_string(port_a), "--no-discovery"});
+  const bool started = alex.Start();
+  setenv("ASAN_OPTIONS", asan_before.c_str(), 1);
+  ASSERT_TRUE(started) << alex.Log();
+  auto keys = daemon::ReadKeyFile(b + "/identity.key");
+  ASSERT_TRUE(keys.ok()) << keys.error().message;
+  json status = json::parse(Ctl(a, {"status", "--json"}).out);
+  const std::int64_t stored_before = status["entries"].get<std::int64_t>();
+  crypto::CurveKeyPair curve = crypto::CurveKeysOf(keys->identity.seed());
+  auto server_key = crypto::CurvePublicKeyOf(*Hash32FromHex(status["author"].get<std::string>()));
+  ASSERT_TRUE(server_key.ok());
+  zmq::context_t ctx;
+  zmq::socket_t s(ctx, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::rcvtimeo, 5000);
+  s.set(zmq::sockopt::sndhwm, 0);  // this side queues all it is given: only Alex's bound holds it back
+  zmq_setsockopt(s.handle(), ZMQ_CURVE_SERVERKEY, server_key->data(), 32);
+  zmq_setsockopt(s.handle(), ZMQ_CURVE_PUBLICKEY, curve.public_key.data(), 32);
+  zmq_setsockopt(s.handle(), ZMQ_CURVE_SECRETKEY, curve.secret_key.data(), 32);
+  s.connect("tcp://127.0.0.1:" + std::to_string(port_a));
+  protocol::SyncHello hello;
+  hello.ledger_id = keys->ledger_id;
+  s.send(zmq::buffer(protocol::EncodeSync(hello)), zmq::send_flags::none);
+  protocol::ChainHead sam_head;
+  for (;;) {  // Alex's hello, and what it asks for (ignored)
+    zmq::message_t reply;
+    ASSERT_TRUE(s.recv(reply)) << "the partner's key was not admitted";
+    auto message = protocol::DecodeSync(Bytes(static_cast<const std::uint8_t*>(reply.data()),
+                                              static_cast<const std::uint8_t*>(reply.data()) + reply.size()));
+    ASSERT_TRUE(message.ok());
+    if (auto* theirs = std::get_if<protocol::SyncHello>(&*message)) {
+      for (const auto& h : theirs->heads) {
+        if (h.author == keys->identity.public_key()) sam_head = {h.seq, h.id};
+      }
+      break;
+    }
+  }
+  ASSERT_GT(sam_head.seq, 0u);
+
+  crypto::SystemRandom rng;
+  const auto now_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  // Sam's chain goes on for 24 full batches, each entry chained to the one before.
+  std::vector<protocol::SyncEntries> valid;
+  protocol::ChainHead head = sam_head;
+  for (int batch = 0; batch < 24; ++batch) {
+    protocol::SyncEntries out{keys->identity.public_key(), {}, true};
+    for (std::size_t i = 0; i < protocol::kMaxBatchEntries; ++i) {
+      protocol::EntryDraft draft{keys->ledger_id, head.seq + 1, head.id, protocol::MakeHlc(now_ms, head.seq + 1), {},
+                                 protocol::EncodeBody(protocol::CheckIn{"unasked", std::nullopt, std::nullopt})};
+      auto sealed = protocol::SealEntry(draft, keys->identity, keys->ledger_key, rng);
+      ASSERT_TRUE(sealed.ok());
+      head = {head.seq + 1, sealed->id};
+      out.entries.push_back({sealed->encoded, sealed->key.Encode()});
+    }
+    valid.push_back(std::move(out));
+  }
+  // A batch that costs the most to refuse: 256 signatures, every one forged.
+  protocol::SyncEntries forged = valid[0];
+  for (auto& e : forged.entries) e.entry.back() ^= 0x01;
+  const Bytes forged_frame = protocol::EncodeSync(forged);
+  constexpr std::size_t kForged = 1000;  // about 110 MiB, many seconds of checking
+
+  const long before = RssKib(alex.pid());
+  for (std::size_t i = 0; i < kForged; ++i) s.send(zmq::buffer(forged_frame), zmq::send_flags::none);
+  for (const auto& batch : valid) s.send(zmq::buffer(protocol::EncodeSync(batch)), zmq::send_flags::none);
+  const std::int64_t expected = stored_before + static_cast<std::int64_t>(valid.size() * protocol::kMaxBatchEntries);
+  ASSERT_TRUE(WaitFor([&] {
+    const auto r = Ctl(a, {"status", "--json"});
+    return r.exit_code == 0 && json::parse(r.out)["entries"].get<std::int64_t>() == expected;
+  }, std::chrono::seconds(120))) << "the chain sent after the flood was not taken whole, in order\n" << alex.Log();
+  const long peak = PeakRssKib(alex.pid());
+  std::cerr << "alex's daemon: " << before / 1024 << " MiB before " << kForged * forged_frame.size() / (1024 * 1024)
+            << " MiB of forged batches, at most " << peak / 1024 << " MiB while taking them\n";
+  EXPECT_LT(peak - before, 48 * 1024) << "the daemon grew by " << (peak - before) / 1024 << " MiB";
+  EXPECT_EQ(Ctl(a, {"verify"}).exit_code, 0);
+  EXPECT_NE(alex.Log().find("reason=bad_signature"), std::string::npos);
+}
+
 // Anyone on the LAN may connect to the sync port before any handshake. With
 // file descriptors scarce (a limit of 256, where the usual is 1,024), 400 idle
 // connections from one neighbour are turned away past the bounds: the daemon
