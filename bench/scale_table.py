@@ -12,6 +12,8 @@ import os
 import platform
 import sys
 
+from table import write_between
+
 # (bench, figure, what it measures, unit, decimals)
 ROWS = [
     ("sync", "catchup_rate", "catch-up from empty", "entries/s", 0),
@@ -59,13 +61,7 @@ def main():
         base, top = figures.get((bench, name, 100000)), figures.get((bench, name, sizes[-1]))
         ratio = f"{top / base:.2f}" if base and top and sizes[-1] != 100000 else ""
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {ratio} |")
-    table = "\n".join(lines)
-    path = sys.argv[2]
-    doc = open(path).read()
-    begin, end = "<!-- scale:begin -->", "<!-- scale:end -->"
-    head, rest = doc.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    open(path, "w").write(f"{head}{begin}\n{table}\n{end}{tail}")
+    write_between(sys.argv[2], "scale", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -329,11 +329,13 @@ def main():
     lines += delivery_table(runs, sys.argv[2])
     lines += views_table(sys.argv[3])
     lines += window_table(sys.argv[4])
-    table = "\n".join(lines)
+    write_between(sys.argv[5], "bench", "\n".join(lines))
 
-    path = sys.argv[5]
+
+def write_between(path, marker, table):
+    """Rewrites what lies between <!-- MARKER:begin --> and <!-- MARKER:end -->."""
     doc = open(path).read()
-    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
     head, rest = doc.split(begin, 1)
     _, tail = rest.split(end, 1)
     open(path, "w").write(f"{head}{begin}\n{table}\n{end}{tail}")

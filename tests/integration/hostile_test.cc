@@ -155,12 +155,40 @@ TEST(HostilePartner, GarbageForgeriesAndAForkAreRefusedOrKeptAsEvidence) {
   EXPECT_EQ(Ctl(a, {"checkin", "--note", "still serving"}).exit_code, 0);
 }
 
-long RssKib(pid_t pid) {
+long StatusKib(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
   }
   return -1;
+}
+long RssKib(pid_t pid) { return StatusKib(pid, "VmRSS"); }
+long PeakRssKib(pid_t pid) { return StatusKib(pid, "VmHWM"); }
+
+// Alex's daemon of a sample couple, listening on `port`, whose memory is
+// measured: under AddressSanitizer, memory freed is held back (its
+// quarantine, 256 MiB) and would read as growth, so this daemon frees at once.
+bool StartMeasured(Daemon& alex) {
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  const std::string asan_before = asan != nullptr ? asan : "";
+  setenv("ASAN_OPTIONS", (asan_before + (asan_before.empty() ? "" : ":") + "quarantine_size_mb=0").c_str(), 1);
+  const bool started = alex.Start();
+  setenv("ASAN_OPTIONS", asan_before.c_str(), 1);
+  return started;
+}
+
+// A dealer with Sam's keys, to connect to Alex's sync port as Sam's daemon
+// would (the partner's key is admitted) once the caller has set its options.
+zmq::socket_t DealerAsSam(zmq::context_t& ctx, const daemon::LedgerKeys& sam, const crypto::PublicKey& alex) {
+  crypto::CurveKeyPair curve = crypto::CurveKeysOf(sam.identity.seed());
+  auto server_key = crypto::CurvePublicKeyOf(alex);
+  EXPECT_TRUE(server_key.ok());
+  zmq::socket_t s(ctx, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 0);
+  zmq_setsockopt(s.handle(), ZMQ_CURVE_SERVERKEY, server_key->data(), 32);
+  zmq_setsockopt(s.handle(), ZMQ_CURVE_PUBLICKEY, curve.public_key.data(), 32);
+  zmq_setsockopt(s.handle(), ZMQ_CURVE_SECRETKEY, curve.secret_key.data(), 32);
+  return s;
 }
 
 // A partner who asks for a whole chain again and again and never reads the
@@ -176,31 +204,17 @@ TEST(HostilePartner, AskingAgainAndAgainWithoutReadingDoesNotGrowTheDaemon) {
   sample.durable = false;
   ASSERT_TRUE(daemon::CreateSampleCouple(a, "Alex", b, "Sam", sample).ok());
   const int port_a = FreePortPair();
-  // Under AddressSanitizer, memory freed is held back (its quarantine, 256 MiB)
-  // and would read as growth: the daemon measured here frees at once.
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  const std::string asan_before = asan != nullptr ? asan : "";
-  setenv("ASAN_OPTIONS", (asan_before + (asan_before.empty() ? "" : ":") + "quarantine_size_mb=0").c_str(), 1);
   Daemon alex(a, {"--listen", "127.0.0.1:" + std::to_string(port_a), "--no-discovery"});
-  const bool started = alex.Start();
-  setenv("ASAN_OPTIONS", asan_before.c_str(), 1);
-  ASSERT_TRUE(started) << alex.Log();
+  ASSERT_TRUE(StartMeasured(alex)) << alex.Log();
   auto keys = daemon::ReadKeyFile(b + "/identity.key");
   ASSERT_TRUE(keys.ok()) << keys.error().message;
   json status = json::parse(Ctl(a, {"status", "--json"}).out);
-  crypto::CurveKeyPair curve = crypto::CurveKeysOf(keys->identity.seed());
   const auto alex_key = Hash32FromHex(status["author"].get<std::string>());
   ASSERT_TRUE(alex_key.has_value());
-  auto server_key = crypto::CurvePublicKeyOf(*alex_key);
-  ASSERT_TRUE(server_key.ok());
   zmq::context_t ctx;
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::linger, 0);
+  zmq::socket_t s = DealerAsSam(ctx, *keys, *alex_key);
   s.set(zmq::sockopt::rcvhwm, 1);  // and never read: the answers stay on Alex's side
   s.set(zmq::sockopt::rcvbuf, 4096);
-  zmq_setsockopt(s.handle(), ZMQ_CURVE_SERVERKEY, server_key->data(), 32);
-  zmq_setsockopt(s.handle(), ZMQ_CURVE_PUBLICKEY, curve.public_key.data(), 32);
-  zmq_setsockopt(s.handle(), ZMQ_CURVE_SECRETKEY, curve.secret_key.data(), 32);
   s.connect("tcp://127.0.0.1:" + std::to_string(port_a));
   protocol::SyncHello hello;
   hello.ledger_id = keys->ledger_id;
@@ -219,14 +233,6 @@ TEST(HostilePartner, AskingAgainAndAgainWithoutReadingDoesNotGrowTheDaemon) {
   EXPECT_LT(after - before, 24 * 1024) << "the daemon grew by " << (after - before) / 1024 << " MiB";
 }
 
-long PeakRssKib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return -1;
-}
-
 // A partner who sends batch after batch unasked, faster than they can be
 // checked: what waits to be read is bounded (kReceiveQueueMessages per
 // connection, then TCP holds the rest back at the sender), and what is read
@@ -240,29 +246,18 @@ TEST(HostilePartner, AFloodOfBatchesUnaskedIsHeldBackAtTheSenderAndTakenInOrder)
   sample.durable = false;
   ASSERT_TRUE(daemon::CreateSampleCouple(a, "Alex", b, "Sam", sample).ok());
   const int port_a = FreePortPair();
-  // As above: memory freed is given back at once, so the peak is the daemon's.
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  const std::string asan_before = asan != nullptr ? asan : "";
-  setenv("ASAN_OPTIONS", (asan_before + (asan_before.empty() ? "" : ":") + "quarantine_size_mb=0").c_str(), 1);
   Daemon alex(a, {"--listen", "127.0.0.1:" + std::to_string(port_a), "--no-discovery"});
-  const bool started = alex.Start();
-  setenv("ASAN_OPTIONS", asan_before.c_str(), 1);
-  ASSERT_TRUE(started) << alex.Log();
+  ASSERT_TRUE(StartMeasured(alex)) << alex.Log();
   auto keys = daemon::ReadKeyFile(b + "/identity.key");
   ASSERT_TRUE(keys.ok()) << keys.error().message;
   json status = json::parse(Ctl(a, {"status", "--json"}).out);
   const std::int64_t stored_before = status["entries"].get<std::int64_t>();
-  crypto::CurveKeyPair curve = crypto::CurveKeysOf(keys->identity.seed());
-  auto server_key = crypto::CurvePublicKeyOf(*Hash32FromHex(status["author"].get<std::string>()));
-  ASSERT_TRUE(server_key.ok());
+  const auto alex_key = Hash32FromHex(status["author"].get<std::string>());
+  ASSERT_TRUE(alex_key.has_value());
   zmq::context_t ctx;
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::linger, 0);
+  zmq::socket_t s = DealerAsSam(ctx, *keys, *alex_key);
   s.set(zmq::sockopt::rcvtimeo, 5000);
   s.set(zmq::sockopt::sndhwm, 0);  // this side queues all it is given: only Alex's bound holds it back
-  zmq_setsockopt(s.handle(), ZMQ_CURVE_SERVERKEY, server_key->data(), 32);
-  zmq_setsockopt(s.handle(), ZMQ_CURVE_PUBLICKEY, curve.public_key.data(), 32);
-  zmq_setsockopt(s.handle(), ZMQ_CURVE_SECRETKEY, curve.secret_key.data(), 32);
   s.connect("tcp://127.0.0.1:" + std::to_string(port_a));
   protocol::SyncHello hello;
   hello.ledger_id = keys->ledger_id;
