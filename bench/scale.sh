@@ -3,7 +3,7 @@
 # entries, once each, and writes the scale table into docs/PERFORMANCE.md
 # (between the "scale:begin" and "scale:end" markers): whether catch-up,
 # start-up, the views and a timeline page stay flat as the history grows.
-# Usage: bench/scale.sh BUILD_DIR [SIZES...]   (about 15 minutes on 2 cores)
+# Usage: bench/scale.sh BUILD_DIR [SIZES...]   (about 20 minutes on 2 cores)
 set -euo pipefail
 build=${1:-build}
 shift || true
