@@ -4,7 +4,11 @@
 // measured in the same run. Prints one JSON object per figure (bench/run.sh
 // collects them; bench/table.py makes the table).
 //
-// Usage: views_bench [--entries N] [--samples N]
+// Usage: views_bench [--entries N] [--samples N] [--dir DIR]
+// With --dir, the ledger is built in DIR and kept there, and a ledger already
+// in DIR is used as it is (--entries should say how many it holds; each run
+// adds --samples entries to it): the way to profile one stage at a million
+// entries without building them again.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -92,16 +96,20 @@ json Body(int i, const std::string& agreement, const std::string& talk, const st
 int main(int argc, char** argv) {
   int entries = 100'000;
   int samples = 1000;
+  std::string kept_dir;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--entries") entries = std::atoi(argv[i + 1]);
     if (flag == "--samples") samples = std::atoi(argv[i + 1]);
+    if (flag == "--dir") kept_dir = argv[i + 1];
   }
   char tmpl[] = "/tmp/kintsugi-views-bench-XXXXXX";
-  const std::string dir = ::mkdtemp(tmpl);
+  const std::string dir = kept_dir.empty() ? std::string(::mkdtemp(tmpl)) : kept_dir;
+  const bool built = !kept_dir.empty() && std::filesystem::exists(dir + "/ledger.db");
+  if (!kept_dir.empty()) std::filesystem::create_directories(dir);
   StepClock clock;
   crypto::SystemRandom rng;
-  {
+  if (!built) {
     // Durability is not what is measured: NORMAL makes building the ledger quick.
     auto store = daemon::Store::Open(dir + "/ledger.db", daemon::Store::Durability::kNormal);
     auto engine = std::move(daemon::Engine::Open(std::move(store).value(), dir + "/identity.key", clock, rng)).value();
@@ -220,6 +228,6 @@ int main(int argc, char** argv) {
     (void)engine->Timeline(q);
   });
   engine.reset();
-  std::filesystem::remove_all(dir);
+  if (kept_dir.empty()) std::filesystem::remove_all(dir);
   return 0;
 }

@@ -34,7 +34,7 @@ struct sqlite3_stmt;
 
 namespace kintsugi::daemon {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 // SQLite moves its write-ahead log into the file at a commit that finds it
 // this long (4 KiB pages): only in long bursts, the daemon checkpoints when
 // idle. After a checkpoint the log file is cut back to kWalKeptBytes.

@@ -219,18 +219,18 @@ Status Store::PruneViewStates(const protocol::LedgerId& ledger, std::size_t keep
 }
 
 Status Store::ResetViews(const protocol::LedgerId& ledger) {
-  for (const char* table : {"timeline", "view_states", "view_progress", "view_waiting"}) {
+  for (const char* table : {"timeline", "view_states", "view_waiting"}) {
     auto prepared = Prepare(std::string("DELETE FROM ") + table + " WHERE ledger = ?1");
     if (!prepared.ok()) return prepared.take_error();
     Stmt s(*prepared);
     BindBlob(s, 1, ledger);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "reset views");
   }
-  return OkStatus();
+  return SetFoldedRowid(ledger, 0);
 }
 
 Result<std::int64_t> Store::FoldedRowid(const protocol::LedgerId& ledger) {
-  auto prepared = Prepare("SELECT folded_rowid FROM view_progress WHERE ledger = ?1");
+  auto prepared = Prepare("SELECT folded_rowid FROM ledger_stats WHERE ledger = ?1");
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
   BindBlob(s, 1, ledger);
@@ -242,7 +242,7 @@ Result<std::int64_t> Store::FoldedRowid(const protocol::LedgerId& ledger) {
 
 Status Store::SetFoldedRowid(const protocol::LedgerId& ledger, std::int64_t rowid) {
   auto prepared = Prepare(
-      "INSERT INTO view_progress(ledger, folded_rowid) VALUES (?1, ?2) "
+      "INSERT INTO ledger_stats(ledger, entries, folded_rowid) VALUES (?1, 0, ?2) "
       "ON CONFLICT(ledger) DO UPDATE SET folded_rowid = excluded.folded_rowid");
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);

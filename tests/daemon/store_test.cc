@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/schema.h"
 #include "tests/daemon/test_support.h"
 
 namespace kintsugi::daemon {
@@ -422,6 +423,91 @@ TEST(Store, CountEntriesAndMaxHlcFollowInserts) {
   EXPECT_EQ(*f.store->MaxHlc(std::nullopt), 1003u);  // the largest, not the latest
   ASSERT_TRUE(f.store->InsertEntry(NewEntry::From(f.alice.Seal(f.rng, 5, {}, 7777, "newer"))).ok());
   EXPECT_EQ(*f.store->MaxHlc(std::nullopt), 7777u);
+}
+
+// Without an author, MaxHlc is the largest clock of any author under the
+// bound, read one author at a time: an author whose clocks are all above the
+// bound adds nothing, and the bound itself is included.
+TEST(Store, MaxHlcIsTheLargestClockOfAnyAuthorUnderTheBound) {
+  ThreeEntries f;  // alice: 1001, 1002, 1003
+  ASSERT_NE(f.store, nullptr);
+  TestAuthor bob = TestAuthor::Make(f.rng, kLedger);
+  TestAuthor cleo = TestAuthor::Make(f.rng, Seed(0x12));  // another ledger
+  ASSERT_TRUE(f.store->InsertEntry(NewEntry::From(bob.Seal(f.rng, 1, {}, 1500, "bob"))).ok());
+  ASSERT_TRUE(f.store->InsertEntry(NewEntry::From(bob.Seal(f.rng, 2, {}, 900, "bob, slow clock"))).ok());
+  ASSERT_TRUE(f.store->InsertEntry(NewEntry::From(cleo.Seal(f.rng, 1, {}, 5000, "cleo"))).ok());
+
+  EXPECT_EQ(*f.store->MaxHlc(std::nullopt), 5000u);
+  EXPECT_EQ(*f.store->MaxHlc(std::nullopt, 4999), 1500u);
+  EXPECT_EQ(*f.store->MaxHlc(std::nullopt, 1500), 1500u);
+  EXPECT_EQ(*f.store->MaxHlc(std::nullopt, 1499), 1003u);
+  EXPECT_EQ(*f.store->MaxHlc(std::nullopt, 1001), 1001u);
+  EXPECT_EQ(*f.store->MaxHlc(std::nullopt, 950), 900u);
+  EXPECT_EQ(*f.store->MaxHlc(std::nullopt, 899), 0u);
+  EXPECT_EQ(*f.store->MaxHlc(bob.identity.public_key()), 1500u);
+  EXPECT_EQ(*f.store->MaxHlc(bob.identity.public_key(), 1499), 900u);
+  EXPECT_EQ(*f.store->MaxHlc(f.alice.identity.public_key(), 1002), 1002u);
+}
+
+// A file of schema 3 (views kept, progress in its own table, an index by
+// clock) opens as schema 4: the fold's progress is kept per ledger beside
+// the entry count, the index and the old table are gone, and nothing else
+// changed.
+TEST(Store, AFileOfSchemaThreeKeepsItsFoldProgressWhenMigrated) {
+  TempDir dir;
+  const std::string path = dir.File("ledger.db");
+  const protocol::LedgerId other = Seed(0x12);
+  {
+    RawDb raw(path);
+    ASSERT_EQ(raw.Exec("PRAGMA journal_mode=WAL").first, SQLITE_OK);
+    for (int v = 0; v < 3; ++v) {
+      auto [rc, message] = raw.Exec(SchemaMigrations()[v]);
+      ASSERT_EQ(rc, SQLITE_OK) << "migration " << v << ": " << message;
+    }
+    ASSERT_EQ(raw.Exec("PRAGMA user_version = 3; PRAGMA application_id = " + std::to_string(kApplicationId)).first,
+              SQLITE_OK);
+  }
+  crypto::DeterministicRandom rng{Seed(8)};
+  TestAuthor alice = TestAuthor::Make(rng, kLedger);
+  TestAuthor bob = TestAuthor::Make(rng, other);
+  {
+    // Schema 3 as the previous store wrote it: entries through the store's
+    // own insert, progress in view_progress.
+    RawDb raw(path);
+    auto insert = [&](const protocol::SealedEntry& e) {
+      const NewEntry n = NewEntry::From(e);
+      std::string sql = "INSERT INTO entries(id, ledger, author, seq, hlc, bytes) VALUES (x'" + ToHex(n.id) +
+                        "', x'" + ToHex(n.ledger) + "', x'" + ToHex(n.author) + "', " + std::to_string(n.seq) +
+                        ", " + std::to_string(n.hlc) + ", x'" + ToHex(n.bytes) + "')";
+      auto [rc, message] = raw.Exec(sql);
+      ASSERT_EQ(rc, SQLITE_OK) << message;
+    };
+    insert(alice.Seal(rng, 1, {}, 2000, "one"));
+    insert(alice.Seal(rng, 2, {}, 2001, "two"));
+    insert(bob.Seal(rng, 1, {}, 3000, "three"));
+    ASSERT_EQ(raw.Exec("INSERT INTO view_progress(ledger, folded_rowid) VALUES (x'" + ToHex(kLedger) + "', 2)").first,
+              SQLITE_OK);
+  }
+
+  auto store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->FoldedRowid(kLedger), 2);
+  EXPECT_EQ(*store->FoldedRowid(other), 0);
+  EXPECT_EQ(*store->CountEntries(kLedger), 2);
+  EXPECT_EQ(*store->CountEntries(other), 1);
+  EXPECT_EQ(*store->MaxHlc(std::nullopt), 3000u);
+  ASSERT_TRUE(store->SetFoldedRowid(other, 3).ok());
+  EXPECT_EQ(*store->FoldedRowid(other), 3);
+  EXPECT_EQ(*store->CountEntries(other), 1);  // the progress did not touch the count
+  ASSERT_TRUE(store->ResetViews(kLedger).ok());
+  EXPECT_EQ(*store->FoldedRowid(kLedger), 0);
+  EXPECT_EQ(*store->CountEntries(kLedger), 2);
+  store.reset();
+
+  RawDb raw(path, SQLITE_OPEN_READONLY);
+  EXPECT_EQ(raw.Int("PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM sqlite_master WHERE name IN ('entries_by_hlc', 'view_progress')"), 0);
+  EXPECT_EQ(raw.Text("PRAGMA integrity_check"), "ok");
 }
 
 TEST(Store, InTransactionRollsBackWhenTheBodyFails) {
