@@ -118,24 +118,28 @@ Effect LedgerState::Apply(const FoldEntry& entry, const RefResolver& refs) {
   // Talks addressed and plans done long ago leave the state (the timeline
   // still holds them), so that it does not grow with history.
   const std::uint64_t now = HlcMillis(entry.hlc);
-  if (now > prune_due_.ms) {
-    std::uint64_t next = UINT64_MAX;
-    for (auto* marks : {&talks_, &plans_}) {
-      std::erase_if(*marks, [&](const auto& item) {
-        const fold::Mark& m = item.second;
-        if (m.closed_by.empty()) return false;
-        const std::uint64_t expiry = ExpiryOf(m);
-        if (expiry < now) return true;
-        next = std::min(next, expiry);
-        return false;
-      });
+  for (auto [marks, due] : {std::pair{&talks_, &expiries_.talks}, std::pair{&plans_, &expiries_.plans}}) {
+    while (!due->empty() && due->begin()->first < now) {
+      marks->erase(due->begin()->second);
+      due->erase(due->begin());
     }
-    prune_due_.ms = next;
   }
   return effect;
 }
 
-void LedgerState::Closed(const fold::Mark& mark) { prune_due_.ms = std::min(prune_due_.ms, ExpiryOf(mark)); }
+void LedgerState::Closed(const std::map<std::string, fold::Mark>& marks, const std::string& id) {
+  auto& due = &marks == &talks_ ? expiries_.talks : expiries_.plans;
+  due.emplace(ExpiryOf(marks.at(id)), id);
+}
+
+void LedgerState::QueueClosedMarks() {
+  expiries_ = {};
+  for (const auto* marks : {&talks_, &plans_}) {
+    for (const auto& [id, m] : *marks) {
+      if (!m.closed_by.empty()) Closed(*marks, id);
+    }
+  }
+}
 
 Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, LedgerState* s) const {
   if (entry.content == FoldEntry::Content::kWithdrawn) {
@@ -422,7 +426,7 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
             if (talk != s->talks_.end() && talk->second.closed_by.empty()) {
               talk->second.closed_by = id;
               talk->second.closed_ms = ms;
-              s->Closed(talk->second);
+              s->Closed(s->talks_, talk->first);
             }
           }
         }
@@ -456,7 +460,7 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
         if (!plan.empty() && s->plans_[plan].closed_by.empty()) {
           s->plans_[plan].closed_by = id;
           s->plans_[plan].closed_ms = ms;
-          s->Closed(s->plans_[plan]);
+          s->Closed(s->plans_, plan);
         }
       }
       return ok;

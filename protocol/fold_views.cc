@@ -103,6 +103,7 @@ Result<LedgerState> LedgerState::FromJson(const json& j) {
     j.at("withdrawn").get_to(s.withdrawn_);
     j.at("phase").get_to(s.phase_);
     if (auto left = j.find("left"); left != j.end()) s.left_ = left->get<fold::Departure>();
+    s.QueueClosedMarks();
     // Every reference inside the state must hold, or views and rules would
     // trip over it later.
     for (const auto& [id, p] : s.proposals_) {

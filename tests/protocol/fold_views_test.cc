@@ -112,6 +112,52 @@ TEST(FoldTogether, TalksAddressedLongAgoLeaveTheState) {
   EXPECT_EQ(talks[0].at("id"), open.id);
 }
 
+TEST(FoldTogether, PlansDoneLongAgoLeaveTheStateInTheOrderTheyWereDone) {
+  Couple c;
+  auto first = c.Applied(Who::kA, {{"kind", "time.plan"}, {"what", "walk"}, {"when", kStartMs}});
+  auto second = c.Applied(Who::kB, {{"kind", "time.plan"}, {"what", "dinner"}, {"when", kStartMs}});
+  auto open = c.Applied(Who::kA, {{"kind", "time.plan"}, {"what", "trip"}, {"when", kStartMs}});
+  c.SetTime(kStartMs + 10 * kMsPerDay);
+  c.Applied(Who::kB, {{"kind", "time.done"}, {"what", "dinner"}, {"plan", second.id}});
+  c.SetTime(kStartMs + 20 * kMsPerDay);
+  c.Applied(Who::kA, {{"kind", "time.done"}, {"what", "walk"}, {"plan", first.id}});
+  auto plan_ids = [&] {
+    std::set<std::string> ids;
+    for (const auto& [id, plan] : c.state.plans()) ids.insert(id);
+    return ids;
+  };
+  c.SetTime(kStartMs + 189 * kMsPerDay);
+  c.Applied(Who::kA, {{"kind", "checkin"}, {"note", "n"}});
+  EXPECT_EQ(plan_ids(), (std::set<std::string>{first.id, second.id, open.id}));
+  c.SetTime(kStartMs + 191 * kMsPerDay);  // past the dinner's 180 days, not the walk's
+  c.Applied(Who::kA, {{"kind", "checkin"}, {"note", "n"}});
+  EXPECT_EQ(plan_ids(), (std::set<std::string>{first.id, open.id}));
+  c.SetTime(kStartMs + 201 * kMsPerDay);
+  c.Applied(Who::kA, {{"kind", "checkin"}, {"note", "n"}});
+  EXPECT_EQ(plan_ids(), (std::set<std::string>{open.id})) << "the plan not done stays";
+}
+
+// What is due to leave the state is derived, not saved: a state read back
+// from its JSON lets a closed talk leave as the state that was never saved
+// does, and the two stay equal.
+TEST(FoldTogether, AStateReadBackFromItsJsonLetsClosedTalksLeaveAsBefore) {
+  Couple c;
+  auto t = c.Applied(Who::kA, {{"kind", "talk.request"}, {"topic", "money"}});
+  auto open = c.Applied(Who::kA, {{"kind", "talk.request"}, {"topic", "family"}});
+  c.Applied(Who::kB, {{"kind", "meeting"}, {"appreciations", "a"}, {"talks", {t.id}}});
+  auto read_back = LedgerState::FromJson(c.state.ToJson());
+  ASSERT_TRUE(read_back.ok()) << read_back.error().message;
+  ASSERT_EQ(*read_back, c.state);
+  LedgerState never_saved = c.state;
+  c.state = std::move(read_back).value();
+  c.SetTime(kStartMs + 181 * kMsPerDay);
+  c.Applied(Who::kA, {{"kind", "checkin"}, {"note", "n"}});
+  json talks = c.state.TogetherView(0, c.Opener()).at("talks");
+  ASSERT_EQ(talks.size(), 1u) << talks.dump();
+  EXPECT_EQ(talks[0].at("id"), open.id);
+  EXPECT_EQ(never_saved.TogetherView(0, c.Opener()).at("talks").size(), 2u);
+}
+
 TEST(FoldTogether, ATalkAddressedRecentlyStaysHoweverOldTheRequest) {
   // docs/LEDGER.md: talks "addressed ... more than 180 days before the entry
   // being read" leave the state; one addressed ten days ago stays.
