@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
-#include "crypto/result.h"
+#include "base/result.h"
 #include "protocol/layout.h"
 
 namespace kintsugi::client {

@@ -18,7 +18,7 @@
 #include "client/client.h"
 #include "client/ctl_input.h"
 #include "client/ctl_views.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "protocol/kinds.h"
 
 namespace kintsugi::ctl {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "client/export_format.h"
-#include "client/private_file.h"
+#include "base/files.h"
 
 namespace kintsugi::ctl {
 namespace {
@@ -41,8 +41,8 @@ void Deliver(const ExportOptions& options, const json& doc) {
     }
     return;
   }
-  Status written = client::WritePrivateFile(options.out, *text,
-                                            options.force ? client::Replace::kExisting : client::Replace::kNever);
+  Status written = base::WritePrivateFile(options.out, *text,
+                                            options.force ? base::Replace::kExisting : base::Replace::kNever);
   if (!written.ok()) {
     if (written.error().code == ErrorCode::kAlreadyExists) {
       std::exit(Fail(options.out + " already exists: choose another name, or add --force to replace it"));

@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "client/client.h"
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::ctl {
 

@@ -15,7 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "client/client.h"
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::ctl {
 

@@ -21,7 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::ctl {
 

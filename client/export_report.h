@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::client::export_report {
 

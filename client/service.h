@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::ctl {
 

@@ -22,7 +22,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/random.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "crypto/secure_buffer.h"
 
 namespace kintsugi::crypto {

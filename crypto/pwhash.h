@@ -12,7 +12,7 @@
 
 #include "crypto/keys.h"
 #include "crypto/random.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "crypto/secure_buffer.h"
 
 namespace kintsugi::crypto {

@@ -11,7 +11,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/keys.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "crypto/secure_buffer.h"
 
 namespace kintsugi::crypto {

@@ -20,7 +20,7 @@
 
 #include <zmq.hpp>
 
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::daemon {
 

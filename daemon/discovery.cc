@@ -19,26 +19,22 @@ namespace kintsugi::daemon {
 
 Result<std::unique_ptr<Discovery>> Discovery::Open(std::uint16_t port, Engine& engine, SyncService& sync,
                                                    PairingService& pairing, crypto::RandomSource& rng) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return MakeError(ErrorCode::kIo, std::string("discovery socket: ") + std::strerror(errno));
+  base::UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return MakeError(ErrorCode::kIo, std::string("discovery socket: ") + std::strerror(errno));
   int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  ::setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one);
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_BROADCAST, &one, sizeof one);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    Error e = MakeError(ErrorCode::kIo, "cannot bind the discovery port " + std::to_string(port) + ": " +
-                                            std::strerror(errno));
-    ::close(fd);
-    return e;
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    return MakeError(ErrorCode::kIo, "cannot bind the discovery port " + std::to_string(port) + ": " +
+                                         std::strerror(errno));
   }
-  return std::unique_ptr<Discovery>(new Discovery(fd, port, engine, sync, pairing, rng));
+  return std::unique_ptr<Discovery>(new Discovery(std::move(fd), port, engine, sync, pairing, rng));
 }
-
-Discovery::~Discovery() { ::close(fd_); }
 
 std::array<std::uint8_t, 8> Discovery::SelfTag() const {
   std::array<std::uint8_t, 8> tag{};
@@ -57,7 +53,7 @@ int Discovery::Broadcast(ByteView datagram) {
     }
     sockaddr_in to = *reinterpret_cast<sockaddr_in*>(ifa->ifa_broadaddr);
     to.sin_port = htons(port_);
-    ::sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    ::sendto(fd_.get(), datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
     ++sent;
   }
   ::freeifaddrs(list);
@@ -71,7 +67,7 @@ void Discovery::HandleReadable() {
     std::uint8_t buf[512];
     sockaddr_in from{};
     socklen_t from_len = sizeof from;
-    ssize_t n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+    ssize_t n = ::recvfrom(fd_.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
     if (n < 0) return;
     if (static_cast<std::size_t>(n) != protocol::kBeaconBytes) continue;
     char ip[INET_ADDRSTRLEN] = {};

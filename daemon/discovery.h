@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/files.h"
 #include "crypto/random.h"
 #include "daemon/engine.h"
 #include "daemon/pairing_service.h"
@@ -32,9 +33,7 @@ class Discovery {
   // host). Fails with kIo.
   static Result<std::unique_ptr<Discovery>> Open(std::uint16_t port, Engine& engine, SyncService& sync,
                                                  PairingService& pairing, crypto::RandomSource& rng);
-  ~Discovery();
-
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   // Reads every pending datagram and acts on the ones it recognises.
   void HandleReadable();
   std::uint64_t MillisUntilNextTimer(std::uint64_t now_ms) const;
@@ -48,14 +47,14 @@ class Discovery {
   nlohmann::json Json() const;
 
  private:
-  Discovery(int fd, std::uint16_t port, Engine& engine, SyncService& sync, PairingService& pairing,
+  Discovery(base::UniqueFd fd, std::uint16_t port, Engine& engine, SyncService& sync, PairingService& pairing,
             crypto::RandomSource& rng)
-      : fd_(fd), port_(port), engine_(engine), sync_(sync), pairing_(pairing), rng_(rng) {}
+      : fd_(std::move(fd)), port_(port), engine_(engine), sync_(sync), pairing_(pairing), rng_(rng) {}
   // Sends to every interface that broadcasts; returns how many there were.
   int Broadcast(ByteView datagram);
   std::array<std::uint8_t, 8> SelfTag() const;
 
-  int fd_;
+  base::UniqueFd fd_;
   std::uint16_t port_;
   Engine& engine_;
   SyncService& sync_;

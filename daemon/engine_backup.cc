@@ -9,7 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "client/private_file.h"
+#include "base/files.h"
 #include "daemon/engine.h"
 #include "protocol/backup.h"
 
@@ -17,34 +17,6 @@ namespace kintsugi::daemon {
 namespace {
 
 Error Errno(const std::string& what) { return MakeError(ErrorCode::kIo, what + ": " + std::strerror(errno)); }
-
-
-Result<Bytes> ReadWholeFile(const std::string& path, std::uint64_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return MakeError(ErrorCode::kNotFound, "no file at " + path);
-    return Errno("open " + path);
-  }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st{};
-  if (::fstat(fd, &st) != 0) return Errno("stat " + path);
-  if (!S_ISREG(st.st_mode)) return MakeError(ErrorCode::kInvalidArgument, path + " is not a file");
-  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
-    return MakeError(ErrorCode::kTooLarge, path + " is larger than any backup can be");
-  }
-  Bytes out(static_cast<std::size_t>(st.st_size));
-  std::size_t got = 0;
-  while (got < out.size()) {
-    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Errno("read " + path);
-    got += static_cast<std::size_t>(n);
-  }
-  return out;
-}
 
 bool Exists(const std::string& path) {
   struct stat st{};
@@ -81,9 +53,9 @@ Result<Engine::BackupReport> Engine::Backup(const std::string& path, const crypt
   contents.key_file = std::move(key_file).value();
   contents.database = std::move(image).value();
   const Bytes sealed = protocol::SealBackup(contents, *key, header);
-  KINTSUGI_RETURN_IF_ERROR(client::WritePrivateFile(
+  KINTSUGI_RETURN_IF_ERROR(base::WritePrivateFile(
       path, std::string_view(reinterpret_cast<const char*>(sealed.data()), sealed.size()),
-      replace ? client::Replace::kExisting : client::Replace::kNever));
+      replace ? base::Replace::kExisting : base::Replace::kNever));
   auto count = store_->CountEntries(info_->ledger_id);
   spdlog::info("backup.written bytes={}", sealed.size());
   return BackupReport{path, sealed.size(), count.ok() ? *count : 0};
@@ -95,7 +67,8 @@ Result<EngineStatus> Engine::Restore(const std::string& path, const crypto::Pass
                      "this device has a ledger already: restoring over it needs --force (its files are kept "
                      "beside, renamed)");
   }
-  auto file = ReadWholeFile(path, protocol::kMaxBackupDatabaseBytes + (64u << 20));
+  auto file = base::ReadFile(path, protocol::kMaxBackupDatabaseBytes + (64u << 20),
+                             "is larger than any backup can be");
   if (!file.ok()) return file.take_error();
   auto header = protocol::ReadBackupHeader(*file);
   if (!header.ok()) return header.take_error();
@@ -120,10 +93,10 @@ Result<EngineStatus> Engine::Restore(const std::string& path, const crypto::Pass
     if (!restored_key.ok()) {
       return MakeError(ErrorCode::kCorrupt, "the backup's key file is damaged: " + restored_key.error().message);
     }
-    KINTSUGI_RETURN_IF_ERROR(client::WritePrivateFile(
+    KINTSUGI_RETURN_IF_ERROR(base::WritePrivateFile(
         new_db,
         std::string_view(reinterpret_cast<const char*>(contents->database.data()), contents->database.size()),
-        client::Replace::kExisting));
+        base::Replace::kExisting));
     auto restored = Store::Open(new_db);
     if (!restored.ok()) return MakeError(ErrorCode::kCorrupt, "the backup's ledger does not open: " + restored.error().message);
     KINTSUGI_RETURN_IF_ERROR((*restored)->CheckIntegrity());
@@ -190,7 +163,7 @@ Result<EngineStatus> Engine::Restore(const std::string& path, const crypto::Pass
     for (const auto& p : kept) ::rename((p + suffix).c_str(), p.c_str());
     cleanup();
   }
-  client::SyncFolderOf(db_path);
+  base::SyncFolderOf(db_path);
   auto reopened = Store::Open(db_path);
   if (!reopened.ok()) {
     spdlog::critical("restore.reopen_failed what=\"{}\"", reopened.error().message);

@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::daemon {
 

@@ -12,7 +12,7 @@
 
 #include <zmq.hpp>
 
-#include "crypto/result.h"
+#include "base/result.h"
 #include "daemon/dispatch.h"
 #include "protocol/layout.h"
 

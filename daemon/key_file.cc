@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/files.h"
 #include "crypto/hash.h"
-#include "client/private_file.h"
 #include "crypto/secure_buffer.h"
 #include "protocol/wire.h"
 
@@ -167,7 +167,7 @@ Status WriteAtomically(const std::string& path, const crypto::SecureBuffer& buf)
     ::unlink(tmp.c_str());
     return e;
   }
-  client::SyncFolderOf(path);  // the rename itself durable
+  base::SyncFolderOf(path);  // the rename itself durable
   return OkStatus();
 }
 
@@ -217,15 +217,12 @@ Result<KeyFile> LoadKeyFile(const std::string& path) {
 }
 
 Result<crypto::SecureBuffer> ReadKeyFileBytes(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  const base::UniqueFd owner(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  const int fd = owner.get();
   if (fd < 0) {
     if (errno == ENOENT) return MakeError(ErrorCode::kNotFound, "no key file");
     return Errno("open " + path);
   }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
   struct stat st{};
   if (::fstat(fd, &st) != 0) return Errno("stat " + path);
   if ((st.st_mode & 077) != 0) {

@@ -21,7 +21,7 @@
 #include "crypto/keys.h"
 #include "crypto/pake.h"
 #include "crypto/pwhash.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "protocol/entry.h"
 
 namespace kintsugi::daemon {

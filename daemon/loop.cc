@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include "base/files.h"
 #include "crypto/random.h"
 #include "daemon/clock.h"
 #include "crypto/pake.h"
@@ -76,12 +77,9 @@ int RunDaemon(const DaemonOptions& options) {
     files.rlim_cur = files.rlim_max;
     (void)::setrlimit(RLIMIT_NOFILE, &files);
   }
-  int signal_fd = OpenSignalFd();
+  const base::UniqueFd signal_owner(OpenSignalFd());
+  const int signal_fd = signal_owner.get();
   if (signal_fd < 0) return Fail(MakeError(ErrorCode::kIo, "cannot watch for signals"));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } signal_closer{signal_fd};
 
   auto layout = protocol::ResolveLayout(protocol::LayoutInputsFromEnvironment(options.data_dir));
   if (!layout.ok()) return Fail(layout.error());

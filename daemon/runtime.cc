@@ -69,13 +69,12 @@ void RemoveRuntimeDir(const protocol::Layout& layout) {
 }
 
 Result<InstanceLock> InstanceLock::Acquire(const protocol::Layout& layout) {
-  int fd = ::open(layout.lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Errno("open " + layout.lock_path);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  base::UniqueFd fd(::open(layout.lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd.valid()) return Errno("open " + layout.lock_path);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     char buf[32] = {};
-    ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
-    ::close(fd);
+    ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
     if (err == EWOULDBLOCK) {
       std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "unknown";
       while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
@@ -87,16 +86,10 @@ Result<InstanceLock> InstanceLock::Acquire(const protocol::Layout& layout) {
     return Errno("lock " + layout.lock_path);
   }
   std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
-    Error e = Errno("write " + layout.lock_path);
-    ::close(fd);
-    return e;
+  if (::ftruncate(fd.get(), 0) != 0 || ::pwrite(fd.get(), pid.data(), pid.size(), 0) < 0) {
+    return Errno("write " + layout.lock_path);
   }
-  return InstanceLock(fd);
-}
-
-InstanceLock::~InstanceLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+  return InstanceLock(std::move(fd));
 }
 
 }  // namespace kintsugi::daemon

@@ -6,8 +6,10 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
-#include "crypto/result.h"
+#include "base/files.h"
+#include "base/result.h"
 #include "protocol/layout.h"
 
 namespace kintsugi::daemon {
@@ -30,14 +32,12 @@ class InstanceLock {
   // Fails with kBusy, naming the running daemon's pid, when another daemon
   // holds the lock.
   static Result<InstanceLock> Acquire(const protocol::Layout& layout);
-  ~InstanceLock();
-  InstanceLock(InstanceLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  InstanceLock(InstanceLock&&) noexcept = default;
   InstanceLock& operator=(InstanceLock&&) = delete;
-  InstanceLock(const InstanceLock&) = delete;
 
  private:
-  explicit InstanceLock(int fd) : fd_(fd) {}
-  int fd_;
+  explicit InstanceLock(base::UniqueFd fd) : fd_(std::move(fd)) {}
+  base::UniqueFd fd_;  // closing it releases the flock
 };
 
 }  // namespace kintsugi::daemon

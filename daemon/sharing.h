@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crypto/result.h"
+#include "base/result.h"
 #include "daemon/engine.h"
 #include "protocol/fold.h"
 #include "protocol/ipc.h"

@@ -28,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "crypto/result.h"
+#include "base/result.h"
 #include "protocol/entry.h"
 
 namespace kintsugi::daemon {

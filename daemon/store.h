@@ -23,7 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "crypto/result.h"
+#include "base/result.h"
 #include "protocol/entry.h"
 #include "protocol/entry_seal.h"
 #include "protocol/sync.h"

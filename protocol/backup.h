@@ -21,7 +21,7 @@
 #include "crypto/bytes.h"
 #include "crypto/keys.h"
 #include "crypto/pwhash.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "crypto/secure_buffer.h"
 
 namespace kintsugi::protocol {

@@ -31,7 +31,7 @@
 #include "crypto/bytes.h"
 #include "crypto/keys.h"
 #include "crypto/random.h"
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::protocol {
 

@@ -17,7 +17,7 @@
 #include "crypto/aead.h"
 #include "crypto/bytes.h"
 #include "crypto/keys.h"
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::protocol {
 

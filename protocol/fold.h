@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "crypto/keys.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "protocol/entry.h"
 #include "protocol/kinds.h"
 

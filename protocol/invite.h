@@ -24,7 +24,7 @@
 #include <string_view>
 
 #include "crypto/random.h"
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::protocol {
 

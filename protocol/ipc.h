@@ -17,7 +17,7 @@
 #include <string_view>
 
 #include "crypto/bytes.h"
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::protocol {
 

@@ -14,7 +14,7 @@
 
 #include <string>
 
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::protocol {
 

@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::protocol {
 

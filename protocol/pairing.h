@@ -37,7 +37,7 @@
 #include "crypto/keys.h"
 #include "crypto/pake.h"
 #include "crypto/random.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "protocol/entry.h"
 #include "protocol/invite.h"
 

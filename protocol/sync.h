@@ -23,7 +23,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/keys.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "protocol/entry.h"
 
 namespace kintsugi::protocol {

@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "client/client.h"
-#include "client/private_file.h"
+#include "base/files.h"
 #include "client/service.h"
 #include "protocol/ipc.h"
 #include "protocol/layout.h"
@@ -421,7 +421,7 @@ ViewModel::HelpStore HelpStore() {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return MakeError(ErrorCode::kIo, "cannot make " + dir + ": " + ec.message());
-    return client::WritePrivateFile(path, text, client::Replace::kExisting);
+    return base::WritePrivateFile(path, text, base::Replace::kExisting);
   };
   return store;
 }

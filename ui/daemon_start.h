@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace kintsugi::ui {
 

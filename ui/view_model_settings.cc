@@ -10,7 +10,7 @@
 #include <ctime>
 
 #include "client/export_format.h"
-#include "client/private_file.h"
+#include "base/files.h"
 #include "crypto/pwhash.h"
 #include "crypto/secure_buffer.h"
 #include "protocol/kinds.h"
@@ -71,7 +71,7 @@ static Result<json> RenderedExport(DaemonLink& link, const ExportForm& f, const 
   if (!text.ok()) return text.take_error();
   if (!path.empty()) {
     Status written =
-        client::WritePrivateFile(path, *text, f.replace ? client::Replace::kExisting : client::Replace::kNever);
+        base::WritePrivateFile(path, *text, f.replace ? base::Replace::kExisting : base::Replace::kNever);
     if (!written.ok() && written.error().code == ErrorCode::kAlreadyExists) {
       return MakeError(ErrorCode::kAlreadyExists, path + " already exists: choose another name, or tick Replace.");
     }

@@ -1,21 +1,17 @@
 // The export renderers (client/export_format.h) on hand-made documents with
-// hostile text, on an empty range, and on a real ledger's export; and the
-// private file an export is saved to (client/private_file.h).
+// hostile text, on an empty range, and on a real ledger's export. (The
+// private file an export is saved to is tested in tests/base/files_test.cc.)
 #include "client/export_format.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "client/private_file.h"
 #include "daemon/export.h"
 #include "daemon/sample_history.h"
 #include "tests/daemon/test_support.h"
@@ -276,36 +272,6 @@ TEST(ExportFormat, ARealLedgerRendersInEveryFormatWithoutPrivateNotes) {
     EXPECT_FALSE(Has(text, "Ask about Sunday")) << ExportFormatExtension(f);
   }
   EXPECT_TRUE(Has(Render(*doc, ExportFormat::kHtml), "<svg"));
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-TEST(PrivateFile, WritesOwnerOnlyAndNeverReplacesUnlessAsked) {
-  TempDir dir;
-  const std::string path = dir.File("export.md");
-  ASSERT_TRUE(WritePrivateFile(path, "first", Replace::kNever).ok());
-  struct stat st{};
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_EQ(Slurp(path), "first");
-
-  Status again = WritePrivateFile(path, "second", Replace::kNever);
-  ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
-  EXPECT_EQ(Slurp(path), "first");
-
-  ASSERT_TRUE(WritePrivateFile(path, "third", Replace::kExisting).ok());
-  EXPECT_EQ(Slurp(path), "third");
-  std::size_t files = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
-  EXPECT_EQ(files, 1u) << "a temporary file was left behind";
-
-  Status missing = WritePrivateFile(dir.File("no/such/folder/x.md"), "x", Replace::kNever);
-  ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().code, ErrorCode::kIo);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Writing a private file atomically (see private_file.h).
-#include "client/private_file.h"
+#include "base/files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 
 #include <vector>
 
-namespace kintsugi::client {
+namespace kintsugi::base {
 namespace {
 
 Error IoError(const std::string& what, const std::string& path, int err) {
@@ -38,11 +38,46 @@ std::string FolderOf(const std::string& path) {
 
 }  // namespace
 
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::vector<std::uint8_t>> ReadFile(const std::string& path, std::uint64_t max_bytes,
+                                           std::string_view too_large_why) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return MakeError(ErrorCode::kNotFound, "no file at " + path);
+    return IoError("cannot open", path, errno);
+  }
+  struct stat st{};
+  if (::fstat(fd.get(), &st) != 0) return IoError("cannot read", path, errno);
+  if (!S_ISREG(st.st_mode)) return MakeError(ErrorCode::kInvalidArgument, path + " is not a file");
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    return MakeError(ErrorCode::kTooLarge, path + " " + std::string(too_large_why));
+  }
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  while (got < out.size()) {
+    const ssize_t n = ::read(fd.get(), out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return IoError("cannot read", path, errno);
+    if (n == 0) return MakeError(ErrorCode::kIo, "cannot read " + path + ": it shrank while being read");
+    got += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+
 void SyncFolderOf(const std::string& path) {
-  const int fd = ::open(FolderOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
+  const UniqueFd fd(::open(FolderOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.valid()) ::fsync(fd.get());
 }
 
 Status WritePrivateFile(const std::string& path, std::string_view content, Replace replace) {
@@ -94,4 +129,4 @@ Status WritePrivateFile(const std::string& path, std::string_view content, Repla
   return OkStatus();
 }
 
-}  // namespace kintsugi::client
+}  // namespace kintsugi::base
