@@ -162,6 +162,53 @@ constexpr const char* kMigrations[] = {
       coalesce((SELECT folded_rowid FROM view_progress p WHERE p.ledger = ledger_stats.ledger), 0);
     DROP TABLE view_progress;
     )sql",
+    // 4 -> 5: no index by the random entry id on the write path
+    // (docs/PERFORMANCE.md). An id is the hash of an encoding that names its
+    // ledger, author and seq, so an entry unique at its place in its chain is
+    // unique everywhere: the chain index refuses a second copy, and it grows
+    // at each chain's end where the index of ids dirtied a random page per
+    // entry. Lookups by id go to entry_ids, which the store fills in large
+    // sorted steps (Store::MergeIds); ids of the entries after
+    // entry_ids_merged.upto are held in memory, read back at open.
+    R"sql(
+    DROP TRIGGER entries_no_update;
+    DROP TRIGGER entries_no_delete;
+    DROP TRIGGER entries_no_replace;
+    DROP TRIGGER entries_count;
+    CREATE TABLE entries_v5(
+      rowid INTEGER PRIMARY KEY,
+      id BLOB NOT NULL CHECK (length(id) = 32),
+      ledger BLOB NOT NULL CHECK (length(ledger) = 32),
+      author BLOB NOT NULL CHECK (length(author) = 32),
+      seq INTEGER NOT NULL CHECK (seq >= 1),
+      hlc INTEGER NOT NULL,
+      bytes BLOB NOT NULL);
+    INSERT INTO entries_v5(rowid, id, ledger, author, seq, hlc, bytes)
+      SELECT rowid, id, ledger, author, seq, hlc, bytes FROM entries ORDER BY rowid;
+    DROP TABLE entries;
+    ALTER TABLE entries_v5 RENAME TO entries;
+    CREATE UNIQUE INDEX entries_by_chain ON entries(ledger, author, seq, id);
+    CREATE INDEX entries_by_author_hlc ON entries(author, hlc);
+    CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+      BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
+    CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+      BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
+    -- INSERT OR REPLACE deletes without firing DELETE triggers: refuse any
+    -- insert that would replace a stored row (by rowid or by the chain index).
+    CREATE TRIGGER entries_no_replace BEFORE INSERT ON entries
+      WHEN EXISTS (SELECT 1 FROM entries WHERE rowid = NEW.rowid)
+        OR EXISTS (SELECT 1 FROM entries WHERE ledger = NEW.ledger AND author = NEW.author
+                                            AND seq = NEW.seq AND id = NEW.id)
+      BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
+    CREATE TRIGGER entries_count AFTER INSERT ON entries BEGIN
+      INSERT INTO ledger_stats(ledger, entries) VALUES (NEW.ledger, 1)
+        ON CONFLICT(ledger) DO UPDATE SET entries = entries + 1;
+    END;
+    CREATE TABLE entry_ids(id BLOB PRIMARY KEY, entry_rowid INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO entry_ids(id, entry_rowid) SELECT id, rowid FROM entries ORDER BY id;
+    CREATE TABLE entry_ids_merged(upto INTEGER NOT NULL);
+    INSERT INTO entry_ids_merged(upto) SELECT coalesce(max(rowid), 0) FROM entries;
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -125,10 +125,88 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Durability d
   // written per received entry. They hold a transaction's old pages at most.
   KINTSUGI_RETURN_IF_ERROR(store->Exec("PRAGMA temp_store=MEMORY"));
   KINTSUGI_RETURN_IF_ERROR(store->Migrate());
+  KINTSUGI_RETURN_IF_ERROR(store->LoadUnmergedIds());
   return store;
 }
 
+std::size_t Store::IdHash::operator()(const protocol::EntryId& id) const {
+  std::size_t h;  // an id is a hash: any of its words is spread evenly
+  std::memcpy(&h, id.data(), sizeof h);
+  return h;
+}
+
+Status Store::LoadUnmergedIds() {
+  auto upto = PragmaInt(db_, "SELECT upto FROM entry_ids_merged");
+  if (!upto.ok()) return upto.take_error();
+  recent_ids_.clear();
+  ids_merged_upto_ = *upto;
+  auto prepared = Prepare("SELECT id, rowid FROM entries WHERE rowid > ?1");
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  sqlite3_bind_int64(s, 1, ids_merged_upto_);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    protocol::EntryId id;
+    if (!ColumnHash(s, 0, id)) return MakeError(ErrorCode::kCorrupt, "entry id is damaged");
+    recent_ids_.emplace(id, sqlite3_column_int64(s, 1));
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "read the ids not yet merged");
+  return OkStatus();
+}
+
+void Store::ForgetRolledBackIds() {
+  auto newest = PragmaInt(db_, "SELECT coalesce(max(rowid), 0) FROM entries");
+  if (!newest.ok()) return;  // kept: a lookup of a forgotten id finds no row
+  std::erase_if(recent_ids_, [&](const auto& id_rowid) { return id_rowid.second > *newest; });
+}
+
+Status Store::MergeIds() {
+  if (recent_ids_.empty() || in_transaction()) return OkStatus();
+  std::int64_t newest = ids_merged_upto_;
+  // Its own transaction, not InTransaction's: that one merges after a commit
+  // that leaves too many ids waiting, and this commit would be one.
+  auto merge_step = [&]() -> Status {
+    auto last = PragmaInt(db_, "SELECT coalesce(max(rowid), 0) FROM entries");
+    if (!last.ok()) return last.take_error();
+    newest = *last;
+    // The entries are the truth and entry_ids is derived from them: a row
+    // already there (a file edited by hand) is replaced, not a merge stuck.
+    auto merge = Prepare(
+        "INSERT OR REPLACE INTO entry_ids(id, entry_rowid) "
+        "SELECT id, rowid FROM entries WHERE rowid > ?1 AND rowid <= ?2 ORDER BY id");
+    if (!merge.ok()) return merge.take_error();
+    {
+      Stmt s(*merge);
+      sqlite3_bind_int64(s, 1, ids_merged_upto_);
+      sqlite3_bind_int64(s, 2, newest);
+      if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "merge entry ids");
+    }
+    auto mark = Prepare("UPDATE entry_ids_merged SET upto = ?1");
+    if (!mark.ok()) return mark.take_error();
+    Stmt m(*mark);
+    sqlite3_bind_int64(m, 1, newest);
+    if (sqlite3_step(m) != SQLITE_DONE) return SqlError(db_, "mark entry ids merged");
+    return OkStatus();
+  };
+  KINTSUGI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Status merged = merge_step();
+  if (merged.ok()) merged = Exec("COMMIT");
+  if (!merged.ok()) {
+    (void)Exec("ROLLBACK");
+    return merged;
+  }
+  ids_merged_upto_ = newest;
+  // A fresh map gives its buckets back, where clear() would keep them.
+  std::erase_if(recent_ids_, [&](const auto& id_rowid) { return id_rowid.second <= newest; });
+  if (recent_ids_.empty()) recent_ids_ = {};
+  return OkStatus();
+}
+
 Store::~Store() {
+  // A store closed in the normal way leaves no ids for the next open to read
+  // back; one that fails to merge leaves them to it (and a killed daemon,
+  // at most kMaxUnmergedIds).
+  if (!in_transaction()) (void)MergeIds();
   for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.stmt);
   sqlite3_close(db_);
 }
@@ -136,8 +214,9 @@ Store::~Store() {
 bool Store::checkpoint_due() const { return sqlite3_total_changes64(db_) != checkpointed_changes_; }
 
 Status Store::CheckpointWhenIdle() {
+  if (sqlite3_total_changes64(db_) == checkpointed_changes_ || in_transaction()) return OkStatus();
+  if (recent_ids_.size() >= kIdleMergeIds) KINTSUGI_RETURN_IF_ERROR(MergeIds());
   const std::int64_t changes = sqlite3_total_changes64(db_);
-  if (changes == checkpointed_changes_ || in_transaction()) return OkStatus();
   KINTSUGI_RETURN_IF_ERROR(Exec("PRAGMA wal_checkpoint(PASSIVE)"));
   checkpointed_changes_ = changes;
   return OkStatus();
@@ -194,6 +273,7 @@ Status Store::InTransaction(const std::function<Status()>& body) {
     if (!s.ok()) {
       (void)Exec("ROLLBACK TO nested");
       (void)Exec("RELEASE nested");
+      ForgetRolledBackIds();
       return s;
     }
     return Exec("RELEASE nested");
@@ -202,11 +282,19 @@ Status Store::InTransaction(const std::function<Status()>& body) {
   Status s = body();
   if (!s.ok()) {
     (void)Exec("ROLLBACK");
+    ForgetRolledBackIds();
     return s;
   }
   Status commit = Exec("COMMIT");
-  if (!commit.ok()) (void)Exec("ROLLBACK");
-  return commit;
+  if (!commit.ok()) {
+    (void)Exec("ROLLBACK");
+    ForgetRolledBackIds();
+    return commit;
+  }
+  // The write is durable; a merge that fails now keeps its ids in memory
+  // and is tried again after the next commit.
+  if (recent_ids_.size() >= kMaxUnmergedIds) (void)MergeIds();
+  return OkStatus();
 }
 
 NewEntry NewEntry::From(const protocol::SealedEntry& sealed) {
@@ -338,13 +426,21 @@ Result<protocol::ChainHead> Store::Head(const protocol::LedgerId& ledger,
 }
 
 Result<bool> Store::HasEntry(const protocol::EntryId& id) {
-  auto prepared = Prepare("SELECT 1 FROM entries WHERE id = ?1");
+  auto rowid = RowidOf(id);
+  if (!rowid.ok()) return rowid.take_error();
+  return rowid->has_value();
+}
+
+Result<std::optional<std::int64_t>> Store::RowidOf(const protocol::EntryId& id) {
+  if (auto it = recent_ids_.find(id); it != recent_ids_.end()) return std::optional<std::int64_t>(it->second);
+  auto prepared = Prepare("SELECT entry_rowid FROM entry_ids WHERE id = ?1");
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
   BindBlob(s, 1, id);
   int rc = sqlite3_step(s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError(db_, "look up entry");
-  return rc == SQLITE_ROW;
+  if (rc == SQLITE_DONE) return std::optional<std::int64_t>();
+  if (rc != SQLITE_ROW) return SqlError(db_, "look up entry");
+  return std::optional<std::int64_t>(sqlite3_column_int64(s, 0));
 }
 
 Result<std::uint64_t> Store::MaxHlc(const std::optional<crypto::PublicKey>& author,
@@ -392,8 +488,9 @@ Status Store::InsertEntry(const NewEntry& entry) {
     BindBlob(s, 6, entry.bytes);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "insert entry");
   }
-  if (!entry.wrapped_key) return OkStatus();
   const sqlite3_int64 rowid = sqlite3_last_insert_rowid(db_);
+  recent_ids_.emplace(entry.id, rowid);
+  if (!entry.wrapped_key) return OkStatus();
   auto key_stmt = Prepare("INSERT INTO entry_keys(entry_rowid, wrapped) VALUES (?1, ?2)");
   if (!key_stmt.ok()) return key_stmt.take_error();
   Stmt k(*key_stmt);

@@ -34,12 +34,21 @@ struct sqlite3_stmt;
 
 namespace kintsugi::daemon {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 // SQLite moves its write-ahead log into the file at a commit that finds it
 // this long (4 KiB pages): only in long bursts, the daemon checkpoints when
 // idle. After a checkpoint the log file is cut back to kWalKeptBytes.
 inline constexpr int kBurstCheckpointPages = 8000;
 inline constexpr int kWalKeptBytes = 4 << 20;
+// Ids of new entries wait in memory and join the on-disk index of ids in
+// sorted steps (Store::MergeIds): when the daemon is idle and at least
+// kIdleMergeIds wait, or after any commit that leaves kMaxUnmergedIds
+// waiting. A merge of R ids into an index of P leaf pages rewrites about
+// P(1 - e^(-R/P)) of them, so a large step costs a fraction of a page per
+// entry where inserting one at a time cost a page each. Memory: about 64
+// bytes an id.
+inline constexpr std::size_t kIdleMergeIds = 1024;
+inline constexpr std::size_t kMaxUnmergedIds = 65536;
 // 'KNTG': SQLite's application_id of a Kintsugi ledger file.
 inline constexpr std::int32_t kApplicationId = 0x4B4E5447;
 
@@ -146,6 +155,8 @@ class Store {
   Result<std::vector<crypto::PublicKey>> Members(const protocol::LedgerId& ledger);
   Result<protocol::ChainHead> Head(const protocol::LedgerId& ledger, const crypto::PublicKey& author);
   Result<bool> HasEntry(const protocol::EntryId& id);
+  // The rowid of the entry with this id, if stored.
+  Result<std::optional<std::int64_t>> RowidOf(const protocol::EntryId& id);
   // The newest timestamp of `author`'s entries (or of all entries) that is
   // at most `at_most`; 0 when there is none.
   Result<std::uint64_t> MaxHlc(const std::optional<crypto::PublicKey>& author,
@@ -172,6 +183,9 @@ class Store {
   // PRAGMA integrity_check: OK, or kCorrupt with SQLite's first complaint.
   Status CheckIntegrity();
   Status AddMember(const protocol::LedgerId& ledger, const crypto::PublicKey& author, std::uint64_t hlc);
+  // REQUIRES: no stored entry has this id at another place (an id names its
+  // ledger, author and seq, so only a copy of a stored entry could; the
+  // chain index refuses a copy).
   Status InsertEntry(const NewEntry& entry);
   Status AddFork(const Fork& fork);
   Status SavePeer(const PeerRecord& peer);
@@ -243,6 +257,11 @@ class Store {
   Status CheckpointWhenIdle();
   // Whether anything was written since the last idle checkpoint.
   bool checkpoint_due() const;
+  // Moves the ids held in memory into the on-disk index of ids, in one
+  // transaction (outside any other). A failure leaves them in memory.
+  Status MergeIds();
+  // How many stored entries' ids are held in memory, not yet merged.
+  std::size_t unmerged_ids() const { return recent_ids_.size(); }
 
   // --- Private notes ---
   Result<std::int64_t> AddNote(std::uint64_t created_ms, ByteView sealed);
@@ -269,8 +288,21 @@ class Store {
   // SQL again costs more than running it).
   Result<Prepared> Prepare(const std::string& sql);
 
+  // Reads the ids of the entries after the merged ones (at open).
+  Status LoadUnmergedIds();
+  // After a rollback: forgets the ids of entries it took back.
+  void ForgetRolledBackIds();
+
+  struct IdHash {
+    std::size_t operator()(const protocol::EntryId& id) const;
+  };
+
   sqlite3* db_;
   std::unordered_map<std::string, CachedStatement> cache_;
+  // The entries with rowid > ids_merged_upto_, by id: the part of the index
+  // of ids that is not yet in entry_ids.
+  std::unordered_map<protocol::EntryId, std::int64_t, IdHash> recent_ids_;
+  std::int64_t ids_merged_upto_ = 0;
   std::int64_t checkpointed_changes_ = 0;  // sqlite3_total_changes64 at the last idle checkpoint
 };
 

@@ -80,12 +80,15 @@ Status Store::InsertTimeline(const protocol::LedgerId& ledger, const TimelineRow
 
 Result<std::optional<TimelinePlace>> Store::FindInTimeline(const protocol::LedgerId& ledger,
                                                            const protocol::EntryId& id) {
+  auto rowid = RowidOf(id);
+  if (!rowid.ok()) return rowid.take_error();
+  if (!rowid->has_value()) return std::optional<TimelinePlace>();
   auto prepared = Prepare(
       "SELECT t.entry_rowid, t.stamp, t.author, e.seq FROM entries e "
-      "JOIN timeline t ON t.entry_rowid = e.rowid WHERE e.id = ?1 AND t.ledger = ?2");
+      "JOIN timeline t ON t.entry_rowid = e.rowid WHERE e.rowid = ?1 AND t.ledger = ?2");
   if (!prepared.ok()) return prepared.take_error();
   Stmt s(*prepared);
-  BindBlob(s, 1, id);
+  sqlite3_bind_int64(s, 1, **rowid);
   BindBlob(s, 2, ledger);
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return std::optional<TimelinePlace>();

@@ -14,16 +14,11 @@
 namespace kintsugi::daemon {
 namespace {
 
+using testing::OpenOrDie;
 using testing::RawDb;
 using testing::Seed;
 using testing::TempDir;
 using testing::TestAuthor;
-
-std::unique_ptr<Store> OpenOrDie(const std::string& path) {
-  auto store = Store::Open(path);
-  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
-  return store.ok() ? std::move(store).value() : nullptr;
-}
 
 // The same identity writing to another ledger (as a device does after pairing).
 TestAuthor SameAuthorIn(const TestAuthor& author, const protocol::LedgerId& ledger,

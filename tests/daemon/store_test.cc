@@ -16,6 +16,7 @@ namespace {
 
 using testing::Exists;
 using testing::FileHash;
+using testing::OpenOrDie;
 using testing::RawDb;
 using testing::Seed;
 using testing::TempDir;
@@ -24,12 +25,6 @@ using testing::WriteFileBytes;
 
 // The ledger every entry of these tests belongs to.
 const protocol::LedgerId kLedger = Seed(0x11);
-
-std::unique_ptr<Store> OpenOrDie(const std::string& path) {
-  auto store = Store::Open(path);
-  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
-  return store.ok() ? std::move(store).value() : nullptr;
-}
 
 // A store holding one author's chain of three entries (seq 1-3, hlc 1001-1003),
 // sealed as the engine would seal them. `store` is null if that failed.

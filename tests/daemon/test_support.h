@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -26,6 +27,7 @@
 #include "crypto/pwhash.h"
 #include "crypto/random.h"
 #include "daemon/clock.h"
+#include "daemon/store.h"
 #include "protocol/body.h"
 #include "protocol/entry_seal.h"
 
@@ -100,6 +102,13 @@ inline void WriteFileBytes(const std::string& path, ByteView bytes) {
 }
 
 inline Hash32 FileHash(const std::string& path) { return crypto::Blake2b256(ReadFileBytes(path)); }
+
+// The store at `path`, or null after a test failure naming why.
+inline std::unique_ptr<Store> OpenOrDie(const std::string& path) {
+  auto store = Store::Open(path);
+  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+  return store.ok() ? std::move(store).value() : nullptr;
+}
 
 // A plain sqlite3 connection, independent of the Store under test.
 class RawDb {
