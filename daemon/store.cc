@@ -130,9 +130,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Durability d
 }
 
 std::size_t Store::IdHash::operator()(const protocol::EntryId& id) const {
-  std::size_t h;  // an id is a hash: any of its words is spread evenly
-  std::memcpy(&h, id.data(), sizeof h);
-  return h;
+  return static_cast<std::size_t>(crypto::ShortHash(id, key));
 }
 
 Status Store::LoadUnmergedIds() {
@@ -156,8 +154,14 @@ Status Store::LoadUnmergedIds() {
 
 void Store::ForgetRolledBackIds() {
   auto newest = PragmaInt(db_, "SELECT coalesce(max(rowid), 0) FROM entries");
-  if (!newest.ok()) return;  // kept: a lookup of a forgotten id finds no row
-  std::erase_if(recent_ids_, [&](const auto& id_rowid) { return id_rowid.second > *newest; });
+  if (newest.ok()) {
+    std::erase_if(recent_ids_, [&](const auto& id_rowid) { return id_rowid.second > *newest; });
+    return;
+  }
+  // Which rows remain is unknown, and a rowid taken back is given to the
+  // next entry: no id may stay held for a row it might not name. Read them
+  // again, or hold none (lookups miss them) until the next open can.
+  if (!LoadUnmergedIds().ok()) recent_ids_ = IdMap(0, recent_ids_.hash_function());
 }
 
 Status Store::MergeIds() {
@@ -198,7 +202,7 @@ Status Store::MergeIds() {
   ids_merged_upto_ = newest;
   // A fresh map gives its buckets back, where clear() would keep them.
   std::erase_if(recent_ids_, [&](const auto& id_rowid) { return id_rowid.second <= newest; });
-  if (recent_ids_.empty()) recent_ids_ = {};
+  if (recent_ids_.empty()) recent_ids_ = IdMap(0, recent_ids_.hash_function());
   return OkStatus();
 }
 

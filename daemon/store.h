@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "crypto/hash.h"
 #include "protocol/entry.h"
 #include "protocol/entry_seal.h"
 #include "protocol/sync.h"
@@ -293,15 +294,19 @@ class Store {
   // After a rollback: forgets the ids of entries it took back.
   void ForgetRolledBackIds();
 
+  // Keyed with a random key per store: a partner who grinds entry ids
+  // cannot aim them at one bucket, as they could at a plain word of the id.
   struct IdHash {
+    crypto::ShortHashKey key;
     std::size_t operator()(const protocol::EntryId& id) const;
   };
+  using IdMap = std::unordered_map<protocol::EntryId, std::int64_t, IdHash>;
 
   sqlite3* db_;
   std::unordered_map<std::string, CachedStatement> cache_;
   // The entries with rowid > ids_merged_upto_, by id: the part of the index
   // of ids that is not yet in entry_ids.
-  std::unordered_map<protocol::EntryId, std::int64_t, IdHash> recent_ids_;
+  IdMap recent_ids_{0, IdHash{crypto::NewShortHashKey()}};
   std::int64_t ids_merged_upto_ = 0;
   std::int64_t checkpointed_changes_ = 0;  // sqlite3_total_changes64 at the last idle checkpoint
 };

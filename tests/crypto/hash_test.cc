@@ -43,5 +43,22 @@ TEST(Hash, DifferentInputsGiveDifferentDigests) {
   EXPECT_NE(Blake2b256(AsBytes("abc")), Blake2b256(AsBytes("abc ")));
 }
 
+// SipHash-2-4's first reference vector (key 00..0f, empty message):
+// 31 0e 0e dd 47 db 6f 72, read as a little-endian integer.
+TEST(Hash, ShortHashMatchesSipHashsReferenceVector) {
+  ShortHashKey key;
+  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(i);
+  EXPECT_EQ(ShortHash(ByteView{}, key), 0x726fdb47dd0e0e31u);
+}
+
+TEST(Hash, ShortHashDependsOnTheKeyAndEachFreshKeyDiffers) {
+  const ShortHashKey a = NewShortHashKey();
+  const ShortHashKey b = NewShortHashKey();
+  EXPECT_NE(a, b);
+  EXPECT_NE(ShortHash(AsBytes("an entry id"), a), ShortHash(AsBytes("an entry id"), b));
+  EXPECT_EQ(ShortHash(AsBytes("an entry id"), a), ShortHash(AsBytes("an entry id"), a));
+  EXPECT_NE(ShortHash(AsBytes("an entry id"), a), ShortHash(AsBytes("an entry ie"), a));
+}
+
 }  // namespace
 }  // namespace kintsugi::crypto
