@@ -552,6 +552,11 @@ int main(int argc, char** argv) {
     auto r = c.Call("verify");
     if (!r.ok()) return Fail(r.error());
     bool ok = r->value("ok", false);
+    const auto repaired = r->value("ids_repaired", std::int64_t{0});
+    if (!as_json && repaired > 0) {
+      std::cout << "the index of entry ids was damaged (" << repaired
+                << " wrong) and is rebuilt from the entries\n";
+    }
     if (as_json) {
       PrintJson(*r);
     } else if (ok) {

@@ -265,7 +265,8 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
         }
         return protocol::EncodeIpcResult(req.id, json{{"ok", report->ok()},
                                                       {"entries_checked", report->entries_checked},
-                                                      {"faults", faults}});
+                                                      {"faults", faults},
+                                                      {"ids_repaired", report->ids_repaired}});
       }
       case Method::kPairInvite: {
         if (services_.pairing == nullptr) return fail(NoNetwork());

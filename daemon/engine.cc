@@ -553,6 +553,16 @@ Result<VerifyReport> Engine::Verify() {
       return OkStatus();
     }));
   }
+  // The index of ids decides what a partner's batch already holds and what
+  // an entry's links point to: a damaged one would skip entries or leave
+  // links unresolved, silently. It is derived from the entries: rebuild it.
+  auto wrong_ids = store_->CheckIds();
+  if (!wrong_ids.ok()) return wrong_ids.take_error();
+  if (*wrong_ids > 0) {
+    spdlog::warn("verify.ids_rebuilt wrong={}", *wrong_ids);
+    KINTSUGI_RETURN_IF_ERROR(store_->RebuildIds());
+    report.ids_repaired = *wrong_ids;
+  }
   return report;
 }
 

@@ -85,6 +85,10 @@ struct VerifyFault {
 struct VerifyReport {
   std::int64_t entries_checked = 0;
   std::vector<VerifyFault> faults;
+  // Ids the index of ids missed, misplaced or held for no entry, found and
+  // rebuilt from the entries (derived data: nothing of the ledger is lost,
+  // so they are not faults of it).
+  std::int64_t ids_repaired = 0;
   bool ok() const { return faults.empty(); }
 };
 

@@ -33,14 +33,6 @@ Status CheckHeader(const std::string& path) {
   return OkStatus();
 }
 
-Result<std::int64_t> PragmaInt(sqlite3* db, const char* sql) {
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) return SqlError(db, sql);
-  Stmt s(raw);
-  if (sqlite3_step(s) != SQLITE_ROW) return SqlError(db, sql);
-  return static_cast<std::int64_t>(sqlite3_column_int64(s, 0));
-}
-
 // Inspects an existing file read-only: it must be empty or ours, and not from
 // a newer version. Nothing is written.
 Status Inspect(const std::string& path) {
@@ -129,83 +121,6 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Durability d
   return store;
 }
 
-std::size_t Store::IdHash::operator()(const protocol::EntryId& id) const {
-  return static_cast<std::size_t>(crypto::ShortHash(id, key));
-}
-
-Status Store::LoadUnmergedIds() {
-  auto upto = PragmaInt(db_, "SELECT upto FROM entry_ids_merged");
-  if (!upto.ok()) return upto.take_error();
-  recent_ids_.clear();
-  ids_merged_upto_ = *upto;
-  auto prepared = Prepare("SELECT id, rowid FROM entries WHERE rowid > ?1");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_int64(s, 1, ids_merged_upto_);
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    protocol::EntryId id;
-    if (!ColumnHash(s, 0, id)) return MakeError(ErrorCode::kCorrupt, "entry id is damaged");
-    recent_ids_.emplace(id, sqlite3_column_int64(s, 1));
-  }
-  if (rc != SQLITE_DONE) return SqlError(db_, "read the ids not yet merged");
-  return OkStatus();
-}
-
-void Store::ForgetRolledBackIds() {
-  auto newest = PragmaInt(db_, "SELECT coalesce(max(rowid), 0) FROM entries");
-  if (newest.ok()) {
-    std::erase_if(recent_ids_, [&](const auto& id_rowid) { return id_rowid.second > *newest; });
-    return;
-  }
-  // Which rows remain is unknown, and a rowid taken back is given to the
-  // next entry: no id may stay held for a row it might not name. Read them
-  // again, or hold none (lookups miss them) until the next open can.
-  if (!LoadUnmergedIds().ok()) recent_ids_ = IdMap(0, recent_ids_.hash_function());
-}
-
-Status Store::MergeIds() {
-  if (recent_ids_.empty() || in_transaction()) return OkStatus();
-  std::int64_t newest = ids_merged_upto_;
-  // Its own transaction, not InTransaction's: that one merges after a commit
-  // that leaves too many ids waiting, and this commit would be one.
-  auto merge_step = [&]() -> Status {
-    auto last = PragmaInt(db_, "SELECT coalesce(max(rowid), 0) FROM entries");
-    if (!last.ok()) return last.take_error();
-    newest = *last;
-    // The entries are the truth and entry_ids is derived from them: a row
-    // already there (a file edited by hand) is replaced, not a merge stuck.
-    auto merge = Prepare(
-        "INSERT OR REPLACE INTO entry_ids(id, entry_rowid) "
-        "SELECT id, rowid FROM entries WHERE rowid > ?1 AND rowid <= ?2 ORDER BY id");
-    if (!merge.ok()) return merge.take_error();
-    {
-      Stmt s(*merge);
-      sqlite3_bind_int64(s, 1, ids_merged_upto_);
-      sqlite3_bind_int64(s, 2, newest);
-      if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "merge entry ids");
-    }
-    auto mark = Prepare("UPDATE entry_ids_merged SET upto = ?1");
-    if (!mark.ok()) return mark.take_error();
-    Stmt m(*mark);
-    sqlite3_bind_int64(m, 1, newest);
-    if (sqlite3_step(m) != SQLITE_DONE) return SqlError(db_, "mark entry ids merged");
-    return OkStatus();
-  };
-  KINTSUGI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  Status merged = merge_step();
-  if (merged.ok()) merged = Exec("COMMIT");
-  if (!merged.ok()) {
-    (void)Exec("ROLLBACK");
-    return merged;
-  }
-  ids_merged_upto_ = newest;
-  // A fresh map gives its buckets back, where clear() would keep them.
-  std::erase_if(recent_ids_, [&](const auto& id_rowid) { return id_rowid.second <= newest; });
-  if (recent_ids_.empty()) recent_ids_ = IdMap(0, recent_ids_.hash_function());
-  return OkStatus();
-}
-
 Store::~Store() {
   // A store closed in the normal way leaves no ids for the next open to read
   // back; one that fails to merge leaves them to it (and a killed daemon,
@@ -282,23 +197,22 @@ Status Store::InTransaction(const std::function<Status()>& body) {
     }
     return Exec("RELEASE nested");
   }
-  KINTSUGI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  Status s = body();
-  if (!s.ok()) {
-    (void)Exec("ROLLBACK");
-    ForgetRolledBackIds();
-    return s;
-  }
-  Status commit = Exec("COMMIT");
-  if (!commit.ok()) {
-    (void)Exec("ROLLBACK");
-    ForgetRolledBackIds();
-    return commit;
-  }
+  KINTSUGI_RETURN_IF_ERROR(OuterTransaction(body));
   // The write is durable; a merge that fails now keeps its ids in memory
   // and is tried again after the next commit.
   if (recent_ids_.size() >= kMaxUnmergedIds) (void)MergeIds();
   return OkStatus();
+}
+
+Status Store::OuterTransaction(const std::function<Status()>& body) {
+  KINTSUGI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Status done = body();
+  if (done.ok()) done = Exec("COMMIT");
+  if (!done.ok()) {
+    (void)Exec("ROLLBACK");
+    ForgetRolledBackIds();
+  }
+  return done;
 }
 
 NewEntry NewEntry::From(const protocol::SealedEntry& sealed) {
@@ -427,24 +341,6 @@ Result<protocol::ChainHead> Store::Head(const protocol::LedgerId& ledger,
     return SqlError(db_, "read chain head");
   }
   return head;
-}
-
-Result<bool> Store::HasEntry(const protocol::EntryId& id) {
-  auto rowid = RowidOf(id);
-  if (!rowid.ok()) return rowid.take_error();
-  return rowid->has_value();
-}
-
-Result<std::optional<std::int64_t>> Store::RowidOf(const protocol::EntryId& id) {
-  if (auto it = recent_ids_.find(id); it != recent_ids_.end()) return std::optional<std::int64_t>(it->second);
-  auto prepared = Prepare("SELECT entry_rowid FROM entry_ids WHERE id = ?1");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, id);
-  int rc = sqlite3_step(s);
-  if (rc == SQLITE_DONE) return std::optional<std::int64_t>();
-  if (rc != SQLITE_ROW) return SqlError(db_, "look up entry");
-  return std::optional<std::int64_t>(sqlite3_column_int64(s, 0));
 }
 
 Result<std::uint64_t> Store::MaxHlc(const std::optional<crypto::PublicKey>& author,

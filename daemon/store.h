@@ -263,6 +263,13 @@ class Store {
   Status MergeIds();
   // How many stored entries' ids are held in memory, not yet merged.
   std::size_t unmerged_ids() const { return recent_ids_.size(); }
+  // How many ids the index of ids (on disk and in memory) misses, names the
+  // wrong row for, or holds for no entry: 0 when it agrees with the entries.
+  // Outside a transaction.
+  Result<std::int64_t> CheckIds();
+  // Builds the index of ids again from the entries, which are its truth: all
+  // of them merged, in one transaction (outside any other).
+  Status RebuildIds();
 
   // --- Private notes ---
   Result<std::int64_t> AddNote(std::uint64_t created_ms, ByteView sealed);
@@ -289,6 +296,13 @@ class Store {
   // SQL again costs more than running it).
   Result<Prepared> Prepare(const std::string& sql);
 
+  // BEGIN IMMEDIATE, `body`, COMMIT; a failure rolls back and forgets the
+  // ids of the entries it took back.
+  Status OuterTransaction(const std::function<Status()>& body);
+  Result<std::int64_t> NewestRowid();
+  // Inside a transaction: puts the ids of the entries after rowid `after`
+  // into entry_ids, in id order, and marks them merged; the newest rowid.
+  Result<std::int64_t> MergeIdsUpToNewest(std::int64_t after);
   // Reads the ids of the entries after the merged ones (at open).
   Status LoadUnmergedIds();
   // After a rollback: forgets the ids of entries it took back.

@@ -1,5 +1,6 @@
 // SQLite helpers shared by the files that implement Store (store.cc,
-// store_views.cc). Not for anyone else: only Store's files include <sqlite3.h>.
+// store_ids.cc, store_views.cc, store_backup.cc). Not for anyone else: only
+// Store's files include <sqlite3.h>.
 #pragma once
 
 #include <sqlite3.h>
@@ -45,6 +46,15 @@ inline Error SqlError(sqlite3* db, const std::string& what) {
                  : code == SQLITE_BUSY                             ? ErrorCode::kBusy
                                                                    : ErrorCode::kIo;
   return MakeError(ec, what + ": " + sqlite3_errmsg(db));
+}
+
+// The one integer the first row of `sql` holds.
+inline Result<std::int64_t> PragmaInt(sqlite3* db, const char* sql) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) return SqlError(db, sql);
+  Stmt s(raw);
+  if (sqlite3_step(s) != SQLITE_ROW) return SqlError(db, sql);
+  return static_cast<std::int64_t>(sqlite3_column_int64(s, 0));
 }
 
 inline void BindBlob(sqlite3_stmt* s, int index, ByteView bytes) {

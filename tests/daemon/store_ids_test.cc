@@ -232,6 +232,79 @@ TEST(StoreIds, ACommitThatLeavesTooManyIdsWaitingMergesThem) {
   }
 }
 
+// A damaged index of ids does harm silently: a missing id lets a copy
+// through to the chain index and leaves links to it unresolved, a misplaced
+// one points the fold at another entry, one held for no entry makes a batch
+// skip an entry the store does not have. CheckIds counts each, and
+// RebuildIds mends them from the entries.
+TEST(StoreIds, CheckIdsCountsEachIdTheIndexMissesMisplacesOrHoldsForNoEntryAndRebuildIdsMendsThem) {
+  Chain c(5);
+  ASSERT_NE(c.store, nullptr);
+  ASSERT_TRUE(c.store->MergeIds().ok());
+  c.Add();
+  c.Add();  // two held in memory beside the five merged
+  EXPECT_EQ(*c.store->CheckIds(), 0);
+
+  const protocol::EntryId stranger = Seed(0x55);
+  {
+    RawDb raw(c.path);
+    ASSERT_EQ(raw.Exec("DELETE FROM entry_ids WHERE entry_rowid = 1").first, SQLITE_OK);
+    ASSERT_EQ(raw.Exec("UPDATE entry_ids SET entry_rowid = 4 WHERE entry_rowid = 2").first, SQLITE_OK);
+    ASSERT_EQ(raw.ExecWithBlob("INSERT INTO entry_ids(id, entry_rowid) VALUES (?1, 3)", stranger),
+              SQLITE_OK);
+  }
+  EXPECT_FALSE(*c.store->HasEntry(c.entries[0].id));
+  EXPECT_EQ(c.Rowid(c.entries[1].id), 4);
+  EXPECT_TRUE(*c.store->HasEntry(stranger));
+  // Entry 1 missing and entry 2 not at its row (the entries' side); the row
+  // that names entry 4 with entry 2's id and the stranger's (the index's).
+  EXPECT_EQ(*c.store->CheckIds(), 4);
+
+  ASSERT_TRUE(c.store->RebuildIds().ok());
+  EXPECT_EQ(*c.store->CheckIds(), 0);
+  EXPECT_EQ(c.store->unmerged_ids(), 0u);
+  EXPECT_EQ(c.OnDisk(), 7);
+  EXPECT_EQ(RawDb(c.path).Int("SELECT upto FROM entry_ids_merged"), 7);
+  for (std::size_t i = 0; i < c.entries.size(); ++i) {
+    EXPECT_EQ(c.Rowid(c.entries[i].id), static_cast<std::int64_t>(i + 1));
+  }
+  EXPECT_FALSE(*c.store->HasEntry(stranger));
+  EXPECT_FALSE(c.store->InsertEntry(NewEntry::From(c.entries[0])).ok());  // still a copy
+  EXPECT_EQ(c.Add().entry.seq, 8u);  // and the chain goes on
+  EXPECT_EQ(*c.store->CheckIds(), 0);
+}
+
+// The ids after the merged ones are held in memory: an entry this store did
+// not write (another connection, a file put back under it) is not among them.
+TEST(StoreIds, CheckIdsCountsAnEntryWhoseIdIsNotHeldAfterTheMergedOnes) {
+  Chain c(2);
+  ASSERT_NE(c.store, nullptr);
+  ASSERT_TRUE(c.store->MergeIds().ok());
+  auto other = OpenOrDie(c.path);
+  ASSERT_NE(other, nullptr);
+  auto third = c.alice.Seal(c.rng, 3, c.entries[1].id, 1003, "written elsewhere");
+  ASSERT_TRUE(other->InsertEntry(NewEntry::From(third)).ok());
+  EXPECT_FALSE(*c.store->HasEntry(third.id));
+  EXPECT_EQ(*c.store->CheckIds(), 1);
+  ASSERT_TRUE(c.store->RebuildIds().ok());
+  EXPECT_EQ(c.Rowid(third.id), 3);
+  EXPECT_EQ(*c.store->CheckIds(), 0);
+}
+
+// Both refuse to run inside a write: the counts would mix committed rows
+// with the transaction's own, and a rebuild must be its own commit.
+TEST(StoreIds, CheckingOrRebuildingTheIdsInsideAWriteIsRefused) {
+  Chain c(1);
+  ASSERT_NE(c.store, nullptr);
+  Status inside = c.store->InTransaction([&]() -> Status {
+    EXPECT_EQ(c.store->CheckIds().error().code, ErrorCode::kFailedPrecondition);
+    EXPECT_EQ(c.store->RebuildIds().error().code, ErrorCode::kFailedPrecondition);
+    return OkStatus();
+  });
+  EXPECT_TRUE(inside.ok());
+  EXPECT_EQ(c.Rowid(c.entries[0].id), 1);
+}
+
 TEST(StoreIds, AFileOfSchemaFourFindsEveryEntryByIdAndStillRefusesCopiesAndEdits) {
   TempDir dir;
   const std::string path = dir.File("ledger.db");

@@ -168,8 +168,10 @@ void RunTrials(const TempDir& dir, int round, int first, int last, std::mt19937&
         << "trial " << trial;
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
     for (int i = 0; i < 2; ++i) {
-      auto verify = Ctl(data[i], {"verify"});
+      auto verify = Ctl(data[i], {"verify", "--json"});
       ASSERT_EQ(verify.exit_code, 0) << "trial " << trial << ": " << verify.out << verify.err;
+      // The index of ids agreed with the entries after the kill, untouched.
+      EXPECT_EQ(json::parse(verify.out)["ids_repaired"], 0) << "trial " << trial << ": " << verify.out;
     }
     std::cout << "trial " << trial << ": killed " << (victim == 0 ? "alex" : "sam") << " after " << delay_ms
               << " ms; acknowledged " << acked[0].size() + acked[1].size() << " in all; converged in "

@@ -157,6 +157,37 @@ TEST_F(Faults, TamperedEntryIsNamedByVerify) {
   EXPECT_EQ(unverified, 1);
 }
 
+// The index of entries by id is derived from the entries; a damaged one
+// (here: the newest entry's row gone) is found by verify and rebuilt, and the
+// ledger is not called faulty for it (docs/PROTOCOL.md, "Ledger file").
+TEST_F(Faults, VerifyRebuildsADamagedIndexOfIds) {
+  Daemon daemon(data());
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  ASSERT_EQ(Ctl(data(), {"init", "--name", "Sam"}).exit_code, 0);
+  for (const char* note : {"one", "two"}) ASSERT_EQ(Ctl(data(), {"checkin", "--note", note}).exit_code, 0);
+  ASSERT_EQ(daemon.Stop(SIGTERM), 0);  // a normal close merges every id into the index
+  {
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(handle, "DELETE FROM entry_ids WHERE entry_rowid = (SELECT max(rowid) FROM entries)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    EXPECT_EQ(sqlite3_changes(handle), 1);
+    sqlite3_close(handle);
+  }
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  auto verify = Ctl(data(), {"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_NE(verify.out.find("the index of entry ids was damaged (1 wrong) and is rebuilt from the entries"),
+            std::string::npos)
+      << verify.out;
+  EXPECT_NE(verify.out.find("verified 3 entries"), std::string::npos) << verify.out;
+  const json again = json::parse(Ctl(data(), {"verify", "--json"}).out);
+  EXPECT_TRUE(again["ok"].get<bool>());
+  EXPECT_EQ(again["ids_repaired"], 0);
+  EXPECT_NE(daemon.Log().find("verify.ids_rebuilt wrong=1"), std::string::npos) << daemon.Log();
+}
+
 TEST_F(Faults, CheckInSurvivesSigkillRightAfterItReturned) {
   Daemon daemon(data());
   ASSERT_TRUE(daemon.Start()) << daemon.Log();
