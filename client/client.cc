@@ -1,5 +1,6 @@
 #include "client/client.h"
 
+#include "base/files.h"
 #include "crypto/secure_buffer.h"
 
 #include <sys/socket.h>
@@ -27,11 +28,8 @@ bool SocketAccepts(const std::string& path) {
   if (path.size() >= sizeof addr.sun_path) return false;
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
+  const base::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  return fd.valid() && ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
 
 Result<protocol::Layout> FindDaemon(const ClientOptions& options) {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "base/files.h"
 #include "client/service.h"
 #include "kintsugi/systemd_unit_template.h"
 
@@ -45,40 +46,48 @@ std::string FirstLine(const std::string& text) {
   return line.empty() ? "no message" : line;
 }
 
+// A pipe's two ends, closed on exec.
+struct Pipe {
+  base::UniqueFd read;
+  base::UniqueFd write;
+};
+
+Result<Pipe> MakePipe() {
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) != 0) return MakeError(ErrorCode::kIo, "pipe: " + std::string(std::strerror(errno)));
+  return Pipe{base::UniqueFd(ends[0]), base::UniqueFd(ends[1])};
+}
+
 // Runs argv[0] (looked up in PATH) with stdin from /dev/null and stdout and
 // stderr captured. Fails with kNotFound when the program does not exist.
 Result<ProgramRun> RunProgram(const std::vector<std::string>& argv) {
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
-    return MakeError(ErrorCode::kIo, "pipe: " + std::string(std::strerror(errno)));
-  }
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    ::close(out_pipe[0]);
-    ::close(out_pipe[1]);
-    return MakeError(ErrorCode::kIo, "pipe: " + std::string(std::strerror(errno)));
-  }
+  auto out_pipe = MakePipe();
+  if (!out_pipe.ok()) return out_pipe.take_error();
+  auto err_pipe = MakePipe();
+  if (!err_pipe.ok()) return err_pipe.take_error();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe->write.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe->write.get(), 2);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
   int spawned = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
+  // The child holds its own copies of the write ends: ours must close for
+  // its output to end.
+  out_pipe->write = base::UniqueFd();
+  err_pipe->write = base::UniqueFd();
   if (spawned != 0) {
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
     return MakeError(spawned == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
                      argv[0] + ": " + std::strerror(spawned));
   }
 
   ProgramRun run;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  pollfd fds[2] = {{out_pipe->read.get(), POLLIN, 0}, {err_pipe->read.get(), POLLIN, 0}};
+  base::UniqueFd* ends[2] = {&out_pipe->read, &err_pipe->read};
   std::string* sinks[2] = {&run.out, &run.err};
   auto deadline = std::chrono::steady_clock::now() + kSystemctlTimeout;
   bool timed_out = false;
@@ -98,15 +107,15 @@ Result<ProgramRun> RunProgram(const std::vector<std::string>& argv) {
       if (n > 0) {
         sinks[i]->append(buf, static_cast<std::size_t>(n));
       } else if (n == 0 || errno != EINTR) {
-        ::close(fds[i].fd);
+        *ends[i] = base::UniqueFd();
         fds[i].fd = -1;
         --open_fds;
       }
     }
   }
-  for (auto& f : fds) {
-    if (f.fd >= 0) ::close(f.fd);
-  }
+  // Closed before the wait, so a child still writing gets SIGPIPE.
+  *ends[0] = base::UniqueFd();
+  *ends[1] = base::UniqueFd();
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -130,20 +139,13 @@ Result<std::string> ConfigHome() {
                    "cannot tell where your systemd user units go: neither XDG_CONFIG_HOME nor HOME is set");
 }
 
+// A unit file is a few hundred bytes; anything past this is not ours.
+constexpr std::uint64_t kMaxUnitBytes = 1 << 20;
+
 std::optional<std::string> ReadIfExists(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return text;
+  auto bytes = base::ReadFile(path, kMaxUnitBytes, "is too large for a unit file");
+  if (!bytes.ok()) return std::nullopt;
+  return std::string(bytes->begin(), bytes->end());
 }
 
 // Replaces `path` with `text` in one rename: a reader sees the old unit or the
@@ -156,17 +158,17 @@ Status WriteAtomically(const std::string& path, const std::string& text) {
                      "cannot create " + fs::path(path).parent_path().string() + ": " + ec.message());
   }
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return MakeError(ErrorCode::kIo, "cannot write " + tmp + ": " + std::strerror(errno));
+  base::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) return MakeError(ErrorCode::kIo, "cannot write " + tmp + ": " + std::strerror(errno));
   std::size_t done = 0;
   while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     done += static_cast<std::size_t>(n);
   }
-  bool ok = done == text.size() && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
+  bool ok = done == text.size() && ::fsync(fd.get()) == 0;
+  ok = (::close(fd.release()) == 0) && ok;  // a close that fails may have lost the write
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string why = std::strerror(errno);
     ::unlink(tmp.c_str());

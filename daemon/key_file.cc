@@ -153,11 +153,13 @@ Result<KeyFile> ParseSealed(const crypto::SecureBuffer& buf, const std::string& 
 Status WriteAtomically(const std::string& path, const crypto::SecureBuffer& buf) {
   std::string tmp = path + ".tmp";
   ::unlink(tmp.c_str());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Errno("create " + tmp);
-  Status written = WriteAll(fd, buf.data(), buf.size());
-  if (written.ok() && ::fsync(fd) != 0) written = Errno("fsync " + tmp);
-  ::close(fd);
+  Status written = OkStatus();
+  {
+    const base::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd.valid()) return Errno("create " + tmp);
+    written = WriteAll(fd.get(), buf.data(), buf.size());
+    if (written.ok() && ::fsync(fd.get()) != 0) written = Errno("fsync " + tmp);
+  }
   if (!written.ok()) {
     ::unlink(tmp.c_str());
     return written;

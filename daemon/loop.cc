@@ -51,14 +51,13 @@ int OpenSignalFd() {
 
 // Tells whoever waits on `fd` (DaemonOptions::ready_fd) how the start went,
 // once; never raises SIGPIPE when they have gone.
-void Report(int& fd, const std::string& line) {
-  if (fd < 0) return;
-  (void)::send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  ::close(fd);
-  fd = -1;
+void Report(base::UniqueFd& fd, const std::string& line) {
+  if (!fd.valid()) return;
+  (void)::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  fd = base::UniqueFd();
 }
 
-int g_ready_fd = -1;
+base::UniqueFd g_ready_fd;
 
 int Fail(const Error& e) {
   spdlog::critical("{}", e.message);
@@ -70,7 +69,7 @@ int Fail(const Error& e) {
 
 int RunDaemon(const DaemonOptions& options) {
   ::umask(077);  // every file and socket the daemon creates is this user's alone
-  g_ready_fd = options.ready_fd;
+  g_ready_fd = base::UniqueFd(options.ready_fd);
   // As many file descriptors as this user may have: the usual soft limit of
   // 1,024 is for programs that use select(); none here does.
   if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "base/files.h"
 #include "protocol/ipc.h"
 
 namespace kintsugi::daemon {
@@ -33,11 +34,9 @@ std::string FindWindow() {
 }  // namespace
 
 bool WindowRunning(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return false;
-  const bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
-  ::close(fd);  // releases the lock if we took it
-  return held;
+  // Closing the descriptor releases the lock if we took it.
+  const base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  return fd.valid() && ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0;
 }
 
 std::string OpenWindow(const protocol::Layout& layout, const std::string& data_dir_flag, const std::string& screen,

@@ -30,8 +30,8 @@
 #include <thread>
 #include <vector>
 
-#include "client/client.h"
 #include "base/files.h"
+#include "client/client.h"
 #include "client/service.h"
 #include "protocol/ipc.h"
 #include "protocol/layout.h"
@@ -260,23 +260,16 @@ class WindowLock {
     if (layout.ok()) path_ = layout->window_lock_path;
     Take();
   }
-  ~WindowLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  WindowLock(const WindowLock&) = delete;
-  WindowLock& operator=(const WindowLock&) = delete;
   void Take() {
-    if (fd_ >= 0 || path_.empty()) return;
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd_);  // another window of the same data dir has it
-      fd_ = -1;
-    }
+    if (fd_.valid() || path_.empty()) return;
+    base::UniqueFd fd(::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    // Not held: another window of the same data dir has it.
+    if (fd.valid() && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) fd_ = std::move(fd);
   }
 
  private:
   std::string path_;
-  int fd_ = -1;
+  base::UniqueFd fd_;
 };
 
 // A screen asked for from the keyboard (Ctrl+1 ... Ctrl+6, in the order of

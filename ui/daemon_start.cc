@@ -26,8 +26,7 @@ bool Runnable(const fs::path& p) {
 DaemonStart::~DaemonStart() { Close(); }
 
 void DaemonStart::Close() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  fd_ = base::UniqueFd();
   heard_.clear();
 }
 
@@ -66,6 +65,8 @@ Status DaemonStart::Begin(const std::string& data_dir) {
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
     return MakeError(ErrorCode::kIo, "could not start kintsugid: no socket for its answer");
   }
+  base::UniqueFd ours(pair[0]);
+  base::UniqueFd theirs(pair[1]);
   std::vector<std::string> args{*program, "--ready-fd", "3"};
   if (!data_dir.empty()) args.insert(args.end(), {"--data-dir", data_dir});
   // Made before the fork: a child of a threaded program must not allocate.
@@ -74,8 +75,6 @@ Status DaemonStart::Begin(const std::string& data_dir) {
   argv.push_back(nullptr);
   const pid_t child = ::fork();
   if (child < 0) {
-    ::close(pair[0]);
-    ::close(pair[1]);
     return MakeError(ErrorCode::kIo, "could not start kintsugid: fork failed");
   }
   if (child == 0) {
@@ -90,24 +89,24 @@ Status DaemonStart::Begin(const std::string& data_dir) {
       ::dup2(null_fd, 0);
       ::dup2(null_fd, 1);
     }
-    ::dup2(pair[1], 3);  // dup2 clears close-on-exec on the copy
+    ::dup2(theirs.get(), 3);  // dup2 clears close-on-exec on the copy
     ::close_range(4, ~0U, 0);
     ::execv(argv[0], argv.data());
     _exit(127);
   }
-  ::close(pair[1]);
+  theirs = base::UniqueFd();
   int status = 0;
   ::waitpid(child, &status, 0);
-  fd_ = pair[0];
+  fd_ = std::move(ours);
   deadline_ = std::chrono::steady_clock::now() + kPatience;
   return OkStatus();
 }
 
 std::optional<Status> DaemonStart::Poll() {
-  if (fd_ < 0) return std::nullopt;
+  if (!fd_.valid()) return std::nullopt;
   char buf[512];
   for (;;) {
-    const ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+    const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, MSG_DONTWAIT);
     if (n > 0) {
       if (heard_.size() < 4096) heard_.append(buf, static_cast<std::size_t>(n));
       continue;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "base/files.h"
 #include "base/result.h"
 
 namespace kintsugi::ui {
@@ -42,7 +43,7 @@ class DaemonStart {
  private:
   void Close();
 
-  int fd_ = -1;  // our end of the socketpair
+  base::UniqueFd fd_;  // our end of the socketpair
   std::string heard_;
   std::chrono::steady_clock::time_point deadline_;
 };

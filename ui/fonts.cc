@@ -14,6 +14,7 @@
 #include <cmath>
 #include <map>
 
+#include "base/files.h"
 #include "protocol/utf8.h"
 #include "ui/text.h"
 
@@ -124,14 +125,13 @@ struct Fonts::Mapping {
   void* data = MAP_FAILED;
   std::size_t size = 0;
   explicit Mapping(const std::string& file) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
+    const base::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return;
     struct stat st {};
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+    if (::fstat(fd.get(), &st) == 0 && st.st_size > 0) {
       size = static_cast<std::size_t>(st.st_size);
-      data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+      data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
     }
-    ::close(fd);
   }
   ~Mapping() {
     if (data != MAP_FAILED) ::munmap(data, size);
