@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "daemon/schema.h"
 #include "daemon/store.h"
 #include "tests/daemon/test_support.h"
 
 namespace kintsugi::daemon {
 namespace {
 
+using testing::MakeFileOfSchema;
 using testing::OpenOrDie;
 using testing::RawDb;
 using testing::Seed;
@@ -308,16 +308,7 @@ TEST(StoreIds, CheckingOrRebuildingTheIdsInsideAWriteIsRefused) {
 TEST(StoreIds, AFileOfSchemaFourFindsEveryEntryByIdAndStillRefusesCopiesAndEdits) {
   TempDir dir;
   const std::string path = dir.File("ledger.db");
-  {
-    RawDb raw(path);
-    ASSERT_EQ(raw.Exec("PRAGMA journal_mode=WAL").first, SQLITE_OK);
-    for (int v = 0; v < 4; ++v) {
-      auto [rc, message] = raw.Exec(SchemaMigrations()[v]);
-      ASSERT_EQ(rc, SQLITE_OK) << "migration " << v << ": " << message;
-    }
-    ASSERT_EQ(raw.Exec("PRAGMA user_version = 4; PRAGMA application_id = " + std::to_string(kApplicationId)).first,
-              SQLITE_OK);
-  }
+  ASSERT_TRUE(MakeFileOfSchema(path, 4));
   crypto::DeterministicRandom rng{Seed(10)};
   TestAuthor alice = TestAuthor::Make(rng, kLedger);
   std::vector<protocol::SealedEntry> entries;

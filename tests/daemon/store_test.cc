@@ -16,6 +16,7 @@ namespace {
 
 using testing::Exists;
 using testing::FileHash;
+using testing::MakeFileOfSchema;
 using testing::OpenOrDie;
 using testing::RawDb;
 using testing::Seed;
@@ -452,16 +453,7 @@ TEST(Store, AFileOfSchemaThreeKeepsItsFoldProgressWhenMigrated) {
   TempDir dir;
   const std::string path = dir.File("ledger.db");
   const protocol::LedgerId other = Seed(0x12);
-  {
-    RawDb raw(path);
-    ASSERT_EQ(raw.Exec("PRAGMA journal_mode=WAL").first, SQLITE_OK);
-    for (int v = 0; v < 3; ++v) {
-      auto [rc, message] = raw.Exec(SchemaMigrations()[v]);
-      ASSERT_EQ(rc, SQLITE_OK) << "migration " << v << ": " << message;
-    }
-    ASSERT_EQ(raw.Exec("PRAGMA user_version = 3; PRAGMA application_id = " + std::to_string(kApplicationId)).first,
-              SQLITE_OK);
-  }
+  ASSERT_TRUE(MakeFileOfSchema(path, 3));
   crypto::DeterministicRandom rng{Seed(8)};
   TestAuthor alice = TestAuthor::Make(rng, kLedger);
   TestAuthor bob = TestAuthor::Make(rng, other);

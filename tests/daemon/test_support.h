@@ -27,6 +27,7 @@
 #include "crypto/pwhash.h"
 #include "crypto/random.h"
 #include "daemon/clock.h"
+#include "daemon/schema.h"
 #include "daemon/store.h"
 #include "protocol/body.h"
 #include "protocol/entry_seal.h"
@@ -223,5 +224,22 @@ struct TestAuthor {
     return std::move(sealed).value();
   }
 };
+
+// Makes `path` an empty ledger file of schema `version`, as the shipped
+// migrations built it: the file an older daemon left, for a migration test.
+inline ::testing::AssertionResult MakeFileOfSchema(const std::string& path, int version) {
+  RawDb raw(path);
+  if (auto [rc, message] = raw.Exec("PRAGMA journal_mode=WAL"); rc != SQLITE_OK) {
+    return ::testing::AssertionFailure() << "WAL: " << message;
+  }
+  for (int v = 0; v < version; ++v) {
+    auto [rc, message] = raw.Exec(SchemaMigrations()[static_cast<std::size_t>(v)]);
+    if (rc != SQLITE_OK) return ::testing::AssertionFailure() << "migration " << v << ": " << message;
+  }
+  auto [rc, message] = raw.Exec("PRAGMA user_version = " + std::to_string(version) +
+                                "; PRAGMA application_id = " + std::to_string(kApplicationId));
+  if (rc != SQLITE_OK) return ::testing::AssertionFailure() << "version: " << message;
+  return ::testing::AssertionSuccess();
+}
 
 }  // namespace kintsugi::daemon::testing
