@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/local_time.h"
 #include "client/ctl_command.h"
 #include "client/ctl_views.h"
 #include "protocol/notify.h"
@@ -117,11 +118,8 @@ std::string NotifyCommands::Describe(const json& status) {
   out << "; time together " << (remind.value("together", false) ? "an hour before" : "off") << "\n";
   if (status.contains("next_reminder_ms")) {
     // In this computer's time, as reminders are set.
-    const std::time_t t = static_cast<std::time_t>(status["next_reminder_ms"].get<std::uint64_t>() / 1000);
-    std::tm local{};
-    char text[32] = {};
-    if (localtime_r(&t, &local) != nullptr) std::strftime(text, sizeof text, "%A %Y-%m-%d %H:%M", &local);
-    out << "Next reminder: " << text << "\n";
+    out << "Next reminder: "
+        << base::FormatLocal(status["next_reminder_ms"].get<std::uint64_t>(), "%A %Y-%m-%d %H:%M") << "\n";
   }
   if (status.value("held", 0) > 0) out << "Waiting to be told: " << status["held"].get<int>() << "\n";
   return out.str();

@@ -8,6 +8,7 @@
 #include <map>
 #include <utility>
 
+#include "base/local_time.h"
 #include "client/ctl_input.h"
 #include "client/ctl_sharing.h"
 #include "client/terminal_text.h"
@@ -250,11 +251,8 @@ std::string LocalTime(const std::string& iso) {
   std::tm utc{};
   if (strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &utc) == nullptr) return iso;
   const std::time_t t = timegm(&utc);
-  std::tm local{};
-  localtime_r(&t, &local);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M", &local);
-  return out;
+  if (t < 0) return iso;
+  return base::FormatLocal(static_cast<std::uint64_t>(t) * 1000, "%Y-%m-%d %H:%M");
 }
 
 void PrintJson(const json& j) {

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/local_time.h"
 #include "daemon/discovery.h"
 #include "daemon/export.h"
 #include "daemon/notifier.h"
@@ -135,23 +136,6 @@ Result<std::optional<std::int64_t>> OptionalDay(const json& params, const char* 
   auto day = it->is_string() ? protocol::DayFromDate(it->get<std::string>()) : std::nullopt;
   if (!day) return MakeError(ErrorCode::kInvalidArgument, std::string(field) + " must be a date YYYY-MM-DD");
   return std::optional<std::int64_t>(*day);
-}
-
-// Today, as a local day (days since 1970-01-01 in this machine's time zone).
-std::int64_t LocalToday(std::uint64_t now_ms) {
-  const std::time_t t = static_cast<std::time_t>(now_ms / 1000);
-  std::tm local{};
-  const long offset = localtime_r(&t, &local) != nullptr ? local.tm_gmtoff : 0;
-  return (static_cast<std::int64_t>(now_ms / 1000) + offset) / 86400;
-}
-
-// Unix milliseconds of the local midnight that starts `day` (never before 1970).
-std::uint64_t LocalMidnightMs(std::int64_t day) {
-  const std::int64_t utc = std::max<std::int64_t>(day, 0) * 86'400'000;
-  const std::time_t t = static_cast<std::time_t>(utc / 1000);
-  std::tm local{};
-  const long offset = localtime_r(&t, &local) != nullptr ? local.tm_gmtoff : 0;
-  return static_cast<std::uint64_t>(std::max<std::int64_t>(utc - offset * 1000, 0));
 }
 
 std::string CursorOf(const TimelineKey& key) { return std::to_string(key.first) + ":" + ToHex(key.second); }
@@ -364,7 +348,7 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
       case Method::kPending: {
         return protocol::EncodeIpcResult(
             req.id, engine_.views().state().PendingView(ToHex(engine_.identity().public_key()),
-                                                        LocalToday(engine_.NowMillis()), engine_.views().Opener()));
+                                                        base::LocalDay(engine_.NowMillis()), engine_.views().Opener()));
       }
       case Method::kTogether: {
         return protocol::EncodeIpcResult(
@@ -375,7 +359,7 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
         if (!from.ok()) return fail(from.error());
         auto to = OptionalDay(req.params, "to");
         if (!to.ok()) return fail(to.error());
-        const std::int64_t today = LocalToday(engine_.NowMillis());
+        const std::int64_t today = base::LocalDay(engine_.NowMillis());
         const std::int64_t last = to->value_or(today);
         const std::int64_t first = from->value_or(last - 89);
         if (first > last) return fail(MakeError(ErrorCode::kInvalidArgument, "from must not be after to"));
@@ -416,8 +400,8 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
         auto to = OptionalDay(req.params, "to");
         if (!to.ok()) return fail(to.error());
         // Local days: from this machine's midnight to the next.
-        if (*from) query.from_ms = LocalMidnightMs(**from);
-        if (*to) query.to_ms = LocalMidnightMs(**to + 1) - 1;
+        if (*from) query.from_ms = base::LocalMidnightMs(**from);
+        if (*to) query.to_ms = base::LocalMidnightMs(**to + 1) - 1;
         auto page = engine_.Timeline(query);
         if (!page.ok()) return fail(page.error());
         const auto& state = engine_.views().state();
@@ -467,7 +451,7 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
         return protocol::EncodeIpcResult(req.id, json{{"deleted", **id}});
       }
       case Method::kExport: {
-        auto range = ParseExportRange(req.params, LocalToday(engine_.NowMillis()));
+        auto range = ParseExportRange(req.params, base::LocalDay(engine_.NowMillis()));
         if (!range.ok()) return fail(range.error());
         auto doc = BuildExport(engine_, *range);
         if (!doc.ok()) return fail(doc.error());

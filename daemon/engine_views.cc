@@ -1,6 +1,7 @@
 // Engine: entries of every kind, the timeline and private notes (see engine.h).
 #include <ctime>
 
+#include "base/local_time.h"
 #include "crypto/aead.h"
 #include "crypto/pake.h"
 #include "daemon/engine.h"
@@ -13,14 +14,6 @@ namespace {
 constexpr char kNoteContext[] = "kintsugi private note v1";
 constexpr std::size_t kMaxNoteCharacters = 8000;
 
-// Minutes east of UTC at `unix_ms` in this machine's time zone.
-std::int64_t LocalOffsetMinutes(std::uint64_t unix_ms) {
-  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm local{};
-  if (localtime_r(&t, &local) == nullptr) return 0;
-  return local.tm_gmtoff / 60;
-}
-
 ByteView NoteAd() { return ByteView(reinterpret_cast<const std::uint8_t*>(kNoteContext), sizeof kNoteContext - 1); }
 
 }  // namespace
@@ -30,7 +23,7 @@ Result<AppendedEntry> Engine::AppendKind(protocol::Body body) {
   if (body.kind == protocol::Kind::kMember) {
     return MakeError(ErrorCode::kInvalidArgument, "members are introduced by init and pairing, not appended");
   }
-  if (!body.json.contains("tz")) body.json["tz"] = LocalOffsetMinutes(clock_.NowMillis());
+  if (!body.json.contains("tz")) body.json["tz"] = base::LocalOffsetSeconds(clock_.NowMillis()) / 60;
   const crypto::PublicKey& self = keys_->identity.public_key();
   auto head = store_->Head(keys_->ledger_id, self);
   if (!head.ok()) return head.take_error();

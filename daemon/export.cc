@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "base/local_time.h"
 #include "daemon/engine.h"
 #include "protocol/fold.h"
 #include "protocol/hlc.h"
@@ -27,13 +28,6 @@ constexpr std::size_t kTimelinePage = 1000;
 constexpr std::size_t kMaxDocumentBytes = protocol::kMaxIpcReplyBytes - 64 * 1024;
 
 std::int64_t FloorDiv(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-std::int64_t LocalToday(std::uint64_t now_ms) {
-  const std::time_t t = static_cast<std::time_t>(now_ms / 1000);
-  std::tm local{};
-  const long offset = localtime_r(&t, &local) != nullptr ? local.tm_gmtoff : 0;
-  return (static_cast<std::int64_t>(now_ms / 1000) + offset) / 86400;
-}
 
 // When its author wrote an entry, on the author's local clock: the time it
 // was first written when carried, shifted by the body's "tz".
@@ -380,7 +374,7 @@ class Collector {
   }
 
   void AddTrends() {
-    const std::int64_t today = LocalToday(engine_.NowMillis());
+    const std::int64_t today = base::LocalDay(engine_.NowMillis());
     json view = state_.TrendsView(range_.from_day, range_.to_day, today);
     json partners = json::array();
     for (const auto& [author, m] : view["members"].items()) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "base/local_time.h"
 #include "crypto/secure_buffer.h"
 #include "protocol/invite.h"
 #include "protocol/kinds.h"
@@ -28,13 +29,6 @@ std::string ProblemOf(const json& params) {
 }  // namespace
 
 // --- Shared with view_model_settings.cc (view_model_internal.h) ---
-
-std::int64_t LocalOffsetMs(std::uint64_t unix_ms) {
-  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm local{};
-  if (localtime_r(&t, &local) == nullptr) return 0;
-  return static_cast<std::int64_t>(local.tm_gmtoff) * 1000;
-}
 
 std::string Trimmed(const std::string& s) {
   auto b = s.find_first_not_of(" \t\r\n");
@@ -425,7 +419,7 @@ bool ViewModel::CheckedInToday() const {
   const auto& days = (*members)[me_]["days"];
   if (!days.is_array() || days.empty()) return false;
   const std::int64_t today =
-      (static_cast<std::int64_t>(NowMs()) + LocalOffsetMs(NowMs())) / kMsPerDay;
+      base::LocalDay(NowMs());
   return days.back().value("date", "") == protocol::DateFromDay(today);
 }
 
@@ -482,7 +476,7 @@ void ViewModel::UseTemplate(const AgreementTemplate& t) {
   propose.category = static_cast<int>(at - std::begin(protocol::kCategories));
   propose.review.clear();
   if (t.review_in_days > 0) {
-    const std::int64_t today = (static_cast<std::int64_t>(NowMs()) + LocalOffsetMs(NowMs())) / kMsPerDay;
+    const std::int64_t today = base::LocalDay(NowMs());
     propose.review = protocol::DateFromDay(today + t.review_in_days);
   }
 }
@@ -496,7 +490,7 @@ std::optional<std::uint64_t> ViewModel::NextLocalTime(const std::string& hhmm) c
   const int m = (t[3] - '0') * 10 + (t[4] - '0');
   if (h > 23 || m > 59) return std::nullopt;
   const std::uint64_t now = NowMs();
-  const std::int64_t offset = LocalOffsetMs(now);
+  const std::int64_t offset = base::LocalOffsetSeconds(now) * 1000;
   const std::int64_t local_midnight = (static_cast<std::int64_t>(now) + offset) / kMsPerDay * kMsPerDay;
   std::int64_t at = local_midnight + (h * 60 + m) * 60'000 - offset;
   if (at <= static_cast<std::int64_t>(now)) at += kMsPerDay;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "base/local_time.h"
 #include "protocol/kinds.h"
 #include "ui/view_model.h"
 #include "ui/view_model_internal.h"
@@ -23,18 +24,11 @@ std::optional<std::uint64_t> MsOf(const std::string& iso) {
   return static_cast<std::uint64_t>(t) * 1000;
 }
 
-std::int64_t LocalDayOf(std::uint64_t ms) {
-  return (static_cast<std::int64_t>(ms) + LocalOffsetMs(ms)) / kMsPerDay;
-}
+std::int64_t LocalDayOf(std::uint64_t ms) { return base::LocalDay(ms); }
 
 // "21:00" local, with the day in front when it is not `today`.
 std::string LocalClock(std::uint64_t ms, std::int64_t today) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm local{};
-  if (localtime_r(&t, &local) == nullptr) return "";
-  char out[32];
-  std::strftime(out, sizeof out, LocalDayOf(ms) == today ? "%H:%M" : "%Y-%m-%d %H:%M", &local);
-  return out;
+  return base::FormatLocal(ms, LocalDayOf(ms) == today ? "%H:%M" : "%Y-%m-%d %H:%M");
 }
 
 std::string Quoted(const std::string& s) { return s.empty() ? std::string("an agreement") : "\"" + s + "\""; }

@@ -9,8 +9,9 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "client/export_format.h"
 #include "base/files.h"
+#include "base/local_time.h"
+#include "client/export_format.h"
 #include "crypto/pwhash.h"
 #include "crypto/secure_buffer.h"
 #include "protocol/kinds.h"
@@ -42,7 +43,7 @@ void ViewModel::UpdateExportForm() {
   ExportForm& f = export_form;
   if (!f.prepared) {  // once: a field cleared to be retyped stays empty
     f.prepared = true;
-    if (f.to.empty()) f.to = protocol::DateFromDay((static_cast<std::int64_t>(NowMs()) + LocalOffsetMs(NowMs())) / kMsPerDay);
+    if (f.to.empty()) f.to = protocol::DateFromDay(base::LocalDay(NowMs()));
     if (f.from.empty()) {
       auto to = protocol::DayFromDate(f.to);
       if (to) f.from = protocol::DateFromDay(*to - 29);
@@ -128,14 +129,7 @@ Notice ViewModel::CheckSync() {
 namespace {
 
 // Unix ms -> "YYYY-MM-DD HH:MM", this machine's local time.
-std::string LocalMinutes(std::uint64_t unix_ms) {
-  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm local{};
-  if (localtime_r(&t, &local) == nullptr) return "";
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M", &local);
-  return out;
-}
+std::string LocalMinutes(std::uint64_t unix_ms) { return base::FormatLocal(unix_ms, "%Y-%m-%d %H:%M"); }
 
 }  // namespace
 
@@ -332,7 +326,7 @@ Notice ViewModel::Backup() {
   if (Trimmed(backup_path).empty()) {
     const std::uint64_t now = NowMs();
     backup_path = "~/kintsugi-backup-" +
-                  protocol::DateFromDay((static_cast<std::int64_t>(now) + LocalOffsetMs(now)) / kMsPerDay) + ".kbak";
+                  protocol::DateFromDay(base::LocalDay(now)) + ".kbak";
   }
   if (!has_passphrase() && backup_again != backup_passphrase) {
     crypto::WipeString(backup_again);

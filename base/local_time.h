@@ -1,0 +1,31 @@
+// This machine's time zone, the way every program of Kintsugi reads it:
+// local days (days since 1970-01-01 on this machine's calendar), the
+// midnights that start them, and times written out for a person.
+//
+// The C library reads the zone (TZ, else /etc/localtime) when first needed;
+// a long-running program that must notice a change of zone calls tzset()
+// before asking (the daemon's notifier does).
+//
+// Thread-safety: any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace kintsugi::base {
+
+// Seconds east of UTC at `unix_ms` here; 0 when the zone cannot be read.
+std::int64_t LocalOffsetSeconds(std::uint64_t unix_ms);
+
+// The local day `unix_ms` falls on (days since 1970-01-01, rounded down).
+std::int64_t LocalDay(std::uint64_t unix_ms);
+
+// Unix milliseconds of the local midnight that starts `day`, never before
+// 1970.
+std::uint64_t LocalMidnightMs(std::int64_t day);
+
+// `unix_ms` in local time, written by strftime's `format` ("%Y-%m-%d
+// %H:%M"); "" when the zone cannot be read.
+std::string FormatLocal(std::uint64_t unix_ms, const char* format);
+
+}  // namespace kintsugi::base
