@@ -1,6 +1,8 @@
 // This machine's time zone (see local_time.h).
 #include "base/local_time.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <ctime>
 
@@ -40,6 +42,19 @@ std::string FormatLocal(std::uint64_t unix_ms, const char* format) {
   char out[64];
   const std::size_t n = std::strftime(out, sizeof out, format, &local);
   return std::string(out, n);
+}
+
+std::optional<std::uint64_t> UnixMsOfIso(const std::string& iso) {
+  std::tm utc{};
+  if (iso.size() < 19 || strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &utc) == nullptr) return std::nullopt;
+  const std::time_t t = timegm(&utc);
+  if (t < 0) return std::nullopt;
+  return static_cast<std::uint64_t>(t) * 1000;
+}
+
+std::string FormatLocalIso(const std::string& iso, const char* format) {
+  const auto ms = UnixMsOfIso(iso);
+  return ms ? FormatLocal(*ms, format) : iso;
 }
 
 }  // namespace kintsugi::base

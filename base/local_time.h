@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace kintsugi::base {
@@ -27,5 +28,14 @@ std::uint64_t LocalMidnightMs(std::int64_t day);
 // `unix_ms` in local time, written by strftime's `format` ("%Y-%m-%d
 // %H:%M"); "" when the zone cannot be read.
 std::string FormatLocal(std::uint64_t unix_ms, const char* format);
+
+// "2026-11-26T07:10:29.249Z", a UTC time as the daemon writes times, to
+// Unix milliseconds (whole seconds: what follows them is ignored); nullopt
+// when it is not one, or before 1970.
+std::optional<std::uint64_t> UnixMsOfIso(const std::string& iso);
+
+// The UTC time `iso` in local time, by `format`; `iso` as it is when it is
+// not one.
+std::string FormatLocalIso(const std::string& iso, const char* format);
 
 }  // namespace kintsugi::base

@@ -247,13 +247,7 @@ void PrintMarks(const char* heading, const json& items, const char* field, const
 
 }  // namespace
 
-std::string LocalTime(const std::string& iso) {
-  std::tm utc{};
-  if (strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &utc) == nullptr) return iso;
-  const std::time_t t = timegm(&utc);
-  if (t < 0) return iso;
-  return base::FormatLocal(static_cast<std::uint64_t>(t) * 1000, "%Y-%m-%d %H:%M");
-}
+std::string LocalTime(const std::string& iso) { return base::FormatLocalIso(iso, "%Y-%m-%d %H:%M"); }
 
 void PrintJson(const json& j) {
   std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";

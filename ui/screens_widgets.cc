@@ -12,7 +12,7 @@
 #include <string>
 #include <utility>
 
-#include "client/ctl_views.h"
+#include "base/local_time.h"
 #include "ui/fonts.h"
 #include "ui/screens_internal.h"
 
@@ -22,7 +22,7 @@ using nlohmann::json;
 
 // --- Widgets shared by the screens ------------------------------------------
 
-std::string ShortTime(const std::string& iso) { return ctl::LocalTime(iso); }
+std::string ShortTime(const std::string& iso) { return base::FormatLocalIso(iso, "%Y-%m-%d %H:%M"); }
 
 // --- Sections as cards ---
 // Each Heading begins a card: a rounded panel, a shade apart from the

@@ -15,15 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-// "2026-11-26T07:10:29.249Z" (as the daemon writes times) -> Unix ms.
-std::optional<std::uint64_t> MsOf(const std::string& iso) {
-  std::tm tm{};
-  if (iso.size() < 19 || strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return std::nullopt;
-  const std::time_t t = timegm(&tm);
-  if (t < 0) return std::nullopt;
-  return static_cast<std::uint64_t>(t) * 1000;
-}
-
 std::int64_t LocalDayOf(std::uint64_t ms) { return base::LocalDay(ms); }
 
 // "21:00" local, with the day in front when it is not `today`.
@@ -60,8 +51,8 @@ PartnerToday ViewModel::PartnerDay() const {
 
   for (const auto& s : together_.value("statuses", json::array())) {
     if (Str(s, "author") != partner || s.value("withdrawn", false)) continue;
-    const auto written = MsOf(Str(s, "time"));
-    const auto until = MsOf(Str(s, "until"));
+    const auto written = base::UnixMsOfIso(Str(s, "time"));
+    const auto until = base::UnixMsOfIso(Str(s, "until"));
     const bool running = until && *until > now;
     if (!running && (!written || LocalDayOf(*written) != today)) continue;
     day.status = PartnerToday::Status{Str(s, "text"), until ? LocalClock(*until, today) : "",
@@ -70,13 +61,13 @@ PartnerToday ViewModel::PartnerDay() const {
   for (const auto& e : partner_feelings_) {
     const json body = e.value("body", json::object());
     if (!body.contains("mood")) continue;
-    const auto written = MsOf(Str(e, "time"));
+    const auto written = base::UnixMsOfIso(Str(e, "time"));
     day.feelings.push_back({body.value("mood", 0), body.value("trust", 0), Str(body, "appreciated"),
                             Str(body, "needed"), written ? LocalClock(*written, today) : ""});
   }
   for (const auto& p : together_.value("pauses", json::array())) {
     if (Str(p, "author") != partner) continue;
-    const auto until = MsOf(Str(p, "until"));
+    const auto until = base::UnixMsOfIso(Str(p, "until"));
     if (!until || *until <= now) continue;  // over: it leaves the screen when it ends
     day.pause_minutes_left = static_cast<std::int64_t>((*until - now + 59'999) / 60'000);
     day.pause_note = Str(p, "note");
@@ -100,7 +91,7 @@ std::optional<double> ViewModel::SecondsUntilChange() const {
   const std::uint64_t now = NowMs();
   for (const auto& p : together_.value("pauses", json::array())) {
     if (Str(p, "author") != partner) continue;
-    const auto until = MsOf(Str(p, "until"));
+    const auto until = base::UnixMsOfIso(Str(p, "until"));
     if (!until || *until <= now) continue;
     // The minutes left change at each whole minute before the end.
     const double next = static_cast<double>((*until - now) % 60'000 + 1) / 1000.0;

@@ -81,5 +81,16 @@ TEST(LocalTime, EveryMidnightIsTheFirstMomentOfItsLocalDay) {
   }
 }
 
+TEST(LocalTime, ATimeAsTheDaemonWritesItIsReadAsUtcAndShownLocally) {
+  InZone india("IST-5:30");
+  EXPECT_EQ(UnixMsOfIso("2026-12-06T00:00:00.249Z"), std::optional<std::uint64_t>(kDec6Utc));
+  EXPECT_EQ(UnixMsOfIso("2026-12-06T07:10:29Z"), std::optional<std::uint64_t>(kDec6Utc + 7 * kHour + 629'000));
+  EXPECT_EQ(FormatLocalIso("2026-12-06T20:00:00Z", "%Y-%m-%d %H:%M"), "2026-12-07 01:30");
+  for (const char* bad : {"", "2026-12-06", "yesterday at noon", "1969-12-31T23:59:59Z"}) {
+    EXPECT_EQ(UnixMsOfIso(bad), std::nullopt) << bad;
+    EXPECT_EQ(FormatLocalIso(bad, "%H:%M"), bad);
+  }
+}
+
 }  // namespace
 }  // namespace kintsugi::base
