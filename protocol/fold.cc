@@ -127,16 +127,15 @@ Effect LedgerState::Apply(const FoldEntry& entry, const RefResolver& refs) {
   return effect;
 }
 
-void LedgerState::Closed(const std::map<std::string, fold::Mark>& marks, const std::string& id) {
-  auto& due = &marks == &talks_ ? expiries_.talks : expiries_.plans;
-  due.emplace(ExpiryOf(marks.at(id)), id);
+void LedgerState::Closed(ExpiryQueue& due, const fold::Mark& mark, const std::string& id) {
+  due.emplace(ExpiryOf(mark), id);
 }
 
 void LedgerState::QueueClosedMarks() {
   expiries_ = {};
-  for (const auto* marks : {&talks_, &plans_}) {
+  for (auto [marks, due] : {std::pair{&talks_, &expiries_.talks}, std::pair{&plans_, &expiries_.plans}}) {
     for (const auto& [id, m] : *marks) {
-      if (!m.closed_by.empty()) Closed(*marks, id);
+      if (!m.closed_by.empty()) Closed(*due, m, id);
     }
   }
 }
@@ -426,7 +425,7 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
             if (talk != s->talks_.end() && talk->second.closed_by.empty()) {
               talk->second.closed_by = id;
               talk->second.closed_ms = ms;
-              s->Closed(s->talks_, talk->first);
+              Closed(s->expiries_.talks, talk->second, talk->first);
             }
           }
         }
@@ -460,7 +459,7 @@ Effect LedgerState::Evaluate(const FoldEntry& entry, const RefResolver& refs, Le
         if (!plan.empty() && s->plans_[plan].closed_by.empty()) {
           s->plans_[plan].closed_by = id;
           s->plans_[plan].closed_ms = ms;
-          s->Closed(s->plans_, plan);
+          Closed(s->expiries_.plans, s->plans_[plan], plan);
         }
       }
       return ok;

@@ -228,14 +228,15 @@ class LedgerState {
   // rebuild quadratic: 54% of a fold of 1,000,000 entries.) A mark does not
   // change once closed, so its expiry is fixed. Derived, never saved, and
   // not part of the state's value: FromJson rebuilds it.
+  using ExpiryQueue = std::set<std::pair<std::uint64_t, std::string>>;  // (expiry, entry id)
   struct Expiries {
-    std::set<std::pair<std::uint64_t, std::string>> talks, plans;  // (expiry, entry id)
+    ExpiryQueue talks, plans;
     bool operator==(const Expiries&) const { return true; }
   };
   Expiries expiries_;
-  // The talk or plan `id` of `marks` (talks_ or plans_) was closed: it
-  // leaves the state at its expiry.
-  void Closed(const std::map<std::string, fold::Mark>& marks, const std::string& id);
+  // The talk or plan `id`, marked `mark`, was closed: it leaves the state at
+  // its expiry, from `due` (expiries_.talks or expiries_.plans).
+  static void Closed(ExpiryQueue& due, const fold::Mark& mark, const std::string& id);
   void QueueClosedMarks();
 };
 
