@@ -10,10 +10,11 @@ namespace kintsugi::base {
 namespace {
 
 constexpr std::int64_t kSecondsPerDay = 86'400;
-
-std::int64_t FloorDiv(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+constexpr std::int64_t kMsPerDay = kSecondsPerDay * 1000;
 
 }  // namespace
+
+std::int64_t DayOfMs(std::int64_t ms) { return ms / kMsPerDay - (ms % kMsPerDay < 0); }
 
 std::int64_t LocalOffsetSeconds(std::uint64_t unix_ms) {
   const auto t = static_cast<std::time_t>(unix_ms / 1000);
@@ -23,14 +24,13 @@ std::int64_t LocalOffsetSeconds(std::uint64_t unix_ms) {
 }
 
 std::int64_t LocalDay(std::uint64_t unix_ms) {
-  const auto seconds = static_cast<std::int64_t>(unix_ms / 1000);
-  return FloorDiv(seconds + LocalOffsetSeconds(unix_ms), kSecondsPerDay);
+  return DayOfMs(static_cast<std::int64_t>(unix_ms) + LocalOffsetSeconds(unix_ms) * 1000);
 }
 
 std::uint64_t LocalMidnightMs(std::int64_t day) {
   // The offset at UTC midnight of that date: a zone that changes its offset
   // within the first hours of a day is a day off by that change at most.
-  const std::int64_t utc_ms = std::max<std::int64_t>(day, 0) * kSecondsPerDay * 1000;
+  const std::int64_t utc_ms = std::max<std::int64_t>(day, 0) * kMsPerDay;
   const std::int64_t offset_ms = LocalOffsetSeconds(static_cast<std::uint64_t>(utc_ms)) * 1000;
   return static_cast<std::uint64_t>(std::max<std::int64_t>(utc_ms - offset_ms, 0));
 }

@@ -15,6 +15,11 @@
 
 namespace kintsugi::base {
 
+// The day (since 1970-01-01, rounded down) of `ms` milliseconds since
+// 1970-01-01 on some clock: UTC, or a local clock already shifted by its
+// offset. Pure: it reads no time zone.
+std::int64_t DayOfMs(std::int64_t ms);
+
 // Seconds east of UTC at `unix_ms` here; 0 when the zone cannot be read.
 std::int64_t LocalOffsetSeconds(std::uint64_t unix_ms);
 

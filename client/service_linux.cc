@@ -114,8 +114,8 @@ Result<ProgramRun> RunProgram(const std::vector<std::string>& argv) {
     }
   }
   // Closed before the wait, so a child still writing gets SIGPIPE.
-  *ends[0] = base::UniqueFd();
-  *ends[1] = base::UniqueFd();
+  out_pipe->read = base::UniqueFd();
+  err_pipe->read = base::UniqueFd();
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

@@ -27,8 +27,6 @@ constexpr std::size_t kTimelinePage = 1000;
 // Room for the reply's envelope under the client's limit.
 constexpr std::size_t kMaxDocumentBytes = protocol::kMaxIpcReplyBytes - 64 * 1024;
 
-std::int64_t FloorDiv(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 // When its author wrote an entry, on the author's local clock: the time it
 // was first written when carried, shifted by the body's "tz".
 struct Written {
@@ -45,7 +43,7 @@ std::int64_t TzMinutes(const json& body) {
 Written LocalAt(std::uint64_t unix_ms, std::int64_t tz_minutes) {
   const std::int64_t local = static_cast<std::int64_t>(unix_ms) + tz_minutes * 60'000;
   Written w;
-  w.day = FloorDiv(local, kMsPerDay);
+  w.day = base::DayOfMs(local);
   w.date = protocol::DateFromDay(w.day);
   const std::int64_t minutes = (local - w.day * kMsPerDay) / 60'000;
   char hhmm[8];

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/local_time.h"
 #include "protocol/hlc.h"
 
 namespace kintsugi::protocol {
@@ -9,7 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::int64_t kMsPerDay = 86'400'000;
 constexpr std::uint64_t kKeepClosedMs = 180ull * 86'400'000;
 
 // When a closed talk or plan leaves the state: once an entry's clock is past this.
@@ -52,8 +52,6 @@ fold::Proposal NewProposal(std::string id, std::string kind, std::string author,
   return p;
 }
 
-std::int64_t FloorDiv(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 }  // namespace
 
 std::uint64_t CausalStamp(std::uint64_t hlc, std::uint64_t prev_stamp,
@@ -71,7 +69,7 @@ std::int64_t LocalDay(std::uint64_t hlc, const json& body) {
   std::int64_t tz = 0;
   if (auto t = body.find("tz"); t != body.end() && t->is_number_integer()) tz = t->get<std::int64_t>();
   const auto ms = static_cast<std::int64_t>(HlcMillis(at)) + tz * 60'000;
-  return FloorDiv(ms, kMsPerDay);
+  return base::DayOfMs(ms);
 }
 
 // 1970-01-01 (day 0) was a Thursday: (day + 3) mod 7 counts days since Monday.

@@ -39,6 +39,17 @@ constexpr std::uint64_t kDay = 24 * kHour;
 constexpr std::int64_t kDec6 = 20'793;
 constexpr std::uint64_t kDec6Utc = kDec6 * kDay;
 
+TEST(LocalTime, ADayOfMillisecondsRoundsDownOnBothSidesOf1970) {
+  const auto day = static_cast<std::int64_t>(kDay);
+  EXPECT_EQ(DayOfMs(0), 0);
+  EXPECT_EQ(DayOfMs(day - 1), 0);
+  EXPECT_EQ(DayOfMs(day), 1);
+  EXPECT_EQ(DayOfMs(-1), -1);
+  EXPECT_EQ(DayOfMs(-day), -1);
+  EXPECT_EQ(DayOfMs(-day - 1), -2);
+  EXPECT_EQ(DayOfMs(static_cast<std::int64_t>(kDec6Utc) + 5 * 3'600'000), kDec6);
+}
+
 TEST(LocalTime, AZoneEastOfUtcStartsItsDayBeforeUtcDoes) {
   InZone india("IST-5:30");
   EXPECT_EQ(LocalOffsetSeconds(kDec6Utc), 5 * 3600 + 30 * 60);
