@@ -3,12 +3,16 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "client/cli_manual.h"
 #include "daemon/loop.h"
 #include "kintsugi/version.h"
 
 namespace {
+
+// How much nicer than its starter kintsugid runs (see main()).
+constexpr int kBackgroundNice = 10;
 
 // The manual page's words around the options (client/cli_manual.h).
 kintsugi::cli::ManualInfo Manual() {
@@ -21,7 +25,9 @@ kintsugi::cli::ManualInfo Manual() {
            "no relay. The window, kintsugi, and kintsugictl talk to it over local IPC that only this user can reach.",
            "It is meant to start at login, as a systemd user service (kintsugictl service install), and to run "
            "until logout. SIGINT or SIGTERM stops it cleanly; a second kintsugid on the same data directory refuses "
-           "to start."},
+           "to start.",
+           "It runs at a background priority, ten steps nicer than it was started with, so that a long catch-up "
+           "from the partner's device leaves the CPU to the programs in use, the window among them."},
           {{"FILES",
             {"DATA/ledger.db\tThe ledger (SQLite); every entry's words sealed.",
              "DATA/identity.key\tThis device's keys, sealed with the passphrase when there is one.",
@@ -57,6 +63,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("kintsugid ") + kintsugi::kVersion);
   if (kintsugi::cli::PrintIfAsked(app, Manual(), argc, argv)) return 0;
   CLI11_PARSE(app, argc, argv);
+  // A background service: while a catch-up verifies and stores many entries
+  // on every core, a person's programs (this partner's window among them)
+  // go first. Before any thread is made: each inherits it.
+  [[maybe_unused]] const int niceness = ::nice(kBackgroundNice);  // refused: as started, slower frames only
 
   auto logger = spdlog::stderr_color_mt("kintsugid");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");

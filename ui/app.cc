@@ -467,14 +467,21 @@ int Measure(GLFWwindow* window, ViewModel& vm, ScreenState& state, const AppOpti
   vm.Show(*screen);
   if (*screen == Screen::kTimeline) state.scroll_step = 400;
   glfwSwapInterval(0);
+  // From the first frame on, reads go to a worker as in the window's own
+  // loop (RunApp): a frame never waits for the daemon, and what it read is
+  // taken in at the start of the next frame.
+  Worker worker(options.data_dir);
+  vm.set_runner([&worker](ViewModel::Work work) { worker.Post(std::move(work)); });
   std::vector<double> ms;
   for (int i = 0; i < options.frames; ++i) {
     auto t0 = std::chrono::steady_clock::now();
+    worker.Finish();
     Render(window, vm, state, false);
     glfwSwapBuffers(window);
     glFinish();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
+  vm.set_runner(nullptr);
   // Memory as the kernel counts it: now, and at its peak (font builds included).
   auto status_kib = [](const char* field) -> long {
     std::ifstream in("/proc/self/status");

@@ -508,9 +508,12 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
   const ImGuiViewport* viewport = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(viewport->WorkPos);
   ImGui::SetNextWindowSize(viewport->WorkSize);
+  // No background of its own: the frame is cleared to it (app.cc), and on
+  // a software renderer a second fill of the whole window costs a third of
+  // the frame.
   ImGui::Begin("Kintsugi", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus);
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground);
   if (!vm.busy().empty()) Probe::Get().Count("frames while busy");  // the window draws on while it waits
   if (!vm.answered()) {
     // The first read is under way (a few milliseconds): not yet "not running".

@@ -58,9 +58,11 @@ struct ScreenState {
   float scroll_step = 0;       // > 0: the timeline scrolls by this much each frame (measurements)
   // The timeline's rows grow to hold their words: the height of each row as
   // last drawn (estimated as one line until then), for placing the rows out
-  // of view; kept while the rows and the width stay the same.
+  // of view; kept while the rows stay (pages come in below, new entries on
+  // top) and the width stays the same.
   std::vector<float> row_heights;
   std::uint64_t rows_generation = ~std::uint64_t{0};
+  std::string rows_first;  // id of the first row when the heights were kept
   float rows_width = 0;
 };
 

@@ -2,7 +2,9 @@
 // kind, author and days; rows grow to hold their words and only those in view
 // are drawn; your own entries are corrected or withdrawn from a row's menu.
 #include <imgui.h>
+#include <imgui_internal.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,23 @@ namespace kintsugi::ui {
 using nlohmann::json;
 
 // --- Timeline ----------------------------------------------------------------
+
+namespace {
+
+// How many rows came in above the row that was first (`first`, its id):
+// none for a page added below, the new entries for a read that found them;
+// nothing when that row is not among the first rows (other rows: the filters
+// changed), or there was none.
+std::optional<std::size_t> RowsComeInOnTop(const std::vector<json>& entries, const std::string& first) {
+  constexpr std::size_t kLookAt = 1000;  // more new entries than a read brings at once
+  if (first.empty()) return std::nullopt;
+  for (std::size_t i = 0; i < entries.size() && i < kLookAt; ++i) {
+    if (Str(entries[i], "id") == first) return i;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 void DrawTimeline(ViewModel& vm, ScreenState& state) {
   // Every kind of the kinds table, then the withdrawn entries: one list, never
@@ -74,15 +93,35 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
   const float width = ImGui::GetContentRegionAvail().x;
   const float spacing = ImGui::GetStyle().ItemSpacing.y;
   const float one_line = ImGui::GetTextLineHeight() + spacing;
-  if (state.rows_generation != vm.timeline_generation() || state.rows_width != width) {
-    state.rows_generation = vm.timeline_generation();
+  const float start_y = ImGui::GetCursorPosY();  // before the scroll may move, below
+  if (state.rows_width != width) {
     state.rows_width = width;
     state.row_heights.assign(entries.size(), one_line);
+  }
+  if (state.rows_generation != vm.timeline_generation()) {
+    // The rows changed while they are read: a page read below, or a new
+    // entry (the partner's, most often) come in on top. The rows still
+    // there keep their heights, and the view moves down with the rows that
+    // came in above it, so the words being read stay where they are.
+    state.rows_generation = vm.timeline_generation();
+    Probe::Get().Count("timeline rows changed");
+    const std::optional<std::size_t> on_top = RowsComeInOnTop(entries, state.rows_first);
+    if (!on_top) {
+      state.row_heights.assign(entries.size(), one_line);  // other rows (filters changed): estimated anew
+    } else if (*on_top > 0) {
+      state.row_heights.insert(state.row_heights.begin(), *on_top, one_line);
+      if (ImGui::GetScrollY() > 0) {
+        // This frame, not the next (SetScrollY waits a frame, and an idle
+        // window may draw no next frame): the rows are placed below against
+        // the scroll as it is now.
+        ImGui::GetCurrentWindow()->Scroll.y += static_cast<float>(*on_top) * one_line;
+      }
+    }
+    state.rows_first = entries.empty() ? "" : Str(entries.front(), "id");
   }
   state.row_heights.resize(entries.size(), one_line);
   const float view_top = ImGui::GetScrollY();
   const float view_bottom = view_top + ImGui::GetWindowHeight();
-  const float start_y = ImGui::GetCursorPosY();
   float y = start_y;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     float& height = state.row_heights[i];
@@ -156,7 +195,11 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
   ImGui::SetCursorPosY(y);
   ImGui::Dummy(ImVec2(1, 0));
   if (state.scroll_step > 0) ImGui::SetScrollY(ImGui::GetScrollY() + state.scroll_step);
-  if (vm.timeline_has_more() && ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 50) vm.LoadMoreTimeline();
+  // The next page is asked for two screens ahead, so it is there before
+  // the rows run out; the frames go on drawing while it is read.
+  if (vm.timeline_has_more() && ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 2 * ImGui::GetWindowHeight()) {
+    vm.LoadMoreTimeline();
+  }
   ImGui::EndChild();
 }
 

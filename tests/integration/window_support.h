@@ -111,6 +111,26 @@ class Window {
     return ::testing::AssertionSuccess();
   }
 
+  // Turns the mouse wheel `clicks` notches down (up when negative) with the
+  // pointer over `item`, as a person scrolls what they read.
+  ::testing::AssertionResult Scroll(const std::string& item, int clicks) const {
+    json p = Probe();
+    if (!p.contains("items") || !p["items"].contains(item)) {
+      return ::testing::AssertionFailure() << "no widget '" << item << "': " << p.dump();
+    }
+    const auto& r = p["items"][item];
+    const int cx = x_ + static_cast<int>((r[0].get<double>() + r[2].get<double>()) / 2);
+    const int cy = static_cast<int>((r[1].get<double>() + r[3].get<double>()) / 2);
+    auto moved = Run({"xdotool", "mousemove", "--sync", std::to_string(cx), std::to_string(cy)});
+    if (moved.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << moved.err;
+    usleep(100 * 1000);
+    auto turned = Run({"xdotool", "click", "--repeat", std::to_string(std::abs(clicks)), "--delay", "80",
+                       clicks > 0 ? "5" : "4"});
+    if (turned.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << turned.err;
+    usleep(150 * 1000);
+    return ::testing::AssertionSuccess();
+  }
+
   // Types `text` into the widget that has the keyboard focus. Without a
   // window manager nobody gives this window the X input focus: take it.
   ::testing::AssertionResult Type(const std::string& text) const {

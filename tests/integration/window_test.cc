@@ -237,6 +237,72 @@ TEST_F(WindowTest, ALongEntryGrowsItsTimelineRowToHoldEveryWord) {
   EXPECT_LE(short_row[3].get<double>(), long_row[1].get<double>() + 1) << alex.Probe().dump();
 }
 
+// Alex reads her timeline, scrolled down among long entries, when Sam's new
+// check-in comes in on top: the row she is reading stays where it is. (The
+// rows keep the heights they were drawn with, and the view moves down with
+// the row that came in above it.)
+TEST_F(WindowTest, TheRowAlexIsReadingStaysPutWhenSamsNewEntryComesInOnTop) {
+  std::string words;
+  for (int i = 0; i < 12; ++i) words += " and we said what we meant, slowly";
+  for (int i = 0; i < 60; ++i) {
+    char marker[16];
+    std::snprintf(marker, sizeof marker, "marker-%03d", i);
+    ASSERT_EQ(a_.Ctl({"checkin", "--note", i % 3 == 0 ? marker + words : std::string(marker)}).exit_code, 0);
+  }
+  Window alex(a_.data(), dir_ / "alex.probe", 0);
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today"); }, std::chrono::seconds(20))) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Click("nav:Timeline"));
+  // The row drawn with `words` in it: its probe name, or "" when out of view.
+  auto row = [&](const std::string& words) -> std::string {
+    const json items = alex.Probe().value("items", json::object());
+    for (const auto& [name, rect] : items.items()) {
+      if (name.rfind("entry:", 0) == 0 && name.find(words) != std::string::npos) return name;
+    }
+    return "";
+  };
+  auto top = [&](const std::string& name) -> std::optional<double> {
+    const json items = alex.Probe().value("items", json::object());
+    if (!items.contains(name)) return std::nullopt;
+    return items[name][1].get<double>();
+  };
+  ASSERT_TRUE(WaitFor([&] { return !row("marker-058").empty(); })) << alex.Probe().dump();
+  ASSERT_TRUE(alex.Scroll(row("marker-058"), 8));
+  ASSERT_TRUE(WaitFor([&] { return row("marker-059").empty(); })) << "not scrolled: " << alex.Probe().dump();
+  // The long row lowest in view is the one being read; settled when it is
+  // drawn twice at the same place.
+  std::string reading;
+  std::optional<double> before;
+  ASSERT_TRUE(WaitFor([&] {
+    const json items = alex.Probe().value("items", json::object());
+    std::string lowest;
+    double lowest_top = -1;
+    for (const auto& [name, rect] : items.items()) {
+      if (name.rfind("entry:", 0) != 0 || name.find("we said what we meant") == std::string::npos) continue;
+      if (rect[3].get<double>() < 800 && rect[1].get<double>() > lowest_top) {
+        lowest_top = rect[1].get<double>();
+        lowest = name;
+      }
+    }
+    const bool settled = !lowest.empty() && lowest == reading && top(lowest) == before;
+    reading = lowest;
+    before = top(lowest);
+    return settled;
+  })) << alex.Probe().dump();
+  const int changes = alex.Probe().value("counts", json::object()).value("timeline rows changed", 0);
+
+  ASSERT_EQ(b_.Ctl({"checkin", "--note", "Sam is home soon"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] {
+    return alex.Probe().value("counts", json::object()).value("timeline rows changed", 0) > changes;
+  }, std::chrono::seconds(20))) << alex.Probe().dump() << a_.Log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a few frames more
+  const std::optional<double> after = top(reading);
+  ASSERT_TRUE(after.has_value()) << reading << " left the view: " << alex.Probe().dump();
+  EXPECT_NEAR(*after, *before, 2) << reading << ": " << alex.Probe().dump();
+  // Sam's entry is there, on top, above what Alex was reading.
+  ASSERT_TRUE(alex.Scroll(reading, -20));
+  EXPECT_TRUE(WaitFor([&] { return !row("Sam is home soon").empty(); })) << alex.Probe().dump();
+}
+
 // The design bar, measured on every screen: each section is a card whose
 // heading is set a size larger than the text; no panel has two primary
 // actions, and every screen that writes has one; Sam's words sit inside a
