@@ -272,10 +272,9 @@ Status Store::SaveMeta(const LedgerMeta& meta) {
 }
 
 Result<std::optional<Bytes>> Store::GetValue(const std::string& key) {
-  auto prepared = Prepare("SELECT value FROM meta WHERE key = ?1");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_text(s, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  auto bound = Bound(Prepare("SELECT value FROM meta WHERE key = ?1"), key);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return std::optional<Bytes>();
   if (rc != SQLITE_ROW) return SqlError(db_, "read meta");
@@ -283,20 +282,13 @@ Result<std::optional<Bytes>> Store::GetValue(const std::string& key) {
 }
 
 Status Store::SetValue(const std::string& key, ByteView value) {
-  auto prepared = Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_text(s, 1, key.c_str(), -1, SQLITE_TRANSIENT);
-  BindBlob(s, 2, value);
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "write meta");
-  return OkStatus();
+  return Run(db_, Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)"), "write meta", key, value);
 }
 
 Result<std::vector<crypto::PublicKey>> Store::Members(const protocol::LedgerId& ledger) {
-  auto prepared = Prepare("SELECT author FROM members WHERE ledger = ?1 ORDER BY author");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
+  auto bound = Bound(Prepare("SELECT author FROM members WHERE ledger = ?1 ORDER BY author"), ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   std::vector<crypto::PublicKey> out;
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -310,28 +302,19 @@ Result<std::vector<crypto::PublicKey>> Store::Members(const protocol::LedgerId& 
 
 Status Store::AddMember(const protocol::LedgerId& ledger, const crypto::PublicKey& author,
                         std::uint64_t hlc) {
-  auto prepared =
-      Prepare("INSERT OR IGNORE INTO members(ledger, author, added_hlc) VALUES (?1, ?2, ?3)");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
-  BindBlob(s, 2, author);
-  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(hlc));
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "add member");
-  return OkStatus();
+  return Run(db_, Prepare("INSERT OR IGNORE INTO members(ledger, author, added_hlc) VALUES (?1, ?2, ?3)"), "add member",
+             ledger, author, hlc);
 }
 
 Result<protocol::ChainHead> Store::Head(const protocol::LedgerId& ledger,
                                         const crypto::PublicKey& author) {
   // The first stored entry at the highest seq: after a fork the chain stays
   // on the branch this device had.
-  auto prepared = Prepare(
-      "SELECT seq, id FROM entries WHERE ledger = ?1 AND author = ?2 "
-      "ORDER BY seq DESC, rowid ASC LIMIT 1");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
-  BindBlob(s, 2, author);
+  auto bound = Bound(Prepare("SELECT seq, id FROM entries WHERE ledger = ?1 AND author = ?2 "
+                             "ORDER BY seq DESC, rowid ASC LIMIT 1"),
+                     ledger, author);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   protocol::ChainHead head;
   int rc = sqlite3_step(s);
   if (rc == SQLITE_ROW) {
@@ -366,10 +349,9 @@ Result<std::uint64_t> Store::MaxHlc(const std::optional<crypto::PublicKey>& auth
 }
 
 Result<std::int64_t> Store::CountEntries(const protocol::LedgerId& ledger) {
-  auto prepared = Prepare("SELECT coalesce((SELECT entries FROM ledger_stats WHERE ledger = ?1), 0)");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
+  auto bound = Bound(Prepare("SELECT coalesce((SELECT entries FROM ledger_stats WHERE ledger = ?1), 0)"), ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   if (sqlite3_step(s) != SQLITE_ROW) return SqlError(db_, "count entries");
   return static_cast<std::int64_t>(sqlite3_column_int64(s, 0));
 }
@@ -401,28 +383,18 @@ Status Store::InsertEntry(const NewEntry& entry) {
 }
 
 Status Store::AddFork(const Fork& fork) {
-  auto prepared = Prepare(
-      "INSERT OR IGNORE INTO forks(ledger, author, seq, first_id, second_id, detected_hlc) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, fork.ledger);
-  BindBlob(s, 2, fork.author);
-  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(fork.seq));
-  BindBlob(s, 4, fork.first_id);
-  BindBlob(s, 5, fork.second_id);
-  sqlite3_bind_int64(s, 6, static_cast<sqlite3_int64>(fork.detected_hlc));
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "record fork");
-  return OkStatus();
+  return Run(db_,
+             Prepare("INSERT OR IGNORE INTO forks(ledger, author, seq, first_id, second_id, detected_hlc) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+             "record fork", fork.ledger, fork.author, fork.seq, fork.first_id, fork.second_id, fork.detected_hlc);
 }
 
 Result<std::vector<Fork>> Store::Forks(const protocol::LedgerId& ledger) {
-  auto prepared = Prepare(
-      "SELECT author, seq, first_id, second_id, detected_hlc FROM forks WHERE ledger = ?1 "
-      "ORDER BY author, seq");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
+  auto bound = Bound(Prepare("SELECT author, seq, first_id, second_id, detected_hlc FROM forks WHERE ledger = ?1 "
+                             "ORDER BY author, seq"),
+                     ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   std::vector<Fork> out;
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -440,18 +412,11 @@ Result<std::vector<Fork>> Store::Forks(const protocol::LedgerId& ledger) {
 }
 
 Status Store::SavePeer(const PeerRecord& peer) {
-  auto prepared = Prepare(
-      "INSERT INTO peers(author, address, last_seen_ms, last_sync_ms) VALUES (?1, ?2, ?3, ?4) "
-      "ON CONFLICT(author) DO UPDATE SET address = excluded.address, "
-      "last_seen_ms = excluded.last_seen_ms, last_sync_ms = excluded.last_sync_ms");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, peer.author);
-  sqlite3_bind_text(s, 2, peer.address.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(peer.last_seen_ms));
-  sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(peer.last_sync_ms));
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "save peer");
-  return OkStatus();
+  return Run(db_,
+             Prepare("INSERT INTO peers(author, address, last_seen_ms, last_sync_ms) VALUES (?1, ?2, ?3, ?4) "
+                     "ON CONFLICT(author) DO UPDATE SET address = excluded.address, "
+                     "last_seen_ms = excluded.last_seen_ms, last_sync_ms = excluded.last_sync_ms"),
+             "save peer", peer.author, peer.address, peer.last_seen_ms, peer.last_sync_ms);
 }
 
 Result<std::vector<PeerRecord>> Store::Peers() {
@@ -478,12 +443,9 @@ Result<std::vector<StoredEntry>> Store::Latest(const protocol::LedgerId& ledger,
   std::string sql = std::string(kEntryColumns) +
                     // `+e.ledger`: walk the rowids backwards, not the whole ledger's index.
                     "WHERE +e.ledger = ?3 AND e.rowid < ?1 ORDER BY e.rowid DESC LIMIT ?2";
-  auto prepared = Prepare(sql);
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_int64(s, 1, before.value_or(INT64_MAX));
-  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(limit));
-  BindBlob(s, 3, ledger);
+  auto bound = Bound(Prepare(sql), before.value_or(INT64_MAX), limit, ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   return CollectRows<StoredEntry>(db_, s, "read entries", ReadRow);
 }
 
@@ -492,18 +454,9 @@ Result<std::optional<StoredEntry>> Store::FindInChain(const protocol::LedgerId& 
                                                       std::uint64_t seq) {
   std::string sql = std::string(kEntryColumns) +
                     "WHERE e.ledger = ?3 AND e.author = ?1 AND e.seq = ?2 ORDER BY e.rowid LIMIT 1";
-  auto prepared = Prepare(sql);
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, author);
-  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(seq));
-  BindBlob(s, 3, ledger);
-  int rc = sqlite3_step(s);
-  if (rc == SQLITE_DONE) return std::optional<StoredEntry>();
-  if (rc != SQLITE_ROW) return SqlError(db_, "read entry");
-  auto row = ReadRow(s);
-  if (!row.ok()) return row.take_error();
-  return std::optional<StoredEntry>(std::move(row).value());
+  auto bound = Bound(Prepare(sql), author, seq, ledger);
+  if (!bound.ok()) return bound.take_error();
+  return OneEntryRow(db_, *bound);
 }
 
 Result<std::vector<StoredEntry>> Store::ChainAfter(const protocol::LedgerId& ledger,
@@ -513,13 +466,9 @@ Result<std::vector<StoredEntry>> Store::ChainAfter(const protocol::LedgerId& led
   std::string sql = std::string(kEntryColumns) +
                     "WHERE e.ledger = ?1 AND e.author = ?2 AND e.seq > ?3 "
                     "ORDER BY e.seq, e.rowid LIMIT ?4";
-  auto prepared = Prepare(sql);
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
-  BindBlob(s, 2, author);
-  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(after_seq));
-  sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(limit));
+  auto bound = Bound(Prepare(sql), ledger, author, after_seq, limit);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   std::vector<StoredEntry> out;
   std::size_t bytes = 0;
   int rc;
@@ -537,10 +486,9 @@ Result<std::vector<StoredEntry>> Store::ChainAfter(const protocol::LedgerId& led
 Status Store::ForEachByChain(const protocol::LedgerId& ledger,
                              const std::function<Status(const StoredEntry&)>& visit) {
   std::string sql = std::string(kEntryColumns) + "WHERE e.ledger = ?1 ORDER BY e.author, e.seq, e.rowid";
-  auto prepared = Prepare(sql);
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
+  auto bound = Bound(Prepare(sql), ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     auto row = ReadRow(s);

@@ -8,6 +8,14 @@ namespace kintsugi::daemon {
 
 using namespace sql;  // NOLINT: the helpers shared by Store's files
 
+namespace {
+
+// The entries after the merged ones (?1: entry_ids_merged.upto): their ids
+// are held in memory, not in entry_ids.
+constexpr const char* kUnmergedIds = "SELECT id, rowid FROM entries WHERE rowid > ?1";
+
+}  // namespace
+
 std::size_t Store::IdHash::operator()(const protocol::EntryId& id) const {
   return static_cast<std::size_t>(crypto::ShortHash(id, key));
 }
@@ -17,18 +25,14 @@ Status Store::LoadUnmergedIds() {
   if (!upto.ok()) return upto.take_error();
   recent_ids_.clear();
   ids_merged_upto_ = *upto;
-  auto prepared = Prepare("SELECT id, rowid FROM entries WHERE rowid > ?1");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_int64(s, 1, ids_merged_upto_);
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  auto unmerged = Bound(Prepare(kUnmergedIds), ids_merged_upto_);
+  if (!unmerged.ok()) return unmerged.take_error();
+  return ForEachRow(db_, *unmerged, "read the ids not yet merged", [&](sqlite3_stmt* row) -> Status {
     protocol::EntryId id;
-    if (!ColumnHash(s, 0, id)) return MakeError(ErrorCode::kCorrupt, "entry id is damaged");
-    recent_ids_.emplace(id, sqlite3_column_int64(s, 1));
-  }
-  if (rc != SQLITE_DONE) return SqlError(db_, "read the ids not yet merged");
-  return OkStatus();
+    if (!ColumnHash(row, 0, id)) return MakeError(ErrorCode::kCorrupt, "entry id is damaged");
+    recent_ids_.emplace(id, sqlite3_column_int64(row, 1));
+    return OkStatus();
+  });
 }
 
 Result<std::int64_t> Store::NewestRowid() { return PragmaInt(db_, "SELECT coalesce(max(rowid), 0) FROM entries"); }
@@ -50,21 +54,12 @@ Result<std::int64_t> Store::MergeIdsUpToNewest(std::int64_t after) {
   if (!newest.ok()) return newest;
   // The entries are the truth and entry_ids is derived from them: a row
   // already there (a file edited by hand) is replaced, not a merge stuck.
-  auto merge = Prepare(
-      "INSERT OR REPLACE INTO entry_ids(id, entry_rowid) "
-      "SELECT id, rowid FROM entries WHERE rowid > ?1 AND rowid <= ?2 ORDER BY id");
-  if (!merge.ok()) return merge.take_error();
-  {
-    Stmt s(*merge);
-    sqlite3_bind_int64(s, 1, after);
-    sqlite3_bind_int64(s, 2, *newest);
-    if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "merge entry ids");
-  }
-  auto mark = Prepare("UPDATE entry_ids_merged SET upto = ?1");
-  if (!mark.ok()) return mark.take_error();
-  Stmt m(*mark);
-  sqlite3_bind_int64(m, 1, *newest);
-  if (sqlite3_step(m) != SQLITE_DONE) return SqlError(db_, "mark entry ids merged");
+  KINTSUGI_RETURN_IF_ERROR(Run(db_,
+                               Prepare("INSERT OR REPLACE INTO entry_ids(id, entry_rowid) "
+                                       "SELECT id, rowid FROM entries WHERE rowid > ?1 AND rowid <= ?2 ORDER BY id"),
+                               "merge entry ids", after, *newest));
+  KINTSUGI_RETURN_IF_ERROR(
+      Run(db_, Prepare("UPDATE entry_ids_merged SET upto = ?1"), "mark entry ids merged", *newest));
   return newest;
 }
 
@@ -95,30 +90,26 @@ Result<std::int64_t> Store::CheckIds() {
                           "(SELECT 1 FROM entry_ids i WHERE i.id = x.id AND i.entry_rowid = x.rowid)",
                           "SELECT count(*) FROM entry_ids i WHERE i.entry_rowid > ?1 OR NOT EXISTS "
                           "(SELECT 1 FROM entries x WHERE x.rowid = i.entry_rowid AND x.id = i.id)"}) {
-    auto prepared = Prepare(sql);
-    if (!prepared.ok()) return prepared.take_error();
-    Stmt s(*prepared);
-    sqlite3_bind_int64(s, 1, ids_merged_upto_);
+    auto bound = Bound(Prepare(sql), ids_merged_upto_);
+    if (!bound.ok()) return bound.take_error();
+    Stmt s = std::move(bound).value();
     if (sqlite3_step(s) != SQLITE_ROW) return SqlError(db_, "check the index of ids");
     wrong += sqlite3_column_int64(s, 0);
   }
   // The entries after the merged ones are the ids held in memory, exactly.
-  auto prepared = Prepare("SELECT id, rowid FROM entries WHERE rowid > ?1");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_int64(s, 1, ids_merged_upto_);
+  auto unmerged = Bound(Prepare(kUnmergedIds), ids_merged_upto_);
+  if (!unmerged.ok()) return unmerged.take_error();
   std::size_t held = 0;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  KINTSUGI_RETURN_IF_ERROR(ForEachRow(db_, *unmerged, "check the ids held in memory", [&](sqlite3_stmt* row) {
     protocol::EntryId id;
-    auto it = ColumnHash(s, 0, id) ? recent_ids_.find(id) : recent_ids_.end();
-    if (it != recent_ids_.end() && it->second == sqlite3_column_int64(s, 1)) {
+    auto it = ColumnHash(row, 0, id) ? recent_ids_.find(id) : recent_ids_.end();
+    if (it != recent_ids_.end() && it->second == sqlite3_column_int64(row, 1)) {
       ++held;
     } else {
       ++wrong;
     }
-  }
-  if (rc != SQLITE_DONE) return SqlError(db_, "check the ids held in memory");
+    return OkStatus();
+  }));
   return wrong + static_cast<std::int64_t>(recent_ids_.size() - held);
 }
 
@@ -145,10 +136,9 @@ Result<bool> Store::HasEntry(const protocol::EntryId& id) {
 
 Result<std::optional<std::int64_t>> Store::RowidOf(const protocol::EntryId& id) {
   if (auto it = recent_ids_.find(id); it != recent_ids_.end()) return std::optional<std::int64_t>(it->second);
-  auto prepared = Prepare("SELECT entry_rowid FROM entry_ids WHERE id = ?1");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, id);
+  auto bound = Bound(Prepare("SELECT entry_rowid FROM entry_ids WHERE id = ?1"), id);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return std::optional<std::int64_t>();
   if (rc != SQLITE_ROW) return SqlError(db_, "look up entry");

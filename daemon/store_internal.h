@@ -5,8 +5,11 @@
 
 #include <sqlite3.h>
 
+#include <concepts>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/store.h"
@@ -20,6 +23,7 @@ class Stmt {
   explicit Stmt(sqlite3_stmt* s) : s_(s) {}
   explicit Stmt(const Store::Prepared& p) : s_(p.stmt), in_use_(p.in_use) {}
   ~Stmt() {
+    if (s_ == nullptr) return;  // moved from
     if (in_use_ == nullptr) {
       sqlite3_finalize(s_);
     } else {
@@ -28,8 +32,10 @@ class Stmt {
       *in_use_ = false;
     }
   }
+  Stmt(Stmt&& other) noexcept : s_(std::exchange(other.s_, nullptr)), in_use_(std::exchange(other.in_use_, nullptr)) {}
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
+  Stmt& operator=(Stmt&&) = delete;
   sqlite3_stmt* get() const { return s_; }
   operator sqlite3_stmt*() const { return s_; }  // NOLINT
 
@@ -66,6 +72,48 @@ inline void BindBlob(sqlite3_stmt* s, int index, ByteView bytes) {
   sqlite3_bind_blob(s, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
 }
 
+// One value for parameter ?i: an integer, bytes as a blob, text.
+template <std::integral T>
+void Bind(sqlite3_stmt* s, int i, T value) {
+  sqlite3_bind_int64(s, i, static_cast<sqlite3_int64>(value));
+}
+inline void Bind(sqlite3_stmt* s, int i, ByteView bytes) { BindBlob(s, i, bytes); }
+inline void Bind(sqlite3_stmt* s, int i, const std::string& text) {
+  sqlite3_bind_text(s, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+// The statement `prepared` (Store::Prepare's, whose failure passes through)
+// with `args` bound to ?1, ?2, ... in order.
+// (Store::Prepared is Store's own: its name is deduced here, not spelled.)
+template <typename Prepared, typename... Args>
+Result<Stmt> Bound(Result<Prepared> prepared, const Args&... args) {
+  if (!prepared.ok()) return prepared.take_error();
+  Stmt s(*prepared);
+  int i = 0;
+  (Bind(s.get(), ++i, args), ...);
+  return s;
+}
+
+// Runs a statement that returns no rows: bound as Bound() binds, stepped
+// once; `what` names it in the error.
+template <typename Prepared, typename... Args>
+Status Run(sqlite3* db, Result<Prepared> prepared, const char* what, const Args&... args) {
+  auto s = Bound(std::move(prepared), args...);
+  if (!s.ok()) return s.take_error();
+  if (sqlite3_step(*s) != SQLITE_DONE) return SqlError(db, what);
+  return OkStatus();
+}
+
+// Steps `s` to the end, handing each row to `each` (which returns a Status
+// and stops the walk with an error).
+template <typename Each>
+Status ForEachRow(sqlite3* db, sqlite3_stmt* s, const char* what, Each each) {
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) KINTSUGI_RETURN_IF_ERROR(each(s));
+  if (rc != SQLITE_DONE) return SqlError(db, what);
+  return OkStatus();
+}
+
 inline Bytes ColumnBlob(sqlite3_stmt* s, int col) {
   const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, col));
   return Bytes(p, p + sqlite3_column_bytes(s, col));
@@ -92,18 +140,27 @@ inline Result<StoredEntry> ReadRow(sqlite3_stmt* s) {
   return row;
 }
 
+// The entry `s` (a query of kEntryColumns) finds first, if any.
+inline Result<std::optional<StoredEntry>> OneEntryRow(sqlite3* db, sqlite3_stmt* s) {
+  const int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::optional<StoredEntry>();
+  if (rc != SQLITE_ROW) return SqlError(db, "read entry");
+  auto row = ReadRow(s);
+  if (!row.ok()) return row.take_error();
+  return std::optional<StoredEntry>(std::move(row).value());
+}
+
 // Steps `s` to the end, reading each row with `read` (which returns a
 // Result<T>); stops at the first row that does not read.
 template <typename T, typename Read>
 Result<std::vector<T>> CollectRows(sqlite3* db, sqlite3_stmt* s, const char* what, Read read) {
   std::vector<T> out;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    Result<T> row = read(s);
-    if (!row.ok()) return row.take_error();
-    out.push_back(std::move(row).value());
-  }
-  if (rc != SQLITE_DONE) return SqlError(db, what);
+  KINTSUGI_RETURN_IF_ERROR(ForEachRow(db, s, what, [&](sqlite3_stmt* row) -> Status {
+    Result<T> read_row = read(row);
+    if (!read_row.ok()) return read_row.take_error();
+    out.push_back(std::move(read_row).value());
+    return OkStatus();
+  }));
   return out;
 }
 

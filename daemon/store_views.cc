@@ -38,44 +38,27 @@ Result<TimelineRow> ReadTimelineRow(sqlite3_stmt* s) {
 }  // namespace
 
 Result<std::optional<StoredEntry>> Store::EntryByRowid(std::int64_t rowid) {
-  auto prepared = Prepare(std::string(kEntryColumns) + "WHERE e.rowid = ?1");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_int64(s, 1, rowid);
-  int rc = sqlite3_step(s);
-  if (rc == SQLITE_DONE) return std::optional<StoredEntry>();
-  if (rc != SQLITE_ROW) return SqlError(db_, "read entry");
-  auto row = ReadRow(s);
-  if (!row.ok()) return row.take_error();
-  return std::optional<StoredEntry>(std::move(row).value());
+  auto bound = Bound(Prepare(std::string(kEntryColumns) + "WHERE e.rowid = ?1"), rowid);
+  if (!bound.ok()) return bound.take_error();
+  return OneEntryRow(db_, *bound);
 }
 
 Result<std::vector<StoredEntry>> Store::EntriesAfterRowid(const protocol::LedgerId& ledger,
                                                           std::int64_t after, std::size_t limit) {
-  auto prepared = Prepare(std::string(kEntryColumns) +
-                          // `+e.ledger`: walk the rowids; the (ledger, ...) index would
-                          // read the whole ledger and sort it on every call.
-                          "WHERE +e.ledger = ?1 AND e.rowid > ?2 ORDER BY e.rowid LIMIT ?3");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
-  sqlite3_bind_int64(s, 2, after);
-  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(limit));
+  auto bound = Bound(Prepare(std::string(kEntryColumns) +
+                             // `+e.ledger`: walk the rowids; the (ledger, ...) index would
+                             // read the whole ledger and sort it on every call.
+                             "WHERE +e.ledger = ?1 AND e.rowid > ?2 ORDER BY e.rowid LIMIT ?3"),
+                     ledger, after, limit);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   return CollectRows<StoredEntry>(db_, s, "read new entries", ReadRow);
 }
 
 Status Store::InsertTimeline(const protocol::LedgerId& ledger, const TimelineRow& row) {
-  auto prepared = Prepare(
-      "INSERT INTO timeline(entry_rowid, ledger, stamp, author, effect) VALUES (?1, ?2, ?3, ?4, ?5)");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_int64(s, 1, row.entry_rowid);
-  BindBlob(s, 2, ledger);
-  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(row.stamp));
-  BindBlob(s, 4, row.author);
-  BindBlob(s, 5, row.effect);
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "insert timeline row");
-  return OkStatus();
+  return Run(db_,
+             Prepare("INSERT INTO timeline(entry_rowid, ledger, stamp, author, effect) VALUES (?1, ?2, ?3, ?4, ?5)"),
+             "insert timeline row", row.entry_rowid, ledger, row.stamp, row.author, row.effect);
 }
 
 Result<std::optional<TimelinePlace>> Store::FindInTimeline(const protocol::LedgerId& ledger,
@@ -83,13 +66,11 @@ Result<std::optional<TimelinePlace>> Store::FindInTimeline(const protocol::Ledge
   auto rowid = RowidOf(id);
   if (!rowid.ok()) return rowid.take_error();
   if (!rowid->has_value()) return std::optional<TimelinePlace>();
-  auto prepared = Prepare(
-      "SELECT t.entry_rowid, t.stamp, t.author, e.seq FROM entries e "
-      "JOIN timeline t ON t.entry_rowid = e.rowid WHERE e.rowid = ?1 AND t.ledger = ?2");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_int64(s, 1, **rowid);
-  BindBlob(s, 2, ledger);
+  auto bound = Bound(Prepare("SELECT t.entry_rowid, t.stamp, t.author, e.seq FROM entries e "
+                             "JOIN timeline t ON t.entry_rowid = e.rowid WHERE e.rowid = ?1 AND t.ledger = ?2"),
+                     **rowid, ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return std::optional<TimelinePlace>();
   if (rc != SQLITE_ROW) return SqlError(db_, "find in timeline");
@@ -103,21 +84,20 @@ Result<std::optional<TimelinePlace>> Store::FindInTimeline(const protocol::Ledge
 
 Result<std::vector<TimelineRow>> Store::TimelineAfter(const protocol::LedgerId& ledger,
                                                       const std::optional<TimelineKey>& after) {
-  auto prepared = Prepare(std::string("SELECT entry_rowid, stamp, author, effect FROM timeline "
-                                      "WHERE ledger = ?1 AND ") +
-                          kAfterKey + " ORDER BY stamp, author");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
+  auto bound = Bound(Prepare(std::string("SELECT entry_rowid, stamp, author, effect FROM timeline "
+                                         "WHERE ledger = ?1 AND ") +
+                             kAfterKey + " ORDER BY stamp, author"),
+                     ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   BindKey(s, after, /*low=*/true);
   return CollectRows<TimelineRow>(db_, s, "read timeline", ReadTimelineRow);
 }
 
 Status Store::DeleteTimelineAfter(const protocol::LedgerId& ledger, const std::optional<TimelineKey>& after) {
-  auto prepared = Prepare(std::string("DELETE FROM timeline WHERE ledger = ?1 AND ") + kAfterKey);
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
+  auto bound = Bound(Prepare(std::string("DELETE FROM timeline WHERE ledger = ?1 AND ") + kAfterKey), ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   BindKey(s, after, /*low=*/true);
   if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "rewind timeline");
   return OkStatus();
@@ -129,15 +109,14 @@ Result<std::vector<TimelineRow>> Store::TimelineBefore(const protocol::LedgerId&
                                                        const std::optional<crypto::PublicKey>& author,
                                                        std::size_t limit) {
   // Days are the author's: the entry's own clock, not its causal stamp.
-  auto prepared = Prepare(
-      "SELECT t.entry_rowid, t.stamp, t.author, t.effect FROM timeline t "
-      "JOIN entries e ON e.rowid = t.entry_rowid WHERE t.ledger = ?1 AND "
-      "(t.stamp < ?2 OR (t.stamp = ?2 AND t.author < ?3)) "
-      "AND e.hlc >= ?4 AND e.hlc <= ?5 AND (?6 IS NULL OR t.author = ?6) "
-      "ORDER BY t.stamp DESC, t.author DESC LIMIT ?7");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
+  auto bound = Bound(Prepare("SELECT t.entry_rowid, t.stamp, t.author, t.effect FROM timeline t "
+                             "JOIN entries e ON e.rowid = t.entry_rowid WHERE t.ledger = ?1 AND "
+                             "(t.stamp < ?2 OR (t.stamp = ?2 AND t.author < ?3)) "
+                             "AND e.hlc >= ?4 AND e.hlc <= ?5 AND (?6 IS NULL OR t.author = ?6) "
+                             "ORDER BY t.stamp DESC, t.author DESC LIMIT ?7"),
+                     ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   BindKey(s, before, /*low=*/false);
   sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(std::min<std::uint64_t>(from_hlc, INT64_MAX)));
   sqlite3_bind_int64(s, 5, static_cast<sqlite3_int64>(std::min<std::uint64_t>(to_hlc, INT64_MAX)));
@@ -147,10 +126,10 @@ Result<std::vector<TimelineRow>> Store::TimelineBefore(const protocol::LedgerId&
 }
 
 Result<std::optional<TimelineRow>> Store::TimelineRowOf(std::int64_t entry_rowid) {
-  auto prepared = Prepare("SELECT entry_rowid, stamp, author, effect FROM timeline WHERE entry_rowid = ?1");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_int64(s, 1, entry_rowid);
+  auto bound =
+      Bound(Prepare("SELECT entry_rowid, stamp, author, effect FROM timeline WHERE entry_rowid = ?1"), entry_rowid);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return std::optional<TimelineRow>();
   if (rc != SQLITE_ROW) return SqlError(db_, "read timeline row");
@@ -160,24 +139,17 @@ Result<std::optional<TimelineRow>> Store::TimelineRowOf(std::int64_t entry_rowid
 }
 
 Status Store::SaveViewState(const protocol::LedgerId& ledger, const ViewState& state) {
-  auto prepared = Prepare("INSERT OR REPLACE INTO view_states(ledger, stamp, author, state) VALUES (?1, ?2, ?3, ?4)");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
-  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(state.stamp));
-  BindBlob(s, 3, state.author);
-  BindBlob(s, 4, state.sealed);
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "save view state");
-  return OkStatus();
+  return Run(db_, Prepare("INSERT OR REPLACE INTO view_states(ledger, stamp, author, state) VALUES (?1, ?2, ?3, ?4)"),
+             "save view state", ledger, state.stamp, state.author, state.sealed);
 }
 
 Result<std::optional<ViewState>> Store::LatestViewState(const protocol::LedgerId& ledger,
                                                         const std::optional<TimelineKey>& before) {
-  auto prepared = Prepare(std::string("SELECT stamp, author, state FROM view_states WHERE ledger = ?1 AND ") +
-                          kBeforeKey + " ORDER BY stamp DESC, author DESC LIMIT 1");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
+  auto bound = Bound(Prepare(std::string("SELECT stamp, author, state FROM view_states WHERE ledger = ?1 AND ") +
+                             kBeforeKey + " ORDER BY stamp DESC, author DESC LIMIT 1"),
+                     ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   BindKey(s, before, /*low=*/false);
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return std::optional<ViewState>();
@@ -190,53 +162,42 @@ Result<std::optional<ViewState>> Store::LatestViewState(const protocol::LedgerId
 }
 
 Status Store::DeleteViewStatesAfter(const protocol::LedgerId& ledger, const std::optional<TimelineKey>& after) {
-  auto prepared = Prepare(std::string("DELETE FROM view_states WHERE ledger = ?1 AND ") + kAfterKey);
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
+  auto bound = Bound(Prepare(std::string("DELETE FROM view_states WHERE ledger = ?1 AND ") + kAfterKey), ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   BindKey(s, after, /*low=*/true);
   if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "rewind view states");
   return OkStatus();
 }
 
 Status Store::DeleteViewState(const protocol::LedgerId& ledger, const TimelineKey& key) {
-  auto prepared = Prepare("DELETE FROM view_states WHERE ledger = ?1 AND stamp = ?2 AND author = ?3");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
+  auto bound = Bound(Prepare("DELETE FROM view_states WHERE ledger = ?1 AND stamp = ?2 AND author = ?3"), ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   BindKey(s, key, /*low=*/true);
   if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "delete view state");
   return OkStatus();
 }
 
 Status Store::PruneViewStates(const protocol::LedgerId& ledger, std::size_t keep) {
-  auto prepared = Prepare(
-      "DELETE FROM view_states WHERE ledger = ?1 AND rowid NOT IN (SELECT rowid FROM view_states "
-      "WHERE ledger = ?1 ORDER BY stamp DESC, author DESC LIMIT ?2)");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
-  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(keep));
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "prune view states");
-  return OkStatus();
+  return Run(db_,
+             Prepare("DELETE FROM view_states WHERE ledger = ?1 AND rowid NOT IN (SELECT rowid FROM view_states "
+                     "WHERE ledger = ?1 ORDER BY stamp DESC, author DESC LIMIT ?2)"),
+             "prune view states", ledger, keep);
 }
 
 Status Store::ResetViews(const protocol::LedgerId& ledger) {
   for (const char* table : {"timeline", "view_states", "view_waiting"}) {
-    auto prepared = Prepare(std::string("DELETE FROM ") + table + " WHERE ledger = ?1");
-    if (!prepared.ok()) return prepared.take_error();
-    Stmt s(*prepared);
-    BindBlob(s, 1, ledger);
-    if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "reset views");
+    KINTSUGI_RETURN_IF_ERROR(
+        Run(db_, Prepare(std::string("DELETE FROM ") + table + " WHERE ledger = ?1"), "reset views", ledger));
   }
   return SetFoldedRowid(ledger, 0);
 }
 
 Result<std::int64_t> Store::FoldedRowid(const protocol::LedgerId& ledger) {
-  auto prepared = Prepare("SELECT folded_rowid FROM ledger_stats WHERE ledger = ?1");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
+  auto bound = Bound(Prepare("SELECT folded_rowid FROM ledger_stats WHERE ledger = ?1"), ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return std::int64_t{0};
   if (rc != SQLITE_ROW) return SqlError(db_, "read view progress");
@@ -244,22 +205,16 @@ Result<std::int64_t> Store::FoldedRowid(const protocol::LedgerId& ledger) {
 }
 
 Status Store::SetFoldedRowid(const protocol::LedgerId& ledger, std::int64_t rowid) {
-  auto prepared = Prepare(
-      "INSERT INTO ledger_stats(ledger, entries, folded_rowid) VALUES (?1, 0, ?2) "
-      "ON CONFLICT(ledger) DO UPDATE SET folded_rowid = excluded.folded_rowid");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
-  sqlite3_bind_int64(s, 2, rowid);
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "save view progress");
-  return OkStatus();
+  return Run(db_,
+             Prepare("INSERT INTO ledger_stats(ledger, entries, folded_rowid) VALUES (?1, 0, ?2) "
+                     "ON CONFLICT(ledger) DO UPDATE SET folded_rowid = excluded.folded_rowid"),
+             "save view progress", ledger, rowid);
 }
 
 Result<std::vector<std::int64_t>> Store::WaitingEntries(const protocol::LedgerId& ledger) {
-  auto prepared = Prepare("SELECT entry_rowid FROM view_waiting WHERE ledger = ?1 ORDER BY entry_rowid");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  BindBlob(s, 1, ledger);
+  auto bound = Bound(Prepare("SELECT entry_rowid FROM view_waiting WHERE ledger = ?1 ORDER BY entry_rowid"), ledger);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   std::vector<std::int64_t> out;
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) out.push_back(sqlite3_column_int64(s, 0));
@@ -268,38 +223,25 @@ Result<std::vector<std::int64_t>> Store::WaitingEntries(const protocol::LedgerId
 }
 
 Status Store::SetWaiting(const protocol::LedgerId& ledger, std::int64_t entry_rowid, bool waiting) {
-  auto prepared = Prepare(waiting ? "INSERT OR IGNORE INTO view_waiting(entry_rowid, ledger) VALUES (?1, ?2)"
-                                  : "DELETE FROM view_waiting WHERE entry_rowid = ?1 AND ledger = ?2");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_int64(s, 1, entry_rowid);
-  BindBlob(s, 2, ledger);
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "mark waiting entry");
-  return OkStatus();
+  return Run(db_,
+             Prepare(waiting ? "INSERT OR IGNORE INTO view_waiting(entry_rowid, ledger) VALUES (?1, ?2)"
+                             : "DELETE FROM view_waiting WHERE entry_rowid = ?1 AND ledger = ?2"),
+             "mark waiting entry", entry_rowid, ledger);
 }
 
 Status Store::Withdraw(std::int64_t entry_rowid, std::int64_t by_rowid) {
   {
-    auto prepared = Prepare("DELETE FROM entry_keys WHERE entry_rowid = ?1");
-    if (!prepared.ok()) return prepared.take_error();
-    Stmt s(*prepared);
-    sqlite3_bind_int64(s, 1, entry_rowid);
-    if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "destroy entry key");
+    KINTSUGI_RETURN_IF_ERROR(
+        Run(db_, Prepare("DELETE FROM entry_keys WHERE entry_rowid = ?1"), "destroy entry key", entry_rowid));
   }
-  auto prepared = Prepare("INSERT OR IGNORE INTO withdrawn(entry_rowid, by_rowid) VALUES (?1, ?2)");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_int64(s, 1, entry_rowid);
-  sqlite3_bind_int64(s, 2, by_rowid);
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "record withdrawal");
-  return OkStatus();
+  return Run(db_, Prepare("INSERT OR IGNORE INTO withdrawn(entry_rowid, by_rowid) VALUES (?1, ?2)"),
+             "record withdrawal", entry_rowid, by_rowid);
 }
 
 Result<bool> Store::IsWithdrawn(std::int64_t entry_rowid) {
-  auto prepared = Prepare("SELECT 1 FROM withdrawn WHERE entry_rowid = ?1");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_int64(s, 1, entry_rowid);
+  auto bound = Bound(Prepare("SELECT 1 FROM withdrawn WHERE entry_rowid = ?1"), entry_rowid);
+  if (!bound.ok()) return bound.take_error();
+  Stmt s = std::move(bound).value();
   int rc = sqlite3_step(s);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError(db_, "read withdrawals");
   return rc == SQLITE_ROW;
@@ -319,12 +261,8 @@ Result<std::set<std::int64_t>> Store::WithdrawnRows() {
 Status Store::CheckpointAndTruncate() { return Exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
 
 Result<std::int64_t> Store::AddNote(std::uint64_t created_ms, ByteView sealed) {
-  auto prepared = Prepare("INSERT INTO notes(created_ms, sealed) VALUES (?1, ?2)");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(created_ms));
-  BindBlob(s, 2, sealed);
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "add note");
+  KINTSUGI_RETURN_IF_ERROR(
+      Run(db_, Prepare("INSERT INTO notes(created_ms, sealed) VALUES (?1, ?2)"), "add note", created_ms, sealed));
   return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
 }
 
@@ -343,11 +281,7 @@ Result<std::vector<NoteRow>> Store::Notes() {
 }
 
 Result<bool> Store::DeleteNote(std::int64_t id) {
-  auto prepared = Prepare("DELETE FROM notes WHERE id = ?1");
-  if (!prepared.ok()) return prepared.take_error();
-  Stmt s(*prepared);
-  sqlite3_bind_int64(s, 1, id);
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError(db_, "delete note");
+  KINTSUGI_RETURN_IF_ERROR(Run(db_, Prepare("DELETE FROM notes WHERE id = ?1"), "delete note", id));
   return sqlite3_changes(db_) > 0;
 }
 
