@@ -1,6 +1,7 @@
 #include "client/client.h"
 
 #include "base/files.h"
+#include "base/zmq_status.h"
 #include "crypto/secure_buffer.h"
 
 #include <sys/socket.h>
@@ -70,11 +71,9 @@ void Client::ResetSocket() {
 Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
   auto layout = FindDaemon(options);
   if (!layout.ok()) return layout.take_error();
-  try {
+  return base::ZmqCall(ErrorCode::kUnavailable, "cannot connect", [&]() -> Result<std::unique_ptr<Client>> {
     return std::unique_ptr<Client>(new Client(std::move(layout).value(), options));
-  } catch (const zmq::error_t& e) {
-    return MakeError(ErrorCode::kUnavailable, std::string("cannot connect: ") + e.what());
-  }
+  });
 }
 
 Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::json& params) {
@@ -86,8 +85,9 @@ Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::jso
     crypto::WipeString(request);
     return protocol::RequestTooLarge(bytes);
   }
-  try {
-    socket_->send(zmq::buffer(request), zmq::send_flags::none);
+  bool answered = false;  // a reply to this request came: the socket stays
+  Result<nlohmann::json> outcome = base::ZmqCall(ErrorCode::kUnavailable, "IPC failed", [&]() -> Result<nlohmann::json> {
+    (void)socket_->send(zmq::buffer(request), zmq::send_flags::none);
     crypto::WipeString(request);  // it may carry a passphrase; ZeroMQ has its copy
     auto deadline = Clock::now() + options_.timeout;
     for (;;) {
@@ -100,53 +100,50 @@ Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::jso
       if (!socket_->recv(reply, zmq::recv_flags::dontwait)) continue;
       auto parsed = protocol::ParseIpcReply(
           ByteView(static_cast<const std::uint8_t*>(reply.data()), reply.size()));
+      answered = !parsed.ok() || parsed->id == id;
       if (!parsed.ok()) return parsed.take_error();
       // A late reply to an earlier, timed-out request: keep waiting for ours.
       if (parsed->id != id) continue;
       return std::move(parsed->outcome);
     }
-  } catch (const zmq::error_t& e) {
-    ResetSocket();
-    return MakeError(ErrorCode::kUnavailable, std::string("IPC failed: ") + e.what());
-  }
-  // A fresh socket so a reply that arrives later cannot be mistaken for the
-  // next request's.
-  ResetSocket();
-  return MakeError(ErrorCode::kUnavailable,
-                   "kintsugid did not answer within " + std::to_string(options_.timeout.count()) +
-                       " ms");
+    return MakeError(ErrorCode::kUnavailable,
+                     "kintsugid did not answer within " + std::to_string(options_.timeout.count()) + " ms");
+  });
+  crypto::WipeString(request);  // also when the send failed
+  // After a failure or a time-out, a fresh socket, so that a reply that
+  // arrives later cannot be mistaken for the next request's.
+  if (!answered) ResetSocket();
+  return outcome;
 }
 
 Result<std::unique_ptr<EventStream>> EventStream::Connect(const ClientOptions& options) {
   auto layout = FindDaemon(options);
   if (!layout.ok()) return layout.take_error();
-  try {
+  return base::ZmqCall(ErrorCode::kUnavailable, "cannot subscribe", [&]() -> Result<std::unique_ptr<EventStream>> {
     std::unique_ptr<EventStream> stream(new EventStream());
     stream->socket_.set(zmq::sockopt::linger, 0);
     stream->socket_.set(zmq::sockopt::subscribe, "");
     stream->socket_.connect(layout->events_endpoint);
     return stream;
-  } catch (const zmq::error_t& e) {
-    return MakeError(ErrorCode::kUnavailable, std::string("cannot subscribe: ") + e.what());
-  }
+  });
 }
 
 std::optional<Event> EventStream::Next(std::chrono::milliseconds timeout) {
-  try {
+  // A failed poll or receive is no event, as a malformed one is.
+  auto next = base::ZmqCall(ErrorCode::kIo, "events", [&]() -> Result<std::optional<Event>> {
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, timeout);
-    if (!(item.revents & ZMQ_POLLIN)) return std::nullopt;
+    if (!(item.revents & ZMQ_POLLIN)) return std::optional<Event>();
     std::vector<zmq::message_t> frames;
     if (!zmq::recv_multipart(socket_, std::back_inserter(frames), zmq::recv_flags::dontwait) ||
         frames.size() != 2) {
-      return std::nullopt;
+      return std::optional<Event>();
     }
     auto data = nlohmann::json::parse(frames[1].to_string_view(), nullptr, false);
-    if (data.is_discarded()) return std::nullopt;
-    return Event{frames[0].to_string(), std::move(data)};
-  } catch (const zmq::error_t&) {
-    return std::nullopt;
-  }
+    if (data.is_discarded()) return std::optional<Event>();
+    return std::optional<Event>(Event{frames[0].to_string(), std::move(data)});
+  });
+  return next.ok() ? std::move(next).value() : std::nullopt;
 }
 
 }  // namespace kintsugi::client

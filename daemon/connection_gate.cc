@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/zmq_status.h"
 #include "daemon/monitor_event.h"
 
 namespace kintsugi::daemon {
@@ -36,16 +37,14 @@ Status ConnectionGate::Watch(zmq::context_t& context, zmq::socket_t& listener, c
                          ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CLOSED) != 0) {
     return MakeError(ErrorCode::kIo, "cannot watch the sync port's connections");
   }
-  try {
+  Status watching = base::ZmqCall(ErrorCode::kIo, "cannot watch the sync port's connections", [&] {
     zmq::socket_t monitor(context, zmq::socket_type::pair);
     monitor.set(zmq::sockopt::linger, 0);
     monitor.connect(endpoint);
     monitor_.emplace(std::move(monitor));
-  } catch (const zmq::error_t& e) {
-    zmq_socket_monitor(listener.handle(), nullptr, 0);
-    return MakeError(ErrorCode::kIo, std::string("cannot watch the sync port's connections: ") + e.what());
-  }
-  return OkStatus();
+  });
+  if (!watching.ok()) zmq_socket_monitor(listener.handle(), nullptr, 0);
+  return watching;
 }
 
 void ConnectionGate::Stop(zmq::socket_t& listener) {

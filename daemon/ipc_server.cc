@@ -6,6 +6,7 @@
 #include <vector>
 #include <zmq_addon.hpp>
 
+#include "base/zmq_status.h"
 #include "crypto/secure_buffer.h"
 #include "protocol/ipc.h"
 
@@ -19,7 +20,7 @@ constexpr std::size_t kMaxRequestFrames = 3;
 
 Result<std::unique_ptr<IpcServer>> IpcServer::Bind(zmq::context_t& context,
                                                    const protocol::Layout& layout) {
-  try {
+  return base::ZmqCall(ErrorCode::kIo, "cannot bind the IPC sockets", [&]() -> Result<std::unique_ptr<IpcServer>> {
     zmq::socket_t control(context, zmq::socket_type::router);
     control.set(zmq::sockopt::linger, 0);
     // Frames above this make libzmq drop the sender; smaller oversized
@@ -34,21 +35,15 @@ Result<std::unique_ptr<IpcServer>> IpcServer::Bind(zmq::context_t& context,
     events.set(zmq::sockopt::sndhwm, 10000);
     events.bind(layout.events_endpoint);
     return std::unique_ptr<IpcServer>(new IpcServer(std::move(control), std::move(events)));
-  } catch (const zmq::error_t& e) {
-    return MakeError(ErrorCode::kIo, std::string("cannot bind the IPC sockets: ") + e.what());
-  }
+  });
 }
 
 void IpcServer::ServePending(Dispatcher& dispatcher) {
   for (;;) {
     std::vector<zmq::message_t> frames;
-    try {
-      auto received = zmq::recv_multipart(control_, std::back_inserter(frames), zmq::recv_flags::dontwait);
-      if (!received) return;
-    } catch (const zmq::error_t& e) {
-      spdlog::warn("ipc.recv_failed what=\"{}\"", e.what());
-      return;
-    }
+    Result<bool> received = base::ZmqReceive(control_, frames);
+    if (!received.ok()) spdlog::warn("ipc.recv_failed what=\"{}\"", received.error().message);
+    if (!received.ok() || !*received) return;
     if (frames.size() < 2 || frames.size() > kMaxRequestFrames) {
       spdlog::warn("ipc.refused reason=\"{} frames\"", frames.size());
       continue;  // not a request we can answer; the sender times out
@@ -62,11 +57,9 @@ void IpcServer::ServePending(Dispatcher& dispatcher) {
       std::vector<zmq::const_buffer> out;
       for (const auto& part : *envelope) out.push_back(zmq::buffer(part));
       out.push_back(zmq::buffer(reply));
-      try {
-        (void)zmq::send_multipart(control_, out, zmq::send_flags::dontwait);
-      } catch (const zmq::error_t& e) {
-        spdlog::warn("ipc.send_failed what=\"{}\"", e.what());
-      }
+      Status sent = base::ZmqCall(ErrorCode::kIo, "send",
+                                  [&] { (void)zmq::send_multipart(control_, out, zmq::send_flags::dontwait); });
+      if (!sent.ok()) spdlog::warn("ipc.send_failed what=\"{}\"", sent.error().message);
     };
     auto reply = dispatcher.HandleAsync(
         ByteView(static_cast<const std::uint8_t*>(payload.data()), payload.size()), send);
@@ -77,12 +70,11 @@ void IpcServer::ServePending(Dispatcher& dispatcher) {
 }
 
 void IpcServer::Publish(std::string_view topic, const std::string& payload) {
-  try {
-    events_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    events_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
-  } catch (const zmq::error_t& e) {
-    spdlog::warn("ipc.publish_failed what=\"{}\"", e.what());
-  }
+  Status sent = base::ZmqCall(ErrorCode::kIo, "publish", [&] {
+    (void)events_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    (void)events_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+  });
+  if (!sent.ok()) spdlog::warn("ipc.publish_failed what=\"{}\"", sent.error().message);
 }
 
 }  // namespace kintsugi::daemon

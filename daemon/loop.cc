@@ -13,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "base/files.h"
+#include "base/zmq_status.h"
 #include "crypto/random.h"
 #include "daemon/clock.h"
 #include "crypto/pake.h"
@@ -102,7 +103,9 @@ int RunDaemon(const DaemonOptions& options) {
 
   zmq::context_t context(1);
   // The ZAP handler first: a CURVE socket bound before it would admit anyone.
-  ZapHandler zap(context);
+  auto zap_result = ZapHandler::Bind(context);
+  if (!zap_result.ok()) return Fail(zap_result.error());
+  ZapHandler& zap = **zap_result;
   auto server = IpcServer::Bind(context, *layout);
   if (!server.ok()) return Fail(server.error());
   IpcServer& ipc = **server;
@@ -216,12 +219,7 @@ int RunDaemon(const DaemonOptions& options) {
     if (read_ahead) wait = 0;
     auto timeout = wait == UINT64_MAX ? std::chrono::milliseconds(-1)
                                       : std::chrono::milliseconds(std::min<std::uint64_t>(wait, 60'000));
-    try {
-      zmq::poll(items.data(), items.size(), timeout);
-    } catch (const zmq::error_t& e) {
-      if (e.num() == EINTR) continue;
-      return Fail(MakeError(ErrorCode::kIo, std::string("poll failed: ") + e.what()));
-    }
+    if (Status polled = base::ZmqPoll(items, timeout); !polled.ok()) return Fail(polled.take_error());
     const bool idle = !read_ahead && std::none_of(items.begin(), items.end(),
                                                   [](const zmq::pollitem_t& i) { return i.revents != 0; });
     if (items[1].revents & ZMQ_POLLIN) {

@@ -7,12 +7,12 @@
 
 #include <cstdint>
 #include <cstring>
-#include <iterator>
 #include <optional>
 #include <vector>
 
 #include <zmq.hpp>
-#include <zmq_addon.hpp>
+
+#include "base/zmq_status.h"
 
 namespace kintsugi::daemon {
 
@@ -26,11 +26,7 @@ struct MonitorEvent {
 inline std::optional<MonitorEvent> NextMonitorEvent(zmq::socket_t& monitor) {
   for (;;) {
     std::vector<zmq::message_t> frames;
-    try {
-      if (!zmq::recv_multipart(monitor, std::back_inserter(frames), zmq::recv_flags::dontwait)) return std::nullopt;
-    } catch (const zmq::error_t&) {
-      return std::nullopt;
-    }
+    if (Result<bool> received = base::ZmqReceive(monitor, frames); !received.ok() || !*received) return std::nullopt;
     if (frames.empty() || frames[0].size() < 6) continue;
     MonitorEvent e;
     std::memcpy(&e.event, frames[0].data(), sizeof e.event);

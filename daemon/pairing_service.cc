@@ -6,6 +6,7 @@
 
 #include <zmq_addon.hpp>
 
+#include "base/zmq_status.h"
 #include "daemon/sharing.h"
 #include "protocol/address.h"
 #include "protocol/hlc.h"
@@ -63,26 +64,26 @@ Result<nlohmann::json> PairingService::Invite(const std::string& host, std::uint
   inviter_.reset();
   if (!reuse) {
     CloseInviteSocket();
-    try {
+    const std::string opening = "cannot open the pairing port " + std::to_string(pairing_port);
+    Status opened = base::ZmqCall(ErrorCode::kIo, opening, [&]() -> Status {
       zmq::socket_t socket(context_, zmq::socket_type::router);
       socket.set(zmq::sockopt::linger, 500);  // let the welcome leave before a close
       socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxPairingFrame));
       // The port is open to the LAN: connections are bounded as the sync port's are.
       if (Status watching = invite_gate_.Watch(context_, socket, "pair-" + std::to_string(++invite_serial_));
           !watching.ok()) {
-        return watching.take_error();
+        return watching;
       }
-      try {
-        socket.bind("tcp://" + host + ":" + std::to_string(pairing_port));
-      } catch (const zmq::error_t&) {
+      if (Status bound = base::ZmqCall(ErrorCode::kIo, opening,
+                                       [&] { socket.bind("tcp://" + host + ":" + std::to_string(pairing_port)); });
+          !bound.ok()) {
         invite_gate_.Stop(socket);
-        throw;
+        return bound;
       }
       invite_socket_.emplace(std::move(socket));
-    } catch (const zmq::error_t& e) {
-      return MakeError(ErrorCode::kIo, "cannot open the pairing port " + std::to_string(pairing_port) +
-                                           ": " + e.what());
-    }
+      return OkStatus();
+    });
+    if (!opened.ok()) return opened.take_error();
   }
   pairing_port_ = pairing_port;
   const std::uint64_t expires = engine_.NowMillis() + ttl_ms;
@@ -154,7 +155,7 @@ bool PairingService::PassOverWrongInvite() {
 }
 
 void PairingService::DialJoin(const std::string& endpoint) {
-  try {
+  Status dialed = base::ZmqCall(ErrorCode::kUnavailable, "cannot reach the partner", [&] {
     zmq::socket_t socket(context_, zmq::socket_type::dealer);
     socket.set(zmq::sockopt::linger, 500);
     socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxPairingFrame));
@@ -163,9 +164,8 @@ void PairingService::DialJoin(const std::string& endpoint) {
     join_socket_.emplace(std::move(socket));
     join_endpoint_ = endpoint;
     spdlog::info("pair.join_dialing endpoint={}", endpoint);
-  } catch (const zmq::error_t& e) {
-    FinishJoin(MakeError(ErrorCode::kUnavailable, std::string("cannot reach the partner: ") + e.what()));
-  }
+  });
+  if (!dialed.ok()) FinishJoin(dialed.take_error());
 }
 
 void PairingService::FinishJoin(Result<nlohmann::json> result) {
@@ -190,7 +190,7 @@ void PairingService::HandlePoll(const zmq::pollitem_t* items, std::size_t count)
   const bool invite_ready = Readable(items, count, invite_socket_);
   const bool join_ready = Readable(items, count, join_socket_);
   const std::uint64_t now = engine_.NowMillis();
-  try {
+  Status handled = base::ZmqCall(ErrorCode::kIo, "pairing", [&] {
     while (invite_ready && invite_socket_ && inviter_) {
       std::vector<zmq::message_t> frames;
       if (!zmq::recv_multipart(*invite_socket_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
@@ -243,9 +243,8 @@ void PairingService::HandlePoll(const zmq::pollitem_t* items, std::size_t count)
       if (on_paired_) on_paired_(outcome->partner_port != 0 ? partner_address : "");
       break;
     }
-  } catch (const zmq::error_t& e) {
-    spdlog::warn("pair.io_failed what=\"{}\"", e.what());
-  }
+  });
+  if (!handled.ok()) spdlog::warn("pair.io_failed what=\"{}\"", handled.error().message);
 }
 
 std::uint64_t PairingService::MillisUntilNextTimer(std::uint64_t now_ms) const {

@@ -7,6 +7,7 @@
 
 #include <zmq_addon.hpp>
 
+#include "base/zmq_status.h"
 #include "daemon/poll_items.h"
 #include "daemon/sync_service.h"
 #include "protocol/sync.h"
@@ -26,7 +27,7 @@ void SyncService::HandlePoll(const zmq::pollitem_t* items, std::size_t count) {
   const std::uint64_t now = engine_.NowMillis();
   // A few messages per socket per round, then back to the poll: during a
   // long catch-up the window's requests are answered between batches.
-  try {
+  Status read = base::ZmqCall(ErrorCode::kIo, "receive", [&] {
     // What was read ahead came first: it is handled before the sockets are
     // read again, so each connection's messages keep their order.
     for (int budget = kMessagesPerPoll; !ahead_.empty() && budget > 0; --budget) {
@@ -42,9 +43,8 @@ void SyncService::HandlePoll(const zmq::pollitem_t* items, std::size_t count) {
         HandleInbound(in, now);
       }
     }
-  } catch (const zmq::error_t& e) {
-    spdlog::warn("sync.recv_failed what=\"{}\"", e.what());
-  }
+  });
+  if (!read.ok()) spdlog::warn("sync.recv_failed what=\"{}\"", read.error().message);
   SetOnline(online(now), now);
 }
 
@@ -81,7 +81,7 @@ bool SyncService::ReadOne(bool outgoing, Inbound& in) {
 }
 
 void SyncService::ReadAhead() {
-  try {
+  Status read = base::ZmqCall(ErrorCode::kIo, "receive", [&] {
     for (bool outgoing : {false, true}) {
       while (ahead_.size() < kReadAheadMessages) {
         Inbound in;
@@ -89,9 +89,8 @@ void SyncService::ReadAhead() {
         ahead_.push_back(std::move(in));
       }
     }
-  } catch (const zmq::error_t& e) {
-    spdlog::warn("sync.recv_failed what=\"{}\"", e.what());
-  }
+  });
+  if (!read.ok()) spdlog::warn("sync.recv_failed what=\"{}\"", read.error().message);
 }
 
 void SyncService::HandleInbound(Inbound& in, std::uint64_t now) {

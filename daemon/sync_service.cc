@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/zmq_status.h"
 #include "crypto/pake.h"
 #include "protocol/hlc.h"
 #include "protocol/ipc.h"
@@ -62,7 +63,7 @@ void SyncService::CloseDealer() {
 
 Status SyncService::Listen(const std::string& endpoint) {
   listen_endpoint_ = endpoint;
-  try {
+  return base::ZmqCall(ErrorCode::kIo, "cannot listen on " + endpoint, [&]() -> Status {
     const crypto::CurveKeyPair& keys = engine_.transport_keys();
     zmq::socket_t router(context_, zmq::socket_type::router);
     CommonOptions(router);
@@ -73,20 +74,17 @@ Status SyncService::Listen(const std::string& endpoint) {
     if (Status watching = gate_.Watch(context_, router, "sync-" + std::to_string(++monitor_serial_)); !watching.ok()) {
       return watching;
     }
-    try {
-      router.bind(endpoint);
-    } catch (const zmq::error_t&) {
+    if (Status bound = base::ZmqCall(ErrorCode::kIo, "cannot listen on " + endpoint, [&] { router.bind(endpoint); });
+        !bound.ok()) {
       gate_.Stop(router);
-      throw;
+      return bound;
     }
     std::string bound = router.get(zmq::sockopt::last_endpoint);
     port_ = static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
     router_.emplace(std::move(router));
     spdlog::info("sync.listening endpoint={}", bound);
     return OkStatus();
-  } catch (const zmq::error_t& e) {
-    return MakeError(ErrorCode::kIo, "cannot listen on " + endpoint + ": " + e.what());
-  }
+  });
 }
 
 void SyncService::StartPartner(const std::string& address) {
@@ -151,7 +149,7 @@ void SyncService::Dial() {
   if (!partner || address_.empty() || closed_) return;
   auto server_key = crypto::CurvePublicKeyOf(*partner);
   if (!server_key.ok()) return;
-  try {
+  Status dialed = base::ZmqCall(ErrorCode::kIo, "dial", [&] {
     const crypto::CurveKeyPair& keys = engine_.transport_keys();
     zmq::socket_t dealer(context_, zmq::socket_type::dealer);
     CommonOptions(dealer);
@@ -184,9 +182,8 @@ void SyncService::Dial() {
     outgoing_up_ = false;
     outgoing_.hello_sent = false;
     spdlog::info("sync.dialing address={}", address_);
-  } catch (const zmq::error_t& e) {
-    spdlog::warn("sync.dial_failed address={} what=\"{}\"", address_, e.what());
-  }
+  });
+  if (!dialed.ok()) spdlog::warn("sync.dial_failed address={} what=\"{}\"", address_, dialed.error().message);
 }
 
 void SyncService::AppendPollItems(std::vector<zmq::pollitem_t>& items) {
@@ -219,16 +216,15 @@ void SyncService::ReadMonitor() {
 
 void SyncService::Send(Channel& channel, const protocol::SyncMessage& message) {
   Bytes frame = protocol::EncodeSync(message);
-  try {
+  Status sent = base::ZmqCall(ErrorCode::kIo, "send", [&] {
     if (channel.outgoing) {
       if (dealer_) (void)dealer_->send(zmq::buffer(frame), zmq::send_flags::dontwait);
     } else if (router_) {
       (void)router_->send(zmq::buffer(channel.routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
       (void)router_->send(zmq::buffer(frame), zmq::send_flags::dontwait);
     }
-  } catch (const zmq::error_t& e) {
-    spdlog::warn("sync.send_failed what=\"{}\"", e.what());
-  }
+  });
+  if (!sent.ok()) spdlog::warn("sync.send_failed what=\"{}\"", sent.error().message);
 }
 
 void SyncService::HandleHello(Channel& channel, const protocol::SyncHello& hello) {

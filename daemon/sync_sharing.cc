@@ -2,6 +2,7 @@
 // docs/PROTOCOL.md, "Pause and leave").
 #include <spdlog/spdlog.h>
 
+#include "base/zmq_status.h"
 #include "daemon/sync_service.h"
 #include "protocol/ipc.h"
 #include "protocol/sync.h"
@@ -89,13 +90,12 @@ void SyncService::CloseForGood() {
     Status saved = SaveLinkClosed(engine_.store(), engine_.ledger_id());
     if (!saved.ok()) spdlog::warn("sync.save_closed_failed what=\"{}\"", saved.error().message);
   }
-  try {
+  Status lingering = base::ZmqCall(ErrorCode::kIo, "linger", [&] {
     // A moment for the last hello to leave; nothing more is sent or heard.
     if (dealer_) dealer_->set(zmq::sockopt::linger, 1000);
     if (router_) router_->set(zmq::sockopt::linger, 1000);
-  } catch (const zmq::error_t& e) {
-    spdlog::warn("sync.close_failed what=\"{}\"", e.what());
-  }
+  });
+  if (!lingering.ok()) spdlog::warn("sync.close_failed what=\"{}\"", lingering.error().message);
   CloseDealer();
   router_.reset();
   port_ = 0;  // discovery stops announcing this device

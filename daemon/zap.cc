@@ -6,22 +6,26 @@
 #include <vector>
 #include <zmq_addon.hpp>
 
+#include "base/zmq_status.h"
+
 namespace kintsugi::daemon {
 
-ZapHandler::ZapHandler(zmq::context_t& context) : socket_(context, zmq::socket_type::rep) {
-  socket_.set(zmq::sockopt::linger, 0);
-  socket_.bind("inproc://zeromq.zap.01");
+Result<std::unique_ptr<ZapHandler>> ZapHandler::Bind(zmq::context_t& context) {
+  return base::ZmqCall(ErrorCode::kIo, "cannot start the sync port's authentication",
+                       [&]() -> Result<std::unique_ptr<ZapHandler>> {
+                         zmq::socket_t socket(context, zmq::socket_type::rep);
+                         socket.set(zmq::sockopt::linger, 0);
+                         socket.bind("inproc://zeromq.zap.01");
+                         return std::unique_ptr<ZapHandler>(new ZapHandler(std::move(socket)));
+                       });
 }
 
 void ZapHandler::Serve(std::uint64_t now_ms) {
   for (;;) {
     std::vector<zmq::message_t> request;
-    try {
-      if (!zmq::recv_multipart(socket_, std::back_inserter(request), zmq::recv_flags::dontwait)) return;
-    } catch (const zmq::error_t& e) {
-      spdlog::warn("zap.recv_failed what=\"{}\"", e.what());
-      return;
-    }
+    Result<bool> received = base::ZmqReceive(socket_, request);
+    if (!received.ok()) spdlog::warn("zap.recv_failed what=\"{}\"", received.error().message);
+    if (!received.ok() || !*received) return;
     // version, request id, domain, address, routing id, mechanism, credentials...
     std::string status = "400";
     std::string text = "denied";
@@ -64,11 +68,8 @@ void ZapHandler::Serve(std::uint64_t now_ms) {
     std::vector<zmq::const_buffer> reply = {zmq::str_buffer("1.0"), zmq::buffer(request_id),
                                             zmq::buffer(status),    zmq::buffer(text),
                                             zmq::buffer(user),      zmq::const_buffer()};
-    try {
-      zmq::send_multipart(socket_, reply);
-    } catch (const zmq::error_t& e) {
-      spdlog::warn("zap.send_failed what=\"{}\"", e.what());
-    }
+    Status sent = base::ZmqCall(ErrorCode::kIo, "send", [&] { (void)zmq::send_multipart(socket_, reply); });
+    if (!sent.ok()) spdlog::warn("zap.send_failed what=\"{}\"", sent.error().message);
   }
 }
 

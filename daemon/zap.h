@@ -11,11 +11,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
+#include <utility>
 
 #include <zmq.hpp>
 
+#include "base/result.h"
 #include "crypto/bytes.h"
 #include "daemon/log_limit.h"
 
@@ -33,7 +36,7 @@ class ZapHandler {
  public:
   // Binds inproc://zeromq.zap.01 in `context`. Must run before any CURVE
   // socket of that context binds or connects.
-  explicit ZapHandler(zmq::context_t& context);
+  static Result<std::unique_ptr<ZapHandler>> Bind(zmq::context_t& context);
 
   zmq::socket_t& socket() { return socket_; }
   // Answers every pending request; never blocks.
@@ -55,6 +58,7 @@ class ZapHandler {
   std::uint64_t refused_total() const { return refused_total_; }
 
  private:
+  explicit ZapHandler(zmq::socket_t socket) : socket_(std::move(socket)) {}
   zmq::socket_t socket_;
   std::set<Hash32> allowed_;
   std::map<std::string, ZapRefusal> refusals_;
