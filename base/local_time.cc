@@ -9,8 +9,7 @@
 namespace kintsugi::base {
 namespace {
 
-constexpr std::int64_t kSecondsPerDay = 86'400;
-constexpr std::int64_t kMsPerDay = kSecondsPerDay * 1000;
+constexpr std::int64_t kSecondsPerDay = kMsPerDay / 1000;
 
 }  // namespace
 

@@ -15,6 +15,8 @@
 
 namespace kintsugi::base {
 
+inline constexpr std::int64_t kMsPerDay = 86'400'000;
+
 // The day (since 1970-01-01, rounded down) of `ms` milliseconds since
 // 1970-01-01 on some clock: UTC, or a local clock already shifted by its
 // offset. Pure: it reads no time zone.

@@ -19,7 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::int64_t kMsPerDay = 86'400'000;
+using base::kMsPerDay;
 // The widest offset from UTC an entry's "tz" may give: the timeline is read
 // this much wider than the range, then filtered by each entry's own day.
 constexpr std::uint64_t kMaxTzMs = 14 * 3'600'000;

@@ -490,11 +490,10 @@ std::optional<std::uint64_t> ViewModel::NextLocalTime(const std::string& hhmm) c
   const int m = (t[3] - '0') * 10 + (t[4] - '0');
   if (h > 23 || m > 59) return std::nullopt;
   const std::uint64_t now = NowMs();
-  const std::int64_t offset = base::LocalOffsetSeconds(now) * 1000;
-  const std::int64_t local_midnight = (static_cast<std::int64_t>(now) + offset) / kMsPerDay * kMsPerDay;
-  std::int64_t at = local_midnight + (h * 60 + m) * 60'000 - offset;
-  if (at <= static_cast<std::int64_t>(now)) at += kMsPerDay;
-  return static_cast<std::uint64_t>(at);
+  const std::int64_t today = base::LocalDay(now);
+  const auto into_day = static_cast<std::uint64_t>(h * 60 + m) * 60'000;
+  const std::uint64_t at = base::LocalMidnightMs(today) + into_day;
+  return at > now ? at : base::LocalMidnightMs(today + 1) + into_day;
 }
 
 Notice ViewModel::Done(std::string text) {

@@ -12,8 +12,6 @@
 
 namespace kintsugi::ui {
 
-inline constexpr std::int64_t kMsPerDay = 86'400'000;
-
 // This machine's offset from UTC at `unix_ms`, in ms; 0 when it cannot be told.
 
 // `s` without leading and trailing blanks (spaces, tabs, line ends).
