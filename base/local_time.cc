@@ -7,11 +7,6 @@
 #include <ctime>
 
 namespace kintsugi::base {
-namespace {
-
-constexpr std::int64_t kSecondsPerDay = kMsPerDay / 1000;
-
-}  // namespace
 
 std::int64_t DayOfMs(std::int64_t ms) { return ms / kMsPerDay - (ms % kMsPerDay < 0); }
 

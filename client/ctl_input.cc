@@ -53,17 +53,6 @@ void Collect(const json& list, std::vector<std::string>& ids) {
 
 }  // namespace
 
-const json& At(const json& j, const char* key) {
-  static const json kAbsent;
-  auto it = j.find(key);
-  return it != j.end() ? *it : kAbsent;
-}
-
-std::string Str(const json& j, const char* field) {
-  auto it = j.find(field);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string Short(const std::string& id) { return id.substr(0, kShortId); }
 
 Result<std::int64_t> ParseLocalTime(const std::string& text, std::time_t now) {

@@ -18,15 +18,14 @@
 #include <nlohmann/json.hpp>
 
 #include "client/client.h"
+#include "client/json_fields.h"
 #include "base/result.h"
 
 namespace kintsugi::ctl {
 
-// j[key] without inserting, and null when absent (or when j is no object).
-const nlohmann::json& At(const nlohmann::json& j, const char* key);
-
-// j[field] when it is a string, else "".
-std::string Str(const nlohmann::json& j, const char* field);
+// j[key] and j[field] as a string (client/json_fields.h).
+using client::At;
+using client::Str;
 
 // The first hex digits of an id, as humans are shown it (and may type it back).
 std::string Short(const std::string& id);

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/json_fields.h"
 #include "ui/screens.h"
 #include "ui/view_model.h"
 
@@ -68,8 +69,10 @@ bool FieldAbove(const char* label, std::string* value, float height = 0);
 // Keeps the next button, labelled `label`, on this line when it fits, else
 // lets it start the next one.
 void SameLineIfFits(const char* label);
-// j[field] when it is a string, else "" (defined once, with the view-model's).
-std::string Str(const nlohmann::json& j, const char* field);
+// j[key] without a copy (the screens are drawn every frame) and j[field] as
+// a string, as kintsugictl reads them (client/json_fields.h).
+using client::At;
+using client::Str;
 
 // screens_text.cc: what a person wrote, as it reads. Right-to-left text in
 // visual order, Arabic joined, every character given a glyph (ui/text.h,

@@ -33,15 +33,6 @@ const char* kExpect =
     "kept visibly, honest check-ins, and time together.";
 
 
-// j[field] without a copy (the screen is drawn every frame): null, which
-// holds nothing, when j is no object or has no such field.
-const json& Field(const json& j, const char* field) {
-  static const json kNothing;
-  if (!j.is_object()) return kNothing;
-  auto it = j.find(field);
-  return it != j.end() ? *it : kNothing;
-}
-
 struct Series {
   std::string label;
   std::vector<std::pair<float, float>> points;  // x in [0, 1], y in value units
@@ -127,14 +118,14 @@ void Legend(const std::vector<std::pair<std::string, ImU32>>& people) {
 
 void DrawProgress(ViewModel& vm) {
   const json& trends = vm.trends();
-  const json& members = Field(trends, "members");
+  const json& members = At(trends, "members");
   std::string from = Str(trends, "from");
   const std::string to = Str(trends, "to");
   // The charts start where the data does, within the range asked for.
   std::string earliest = to;
   for (const auto& [author, m] : members.items()) {
     (void)author;
-    const json& days = Field(m, "days");
+    const json& days = At(m, "days");
     if (!days.empty() && Str(days[0], "date") < earliest) earliest = Str(days[0], "date");
   }
   if (earliest > from) from = earliest;
@@ -146,7 +137,7 @@ void DrawProgress(ViewModel& vm) {
   std::size_t days_with_data = 0;
   for (const auto& [author, m] : members.items()) {
     (void)author;
-    days_with_data = std::max(days_with_data, Field(m, "days").size());
+    days_with_data = std::max(days_with_data, At(m, "days").size());
   }
   const float span = static_cast<float>(std::max<std::int64_t>(1, last - first));
   static const ImU32 kColors[] = {IM_COL32(70, 130, 180, 255), IM_COL32(205, 120, 60, 255)};
@@ -156,7 +147,7 @@ void DrawProgress(ViewModel& vm) {
     for (const auto& [author, m] : members.items()) {
       Series daily{Str(m, "name") + " " + measure, {}, kColors[n % 2]};
       Series avg{"7-day average", {}, kColors[n % 2], true};
-      for (const auto& d : Field(m, "days")) {
+      for (const auto& d : At(m, "days")) {
         if (!d.contains(measure)) continue;
         const float x = static_cast<float>(protocol::DayFromDate(Str(d, "date")).value_or(first) - first) / span;
         daily.points.push_back({x, d.value(measure, 0.0f)});
@@ -186,7 +177,7 @@ void DrawProgress(ViewModel& vm) {
     for (const char* h : {"week", "who", "appreciations", "triggers", "meetings"}) ImGui::TableSetupColumn(h);
     ImGui::TableHeadersRow();
     for (const auto& [author, m] : members.items()) {
-      for (const auto& w : Field(m, "weeks")) {
+      for (const auto& w : At(m, "weeks")) {
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
         Line(Str(w, "week").c_str());
@@ -203,11 +194,11 @@ void DrawProgress(ViewModel& vm) {
     ImGui::EndTable();
   }
   Heading("How agreements are kept");
-  for (const auto& k : Field(trends, "agreements")) {
+  for (const auto& k : At(trends, "agreements")) {
     const int kept = k.value("kept", 0), struggled = k.value("struggled", 0), missed = k.value("missed", 0);
     const int total = std::max(1, kept + struggled + missed);
     std::string title;
-    for (const auto& a : Field(vm.agreements(), "agreements")) {
+    for (const auto& a : At(vm.agreements(), "agreements")) {
       if (Str(a, "id") == Str(k, "agreement")) title = Str(a, "title");
     }
     ImGui::ProgressBar(static_cast<float>(kept) / total, ImVec2(200, 0));
@@ -215,7 +206,7 @@ void DrawProgress(ViewModel& vm) {
     TextF("%s: kept %d, struggled %d, missed %d", title.c_str(), kept, struggled, missed);
   }
   Heading("Where you are");
-  const json& phase = Field(trends, "phase");
+  const json& phase = At(trends, "phase");
   const std::string current = Str(phase, "current");
   if (current.empty()) {
     Hint("You have not named a phase together yet.");

@@ -37,11 +37,6 @@ std::string Trimmed(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-std::string Str(const json& j, const char* field) {
-  auto it = j.find(field);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 void Optional(json& params, const char* field, const std::string& value) {
   std::string t = Trimmed(value);
   if (!t.empty()) params[field] = t;

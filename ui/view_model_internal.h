@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/json_fields.h"
+
 namespace kintsugi::ui {
 
 // This machine's offset from UTC at `unix_ms`, in ms; 0 when it cannot be told.
@@ -18,7 +20,7 @@ namespace kintsugi::ui {
 std::string Trimmed(const std::string& s);
 
 // j[field] when it is a string, else "".
-std::string Str(const nlohmann::json& j, const char* field);
+using client::Str;  // client/json_fields.h
 
 // Sets `field` when `value` is not blank.
 void Optional(nlohmann::json& params, const char* field, const std::string& value);
