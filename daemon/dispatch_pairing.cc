@@ -1,0 +1,108 @@
+// Pairing and the partner's address (docs/PROTOCOL.md, "Pairing").
+#include <spdlog/spdlog.h>
+
+#include "daemon/discovery.h"
+#include "daemon/dispatch_internal.h"
+#include "daemon/pairing_service.h"
+#include "daemon/sync_service.h"
+#include "protocol/invite.h"
+
+namespace kintsugi::daemon::dispatch {
+namespace {
+
+using nlohmann::json;
+using protocol::Method;
+
+Result<json> Invite(Call& call) {
+  auto ttl = OptionalInt(call.params, "ttl_seconds", 1, 3600);
+  if (!ttl.ok()) return ttl.take_error();
+  const DaemonServices& s = call.services;
+  auto invite = s.pairing->Invite(s.listen_host, s.pairing_port, s.listen_port,
+                                  static_cast<std::uint64_t>(ttl->value_or(protocol::kDefaultInviteSeconds)) * 1000);
+  if (!invite.ok()) return invite.take_error();
+  if (s.discovery != nullptr) s.discovery->AnnounceSoon();
+  return invite;
+}
+
+// Answers when pairing ends, through `call.later`.
+Result<json> Join(Call& call) {
+  auto code_text = call.params.find("code");
+  if (code_text == call.params.end() || !code_text->is_string()) {
+    return InvalidArgument("code is required and must be text");
+  }
+  auto code = protocol::ParseInviteCode(code_text->get<std::string>());
+  if (!code.ok()) return code.take_error();
+  std::string address;
+  if (auto it = call.params.find("address"); it != call.params.end() && !it->is_null()) {
+    if (!it->is_string() || !ValidAddress(it->get<std::string>())) return InvalidArgument("address must be HOST:PORT");
+    address = it->get<std::string>();
+  }
+  call.services.pairing->Join(*code, address,
+                              [later = call.later, id = call.id, engine = &call.engine](Result<json> result) {
+                                if (!result.ok()) {
+                                  later(protocol::EncodeIpcError(id, result.error()));
+                                  return;
+                                }
+                                auto kept = engine->PrivateEntries();
+                                (*result)["private_entries"] = kept.ok() ? *kept : 0;
+                                later(protocol::EncodeIpcResult(id, *result));
+                              });
+  return json::object();
+}
+
+Result<json> PairStatus(Call& call) {
+  auto status = call.services.pairing->StatusJson(call.engine.NowMillis());
+  if (!status.ok()) return status.take_error();
+  auto kept = call.engine.PrivateEntries();
+  (*status)["private_entries"] = kept.ok() ? *kept : 0;
+  return status;
+}
+
+Result<json> Confirm(Call& call) {
+  KINTSUGI_RETURN_IF_ERROR(call.engine.ConfirmSafetyNumber());
+  spdlog::info("pair.safety_number_confirmed");
+  return call.services.pairing->StatusJson(call.engine.NowMillis());
+}
+
+Result<json> Carry(Call& call) {
+  auto carried = call.engine.CarryPrivateEntries();
+  if (!carried.ok()) return carried.take_error();
+  spdlog::info("pair.carried entries={}", *carried);
+  return json{{"carried", *carried}};
+}
+
+Result<json> Peers(Call& call) {
+  json peers = call.services.sync->PeersJson(call.engine.NowMillis());
+  peers["discovery"] = call.services.discovery != nullptr ? call.services.discovery->Json() : json{{"enabled", false}};
+  return peers;
+}
+
+Result<json> PeerAdd(Call& call) {
+  if (!call.engine.paired()) {
+    return MakeError(ErrorCode::kFailedPrecondition, "not paired yet: run 'kintsugictl pair invite' or 'pair join'");
+  }
+  auto address = call.params.find("address");
+  if (address == call.params.end() || !address->is_string() || !ValidAddress(address->get<std::string>())) {
+    return InvalidArgument("address must be HOST:PORT");
+  }
+  call.services.sync->SetPartnerAddress(address->get<std::string>());
+  return call.services.sync->PeersJson(call.engine.NowMillis());
+}
+
+// Peers and a partner's address answer while locked: the link's state holds
+// no words of the ledger.
+constexpr MethodRow kRows[] = {
+    {Method::kPairInvite, false, Needs::kPairing, Invite},
+    {Method::kPairJoin, false, Needs::kPairing, Join, /*answers_later=*/true},
+    {Method::kPairStatus, false, Needs::kPairing, PairStatus},
+    {Method::kPairConfirm, false, Needs::kPairing, Confirm},
+    {Method::kPairCarry, false, Needs::kNothing, Carry},
+    {Method::kPeers, true, Needs::kSync, Peers},
+    {Method::kPeerAdd, true, Needs::kSync, PeerAdd},
+};
+
+}  // namespace
+
+std::span<const MethodRow> PairingMethods() { return kRows; }
+
+}  // namespace kintsugi::daemon::dispatch

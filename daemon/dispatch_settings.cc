@@ -1,0 +1,38 @@
+// This device's settings: pausing sharing and leaving (daemon/sharing.h), and
+// desktop notifications and reminders (daemon/notifier.h).
+#include "daemon/dispatch_internal.h"
+#include "daemon/notifier.h"
+#include "daemon/sharing.h"
+
+namespace kintsugi::daemon::dispatch {
+namespace {
+
+using nlohmann::json;
+using protocol::Method;
+
+Result<json> Sharing(Call& call) { return HandleSharing(call.method, call.params, call.engine, call.services.sync); }
+
+Result<json> NotifyStatus(Call& call) { return call.services.notifier->StatusJson(call.engine.NowMillis()); }
+
+Result<json> NotifySet(Call& call) { return call.services.notifier->Change(call.params, call.engine.NowMillis()); }
+
+Result<json> NotifyTest(Call& call) { return call.services.notifier->Test(call.engine.NowMillis()); }
+
+// A pause is this device's setting, and notifications never show the
+// ledger's words: these need no keys. Leaving and withdrawing write entries.
+constexpr MethodRow kRows[] = {
+    {Method::kSharingStatus, true, Needs::kNothing, Sharing},
+    {Method::kSharingPause, true, Needs::kNothing, Sharing},
+    {Method::kSharingResume, true, Needs::kNothing, Sharing},
+    {Method::kSharingLeave, false, Needs::kNothing, Sharing},
+    {Method::kSharingWithdrawMine, false, Needs::kNothing, Sharing},
+    {Method::kNotifyStatus, true, Needs::kNotifier, NotifyStatus},
+    {Method::kNotifySet, true, Needs::kNotifier, NotifySet},
+    {Method::kNotifyTest, true, Needs::kNotifier, NotifyTest},
+};
+
+}  // namespace
+
+std::span<const MethodRow> SettingsMethods() { return kRows; }
+
+}  // namespace kintsugi::daemon::dispatch

@@ -1,0 +1,134 @@
+// The ledger's creation and status, its lock and passphrase, backup and
+// restore (docs/PROTOCOL.md, "Local IPC"; docs/THREAT_MODEL.md for the vault).
+#include <spdlog/spdlog.h>
+
+#include "daemon/dispatch_internal.h"
+#include "daemon/sharing.h"
+#include "protocol/kinds.h"
+
+namespace kintsugi::daemon::dispatch {
+namespace {
+
+using nlohmann::json;
+using protocol::Method;
+
+Result<json> Init(Call& call) {
+  auto passphrase = TakePassphrase(call.params, "passphrase", false);
+  if (!passphrase.ok()) return passphrase.take_error();
+  call.params.erase("passphrase");
+  auto intro = protocol::MemberIntroFromJson(call.params);
+  if (!intro.ok()) return intro.take_error();
+  auto status = call.engine.Init(*intro, *passphrase ? &**passphrase : nullptr);
+  if (!status.ok()) return status.take_error();
+  spdlog::info("ledger.created author={}", ToHex(status->author).substr(0, 16));
+  return StatusJson(*status, call.info, call.services);
+}
+
+Result<json> Status(Call& call) {
+  auto status = call.engine.GetStatus();
+  if (!status.ok()) return status.take_error();
+  json result = StatusJson(*status, call.info, call.services);
+  if (status->initialized) {  // paused, or ended by a leave (daemon/sharing.h)
+    auto sharing = HandleSharing(Method::kSharingStatus, json::object(), call.engine, call.services.sync);
+    if (sharing.ok()) result["sharing"] = std::move(sharing).value();
+  }
+  return result;
+}
+
+void Publish(const Call& call, std::string_view topic) {
+  if (call.services.publish) call.services.publish(topic, json::object());
+}
+
+Result<json> Unlock(Call& call) {
+  auto passphrase = TakePassphrase(call.params, "passphrase", true);
+  if (!passphrase.ok()) return passphrase.take_error();
+  KINTSUGI_RETURN_IF_ERROR(call.engine.Unlock(**passphrase));
+  Publish(call, protocol::kEventUnlocked);
+  return json{{"locked", false}};
+}
+
+Result<json> Lock(Call& call) {
+  if (!call.engine.unlocked() && call.engine.initialized()) return json{{"locked", true}};  // already
+  KINTSUGI_RETURN_IF_ERROR(call.engine.Lock());
+  Publish(call, protocol::kEventLocked);
+  return json{{"locked", true}};
+}
+
+Result<json> PassphraseSet(Call& call) {
+  auto current = TakePassphrase(call.params, "current", false);
+  if (!current.ok()) return current.take_error();
+  auto next = TakePassphrase(call.params, "passphrase", true);
+  if (!next.ok()) return next.take_error();
+  KINTSUGI_RETURN_IF_ERROR(call.engine.SetPassphrase(*current ? &**current : nullptr, **next));
+  return json{{"passphrase", true}};
+}
+
+Result<json> PassphraseRemove(Call& call) {
+  auto current = TakePassphrase(call.params, "current", true);
+  if (!current.ok()) return current.take_error();
+  KINTSUGI_RETURN_IF_ERROR(call.engine.RemovePassphrase(**current));
+  return json{{"passphrase", false}};
+}
+
+// What backup and restore both take: an absolute path, `force`, the passphrase.
+struct FileRequest {
+  std::string path;
+  bool force = false;
+  crypto::Passphrase passphrase;
+};
+
+Result<FileRequest> ParseFileRequest(Call& call) {
+  auto path = call.params.find("path");
+  if (path == call.params.end() || !path->is_string() || path->get_ref<const std::string&>().empty() ||
+      path->get_ref<const std::string&>().front() != '/') {
+    return InvalidArgument("path is required and must be absolute");
+  }
+  auto force = call.params.value("force", json(false));
+  if (!force.is_boolean()) return InvalidArgument("force must be true or false");
+  auto passphrase = TakePassphrase(call.params, "passphrase", true);
+  if (!passphrase.ok()) return passphrase.take_error();
+  return FileRequest{path->get<std::string>(), force.get<bool>(), std::move(**passphrase)};
+}
+
+Result<json> Backup(Call& call) {
+  auto request = ParseFileRequest(call);
+  if (!request.ok()) return request.take_error();
+  auto report = call.engine.Backup(request->path, request->passphrase, request->force);
+  if (!report.ok()) return report.take_error();
+  return json{{"path", report->path}, {"bytes", report->bytes}, {"entries", report->entries}};
+}
+
+Result<json> Restore(Call& call) {
+  auto request = ParseFileRequest(call);
+  if (!request.ok()) return request.take_error();
+  Engine& engine = call.engine;
+  const std::optional<crypto::PublicKey> before =
+      engine.initialized() ? std::optional<crypto::PublicKey>(engine.self()) : std::nullopt;
+  auto status = engine.Restore(request->path, request->passphrase, request->force);
+  // The link follows the files: also when the switch happened but the
+  // restored ledger then failed to open.
+  const std::optional<crypto::PublicKey> after =
+      engine.initialized() ? std::optional<crypto::PublicKey>(engine.self()) : std::nullopt;
+  if ((status.ok() || after != before) && call.services.restored) call.services.restored();
+  if (!status.ok()) return status.take_error();
+  return StatusJson(*status, call.info, call.services);
+}
+
+// The way in (init, status, unlock) and what changes the vault's lock or
+// files answer while locked: they need no ledger key.
+constexpr MethodRow kRows[] = {
+    {Method::kInit, true, Needs::kNothing, Init},
+    {Method::kStatus, true, Needs::kNothing, Status},
+    {Method::kUnlock, true, Needs::kNothing, Unlock},
+    {Method::kLock, true, Needs::kNothing, Lock},
+    {Method::kPassphraseSet, true, Needs::kNothing, PassphraseSet},
+    {Method::kPassphraseRemove, true, Needs::kNothing, PassphraseRemove},
+    {Method::kBackup, true, Needs::kNothing, Backup},
+    {Method::kRestore, true, Needs::kNothing, Restore},
+};
+
+}  // namespace
+
+std::span<const MethodRow> VaultMethods() { return kRows; }
+
+}  // namespace kintsugi::daemon::dispatch

@@ -1,0 +1,92 @@
+// The Dispatcher's method table (daemon/dispatch_internal.h): one row per
+// method, and the methods a locked daemon answers are the ones
+// docs/PROTOCOL.md names.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "daemon/dispatch_internal.h"
+#include "protocol/ipc.h"
+
+namespace kintsugi::daemon::dispatch {
+namespace {
+
+std::set<std::string> AllNames() {
+  std::set<std::string> names;
+  for (const auto& spec : protocol::kMethods) names.insert(std::string(spec.name));
+  return names;
+}
+
+std::string NameOf(protocol::Method method) {
+  for (const auto& spec : protocol::kMethods) {
+    if (spec.method == method) return std::string(spec.name);
+  }
+  return "";
+}
+
+TEST(DispatchTable, EveryMethodHasExactlyOneRowOfItsOwn) {
+  std::size_t rows = 0;
+  for (auto feature : {VaultMethods(), PairingMethods(), LedgerMethods(), ViewMethods(), SettingsMethods()}) {
+    rows += feature.size();
+    for (const MethodRow& row : feature) EXPECT_NE(row.handle, nullptr) << NameOf(row.method);
+  }
+  EXPECT_EQ(rows, std::size(protocol::kMethods)) << "a method with two rows, or a row for no method";
+  for (const auto& spec : protocol::kMethods) {
+    const MethodRow* row = FindRow(spec.method);
+    ASSERT_NE(row, nullptr) << spec.name << " has no row";
+    EXPECT_EQ(row->method, spec.method) << spec.name;
+  }
+}
+
+TEST(DispatchTable, OnlyPairJoinAnswersLater) {
+  for (const auto& spec : protocol::kMethods) {
+    EXPECT_EQ(FindRow(spec.method)->answers_later, spec.method == protocol::Method::kPairJoin) << spec.name;
+  }
+}
+
+// PROTOCOL.md's sentence "While locked a daemon answers `a`, `b.*` ...,
+// and the sync ..." against the rows; `b.*` stands for every method b.x.
+TEST(DispatchTable, WhatALockedDaemonAnswersIsWhatTheProtocolSays) {
+  std::ifstream file(std::string(KINTSUGI_SOURCE_DIR) + "/docs/PROTOCOL.md");
+  ASSERT_TRUE(file) << "docs/PROTOCOL.md not found";
+  std::stringstream text;
+  text << file.rdbuf();
+  const std::string doc = text.str();
+  const auto start = doc.find("While locked a daemon answers");
+  ASSERT_NE(start, std::string::npos);
+  const auto end = doc.find("and the sync", start);
+  ASSERT_NE(end, std::string::npos);
+  const std::string sentence = doc.substr(start, end - start);
+
+  std::set<std::string> documented;
+  const std::regex quoted("`([a-z_.*]+)`");
+  for (auto it = std::sregex_iterator(sentence.begin(), sentence.end(), quoted); it != std::sregex_iterator(); ++it) {
+    const std::string name = (*it)[1];
+    if (name.ends_with(".*")) {
+      const std::string prefix = name.substr(0, name.size() - 1);
+      std::size_t matched = 0;
+      for (const auto& n : AllNames()) {
+        if (n.starts_with(prefix)) {
+          documented.insert(n);
+          ++matched;
+        }
+      }
+      EXPECT_GT(matched, 0u) << name << " names no method";
+    } else {
+      EXPECT_TRUE(AllNames().contains(name)) << name << " is not a method";
+      documented.insert(name);
+    }
+  }
+  std::set<std::string> answered;
+  for (const auto& spec : protocol::kMethods) {
+    if (FindRow(spec.method)->answers_while_locked) answered.insert(std::string(spec.name));
+  }
+  EXPECT_EQ(documented, answered);
+}
+
+}  // namespace
+}  // namespace kintsugi::daemon::dispatch
