@@ -278,7 +278,7 @@ void SyncService::HandleEntries(Channel& channel, const protocol::SyncEntries& b
   auto report = engine_.Receive(batch.author, batch.entries, Engine::Notify::kNone, checked,
                                 [this] { ReadAhead(); });
   if (!report.ok()) {
-    spdlog::error("sync.store_failed what=\"{}\"", report.error().message);
+    LogStoreFailed(report.error());
     return;
   }
   ReportReceived(batch.author, *report);
@@ -328,7 +328,7 @@ void SyncService::HandlePush(Channel& channel, const protocol::SyncPush& push) {
   }
   auto report = engine_.Receive(entry->author, {push.entry});
   if (!report.ok()) {
-    spdlog::error("sync.store_failed what=\"{}\"", report.error().message);
+    LogStoreFailed(report.error());
     return;
   }
   ReportReceived(entry->author, *report);
@@ -336,6 +336,14 @@ void SyncService::HandlePush(Channel& channel, const protocol::SyncPush& push) {
   if (report->stored > 0 && DepartureOf(engine_)) {
     SendState(channel);
     CheckEnded();
+  }
+}
+
+// A store that fails (a full disk) fails for every push and batch the
+// partner sends: said at a bounded rate, with how many were held back.
+void SyncService::LogStoreFailed(const Error& error) {
+  if (std::uint64_t held = 0; log_limit_.Allow("sync.store_failed", engine_.NowMillis(), held)) {
+    spdlog::error("sync.store_failed what=\"{}\" held_back={}", error.message, held);
   }
 }
 

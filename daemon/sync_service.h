@@ -143,6 +143,7 @@ class SyncService {
   void HandlePush(Channel& channel, const protocol::SyncPush& push);
   // Logs what the engine refused and announces forks.
   void ReportReceived(const crypto::PublicKey& author, const ReceiveReport& report);
+  void LogStoreFailed(const Error& error);
   void Want(Channel& channel, const crypto::PublicKey& author, std::uint64_t after_seq);
   Channel* Primary(std::uint64_t now_ms);
   void ReadMonitor();
