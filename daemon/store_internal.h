@@ -50,6 +50,10 @@ inline Error SqlError(sqlite3* db, const std::string& what) {
   int code = sqlite3_errcode(db);
   // What a person can act on, without the statement that met it.
   if (code == SQLITE_FULL) return MakeError(ErrorCode::kIo, "the disk is full: free some space and try again");
+  if ((code & 0xff) == SQLITE_IOERR) {
+    return MakeError(ErrorCode::kIo, std::string("the disk failed to read or write the ledger (") +
+                                         sqlite3_errmsg(db) + "): check the disk, then try again");
+  }
   ErrorCode ec = (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) ? ErrorCode::kCorrupt
                  : code == SQLITE_BUSY                             ? ErrorCode::kBusy
                                                                    : ErrorCode::kIo;

@@ -47,8 +47,7 @@ struct Device {
     return opened.ok() ? std::move(opened).value() : nullptr;
   }
   Result<std::unique_ptr<Engine>> TryOpen() {
-    // Durability is not under test here; NORMAL keeps long chains quick.
-    auto store = Store::Open(db_path, Store::Durability::kNormal);
+    auto store = Store::Open(db_path, durability);
     if (!store.ok()) return store.take_error();
     return Engine::Open(std::move(store).value(), key_path, clock, rng, vault_limits);
   }
@@ -101,6 +100,8 @@ struct Device {
   }
 
   TempDir dir;
+  // Durability is not under test in most tests; NORMAL keeps long chains quick.
+  Store::Durability durability = Store::Durability::kNormal;
   std::string db_path = dir.File("ledger.db");
   std::string key_path = dir.File("identity.key");
   crypto::DeterministicRandom rng;
