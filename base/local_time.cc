@@ -29,6 +29,42 @@ std::uint64_t LocalMidnightMs(std::int64_t day) {
   return static_cast<std::uint64_t>(std::max<std::int64_t>(utc_ms - offset_ms, 0));
 }
 
+namespace {
+
+// `local` (a date and time in this zone, its daylight saving unknown) to
+// Unix seconds; negative before 1970 or when it cannot be.
+std::time_t FromLocalTm(std::tm local) {
+  local.tm_sec = 0;
+  local.tm_isdst = -1;  // whatever daylight saving says that day
+  return std::mktime(&local);
+}
+
+}  // namespace
+
+std::uint64_t LocalMinuteMs(std::int64_t day, int minute) {
+  // The date of `day` (its UTC noon is on it), then that minute here.
+  const auto noon = static_cast<std::time_t>(day * (kMsPerDay / 1000) + 43'200);
+  std::tm date{};
+  if (gmtime_r(&noon, &date) == nullptr) return 0;
+  std::tm local{};
+  local.tm_year = date.tm_year;
+  local.tm_mon = date.tm_mon;
+  local.tm_mday = date.tm_mday;
+  local.tm_hour = minute / 60;
+  local.tm_min = minute % 60;
+  const std::time_t t = FromLocalTm(local);
+  return t < 0 ? 0 : static_cast<std::uint64_t>(t) * 1000;
+}
+
+std::optional<std::uint64_t> ParseLocalDateTime(const std::string& text) {
+  std::tm local{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%d %H:%M", &local);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  const std::time_t t = FromLocalTm(local);
+  if (t <= 0) return std::nullopt;
+  return static_cast<std::uint64_t>(t) * 1000;
+}
+
 std::string FormatLocal(std::uint64_t unix_ms, const char* format) {
   const auto t = static_cast<std::time_t>(unix_ms / 1000);
   std::tm local{};

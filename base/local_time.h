@@ -32,6 +32,15 @@ std::int64_t LocalDay(std::uint64_t unix_ms);
 // 1970.
 std::uint64_t LocalMidnightMs(std::int64_t day);
 
+// Unix milliseconds of `minute` (0 to 1439) of local `day`, by the zone's
+// rules that day (a minute skipped by daylight saving moves forward with the
+// clock); 0 before 1970.
+std::uint64_t LocalMinuteMs(std::int64_t day, int minute);
+
+// "YYYY-MM-DD HH:MM" read as a local time, to Unix milliseconds; nullopt when
+// the text is not one, or at or before 1970.
+std::optional<std::uint64_t> ParseLocalDateTime(const std::string& text);
+
 // `unix_ms` in local time, written by strftime's `format` ("%Y-%m-%d
 // %H:%M"); "" when the zone cannot be read.
 std::string FormatLocal(std::uint64_t unix_ms, const char* format);

@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 
+#include "base/local_time.h"
 #include "protocol/kinds.h"
 
 namespace kintsugi::ctl {
@@ -63,25 +64,17 @@ Result<std::int64_t> ParseLocalTime(const std::string& text, std::time_t now) {
   if (!Shaped(clock, "dd:dd") || (dated && !protocol::DayFromDate(text.substr(0, 10)))) return bad;
   const int hour = std::stoi(clock.substr(0, 2)), minute = std::stoi(clock.substr(3, 2));
   if (hour > 23 || minute > 59) return bad;
-  std::tm tm{};
-  localtime_r(&now, &tm);
   if (dated) {
-    tm.tm_year = std::stoi(text.substr(0, 4)) - 1900;
-    tm.tm_mon = std::stoi(text.substr(5, 2)) - 1;
-    tm.tm_mday = std::stoi(text.substr(8, 2));
+    auto at = base::ParseLocalDateTime(text);
+    if (!at) return bad;
+    return static_cast<std::int64_t>(*at);
   }
-  auto at = [&](int days_later) {
-    std::tm t = tm;
-    t.tm_mday += days_later;
-    t.tm_hour = hour;
-    t.tm_min = minute;
-    t.tm_sec = 0;
-    t.tm_isdst = -1;
-    return std::mktime(&t);
-  };
-  std::time_t when = at(0);
-  if (!dated && when <= now) when = at(1);
-  return static_cast<std::int64_t>(when) * 1000;
+  // A time alone: its next coming, today or tomorrow.
+  const std::uint64_t now_ms = static_cast<std::uint64_t>(now) * 1000;
+  const std::int64_t today = base::LocalDay(now_ms);
+  std::uint64_t when = base::LocalMinuteMs(today, hour * 60 + minute);
+  if (when <= now_ms) when = base::LocalMinuteMs(today + 1, hour * 60 + minute);
+  return static_cast<std::int64_t>(when);
 }
 
 json Number(const std::string& text) {

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/local_time.h"
 #include "protocol/hlc.h"
 #include "protocol/ipc.h"
 #include "protocol/kinds.h"
@@ -67,27 +68,13 @@ LocalTime ToLocal(std::uint64_t unix_ms) {
   const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
   std::tm local{};
   if (localtime_r(&t, &local) == nullptr) return {};
-  const std::int64_t local_seconds = static_cast<std::int64_t>(t) + local.tm_gmtoff;
-  std::int64_t day = local_seconds / 86400;
-  if (local_seconds < 0 && local_seconds % 86400 != 0) --day;
-  return LocalTime{day, local.tm_hour * 60 + local.tm_min, local.tm_wday};
+  return LocalTime{base::DayOfMs((static_cast<std::int64_t>(t) + local.tm_gmtoff) * 1000),
+                   local.tm_hour * 60 + local.tm_min, local.tm_wday};
 }
 
 std::uint64_t FromLocal(std::int64_t day, protocol::DayMinute minute) {
   tzset();
-  // The date of `day`, then mktime for its minute in the local zone.
-  const std::time_t noon = static_cast<std::time_t>(day * 86400 + 43200);
-  std::tm date{};
-  gmtime_r(&noon, &date);
-  std::tm local{};
-  local.tm_year = date.tm_year;
-  local.tm_mon = date.tm_mon;
-  local.tm_mday = date.tm_mday;
-  local.tm_hour = minute / 60;
-  local.tm_min = minute % 60;
-  local.tm_isdst = -1;  // whatever daylight saving says that day
-  const std::time_t t = mktime(&local);
-  return t < 0 ? 0 : static_cast<std::uint64_t>(t) * 1000;
+  return base::LocalMinuteMs(day, minute);
 }
 
 Notifier::Notifier(Engine& engine, Opener opener)

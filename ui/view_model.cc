@@ -689,14 +689,7 @@ Notice ViewModel::Correct(const std::string& entry_id) {
 }
 
 std::optional<std::uint64_t> ViewModel::LocalDateTime(const std::string& text) {
-  std::tm tm{};
-  const std::string t = Trimmed(text);
-  const char* end = strptime(t.c_str(), "%Y-%m-%d %H:%M", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  tm.tm_isdst = -1;
-  const std::time_t at = std::mktime(&tm);
-  if (at <= 0) return std::nullopt;
-  return static_cast<std::uint64_t>(at) * 1000;
+  return base::ParseLocalDateTime(Trimmed(text));
 }
 
 std::string ViewModel::PlanProblem() const {

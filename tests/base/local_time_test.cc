@@ -103,5 +103,26 @@ TEST(LocalTime, ATimeAsTheDaemonWritesItIsReadAsUtcAndShownLocally) {
   }
 }
 
+TEST(LocalTime, AMinuteOfALocalDayKeepsToTheZoneAcrossDaylightSaving) {
+  // Central Europe: summer time from the last Sunday of March, 02:00 -> 03:00.
+  InZone berlin("CET-1CEST,M3.5.0,M10.5.0/3");
+  const std::int64_t mar28 = 20'540, mar29 = 20'541;  // 2026-03-28 (CET), 2026-03-29 (the change)
+  EXPECT_EQ(LocalMinuteMs(mar28, 20 * 60), static_cast<std::uint64_t>(mar28) * kDay + 19 * kHour);
+  EXPECT_EQ(LocalMinuteMs(mar29, 20 * 60), static_cast<std::uint64_t>(mar29) * kDay + 18 * kHour);
+  // 02:30 that night does not exist: it moves forward with the clock.
+  EXPECT_EQ(LocalMinuteMs(mar29, 2 * 60 + 30), static_cast<std::uint64_t>(mar29) * kDay + 1 * kHour + kHour / 2);
+  EXPECT_EQ(LocalDay(LocalMinuteMs(kDec6, 23 * 60 + 59)), kDec6);
+  EXPECT_EQ(LocalMinuteMs(-2, 0), 0u);
+}
+
+TEST(LocalTime, ADateAndTimeTypedByAPersonIsReadInTheLocalZone) {
+  InZone india("IST-5:30");
+  EXPECT_EQ(ParseLocalDateTime("2026-12-06 05:30"), std::optional<std::uint64_t>(kDec6Utc));
+  EXPECT_EQ(ParseLocalDateTime("2026-12-06 20:15"), std::optional<std::uint64_t>(kDec6Utc + 14 * kHour + 45 * 60'000));
+  for (const char* bad : {"", "2026-12-06", "20:15", "2026-12-06 20:15 tomorrow", "someday", "1970-01-01 05:30"}) {
+    EXPECT_EQ(ParseLocalDateTime(bad), std::nullopt) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace kintsugi::base
