@@ -5,6 +5,7 @@
 #include "base/local_time.h"
 #include "daemon/dispatch_internal.h"
 #include "daemon/export.h"
+#include "protocol/ipc_events.h"
 #include "protocol/kinds.h"
 
 namespace kintsugi::daemon::dispatch {
@@ -65,7 +66,7 @@ Result<json> Verify(Call& call) {
   }
   if (!report->ok()) {
     spdlog::warn("verify.faults count={}", report->faults.size());
-    if (call.services.publish) call.services.publish(protocol::kEventVerifyFailed, json{{"faults", faults.size()}});
+    if (call.services.publish) call.services.publish(protocol::kEventVerifyFailed, protocol::VerifyFailedEvent{faults.size()});
   }
   return json{{"ok", report->ok()},
               {"entries_checked", report->entries_checked},

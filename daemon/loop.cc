@@ -18,23 +18,24 @@
 
 #include "base/files.h"
 #include "base/zmq_status.h"
+#include "crypto/pake.h"
 #include "crypto/random.h"
 #include "daemon/clock.h"
-#include "crypto/pake.h"
 #include "daemon/discovery.h"
 #include "daemon/dispatch.h"
 #include "daemon/engine.h"
 #include "daemon/ipc_server.h"
 #include "daemon/notifier.h"
-#include "daemon/window_opener.h"
 #include "daemon/pairing_service.h"
-#include "daemon/sync_service.h"
-#include "daemon/zap.h"
 #include "daemon/runtime.h"
 #include "daemon/store.h"
+#include "daemon/sync_service.h"
+#include "daemon/window_opener.h"
+#include "daemon/zap.h"
 #include "kintsugi/version.h"
 #include "protocol/address.h"
 #include "protocol/ipc.h"
+#include "protocol/ipc_events.h"
 
 namespace kintsugi::daemon {
 namespace {
@@ -222,7 +223,7 @@ Status Daemon::Start() {
   });
   pairing_ = std::make_unique<PairingService>(context_, *engine_, rng_, [this](const std::string& partner_address) {
     StartSync(partner_address);
-    Publish(protocol::kEventPaired, nlohmann::json{{"partner", ToHex(*engine_->partner())}});
+    Publish(protocol::kEventPaired, protocol::PairCompletedEvent{ToHex(*engine_->partner())});
   });
   if (!options_.no_discovery) {
     auto opened = Discovery::Open(options_.discovery_port, *engine_, *sync_, *pairing_, rng_);
@@ -234,12 +235,8 @@ Status Daemon::Start() {
   }
   StartPairedSync();
   engine_->set_append_listener([this](const AppendedEntry& e) {
-    Publish(protocol::kEventEntryAppended, nlohmann::json{{"id", ToHex(e.id)},
-                                                          {"author", ToHex(e.author)},
-                                                          {"seq", e.seq},
-                                                          {"hlc", e.hlc},
-                                                          {"kind", e.kind},
-                                                          {"local", e.local}});
+    Publish(protocol::kEventEntryAppended,
+            protocol::EntryAppendedEvent{ToHex(e.id), ToHex(e.author), e.seq, e.hlc, e.kind, e.local});
     sync_->OnLocalAppend(e);
   });
 

@@ -9,6 +9,7 @@
 #include "base/local_time.h"
 #include "protocol/hlc.h"
 #include "protocol/ipc.h"
+#include "protocol/ipc_events.h"
 #include "protocol/kinds.h"
 
 namespace kintsugi::daemon {
@@ -146,7 +147,8 @@ std::string Notifier::PartnerName() {
 
 void Notifier::OnEvent(std::string_view topic, const json& data) {
   if (topic == protocol::kEventEntryAppended) {
-    if (!data.value("local", true)) scan_due_ = true;
+    auto appended = protocol::ReadEvent<protocol::EntryAppendedEvent>(data);
+    if (appended && !appended->local) scan_due_ = true;
   } else if (topic == protocol::kEventSyncProgress) {
     scan_due_ = true;
   } else if (topic == protocol::kEventForkDetected || topic == protocol::kEventVerifyFailed) {

@@ -11,6 +11,7 @@
 #include "crypto/pake.h"
 #include "protocol/hlc.h"
 #include "protocol/ipc.h"
+#include "protocol/ipc_events.h"
 #include "protocol/sync.h"
 
 namespace kintsugi::daemon {
@@ -289,10 +290,8 @@ void SyncService::HandleEntries(Channel& channel, const protocol::SyncEntries& b
     behind = known->second - report->head.seq;
   }
   if (events_ && report->stored > 0) {
-    events_(protocol::kEventSyncProgress, nlohmann::json{{"author", ToHex(batch.author)},
-                                            {"stored", report->stored},
-                                            {"head", report->head.seq},
-                                            {"behind", behind}});
+    events_(protocol::kEventSyncProgress,
+            protocol::SyncProgressEvent{ToHex(batch.author), report->stored, report->head.seq, behind});
   }
   const bool progressed = before.ok() && report->head.seq > before->seq;
   if (asked_after && report->head.seq < *asked_after) {
@@ -358,7 +357,7 @@ void SyncService::ReportReceived(const crypto::PublicKey& author, const ReceiveR
   if (std::uint64_t held = 0; report.forks > 0 && log_limit_.Allow("sync.fork_detected", now, held)) {
     spdlog::warn("sync.fork_detected author={} held_back={} (two entries with the same seq: kept as evidence)",
                  Short(author), held);
-    if (events_) events_(protocol::kEventForkDetected, nlohmann::json{{"author", ToHex(author)}});
+    if (events_) events_(protocol::kEventForkDetected, protocol::ForkDetectedEvent{ToHex(author)});
   }
 }
 
@@ -401,7 +400,7 @@ void SyncService::SetOnline(bool now_online, std::uint64_t now_ms) {
 void SyncService::AnnounceOnline(bool now_online, std::uint64_t now_ms) {
   spdlog::info("peer.{}", now_online ? "up" : "down");
   if (events_) {
-    events_(now_online ? protocol::kEventPeerUp : protocol::kEventPeerDown, nlohmann::json{{"time_ms", now_ms}});
+    events_(now_online ? protocol::kEventPeerUp : protocol::kEventPeerDown, protocol::PeerEvent{now_ms});
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include "base/files.h"
 #include "protocol/ipc.h"
+#include "protocol/ipc_events.h"
 
 namespace kintsugi::daemon {
 namespace {
@@ -42,7 +43,7 @@ bool WindowRunning(const std::string& path) {
 std::string OpenWindow(const protocol::Layout& layout, const std::string& data_dir_flag, const std::string& screen,
                        const std::function<void(std::string_view, nlohmann::json)>& publish) {
   if (WindowRunning(layout.window_lock_path)) {
-    if (publish) publish(protocol::kEventWindowOpen, nlohmann::json{{"screen", screen}});
+    if (publish) publish(protocol::kEventWindowOpen, protocol::WindowOpenEvent{screen});
     return "asked the open window";
   }
   const std::string program = FindWindow();

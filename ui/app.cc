@@ -34,6 +34,7 @@
 #include "client/client.h"
 #include "client/service.h"
 #include "protocol/ipc.h"
+#include "protocol/ipc_events.h"
 #include "protocol/layout.h"
 #include "ui/daemon_start.h"
 #include "ui/fonts.h"
@@ -197,7 +198,8 @@ class EventPump {
       }
       auto event = stream->Next(std::chrono::milliseconds(250));
       if (event && event->topic == protocol::kEventWindowOpen) {
-        Push(std::string(kOpenPrefix) + event->data.value("screen", ""));
+        auto open = protocol::ReadEvent<protocol::WindowOpenEvent>(event->data);
+        Push(std::string(kOpenPrefix) + (open ? open->screen : ""));
       } else if (event) {
         Push(event->topic);
       }
