@@ -4,7 +4,8 @@
 // partner's address), dispatch_ledger.cc (entries, verify, export, notes),
 // dispatch_views.cc (the views) and dispatch_settings.cc (sharing and
 // notifications). Each method is one row: what it needs and its handler.
-// Adding a method is one row and one handler.
+// Adding a method: its name in protocol/ipc.h's kMethods, then one row and
+// one handler here (a test fails for a method without a row).
 //
 // Thread-safety: the daemon loop's thread, like the Dispatcher.
 #pragma once
