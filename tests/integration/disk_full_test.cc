@@ -32,7 +32,7 @@ using nlohmann::json;
 
 constexpr const char* kBackupPassphrase = "backup passphrase\n";
 
-// A tmpfs at `path` (which must exist), unmounted on destruction.
+// A tmpfs mounted at `path` (made if missing), unmounted on destruction.
 class SmallDisk {
  public:
   explicit SmallDisk(std::string path) : path_(std::move(path)) {
