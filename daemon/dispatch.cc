@@ -27,7 +27,9 @@ class Table {
  public:
   Table() {
     for (auto feature : {VaultMethods(), PairingMethods(), LedgerMethods(), ViewMethods(), SettingsMethods()}) {
-      for (const MethodRow& row : feature) rows_[Index(row.method)] = &row;
+      for (const MethodRow& row : feature) {
+        if (Index(row.method) < rows_.size()) rows_[Index(row.method)] = &row;
+      }
     }
   }
   const MethodRow* Find(Method method) const {
@@ -148,6 +150,10 @@ Result<std::optional<std::int64_t>> OptionalDay(const json& params, const char* 
 }
 
 Error InvalidArgument(std::string message) { return MakeError(ErrorCode::kInvalidArgument, std::move(message)); }
+
+void Publish(const Call& call, std::string_view topic, json data) {
+  if (call.services.publish) call.services.publish(topic, std::move(data));
+}
 
 }  // namespace dispatch
 

@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -69,6 +70,8 @@ nlohmann::json StatusJson(const EngineStatus& s, const DaemonInfo& info, const D
 nlohmann::json LogItemJson(const LogItem& item);
 bool ValidAddress(const std::string& address);
 Error InvalidArgument(std::string message);
+// An event to the clients (and the notifier), when the daemon has them.
+void Publish(const Call& call, std::string_view topic, nlohmann::json data = nlohmann::json::object());
 // Takes the passphrase in `params[name]` into guarded memory and wipes the
 // request's copy. Absent: nullopt when `required` is false.
 Result<std::optional<crypto::Passphrase>> TakePassphrase(nlohmann::json& params, const char* name, bool required);

@@ -66,7 +66,7 @@ Result<json> Verify(Call& call) {
   }
   if (!report->ok()) {
     spdlog::warn("verify.faults count={}", report->faults.size());
-    if (call.services.publish) call.services.publish(protocol::kEventVerifyFailed, protocol::VerifyFailedEvent{faults.size()});
+    Publish(call, protocol::kEventVerifyFailed, protocol::VerifyFailedEvent{faults.size()});
   }
   return json{{"ok", report->ok()},
               {"entries_checked", report->entries_checked},

@@ -35,10 +35,6 @@ Result<json> Status(Call& call) {
   return result;
 }
 
-void Publish(const Call& call, std::string_view topic) {
-  if (call.services.publish) call.services.publish(topic, json::object());
-}
-
 Result<json> Unlock(Call& call) {
   auto passphrase = TakePassphrase(call.params, "passphrase", true);
   if (!passphrase.ok()) return passphrase.take_error();

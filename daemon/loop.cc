@@ -146,7 +146,9 @@ class Daemon {
       : options_(options), layout_(std::move(layout)), lock_(std::move(lock)), signals_(std::move(signals)) {}
   // The sockets and services, once the engine is open.
   Status Start();
+  // An event to the notifier and the clients; ToWindow: to the clients only.
   void Publish(std::string_view topic, nlohmann::json data);
+  void ToWindow(std::string_view topic, nlohmann::json data);
   // Listens for the partner (once) and links with it at `partner_address`.
   void StartSync(const std::string& partner_address);
   // Links with the partner at the address last known for it.
@@ -213,9 +215,8 @@ Status Daemon::Start() {
 
   // Desktop notifications hear every event the window hears.
   notifier_ = std::make_unique<Notifier>(*engine_, [this](const std::string& screen) {
-    return OpenWindow(layout_, options_.data_dir, screen, [this](std::string_view topic, nlohmann::json data) {
-      if (ipc_) ipc_->Publish(topic, protocol::EncodeIpcEvent(topic, std::move(data)));
-    });
+    return OpenWindow(layout_, options_.data_dir, screen,
+                      [this](std::string_view topic, nlohmann::json data) { ToWindow(topic, std::move(data)); });
   });
   notifier_->Load();
   sync_ = std::make_unique<SyncService>(context_, *engine_, *zap_, [this](std::string_view topic, nlohmann::json data) {
@@ -273,6 +274,10 @@ void Daemon::Close() {
 
 void Daemon::Publish(std::string_view topic, nlohmann::json data) {
   if (notifier_) notifier_->OnEvent(topic, data);
+  ToWindow(topic, std::move(data));
+}
+
+void Daemon::ToWindow(std::string_view topic, nlohmann::json data) {
   if (ipc_) ipc_->Publish(topic, protocol::EncodeIpcEvent(topic, std::move(data)));  // none once closed
 }
 

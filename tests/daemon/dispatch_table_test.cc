@@ -3,12 +3,11 @@
 // docs/PROTOCOL.md names.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 
+#include "base/files.h"
 #include "daemon/dispatch_internal.h"
 #include "protocol/ipc.h"
 
@@ -51,11 +50,9 @@ TEST(DispatchTable, OnlyPairJoinAnswersLater) {
 // PROTOCOL.md's sentence "While locked a daemon answers `a`, `b.*` ...,
 // and the sync ..." against the rows; `b.*` stands for every method b.x.
 TEST(DispatchTable, WhatALockedDaemonAnswersIsWhatTheProtocolSays) {
-  std::ifstream file(std::string(KINTSUGI_SOURCE_DIR) + "/docs/PROTOCOL.md");
-  ASSERT_TRUE(file) << "docs/PROTOCOL.md not found";
-  std::stringstream text;
-  text << file.rdbuf();
-  const std::string doc = text.str();
+  auto bytes = base::ReadFile(std::string(KINTSUGI_SOURCE_DIR) + "/docs/PROTOCOL.md", 1 << 20, "a document");
+  ASSERT_TRUE(bytes.ok()) << bytes.error().message;
+  const std::string doc(bytes->begin(), bytes->end());
   const auto start = doc.find("While locked a daemon answers");
   ASSERT_NE(start, std::string::npos);
   const auto end = doc.find("and the sync", start);
