@@ -88,17 +88,8 @@ class Window {
   // Moves the pointer to the middle of `item` and clicks, as a person would,
   // with `button` (xdotool's numbers: 1 left, 3 right).
   ::testing::AssertionResult Click(const std::string& item, const std::string& button = "1") const {
-    json p = Probe();
-    if (!p.contains("items") || !p["items"].contains(item)) {
-      return ::testing::AssertionFailure() << "no widget '" << item << "' on screen " << p.value("screen", "?")
-                                           << ": " << p.dump();
-    }
-    const auto& r = p["items"][item];
-    const int cx = x_ + static_cast<int>((r[0].get<double>() + r[2].get<double>()) / 2);
-    const int cy = static_cast<int>((r[1].get<double>() + r[3].get<double>()) / 2);
-    auto moved = Run({"xdotool", "mousemove", "--sync", std::to_string(cx), std::to_string(cy)});
-    if (moved.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << moved.err;
-    usleep(100 * 1000);  // the window wakes on the motion and draws the hover
+    auto pointed = PointAt(item);
+    if (!pointed) return pointed;
     // Press and release apart, as a hand does: Dear ImGui 1.86 has no input
     // queue, and a press and release read in one frame (a slow frame, under
     // the sanitizers on a loaded machine) would be no click at all.
@@ -114,16 +105,8 @@ class Window {
   // Turns the mouse wheel `clicks` notches down (up when negative) with the
   // pointer over `item`, as a person scrolls what they read.
   ::testing::AssertionResult Scroll(const std::string& item, int clicks) const {
-    json p = Probe();
-    if (!p.contains("items") || !p["items"].contains(item)) {
-      return ::testing::AssertionFailure() << "no widget '" << item << "': " << p.dump();
-    }
-    const auto& r = p["items"][item];
-    const int cx = x_ + static_cast<int>((r[0].get<double>() + r[2].get<double>()) / 2);
-    const int cy = static_cast<int>((r[1].get<double>() + r[3].get<double>()) / 2);
-    auto moved = Run({"xdotool", "mousemove", "--sync", std::to_string(cx), std::to_string(cy)});
-    if (moved.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << moved.err;
-    usleep(100 * 1000);
+    auto pointed = PointAt(item);
+    if (!pointed) return pointed;
     auto turned = Run({"xdotool", "click", "--repeat", std::to_string(std::abs(clicks)), "--delay", "80",
                        clicks > 0 ? "5" : "4"});
     if (turned.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << turned.err;
@@ -190,6 +173,36 @@ class Window {
   }
 
  private:
+  // Moves the pointer to the middle of `item` and waits until the window has
+  // drawn a frame with `item` still under it. The screen may move between
+  // reading the probe and the pointer's arrival (a message appearing above,
+  // the partner's entry coming in): then it points again, at where `item`
+  // is now, as a person's hand follows what moved.
+  ::testing::AssertionResult PointAt(const std::string& item) const {
+    json p = Probe();
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      if (!p.contains("items") || !p["items"].contains(item)) {
+        return ::testing::AssertionFailure() << "no widget '" << item << "' on screen " << p.value("screen", "?")
+                                             << ": " << p.dump();
+      }
+      const json r = p["items"][item];
+      const int cx = static_cast<int>((r[0].get<double>() + r[2].get<double>()) / 2);
+      const int cy = static_cast<int>((r[1].get<double>() + r[3].get<double>()) / 2);
+      auto moved = Run({"xdotool", "mousemove", "--sync", std::to_string(x_ + cx), std::to_string(cy)});
+      if (moved.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << moved.err;
+      usleep(100 * 1000);  // the window wakes on the motion and draws the hover
+      p = Probe();
+      if (p.contains("items") && p["items"].contains(item)) {
+        const json now = p["items"][item];
+        if (now[0].get<double>() <= cx && cx <= now[2].get<double>() && now[1].get<double>() <= cy &&
+            cy <= now[3].get<double>()) {
+          return ::testing::AssertionSuccess();
+        }
+      }
+    }
+    return ::testing::AssertionFailure() << "'" << item << "' kept moving from under the pointer: " << p.dump();
+  }
+
   std::string probe_;
   int x_;
   pid_t pid_ = -1;

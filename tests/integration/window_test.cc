@@ -199,6 +199,7 @@ TEST_F(WindowTest, AMessageIsShownBesideTheActionThatCausedIt) {
   EXPECT_GE(top("notice"), bottom("check in"));
   EXPECT_LT(top("notice") - bottom("check in"), 40) << alex.Probe().dump();
   ASSERT_TRUE(alex.Click("status"));
+  ASSERT_TRUE(WaitFor([&] { return alex.Probe().value("focused", "") == "status"; })) << alex.Probe().dump();
   ASSERT_TRUE(alex.Type("home by nine"));
   ASSERT_TRUE(alex.Click("tell"));
   ASSERT_TRUE(WaitFor([&] { return alex.Has("notice") && top("notice") > bottom("tell"); })) << alex.Probe().dump();
