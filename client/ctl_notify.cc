@@ -8,6 +8,7 @@
 #include "base/local_time.h"
 #include "client/ctl_command.h"
 #include "client/ctl_views.h"
+#include "protocol/ipc_messages.h"
 #include "protocol/notify.h"
 
 namespace kintsugi::ctl {
@@ -76,52 +77,47 @@ Result<json> NotifyCommands::Change() const {
   return json::object();
 }
 
-std::string NotifyCommands::Describe(const json& status) {
+std::string NotifyCommands::Describe(const json& status_json) {
+  const protocol::NotifyStatus status =
+      protocol::ReadMessage<protocol::NotifyStatus>(status_json).value_or(protocol::NotifyStatus{});
+  const protocol::NotifySettings& s = status.settings;
   std::ostringstream out;
-  const json& s = status.value("settings", json::object());
-  const std::string show = s.value("show", "discreet");
-  out << "Notifications: " << OnOff(s.value("enabled", true));
-  if (s.value("enabled", true)) {
-    out << ", " << (show == "nothing"  ? "saying nothing but \"Kintsugi\""
-                    : show == "words" ? "with your partner's words"
-                                      : "discreet (\"Kintsugi: something new from ...\")");
+  out << "Notifications: " << OnOff(s.enabled);
+  if (s.enabled) {
+    out << ", " << (s.show == protocol::NotifyShow::kNothing ? "saying nothing but \"Kintsugi\""
+                    : s.show == protocol::NotifyShow::kWords ? "with your partner's words"
+                                                             : "discreet (\"Kintsugi: something new from ...\")");
   }
   out << "\n";
-  const std::string bus = status.value("bus", "");
-  if (bus == "shown") {
-    out << "Shown by: " << status.value("server", "the desktop's notification server") << " ("
-        << status.value("shown", 0) << " so far)\n";
+  if (status.bus == "shown") {
+    out << "Shown by: " << (status.server.empty() ? "the desktop's notification server" : status.server) << " ("
+        << status.shown << " so far)\n";
   } else {
-    out << "Shown: " << bus << "\n";
+    out << "Shown: " << status.bus << "\n";
   }
-  if (s.contains("quiet") && s["quiet"].is_object()) {
-    out << "Quiet hours: " << s["quiet"].value("from", "") << " to " << s["quiet"].value("to", "")
-        << (status.value("quiet_now", false) ? " (quiet now)" : "") << "\n";
+  if (s.quiet) {
+    out << "Quiet hours: " << protocol::FormatDayMinute(s.quiet->first) << " to "
+        << protocol::FormatDayMinute(s.quiet->second) << (status.quiet_now ? " (quiet now)" : "") << "\n";
   } else {
     out << "Quiet hours: none\n";
   }
   out << "Events:";
-  for (const auto& e : status.value("events", json::array())) {
-    if (!e.value("switchable", false)) continue;
-    out << " " << e.value("name", "") << " " << OnOff(e.value("on", false)) << ";";
+  for (const auto& e : status.events) {
+    if (e.switchable) out << " " << e.name << " " << OnOff(e.on) << ";";
   }
   out << " alarms always on\n";
-  const json& remind = s.value("remind", json::object());
-  out << "Reminders: check-in "
-      << (remind.contains("checkin") && remind["checkin"].is_string() ? remind["checkin"].get<std::string>() : "off")
-      << "; weekly meeting ";
-  if (remind.contains("meeting") && remind["meeting"].is_object()) {
-    out << remind["meeting"].value("day", "") << " " << remind["meeting"].value("time", "");
+  out << "Reminders: check-in " << (s.checkin ? protocol::FormatDayMinute(*s.checkin) : "off") << "; weekly meeting ";
+  if (s.meeting) {
+    out << protocol::WeekdayName(s.meeting->weekday) << " " << protocol::FormatDayMinute(s.meeting->minute);
   } else {
     out << "off";
   }
-  out << "; time together " << (remind.value("together", false) ? "an hour before" : "off") << "\n";
-  if (status.contains("next_reminder_ms")) {
+  out << "; time together " << (s.together ? "an hour before" : "off") << "\n";
+  if (status.next_reminder_ms != 0) {
     // In this computer's time, as reminders are set.
-    out << "Next reminder: "
-        << base::FormatLocal(status["next_reminder_ms"].get<std::uint64_t>(), "%A %Y-%m-%d %H:%M") << "\n";
+    out << "Next reminder: " << base::FormatLocal(status.next_reminder_ms, "%A %Y-%m-%d %H:%M") << "\n";
   }
-  if (status.value("held", 0) > 0) out << "Waiting to be told: " << status["held"].get<int>() << "\n";
+  if (status.held > 0) out << "Waiting to be told: " << status.held << "\n";
   return out.str();
 }
 
@@ -142,7 +138,8 @@ std::optional<int> NotifyCommands::Run(client::Client& client, bool as_json) con
     return 0;
   }
   if (test_->parsed()) {
-    std::cout << (answer->value("sent", false) ? "Sent to the desktop.\n" : "Nothing could be sent.\n");
+    const auto tested = protocol::ReadMessage<protocol::NotifyStatus>(*answer);
+    std::cout << (tested && tested->sent.value_or(false) ? "Sent to the desktop.\n" : "Nothing could be sent.\n");
   }
   std::cout << Describe(*answer);
   return 0;

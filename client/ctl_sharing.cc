@@ -6,6 +6,8 @@
 #include "client/ctl_command.h"
 #include "client/ctl_input.h"
 #include "client/ctl_views.h"
+#include "protocol/hlc.h"
+#include "protocol/ipc_messages.h"
 
 namespace kintsugi::ctl {
 namespace {
@@ -25,8 +27,9 @@ constexpr const char* kWithdrawExplained =
     "devices (the marks stay, so the history still verifies). Your introduction, agreements, proposals\n"
     "and your answers to them stay on the record. It cannot be undone.\n";
 
-// "2026-11-26T07:10:29.249Z" -> "2026-11-26 07:10 UTC".
-std::string Minutes(const std::string& iso) {
+// Unix ms -> "2026-11-26 07:10 UTC".
+std::string Minutes(std::uint64_t unix_ms) {
+  const std::string iso = protocol::FormatUtcMillis(unix_ms);  // "2026-11-26T07:10:29.249Z"
   return iso.size() >= 16 ? iso.substr(0, 10) + " " + iso.substr(11, 5) + " UTC" : iso;
 }
 
@@ -62,18 +65,16 @@ SharingCommands::SharingCommands(CLI::App& app) {
   RequireYes(withdraw_mine_, withdraw_yes_, kWithdrawExplained, "withdraw them");
 }
 
-std::string SharingCommands::Describe(const json& sharing) {
-  if (!sharing.is_object()) return "";
-  if (sharing.contains("ended")) {
-    const json& ended = sharing["ended"];
-    std::string who = ended.value("by_me", false) ? "you" : ended.value("name", "your partner");
-    return "ended: " + who + " left on " + Minutes(ended.value("time", "")) +
-           (ended.value("link_closed", false) ? "; sync has stopped for good" : "; delivering the last entries");
+std::string SharingCommands::Describe(const json& sharing_json) {
+  auto sharing = protocol::ReadMessage<protocol::Sharing>(sharing_json);
+  if (!sharing_json.is_object() || !sharing) return "";
+  if (const auto& ended = sharing->ended) {
+    std::string who = ended->by_me ? "you" : ended->name.empty() ? "your partner" : ended->name;
+    return "ended: " + who + " left on " + Minutes(ended->time_ms) +
+           (ended->link_closed ? "; sync has stopped for good" : "; delivering the last entries");
   }
-  if (sharing.value("paused", false)) return "paused by you since " + Minutes(sharing.value("paused_since", ""));
-  if (sharing.value("partner_paused", false)) {
-    return "paused by your partner since " + Minutes(sharing.value("partner_paused_since", ""));
-  }
+  if (sharing->paused()) return "paused by you since " + Minutes(sharing->paused_since_ms);
+  if (sharing->partner_paused()) return "paused by your partner since " + Minutes(sharing->partner_paused_since_ms);
   return "";
 }
 
@@ -86,42 +87,44 @@ std::optional<int> SharingCommands::Run(client::Client& client, bool as_json) co
   if (method == nullptr) return std::nullopt;
   if (withdraw_mine_->parsed()) {
     // The daemon withdraws a batch per request, so it stays responsive.
-    json total{{"withdrawn", 0}, {"remaining", 0}, {"kept", json::object()}};
+    protocol::WithdrawMineReply total;
     for (;;) {
       auto r = client.Call(method, json::object());
       if (!r.ok()) return Fail(r.error());
-      total["withdrawn"] = total["withdrawn"].get<std::int64_t>() + r->value("withdrawn", std::int64_t{0});
-      total["remaining"] = r->value("remaining", std::int64_t{0});
-      total["kept"] = r->value("kept", json::object());
-      if (r->value("remaining", 0) == 0 || r->value("withdrawn", 0) == 0) break;
+      auto batch = protocol::ReadMessage<protocol::WithdrawMineReply>(*r);
+      if (!batch) return Fail(MakeError(ErrorCode::kMalformed, "the daemon's answer to withdraw-mine is not one"));
+      total.withdrawn += batch->withdrawn;
+      total.remaining = batch->remaining;
+      total.kept = batch->kept;
+      if (batch->remaining == 0 || batch->withdrawn == 0) break;
     }
     if (as_json) {
       PrintJson(total);
       return 0;
     }
-    std::cout << "withdrew " << total["withdrawn"].get<std::int64_t>() << " entries\n";
-    for (const auto& [kind, n] : total["kept"].items()) {
-      std::cout << "kept " << n.get<int>() << " " << kind << " entries (they stay on the record)\n";
+    std::cout << "withdrew " << total.withdrawn << " entries\n";
+    for (const auto& [kind, n] : total.kept) {
+      std::cout << "kept " << n << " " << kind << " entries (they stay on the record)\n";
     }
     return 0;
   }
-  json params = json::object();
-  if (leave_->parsed() && !note_.empty()) params["note"] = note_;
+  const json params = leave_->parsed() ? json(protocol::SharingLeaveRequest{note_}) : json::object();
   auto r = client.Call(method, params);
   if (!r.ok()) return Fail(r.error());
   if (as_json) {
     PrintJson(*r);
     return 0;
   }
+  const protocol::Sharing sharing = protocol::ReadMessage<protocol::Sharing>(*r).value_or(protocol::Sharing{});
   if (leave_->parsed()) {
     std::cout << "You left the shared ledger. Your partner's device will receive this, then sync ends.\n"
               << "Your copy stays on this device.\n";
   } else if (pause_->parsed()) {
-    std::cout << "Sharing paused since " << Minutes(r->value("paused_since", "")) << ".\n"
+    std::cout << "Sharing paused since " << Minutes(sharing.paused_since_ms) << ".\n"
               << "Your partner sees that you paused, not why. Run 'kintsugictl sharing resume' to share again.\n";
   } else {
     std::cout << "Sharing resumed.";
-    if (r->value("partner_paused", false)) std::cout << " Your partner has paused too, for now.";
+    if (sharing.partner_paused()) std::cout << " Your partner has paused too, for now.";
     std::cout << "\n";
   }
   return 0;

@@ -12,6 +12,7 @@
 #include "client/ctl_input.h"
 #include "client/ctl_sharing.h"
 #include "client/terminal_text.h"
+#include "protocol/ipc_messages.h"
 #include "protocol/kinds.h"
 
 namespace kintsugi::ctl {
@@ -417,11 +418,11 @@ void PrintTogether(Client& client, const json& r) {
 }
 
 void PrintNotes(Client&, const json& r) {
-  if (At(r, "notes").empty()) std::cout << "No private notes.\n";
-  for (const auto& n : At(r, "notes")) {
-    std::cout << "#" << n.value("id", 0) << "  " << LocalTime(Str(n, "time")) << "  "
-              << (n.value("unreadable", false) ? "(unreadable on this device)" : Line(Str(n, "text")))
-              << "\n";
+  const auto list = protocol::ReadMessage<protocol::NoteListReply>(r).value_or(protocol::NoteListReply{});
+  if (list.notes.empty()) std::cout << "No private notes.\n";
+  for (const protocol::Note& n : list.notes) {
+    std::cout << "#" << n.id << "  " << LocalTime(n.time) << "  "
+              << (n.unreadable ? "(unreadable on this device)" : Line(n.text)) << "\n";
   }
 }
 

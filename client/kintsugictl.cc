@@ -20,6 +20,7 @@
 #include "client/ctl_sharing.h"
 #include "client/ctl_views.h"
 #include "client/ctl_vault.h"
+#include "protocol/ipc_messages.h"
 #include "client/terminal_text.h"
 #include "crypto/secure_buffer.h"
 #include "kintsugi/version.h"
@@ -149,13 +150,17 @@ void AddNoteCommands(CLI::App& app, Commands& commands) {
   commands
       .Method(note, "add", "Write a private note that only this device keeps", "note.add",
               [](Client&, const json& r) {
-                std::cout << "note #" << r.value("id", 0) << " kept on this device only\n";
+                const auto added = kintsugi::protocol::ReadMessage<kintsugi::protocol::NoteAddReply>(r);
+                std::cout << "note #" << (added ? added->id : 0) << " kept on this device only\n";
               })
       .Arg("TEXT", "text", "The note");
   commands.Method(note, "list", "Show your private notes", "note.list", PrintNotes);
   commands
       .Method(note, "delete", "Delete one of your private notes", "note.delete",
-              [](Client&, const json& r) { std::cout << "deleted note #" << r.value("deleted", 0) << "\n"; })
+              [](Client&, const json& r) {
+                const auto deleted = kintsugi::protocol::ReadMessage<kintsugi::protocol::NoteDeleteReply>(r);
+                std::cout << "deleted note #" << (deleted ? deleted->deleted : 0) << "\n";
+              })
       .Arg("ID", "id", "The note's number, as 'note list' shows it", IdSource::kNone, Input::kNumber);
 }
 

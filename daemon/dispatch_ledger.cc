@@ -6,6 +6,7 @@
 #include "daemon/dispatch_internal.h"
 #include "daemon/export.h"
 #include "protocol/ipc_events.h"
+#include "protocol/ipc_messages.h"
 #include "protocol/kinds.h"
 
 namespace kintsugi::daemon::dispatch {
@@ -85,13 +86,13 @@ Result<json> NoteAdd(Call& call) {
   if (text == call.params.end() || !text->is_string()) return InvalidArgument("text is required and must be text");
   auto id = call.engine.AddNote(text->get<std::string>());
   if (!id.ok()) return id.take_error();
-  return json{{"id", *id}};
+  return json(protocol::NoteAddReply{*id});
 }
 
 Result<json> Notes(Call& call) {
   auto notes = call.engine.Notes();
   if (!notes.ok()) return notes.take_error();
-  return json{{"notes", *notes}};
+  return json(protocol::NoteListReply{std::move(notes).value()});
 }
 
 Result<json> NoteDelete(Call& call) {
@@ -101,7 +102,7 @@ Result<json> NoteDelete(Call& call) {
   auto deleted = call.engine.DeleteNote(**id);
   if (!deleted.ok()) return deleted.take_error();
   if (!*deleted) return MakeError(ErrorCode::kNotFound, "no note with this id");
-  return json{{"deleted", **id}};
+  return json(protocol::NoteDeleteReply{**id});
 }
 
 constexpr MethodRow kRows[] = {

@@ -12,11 +12,15 @@ using protocol::Method;
 
 Result<json> Sharing(Call& call) { return HandleSharing(call.method, call.params, call.engine, call.services.sync); }
 
-Result<json> NotifyStatus(Call& call) { return call.services.notifier->StatusJson(call.engine.NowMillis()); }
+Result<json> NotifyStatus(Call& call) { return json(call.services.notifier->Status(call.engine.NowMillis())); }
 
-Result<json> NotifySet(Call& call) { return call.services.notifier->Change(call.params, call.engine.NowMillis()); }
+Result<json> NotifySet(Call& call) {
+  auto status = call.services.notifier->Change(call.params, call.engine.NowMillis());
+  if (!status.ok()) return status.take_error();
+  return json(*status);
+}
 
-Result<json> NotifyTest(Call& call) { return call.services.notifier->Test(call.engine.NowMillis()); }
+Result<json> NotifyTest(Call& call) { return json(call.services.notifier->Test(call.engine.NowMillis())); }
 
 // A pause is this device's setting, and notifications never show the
 // ledger's words: these need no keys. Leaving and withdrawing write entries.

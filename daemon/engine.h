@@ -31,6 +31,7 @@
 #include "protocol/body.h"
 #include "protocol/kinds.h"
 #include "protocol/hlc.h"
+#include "protocol/ipc_messages.h"
 #include "protocol/pairing.h"
 #include "protocol/sync.h"
 
@@ -213,7 +214,7 @@ class Engine {
   // --- Private notes: sealed with a key derived from this device's identity,
   // never part of the ledger, never sent. ---
   Result<std::int64_t> AddNote(const std::string& text);
-  Result<nlohmann::json> Notes();
+  Result<std::vector<protocol::Note>> Notes();
   Result<bool> DeleteNote(std::int64_t id);
 
   Result<EngineStatus> GetStatus();

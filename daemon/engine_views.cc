@@ -96,23 +96,25 @@ Result<std::int64_t> Engine::AddNote(const std::string& text) {
   return store_->AddNote(clock_.NowMillis(), sealed);
 }
 
-Result<nlohmann::json> Engine::Notes() {
+Result<std::vector<protocol::Note>> Engine::Notes() {
   KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   auto rows = store_->Notes();
   if (!rows.ok()) return rows.take_error();
   const crypto::SymmetricKey key = NoteKey();
-  nlohmann::json list = nlohmann::json::array();
+  std::vector<protocol::Note> notes;
+  notes.reserve(rows->size());
   for (const auto& row : *rows) {
-    nlohmann::json item{{"id", row.id}, {"time", protocol::FormatUtcMillis(row.created_ms)}};
+    protocol::Note& note = notes.emplace_back();
+    note.id = row.id;
+    note.time = protocol::FormatUtcMillis(row.created_ms);
     auto text = crypto::OpenWithNonce(key, row.sealed, NoteAd());
     if (text.ok()) {
-      item["text"] = std::string(text->begin(), text->end());
+      note.text.assign(text->begin(), text->end());
     } else {
-      item["unreadable"] = true;
+      note.unreadable = true;
     }
-    list.push_back(std::move(item));
   }
-  return list;
+  return notes;
 }
 
 Result<bool> Engine::DeleteNote(std::int64_t id) {

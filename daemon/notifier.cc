@@ -147,7 +147,7 @@ std::string Notifier::PartnerName() {
 
 void Notifier::OnEvent(std::string_view topic, const json& data) {
   if (topic == protocol::kEventEntryAppended) {
-    auto appended = protocol::ReadEvent<protocol::EntryAppendedEvent>(data);
+    auto appended = protocol::ReadMessage<protocol::EntryAppendedEvent>(data);
     if (appended && !appended->local) scan_due_ = true;
   } else if (topic == protocol::kEventSyncProgress) {
     scan_due_ = true;
@@ -445,44 +445,40 @@ void Notifier::RunTimers(std::uint64_t now) {
 
 void Notifier::Show(const protocol::Shown& shown, bool replace) { bus_.Show(shown, replace); }
 
-json Notifier::StatusJson(std::uint64_t now) {
-  json j{{"settings", settings_.ToJson()},
-         {"bus", bus_.status()},
-         {"shown", bus_.shown_total()},
-         {"held", held_.size() + batch_.size()},
-         {"quiet_now", protocol::InQuietHours(settings_, ToLocal(now).minute)}};
-  if (!bus_.server().empty()) j["server"] = bus_.server();
-  if (!last_click_.empty()) j["last_click"] = last_click_;
-  if (std::uint64_t next = NextReminder(now); next != UINT64_MAX) {
-    j["next_reminder"] = protocol::FormatUtcMillis(next);
-    j["next_reminder_ms"] = next;
-  }
-  json events = json::array();
+protocol::NotifyStatus Notifier::Status(std::uint64_t now) {
+  protocol::NotifyStatus status;
+  status.settings = settings_;
+  status.bus = bus_.status();
+  status.server = bus_.server();
+  status.shown = bus_.shown_total();
+  status.held = held_.size() + batch_.size();
+  status.quiet_now = protocol::InQuietHours(settings_, ToLocal(now).minute);
+  status.last_click = last_click_;
+  if (std::uint64_t next = NextReminder(now); next != UINT64_MAX) status.next_reminder_ms = next;
   for (const auto& spec : protocol::kNotifyEvents) {
-    events.push_back(json{{"name", spec.name}, {"on", settings_.On(spec.event)}, {"switchable", spec.switchable},
-                          {"about", spec.about}, {"screen", spec.screen}});
+    status.events.push_back({std::string(spec.name), settings_.On(spec.event), spec.switchable, std::string(spec.about),
+                             std::string(spec.screen)});
   }
-  j["events"] = events;
-  return j;
+  return status;
 }
 
-Result<json> Notifier::Change(const json& change, std::uint64_t now) {
+Result<protocol::NotifyStatus> Notifier::Change(const json& change, std::uint64_t now) {
   auto next = protocol::ApplyNotifyChange(settings_, change);
   if (!next.ok()) return next.take_error();
   settings_ = std::move(next).value();
   dues_.valid = false;
   SaveJson(engine_.store(), kSettingsKey, settings_.ToJson());
-  return StatusJson(now);
+  return Status(now);
 }
 
-json Notifier::Test(std::uint64_t now) {
+protocol::NotifyStatus Notifier::Test(std::uint64_t now) {
   const std::string name = PartnerName();
   const Notice sample{NotifyEvent::kStatus, (name.empty() ? "Your partner" : name) + " says",
                       "This is how a notification from Kintsugi looks"};
   const bool sent = bus_.Show(protocol::Compose(sample, settings_, name), false);
-  json j = StatusJson(now);
-  j["sent"] = sent;
-  return j;
+  protocol::NotifyStatus status = Status(now);
+  status.sent = sent;
+  return status;
 }
 
 }  // namespace kintsugi::daemon

@@ -43,6 +43,7 @@
 
 #include "daemon/desktop_bus.h"
 #include "daemon/engine.h"
+#include "protocol/ipc_messages.h"
 #include "protocol/notify.h"
 
 namespace kintsugi::daemon {
@@ -92,12 +93,12 @@ class Notifier {
 
   // notify.status: the settings, whether and why nothing is shown, what
   // waits, and the next reminders.
-  nlohmann::json StatusJson(std::uint64_t now);
+  protocol::NotifyStatus Status(std::uint64_t now);
   // notify.set: applies `change` (protocol::ApplyNotifyChange) and saves it.
-  Result<nlohmann::json> Change(const nlohmann::json& change, std::uint64_t now);
+  Result<protocol::NotifyStatus> Change(const nlohmann::json& change, std::uint64_t now);
   // notify.test: shows a notification now, as a new one from the partner
   // would look with these settings.
-  nlohmann::json Test(std::uint64_t now);
+  protocol::NotifyStatus Test(std::uint64_t now);
 
  private:
   struct Fired {

@@ -47,7 +47,7 @@ Result<json> WithdrawMine(Engine& engine) {
   query.limit = 1000;
   query.author = engine.self();
   std::vector<std::string> candidates;
-  std::map<std::string, int> kept;  // kind -> entries the rules keep
+  protocol::WithdrawMineReply reply;  // reply.kept: kind -> entries the rules keep
   for (;;) {
     auto page = engine.Timeline(query);
     if (!page.ok()) return page.take_error();
@@ -58,7 +58,7 @@ Result<json> WithdrawMine(Engine& engine) {
       auto known = protocol::KindFromName(kind);
       if (known == protocol::Kind::kWithdraw || known == protocol::Kind::kLeave) continue;
       if (!known || e.item.seq == 1 || protocol::IsAgreementRecord(*known)) {
-        ++kept[kind];  // introductions, agreements and their answers stay on the record
+        ++reply.kept[kind];  // introductions, agreements and their answers stay on the record
         continue;
       }
       candidates.push_back(id);
@@ -66,27 +66,26 @@ Result<json> WithdrawMine(Engine& engine) {
     if (page->size() < query.limit) break;
     query.before = page->back().key;
   }
-  std::size_t withdrawn = 0;
-  std::size_t refused = 0;
+  std::int64_t refused = 0;
   // Newest first: each withdrawal refolds the entries after the one it
   // takes, so the newest cost least.
   for (const auto& id : candidates) {
-    if (withdrawn + refused == kWithdrawPerRequest) break;
+    if (reply.withdrawn + refused == static_cast<std::int64_t>(kWithdrawPerRequest)) break;
     auto body = protocol::BodyFromParams(json{{"kind", "withdraw"}, {"ref", id}});
     if (!body.ok()) return body.take_error();
     auto appended = engine.AppendKind(std::move(body).value());
     if (appended.ok()) {
-      ++withdrawn;
+      ++reply.withdrawn;
     } else if (appended.error().code == ErrorCode::kFailedPrecondition) {
       ++refused;  // a rule said no after all: counted, not retried
-      ++kept["refused"];
+      ++reply.kept["refused"];
     } else {
       return appended.take_error();
     }
   }
-  const std::size_t remaining = candidates.size() - withdrawn - refused;
-  spdlog::info("sharing.withdrew_mine withdrawn={} remaining={}", withdrawn, remaining);
-  return json{{"withdrawn", withdrawn}, {"remaining", remaining}, {"kept", kept}};
+  reply.remaining = static_cast<std::int64_t>(candidates.size()) - reply.withdrawn - refused;
+  spdlog::info("sharing.withdrew_mine withdrawn={} remaining={}", reply.withdrawn, reply.remaining);
+  return json(reply);
 }
 
 }  // namespace
@@ -120,38 +119,30 @@ std::optional<protocol::fold::Departure> DepartureOf(Engine& engine) {
   return engine.views().state().left();
 }
 
-json SharingJson(Engine& engine, const SharingRecord& mine, std::uint64_t partner_paused_since_ms) {
-  json j{{"paused", mine.paused_since_ms != 0}, {"partner_paused", partner_paused_since_ms != 0}};
-  if (mine.paused_since_ms != 0) {
-    j["paused_since"] = protocol::FormatUtcMillis(mine.paused_since_ms);
-    j["paused_since_ms"] = mine.paused_since_ms;
-  }
-  if (partner_paused_since_ms != 0) {
-    j["partner_paused_since"] = protocol::FormatUtcMillis(partner_paused_since_ms);
-    j["partner_paused_since_ms"] = partner_paused_since_ms;
-  }
-  std::string state = mine.paused_since_ms != 0 ? "paused" : partner_paused_since_ms != 0 ? "partner_paused" : "sharing";
+protocol::Sharing SharingOf(Engine& engine, const SharingRecord& mine, std::uint64_t partner_paused_since_ms) {
+  protocol::Sharing sharing;
+  sharing.paused_since_ms = mine.paused_since_ms;
+  sharing.partner_paused_since_ms = partner_paused_since_ms;
+  sharing.state = sharing.paused() ? "paused" : sharing.partner_paused() ? "partner_paused" : "sharing";
   if (auto departure = DepartureOf(engine)) {
-    state = "ended";
     const auto& members = engine.views().state().members();
     auto name = members.find(departure->author);
-    j["ended"] = json{{"by", departure->author},
-                      {"name", name != members.end() ? name->second : ""},
-                      {"by_me", departure->author == ToHex(engine.self())},
-                      {"entry", departure->entry},
-                      {"time", protocol::FormatUtcMillis(departure->ms)},
-                      {"time_ms", departure->ms},
-                      {"link_closed", mine.link_closed}};
+    sharing.state = "ended";
+    sharing.ended = protocol::SharingEnded{departure->author,
+                                           name != members.end() ? name->second : "",
+                                           departure->author == ToHex(engine.self()),
+                                           departure->entry,
+                                           departure->ms,
+                                           mine.link_closed};
   } else if (mine.link_closed) {
     // Locked: who left, when and with what words are sealed in the leave
     // entry, but the link is closed for good only after one, and that is
     // kept outside the seal. (A leave that arrives while locked is sealed
     // like every entry: it is known at the next unlock.)
-    state = "ended";
-    j["ended"] = json{{"link_closed", true}};
+    sharing.state = "ended";
+    sharing.ended.emplace().link_closed = true;
   }
-  j["state"] = state;
-  return j;
+  return sharing;
 }
 
 Result<json> HandleSharing(protocol::Method method, const json& params, Engine& engine, SyncService* sync) {
@@ -191,17 +182,16 @@ Result<json> HandleSharing(protocol::Method method, const json& params, Engine& 
       if (!appended.ok()) return appended.take_error();
       spdlog::info("sharing.left entry={}", ToHex(appended->id).substr(0, 16));
       Changed(sync);
-      return json{{"id", ToHex(appended->id)},
-                  {"seq", appended->seq},
-                  {"time", protocol::FormatUtcMillis(protocol::HlcMillis(appended->hlc))},
-                  {"sharing", SharingJson(engine, *record, partner_paused)}};
+      return json(protocol::SharingLeaveReply{ToHex(appended->id), appended->seq,
+                                              protocol::FormatUtcMillis(protocol::HlcMillis(appended->hlc)),
+                                              SharingOf(engine, *record, partner_paused)});
     }
     case Method::kSharingWithdrawMine:
       return WithdrawMine(engine);
     default:
       return MakeError(ErrorCode::kInternal, "not a sharing method");
   }
-  return SharingJson(engine, *record, partner_paused);
+  return json(SharingOf(engine, *record, partner_paused));
 }
 
 }  // namespace kintsugi::daemon

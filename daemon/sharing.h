@@ -24,6 +24,7 @@
 #include "daemon/engine.h"
 #include "protocol/fold.h"
 #include "protocol/ipc.h"
+#include "protocol/ipc_messages.h"
 
 namespace kintsugi::daemon {
 
@@ -51,11 +52,9 @@ Status SaveLinkClosed(Store& store, const protocol::LedgerId& ledger);
 // open and show the leave.
 std::optional<protocol::fold::Departure> DepartureOf(Engine& engine);
 
-// The `sharing` object: `state` (sharing, paused, partner_paused or ended),
-// this device's `paused_since`(_ms), the partner's `partner_paused_since`(_ms)
-// and, once ended, `ended` (`by`, `name`, `by_me`, `entry`, `time`,
-// `time_ms`, `link_closed`). REQUIRES: engine.initialized().
-nlohmann::json SharingJson(Engine& engine, const SharingRecord& mine, std::uint64_t partner_paused_since_ms);
+// The `sharing` object (protocol/ipc_messages.h): this device's pause, the
+// partner's, and once ended who left and when. REQUIRES: engine.initialized().
+protocol::Sharing SharingOf(Engine& engine, const SharingRecord& mine, std::uint64_t partner_paused_since_ms);
 
 // sharing.status, sharing.pause, sharing.resume, sharing.leave and
 // sharing.withdraw_mine (docs/PROTOCOL.md, "Local IPC"). `sync` may be null.

@@ -478,7 +478,7 @@ nlohmann::json SyncService::PeersJson(std::uint64_t now_ms) {
   nlohmann::json out{{"peers", peers}, {"refused", refused}, {"refused_total", zap_.refused_total()},
                      {"connections", {{"open", gate_.open()}, {"turned_away", gate_.turned_away()}}},
                      {"listening_port", port_}};
-  if (partner) out["sharing"] = SharingJson(engine_, sharing_, partner_paused_since_ms_);
+  if (partner) out["sharing"] = SharingOf(engine_, sharing_, partner_paused_since_ms_);
   return out;
 }
 

@@ -109,7 +109,7 @@ void SyncService::CloseForGood() {
 
 void SyncService::PublishSharing() {
   if (!events_ || !engine_.initialized()) return;
-  events_(protocol::kEventSharingChanged, SharingJson(engine_, sharing_, partner_paused_since_ms_));
+  events_(protocol::kEventSharingChanged, nlohmann::json(SharingOf(engine_, sharing_, partner_paused_since_ms_)));
 }
 
 }  // namespace kintsugi::daemon

@@ -12,6 +12,13 @@ std::optional<MethodSpec> FindMethod(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view MethodName(Method method) {
+  for (const auto& spec : kMethods) {
+    if (spec.method == method) return spec.name;
+  }
+  return "";
+}
+
 Error RequestTooLarge(std::size_t bytes) {
   return MakeError(ErrorCode::kTooLarge, "the request is " + std::to_string(bytes) + " bytes; a request holds at most " +
                                              std::to_string(kMaxIpcRequestBytes) + " bytes (" +

@@ -88,6 +88,8 @@ inline constexpr MethodSpec kMethods[] = {
 };
 
 std::optional<MethodSpec> FindMethod(std::string_view name);
+// The method's name on the wire ("sharing.status").
+std::string_view MethodName(Method method);
 
 // Event topics on the publish socket.
 inline constexpr std::string_view kEventEntryAppended = "entry.appended";
@@ -147,5 +149,17 @@ std::string EncodeIpcEvent(std::string_view topic, nlohmann::json data);
 
 // JSON text for IPC frames: invalid UTF-8 is replaced, never thrown on.
 std::string DumpJson(const nlohmann::json& j);
+
+// A declared reply or event (protocol/ipc_messages.h, ipc_events.h) read
+// from its JSON; nullopt when a field has the wrong type (a missing one
+// takes its default).
+template <class Message>
+std::optional<Message> ReadMessage(const nlohmann::json& data) {
+  try {
+    return data.get<Message>();
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
 
 }  // namespace kintsugi::protocol

@@ -64,17 +64,6 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PairCompletedEvent, partner)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VerifyFailedEvent, faults)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WindowOpenEvent, screen)
 
-// An event's data read as `Event`; nullopt when a field has the wrong type
-// (a missing one takes its default).
-template <class Event>
-std::optional<Event> ReadEvent(const nlohmann::json& data) {
-  try {
-    return data.get<Event>();
-  } catch (const nlohmann::json::exception&) {
-    return std::nullopt;
-  }
-}
-
 // Every topic the daemon publishes and the fields its event carries (the
 // sharing object's are those of sharing.status, listed there: none here).
 struct EventSpec {

@@ -198,7 +198,7 @@ class EventPump {
       }
       auto event = stream->Next(std::chrono::milliseconds(250));
       if (event && event->topic == protocol::kEventWindowOpen) {
-        auto open = protocol::ReadEvent<protocol::WindowOpenEvent>(event->data);
+        auto open = protocol::ReadMessage<protocol::WindowOpenEvent>(event->data);
         Push(std::string(kOpenPrefix) + (open ? open->screen : ""));
       } else if (event) {
         Push(event->topic);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 
 #include "protocol/notify.h"
 
@@ -201,37 +202,34 @@ void DrawVaultSettings(ViewModel& vm) {
 // quiet hours and reminders. Each control saves at once.
 void DrawNotifySettings(ViewModel& vm) {
   Heading("Notifications on this computer");
-  const nlohmann::json& status = vm.notify();
-  if (!status.contains("settings")) {
+  if (!vm.notify()) {
     Hint("Kintsugi's background service does not say how it notifies (it may be an older one).");
     return;
   }
-  const nlohmann::json& s = status["settings"];
-  bool enabled = s.value("enabled", true);
+  const protocol::NotifyStatus& status = *vm.notify();
+  const protocol::NotifySettings& s = status.settings;
+  bool enabled = s.enabled;
   if (ImGui::Checkbox("Tell me when something comes from my partner, while the window is closed", &enabled)) {
     vm.ChangeNotify({{"enabled", enabled}});
   }
-  const std::string bus = status.value("bus", "");
-  if (bus != "shown" && bus != "nothing shown yet") Hint("Nothing is shown right now: " + bus + ".");
+  if (status.bus != "shown" && status.bus != "nothing shown yet") Hint("Nothing is shown right now: " + status.bus + ".");
   Hint("Anyone near your screen, or who sees it locked, can read a notification. By default it says only "
        "that something came, and from whom.");
-  const std::string show = s.value("show", "discreet");
-  const std::pair<const char*, const char*> hows[] = {
-      {"nothing", "Say only \"Kintsugi\""},
-      {"discreet", "Say who it is from: \"Kintsugi: something new from ...\""},
-      {"words", "Show what my partner wrote (readable by anyone near my screen)"}};
-  for (const auto& [name, label] : hows) {
-    if (ImGui::RadioButton(label, show == name)) vm.ChangeNotify({{"show", name}});
+  const std::tuple<protocol::NotifyShow, const char*, const char*> hows[] = {
+      {protocol::NotifyShow::kNothing, "nothing", "Say only \"Kintsugi\""},
+      {protocol::NotifyShow::kDiscreet, "discreet", "Say who it is from: \"Kintsugi: something new from ...\""},
+      {protocol::NotifyShow::kWords, "words", "Show what my partner wrote (readable by anyone near my screen)"}};
+  for (const auto& [show, name, label] : hows) {
+    if (ImGui::RadioButton(label, s.show == show)) vm.ChangeNotify({{"show", name}});
   }
   Line("Tell me when:");
-  for (const auto& e : status.value("events", nlohmann::json::array())) {
-    if (!e.value("switchable", false)) continue;
-    bool on = e.value("on", true);
-    const std::string name = e.value("name", "");
-    ImGui::PushID(name.c_str());
-    std::string about = e.value("about", name);
+  for (const protocol::NotifyEventState& e : status.events) {
+    if (!e.switchable) continue;
+    bool on = e.on;
+    ImGui::PushID(e.name.c_str());
+    std::string about = e.about.empty() ? e.name : e.about;
     if (!about.empty() && about[0] >= 'a' && about[0] <= 'z') about[0] = static_cast<char>(about[0] - 'a' + 'A');
-    if (ImGui::Checkbox(about.c_str(), &on)) vm.ChangeNotify({{"events", {{name, on}}}});
+    if (ImGui::Checkbox(about.c_str(), &on)) vm.ChangeNotify({{"events", {{e.name, on}}}});
     ImGui::PopID();
   }
   Hint("Something wrong with the ledger itself is always told.");
@@ -240,7 +238,7 @@ void DrawNotifySettings(ViewModel& vm) {
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4);
     return EditTextWithHint(id, "HH:MM", text);
   };
-  bool quiet = s.contains("quiet") && s["quiet"].is_object();
+  bool quiet = s.quiet.has_value();
   if (ImGui::Checkbox("Quiet hours: hold notifications, then one summary", &quiet)) {
     vm.ChangeNotify({{"quiet", quiet ? nlohmann::json{{"from", vm.notify_quiet_from}, {"to", vm.notify_quiet_to}}
                                      : nlohmann::json(nullptr)}});
@@ -260,15 +258,14 @@ void DrawNotifySettings(ViewModel& vm) {
   }
 
   Line("Remind me:");
-  const nlohmann::json& remind = s.value("remind", nlohmann::json::object());
-  bool checkin = remind.contains("checkin") && remind["checkin"].is_string();
+  bool checkin = s.checkin.has_value();
   if (ImGui::Checkbox("of my daily check-in, at", &checkin)) {
     vm.ChangeNotify({{"remind", {{"checkin", checkin ? nlohmann::json(vm.notify_checkin) : nlohmann::json(nullptr)}}}});
   }
   ImGui::SameLine();
   time_field("##checkin_at", &vm.notify_checkin);
   if (checkin && ImGui::IsItemDeactivatedAfterEdit()) vm.ChangeNotify({{"remind", {{"checkin", vm.notify_checkin}}}});
-  bool meeting = remind.contains("meeting") && remind["meeting"].is_object();
+  bool meeting = s.meeting.has_value();
   const auto meeting_change = [&vm](bool on) {
     return nlohmann::json{{"remind", {{"meeting", on ? nlohmann::json{{"day", protocol::WeekdayName(vm.notify_meeting_day)},
                                                                           {"time", vm.notify_meeting}}
@@ -284,7 +281,7 @@ void DrawNotifySettings(ViewModel& vm) {
   ImGui::SameLine();
   time_field("##meeting_at", &vm.notify_meeting);
   if (meeting && ImGui::IsItemDeactivatedAfterEdit()) vm.ChangeNotify(meeting_change(true));
-  bool together = remind.value("together", false);
+  bool together = s.together;
   if (ImGui::Checkbox("an hour before time we planned together", &together)) {
     vm.ChangeNotify({{"remind", {{"together", together}}}});
   }

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "protocol/ipc_messages.h"
 
 namespace kintsugi::ui {
 
@@ -366,7 +367,7 @@ class ViewModel {
   bool daemon_stopped() const { return !connected_ && was_connected_; }
 
   // --- Sharing: pause and leave (the daemon's `sharing` object, in status) ---
-  const nlohmann::json& sharing() const;
+  protocol::Sharing sharing() const;
   bool sharing_paused() const;  // this device paused sharing
   bool sharing_ended() const;   // a leave ended the shared ledger
   // What Today says under the partner's line: "Bea paused sharing on
@@ -384,7 +385,8 @@ class ViewModel {
   // Notifications on this computer (daemon/notifier.h): what notify.status
   // said, read when Settings is shown; changed with notify.set (a change as
   // protocol::ApplyNotifyChange takes it) and tried with notify.test.
-  const nlohmann::json& notify() const { return notify_; }
+  // nullopt until the daemon said (an older one may not).
+  const std::optional<protocol::NotifyStatus>& notify() const { return notify_; }
   void ReadNotify();
   Notice ChangeNotify(const nlohmann::json& change);
   Notice TestNotify();
@@ -482,7 +484,7 @@ class ViewModel {
   ReadInputs Inputs() const;
   static Snapshot Read(DaemonLink& link, const ReadInputs& in);
   void Adopt(Snapshot snap);
-  void AdoptNotify(nlohmann::json status);  // notify.status's reply
+  void AdoptNotify(const nlohmann::json& status);  // notify.status's reply
   std::int64_t LocalToday() const;
   std::uint64_t NowMs() const;
   // Unix ms of the next local "HH:MM"; nullopt when not such a time.
@@ -513,7 +515,7 @@ class ViewModel {
   nlohmann::json agreements_ = nlohmann::json::object();
   nlohmann::json trends_ = nlohmann::json::object();
   nlohmann::json together_ = nlohmann::json::object();
-  nlohmann::json notify_ = nlohmann::json::object();
+  std::optional<protocol::NotifyStatus> notify_;
   nlohmann::json pair_ = nlohmann::json::object();
   nlohmann::json peers_ = nlohmann::json::object();
   nlohmann::json sync_findings_ = nlohmann::json::array();

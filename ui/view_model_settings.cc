@@ -15,6 +15,7 @@
 #include "crypto/pwhash.h"
 #include "crypto/secure_buffer.h"
 #include "protocol/kinds.h"
+#include "protocol/ipc_messages.h"
 #include "protocol/notify.h"
 #include "ui/view_model_internal.h"
 
@@ -133,41 +134,37 @@ std::string LocalMinutes(std::uint64_t unix_ms) { return base::FormatLocal(unix_
 
 }  // namespace
 
-const json& ViewModel::sharing() const {
-  static const json kNone = json::object();
+protocol::Sharing ViewModel::sharing() const {
   auto it = status_.find("sharing");
-  return it != status_.end() && it->is_object() ? *it : kNone;
+  if (it == status_.end()) return {};
+  return protocol::ReadMessage<protocol::Sharing>(*it).value_or(protocol::Sharing{});
 }
 
-bool ViewModel::sharing_paused() const { return sharing().value("paused", false); }
-bool ViewModel::sharing_ended() const { return sharing().contains("ended"); }
+bool ViewModel::sharing_paused() const { return sharing().paused(); }
+bool ViewModel::sharing_ended() const { return sharing().ended.has_value(); }
 
 std::string ViewModel::ArrivalLine() const {
-  if (sharing_ended()) return "The shared ledger has ended: nothing more arrives from your partner.";
-  const json& s = sharing();
-  if (s.value("paused", false) || s.value("partner_paused", false)) {
+  const protocol::Sharing s = sharing();
+  if (s.ended) return "The shared ledger has ended: nothing more arrives from your partner.";
+  if (s.paused() || s.partner_paused()) {
     return "Sharing is paused: nothing passes between your devices until it resumes.";
   }
   return "Your partner's entries keep arriving and are kept sealed.";
 }
 
 std::string ViewModel::SharingLine() const {
-  const json& s = sharing();
-  if (auto ended = s.find("ended"); ended != s.end() && ended->is_object()) {
-    const bool mine = ended->value("by_me", false);
-    std::string who = mine ? "You" : ended->value("name", "");
+  const protocol::Sharing s = sharing();
+  if (const auto& ended = s.ended) {
+    std::string who = ended->by_me ? "You" : ended->name;
     if (who.empty()) who = partner_name();
-    return who + " left the shared ledger on " + LocalMinutes(ended->value("time_ms", std::uint64_t{0})) +
+    return who + " left the shared ledger on " + LocalMinutes(ended->time_ms) +
            ". Sharing has ended; each of you keeps your own copy.";
   }
   std::string line;
-  if (s.value("partner_paused", false)) {
-    line = partner_name() + " paused sharing on " +
-           LocalMinutes(s.value("partner_paused_since_ms", std::uint64_t{0})) + ".";
-  }
-  if (s.value("paused", false)) {
+  if (s.partner_paused()) line = partner_name() + " paused sharing on " + LocalMinutes(s.partner_paused_since_ms) + ".";
+  if (s.paused()) {
     if (!line.empty()) line += " ";
-    line += "You paused sharing on " + LocalMinutes(s.value("paused_since_ms", std::uint64_t{0})) +
+    line += "You paused sharing on " + LocalMinutes(s.paused_since_ms) +
             ": nothing passes between your devices until you resume.";
   }
   return line;
@@ -184,24 +181,21 @@ void ViewModel::ReadNotify() {
   });
 }
 
-void ViewModel::AdoptNotify(json status) {
-  notify_ = std::move(status);
-  const json& settings = notify_.value("settings", json::object());
-  const json quiet = settings.value("quiet", json());
-  notify_quiet_from = quiet.is_object() ? quiet.value("from", "22:00") : "22:00";
-  notify_quiet_to = quiet.is_object() ? quiet.value("to", "08:00") : "08:00";
-  const json remind = settings.value("remind", json::object());
-  notify_checkin = remind.contains("checkin") && remind["checkin"].is_string() ? remind["checkin"].get<std::string>()
-                                                                               : "20:00";
-  const json meeting = remind.value("meeting", json());
-  notify_meeting = meeting.is_object() ? meeting.value("time", "19:00") : "19:00";
-  notify_meeting_day = meeting.is_object() ? protocol::ParseWeekday(meeting.value("day", "sunday")).value_or(0) : 0;
+void ViewModel::AdoptNotify(const json& status) {
+  notify_ = protocol::ReadMessage<protocol::NotifyStatus>(status);
+  if (!notify_) return;
+  const protocol::NotifySettings& settings = notify_->settings;
+  notify_quiet_from = settings.quiet ? protocol::FormatDayMinute(settings.quiet->first) : "22:00";
+  notify_quiet_to = settings.quiet ? protocol::FormatDayMinute(settings.quiet->second) : "08:00";
+  notify_checkin = settings.checkin ? protocol::FormatDayMinute(*settings.checkin) : "20:00";
+  notify_meeting = settings.meeting ? protocol::FormatDayMinute(settings.meeting->minute) : "19:00";
+  notify_meeting_day = settings.meeting ? settings.meeting->weekday : 0;
 }
 
 Notice ViewModel::ChangeNotify(const json& change) {
   pending_about_ = "notify";
   return Request("", "notify.set", change, [this](const json& r) {
-    notify_ = r;
+    notify_ = protocol::ReadMessage<protocol::NotifyStatus>(r);
     Done("Saved. Notifications on this computer follow it from now on.");
   });
 }
@@ -209,9 +203,9 @@ Notice ViewModel::ChangeNotify(const json& change) {
 Notice ViewModel::TestNotify() {
   pending_about_ = "notify";
   return Request("", "notify.test", json::object(), [this](const json& r) {
-    notify_ = r;
-    if (!r.value("sent", false)) {
-      Done("Nothing could be shown: " + r.value("bus", std::string("no desktop")) + ".");
+    notify_ = protocol::ReadMessage<protocol::NotifyStatus>(r);
+    if (!notify_ || !notify_->sent.value_or(false)) {
+      Done("Nothing could be shown: " + (notify_ && !notify_->bus.empty() ? notify_->bus : "no desktop") + ".");
     } else {
       Done("Sent. If nothing appeared, your desktop may be holding notifications (do not disturb).");
     }
@@ -233,9 +227,7 @@ Notice ViewModel::ResumeSharing() {
 }
 
 Notice ViewModel::Leave() {
-  json params = json::object();
-  Optional(params, "note", leave_note);
-  return Request("", "sharing.leave", std::move(params), [this](const json& r) {
+  return Request("", "sharing.leave", protocol::SharingLeaveRequest{leave_note}, [this](const json& r) {
     if (r.contains("sharing")) status_["sharing"] = r["sharing"];
     leave_note.clear();
     Done("You left. Your partner's device receives this, then sync ends. Your copy stays here.");
@@ -245,22 +237,23 @@ Notice ViewModel::Leave() {
 Notice ViewModel::WithdrawMine() {
   // Batch by batch, until none remains or none more can go.
   auto all = [](DaemonLink& link) -> Result<json> {
-    std::int64_t withdrawn = 0;
-    json kept = json::object();
+    protocol::WithdrawMineReply total;
     for (;;) {
       auto r = link.Call("sharing.withdraw_mine", json::object());
       if (!r.ok()) return r;
-      withdrawn += r->value("withdrawn", std::int64_t{0});
-      kept = r->value("kept", json::object());
-      if (r->value("remaining", 0) == 0 || r->value("withdrawn", 0) == 0) break;
+      auto batch = protocol::ReadMessage<protocol::WithdrawMineReply>(*r);
+      if (!batch) return MakeError(ErrorCode::kMalformed, "the daemon's answer to withdrawing is not one");
+      total.withdrawn += batch->withdrawn;
+      total.kept = batch->kept;
+      if (batch->remaining == 0 || batch->withdrawn == 0) break;
     }
-    return json{{"withdrawn", withdrawn}, {"kept", kept}};
+    return json(total);
   };
   return Request("Withdrawing your entries...", all, [this](const json& r) {
+    const auto total = protocol::ReadMessage<protocol::WithdrawMineReply>(r).value_or(protocol::WithdrawMineReply{});
     std::int64_t stay = 0;
-    for (const auto& [kind, n] : r["kept"].items()) stay += n.get<std::int64_t>();
-    Done("Withdrew " + std::to_string(r.value("withdrawn", std::int64_t{0})) +
-         " of your entries: their words are gone on both devices." +
+    for (const auto& [kind, n] : total.kept) stay += n;
+    Done("Withdrew " + std::to_string(total.withdrawn) + " of your entries: their words are gone on both devices." +
          (stay > 0 ? " " + std::to_string(stay) + " stay on the record: your introduction, agreements and answers."
                    : ""));
   });

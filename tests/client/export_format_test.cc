@@ -260,7 +260,7 @@ TEST(ExportFormat, ARealLedgerRendersInEveryFormatWithoutPrivateNotes) {
   ASSERT_TRUE(engine.ok());
   auto notes = (*engine)->Notes();
   ASSERT_TRUE(notes.ok() && notes->size() == 1u);
-  const std::string note = (*notes)[0]["text"];
+  const std::string note = (*notes)[0].text;
   const std::int64_t today = static_cast<std::int64_t>(clock.NowMillis() / 86'400'000);
   auto doc = daemon::BuildExport(**engine, daemon::ExportRange{today - 60, today});
   ASSERT_TRUE(doc.ok()) << doc.error().message;

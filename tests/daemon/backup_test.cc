@@ -170,7 +170,7 @@ TEST_F(Backups, ABackupRestoresOnAFreshDeviceWithEveryEntryAndNote) {
   auto notes = fresh.engine->Notes();
   ASSERT_TRUE(notes.ok());
   ASSERT_EQ(notes->size(), 1u);
-  EXPECT_EQ((*notes)[0]["text"], "a private note");
+  EXPECT_EQ((*notes)[0].text, "a private note");
   EXPECT_TRUE(fresh.engine->Append(Note("written after the restore")).ok());
   // It is a new replica to a partner.
   EXPECT_NE(fresh.engine->Hello()->index_id, ana.engine->Hello()->index_id);

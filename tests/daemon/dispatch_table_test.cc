@@ -20,18 +20,11 @@ std::set<std::string> AllNames() {
   return names;
 }
 
-std::string NameOf(protocol::Method method) {
-  for (const auto& spec : protocol::kMethods) {
-    if (spec.method == method) return std::string(spec.name);
-  }
-  return "";
-}
-
 TEST(DispatchTable, EveryMethodHasExactlyOneRowOfItsOwn) {
   std::size_t rows = 0;
   for (auto feature : {VaultMethods(), PairingMethods(), LedgerMethods(), ViewMethods(), SettingsMethods()}) {
     rows += feature.size();
-    for (const MethodRow& row : feature) EXPECT_NE(row.handle, nullptr) << NameOf(row.method);
+    for (const MethodRow& row : feature) EXPECT_NE(row.handle, nullptr) << protocol::MethodName(row.method);
   }
   EXPECT_EQ(rows, std::size(protocol::kMethods)) << "a method with two rows, or a row for no method";
   for (const auto& spec : protocol::kMethods) {

@@ -142,7 +142,7 @@ TEST_F(Export, PrivateNotesNeverAppear) {
   auto notes = engine_->Notes();
   ASSERT_TRUE(notes.ok());
   ASSERT_EQ(notes->size(), 1u);
-  ASSERT_EQ((*notes)[0]["text"], kPrivateNote);  // the note is there, on this device
+  ASSERT_EQ((*notes)[0].text, kPrivateNote);  // the note is there, on this device
   const std::string text = protocol::DumpJson(Exported(Day(0), Day(kDays)));
   EXPECT_EQ(text.find("Ask about Sunday"), std::string::npos);
   EXPECT_NE(text.find("Tell before plans change"), std::string::npos);

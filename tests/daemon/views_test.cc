@@ -621,11 +621,11 @@ TEST_F(ViewsOfAPair, PrivateNotesStayOnTheDeviceSealedAndOutOfTheLedger) {
   auto notes = ana.engine->Notes();
   ASSERT_TRUE(notes.ok());
   ASSERT_EQ(notes->size(), 2u);
-  EXPECT_EQ((*notes)[0]["id"], *second);
-  EXPECT_EQ((*notes)[0]["text"], "second thought");
-  EXPECT_EQ((*notes)[1]["id"], *first);
-  EXPECT_EQ((*notes)[1]["text"], text);
-  EXPECT_TRUE((*notes)[1].contains("time"));
+  EXPECT_EQ((*notes)[0].id, *second);
+  EXPECT_EQ((*notes)[0].text, "second thought");
+  EXPECT_EQ((*notes)[1].id, *first);
+  EXPECT_EQ((*notes)[1].text, text);
+  EXPECT_FALSE((*notes)[1].time.empty());
 
   EXPECT_EQ(ana.engine->GetStatus()->entries, entries);
   EXPECT_EQ(HeadSeq(ana), head);
@@ -667,7 +667,7 @@ TEST_F(ViewsOfAPair, PrivateNotesStayOnTheDeviceSealedAndOutOfTheLedger) {
   notes = ana.engine->Notes();
   ASSERT_TRUE(notes.ok());
   ASSERT_EQ(notes->size(), 1u);
-  EXPECT_EQ((*notes)[0]["text"], "second thought");
+  EXPECT_EQ((*notes)[0].text, "second thought");
 }
 
 }  // namespace

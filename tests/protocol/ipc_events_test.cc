@@ -5,12 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 
-#include "base/files.h"
+#include "tests/protocol/doc_tables.h"
 
 namespace kintsugi::protocol {
 namespace {
@@ -21,43 +19,24 @@ TEST(IpcEvents, AnEventIsTheJsonItsReaderReadsBack) {
   EntryAppendedEvent sent{"ab", "cd", 7, 9, "checkin", false};
   json data = sent;
   EXPECT_EQ(data["local"], false);
-  auto read = ReadEvent<EntryAppendedEvent>(data);
+  auto read = ReadMessage<EntryAppendedEvent>(data);
   ASSERT_TRUE(read.has_value());
   EXPECT_EQ(read->id, "ab");
   EXPECT_EQ(read->seq, 7u);
   EXPECT_FALSE(read->local);
   // A missing field takes its default; a field of the wrong type is no event.
-  EXPECT_EQ(ReadEvent<WindowOpenEvent>(json::object())->screen, "");
-  EXPECT_FALSE(ReadEvent<WindowOpenEvent>(json{{"screen", 3}}).has_value());
-  EXPECT_FALSE(ReadEvent<EntryAppendedEvent>(json{{"seq", "seven"}}).has_value());
+  EXPECT_EQ(ReadMessage<WindowOpenEvent>(json::object())->screen, "");
+  EXPECT_FALSE(ReadMessage<WindowOpenEvent>(json{{"screen", 3}}).has_value());
+  EXPECT_FALSE(ReadMessage<EntryAppendedEvent>(json{{"seq", "seven"}}).has_value());
 }
 
-// The table's rows: each topic in the first column, and the backticked
-// names of the second outside parentheses.
+// The table's rows: each topic in the first column, and the names its
+// second gives.
 std::map<std::string, std::set<std::string>> DocumentedEvents() {
   std::map<std::string, std::set<std::string>> events;
-  auto bytes = base::ReadFile(std::string(KINTSUGI_SOURCE_DIR) + "/docs/PROTOCOL.md", 1 << 20, "a document");
-  if (!bytes.ok()) return events;  // the test says the table is missing
-  const std::string doc(bytes->begin(), bytes->end());
-  const auto table = doc.find("| event | fields |");
-  if (table == std::string::npos) return events;
-  std::istringstream rows(doc.substr(table));
-  std::string row;
-  std::getline(rows, row);  // the header
-  std::getline(rows, row);  // |---|---|
-  const std::regex quoted("`([a-z_.]+)`");
-  const std::regex parenthesised("\\([^()]*\\)");
-  while (std::getline(rows, row) && row.starts_with("|")) {
-    const auto middle = row.find('|', 1);
-    const std::string topics = row.substr(1, middle - 1);
-    const std::string fields = std::regex_replace(row.substr(middle + 1), parenthesised, "");
-    std::set<std::string> names;
-    for (auto it = std::sregex_iterator(fields.begin(), fields.end(), quoted); it != std::sregex_iterator(); ++it) {
-      names.insert((*it)[1]);
-    }
-    for (auto it = std::sregex_iterator(topics.begin(), topics.end(), quoted); it != std::sregex_iterator(); ++it) {
-      events[(*it)[1]] = names;
-    }
+  for (const auto& cells : testing::ProtocolTable("| event | fields |")) {
+    if (cells.size() < 2) continue;
+    for (const std::string& topic : testing::NamesIn(cells[0])) events[topic] = testing::NamesIn(cells[1]);
   }
   return events;
 }

@@ -304,7 +304,7 @@ TEST_F(Couple, PauseAndResumeSayWhatTheyDoAndShowOnToday) {
   ASSERT_TRUE(A().Refresh());
   EXPECT_FALSE(A().sharing_paused());
   EXPECT_EQ(A().SharingLine(), "");
-  EXPECT_EQ(A().sharing().value("state", ""), "sharing");
+  EXPECT_EQ(A().sharing().state, "sharing");
 }
 
 // The partner's pause comes from the daemon's link to it; here a link that
@@ -534,13 +534,13 @@ using nlohmann::json;
 TEST_F(Alone, SettingsReadsTheNotificationsOfThisComputerAndChangesThem) {
   ViewModel& vm = *ana.vm;
   vm.Show(Screen::kSettings);
-  const json& settings = vm.notify().value("settings", json::object());
-  ASSERT_FALSE(settings.empty()) << "Settings read notify.status";
-  EXPECT_EQ(settings.value("show", ""), "discreet");
+  ASSERT_TRUE(vm.notify().has_value()) << "Settings read notify.status";
+  const protocol::NotifySettings& settings = vm.notify()->settings;
+  EXPECT_EQ(settings.show, protocol::NotifyShow::kDiscreet);
   EXPECT_EQ(vm.notify_quiet_from, "22:00");
   EXPECT_EQ(vm.notify_quiet_to, "08:00");
   // Reminders are off: their fields hold a time to start from.
-  EXPECT_TRUE(settings["remind"]["checkin"].is_null());
+  EXPECT_FALSE(settings.checkin.has_value());
   EXPECT_EQ(vm.notify_checkin, "20:00");
 
   Notice words = vm.ChangeNotify({{"show", "words"}});
@@ -552,12 +552,12 @@ TEST_F(Alone, SettingsReadsTheNotificationsOfThisComputerAndChangesThem) {
   // What the daemon keeps is what Settings shows when opened again.
   vm.Show(Screen::kToday);
   vm.Show(Screen::kSettings);
-  EXPECT_EQ(vm.notify()["settings"].value("show", ""), "words");
+  EXPECT_EQ(vm.notify()->settings.show, protocol::NotifyShow::kWords);
   EXPECT_EQ(vm.notify_meeting_day, 3);
   EXPECT_EQ(vm.notify_meeting, "18:45");
   bool status_on = true;
-  for (const auto& e : vm.notify()["events"]) {
-    if (e.value("name", "") == "status") status_on = e.value("on", true);
+  for (const auto& e : vm.notify()->events) {
+    if (e.name == "status") status_on = e.on;
   }
   EXPECT_FALSE(status_on);
 
@@ -565,7 +565,8 @@ TEST_F(Alone, SettingsReadsTheNotificationsOfThisComputerAndChangesThem) {
   Notice bad = vm.ChangeNotify({{"quiet", {{"from", "25:00"}, {"to", "07:00"}}}});
   EXPECT_TRUE(bad.error);
   EXPECT_NE(bad.text.find("quiet.from must be a time of day"), std::string::npos) << bad.text;
-  EXPECT_EQ(vm.notify()["settings"]["quiet"].value("from", ""), "22:00");
+  ASSERT_TRUE(vm.notify()->settings.quiet.has_value());
+  EXPECT_EQ(vm.notify()->settings.quiet->first, 22 * 60);
 }
 
 TEST(ScreenToOpen, NotificationsOpenTheScreenOfWhatTheyAreAbout) {

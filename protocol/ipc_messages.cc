@@ -1,0 +1,140 @@
+#include "protocol/ipc_messages.h"
+
+#include "protocol/hlc.h"
+
+namespace kintsugi::protocol {
+
+using nlohmann::json;
+
+void to_json(json& j, const Note& note) {
+  j = json{{"id", note.id}, {"time", note.time}};
+  if (note.unreadable) {
+    j["unreadable"] = true;
+  } else {
+    j["text"] = note.text;
+  }
+}
+
+void from_json(const json& j, Note& note) {
+  note.id = j.value("id", std::int64_t{0});
+  note.time = j.value("time", std::string());
+  note.text = j.value("text", std::string());
+  note.unreadable = j.value("unreadable", false);
+}
+
+void to_json(json& j, const SharingEnded& ended) {
+  if (ended.by.empty()) {
+    j = json{{"link_closed", ended.link_closed}};
+    return;
+  }
+  j = json{{"by", ended.by},
+           {"name", ended.name},
+           {"by_me", ended.by_me},
+           {"entry", ended.entry},
+           {"time", FormatUtcMillis(ended.time_ms)},
+           {"time_ms", ended.time_ms},
+           {"link_closed", ended.link_closed}};
+}
+
+void from_json(const json& j, SharingEnded& ended) {
+  ended.by = j.value("by", std::string());
+  ended.name = j.value("name", std::string());
+  ended.by_me = j.value("by_me", false);
+  ended.entry = j.value("entry", std::string());
+  ended.time_ms = j.value("time_ms", std::uint64_t{0});
+  ended.link_closed = j.value("link_closed", false);
+}
+
+void to_json(json& j, const Sharing& sharing) {
+  j = json{{"state", sharing.state}, {"paused", sharing.paused()}, {"partner_paused", sharing.partner_paused()}};
+  if (sharing.paused()) {
+    j["paused_since"] = FormatUtcMillis(sharing.paused_since_ms);
+    j["paused_since_ms"] = sharing.paused_since_ms;
+  }
+  if (sharing.partner_paused()) {
+    j["partner_paused_since"] = FormatUtcMillis(sharing.partner_paused_since_ms);
+    j["partner_paused_since_ms"] = sharing.partner_paused_since_ms;
+  }
+  if (sharing.ended) j["ended"] = *sharing.ended;
+}
+
+void from_json(const json& j, Sharing& sharing) {
+  sharing.state = j.value("state", std::string("sharing"));
+  sharing.paused_since_ms = j.value("paused_since_ms", std::uint64_t{0});
+  sharing.partner_paused_since_ms = j.value("partner_paused_since_ms", std::uint64_t{0});
+  sharing.ended.reset();
+  if (auto ended = j.find("ended"); ended != j.end() && ended->is_object()) sharing.ended = ended->get<SharingEnded>();
+}
+
+void to_json(json& j, const SharingLeaveRequest& request) {
+  j = json::object();
+  if (!request.note.empty()) j["note"] = request.note;
+}
+
+void from_json(const json& j, SharingLeaveRequest& request) { request.note = j.value("note", std::string()); }
+
+void to_json(json& j, const NotifyStatus& status) {
+  j = json{{"settings", status.settings.ToJson()}, {"bus", status.bus},         {"shown", status.shown},
+           {"held", status.held},                  {"quiet_now", status.quiet_now}, {"events", status.events}};
+  if (!status.server.empty()) j["server"] = status.server;
+  if (!status.last_click.empty()) j["last_click"] = status.last_click;
+  if (status.next_reminder_ms != 0) {
+    j["next_reminder"] = FormatUtcMillis(status.next_reminder_ms);
+    j["next_reminder_ms"] = status.next_reminder_ms;
+  }
+  if (status.sent) j["sent"] = *status.sent;
+}
+
+void from_json(const json& j, NotifyStatus& status) {
+  status.settings = NotifySettingsFromJson(j.value("settings", json::object()));
+  status.bus = j.value("bus", std::string());
+  status.server = j.value("server", std::string());
+  status.shown = j.value("shown", std::uint64_t{0});
+  status.held = j.value("held", std::uint64_t{0});
+  status.quiet_now = j.value("quiet_now", false);
+  status.next_reminder_ms = j.value("next_reminder_ms", std::uint64_t{0});
+  status.last_click = j.value("last_click", std::string());
+  status.events = j.value("events", std::vector<NotifyEventState>{});
+  status.sent.reset();
+  if (auto sent = j.find("sent"); sent != j.end()) status.sent = sent->get<bool>();
+}
+
+namespace {
+
+// The top-level keys `example` is written with.
+template <class Message>
+std::vector<std::string> FieldsOf(const Message& example) {
+  const json j = example;
+  std::vector<std::string> fields;
+  for (const auto& [name, value] : j.items()) fields.push_back(name);
+  return fields;
+}
+
+}  // namespace
+
+std::vector<MessageSpec> MessageSpecs() {
+  // Every optional field present, so that every key is written.
+  const Sharing sharing{"ended", 1, 1, SharingEnded{"ab", "Sam", false, "cd", 1, true}};
+  NotifyStatus notify;
+  notify.server = "a server";
+  notify.last_click = "today";
+  notify.next_reminder_ms = 1;
+  NotifyStatus tested = notify;
+  tested.sent = true;
+  const std::vector<std::string> none;
+  return {
+      {Method::kNoteAdd, FieldsOf(NoteAddRequest{}), FieldsOf(NoteAddReply{})},
+      {Method::kNotes, none, FieldsOf(NoteListReply{})},
+      {Method::kNoteDelete, FieldsOf(NoteDeleteRequest{}), FieldsOf(NoteDeleteReply{})},
+      {Method::kSharingStatus, none, FieldsOf(sharing)},
+      {Method::kSharingPause, none, FieldsOf(sharing)},
+      {Method::kSharingResume, none, FieldsOf(sharing)},
+      {Method::kSharingLeave, FieldsOf(SharingLeaveRequest{"a last word"}), FieldsOf(SharingLeaveReply{})},
+      {Method::kSharingWithdrawMine, none, FieldsOf(WithdrawMineReply{})},
+      {Method::kNotifyStatus, none, FieldsOf(notify)},
+      {Method::kNotifySet, FieldsOf(NotifySettings{}.ToJson()), FieldsOf(notify)},
+      {Method::kNotifyTest, none, FieldsOf(tested)},
+  };
+}
+
+}  // namespace kintsugi::protocol

@@ -1,0 +1,150 @@
+// The IPC methods' requests and replies (docs/PROTOCOL.md, "Local IPC"),
+// declared once for the daemon that answers them and the programs that ask:
+// kintsugictl and the window. Feature by feature; a method not declared here
+// yet is still read by its field names.
+//
+// A reply is read with ReadMessage<T> (protocol/ipc.h): a missing field takes
+// its default, a field of the wrong type makes no reply at all.
+//
+// Pure: no I/O. Thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/ipc.h"
+#include "protocol/notify.h"
+
+namespace kintsugi::protocol {
+
+// --- Private notes: note.add, note.list, note.delete ---
+
+struct NoteAddRequest {
+  std::string text;
+};
+struct NoteAddReply {
+  std::int64_t id = 0;
+};
+// One note; its text, or `unreadable` when this device's key no longer
+// opens it (the text is then absent).
+struct Note {
+  std::int64_t id = 0;
+  std::string time;  // ISO 8601, UTC
+  std::string text;
+  bool unreadable = false;
+};
+struct NoteListReply {
+  std::vector<Note> notes;  // newest first
+};
+struct NoteDeleteRequest {
+  std::int64_t id = 0;
+};
+struct NoteDeleteReply {
+  std::int64_t deleted = 0;  // the id
+};
+
+// --- Sharing: sharing.status, .pause, .resume, .leave, .withdraw_mine ---
+
+// Once a leave took effect. While the daemon is locked only `link_closed`
+// is known (who left is sealed in the leave entry): `by` is empty then.
+struct SharingEnded {
+  std::string by;  // the author who left, hex
+  std::string name;
+  bool by_me = false;
+  std::string entry;  // the leave entry's id, hex
+  std::uint64_t time_ms = 0;
+  bool link_closed = false;  // the link ended for good
+};
+// The `sharing` object, also in `status`, `peers` and sharing.changed.
+struct Sharing {
+  std::string state = "sharing";  // sharing, paused, partner_paused or ended
+  std::uint64_t paused_since_ms = 0;          // this device's pause; 0 while it shares
+  std::uint64_t partner_paused_since_ms = 0;  // the partner's
+  std::optional<SharingEnded> ended;
+
+  bool paused() const { return paused_since_ms != 0; }
+  bool partner_paused() const { return partner_paused_since_ms != 0; }
+};
+struct SharingLeaveRequest {
+  std::string note;  // a last word; empty: none
+};
+struct SharingLeaveReply {
+  std::string id;  // the leave entry's, hex
+  std::uint64_t seq = 0;
+  std::string time;
+  Sharing sharing;
+};
+// One batch of withdrawals: ask again while `remaining` > 0.
+struct WithdrawMineReply {
+  std::int64_t withdrawn = 0;
+  std::int64_t remaining = 0;
+  std::map<std::string, std::int64_t> kept;  // kind -> entries the rules keep
+};
+
+// --- Notifications on this device: notify.status, notify.set, notify.test ---
+// (notify.set's params are any keys of NotifySettings::ToJson(), each whole
+// but `events`: protocol/notify.h.)
+
+// One event that can notify, and whether it does.
+struct NotifyEventState {
+  std::string name;
+  bool on = false;
+  bool switchable = false;
+  std::string about;
+  std::string screen;  // where the window opens when it is clicked
+};
+struct NotifyStatus {
+  NotifySettings settings;
+  std::string bus;     // "shown", "nothing shown yet", or why nothing is shown
+  std::string server;  // the desktop's notification server; empty: not known
+  std::uint64_t shown = 0;
+  std::uint64_t held = 0;  // waiting for quiet hours to end, or to be summed up
+  bool quiet_now = false;
+  std::uint64_t next_reminder_ms = 0;  // 0: none set
+  std::string last_click;              // the screen the last click opened; empty: none
+  std::vector<NotifyEventState> events;
+  std::optional<bool> sent;  // notify.test's: whether it reached a session bus
+};
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NoteAddRequest, text)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NoteAddReply, id)
+void to_json(nlohmann::json& j, const Note& note);
+void from_json(const nlohmann::json& j, Note& note);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NoteListReply, notes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NoteDeleteRequest, id)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NoteDeleteReply, deleted)
+// The times are written twice, as ISO 8601 (`paused_since`, `time`) and as
+// Unix ms (`paused_since_ms`, `time_ms`), and read back from the ms; a
+// field of a pause that is not there is left out.
+void to_json(nlohmann::json& j, const SharingEnded& ended);
+void from_json(const nlohmann::json& j, SharingEnded& ended);
+void to_json(nlohmann::json& j, const Sharing& sharing);
+void from_json(const nlohmann::json& j, Sharing& sharing);
+void to_json(nlohmann::json& j, const SharingLeaveRequest& request);  // no `note` when empty
+void from_json(const nlohmann::json& j, SharingLeaveRequest& request);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SharingLeaveReply, id, seq, time, sharing)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WithdrawMineReply, withdrawn, remaining, kept)
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NotifyEventState, name, on, switchable, about, screen)
+// `settings` as NotifySettings::ToJson() writes them (read back with
+// NotifySettingsFromJson); `server`, `next_reminder`(_ms), `last_click` and
+// `sent` only when there are.
+void to_json(nlohmann::json& j, const NotifyStatus& status);
+void from_json(const nlohmann::json& j, NotifyStatus& status);
+
+// The top-level fields of each declared method's params and result, from the
+// declarations (every optional field present): docs/PROTOCOL.md's table of
+// methods is held to these.
+struct MessageSpec {
+  Method method;
+  std::vector<std::string> params;
+  std::vector<std::string> result;
+};
+std::vector<MessageSpec> MessageSpecs();
+
+}  // namespace kintsugi::protocol

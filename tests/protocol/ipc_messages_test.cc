@@ -1,0 +1,128 @@
+// protocol/ipc_messages.h: the requests and replies declared once, read back
+// as they were written, and docs/PROTOCOL.md's table of methods held to them.
+#include "protocol/ipc_messages.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "tests/protocol/doc_tables.h"
+
+namespace kintsugi::protocol {
+namespace {
+
+using nlohmann::json;
+
+TEST(IpcMessages, ASharingObjectSaysOnlyThePausesThereAre) {
+  json sharing = Sharing{};
+  EXPECT_EQ(sharing, (json{{"state", "sharing"}, {"paused", false}, {"partner_paused", false}}));
+  sharing = Sharing{"paused", 1'764'140'000'000, 0, std::nullopt};
+  EXPECT_EQ(sharing["paused"], true);
+  EXPECT_EQ(sharing["paused_since"], "2025-11-26T06:53:20.000Z");
+  EXPECT_EQ(sharing["paused_since_ms"], 1'764'140'000'000u);
+  EXPECT_FALSE(sharing.contains("partner_paused_since"));
+  EXPECT_FALSE(sharing.contains("ended"));
+  auto read = ReadMessage<Sharing>(sharing);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_TRUE(read->paused());
+  EXPECT_FALSE(read->partner_paused());
+  EXPECT_EQ(read->paused_since_ms, 1'764'140'000'000u);
+}
+
+TEST(IpcMessages, AnEndKnownOnlyByItsClosedLinkSaysNoMore) {
+  Sharing locked{"ended", 0, 0, SharingEnded{}};
+  locked.ended->link_closed = true;
+  const json j = locked;
+  EXPECT_EQ(j["ended"], (json{{"link_closed", true}}));
+  const Sharing full{"ended", 0, 0, SharingEnded{"ab", "Sam", true, "cd", 1'000, false}};
+  auto read = ReadMessage<Sharing>(json(full));
+  ASSERT_TRUE(read.has_value() && read->ended.has_value());
+  EXPECT_EQ(read->ended->name, "Sam");
+  EXPECT_TRUE(read->ended->by_me);
+  EXPECT_EQ(read->ended->time_ms, 1'000u);
+  EXPECT_EQ(json(full)["ended"]["time"], "1970-01-01T00:00:01.000Z");
+}
+
+TEST(IpcMessages, AReplyOfTheWrongShapeIsNoReply) {
+  EXPECT_FALSE(ReadMessage<Sharing>(json{{"paused_since_ms", "yesterday"}}).has_value());
+  EXPECT_FALSE(ReadMessage<Sharing>(json::array()).has_value());
+  EXPECT_FALSE(ReadMessage<WithdrawMineReply>(json{{"kept", {{"status", "two"}}}}).has_value());
+  EXPECT_FALSE(ReadMessage<NoteListReply>(json{{"notes", {{{"id", "seven"}}}}}).has_value());
+  // Missing fields take their defaults.
+  EXPECT_EQ(ReadMessage<WithdrawMineReply>(json::object())->withdrawn, 0);
+}
+
+TEST(IpcMessages, AnUnreadableNoteHasNoText) {
+  const json readable = Note{3, "2026-12-07T09:00:00.000Z", "mine alone", false};
+  EXPECT_EQ(readable["text"], "mine alone");
+  EXPECT_FALSE(readable.contains("unreadable"));
+  const json unreadable = Note{4, "2026-12-07T09:00:00.000Z", "", true};
+  EXPECT_FALSE(unreadable.contains("text"));
+  EXPECT_EQ(unreadable["unreadable"], true);
+  auto list = ReadMessage<NoteListReply>(json{{"notes", {readable, unreadable}}});
+  ASSERT_TRUE(list.has_value());
+  ASSERT_EQ(list->notes.size(), 2u);
+  EXPECT_EQ(list->notes[0].text, "mine alone");
+  EXPECT_TRUE(list->notes[1].unreadable);
+}
+
+TEST(IpcMessages, ALeaveWithoutAWordSendsNoNote) {
+  EXPECT_EQ(json(SharingLeaveRequest{}), json::object());
+  EXPECT_EQ(json(SharingLeaveRequest{"goodbye"}), (json{{"note", "goodbye"}}));
+}
+
+// A method's row in the table: its params, and its result with "as
+// `other.method`" read as that method's fields and error codes left out.
+struct DocumentedMethod {
+  std::set<std::string> params;
+  std::set<std::string> result;
+};
+
+std::map<std::string, DocumentedMethod> DocumentedMethods() {
+  std::map<std::string, DocumentedMethod> methods;
+  for (const auto& cells : testing::ProtocolTable("| method | params | result |")) {
+    if (cells.size() < 3) continue;
+    for (const std::string& name : testing::NamesIn(cells[0])) {
+      methods[name] = {testing::NamesIn(cells[1]), testing::NamesIn(cells[2])};
+    }
+  }
+  std::map<std::string, std::set<std::string>> results;
+  for (const MessageSpec& spec : MessageSpecs()) {
+    results[std::string(MethodName(spec.method))] = {spec.result.begin(), spec.result.end()};
+  }
+  for (auto& [name, method] : methods) {
+    std::set<std::string> fields;
+    for (const std::string& field : method.result) {
+      const bool error_code = ErrorCodeFromName(field) != ErrorCode::kInternal || field == "internal";
+      if (error_code) continue;
+      if (FindMethod(field) && results.contains(field)) {
+        fields.insert(results[field].begin(), results[field].end());
+      } else {
+        fields.insert(field);
+      }
+    }
+    method.result = std::move(fields);
+  }
+  return methods;
+}
+
+TEST(IpcMessages, TheProtocolsTableOfMethodsIsTheDeclaredOne) {
+  const auto documented = DocumentedMethods();
+  ASSERT_FALSE(documented.empty()) << "docs/PROTOCOL.md has no table of methods";
+  for (const MethodSpec& method : kMethods) {
+    EXPECT_TRUE(documented.contains(std::string(method.name))) << method.name << " is not in docs/PROTOCOL.md";
+  }
+  ASSERT_FALSE(MessageSpecs().empty());
+  for (const MessageSpec& spec : MessageSpecs()) {
+    const std::string name(MethodName(spec.method));
+    auto row = documented.find(name);
+    ASSERT_NE(row, documented.end()) << name << " is not in docs/PROTOCOL.md";
+    EXPECT_EQ(row->second.params, std::set<std::string>(spec.params.begin(), spec.params.end())) << name;
+    EXPECT_EQ(row->second.result, std::set<std::string>(spec.result.begin(), spec.result.end())) << name;
+  }
+}
+
+}  // namespace
+}  // namespace kintsugi::protocol
