@@ -65,16 +65,14 @@ SharingCommands::SharingCommands(CLI::App& app) {
   RequireYes(withdraw_mine_, withdraw_yes_, kWithdrawExplained, "withdraw them");
 }
 
-std::string SharingCommands::Describe(const json& sharing_json) {
-  auto sharing = protocol::ReadMessage<protocol::Sharing>(sharing_json);
-  if (!sharing_json.is_object() || !sharing) return "";
-  if (const auto& ended = sharing->ended) {
+std::string SharingCommands::Describe(const protocol::Sharing& sharing) {
+  if (const auto& ended = sharing.ended) {
     std::string who = ended->by_me ? "you" : ended->name.empty() ? "your partner" : ended->name;
     return "ended: " + who + " left on " + Minutes(ended->time_ms) +
            (ended->link_closed ? "; sync has stopped for good" : "; delivering the last entries");
   }
-  if (sharing->paused()) return "paused by you since " + Minutes(sharing->paused_since_ms);
-  if (sharing->partner_paused()) return "paused by your partner since " + Minutes(sharing->partner_paused_since_ms);
+  if (sharing.paused()) return "paused by you since " + Minutes(sharing.paused_since_ms);
+  if (sharing.partner_paused()) return "paused by your partner since " + Minutes(sharing.partner_paused_since_ms);
   return "";
 }
 

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "client/client.h"
+#include "protocol/ipc_messages.h"
 
 namespace kintsugi::ctl {
 
@@ -29,7 +30,7 @@ class SharingCommands {
   std::optional<int> Run(client::Client& client, bool as_json) const;
 
   // How `status` shows the `sharing` object, one line; "" when sharing as usual.
-  static std::string Describe(const nlohmann::json& sharing);
+  static std::string Describe(const protocol::Sharing& sharing);
 
  private:
   CLI::App* pause_ = nullptr;

@@ -52,7 +52,9 @@ struct People {
 
   static People Load(Client& client) {
     People people;
-    if (auto status = client.Call("status"); status.ok()) people.me = Str(*status, "author");
+    if (auto status = client.Call("status"); status.ok()) {
+      people.me = protocol::ReadMessage<protocol::DaemonStatus>(*status).value_or(protocol::DaemonStatus{}).author;
+    }
     if (auto trends = client.Call("view.trends"); trends.ok()) {
       for (const auto& [key, member] : (*trends)["members"].items()) people.names[key] = Str(member, "name");
     }
@@ -263,30 +265,32 @@ std::string Fingerprint(const std::string& hex) {
   return out;
 }
 
-void PrintStatus(const json& s) {
-  std::cout << "kintsugid " << s.value("version", "?") << " (pid " << s.value("pid", 0) << ")\n"
-            << "data dir  " << s.value("data_dir", "") << "\n";
-  if (!s.value("initialized", false)) {
+void PrintStatus(const json& reply) {
+  const auto s = protocol::ReadMessage<protocol::DaemonStatus>(reply).value_or(protocol::DaemonStatus{});
+  std::cout << "kintsugid " << (s.version.empty() ? "?" : s.version) << " (pid " << s.pid << ")\n"
+            << "data dir  " << s.data_dir << "\n";
+  if (!s.initialized) {
     std::cout << "no ledger yet: run 'kintsugictl init --name NAME'\n";
     return;
   }
-  if (s.value("locked", false)) {
+  if (s.locked) {
     std::cout << "locked    your partner's entries are still received; 'kintsugictl unlock' to read and write\n";
   } else {
-    std::cout << "name      " << s.value("name", "") << "\n";
+    std::cout << "name      " << s.name << "\n";
   }
-  if (s.value("paired", false)) {
-    const std::string partner = s.value("partner_name", "");
-    std::cout << "paired    with " << (partner.empty() ? "your partner" : partner) << "\n";
+  if (s.paired) {
+    std::cout << "paired    with " << (s.partner_name.empty() ? "your partner" : s.partner_name) << "\n";
   } else {
     std::cout << "paired    not yet: 'kintsugictl pair invite' on one device, 'pair join CODE' on the other\n";
   }
-  std::cout << "identity  " << Fingerprint(s.value("author", "")) << "\n"
-            << "ledger    " << Fingerprint(s.value("ledger", "")) << "\n"
-            << "members   " << s.value("members", 0) << "\n"
-            << "entries   " << s.value("entries", 0) << "\n";
-  if (std::string sharing = SharingCommands::Describe(At(s, "sharing")); !sharing.empty()) {
-    std::cout << "sharing   " << sharing << "\n";
+  std::cout << "identity  " << Fingerprint(s.author) << "\n"
+            << "ledger    " << Fingerprint(s.ledger) << "\n"
+            << "members   " << s.members << "\n"
+            << "entries   " << s.entries << "\n";
+  if (s.sharing) {
+    if (std::string sharing = SharingCommands::Describe(*s.sharing); !sharing.empty()) {
+      std::cout << "sharing   " << sharing << "\n";
+    }
   }
 }
 

@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "client/service.h"
+#include "protocol/ipc_messages.h"
 
 namespace kintsugi::ctl {
 
@@ -126,33 +127,32 @@ std::vector<Finding> Diagnose(const DoctorFacts& f) {
     LocalFindings(f, out);
     return out;
   }
-  const json& status = f.status;
-  std::string running = "kintsugid " + Text(status, "version") + " runs (process " +
-                        std::to_string(status.value("pid", 0)) +
+  const auto status = protocol::ReadMessage<protocol::DaemonStatus>(f.status).value_or(protocol::DaemonStatus{});
+  std::string running = "kintsugid " + status.version + " runs (process " + std::to_string(status.pid) +
                         (f.daemon_program.empty() ? "" : ", " + f.daemon_program) + ").";
   out.push_back({"daemon", Level::kOk, running, ""});
-  if (!Flag(status, "initialized")) {
+  if (!status.initialized) {
     out.push_back({"ledger", Level::kProblem, "This device has no ledger yet.",
                    "Open Kintsugi, or run 'kintsugictl init --name YOUR-NAME'."});
     LocalFindings(f, out);
     return out;
   }
-  if (Flag(status, "locked")) {
+  if (status.locked) {
     out.push_back({"ledger", Level::kNote,
                    "The ledger is locked. Your partner's entries still arrive, and are kept sealed until you unlock.",
                    ""});
   }
-  if (!Flag(status, "paired")) {
+  if (!status.paired) {
     out.push_back({"paired", Level::kProblem, "This device is not paired with your partner's yet.",
                    "On one computer run 'kintsugictl pair invite' (or Invite in the window), and on the other "
                    "'kintsugictl pair join CODE'."});
     LocalFindings(f, out);
     return out;
   }
-  const std::string name = Text(status, "partner_name").empty() ? "your partner" : Text(status, "partner_name");
-  const std::string their = Text(status, "partner_name").empty() ? "your partner's" : name + "'s";
-  const json sharing = status.value("sharing", json::object());
-  if (Text(sharing, "state") == "ended") {
+  const std::string name = status.partner_name.empty() ? "your partner" : status.partner_name;
+  const std::string their = status.partner_name.empty() ? "your partner's" : name + "'s";
+  const protocol::Sharing sharing = status.sharing.value_or(protocol::Sharing{});
+  if (sharing.state == "ended") {
     out.push_back({"ended", Level::kProblem,
                    "The shared ledger has ended: one of you left, so the two devices no longer sync. Each of you "
                    "keeps a copy.",
@@ -160,10 +160,10 @@ std::vector<Finding> Diagnose(const DoctorFacts& f) {
     LocalFindings(f, out);
     return out;
   }
-  if (Flag(sharing, "paused")) {
+  if (sharing.paused()) {
     out.push_back({"sharing", Level::kProblem, "You paused sharing: nothing is exchanged until you resume.",
                    "kintsugictl sharing resume (or Resume sharing in Settings)"});
-  } else if (Flag(sharing, "partner_paused")) {
+  } else if (sharing.partner_paused()) {
     out.push_back({"sharing", Level::kProblem,
                    name + " paused sharing: nothing is exchanged until " + name + " resumes.",
                    "Only " + name + " can resume, on " + their + " computer."});
@@ -284,13 +284,14 @@ DoctorFacts GatherFacts(const CallFn& call, const std::string& data_dir, std::st
     auto status = call("status");
     if (status.ok()) {
       f.status = *status;
-      if (!Text(f.status, "data_dir").empty()) f.data_dir = Text(f.status, "data_dir");
-      if (Flag(f.status, "paired")) {
+      const auto read = protocol::ReadMessage<protocol::DaemonStatus>(f.status).value_or(protocol::DaemonStatus{});
+      if (!read.data_dir.empty()) f.data_dir = read.data_dir;
+      if (read.paired) {
         if (auto peers = call("peers"); peers.ok()) f.peers = *peers;
       }
       std::error_code ec;
       const auto program =
-          std::filesystem::read_symlink("/proc/" + std::to_string(f.status.value("pid", 0)) + "/exe", ec);
+          std::filesystem::read_symlink("/proc/" + std::to_string(read.pid) + "/exe", ec);
       if (!ec) f.daemon_program = program.string();
     } else {
       f.daemon_problem = status.error().message;

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/dispatch_internal.h"
+#include "daemon/sharing.h"
 #include "kintsugi/version.h"
 #include "protocol/address.h"
 #include "protocol/hlc.h"
@@ -73,29 +74,32 @@ const MethodRow* FindRow(Method method) { return TheTable().Find(method); }
 
 std::string IsoTime(std::uint64_t hlc) { return protocol::FormatUtcMillis(protocol::HlcMillis(hlc)); }
 
-json StatusJson(const EngineStatus& s, const DaemonInfo& info, const DaemonServices& services) {
-  json j{{"initialized", s.initialized},
-         {"version", kVersion},
-         {"data_dir", info.data_dir},
-         {"pid", info.pid},
-         {"listen_port", services.listen_port}};
+json StatusJson(Call& call, const EngineStatus& s) {
+  protocol::DaemonStatus status;
+  status.initialized = s.initialized;
+  status.version = kVersion;
+  status.data_dir = call.info.data_dir;
+  status.pid = call.info.pid;
+  status.listen_port = call.services.listen_port;
   if (s.initialized) {
-    j["name"] = s.name;
-    j["author"] = ToHex(s.author);
-    j["ledger"] = ToHex(s.ledger_id);
-    j["entries"] = s.entries;
-    j["members"] = s.members;
-    j["paired"] = s.paired;
-    j["forks"] = s.forks;
-    j["locked"] = s.locked;
-    j["passphrase"] = s.passphrase;
-    j["restore_hold"] = s.restore_hold;
-    if (s.partner) j["partner"] = ToHex(*s.partner);
-    if (!s.partner_name.empty()) j["partner_name"] = s.partner_name;
-    if (services.transport_key) j["transport_key"] = services.transport_key();
-    j["views"] = {{"folded", s.folded}, {"waiting", s.waiting}};
+    status.name = s.name;
+    status.author = ToHex(s.author);
+    status.ledger = ToHex(s.ledger_id);
+    status.entries = s.entries;
+    status.members = s.members;
+    status.paired = s.paired;
+    status.forks = s.forks;
+    status.locked = s.locked;
+    status.passphrase = s.passphrase;
+    status.restore_hold = s.restore_hold;
+    if (s.partner) status.partner = ToHex(*s.partner);
+    status.partner_name = s.partner_name;
+    if (call.services.transport_key) status.transport_key = call.services.transport_key();
+    status.views = {s.folded, s.waiting};
+    // Paused, or ended by a leave (daemon/sharing.h).
+    if (auto sharing = CurrentSharing(call.engine, call.services.sync); sharing.ok()) status.sharing = *sharing;
   }
-  return j;
+  return status;
 }
 
 Result<std::optional<crypto::Passphrase>> TakePassphrase(json& params, const char* name, bool required) {

@@ -66,7 +66,8 @@ const MethodRow* FindRow(protocol::Method method);
 
 // Helpers for the handlers.
 std::string IsoTime(std::uint64_t hlc);
-nlohmann::json StatusJson(const EngineStatus& s, const DaemonInfo& info, const DaemonServices& services);
+// The `status` reply (protocol::DaemonStatus) for `s`, with the sharing object.
+nlohmann::json StatusJson(Call& call, const EngineStatus& s);
 nlohmann::json LogItemJson(const LogItem& item);
 bool ValidAddress(const std::string& address);
 Error InvalidArgument(std::string message);

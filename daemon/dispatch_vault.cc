@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/dispatch_internal.h"
-#include "daemon/sharing.h"
 #include "protocol/kinds.h"
 
 namespace kintsugi::daemon::dispatch {
@@ -21,18 +20,13 @@ Result<json> Init(Call& call) {
   auto status = call.engine.Init(*intro, *passphrase ? &**passphrase : nullptr);
   if (!status.ok()) return status.take_error();
   spdlog::info("ledger.created author={}", ToHex(status->author).substr(0, 16));
-  return StatusJson(*status, call.info, call.services);
+  return StatusJson(call, *status);
 }
 
 Result<json> Status(Call& call) {
   auto status = call.engine.GetStatus();
   if (!status.ok()) return status.take_error();
-  json result = StatusJson(*status, call.info, call.services);
-  if (status->initialized) {  // paused, or ended by a leave (daemon/sharing.h)
-    auto sharing = HandleSharing(Method::kSharingStatus, json::object(), call.engine, call.services.sync);
-    if (sharing.ok()) result["sharing"] = std::move(sharing).value();
-  }
-  return result;
+  return StatusJson(call, *status);
 }
 
 Result<json> Unlock(Call& call) {
@@ -107,7 +101,7 @@ Result<json> Restore(Call& call) {
       engine.initialized() ? std::optional<crypto::PublicKey>(engine.self()) : std::nullopt;
   if ((status.ok() || after != before) && call.services.restored) call.services.restored();
   if (!status.ok()) return status.take_error();
-  return StatusJson(*status, call.info, call.services);
+  return StatusJson(call, *status);
 }
 
 // The way in (init, status, unlock) and what changes the vault's lock or

@@ -145,6 +145,12 @@ protocol::Sharing SharingOf(Engine& engine, const SharingRecord& mine, std::uint
   return sharing;
 }
 
+Result<protocol::Sharing> CurrentSharing(Engine& engine, SyncService* sync) {
+  auto record = LoadSharing(engine.store(), engine.ledger_id());
+  if (!record.ok()) return record.take_error();
+  return SharingOf(engine, *record, sync != nullptr ? sync->partner_paused_since_ms() : 0);
+}
+
 Result<json> HandleSharing(protocol::Method method, const json& params, Engine& engine, SyncService* sync) {
   using protocol::Method;
   auto record = LoadSharing(engine.store(), engine.ledger_id());

@@ -55,6 +55,9 @@ std::optional<protocol::fold::Departure> DepartureOf(Engine& engine);
 // The `sharing` object (protocol/ipc_messages.h): this device's pause, the
 // partner's, and once ended who left and when. REQUIRES: engine.initialized().
 protocol::Sharing SharingOf(Engine& engine, const SharingRecord& mine, std::uint64_t partner_paused_since_ms);
+// The sharing object now (sharing.status): this device's record, and the
+// partner's pause as `sync` (may be null) last heard it.
+Result<protocol::Sharing> CurrentSharing(Engine& engine, SyncService* sync);
 
 // sharing.status, sharing.pause, sharing.resume, sharing.leave and
 // sharing.withdraw_mine (docs/PROTOCOL.md, "Local IPC"). `sync` may be null.

@@ -73,6 +73,54 @@ void to_json(json& j, const SharingLeaveRequest& request) {
 
 void from_json(const json& j, SharingLeaveRequest& request) { request.note = j.value("note", std::string()); }
 
+void to_json(json& j, const DaemonStatus& status) {
+  j = json{{"initialized", status.initialized},
+           {"version", status.version},
+           {"data_dir", status.data_dir},
+           {"pid", status.pid},
+           {"listen_port", status.listen_port}};
+  if (!status.initialized) return;
+  j["name"] = status.name;
+  j["author"] = status.author;
+  j["ledger"] = status.ledger;
+  j["entries"] = status.entries;
+  j["members"] = status.members;
+  j["paired"] = status.paired;
+  j["forks"] = status.forks;
+  j["locked"] = status.locked;
+  j["passphrase"] = status.passphrase;
+  j["restore_hold"] = status.restore_hold;
+  if (!status.partner.empty()) j["partner"] = status.partner;
+  if (!status.partner_name.empty()) j["partner_name"] = status.partner_name;
+  if (!status.transport_key.empty()) j["transport_key"] = status.transport_key;
+  j["views"] = status.views;
+  if (status.sharing) j["sharing"] = *status.sharing;
+}
+
+void from_json(const json& j, DaemonStatus& status) {
+  status.initialized = j.value("initialized", false);
+  status.version = j.value("version", std::string());
+  status.data_dir = j.value("data_dir", std::string());
+  status.pid = j.value("pid", std::int64_t{0});
+  status.listen_port = j.value("listen_port", std::uint64_t{0});
+  status.name = j.value("name", std::string());
+  status.author = j.value("author", std::string());
+  status.ledger = j.value("ledger", std::string());
+  status.entries = j.value("entries", std::uint64_t{0});
+  status.members = j.value("members", std::uint64_t{0});
+  status.paired = j.value("paired", false);
+  status.partner = j.value("partner", std::string());
+  status.partner_name = j.value("partner_name", std::string());
+  status.forks = j.value("forks", std::uint64_t{0});
+  status.locked = j.value("locked", false);
+  status.passphrase = j.value("passphrase", false);
+  status.restore_hold = j.value("restore_hold", false);
+  status.transport_key = j.value("transport_key", std::string());
+  status.views = j.value("views", ViewsProgress{});
+  status.sharing.reset();
+  if (auto sharing = j.find("sharing"); sharing != j.end() && sharing->is_object()) status.sharing = sharing->get<Sharing>();
+}
+
 void to_json(json& j, const NotifyStatus& status) {
   j = json{{"settings", status.settings.ToJson()}, {"bus", status.bus},         {"shown", status.shown},
            {"held", status.held},                  {"quiet_now", status.quiet_now}, {"events", status.events}};
@@ -115,6 +163,12 @@ std::vector<std::string> FieldsOf(const Message& example) {
 std::vector<MessageSpec> MessageSpecs() {
   // Every optional field present, so that every key is written.
   const Sharing sharing{"ended", 1, 1, SharingEnded{"ab", "Sam", false, "cd", 1, true}};
+  DaemonStatus status;
+  status.initialized = true;
+  status.partner = "ab";
+  status.partner_name = "Sam";
+  status.transport_key = "a key";
+  status.sharing = sharing;
   NotifyStatus notify;
   notify.server = "a server";
   notify.last_click = "today";
@@ -123,6 +177,7 @@ std::vector<MessageSpec> MessageSpecs() {
   tested.sent = true;
   const std::vector<std::string> none;
   return {
+      {Method::kStatus, none, FieldsOf(status)},
       {Method::kNoteAdd, FieldsOf(NoteAddRequest{}), FieldsOf(NoteAddReply{})},
       {Method::kNotes, none, FieldsOf(NoteListReply{})},
       {Method::kNoteDelete, FieldsOf(NoteDeleteRequest{}), FieldsOf(NoteDeleteReply{})},

@@ -86,6 +86,36 @@ struct WithdrawMineReply {
   std::map<std::string, std::int64_t> kept;  // kind -> entries the rules keep
 };
 
+// --- The daemon and its ledger: status (init and restore answer as it) ---
+
+struct ViewsProgress {
+  std::uint64_t folded = 0;   // entries the views have read
+  std::uint64_t waiting = 0;  // entries waiting for the entries they depend on
+};
+struct DaemonStatus {
+  bool initialized = false;
+  std::string version;
+  std::string data_dir;
+  std::int64_t pid = 0;
+  std::uint64_t listen_port = 0;
+  // Once initialised (absent before):
+  std::string name;    // empty while locked
+  std::string author;  // hex
+  std::string ledger;  // hex
+  std::uint64_t entries = 0;
+  std::uint64_t members = 0;
+  bool paired = false;
+  std::string partner;       // hex; empty before pairing
+  std::string partner_name;  // from their introduction; empty while locked or before it arrives
+  std::uint64_t forks = 0;
+  bool locked = false;
+  bool passphrase = false;    // whether one seals the key file
+  bool restore_hold = false;  // restored: waiting for the partner before appending
+  std::string transport_key;  // this device's CURVE public key, Z85
+  ViewsProgress views;
+  std::optional<Sharing> sharing;  // once initialised
+};
+
 // --- Notifications on this device: notify.status, notify.set, notify.test ---
 // (notify.set's params are any keys of NotifySettings::ToJson(), each whole
 // but `events`: protocol/notify.h.)
@@ -130,6 +160,11 @@ void from_json(const nlohmann::json& j, SharingLeaveRequest& request);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SharingLeaveReply, id, seq, time, sharing)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WithdrawMineReply, withdrawn, remaining, kept)
 
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ViewsProgress, folded, waiting)
+// The fields of an initialised ledger only once it is; `partner`,
+// `partner_name`, `transport_key` and `sharing` only when there are.
+void to_json(nlohmann::json& j, const DaemonStatus& status);
+void from_json(const nlohmann::json& j, DaemonStatus& status);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NotifyEventState, name, on, switchable, about, screen)
 // `settings` as NotifySettings::ToJson() writes them (read back with
 // NotifySettingsFromJson); `server`, `next_reminder`(_ms), `last_click` and

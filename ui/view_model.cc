@@ -96,7 +96,7 @@ struct ViewModel::ReadInputs {
 // What a read brought: each part stays as it was (null) when its request failed.
 struct ViewModel::Snapshot {
   ReadInputs inputs;
-  Result<json> status = json::object();
+  Result<protocol::DaemonStatus> status = protocol::DaemonStatus{};
   bool views = false;  // initialised and unlocked: the views below were asked for
   json pending, agreements, trends, together, pair, peers, notes;
   bool timeline_read = false;
@@ -132,10 +132,18 @@ ViewModel::ReadInputs ViewModel::Inputs() const {
 ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
   Snapshot snap;
   snap.inputs = in;
-  snap.status = link.Call("status", json::object());
-  if (!snap.status.ok()) return snap;
-  const json& status = *snap.status;
-  if (!status.value("initialized", false) || status.value("locked", false)) return snap;
+  auto status = link.Call("status", json::object());
+  if (!status.ok()) {
+    snap.status = status.take_error();
+    return snap;
+  }
+  auto read_status = protocol::ReadMessage<protocol::DaemonStatus>(*status);
+  if (!read_status) {
+    snap.status = MakeError(ErrorCode::kMalformed, "its status could not be read");
+    return snap;
+  }
+  snap.status = *read_status;
+  if (!read_status->initialized || read_status->locked) return snap;
   snap.views = true;
   auto read = [&](std::string_view method, json params, json& into) {
     auto r = link.Call(method, params);
@@ -181,7 +189,7 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
   }
 
   // The partner's feelings check-ins of today, with their words.
-  if (status.value("paired", false)) {
+  if (read_status->paired) {
     auto r = link.Call("view.timeline", {{"limit", 5}, {"kind", "feelings"}, {"author", "partner"},
                                          {"from", protocol::DateFromDay(in.today)}});
     if (r.ok()) {
@@ -189,8 +197,8 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
     }
   }
   // The partner's last word, when they left.
-  const json sharing = status.value("sharing", json::object());
-  if (sharing.contains("ended") && !sharing.value("ended", json::object()).value("by_me", false)) {
+  const auto& sharing = read_status->sharing;
+  if (sharing && sharing->ended && !sharing->ended->by_me) {
     auto leave = link.Call("view.timeline", {{"limit", 1}, {"kind", "leave"}});
     if (leave.ok() && !(*leave)["entries"].empty()) {
       snap.last_word = (*leave)["entries"][0].value("body", json::object()).value("note", "");
@@ -216,7 +224,7 @@ void ViewModel::Adopt(Snapshot snap) {
     return;
   }
   if (screen_ == Screen::kFirstRun) screen_ = paired() ? Screen::kToday : Screen::kPair;
-  me_ = status_.value("author", "");
+  me_ = status_.author;
   if (!snap.views) {
     // Nothing that was opened stays in the window while the keys are closed.
     pending_ = agreements_ = trends_ = together_ = json::object();
@@ -328,9 +336,9 @@ void ViewModel::OnEvent(std::string_view topic) {
   }
 }
 
-bool ViewModel::initialized() const { return status_.value("initialized", false); }
-bool ViewModel::paired() const { return status_.value("paired", false); }
-std::string ViewModel::my_name() const { return status_.value("name", ""); }
+bool ViewModel::initialized() const { return status_.initialized; }
+bool ViewModel::paired() const { return status_.paired; }
+std::string ViewModel::my_name() const { return status_.name; }
 
 std::string ViewModel::NameOf(const std::string& author) const {
   auto members = trends_.find("members");
@@ -342,7 +350,7 @@ std::string ViewModel::NameOf(const std::string& author) const {
 }
 
 std::string ViewModel::partner_name() const {
-  return paired() ? NameOf(status_.value("partner", "")) : "";
+  return paired() ? NameOf(status_.partner) : "";
 }
 
 bool ViewModel::partner_online() const {
@@ -363,7 +371,7 @@ std::string ViewModel::partner_last_seen() const {
   return std::to_string(ago / (24 * 60)) + " days ago";
 }
 
-std::size_t ViewModel::forks() const { return status_.value("forks", std::size_t{0}); }
+std::size_t ViewModel::forks() const { return status_.forks; }
 
 std::size_t ViewModel::awaiting_me() const { return agreements_awaiting_me() + talks_awaiting_me(); }
 

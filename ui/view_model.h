@@ -199,7 +199,7 @@ class ViewModel {
   bool partner_online() const;
   std::string partner_last_seen() const;  // "" when never
 
-  const nlohmann::json& status() const { return status_; }
+  const protocol::DaemonStatus& status() const { return status_; }
   const nlohmann::json& pending() const { return pending_; }
   const nlohmann::json& agreements() const { return agreements_; }
   const nlohmann::json& trends() const { return trends_; }
@@ -510,7 +510,7 @@ class ViewModel {
   std::string connection_problem_;
   Screen screen_ = Screen::kToday;
   std::string me_;
-  nlohmann::json status_ = nlohmann::json::object();
+  protocol::DaemonStatus status_;
   nlohmann::json pending_ = nlohmann::json::object();
   nlohmann::json agreements_ = nlohmann::json::object();
   nlohmann::json trends_ = nlohmann::json::object();

@@ -44,7 +44,7 @@ std::int64_t ViewModel::LocalToday() const { return LocalDayOf(NowMs()); }
 
 PartnerToday ViewModel::PartnerDay() const {
   PartnerToday day;
-  const std::string partner = status_.value("partner", "");
+  const std::string& partner = status_.partner;
   if (partner.empty()) return day;
   const std::uint64_t now = NowMs();
   const std::int64_t today = LocalToday();
@@ -86,7 +86,7 @@ PartnerToday ViewModel::PartnerDay() const {
 
 std::optional<double> ViewModel::SecondsUntilChange() const {
   // Only the partner's pause counts down on screen (PartnerDay).
-  const std::string partner = status_.value("partner", "");
+  const std::string& partner = status_.partner;
   std::optional<double> soonest;
   const std::uint64_t now = NowMs();
   for (const auto& p : together_.value("pauses", json::array())) {

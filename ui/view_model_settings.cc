@@ -134,11 +134,7 @@ std::string LocalMinutes(std::uint64_t unix_ms) { return base::FormatLocal(unix_
 
 }  // namespace
 
-protocol::Sharing ViewModel::sharing() const {
-  auto it = status_.find("sharing");
-  if (it == status_.end()) return {};
-  return protocol::ReadMessage<protocol::Sharing>(*it).value_or(protocol::Sharing{});
-}
+protocol::Sharing ViewModel::sharing() const { return status_.sharing.value_or(protocol::Sharing{}); }
 
 bool ViewModel::sharing_paused() const { return sharing().paused(); }
 bool ViewModel::sharing_ended() const { return sharing().ended.has_value(); }
@@ -214,21 +210,21 @@ Notice ViewModel::TestNotify() {
 
 Notice ViewModel::PauseSharing() {
   return Request("", "sharing.pause", json::object(), [this](const json& r) {
-    status_["sharing"] = r;
+    status_.sharing = protocol::ReadMessage<protocol::Sharing>(r);
     Done("Sharing is paused. Your partner sees that you paused, and since when; not why.");
   });
 }
 
 Notice ViewModel::ResumeSharing() {
   return Request("", "sharing.resume", json::object(), [this](const json& r) {
-    status_["sharing"] = r;
+    status_.sharing = protocol::ReadMessage<protocol::Sharing>(r);
     Done("Sharing again: what either of you wrote meanwhile is exchanged now.");
   });
 }
 
 Notice ViewModel::Leave() {
   return Request("", "sharing.leave", protocol::SharingLeaveRequest{leave_note}, [this](const json& r) {
-    if (r.contains("sharing")) status_["sharing"] = r["sharing"];
+    if (auto left = protocol::ReadMessage<protocol::SharingLeaveReply>(r)) status_.sharing = left->sharing;
     leave_note.clear();
     Done("You left. Your partner's device receives this, then sync ends. Your copy stays here.");
   });
@@ -261,9 +257,9 @@ Notice ViewModel::WithdrawMine() {
 
 // --- The vault, backups and start at login ---
 
-bool ViewModel::locked() const { return status_.value("locked", false); }
-bool ViewModel::has_passphrase() const { return status_.value("passphrase", false); }
-bool ViewModel::restore_hold() const { return status_.value("restore_hold", false); }
+bool ViewModel::locked() const { return status_.locked; }
+bool ViewModel::has_passphrase() const { return status_.passphrase; }
+bool ViewModel::restore_hold() const { return status_.restore_hold; }
 
 std::string ViewModel::NewPassphraseProblem() const {
   if (passphrase_input.size() < crypto::kMinPassphraseBytes) {
@@ -301,7 +297,7 @@ Notice ViewModel::SetPassphrase() {
   crypto::WipeString(passphrase_again);
   crypto::WipeString(passphrase_current);
   return Request("Sealing your keys...", "passphrase.set", std::move(params), [this](const json&) {
-    status_["passphrase"] = true;
+    status_.passphrase = true;
     Done("Your keys are sealed with the passphrase. Nobody can recover it for you: keep it safe.");
   });
 }
@@ -310,7 +306,7 @@ Notice ViewModel::RemovePassphrase() {
   json params{{"current", passphrase_current}};
   crypto::WipeString(passphrase_current);
   return Request("Removing the passphrase...", "passphrase.remove", std::move(params), [this](const json&) {
-    status_["passphrase"] = false;
+    status_.passphrase = false;
     Done("The passphrase is removed: your key file is protected by its permissions alone.");
   });
 }

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "protocol/ipc_messages.h"
+
 namespace kintsugi::ctl {
 namespace {
 
@@ -12,6 +14,7 @@ using nlohmann::json;
 using Level = Finding::Level;
 
 constexpr std::uint64_t kNow = 1'800'000'000'000;
+constexpr std::uint64_t kSince = kNow - 3'600'000;  // a pause an hour old
 
 // A paired, sharing, connected couple on one LAN, with nothing wrong.
 DoctorFacts Healthy() {
@@ -84,11 +87,11 @@ TEST(Doctor, NotPairedEndedAndPausedEachSayWhatToDo) {
   EXPECT_EQ(Find(Diagnose(f), "beacons"), nullptr) << "after a leave, the network does not matter";
 
   f = Healthy();
-  f.status["sharing"] = {{"state", "paused"}, {"paused", true}};
+  f.status["sharing"] = protocol::Sharing{"paused", kSince, 0, std::nullopt};
   EXPECT_NE(Find(Diagnose(f), "sharing")->todo.find("sharing resume"), std::string::npos);
 
   f = Healthy();
-  f.status["sharing"] = {{"state", "sharing"}, {"partner_paused", true}};
+  f.status["sharing"] = protocol::Sharing{"partner_paused", 0, kSince, std::nullopt};
   const auto paused_findings = Diagnose(f);
   const Finding* paused = Find(paused_findings, "sharing");
   EXPECT_EQ(paused->level, Level::kProblem);
@@ -190,7 +193,7 @@ TEST(Doctor, NoNetworkLowDiskOpenFilesAndNoStartAtLogin) {
 
 TEST(Doctor, JsonHasEveryFindingWithItsLevel) {
   DoctorFacts f = Healthy();
-  f.status["sharing"]["paused"] = true;
+  f.status["sharing"] = protocol::Sharing{"paused", kSince, 0, std::nullopt};
   const json j = FindingsJson(Diagnose(f));
   ASSERT_TRUE(j["findings"].is_array());
   bool found = false;

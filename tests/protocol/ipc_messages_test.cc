@@ -15,6 +15,37 @@ namespace {
 
 using nlohmann::json;
 
+TEST(IpcMessages, AStatusBeforeInitSaysOnlyWhichDaemonRuns) {
+  DaemonStatus fresh;
+  fresh.version = "0.1.0";
+  fresh.pid = 42;
+  fresh.name = "not yet";  // not said before init
+  const json j = fresh;
+  EXPECT_EQ(j, (json{{"initialized", false}, {"version", "0.1.0"}, {"data_dir", ""}, {"pid", 42}, {"listen_port", 0}}));
+}
+
+TEST(IpcMessages, AStatusReadsBackWithItsPartnerAndSharing) {
+  DaemonStatus status;
+  status.initialized = true;
+  status.name = "Alex";
+  status.paired = true;
+  status.partner = "ab";
+  status.views = {7, 2};
+  status.sharing = Sharing{"partner_paused", 0, 5'000, std::nullopt};
+  json j = status;
+  EXPECT_FALSE(j.contains("partner_name"));  // their introduction has not arrived
+  EXPECT_FALSE(j.contains("transport_key"));
+  EXPECT_EQ(j["views"], (json{{"folded", 7}, {"waiting", 2}}));
+  auto read = ReadMessage<DaemonStatus>(j);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->partner, "ab");
+  EXPECT_EQ(read->views.waiting, 2u);
+  ASSERT_TRUE(read->sharing.has_value());
+  EXPECT_TRUE(read->sharing->partner_paused());
+  j["locked"] = "yes";
+  EXPECT_FALSE(ReadMessage<DaemonStatus>(j).has_value());
+}
+
 TEST(IpcMessages, ASharingObjectSaysOnlyThePausesThereAre) {
   json sharing = Sharing{};
   EXPECT_EQ(sharing, (json{{"state", "sharing"}, {"paused", false}, {"partner_paused", false}}));
