@@ -20,6 +20,7 @@
 #include "client/ctl_sharing.h"
 #include "client/ctl_views.h"
 #include "client/ctl_vault.h"
+#include "protocol/hlc.h"
 #include "protocol/ipc_messages.h"
 #include "client/terminal_text.h"
 #include "crypto/secure_buffer.h"
@@ -30,6 +31,7 @@
 
 namespace {
 
+namespace protocol = kintsugi::protocol;
 using nlohmann::json;
 using kintsugi::client::Client;
 using kintsugi::ctl::Command;
@@ -48,7 +50,7 @@ using kintsugi::ctl::PrintStatus;
 using kintsugi::ctl::PrintTimeline;
 using kintsugi::ctl::PrintTogether;
 using kintsugi::ctl::PrintTrends;
-using kintsugi::protocol::Kind;
+using protocol::Kind;
 
 void AddAgreementCommands(CLI::App& app, Commands& commands) {
   auto* agree = app.add_subcommand("agree", "Propose, answer, change and retire the agreements you share");
@@ -150,7 +152,7 @@ void AddNoteCommands(CLI::App& app, Commands& commands) {
   commands
       .Method(note, "add", "Write a private note that only this device keeps", "note.add",
               [](Client&, const json& r) {
-                const auto added = kintsugi::protocol::ReadMessage<kintsugi::protocol::NoteAddReply>(r);
+                const auto added = protocol::ReadMessage<protocol::NoteAddReply>(r);
                 std::cout << "note #" << (added ? added->id : 0) << " kept on this device only\n";
               })
       .Arg("TEXT", "text", "The note");
@@ -158,7 +160,7 @@ void AddNoteCommands(CLI::App& app, Commands& commands) {
   commands
       .Method(note, "delete", "Delete one of your private notes", "note.delete",
               [](Client&, const json& r) {
-                const auto deleted = kintsugi::protocol::ReadMessage<kintsugi::protocol::NoteDeleteReply>(r);
+                const auto deleted = protocol::ReadMessage<protocol::NoteDeleteReply>(r);
                 std::cout << "deleted note #" << (deleted ? deleted->deleted : 0) << "\n";
               })
       .Arg("ID", "id", "The note's number, as 'note list' shows it", IdSource::kNone, Input::kNumber);
@@ -220,7 +222,7 @@ kintsugi::cli::ManualInfo Manual() {
 int RunDoctor(const kintsugi::client::ClientOptions& options, bool as_json) {
   auto client = kintsugi::client::Client::Connect(options);
   std::string data_dir = options.data_dir;
-  if (auto layout = kintsugi::protocol::ResolveLayout(kintsugi::protocol::LayoutInputsFromEnvironment(options.data_dir));
+  if (auto layout = protocol::ResolveLayout(protocol::LayoutInputsFromEnvironment(options.data_dir));
       layout.ok()) {
     data_dir = layout->data_dir;
   }
@@ -273,7 +275,7 @@ int main(int argc, char** argv) {
   std::string note;
   std::optional<int> mood, trust;
   auto* checkin = app.add_subcommand(
-      "checkin", std::string(kintsugi::protocol::SpecOf(Kind::kCheckIn).purpose));
+      "checkin", std::string(protocol::SpecOf(Kind::kCheckIn).purpose));
   checkin->add_option("--note", note, "What you want to say (required without a subcommand)");
   checkin->add_option("--mood", mood, "Your mood, 1 (low) to 10 (good)");
   checkin->add_option("--trust", trust, "Your trust, 1 (low) to 10 (high)");
@@ -434,7 +436,7 @@ int main(int argc, char** argv) {
     json params{{"note", note}};
     if (mood) params["mood"] = *mood;
     if (trust) params["trust"] = *trust;
-    if (auto valid = kintsugi::protocol::CheckInFromJson(params); !valid.ok()) return Fail(valid.error());
+    if (auto valid = protocol::CheckInFromJson(params); !valid.ok()) return Fail(valid.error());
     auto r = c.Call("checkin", params);
     if (!r.ok()) return Fail(r.error());
     if (as_json) {
@@ -457,16 +459,17 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (pair_invite->parsed()) {
-    auto r = c.Call("pair.invite", {{"ttl_seconds", ttl_minutes * 60}});
+    auto r = c.Call("pair.invite", protocol::PairInviteRequest{ttl_minutes * 60});
     if (!r.ok()) return Fail(r.error());
     if (as_json) {
       PrintJson(*r);
     } else {
-      std::cout << "\n    " << r->value("code", "") << "\n\n"
+      const auto invite = protocol::ReadMessage<protocol::PairInviteReply>(*r).value_or(protocol::PairInviteReply{});
+      std::cout << "\n    " << invite.code << "\n\n"
                 << "Read this code to your partner. On their device:\n"
-                << "    kintsugictl pair join " << r->value("code", "") << "\n"
-                << "It works once, until " << r->value("expires", "") << " (UTC).\n";
-      int port = r->value("sync_port", 0);
+                << "    kintsugictl pair join " << invite.code << "\n"
+                << "It works once, until " << protocol::FormatUtcMillis(invite.expires_ms) << " (UTC).\n";
+      const std::uint64_t port = invite.sync_port;
       if (port != 0) {
         std::cout << "If their device cannot find yours on this network, add: --address YOUR-IP:" << port
                   << "\n";
@@ -475,17 +478,16 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (pair_join->parsed()) {
-    json params{{"code", code}};
-    if (!address.empty()) params["address"] = address;
-    auto r = c.Call("pair.join", params);
+    auto r = c.Call("pair.join", protocol::PairJoinRequest{code, address});
     if (!r.ok()) return Fail(r.error());
     if (as_json) {
       PrintJson(*r);
     } else {
+      const auto joined = protocol::ReadMessage<protocol::PairStatus>(*r).value_or(protocol::PairStatus{});
       std::cout << "Paired. Compare this safety number with the one on your partner's screen:\n\n    "
-                << r->value("safety_number", "") << "\n\n"
+                << joined.safety_number << "\n\n"
                 << "If they match, run: kintsugictl pair confirm\n";
-      std::int64_t kept = r->value("private_entries", 0);
+      const std::uint64_t kept = joined.private_entries;
       if (kept == 1) {
         std::cout << "The entry you wrote before pairing stays on this device, private.\n";
       } else if (kept > 1) {
@@ -502,24 +504,26 @@ int main(int argc, char** argv) {
       PrintJson(*r);
       return 0;
     }
-    std::cout << "carried " << r->value("carried", 0)
+    std::cout << "carried "
+              << protocol::ReadMessage<protocol::PairCarryReply>(*r).value_or(protocol::PairCarryReply{}).carried
               << " entries into the shared ledger; the originals stay on this device\n";
     return 0;
   }
   if (pair_status->parsed() || pair_confirm->parsed()) {
     auto r = c.Call(pair_confirm->parsed() ? "pair.confirm" : "pair.status");
     if (!r.ok()) return Fail(r.error());
+    const auto pair = protocol::ReadMessage<protocol::PairStatus>(*r).value_or(protocol::PairStatus{});
     if (as_json) {
       PrintJson(*r);
-    } else if (r->value("paired", false)) {
-      std::cout << "paired with   " << Fingerprint(r->value("partner", "")) << "\n"
-                << "safety number " << r->value("safety_number", "") << "\n"
-                << (r->value("confirmed", false) ? "compared and confirmed\n"
-                                                  : "not confirmed yet: compare it, then run "
-                                                    "'kintsugictl pair confirm'\n");
-    } else if (r->contains("invite")) {
-      std::cout << "not paired; invite open: " << (*r)["invite"].value("code", "") << " until "
-                << (*r)["invite"].value("expires", "") << "\n";
+    } else if (pair.paired) {
+      std::cout << "paired with   " << Fingerprint(pair.partner) << "\n"
+                << "safety number " << pair.safety_number << "\n"
+                << (pair.confirmed ? "compared and confirmed\n"
+                                   : "not confirmed yet: compare it, then run "
+                                     "'kintsugictl pair confirm'\n");
+    } else if (pair.invite) {
+      std::cout << "not paired; invite open: " << pair.invite->code << " until "
+                << protocol::FormatUtcMillis(pair.invite->expires_ms) << "\n";
     } else {
       std::cout << "not paired: run 'kintsugictl pair invite' on one device and 'pair join CODE' on "
                    "the other\n";

@@ -21,7 +21,7 @@ Result<json> Invite(Call& call) {
                                   static_cast<std::uint64_t>(ttl->value_or(protocol::kDefaultInviteSeconds)) * 1000);
   if (!invite.ok()) return invite.take_error();
   if (s.discovery != nullptr) s.discovery->AnnounceSoon();
-  return invite;
+  return json(*invite);
 }
 
 // Answers when pairing ends, through `call.later`.
@@ -37,38 +37,29 @@ Result<json> Join(Call& call) {
     if (!it->is_string() || !ValidAddress(it->get<std::string>())) return InvalidArgument("address must be HOST:PORT");
     address = it->get<std::string>();
   }
-  call.services.pairing->Join(*code, address,
-                              [later = call.later, id = call.id, engine = &call.engine](Result<json> result) {
-                                if (!result.ok()) {
-                                  later(protocol::EncodeIpcError(id, result.error()));
-                                  return;
-                                }
-                                auto kept = engine->PrivateEntries();
-                                (*result)["private_entries"] = kept.ok() ? *kept : 0;
-                                later(protocol::EncodeIpcResult(id, *result));
-                              });
+  call.services.pairing->Join(*code, address, [later = call.later, id = call.id](Result<protocol::PairStatus> result) {
+    later(result.ok() ? protocol::EncodeIpcResult(id, *result) : protocol::EncodeIpcError(id, result.error()));
+  });
   return json::object();
 }
 
 Result<json> PairStatus(Call& call) {
-  auto status = call.services.pairing->StatusJson(call.engine.NowMillis());
+  auto status = call.services.pairing->StatusNow(call.engine.NowMillis());
   if (!status.ok()) return status.take_error();
-  auto kept = call.engine.PrivateEntries();
-  (*status)["private_entries"] = kept.ok() ? *kept : 0;
-  return status;
+  return json(*status);
 }
 
 Result<json> Confirm(Call& call) {
   KINTSUGI_RETURN_IF_ERROR(call.engine.ConfirmSafetyNumber());
   spdlog::info("pair.safety_number_confirmed");
-  return call.services.pairing->StatusJson(call.engine.NowMillis());
+  return PairStatus(call);
 }
 
 Result<json> Carry(Call& call) {
   auto carried = call.engine.CarryPrivateEntries();
   if (!carried.ok()) return carried.take_error();
   spdlog::info("pair.carried entries={}", *carried);
-  return json{{"carried", *carried}};
+  return json(protocol::PairCarryReply{static_cast<std::uint64_t>(*carried)});
 }
 
 Result<json> Peers(Call& call) {

@@ -49,8 +49,8 @@ void PairingService::CloseInviteSocket() {
   invite_socket_.reset();
 }
 
-Result<nlohmann::json> PairingService::Invite(const std::string& host, std::uint16_t pairing_port,
-                                              std::uint16_t sync_port, std::uint64_t ttl_ms) {
+Result<protocol::PairInviteReply> PairingService::Invite(const std::string& host, std::uint16_t pairing_port,
+                                                         std::uint16_t sync_port, std::uint64_t ttl_ms) {
   if (!engine_.initialized()) {
     return MakeError(ErrorCode::kFailedPrecondition, "no ledger yet: run 'kintsugictl init --name NAME'");
   }
@@ -89,10 +89,7 @@ Result<nlohmann::json> PairingService::Invite(const std::string& host, std::uint
   const std::uint64_t expires = engine_.NowMillis() + ttl_ms;
   inviter_.emplace(protocol::NewInviteCode(rng_), expires, engine_.identity().public_key(), sync_port, rng_);
   spdlog::info("pair.invite_opened port={} expires={}", pairing_port, protocol::FormatUtcMillis(expires));
-  return nlohmann::json{{"code", protocol::FormatInviteCode(inviter_->code())},
-                        {"expires", protocol::FormatUtcMillis(expires)},
-                        {"expires_ms", expires},
-                        {"sync_port", sync_port}};
+  return protocol::PairInviteReply{protocol::FormatInviteCode(inviter_->code()), expires, sync_port};
 }
 
 void PairingService::CloseInvite(const char* why) {
@@ -168,7 +165,7 @@ void PairingService::DialJoin(const std::string& endpoint) {
   if (!dialed.ok()) FinishJoin(dialed.take_error());
 }
 
-void PairingService::FinishJoin(Result<nlohmann::json> result) {
+void PairingService::FinishJoin(Result<protocol::PairStatus> result) {
   if (join_reply_) join_reply_(std::move(result));
   join_reply_ = nullptr;
   joiner_.reset();
@@ -238,8 +235,7 @@ void PairingService::HandlePoll(const zmq::pollitem_t* items, std::size_t count)
       }
       std::string partner_address = join_host_ + ":" + std::to_string(outcome->partner_port);
       spdlog::info("pair.completed role=joiner partner={}", ToHex(outcome->partner).substr(0, 16));
-      auto status = StatusJson(now);
-      FinishJoin(std::move(status));
+      FinishJoin(StatusNow(now));
       if (on_paired_) on_paired_(outcome->partner_port != 0 ? partner_address : "");
       break;
     }
@@ -270,25 +266,26 @@ void PairingService::RunTimers(std::uint64_t now_ms) {
   }
 }
 
-Result<nlohmann::json> PairingService::StatusJson(std::uint64_t now_ms) {
+Result<protocol::PairStatus> PairingService::StatusNow(std::uint64_t now_ms) {
   auto status = engine_.GetStatus();
   if (!status.ok()) return status.take_error();
-  nlohmann::json j{{"paired", status->paired}};
+  protocol::PairStatus pair;
+  pair.paired = status->paired;
   if (status->paired && status->partner) {
-    j["partner"] = ToHex(*status->partner);
-    j["safety_number"] = protocol::SafetyNumber(status->author, *status->partner);
+    pair.partner = ToHex(*status->partner);
+    pair.safety_number = protocol::SafetyNumber(status->author, *status->partner);
     auto confirmed = engine_.SafetyNumberConfirmed();
-    j["confirmed"] = confirmed.ok() && *confirmed;
-    j["ledger"] = ToHex(status->ledger_id);
+    pair.confirmed = confirmed.ok() && *confirmed;
+    pair.ledger = ToHex(status->ledger_id);
   }
   if (inviter_ && inviter_->open(now_ms)) {
-    j["invite"] = {{"code", protocol::FormatInviteCode(inviter_->code())},
-                   {"expires", protocol::FormatUtcMillis(inviter_->expires_at_ms())},
-                   {"expires_ms", inviter_->expires_at_ms()},
-                   {"attempts", inviter_->attempts()}};
+    pair.invite = protocol::OpenInvite{protocol::FormatInviteCode(inviter_->code()), inviter_->expires_at_ms(),
+                                       static_cast<std::uint64_t>(inviter_->attempts())};
   }
-  if (joiner_) j["joining"] = true;
-  return j;
+  pair.joining = joiner_.has_value();
+  auto kept = engine_.PrivateEntries();
+  pair.private_entries = kept.ok() ? *kept : 0;
+  return pair;
 }
 
 }  // namespace kintsugi::daemon

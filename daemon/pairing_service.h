@@ -33,6 +33,7 @@
 #include "daemon/engine.h"
 #include "daemon/sync_service.h"
 #include "protocol/invite.h"
+#include "protocol/ipc_messages.h"
 #include "protocol/pairing.h"
 
 namespace kintsugi::daemon {
@@ -42,7 +43,7 @@ inline constexpr std::uint64_t kJoinTimeoutMs = 30'000;
 // joiner who is just late hears "expired" rather than silence.
 inline constexpr std::uint64_t kLateJoinerGraceMs = 10'000;
 
-using ReplyFn = std::function<void(Result<nlohmann::json>)>;
+using ReplyFn = std::function<void(Result<protocol::PairStatus>)>;
 
 class PairingService {
  public:
@@ -55,9 +56,9 @@ class PairingService {
   PairingService& operator=(const PairingService&) = delete;
 
   // Opens a pairing window on `host`:`pairing_port`; `sync_port` is told to
-  // the joiner. Returns {code, expires_ms, nameplate}.
-  Result<nlohmann::json> Invite(const std::string& host, std::uint16_t pairing_port,
-                                std::uint16_t sync_port, std::uint64_t ttl_ms);
+  // the joiner. Returns the code, when it expires, and `sync_port`.
+  Result<protocol::PairInviteReply> Invite(const std::string& host, std::uint16_t pairing_port, std::uint16_t sync_port,
+                                           std::uint64_t ttl_ms);
   // Starts joining the inviter at `address` ("host:sync_port"); `reply` runs
   // once, when pairing succeeded or failed.
   void Join(const protocol::InviteCode& code, const std::string& address, ReplyFn reply);
@@ -77,12 +78,12 @@ class PairingService {
 
   // `pair status`: whether paired, the safety number, whether confirmed, and
   // any open invite.
-  Result<nlohmann::json> StatusJson(std::uint64_t now_ms);
+  Result<protocol::PairStatus> StatusNow(std::uint64_t now_ms);
 
  private:
   void CloseInvite(const char* why);
   void CloseInviteSocket();
-  void FinishJoin(Result<nlohmann::json> result);
+  void FinishJoin(Result<protocol::PairStatus> result);
   void DialJoin(const std::string& endpoint);
   // The invite found by a beacon had no invite for this code: listen for the
   // next beacon with a fresh joiner. False when that is not the case.

@@ -6,6 +6,75 @@ namespace kintsugi::protocol {
 
 using nlohmann::json;
 
+void to_json(json& j, const PairInviteRequest& request) {
+  j = json::object();
+  if (request.ttl_seconds != 0) j["ttl_seconds"] = request.ttl_seconds;
+}
+
+void from_json(const json& j, PairInviteRequest& request) { request.ttl_seconds = j.value("ttl_seconds", 0); }
+
+void to_json(json& j, const PairInviteReply& reply) {
+  j = json{{"code", reply.code},
+           {"expires", FormatUtcMillis(reply.expires_ms)},
+           {"expires_ms", reply.expires_ms},
+           {"sync_port", reply.sync_port}};
+}
+
+void from_json(const json& j, PairInviteReply& reply) {
+  reply.code = j.value("code", std::string());
+  reply.expires_ms = j.value("expires_ms", std::uint64_t{0});
+  reply.sync_port = j.value("sync_port", std::uint64_t{0});
+}
+
+void to_json(json& j, const PairJoinRequest& request) {
+  j = json{{"code", request.code}};
+  if (!request.address.empty()) j["address"] = request.address;
+}
+
+void from_json(const json& j, PairJoinRequest& request) {
+  request.code = j.value("code", std::string());
+  request.address = j.value("address", std::string());
+}
+
+void to_json(json& j, const OpenInvite& invite) {
+  j = json{{"code", invite.code},
+           {"expires", FormatUtcMillis(invite.expires_ms)},
+           {"expires_ms", invite.expires_ms},
+           {"attempts", invite.attempts}};
+}
+
+void from_json(const json& j, OpenInvite& invite) {
+  invite.code = j.value("code", std::string());
+  invite.expires_ms = j.value("expires_ms", std::uint64_t{0});
+  invite.attempts = j.value("attempts", std::uint64_t{0});
+}
+
+void to_json(json& j, const PairStatus& status) {
+  j = json{{"paired", status.paired}, {"private_entries", status.private_entries}};
+  if (!status.partner.empty()) {
+    j["partner"] = status.partner;
+    j["safety_number"] = status.safety_number;
+    j["confirmed"] = status.confirmed;
+    j["ledger"] = status.ledger;
+  }
+  if (status.invite) j["invite"] = *status.invite;
+  if (status.joining) j["joining"] = true;
+}
+
+void from_json(const json& j, PairStatus& status) {
+  status.paired = j.value("paired", false);
+  status.partner = j.value("partner", std::string());
+  status.safety_number = j.value("safety_number", std::string());
+  status.confirmed = j.value("confirmed", false);
+  status.ledger = j.value("ledger", std::string());
+  status.invite.reset();
+  if (auto invite = j.find("invite"); invite != j.end() && invite->is_object()) {
+    status.invite = invite->get<OpenInvite>();
+  }
+  status.joining = j.value("joining", false);
+  status.private_entries = j.value("private_entries", std::uint64_t{0});
+}
+
 void to_json(json& j, const Note& note) {
   j = json{{"id", note.id}, {"time", note.time}};
   if (note.unreadable) {
@@ -169,6 +238,10 @@ std::vector<MessageSpec> MessageSpecs() {
   status.partner_name = "Sam";
   status.transport_key = "a key";
   status.sharing = sharing;
+  PairStatus pair;
+  pair.partner = "ab";
+  pair.invite = OpenInvite{"123-a-b-c-d", 1, 0};
+  pair.joining = true;
   NotifyStatus notify;
   notify.server = "a server";
   notify.last_click = "today";
@@ -178,6 +251,11 @@ std::vector<MessageSpec> MessageSpecs() {
   const std::vector<std::string> none;
   return {
       {Method::kStatus, none, FieldsOf(status)},
+      {Method::kPairInvite, FieldsOf(PairInviteRequest{600}), FieldsOf(PairInviteReply{})},
+      {Method::kPairJoin, FieldsOf(PairJoinRequest{"123-a-b-c-d", "10.0.0.2:47474"}), FieldsOf(pair)},
+      {Method::kPairStatus, none, FieldsOf(pair)},
+      {Method::kPairConfirm, none, FieldsOf(pair)},
+      {Method::kPairCarry, none, FieldsOf(PairCarryReply{})},
       {Method::kNoteAdd, FieldsOf(NoteAddRequest{}), FieldsOf(NoteAddReply{})},
       {Method::kNotes, none, FieldsOf(NoteListReply{})},
       {Method::kNoteDelete, FieldsOf(NoteDeleteRequest{}), FieldsOf(NoteDeleteReply{})},

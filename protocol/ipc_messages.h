@@ -22,6 +22,42 @@
 
 namespace kintsugi::protocol {
 
+// --- Pairing: pair.invite, pair.join, pair.status, pair.confirm, pair.carry ---
+
+struct PairInviteRequest {
+  std::int64_t ttl_seconds = 0;  // 1 to 3600; 0: the default (not sent)
+};
+struct PairInviteReply {
+  std::string code;
+  std::uint64_t expires_ms = 0;  // also written as `expires`, ISO 8601
+  std::uint64_t sync_port = 0;
+};
+struct PairJoinRequest {
+  std::string code;
+  std::string address;  // HOST:PORT of the inviter's sync port; empty: found on the LAN (not sent)
+};
+// An invite still open, in pair.status.
+struct OpenInvite {
+  std::string code;
+  std::uint64_t expires_ms = 0;  // also written as `expires`
+  std::uint64_t attempts = 0;    // wrong codes tried against it
+};
+// pair.status, pair.confirm and pair.join's answer.
+struct PairStatus {
+  bool paired = false;
+  // Once paired (absent before):
+  std::string partner;  // hex
+  std::string safety_number;
+  bool confirmed = false;  // the two compared the safety number
+  std::string ledger;      // hex
+  std::optional<OpenInvite> invite;
+  bool joining = false;               // a pair.join is under way (written only then)
+  std::uint64_t private_entries = 0;  // entries written before pairing, kept on this device
+};
+struct PairCarryReply {
+  std::uint64_t carried = 0;
+};
+
 // --- Private notes: note.add, note.list, note.delete ---
 
 struct NoteAddRequest {
@@ -141,6 +177,17 @@ struct NotifyStatus {
   std::optional<bool> sent;  // notify.test's: whether it reached a session bus
 };
 
+void to_json(nlohmann::json& j, const PairInviteRequest& request);
+void from_json(const nlohmann::json& j, PairInviteRequest& request);
+void to_json(nlohmann::json& j, const PairInviteReply& reply);
+void from_json(const nlohmann::json& j, PairInviteReply& reply);
+void to_json(nlohmann::json& j, const PairJoinRequest& request);
+void from_json(const nlohmann::json& j, PairJoinRequest& request);
+void to_json(nlohmann::json& j, const OpenInvite& invite);
+void from_json(const nlohmann::json& j, OpenInvite& invite);
+void to_json(nlohmann::json& j, const PairStatus& status);
+void from_json(const nlohmann::json& j, PairStatus& status);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PairCarryReply, carried)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NoteAddRequest, text)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NoteAddReply, id)
 void to_json(nlohmann::json& j, const Note& note);

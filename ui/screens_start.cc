@@ -72,14 +72,14 @@ void DrawSafetyQuestion(ViewModel& vm) {
 }
 
 void DrawPair(ViewModel& vm) {
-  const json& pair = vm.pair_status();
+  const protocol::PairStatus& pair = vm.pair_status();
   if (vm.paired()) {
     Heading("You are paired");
     WrappedF("Compare this number with the one on your partner's screen, out loud or side by side:");
     ImGui::Spacing();
-    LargeText(Str(pair, "safety_number"));
+    LargeText(pair.safety_number);
     ImGui::Spacing();
-    if (pair.value("confirmed", false)) {
+    if (pair.confirmed) {
       WrappedF("You compared it: the connection is yours alone.");
     } else if (PrimaryButton("The numbers match")) {
       vm.ConfirmSafetyNumber();
@@ -88,10 +88,10 @@ void DrawPair(ViewModel& vm) {
     return;
   }
   Heading("Invite my partner");
-  if (vm.InviteSecondsLeft() > 0 && pair.contains("invite")) {
-    LargeText(Str(pair["invite"], "code"));
+  if (vm.InviteSecondsLeft() > 0 && pair.invite) {
+    LargeText(pair.invite->code);
     Primary();
-    if (Button("Copy the code")) ImGui::SetClipboardText(Str(pair["invite"], "code").c_str());
+    if (Button("Copy the code")) ImGui::SetClipboardText(pair.invite->code.c_str());
     const auto left = vm.InviteSecondsLeft();
     TextF("Valid for %lld:%02lld more.", static_cast<long long>(left / 60), static_cast<long long>(left % 60));
   } else if (PrimaryButton("Invite my partner")) {

@@ -98,7 +98,8 @@ struct ViewModel::Snapshot {
   ReadInputs inputs;
   Result<protocol::DaemonStatus> status = protocol::DaemonStatus{};
   bool views = false;  // initialised and unlocked: the views below were asked for
-  json pending, agreements, trends, together, pair, peers, notes;
+  json pending, agreements, trends, together, peers, notes;
+  std::optional<protocol::PairStatus> pair;
   bool timeline_read = false;
   std::vector<json> timeline;
   json timeline_next;
@@ -154,7 +155,9 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
   read("view.agreements", json::object(), snap.agreements);
   read("view.trends", json::object(), snap.trends);
   read("view.together", json::object(), snap.together);
-  read("pair.status", json::object(), snap.pair);
+  if (json pair; read("pair.status", json::object(), pair)) {
+    snap.pair = protocol::ReadMessage<protocol::PairStatus>(pair);
+  }
   read("peers", json::object(), snap.peers);
   json notes;
   if (read("note.list", json::object(), notes)) snap.notes = notes.value("notes", json::array());
@@ -236,12 +239,13 @@ void ViewModel::Adopt(Snapshot snap) {
     return;
   }
   for (auto [from, into] : {std::pair{&snap.pending, &pending_}, {&snap.agreements, &agreements_},
-                            {&snap.trends, &trends_}, {&snap.together, &together_}, {&snap.pair, &pair_},
-                            {&snap.peers, &peers_}, {&snap.notes, &notes_}}) {
+                            {&snap.trends, &trends_}, {&snap.together, &together_}, {&snap.peers, &peers_},
+                            {&snap.notes, &notes_}}) {
     if (!from->is_null()) *into = std::move(*from);
   }
-  if (auto invite = pair_.find("invite"); invite != pair_.end() && invite->is_object()) {
-    invite_expires_ms_ = invite->value("expires_ms", std::uint64_t{0});
+  if (snap.pair) pair_ = std::move(*snap.pair);
+  if (pair_.invite) {
+    invite_expires_ms_ = pair_.invite->expires_ms;
   } else if (paired()) {
     invite_expires_ms_.reset();
   }
@@ -537,18 +541,18 @@ Notice ViewModel::Init() {
 
 Notice ViewModel::Invite() {
   return Request("", "pair.invite", json::object(), [this](const json& r) {
-    invite_expires_ms_ = r.value("expires_ms", std::uint64_t{0});
-    pair_["invite"] = r;
+    const auto invite = protocol::ReadMessage<protocol::PairInviteReply>(r).value_or(protocol::PairInviteReply{});
+    invite_expires_ms_ = invite.expires_ms;
+    pair_.invite = protocol::OpenInvite{invite.code, invite.expires_ms, 0};
     Done("Read this code to your partner, or let them type it.");
   });
 }
 
 Notice ViewModel::Join() {
   if (std::string problem = CodeProblem(); !problem.empty()) return Failed(MakeError(ErrorCode::kInvalidArgument, problem));
-  json params{{"code", Trimmed(code_input)}};
-  Optional(params, "address", peer_address_input);
-  return Request("Pairing...", "pair.join", std::move(params), [this](const json& r) {
-    pair_ = r;
+  const protocol::PairJoinRequest request{Trimmed(code_input), Trimmed(peer_address_input)};
+  return Request("Pairing...", "pair.join", request, [this](const json& r) {
+    pair_ = protocol::ReadMessage<protocol::PairStatus>(r).value_or(protocol::PairStatus{});
     code_input.clear();
     Done("Paired. Compare the safety number with your partner.");
   });
@@ -556,7 +560,7 @@ Notice ViewModel::Join() {
 
 Notice ViewModel::ConfirmSafetyNumber() {
   return Request("", "pair.confirm", json::object(), [this](const json& r) {
-    pair_ = r;
+    pair_ = protocol::ReadMessage<protocol::PairStatus>(r).value_or(protocol::PairStatus{});
     Done("You both saw the same number. The connection is yours alone.");
   });
 }

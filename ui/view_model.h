@@ -204,7 +204,7 @@ class ViewModel {
   const nlohmann::json& agreements() const { return agreements_; }
   const nlohmann::json& trends() const { return trends_; }
   const nlohmann::json& together() const { return together_; }
-  const nlohmann::json& pair_status() const { return pair_; }
+  const protocol::PairStatus& pair_status() const { return pair_; }
   const nlohmann::json& notes() const { return notes_; }
   const std::vector<nlohmann::json>& timeline() const { return timeline_; }
   bool timeline_has_more() const { return !timeline_next_.is_null(); }
@@ -516,7 +516,7 @@ class ViewModel {
   nlohmann::json trends_ = nlohmann::json::object();
   nlohmann::json together_ = nlohmann::json::object();
   std::optional<protocol::NotifyStatus> notify_;
-  nlohmann::json pair_ = nlohmann::json::object();
+  protocol::PairStatus pair_;
   nlohmann::json peers_ = nlohmann::json::object();
   nlohmann::json sync_findings_ = nlohmann::json::array();
   nlohmann::json notes_ = nlohmann::json::array();

@@ -223,7 +223,7 @@ Notice ViewModel::ResumeSharing() {
 }
 
 Notice ViewModel::Leave() {
-  return Request("", "sharing.leave", protocol::SharingLeaveRequest{leave_note}, [this](const json& r) {
+  return Request("", "sharing.leave", protocol::SharingLeaveRequest{Trimmed(leave_note)}, [this](const json& r) {
     if (auto left = protocol::ReadMessage<protocol::SharingLeaveReply>(r)) status_.sharing = left->sharing;
     leave_note.clear();
     Done("You left. Your partner's device receives this, then sync ends. Your copy stays here.");

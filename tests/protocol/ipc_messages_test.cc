@@ -46,6 +46,29 @@ TEST(IpcMessages, AStatusReadsBackWithItsPartnerAndSharing) {
   EXPECT_FALSE(ReadMessage<DaemonStatus>(j).has_value());
 }
 
+TEST(IpcMessages, APairingRequestSendsOnlyWhatWasChosen) {
+  EXPECT_EQ(json(PairInviteRequest{}), json::object());  // the daemon's default time
+  EXPECT_EQ(json(PairInviteRequest{120}), (json{{"ttl_seconds", 120}}));
+  EXPECT_EQ(json(PairJoinRequest{"123-a-b-c-d", ""}), (json{{"code", "123-a-b-c-d"}}));
+  EXPECT_EQ(json(PairJoinRequest{"123-a-b-c-d", "10.0.0.2:47474"})["address"], "10.0.0.2:47474");
+}
+
+TEST(IpcMessages, BeforePairingThePairStatusSaysNoPartnerAndTheOpenInvite) {
+  PairStatus waiting;
+  waiting.invite = OpenInvite{"123-a-b-c-d", 60'000, 2};
+  waiting.private_entries = 3;
+  const json j = waiting;
+  EXPECT_FALSE(j.contains("partner"));
+  EXPECT_FALSE(j.contains("safety_number"));
+  EXPECT_FALSE(j.contains("joining"));
+  EXPECT_EQ(j["invite"]["expires"], "1970-01-01T00:01:00.000Z");
+  auto read = ReadMessage<PairStatus>(j);
+  ASSERT_TRUE(read.has_value() && read->invite.has_value());
+  EXPECT_EQ(read->invite->attempts, 2u);
+  EXPECT_EQ(read->private_entries, 3u);
+  EXPECT_FALSE(read->paired);
+}
+
 TEST(IpcMessages, ASharingObjectSaysOnlyThePausesThereAre) {
   json sharing = Sharing{};
   EXPECT_EQ(sharing, (json{{"state", "sharing"}, {"paused", false}, {"partner_paused", false}}));
