@@ -49,20 +49,6 @@ std::string Mode(unsigned mode) {
   return out;
 }
 
-std::uint64_t U64(const json& j, const char* key) {
-  const auto it = j.find(key);
-  if (it == j.end() || !it->is_number_integer()) return 0;
-  return it->is_number_unsigned() ? it->get<std::uint64_t>() : static_cast<std::uint64_t>(std::max<std::int64_t>(0, it->get<std::int64_t>()));
-}
-std::string Text(const json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-bool Flag(const json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_boolean() && it->get<bool>();
-}
-
 // What concerns this computer alone: checked whether or not the daemon answers.
 void LocalFindings(const DoctorFacts& f, std::vector<Finding>& out) {
   if (f.free_bytes) {
@@ -171,11 +157,9 @@ std::vector<Finding> Diagnose(const DoctorFacts& f) {
     out.push_back({"sharing", Level::kOk, "Sharing is on.", ""});
   }
 
-  const json& peers = f.peers;
-  static const json kNone = json::object();
-  const json& peer = peers.contains("peers") && peers["peers"].is_array() && !peers["peers"].empty() ? peers["peers"][0]
-                                                                                                     : kNone;
-  const std::uint64_t port = U64(peers, "listening_port");
+  const auto peers = protocol::ReadMessage<protocol::PeersReply>(f.peers).value_or(protocol::PeersReply{});
+  const protocol::PeerState peer = peers.peers.empty() ? protocol::PeerState{} : peers.peers[0];
+  const std::uint64_t port = peers.listening_port;
   std::string where;
   for (const auto& a : f.addresses) where += (where.empty() ? "" : ", ") + a + ":" + std::to_string(port);
   if (port == 0) {
@@ -190,42 +174,42 @@ std::vector<Finding> Diagnose(const DoctorFacts& f) {
                    ""});
   }
 
-  const bool online = Flag(peer, "online");
-  const std::string address = Text(peer, "address");
+  const bool online = peer.online;
+  const std::string& address = peer.address;
   if (online) {
-    const std::uint64_t synced = U64(peer, "last_sync_ms");
+    const std::uint64_t synced = peer.last_sync_ms;
     out.push_back({"partner", Level::kOk,
                    name + "'s device is connected" + (address.empty() ? "" : " (" + address + ")") +
                        (synced == 0 ? "" : ", last exchange " + Ago(f.now_ms, synced)) + ".",
                    ""});
-  } else if (U64(peer, "last_seen_ms") == 0) {
+  } else if (peer.last_seen_ms == 0) {
     out.push_back({"partner", Level::kProblem, name + "'s device has not been reached since pairing.", ""});
   } else {
     out.push_back({"partner", Level::kProblem,
-                   name + "'s device was last reached " + Ago(f.now_ms, U64(peer, "last_seen_ms")) +
+                   name + "'s device was last reached " + Ago(f.now_ms, peer.last_seen_ms) +
                        (address.empty() ? "" : ", at " + address) + ".",
                    ""});
   }
 
-  const json discovery = peers.value("discovery", json::object());
-  const std::uint64_t last_beacon = U64(discovery, "last_partner_beacon_ms");
+  const protocol::DiscoveryState& discovery = peers.discovery;
+  const std::uint64_t last_beacon = discovery.last_partner_beacon_ms;
   const bool beacons_arrive = last_beacon != 0 && Elapsed(f.now_ms, last_beacon) < kBeaconSilenceMs;
   const std::string remedy_address =
       "Run 'kintsugictl doctor' on " + their + " computer: it shows the address to give here with "
       "'kintsugictl peer add ADDRESS:PORT' (and " + name + " can add " + (where.empty() ? "this computer's" : where) +
       " there).";
-  if (!Flag(discovery, "enabled")) {
+  if (!discovery.enabled) {
     out.push_back({"beacons", Level::kNote,
                    "Beacons are off (--no-discovery): the two devices find each other only by an address given "
                    "with 'kintsugictl peer add'.",
                    ""});
-  } else if (U64(discovery, "interfaces") == 0) {
+  } else if (discovery.interfaces == 0) {
     out.push_back({"beacons", Level::kProblem,
                    "No beacons go out: this computer is on no network that carries them.",
                    "Join your home network (Wi-Fi or cable), the same one as " + their + " computer."});
   } else if (beacons_arrive) {
     out.push_back({"beacons", Level::kOk,
-                   "Beacons from " + their + " device arrive (from " + Text(discovery, "partner_beacon_from") + ", " +
+                   "Beacons from " + their + " device arrive (from " + discovery.partner_beacon_from + ", " +
                        Ago(f.now_ms, last_beacon) + ").",
                    ""});
   } else if (online) {
@@ -243,7 +227,7 @@ std::vector<Finding> Diagnose(const DoctorFacts& f) {
   }
 
   // Which way the link runs, when the partner is on this network.
-  const bool dialled = Flag(peer, "dialled"), called_in = Flag(peer, "called_in");
+  const bool dialled = peer.dialled, called_in = peer.called_in;
   if (beacons_arrive && !online) {
     out.push_back({"reach", Level::kProblem,
                    name + "'s device is on this network (its beacons arrive) but the two cannot connect: a "
@@ -264,7 +248,7 @@ std::vector<Finding> Diagnose(const DoctorFacts& f) {
                        std::to_string(port) + "/tcp)."});
   }
 
-  const std::uint64_t off_clock = U64(discovery, "last_off_clock_ms");
+  const std::uint64_t off_clock = discovery.last_off_clock_ms;
   if (off_clock != 0 && Elapsed(f.now_ms, off_clock) < 10 * 60 * 1000) {
     out.push_back({"clock", Level::kProblem,
                    "Beacons from " + their + " device carry a time more than five minutes away from this "

@@ -531,28 +531,26 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (peers->parsed() || peer_add->parsed()) {
-    auto r = peer_add->parsed() ? c.Call("peer.add", {{"address", peer_address}}) : c.Call("peers");
+    auto r = peer_add->parsed() ? c.Call("peer.add", protocol::PeerAddRequest{peer_address}) : c.Call("peers");
     if (!r.ok()) return Fail(r.error());
     if (as_json) {
       PrintJson(*r);
       return 0;
     }
-    if ((*r)["peers"].empty()) std::cout << "not paired\n";
-    for (const auto& p : (*r)["peers"]) {
-      std::cout << "partner  " << Fingerprint(p.value("author", "")) << "  "
-                << (p.value("online", false) ? "online" : "offline") << "  "
-                << (p.value("address", "").empty() ? "(address unknown)" : p.value("address", ""))
-                << "  behind " << p.value("entries_behind", 0) << "\n";
+    const auto reply = protocol::ReadMessage<protocol::PeersReply>(*r).value_or(protocol::PeersReply{});
+    if (reply.peers.empty()) std::cout << "not paired\n";
+    for (const auto& p : reply.peers) {
+      std::cout << "partner  " << Fingerprint(p.author) << "  " << (p.online ? "online" : "offline") << "  "
+                << (p.address.empty() ? "(address unknown)" : p.address) << "  behind " << p.entries_behind << "\n";
     }
-    for (const auto& refused : (*r)["refused"]) {
-      std::cout << "refused  " << refused.value("key", "").substr(0, 16) << " from "
-                << refused.value("address", "") << " (" << refused.value("count", 0) << " times)\n";
+    for (const auto& refused : reply.refused) {
+      std::cout << "refused  " << refused.key.substr(0, 16) << " from " << refused.address << " (" << refused.count
+                << " times)\n";
     }
-    const auto shown = static_cast<std::uint64_t>((*r)["refused"].size());
-    if (const auto total = r->value("refused_total", std::uint64_t{0}); total > shown) {
-      std::cout << "refused  " << total << " handshakes in all from keys that are not your partner's\n";
+    if (reply.refused_total > reply.refused.size()) {
+      std::cout << "refused  " << reply.refused_total << " handshakes in all from keys that are not your partner's\n";
     }
-    if (const auto away = r->value("connections", json::object()).value("turned_away", std::uint64_t{0}); away > 0) {
+    if (const auto away = reply.connections.turned_away; away > 0) {
       std::cout << "turned away  " << away << " connections to the sync port (over 8 from one address or 64 in all)\n";
     }
     return 0;

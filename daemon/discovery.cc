@@ -127,17 +127,19 @@ void Discovery::RunTimers(std::uint64_t now_ms) {
   }
 }
 
-nlohmann::json Discovery::Json() const {
-  return {{"enabled", true},
-          {"port", port_},
-          {"interfaces", interfaces_},
-          {"sent", sent_.count},
-          {"last_sent_ms", sent_.last_ms},
-          {"partner_beacons", partner_.count},
-          {"last_partner_beacon_ms", partner_.last_ms},
-          {"partner_beacon_from", partner_from_},
-          {"off_clock", off_clock_.count},
-          {"last_off_clock_ms", off_clock_.last_ms}};
+protocol::DiscoveryState Discovery::State() const {
+  protocol::DiscoveryState state;
+  state.enabled = true;
+  state.port = port_;
+  state.interfaces = static_cast<std::uint64_t>(interfaces_);
+  state.sent = sent_.count;
+  state.last_sent_ms = sent_.last_ms;
+  state.partner_beacons = partner_.count;
+  state.last_partner_beacon_ms = partner_.last_ms;
+  state.partner_beacon_from = partner_from_;
+  state.off_clock = off_clock_.count;
+  state.last_off_clock_ms = off_clock_.last_ms;
+  return state;
 }
 
 }  // namespace kintsugi::daemon

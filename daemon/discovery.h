@@ -21,6 +21,7 @@
 #include "daemon/engine.h"
 #include "daemon/pairing_service.h"
 #include "daemon/sync_service.h"
+#include "protocol/ipc_messages.h"
 
 namespace kintsugi::daemon {
 
@@ -44,7 +45,7 @@ class Discovery {
   // couple's beacons sent (and on how many interfaces, last time), the
   // partner's received (and from where), and the partner's refused for a
   // time more than one window from this clock.
-  nlohmann::json Json() const;
+  protocol::DiscoveryState State() const;
 
  private:
   Discovery(base::UniqueFd fd, std::uint16_t port, Engine& engine, SyncService& sync, PairingService& pairing,

@@ -63,9 +63,9 @@ Result<json> Carry(Call& call) {
 }
 
 Result<json> Peers(Call& call) {
-  json peers = call.services.sync->PeersJson(call.engine.NowMillis());
-  peers["discovery"] = call.services.discovery != nullptr ? call.services.discovery->Json() : json{{"enabled", false}};
-  return peers;
+  protocol::PeersReply peers = call.services.sync->Peers(call.engine.NowMillis());
+  if (call.services.discovery != nullptr) peers.discovery = call.services.discovery->State();
+  return json(peers);
 }
 
 Result<json> PeerAdd(Call& call) {
@@ -77,7 +77,7 @@ Result<json> PeerAdd(Call& call) {
     return InvalidArgument("address must be HOST:PORT");
   }
   call.services.sync->SetPartnerAddress(address->get<std::string>());
-  return call.services.sync->PeersJson(call.engine.NowMillis());
+  return Peers(call);
 }
 
 // Peers and a partner's address answer while locked: the link's state holds

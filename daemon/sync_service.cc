@@ -443,42 +443,36 @@ void SyncService::SavePeer() {
   if (!s.ok()) spdlog::warn("sync.save_peer_failed what=\"{}\"", s.error().message);
 }
 
-nlohmann::json SyncService::PeersJson(std::uint64_t now_ms) {
-  nlohmann::json peers = nlohmann::json::array();
+protocol::PeersReply SyncService::Peers(std::uint64_t now_ms) {
+  protocol::PeersReply out;
   const auto& partner = engine_.partner();
   if (partner) {
-    std::uint64_t behind = 0;
+    protocol::PeerState& peer = out.peers.emplace_back();
     for (const auto& [author, seq] : partner_heads_) {
       auto mine = engine_.Head(author);
-      if (mine.ok() && seq > mine->seq) behind += seq - mine->seq;
+      if (mine.ok() && seq > mine->seq) peer.entries_behind += seq - mine->seq;
     }
-    nlohmann::json peer{{"author", ToHex(*partner)},
-                        {"online", online(now_ms)},
-                        {"address", address_},
-                        {"last_seen_ms", last_seen_ms_},
-                        {"last_sync_ms", last_sync_ms_},
-                        {"entries_behind", behind},
-                        {"ended", DepartureOf(engine_).has_value()},
-                        // Which way the link runs: our connection to the
-                        // partner's port, and theirs to ours (heard lately).
-                        {"dialled", outgoing_up_},
-                        {"called_in", std::any_of(incoming_.begin(), incoming_.end(), [&](const auto& in) {
-                           return now_ms - in.second.last_heard_ms < kOnlineWindowMs;
-                         })}};
-    if (partner_paused_since_ms_ != 0) {
-      peer["paused_since"] = protocol::FormatUtcMillis(partner_paused_since_ms_);
-      peer["paused_since_ms"] = partner_paused_since_ms_;
-    }
-    peers.push_back(std::move(peer));
+    peer.author = ToHex(*partner);
+    peer.online = online(now_ms);
+    peer.address = address_;
+    peer.last_seen_ms = last_seen_ms_;
+    peer.last_sync_ms = last_sync_ms_;
+    peer.ended = DepartureOf(engine_).has_value();
+    // Which way the link runs: our connection to the partner's port, and
+    // theirs to ours (heard lately).
+    peer.dialled = outgoing_up_;
+    peer.called_in = std::any_of(incoming_.begin(), incoming_.end(), [&](const auto& in) {
+      return now_ms - in.second.last_heard_ms < kOnlineWindowMs;
+    });
+    peer.paused_since_ms = partner_paused_since_ms_;
+    out.sharing = SharingOf(engine_, sharing_, partner_paused_since_ms_);
   }
-  nlohmann::json refused = nlohmann::json::array();
   for (const auto& [key, r] : zap_.refusals()) {
-    refused.push_back({{"key", key}, {"address", r.address}, {"count", r.count}, {"last_ms", r.last_ms}});
+    out.refused.push_back({key, r.address, static_cast<std::uint64_t>(r.count), static_cast<std::uint64_t>(r.last_ms)});
   }
-  nlohmann::json out{{"peers", peers}, {"refused", refused}, {"refused_total", zap_.refused_total()},
-                     {"connections", {{"open", gate_.open()}, {"turned_away", gate_.turned_away()}}},
-                     {"listening_port", port_}};
-  if (partner) out["sharing"] = SharingOf(engine_, sharing_, partner_paused_since_ms_);
+  out.refused_total = zap_.refused_total();
+  out.connections = {static_cast<std::uint64_t>(gate_.open()), static_cast<std::uint64_t>(gate_.turned_away())};
+  out.listening_port = port_;
   return out;
 }
 

@@ -35,6 +35,7 @@
 #include "daemon/log_limit.h"
 #include "daemon/sharing.h"
 #include "daemon/zap.h"
+#include "protocol/ipc_messages.h"
 
 namespace kintsugi::daemon {
 
@@ -93,7 +94,7 @@ class SyncService {
   void OnLocalAppend(const AppendedEntry& entry);
 
   // The partner as `peers` shows it.
-  nlohmann::json PeersJson(std::uint64_t now_ms);
+  protocol::PeersReply Peers(std::uint64_t now_ms);
   bool online(std::uint64_t now_ms) const;
 
   // --- Pause and leave ---

@@ -75,6 +75,85 @@ void from_json(const json& j, PairStatus& status) {
   status.private_entries = j.value("private_entries", std::uint64_t{0});
 }
 
+void to_json(json& j, const PeerState& peer) {
+  j = json{{"author", peer.author},
+           {"online", peer.online},
+           {"address", peer.address},
+           {"last_seen_ms", peer.last_seen_ms},
+           {"last_sync_ms", peer.last_sync_ms},
+           {"entries_behind", peer.entries_behind},
+           {"ended", peer.ended},
+           {"dialled", peer.dialled},
+           {"called_in", peer.called_in}};
+  if (peer.paused_since_ms != 0) {
+    j["paused_since"] = FormatUtcMillis(peer.paused_since_ms);
+    j["paused_since_ms"] = peer.paused_since_ms;
+  }
+}
+
+void from_json(const json& j, PeerState& peer) {
+  peer.author = j.value("author", std::string());
+  peer.online = j.value("online", false);
+  peer.address = j.value("address", std::string());
+  peer.last_seen_ms = j.value("last_seen_ms", std::uint64_t{0});
+  peer.last_sync_ms = j.value("last_sync_ms", std::uint64_t{0});
+  peer.entries_behind = j.value("entries_behind", std::uint64_t{0});
+  peer.ended = j.value("ended", false);
+  peer.dialled = j.value("dialled", false);
+  peer.called_in = j.value("called_in", false);
+  peer.paused_since_ms = j.value("paused_since_ms", std::uint64_t{0});
+}
+
+void to_json(json& j, const DiscoveryState& discovery) {
+  j = json{{"enabled", discovery.enabled}};
+  if (!discovery.enabled) return;
+  j["port"] = discovery.port;
+  j["interfaces"] = discovery.interfaces;
+  j["sent"] = discovery.sent;
+  j["last_sent_ms"] = discovery.last_sent_ms;
+  j["partner_beacons"] = discovery.partner_beacons;
+  j["last_partner_beacon_ms"] = discovery.last_partner_beacon_ms;
+  j["partner_beacon_from"] = discovery.partner_beacon_from;
+  j["off_clock"] = discovery.off_clock;
+  j["last_off_clock_ms"] = discovery.last_off_clock_ms;
+}
+
+void from_json(const json& j, DiscoveryState& discovery) {
+  discovery.enabled = j.value("enabled", false);
+  discovery.port = j.value("port", std::uint64_t{0});
+  discovery.interfaces = j.value("interfaces", std::uint64_t{0});
+  discovery.sent = j.value("sent", std::uint64_t{0});
+  discovery.last_sent_ms = j.value("last_sent_ms", std::uint64_t{0});
+  discovery.partner_beacons = j.value("partner_beacons", std::uint64_t{0});
+  discovery.last_partner_beacon_ms = j.value("last_partner_beacon_ms", std::uint64_t{0});
+  discovery.partner_beacon_from = j.value("partner_beacon_from", std::string());
+  discovery.off_clock = j.value("off_clock", std::uint64_t{0});
+  discovery.last_off_clock_ms = j.value("last_off_clock_ms", std::uint64_t{0});
+}
+
+void to_json(json& j, const PeersReply& reply) {
+  j = json{{"peers", reply.peers},
+           {"refused", reply.refused},
+           {"refused_total", reply.refused_total},
+           {"connections", reply.connections},
+           {"listening_port", reply.listening_port},
+           {"discovery", reply.discovery}};
+  if (reply.sharing) j["sharing"] = *reply.sharing;
+}
+
+void from_json(const json& j, PeersReply& reply) {
+  reply.peers = j.value("peers", std::vector<PeerState>{});
+  reply.refused = j.value("refused", std::vector<RefusedKey>{});
+  reply.refused_total = j.value("refused_total", std::uint64_t{0});
+  reply.connections = j.value("connections", Connections{});
+  reply.listening_port = j.value("listening_port", std::uint64_t{0});
+  reply.sharing.reset();
+  if (auto sharing = j.find("sharing"); sharing != j.end() && sharing->is_object()) {
+    reply.sharing = sharing->get<Sharing>();
+  }
+  reply.discovery = j.value("discovery", DiscoveryState{});
+}
+
 void to_json(json& j, const Note& note) {
   j = json{{"id", note.id}, {"time", note.time}};
   if (note.unreadable) {
@@ -187,7 +266,9 @@ void from_json(const json& j, DaemonStatus& status) {
   status.transport_key = j.value("transport_key", std::string());
   status.views = j.value("views", ViewsProgress{});
   status.sharing.reset();
-  if (auto sharing = j.find("sharing"); sharing != j.end() && sharing->is_object()) status.sharing = sharing->get<Sharing>();
+  if (auto sharing = j.find("sharing"); sharing != j.end() && sharing->is_object()) {
+    status.sharing = sharing->get<Sharing>();
+  }
 }
 
 void to_json(json& j, const NotifyStatus& status) {
@@ -242,6 +323,9 @@ std::vector<MessageSpec> MessageSpecs() {
   pair.partner = "ab";
   pair.invite = OpenInvite{"123-a-b-c-d", 1, 0};
   pair.joining = true;
+  PeersReply peers;
+  peers.sharing = sharing;
+  peers.discovery.enabled = true;
   NotifyStatus notify;
   notify.server = "a server";
   notify.last_click = "today";
@@ -256,6 +340,8 @@ std::vector<MessageSpec> MessageSpecs() {
       {Method::kPairStatus, none, FieldsOf(pair)},
       {Method::kPairConfirm, none, FieldsOf(pair)},
       {Method::kPairCarry, none, FieldsOf(PairCarryReply{})},
+      {Method::kPeers, none, FieldsOf(peers)},
+      {Method::kPeerAdd, FieldsOf(PeerAddRequest{}), FieldsOf(peers)},
       {Method::kNoteAdd, FieldsOf(NoteAddRequest{}), FieldsOf(NoteAddReply{})},
       {Method::kNotes, none, FieldsOf(NoteListReply{})},
       {Method::kNoteDelete, FieldsOf(NoteDeleteRequest{}), FieldsOf(NoteDeleteReply{})},

@@ -122,6 +122,57 @@ struct WithdrawMineReply {
   std::map<std::string, std::int64_t> kept;  // kind -> entries the rules keep
 };
 
+// --- The link to the partner: peers, peer.add ---
+
+struct PeerState {
+  std::string author;  // hex
+  bool online = false;
+  std::string address;  // HOST:PORT last used
+  std::uint64_t last_seen_ms = 0;
+  std::uint64_t last_sync_ms = 0;
+  std::uint64_t entries_behind = 0;   // the partner said it has these beyond this device's copy
+  bool ended = false;                 // a leave ended the ledger
+  bool dialled = false;               // this daemon's connection to the partner's port is up
+  bool called_in = false;             // the partner's connection to this one was heard lately
+  std::uint64_t paused_since_ms = 0;  // the partner's pause (also as `paused_since`); 0: none
+};
+// A key the sync port refused.
+struct RefusedKey {
+  std::string key;
+  std::string address;
+  std::uint64_t count = 0;
+  std::uint64_t last_ms = 0;
+};
+struct Connections {
+  std::uint64_t open = 0;         // kept on the sync port
+  std::uint64_t turned_away = 0;  // past the limits per address or in all
+};
+// LAN discovery; only `enabled` while it is off.
+struct DiscoveryState {
+  bool enabled = false;
+  std::uint64_t port = 0;
+  std::uint64_t interfaces = 0;  // the last beacon went out on
+  std::uint64_t sent = 0;
+  std::uint64_t last_sent_ms = 0;
+  std::uint64_t partner_beacons = 0;
+  std::uint64_t last_partner_beacon_ms = 0;
+  std::string partner_beacon_from;  // an IPv4 address
+  std::uint64_t off_clock = 0;      // beacons sealed in another time window than this clock's
+  std::uint64_t last_off_clock_ms = 0;
+};
+struct PeerAddRequest {
+  std::string address;  // HOST:PORT of the partner's sync port
+};
+struct PeersReply {
+  std::vector<PeerState> peers;  // the partner, once paired
+  std::vector<RefusedKey> refused;
+  std::uint64_t refused_total = 0;
+  Connections connections;
+  std::uint64_t listening_port = 0;  // 0 once the link ended, or without --listen
+  std::optional<Sharing> sharing;    // once paired
+  DiscoveryState discovery;
+};
+
 // --- The daemon and its ledger: status (init and restore answer as it) ---
 
 struct ViewsProgress {
@@ -177,17 +228,20 @@ struct NotifyStatus {
   std::optional<bool> sent;  // notify.test's: whether it reached a session bus
 };
 
-void to_json(nlohmann::json& j, const PairInviteRequest& request);
+// Pairing.
+void to_json(nlohmann::json& j, const PairInviteRequest& request);  // no `ttl_seconds` when 0
 void from_json(const nlohmann::json& j, PairInviteRequest& request);
 void to_json(nlohmann::json& j, const PairInviteReply& reply);
 void from_json(const nlohmann::json& j, PairInviteReply& reply);
-void to_json(nlohmann::json& j, const PairJoinRequest& request);
+void to_json(nlohmann::json& j, const PairJoinRequest& request);  // no `address` when empty
 void from_json(const nlohmann::json& j, PairJoinRequest& request);
 void to_json(nlohmann::json& j, const OpenInvite& invite);
 void from_json(const nlohmann::json& j, OpenInvite& invite);
-void to_json(nlohmann::json& j, const PairStatus& status);
+void to_json(nlohmann::json& j, const PairStatus& status);  // the partner's fields once paired
 void from_json(const nlohmann::json& j, PairStatus& status);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PairCarryReply, carried)
+
+// Notes.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NoteAddRequest, text)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NoteAddReply, id)
 void to_json(nlohmann::json& j, const Note& note);
@@ -195,9 +249,10 @@ void from_json(const nlohmann::json& j, Note& note);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NoteListReply, notes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NoteDeleteRequest, id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NoteDeleteReply, deleted)
-// The times are written twice, as ISO 8601 (`paused_since`, `time`) and as
-// Unix ms (`paused_since_ms`, `time_ms`), and read back from the ms; a
-// field of a pause that is not there is left out.
+
+// Sharing. The times are written twice, as ISO 8601 (`paused_since`,
+// `time`) and as Unix ms (`paused_since_ms`, `time_ms`), and read back from
+// the ms; a field of a pause that is not there is left out.
 void to_json(nlohmann::json& j, const SharingEnded& ended);
 void from_json(const nlohmann::json& j, SharingEnded& ended);
 void to_json(nlohmann::json& j, const Sharing& sharing);
@@ -207,15 +262,27 @@ void from_json(const nlohmann::json& j, SharingLeaveRequest& request);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SharingLeaveReply, id, seq, time, sharing)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WithdrawMineReply, withdrawn, remaining, kept)
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ViewsProgress, folded, waiting)
-// The fields of an initialised ledger only once it is; `partner`,
+// The link.
+void to_json(nlohmann::json& j, const PeerState& peer);  // `paused_since`(_ms) only while the partner pauses
+void from_json(const nlohmann::json& j, PeerState& peer);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RefusedKey, key, address, count, last_ms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Connections, open, turned_away)
+void to_json(nlohmann::json& j, const DiscoveryState& discovery);
+void from_json(const nlohmann::json& j, DiscoveryState& discovery);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PeerAddRequest, address)
+void to_json(nlohmann::json& j, const PeersReply& reply);  // `sharing` once paired
+void from_json(const nlohmann::json& j, PeersReply& reply);
+
+// Status: the fields of an initialised ledger only once it is; `partner`,
 // `partner_name`, `transport_key` and `sharing` only when there are.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ViewsProgress, folded, waiting)
 void to_json(nlohmann::json& j, const DaemonStatus& status);
 void from_json(const nlohmann::json& j, DaemonStatus& status);
+
+// Notifications: `settings` as NotifySettings::ToJson() writes them (read
+// back with NotifySettingsFromJson); `server`, `next_reminder`(_ms),
+// `last_click` and `sent` only when there are.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NotifyEventState, name, on, switchable, about, screen)
-// `settings` as NotifySettings::ToJson() writes them (read back with
-// NotifySettingsFromJson); `server`, `next_reminder`(_ms), `last_click` and
-// `sent` only when there are.
 void to_json(nlohmann::json& j, const NotifyStatus& status);
 void from_json(const nlohmann::json& j, NotifyStatus& status);
 

@@ -212,7 +212,8 @@ void DrawNotifySettings(ViewModel& vm) {
   if (ImGui::Checkbox("Tell me when something comes from my partner, while the window is closed", &enabled)) {
     vm.ChangeNotify({{"enabled", enabled}});
   }
-  if (status.bus != "shown" && status.bus != "nothing shown yet") Hint("Nothing is shown right now: " + status.bus + ".");
+  const bool shown = status.bus == "shown" || status.bus == "nothing shown yet";
+  if (!shown) Hint("Nothing is shown right now: " + status.bus + ".");
   Hint("Anyone near your screen, or who sees it locked, can read a notification. By default it says only "
        "that something came, and from whom.");
   const std::tuple<protocol::NotifyShow, const char*, const char*> hows[] = {

@@ -98,8 +98,9 @@ struct ViewModel::Snapshot {
   ReadInputs inputs;
   Result<protocol::DaemonStatus> status = protocol::DaemonStatus{};
   bool views = false;  // initialised and unlocked: the views below were asked for
-  json pending, agreements, trends, together, peers, notes;
+  json pending, agreements, trends, together, notes;
   std::optional<protocol::PairStatus> pair;
+  std::optional<protocol::PeersReply> peers;
   bool timeline_read = false;
   std::vector<json> timeline;
   json timeline_next;
@@ -158,7 +159,9 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
   if (json pair; read("pair.status", json::object(), pair)) {
     snap.pair = protocol::ReadMessage<protocol::PairStatus>(pair);
   }
-  read("peers", json::object(), snap.peers);
+  if (json peers; read("peers", json::object(), peers)) {
+    snap.peers = protocol::ReadMessage<protocol::PeersReply>(peers);
+  }
   json notes;
   if (read("note.list", json::object(), notes)) snap.notes = notes.value("notes", json::array());
 
@@ -239,11 +242,11 @@ void ViewModel::Adopt(Snapshot snap) {
     return;
   }
   for (auto [from, into] : {std::pair{&snap.pending, &pending_}, {&snap.agreements, &agreements_},
-                            {&snap.trends, &trends_}, {&snap.together, &together_}, {&snap.peers, &peers_},
-                            {&snap.notes, &notes_}}) {
+                            {&snap.trends, &trends_}, {&snap.together, &together_}, {&snap.notes, &notes_}}) {
     if (!from->is_null()) *into = std::move(*from);
   }
   if (snap.pair) pair_ = std::move(*snap.pair);
+  if (snap.peers) peers_ = std::move(*snap.peers);
   if (pair_.invite) {
     invite_expires_ms_ = pair_.invite->expires_ms;
   } else if (paired()) {
@@ -358,15 +361,12 @@ std::string ViewModel::partner_name() const {
 }
 
 bool ViewModel::partner_online() const {
-  auto peers = peers_.find("peers");
-  if (peers == peers_.end() || !peers->is_array()) return false;
-  return std::any_of(peers->begin(), peers->end(), [](const json& p) { return p.value("online", false); });
+  return std::any_of(peers_.peers.begin(), peers_.peers.end(), [](const protocol::PeerState& p) { return p.online; });
 }
 
 std::string ViewModel::partner_last_seen() const {
-  auto peers = peers_.find("peers");
-  if (peers == peers_.end() || !peers->is_array() || peers->empty()) return "";
-  const std::uint64_t ms = (*peers)[0].value("last_seen_ms", std::uint64_t{0});
+  if (peers_.peers.empty()) return "";
+  const std::uint64_t ms = peers_.peers[0].last_seen_ms;
   if (ms == 0) return "";
   const std::uint64_t ago = NowMs() > ms ? (NowMs() - ms) / 60'000 : 0;
   if (ago < 1) return "just now";
@@ -683,7 +683,7 @@ Notice ViewModel::AddNote() {
 }
 
 Notice ViewModel::SetPeerAddress() {
-  return Request("", "peer.add", {{"address", Trimmed(peer_address_input)}},
+  return Request("", "peer.add", protocol::PeerAddRequest{Trimmed(peer_address_input)},
                  [this](const json&) { Done("Your device will look for your partner there."); });
 }
 

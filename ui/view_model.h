@@ -517,7 +517,7 @@ class ViewModel {
   nlohmann::json together_ = nlohmann::json::object();
   std::optional<protocol::NotifyStatus> notify_;
   protocol::PairStatus pair_;
-  nlohmann::json peers_ = nlohmann::json::object();
+  protocol::PeersReply peers_;
   nlohmann::json sync_findings_ = nlohmann::json::array();
   nlohmann::json notes_ = nlohmann::json::array();
   std::vector<nlohmann::json> timeline_;

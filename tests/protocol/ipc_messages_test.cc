@@ -69,6 +69,29 @@ TEST(IpcMessages, BeforePairingThePairStatusSaysNoPartnerAndTheOpenInvite) {
   EXPECT_FALSE(read->paired);
 }
 
+TEST(IpcMessages, PeersSayThePartnersPauseAndDiscoveryOffSaysOnlyThat) {
+  PeersReply reply;
+  PeerState& sam = reply.peers.emplace_back();
+  sam.author = "ab";
+  sam.online = true;
+  sam.paused_since_ms = 2'000;
+  reply.refused.push_back({"cd", "10.0.0.9:5555", 3, 9});
+  json j = reply;
+  EXPECT_EQ(j["peers"][0]["paused_since"], "1970-01-01T00:00:02.000Z");
+  EXPECT_EQ(j["discovery"], (json{{"enabled", false}}));
+  EXPECT_FALSE(j.contains("sharing"));  // not paired
+  sam.paused_since_ms = 0;
+  EXPECT_FALSE(json(sam).contains("paused_since"));
+  auto read = ReadMessage<PeersReply>(j);
+  ASSERT_TRUE(read.has_value());
+  ASSERT_EQ(read->peers.size(), 1u);
+  EXPECT_TRUE(read->peers[0].online);
+  EXPECT_EQ(read->peers[0].paused_since_ms, 2'000u);
+  EXPECT_EQ(read->refused[0].count, 3u);
+  j["peers"][0]["online"] = "yes";
+  EXPECT_FALSE(ReadMessage<PeersReply>(j).has_value());
+}
+
 TEST(IpcMessages, ASharingObjectSaysOnlyThePausesThereAre) {
   json sharing = Sharing{};
   EXPECT_EQ(sharing, (json{{"state", "sharing"}, {"paused", false}, {"partner_paused", false}}));
