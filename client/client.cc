@@ -77,6 +77,7 @@ Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
 }
 
 Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::json& params) {
+  answered_ = false;  // until a reply to this request comes: then the socket stays
   const nlohmann::json id = next_id_++;
   std::string request = protocol::EncodeIpcRequest(id, method, params);
   if (request.size() > protocol::kMaxIpcRequestBytes) {
@@ -85,7 +86,6 @@ Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::jso
     crypto::WipeString(request);
     return protocol::RequestTooLarge(bytes);
   }
-  bool answered = false;  // a reply to this request came: the socket stays
   Result<nlohmann::json> outcome = base::ZmqCall(ErrorCode::kUnavailable, "IPC failed", [&]() -> Result<nlohmann::json> {
     (void)socket_->send(zmq::buffer(request), zmq::send_flags::none);
     crypto::WipeString(request);  // it may carry a passphrase; ZeroMQ has its copy
@@ -100,7 +100,7 @@ Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::jso
       if (!socket_->recv(reply, zmq::recv_flags::dontwait)) continue;
       auto parsed = protocol::ParseIpcReply(
           ByteView(static_cast<const std::uint8_t*>(reply.data()), reply.size()));
-      answered = !parsed.ok() || parsed->id == id;
+      answered_ = !parsed.ok() || parsed->id == id;
       if (!parsed.ok()) return parsed.take_error();
       // A late reply to an earlier, timed-out request: keep waiting for ours.
       if (parsed->id != id) continue;
@@ -112,7 +112,7 @@ Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::jso
   crypto::WipeString(request);  // also when the send failed
   // After a failure or a time-out, a fresh socket, so that a reply that
   // arrives later cannot be mistaken for the next request's.
-  if (!answered) ResetSocket();
+  if (!answered_) ResetSocket();
   return outcome;
 }
 

@@ -40,6 +40,9 @@ class Client {
   // the daemon's error, or kUnavailable when it does not answer in time.
   Result<nlohmann::json> Call(std::string_view method,
                               const nlohmann::json& params = nlohmann::json::object());
+  // Whether the last Call had the daemon's reply (its answer or its error):
+  // false after a time-out, a failed send, or a request too large to send.
+  bool answered() const { return answered_; }
 
   const protocol::Layout& layout() const { return layout_; }
 
@@ -52,6 +55,7 @@ class Client {
   zmq::context_t context_{1};
   std::optional<zmq::socket_t> socket_;
   std::int64_t next_id_ = 1;
+  bool answered_ = false;
 };
 
 struct Event {

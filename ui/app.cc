@@ -63,6 +63,7 @@ class IpcLink final : public DaemonLink {
   explicit IpcLink(std::string data_dir) : options_{std::move(data_dir), std::chrono::milliseconds(3000)} {}
 
   Result<nlohmann::json> Call(std::string_view method, const nlohmann::json& params) override {
+    answered_ = false;
     if (!g_daemon_alive.load()) {
       client_.reset();  // nothing queued for a daemon that is gone may reach the next one
       return MakeError(ErrorCode::kUnavailable, "Kintsugi's background service stopped");
@@ -73,11 +74,14 @@ class IpcLink final : public DaemonLink {
       client_ = std::move(connected).value();
     }
     auto reply = client_->Call(method, params);
-    if (!reply.ok() && reply.error().code == ErrorCode::kUnavailable) client_.reset();
+    answered_ = client_->answered();
+    if (!answered_) client_.reset();
     return reply;
   }
+  bool answered() const override { return answered_; }
 
  private:
+  bool answered_ = false;
   client::ClientOptions options_;
   std::unique_ptr<client::Client> client_;
 };

@@ -515,6 +515,7 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground);
   if (!vm.busy().empty()) Probe::Get().Count("frames while busy");  // the window draws on while it waits
+  Probe::Get().SetWaiting(vm.in_flight());
   if (!vm.answered()) {
     // The first read is under way (a few milliseconds): not yet "not running".
     Wrapped("Opening Kintsugi...");

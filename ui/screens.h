@@ -35,6 +35,8 @@ class Probe {
   // What the font atlas holds and what the last frame could not draw
   // (Fonts::Describe), written with the next frame.
   void SetGlyphs(nlohmann::json glyphs) { glyphs_ = std::move(glyphs); }
+  // How many requests to the daemon are under way (ViewModel::in_flight).
+  void SetWaiting(std::size_t requests) { waiting_ = requests; }
 
  private:
   std::string path_;
@@ -43,6 +45,7 @@ class Probe {
   std::string last_written_;
   nlohmann::json glyphs_;
   std::map<std::string, int> counts_;
+  std::size_t waiting_ = 0;
 };
 
 struct ScreenState {

@@ -237,7 +237,7 @@ void Probe::Mark(const std::string& name) {
 void Probe::EndFrame(const std::string& screen) {
   if (!enabled()) return;
   json j{{"screen", screen}, {"items", json::object()}, {"focused", focused_}, {"glyphs", glyphs_},
-         {"counts", counts_}};
+         {"counts", counts_}, {"waiting", waiting_}};
   for (const auto& [name, r] : items_) j["items"][name] = r;
   items_.clear();
   focused_.clear();

@@ -134,7 +134,18 @@ ViewModel::ReadInputs ViewModel::Inputs() const {
 ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
   Snapshot snap;
   snap.inputs = in;
-  auto status = link.Call("status", json::object());
+  // A call the daemon leaves unanswered (it is frozen, or went away) ends
+  // the read: each call after it would wait as long again, and a person's
+  // request queued behind the read with them. The read then fails as a
+  // status that was not answered does.
+  std::optional<Error> lost;
+  auto ask = [&](std::string_view method, const json& params) -> Result<json> {
+    if (lost) return *lost;
+    auto r = link.Call(method, params);
+    if (!r.ok() && !link.answered()) lost = r.error();
+    return r;
+  };
+  auto status = ask("status", json::object());
   if (!status.ok()) {
     snap.status = status.take_error();
     return snap;
@@ -148,7 +159,7 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
   if (!read_status->initialized || read_status->locked) return snap;
   snap.views = true;
   auto read = [&](std::string_view method, json params, json& into) {
-    auto r = link.Call(method, params);
+    auto r = ask(method, params);
     if (r.ok()) into = std::move(r).value();
     return r.ok();
   };
@@ -173,8 +184,8 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
   json cursor = nullptr;
   snap.timeline_read = true;
   for (;;) {
-    auto r = link.Call("view.timeline", TimelineParams(in.kind, in.author, in.from, in.to,
-                                                       in.oldest.empty() ? kTimelinePage : kTimelineReadMax, cursor));
+    auto r = ask("view.timeline", TimelineParams(in.kind, in.author, in.from, in.to,
+                                                 in.oldest.empty() ? kTimelinePage : kTimelineReadMax, cursor));
     if (!r.ok()) {
       snap.timeline_read = false;
       break;
@@ -196,8 +207,8 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
 
   // The partner's feelings check-ins of today, with their words.
   if (read_status->paired) {
-    auto r = link.Call("view.timeline", {{"limit", 5}, {"kind", "feelings"}, {"author", "partner"},
-                                         {"from", protocol::DateFromDay(in.today)}});
+    auto r = ask("view.timeline", {{"limit", 5}, {"kind", "feelings"}, {"author", "partner"},
+                                   {"from", protocol::DateFromDay(in.today)}});
     if (r.ok()) {
       for (auto& e : (*r)["entries"]) snap.partner_feelings.push_back(std::move(e));
     }
@@ -205,11 +216,12 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
   // The partner's last word, when they left.
   const auto& sharing = read_status->sharing;
   if (sharing && sharing->ended && !sharing->ended->by_me) {
-    auto leave = link.Call("view.timeline", {{"limit", 1}, {"kind", "leave"}});
+    auto leave = ask("view.timeline", {{"limit", 1}, {"kind", "leave"}});
     if (leave.ok() && !(*leave)["entries"].empty()) {
       snap.last_word = (*leave)["entries"][0].value("body", json::object()).value("note", "");
     }
   }
+  if (lost) snap.status = std::move(*lost);
   return snap;
 }
 

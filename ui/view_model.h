@@ -30,6 +30,9 @@ class DaemonLink {
  public:
   virtual ~DaemonLink() = default;
   virtual Result<nlohmann::json> Call(std::string_view method, const nlohmann::json& params) = 0;
+  // Whether the last Call had the daemon's reply (its answer or its error):
+  // false when it timed out or no daemon was there.
+  virtual bool answered() const = 0;
 };
 
 enum class Screen { kFirstRun, kPair, kToday, kAgreements, kTimeline, kProgress, kTogether, kSettings };

@@ -36,7 +36,10 @@ TEST_F(WindowTest, AKilledDaemonIsSeenWithinTwoSecondsAndTheWindowComesBackWhere
 TEST_F(WindowTest, AFrozenDaemonNeverHoldsAFrame) {
   const std::string log = dir_ / "alex.frames";
   Window alex(a_.data(), dir_ / "alex.probe", 0, {}, {"KINTSUGI_UI_FRAMES=" + log});
-  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today") && alex.Has("check in"); }, std::chrono::seconds(20)))
+  // Frozen with nothing under way: a read that the freeze cut in half would
+  // fail (the daemon did not answer) and take the window to "not running".
+  ASSERT_TRUE(WaitFor([&] { return alex.Shows("Today") && alex.Has("check in") && alex.Idle(); },
+                      std::chrono::seconds(20)))
       << alex.Probe().dump();
   const std::int64_t frozen_at = UnixMs();
   ASSERT_EQ(kill(a_.daemon().pid(), SIGSTOP), 0);

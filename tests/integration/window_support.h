@@ -84,6 +84,8 @@ class Window {
     json p = Probe();
     return p.contains("items") && p["items"].contains(item);
   }
+  // No request to the daemon is under way (none queued, none unanswered).
+  bool Idle() const { return Probe().value("waiting", 1) == 0; }
 
   // Moves the pointer to the middle of `item` and clicks, as a person would,
   // with `button` (xdotool's numbers: 1 left, 3 right).

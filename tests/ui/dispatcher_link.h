@@ -39,6 +39,11 @@ class DispatcherLink final : public DaemonLink {
 
   Result<nlohmann::json> Call(std::string_view method, const nlohmann::json& params) override {
     methods_.emplace_back(method);
+    if (cut_after_ && (*cut_after_)-- == 0) {
+      cut_after_.reset();
+      cut_ = std::move(cut_why_);
+    }
+    answered_ = !cut_;
     if (cut_) return MakeError(ErrorCode::kUnavailable, *cut_);
     const nlohmann::json id = ++last_id_;
     const std::string reply = dispatcher_.Handle(AsBytes(protocol::EncodeIpcRequest(id, method, params)));
@@ -51,8 +56,16 @@ class DispatcherLink final : public DaemonLink {
     return std::move(parsed->outcome);
   }
 
-  // From now on every call fails with `why`, as when the daemon went away.
+  bool answered() const override { return answered_; }
+
+  // From now on every call fails with `why`, unanswered, as when the daemon
+  // went away or froze.
   void Cut(std::string why) { cut_ = std::move(why); }
+  // The same after `calls` more calls have been answered.
+  void CutAfter(std::size_t calls, std::string why) {
+    cut_after_ = calls;
+    cut_why_ = std::move(why);
+  }
   void Restore() { cut_.reset(); }
 
   // The methods called since the last Forget(), in order.
@@ -63,6 +76,9 @@ class DispatcherLink final : public DaemonLink {
   daemon::Dispatcher& dispatcher_;
   std::int64_t last_id_ = 0;
   std::optional<std::string> cut_;
+  std::optional<std::size_t> cut_after_;
+  std::string cut_why_;
+  bool answered_ = false;
   std::vector<std::string> methods_;
 };
 
@@ -75,6 +91,7 @@ class DeadLink final : public DaemonLink {
     ++calls_;
     return MakeError(ErrorCode::kUnavailable, kProblem);
   }
+  bool answered() const override { return false; }
   int calls() const { return calls_; }
 
  private:

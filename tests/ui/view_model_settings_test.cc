@@ -136,6 +136,41 @@ TEST_F(Alone, LosingTheDaemonKeepsWhatWasShownAndSaysWhy) {
   EXPECT_EQ(vm().connection_problem(), "");
 }
 
+// A daemon that freezes in the middle of a read (each call then waits out
+// its time-out) ends the read at the first unanswered call: one time-out,
+// not one per view, before the window says so and before the requests
+// queued behind the read get their turn. What was shown stays.
+TEST_F(Alone, ADaemonThatStopsAnsweringMidReadEndsTheReadAtItsFirstSilence) {
+  ana.link->Forget();
+  ana.link->CutAfter(2, "kintsugid did not answer within 3000 ms");
+  EXPECT_FALSE(vm().Refresh());
+  EXPECT_EQ(ana.link->methods(), (std::vector<std::string>{"status", "view.pending", "view.agreements"}));
+  EXPECT_FALSE(vm().connected());
+  EXPECT_EQ(vm().connection_problem(), "kintsugid did not answer within 3000 ms");
+  EXPECT_EQ(vm().timeline().size(), 1u);
+  ana.link->Restore();
+  ana.link->Forget();
+  EXPECT_TRUE(vm().Refresh());
+  EXPECT_TRUE(vm().connected());
+  EXPECT_GT(ana.link->methods().size(), 3u) << "answering again, everything is read";
+}
+
+// The daemon's own errors are answers: a view it refuses leaves the read
+// going on to the next.
+TEST_F(Alone, AViewTheDaemonRefusesDoesNotEndTheRead) {
+  // This dispatcher has no network: peers is answered with an error.
+  auto peers = ana.link->Call("peers", json::object());
+  ASSERT_FALSE(peers.ok());
+  ASSERT_TRUE(ana.link->answered());
+  ana.link->Forget();
+  EXPECT_TRUE(vm().Refresh());
+  const std::vector<std::string> all = ana.link->methods();
+  const auto refused = std::find(all.begin(), all.end(), "peers");
+  ASSERT_NE(refused, all.end());
+  EXPECT_NE(std::find(refused, all.end(), "note.list"), all.end()) << "the read went on past the refused view";
+  EXPECT_TRUE(vm().connected());
+}
+
 TEST_F(Alone, OnEventMarksTheViewsStale) {
   EXPECT_FALSE(vm().stale());
   vm().OnEvent("entry.appended");
@@ -323,6 +358,7 @@ class PartnerPausedLink final : public DaemonLink {
     }
     return r;
   }
+  bool answered() const override { return inner_.answered(); }
 
  private:
   DaemonLink& inner_;
