@@ -504,9 +504,10 @@ int main(int argc, char** argv) {
       PrintJson(*r);
       return 0;
     }
-    std::cout << "carried "
-              << protocol::ReadMessage<protocol::PairCarryReply>(*r).value_or(protocol::PairCarryReply{}).carried
-              << " entries into the shared ledger; the originals stay on this device\n";
+    const std::uint64_t carried =
+        protocol::ReadMessage<protocol::PairCarryReply>(*r).value_or(protocol::PairCarryReply{}).carried;
+    std::cout << "carried " << carried << (carried == 1 ? " entry" : " entries")
+              << " into the shared ledger; the originals stay on this device\n";
     return 0;
   }
   if (pair_status->parsed() || pair_confirm->parsed()) {

@@ -233,7 +233,7 @@ class Engine {
   Status ConfirmSafetyNumber();
   Result<bool> SafetyNumberConfirmed();
   // How many entries this device wrote before pairing and still keeps
-  // private (0 once they were carried over).
+  // private: as many as CarryPrivateEntries would carry (0 once it did).
   Result<std::int64_t> PrivateEntries();
   // Copies this device's entries from before pairing into the shared ledger,
   // as new entries by this member that say when they were first written
@@ -313,6 +313,10 @@ class Engine {
   void LoadRefusals();
   void SaveRefusals();
   Result<AppendedEntry> AppendBody(std::string kind, const std::string& body);
+  // What carrying would copy from `archived`, as (kind, body with "carried"):
+  // this member's own entries, intact and opened, but not its introduction
+  // (the shared ledger has its own). REQUIRES: the keys are here.
+  Result<std::vector<std::pair<std::string, std::string>>> CarriableBodies(const ArchivedLedger& archived);
   Status LoadState();
   Status OpenViews();
   // Forgets the views and folds every entry again (a damaged record found).

@@ -69,16 +69,36 @@ std::string CarriedKey(const protocol::LedgerId& ledger) { return "carried:" + T
 
 }  // namespace
 
+Result<std::vector<std::pair<std::string, std::string>>> Engine::CarriableBodies(const ArchivedLedger& archived) {
+  const crypto::PublicKey self = keys_->identity.public_key();
+  std::vector<std::pair<std::string, std::string>> bodies;  // kind, body
+  KINTSUGI_RETURN_IF_ERROR(store_->ForEachByChain(archived.id, [&](const StoredEntry& row) -> kintsugi::Status {
+    auto entry = protocol::Decode(row.bytes);
+    if (!entry.ok() || entry->author != self || !row.wrapped_key ||
+        protocol::ComputeId(ByteView(row.bytes)) != row.id || !protocol::SignatureValid(*entry)) {
+      return OkStatus();  // damaged or withdrawn: `verify` names it; nothing to carry
+    }
+    auto body = OpenStoredBody(row, *entry, archived.key);
+    if (!body.ok()) return OkStatus();
+    std::string kind = body->value("kind", "");
+    if (kind == protocol::kKindMember) return OkStatus();  // the shared ledger has its own
+    (*body)["carried"] = {{"id", ToHex(row.id)}, {"hlc", entry->hlc}};
+    bodies.emplace_back(kind, body->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return OkStatus();
+  }));
+  return bodies;
+}
+
 Result<std::int64_t> Engine::PrivateEntries() {
   KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   std::int64_t total = 0;
-  for (const auto& a : keys_->archived) {
-    auto carried = store_->GetValue(CarriedKey(a.id));
+  for (const auto& archived : keys_->archived) {
+    auto carried = store_->GetValue(CarriedKey(archived.id));
     if (!carried.ok()) return carried.take_error();
     if (carried->has_value()) continue;
-    auto n = store_->CountEntries(a.id);
-    if (!n.ok()) return n.take_error();
-    total += *n;
+    auto bodies = CarriableBodies(archived);
+    if (!bodies.ok()) return bodies.take_error();
+    total += static_cast<std::int64_t>(bodies->size());
   }
   return total;
 }
@@ -86,7 +106,6 @@ Result<std::int64_t> Engine::PrivateEntries() {
 Result<std::int64_t> Engine::CarryPrivateEntries() {
   if (!paired()) return MakeError(ErrorCode::kFailedPrecondition, "not paired yet");
   KINTSUGI_RETURN_IF_ERROR(NeedKeys());
-  const crypto::PublicKey self = keys_->identity.public_key();
   std::int64_t carried = 0;
   for (const auto& archived : keys_->archived) {
     auto done = store_->GetValue(CarriedKey(archived.id));
@@ -94,22 +113,9 @@ Result<std::int64_t> Engine::CarryPrivateEntries() {
     if (done->has_value()) continue;
     // Read first, then append: the bodies are this member's own words,
     // verified and opened like any entry read back.
-    std::vector<std::pair<std::string, std::string>> bodies;  // kind, body
-    KINTSUGI_RETURN_IF_ERROR(store_->ForEachByChain(archived.id, [&](const StoredEntry& row) -> kintsugi::Status {
-      auto entry = protocol::Decode(row.bytes);
-      if (!entry.ok() || entry->author != self || !row.wrapped_key ||
-          protocol::ComputeId(ByteView(row.bytes)) != row.id || !protocol::SignatureValid(*entry)) {
-        return OkStatus();  // damaged or withdrawn: `verify` names it; nothing to carry
-      }
-      auto body = OpenStoredBody(row, *entry, archived.key);
-      if (!body.ok()) return OkStatus();
-      std::string kind = body->value("kind", "");
-      if (kind == protocol::kKindMember) return OkStatus();  // the shared ledger has its own
-      (*body)["carried"] = {{"id", ToHex(row.id)}, {"hlc", entry->hlc}};
-      bodies.emplace_back(kind, body->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-      return OkStatus();
-    }));
-    for (const auto& [kind, body] : bodies) {
+    auto bodies = CarriableBodies(archived);
+    if (!bodies.ok()) return bodies.take_error();
+    for (const auto& [kind, body] : *bodies) {
       auto appended = AppendBody(kind, body);
       if (!appended.ok()) return appended.take_error();
       ++carried;

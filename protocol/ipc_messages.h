@@ -52,7 +52,7 @@ struct PairStatus {
   std::string ledger;      // hex
   std::optional<OpenInvite> invite;
   bool joining = false;               // a pair.join is under way (written only then)
-  std::uint64_t private_entries = 0;  // entries written before pairing, kept on this device
+  std::uint64_t private_entries = 0;  // entries written before pairing, kept on this device: what carry copies
 };
 struct PairCarryReply {
   std::uint64_t carried = 0;

@@ -594,8 +594,8 @@ TEST(Dispatch, PairStatusShowsTheSameSafetyNumberOnBothSidesUntilConfirmed) {
   EXPECT_EQ(a["safety_number"], b["safety_number"]);
   EXPECT_EQ(a["ledger"], b["ledger"]);
   EXPECT_EQ(a["confirmed"], false);
-  EXPECT_EQ(a["private_entries"], 2);  // Ana's introduction and check-in from before pairing
-  EXPECT_EQ(b["private_entries"], 1);
+  EXPECT_EQ(a["private_entries"], 1);  // Ana's check-in from before pairing (not her introduction)
+  EXPECT_EQ(b["private_entries"], 0);
 
   json confirmed = call(ana_ipc, "pair.confirm");
   EXPECT_EQ(confirmed["confirmed"], true);

@@ -77,7 +77,8 @@ TEST_F(Sync, PairedPartnersSeeTheSameSafetyNumberAndOneLedger) {
   EXPECT_EQ(a_.Ctl({"pair", "confirm"}).exit_code, 0);
   EXPECT_TRUE(a_.Json({"pair", "status", "--json"})["confirmed"].get<bool>());
   // Sam's solo check-in stays on Sam's device, private, and is not dropped.
-  EXPECT_EQ(sb["private_entries"], 2);
+  EXPECT_EQ(sb["private_entries"], 1);
+  EXPECT_EQ(sa["private_entries"], 0) << "Alex wrote nothing alone: the introduction is not counted";
   ASSERT_TRUE(WaitFor([&] { return Converged(); }));
   json log = json::parse(a_.Ctl({"log", "--json"}).out);
   for (const auto& e : log["entries"]) {
@@ -181,9 +182,12 @@ TEST_F(Sync, EntriesWrittenBeforePairingAreSharedOnlyWhenCarried) {
     return out;
   };
   EXPECT_TRUE(notes(a_).empty());
+  // As many kept private as carrying carries: the check-in, not the
+  // introduction of the ledger Sam had alone.
+  EXPECT_EQ(b_.Json({"pair", "status", "--json"})["private_entries"], 1);
   auto carried = b_.Ctl({"pair", "carry"});
   ASSERT_EQ(carried.exit_code, 0) << carried.err;
-  EXPECT_NE(carried.out.find("carried 1 entries"), std::string::npos) << carried.out;
+  EXPECT_NE(carried.out.find("carried 1 entry into"), std::string::npos) << carried.out;
   ASSERT_TRUE(WaitFor([&] { return notes(a_).size() == 1; })) << a_.daemon().Log();
   json body = notes(a_)[0];
   EXPECT_EQ(body["note"], "a private thought");
