@@ -113,7 +113,7 @@ std::vector<Finding> Diagnose(const DoctorFacts& f) {
     LocalFindings(f, out);
     return out;
   }
-  const auto status = protocol::ReadMessage<protocol::DaemonStatus>(f.status).value_or(protocol::DaemonStatus{});
+  const protocol::DaemonStatus& status = f.status;
   std::string running = "kintsugid " + status.version + " runs (process " + std::to_string(status.pid) +
                         (f.daemon_program.empty() ? "" : ", " + f.daemon_program) + ").";
   out.push_back({"daemon", Level::kOk, running, ""});
@@ -157,7 +157,7 @@ std::vector<Finding> Diagnose(const DoctorFacts& f) {
     out.push_back({"sharing", Level::kOk, "Sharing is on.", ""});
   }
 
-  const auto peers = protocol::ReadMessage<protocol::PeersReply>(f.peers).value_or(protocol::PeersReply{});
+  const protocol::PeersReply& peers = f.peers;
   const protocol::PeerState peer = peers.peers.empty() ? protocol::PeerState{} : peers.peers[0];
   const std::uint64_t port = peers.listening_port;
   std::string where;
@@ -266,19 +266,20 @@ DoctorFacts GatherFacts(const CallFn& call, const std::string& data_dir, std::st
   f.daemon_problem = std::move(daemon_problem);
   if (f.daemon_problem.empty()) {
     auto status = call("status");
-    if (status.ok()) {
-      f.status = *status;
-      const auto read = protocol::ReadMessage<protocol::DaemonStatus>(f.status).value_or(protocol::DaemonStatus{});
-      if (!read.data_dir.empty()) f.data_dir = read.data_dir;
-      if (read.paired) {
-        if (auto peers = call("peers"); peers.ok()) f.peers = *peers;
+    std::optional<protocol::DaemonStatus> read;
+    if (status.ok()) read = protocol::ReadMessage<protocol::DaemonStatus>(*status);
+    if (read) {
+      f.status = std::move(*read);
+      if (!f.status.data_dir.empty()) f.data_dir = f.status.data_dir;
+      if (f.status.paired) {
+        auto peers = call("peers");
+        if (peers.ok()) f.peers = protocol::ReadMessage<protocol::PeersReply>(*peers).value_or(protocol::PeersReply{});
       }
       std::error_code ec;
-      const auto program =
-          std::filesystem::read_symlink("/proc/" + std::to_string(read.pid) + "/exe", ec);
+      const auto program = std::filesystem::read_symlink("/proc/" + std::to_string(f.status.pid) + "/exe", ec);
       if (!ec) f.daemon_program = program.string();
     } else {
-      f.daemon_problem = status.error().message;
+      f.daemon_problem = status.ok() ? "its status could not be read" : status.error().message;
     }
   }
   if (!f.data_dir.empty()) {

@@ -22,17 +22,18 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "protocol/ipc_messages.h"
 
 namespace kintsugi::ctl {
 
 struct DoctorFacts {
   std::uint64_t now_ms = 0;
   std::string data_dir;
-  // The daemon: its `status` and `peers` replies (empty objects when it
-  // could not be asked), and why not.
+  // The daemon: its `status` and `peers` replies (as default when it could
+  // not be asked, or before pairing), and why not.
   std::string daemon_problem;  // empty: it answered
-  nlohmann::json status = nlohmann::json::object();
-  nlohmann::json peers = nlohmann::json::object();
+  protocol::DaemonStatus status;
+  protocol::PeersReply peers;
   std::string daemon_program;  // the running kintsugid's file, when it can be seen
   // This computer.
   std::optional<std::uint64_t> free_bytes;        // on the data directory's file system

@@ -12,7 +12,7 @@ using protocol::Method;
 
 Result<json> Sharing(Call& call) { return HandleSharing(call.method, call.params, call.engine, call.services.sync); }
 
-Result<json> NotifyStatus(Call& call) { return json(call.services.notifier->Status(call.engine.NowMillis())); }
+Result<json> NotifyStatus(Call& call) { return json(call.services.notifier->StatusNow(call.engine.NowMillis())); }
 
 Result<json> NotifySet(Call& call) {
   auto status = call.services.notifier->Change(call.params, call.engine.NowMillis());

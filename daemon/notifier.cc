@@ -445,7 +445,7 @@ void Notifier::RunTimers(std::uint64_t now) {
 
 void Notifier::Show(const protocol::Shown& shown, bool replace) { bus_.Show(shown, replace); }
 
-protocol::NotifyStatus Notifier::Status(std::uint64_t now) {
+protocol::NotifyStatus Notifier::StatusNow(std::uint64_t now) {
   protocol::NotifyStatus status;
   status.settings = settings_;
   status.bus = bus_.status();
@@ -468,7 +468,7 @@ Result<protocol::NotifyStatus> Notifier::Change(const json& change, std::uint64_
   settings_ = std::move(next).value();
   dues_.valid = false;
   SaveJson(engine_.store(), kSettingsKey, settings_.ToJson());
-  return Status(now);
+  return StatusNow(now);
 }
 
 protocol::NotifyStatus Notifier::Test(std::uint64_t now) {
@@ -476,7 +476,7 @@ protocol::NotifyStatus Notifier::Test(std::uint64_t now) {
   const Notice sample{NotifyEvent::kStatus, (name.empty() ? "Your partner" : name) + " says",
                       "This is how a notification from Kintsugi looks"};
   const bool sent = bus_.Show(protocol::Compose(sample, settings_, name), false);
-  protocol::NotifyStatus status = Status(now);
+  protocol::NotifyStatus status = StatusNow(now);
   status.sent = sent;
   return status;
 }

@@ -93,7 +93,7 @@ class Notifier {
 
   // notify.status: the settings, whether and why nothing is shown, what
   // waits, and the next reminders.
-  protocol::NotifyStatus Status(std::uint64_t now);
+  protocol::NotifyStatus StatusNow(std::uint64_t now);
   // notify.set: applies `change` (protocol::ApplyNotifyChange) and saves it.
   Result<protocol::NotifyStatus> Change(const nlohmann::json& change, std::uint64_t now);
   // notify.test: shows a notification now, as a new one from the partner

@@ -21,13 +21,25 @@ DoctorFacts Healthy() {
   DoctorFacts f;
   f.now_ms = kNow;
   f.data_dir = "/home/alex/.local/share/kintsugi";
-  f.status = {{"version", "0.1.0"}, {"pid", 42},          {"initialized", true},
-              {"paired", true},     {"partner_name", "Sam"}, {"sharing", {{"state", "sharing"}}}};
-  f.peers = {{"listening_port", 47470},
-             {"peers", {{{"online", true}, {"address", "192.168.1.20:47470"}, {"last_seen_ms", kNow - 1000},
-                         {"last_sync_ms", kNow - 2000}, {"dialled", true}, {"called_in", true}}}},
-             {"discovery", {{"enabled", true}, {"interfaces", 1}, {"sent", 10}, {"last_partner_beacon_ms", kNow - 3000},
-                            {"partner_beacon_from", "192.168.1.20"}, {"last_off_clock_ms", 0}}}};
+  f.status.version = "0.1.0";
+  f.status.pid = 42;
+  f.status.initialized = true;
+  f.status.paired = true;
+  f.status.partner_name = "Sam";
+  f.status.sharing = protocol::Sharing{};
+  protocol::PeerState sam;
+  sam.online = true;
+  sam.address = "192.168.1.20:47470";
+  sam.last_seen_ms = kNow - 1000;
+  sam.last_sync_ms = kNow - 2000;
+  sam.dialled = sam.called_in = true;
+  f.peers.peers = {sam};
+  f.peers.listening_port = 47470;
+  f.peers.discovery.enabled = true;
+  f.peers.discovery.interfaces = 1;
+  f.peers.discovery.sent = 10;
+  f.peers.discovery.last_partner_beacon_ms = kNow - 3000;
+  f.peers.discovery.partner_beacon_from = "192.168.1.20";
   f.daemon_program = "/usr/bin/kintsugid";
   f.free_bytes = 50ull << 30;
   f.data_dir_mode = 0700;
@@ -78,20 +90,20 @@ TEST(Doctor, NoDaemonIsTheOneProblemAndTheComputerIsStillChecked) {
 
 TEST(Doctor, NotPairedEndedAndPausedEachSayWhatToDo) {
   DoctorFacts f = Healthy();
-  f.status["paired"] = false;
+  f.status.paired = false;
   EXPECT_NE(Find(Diagnose(f), "paired")->todo.find("pair invite"), std::string::npos);
 
   f = Healthy();
-  f.status["sharing"] = {{"state", "ended"}};
+  f.status.sharing = protocol::Sharing{"ended", 0, 0, protocol::SharingEnded{}};
   EXPECT_EQ(Find(Diagnose(f), "ended")->level, Level::kProblem);
   EXPECT_EQ(Find(Diagnose(f), "beacons"), nullptr) << "after a leave, the network does not matter";
 
   f = Healthy();
-  f.status["sharing"] = protocol::Sharing{"paused", kSince, 0, std::nullopt};
+  f.status.sharing = protocol::Sharing{"paused", kSince, 0, std::nullopt};
   EXPECT_NE(Find(Diagnose(f), "sharing")->todo.find("sharing resume"), std::string::npos);
 
   f = Healthy();
-  f.status["sharing"] = protocol::Sharing{"partner_paused", 0, kSince, std::nullopt};
+  f.status.sharing = protocol::Sharing{"partner_paused", 0, kSince, std::nullopt};
   const auto paused_findings = Diagnose(f);
   const Finding* paused = Find(paused_findings, "sharing");
   EXPECT_EQ(paused->level, Level::kProblem);
@@ -100,9 +112,9 @@ TEST(Doctor, NotPairedEndedAndPausedEachSayWhatToDo) {
 
 TEST(Doctor, NoBeaconsFromThePartnerSuggestsAnotherNetworkAndPeerAdd) {
   DoctorFacts f = Healthy();
-  f.peers["peers"][0]["online"] = false;
-  f.peers["peers"][0]["last_seen_ms"] = kNow - 3 * 3600 * 1000;
-  f.peers["discovery"]["last_partner_beacon_ms"] = kNow - 10 * 60 * 1000;
+  f.peers.peers[0].online = false;
+  f.peers.peers[0].last_seen_ms = kNow - 3 * 3600 * 1000;
+  f.peers.discovery.last_partner_beacon_ms = kNow - 10 * 60 * 1000;
   const auto findings = Diagnose(f);
   const Finding* beacons = Find(findings, "beacons");
   ASSERT_NE(beacons, nullptr);
@@ -117,9 +129,9 @@ TEST(Doctor, NoBeaconsFromThePartnerSuggestsAnotherNetworkAndPeerAdd) {
 
 TEST(Doctor, BeaconsWithoutAConnectionMeanAFirewall) {
   DoctorFacts f = Healthy();
-  f.peers["peers"][0]["online"] = false;
-  f.peers["peers"][0]["dialled"] = false;
-  f.peers["peers"][0]["called_in"] = false;
+  f.peers.peers[0].online = false;
+  f.peers.peers[0].dialled = false;
+  f.peers.peers[0].called_in = false;
   auto findings = Diagnose(f);
   const Finding* reach = Find(findings, "reach");
   ASSERT_NE(reach, nullptr);
@@ -129,25 +141,25 @@ TEST(Doctor, BeaconsWithoutAConnectionMeanAFirewall) {
 
   // One way works: they sync, and the note says which side drops.
   f = Healthy();
-  f.peers["peers"][0]["dialled"] = false;
+  f.peers.peers[0].dialled = false;
   findings = Diagnose(f);
   reach = Find(findings, "reach");
   ASSERT_NE(reach, nullptr);
   EXPECT_EQ(reach->level, Level::kNote);
   EXPECT_NE(reach->says.find("firewall on Sam's computer"), std::string::npos) << reach->says;
   f = Healthy();
-  f.peers["peers"][0]["called_in"] = false;
+  f.peers.peers[0].called_in = false;
   EXPECT_NE(Find(Diagnose(f), "reach")->says.find("firewall here"), std::string::npos);
 }
 
 TEST(Doctor, APartnersClockMinutesAwayIsSaidForTenMinutes) {
   DoctorFacts f = Healthy();
-  f.peers["discovery"]["last_off_clock_ms"] = kNow - 60 * 1000;
+  f.peers.discovery.last_off_clock_ms = kNow - 60 * 1000;
   const auto findings = Diagnose(f);
   const Finding* clock = Find(findings, "clock");
   ASSERT_NE(clock, nullptr);
   EXPECT_NE(clock->todo.find("set-ntp"), std::string::npos);
-  f.peers["discovery"]["last_off_clock_ms"] = kNow - 11 * 60 * 1000;
+  f.peers.discovery.last_off_clock_ms = kNow - 11 * 60 * 1000;
   EXPECT_EQ(Find(Diagnose(f), "clock"), nullptr);
 }
 
@@ -155,8 +167,8 @@ TEST(Doctor, APartnersClockMinutesAwayIsSaidForTenMinutes) {
 // read: it arrived just now, not long ago.
 TEST(Doctor, ABeaconStampedAfterNowCountsAsJustNow) {
   DoctorFacts f = Healthy();
-  f.peers["discovery"]["last_partner_beacon_ms"] = kNow + 5;
-  f.peers["discovery"]["last_off_clock_ms"] = kNow + 5;
+  f.peers.discovery.last_partner_beacon_ms = kNow + 5;
+  f.peers.discovery.last_off_clock_ms = kNow + 5;
   const auto findings = Diagnose(f);
   EXPECT_EQ(Find(findings, "beacons")->level, Level::kOk) << Find(findings, "beacons")->says;
   EXPECT_NE(Find(findings, "clock"), nullptr);
@@ -164,8 +176,8 @@ TEST(Doctor, ABeaconStampedAfterNowCountsAsJustNow) {
 
 TEST(Doctor, NoNetworkLowDiskOpenFilesAndNoStartAtLogin) {
   DoctorFacts f = Healthy();
-  f.peers["discovery"]["interfaces"] = 0;
-  f.peers["peers"][0]["online"] = false;
+  f.peers.discovery.interfaces = 0;
+  f.peers.peers[0].online = false;
   EXPECT_NE(Find(Diagnose(f), "beacons")->says.find("no network"), std::string::npos);
 
   f = Healthy();
@@ -193,7 +205,7 @@ TEST(Doctor, NoNetworkLowDiskOpenFilesAndNoStartAtLogin) {
 
 TEST(Doctor, JsonHasEveryFindingWithItsLevel) {
   DoctorFacts f = Healthy();
-  f.status["sharing"] = protocol::Sharing{"paused", kSince, 0, std::nullopt};
+  f.status.sharing = protocol::Sharing{"paused", kSince, 0, std::nullopt};
   const json j = FindingsJson(Diagnose(f));
   ASSERT_TRUE(j["findings"].is_array());
   bool found = false;

@@ -156,14 +156,14 @@ TEST_F(NotifierTest, QuietHoursHoldUntilTheirEndThenOneSummary) {
   notifier_->OnEvent(protocol::kEventSharingChanged, json{{"partner_paused", true}, {"state", "partner_paused"}});
   notifier_->OnEvent(protocol::kEventSharingChanged, json{{"partner_paused", false}, {"state", "sharing"}});
   EXPECT_TRUE(RunAt(Utc(27, 22, 0)).empty());
-  EXPECT_EQ(notifier_->Status(clock_.NowMillis()).held, 2u);
+  EXPECT_EQ(notifier_->StatusNow(clock_.NowMillis()).held, 2u);
   EXPECT_EQ(NextAt(), Utc(28, 7, 0));  // 08:00
   Restart();  // held across a restart, as counts
   EXPECT_TRUE(RunAt(Utc(28, 6, 59)).empty());
   auto shown = RunAt(Utc(28, 7, 0));
   ASSERT_EQ(shown.size(), 1u);
   EXPECT_EQ(shown[0].value("summary", ""), "Kintsugi: 2 new things");
-  EXPECT_EQ(notifier_->Status(clock_.NowMillis()).held, 0u);
+  EXPECT_EQ(notifier_->StatusNow(clock_.NowMillis()).held, 0u);
 }
 
 TEST_F(NotifierTest, APartnerWhoWritesWithoutEndGetsTwelveAnHourThenASummary) {
@@ -177,7 +177,7 @@ TEST_F(NotifierTest, APartnerWhoWritesWithoutEndGetsTwelveAnHourThenASummary) {
   }
   auto shown = RunAt(now);
   EXPECT_EQ(shown.size(), kNoticesPerHour);
-  EXPECT_EQ(notifier_->Status(now).held, 40 - kNoticesPerHour);
+  EXPECT_EQ(notifier_->StatusNow(now).held, 40 - kNoticesPerHour);
   // One replaces the other: the desktop holds one.
   for (std::size_t i = 1; i < shown.size(); ++i) EXPECT_EQ(shown[i].value("replaces", 0), shown[0].value("id", -1));
   // The hour after the first is over: the rest in one summary.
