@@ -150,20 +150,17 @@ void PrintAgreement(const json& a, const People& people) {
   }
 }
 
-std::string ProposalLine(const json& p, const People& people) {
-  const std::string kind = Str(p, "kind"), who = people.Name(Str(p, "author"));
-  const std::string about = "\"" + Line(Str(p, "agreement_title"), 60) + "\"";
-  if (p.value("withdrawn", false)) return who + " proposed a " + kind + " (words withdrawn)";
-  if (kind == "propose") {
-    return who + " proposes an agreement: \"" + Line(Str(p, "title"), 60) + "\": " + Line(Str(p, "text"));
-  }
-  if (kind == "amend") return who + " proposes to amend " + about + ": " + Line(Str(p, "text"));
-  if (kind == "retire") {
-    return who + " proposes to retire " + about + (p.contains("reason") ? ": " + Line(Str(p, "reason")) : "");
-  }
-  std::string line = who + " proposes the phase " + Str(p, "phase");
-  if (p.contains("breach_named")) line += " (breach named " + Str(p, "breach_named") + ")";
-  return line + (p.contains("note") ? ": " + Line(Str(p, "note")) : "");
+std::string ProposalLine(const protocol::PendingProposal& p, const People& people) {
+  const std::string& kind = p.kind;
+  const std::string who = people.Name(p.author);
+  const std::string about = "\"" + Line(p.agreement_title, 60) + "\"";
+  if (p.withdrawn) return who + " proposed a " + kind + " (words withdrawn)";
+  if (kind == "propose") return who + " proposes an agreement: \"" + Line(p.title, 60) + "\": " + Line(p.text);
+  if (kind == "amend") return who + " proposes to amend " + about + ": " + Line(p.text);
+  if (kind == "retire") return who + " proposes to retire " + about + (p.reason.empty() ? "" : ": " + Line(p.reason));
+  std::string line = who + " proposes the phase " + p.phase;
+  if (!p.breach_named.empty()) line += " (breach named " + p.breach_named + ")";
+  return line + (p.note.empty() ? "" : ": " + Line(p.note));
 }
 
 std::string Marks(const json& e) {
@@ -229,20 +226,19 @@ std::string PhaseLine(const json& phase) {
 
 // One section of view.together: a heading, then one line per item with its
 // words (`field`), its time (`until`: "until", "on") and whether it was closed.
-void PrintMarks(const char* heading, const json& items, const char* field, const People& people,
+void PrintMarks(const char* heading, const std::vector<protocol::TogetherItem>& items, const People& people,
                 const char* until, const char* closed) {
   if (items.empty()) return;
   std::cout << heading << "\n";
-  for (const auto& m : items) {
-    std::cout << "  " << Short(Str(m, "id")) << "  " << LocalTime(Str(m, "time")) << "  "
-              << people.Name(Str(m, "author")) << ": "
-              << (m.value("withdrawn", false) ? "(words withdrawn)" : Line(Str(m, field)));
-    if (m.contains("until")) std::cout << "  (" << until << " " << LocalTime(Str(m, "until")) << ")";
-    if (m.contains("closed_by")) std::cout << "  (" << closed << ")";
-    if (const json& answer = At(m, "answer"); answer.is_object()) {
-      std::cout << "\n      " << people.Name(people.Other(Str(m, "author"))) << " answered: "
-                << protocol::TalkAnswerWords(Str(answer, "answer"));
-      if (!Str(answer, "note").empty()) std::cout << " (" << Line(Str(answer, "note")) << ")";
+  for (const protocol::TogetherItem& m : items) {
+    std::cout << "  " << Short(m.id) << "  " << LocalTime(m.time_ms) << "  " << people.Name(m.author) << ": "
+              << (m.withdrawn ? "(words withdrawn)" : Line(m.words));
+    if (m.until_ms != 0) std::cout << "  (" << until << " " << LocalTime(m.until_ms) << ")";
+    if (!m.open()) std::cout << "  (" << closed << ")";
+    if (m.answer) {
+      std::cout << "\n      " << people.Name(people.Other(m.author))
+                << " answered: " << protocol::TalkAnswerWords(m.answer->answer);
+      if (!m.answer->note.empty()) std::cout << " (" << Line(m.answer->note) << ")";
     }
     std::cout << "\n";
   }
@@ -251,6 +247,7 @@ void PrintMarks(const char* heading, const json& items, const char* field, const
 }  // namespace
 
 std::string LocalTime(const std::string& iso) { return base::FormatLocalIso(iso, "%Y-%m-%d %H:%M"); }
+std::string LocalTime(std::uint64_t unix_ms) { return base::FormatLocal(unix_ms, "%Y-%m-%d %H:%M"); }
 
 void PrintJson(const json& j) {
   std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
@@ -341,29 +338,29 @@ void PrintAgreements(Client& client, const json& r) {
 }
 
 void PrintPending(Client& client, const json& r) {
-  if (At(r, "proposals").empty() && At(r, "talks").empty() && At(r, "reviews_due").empty()) {
+  const auto view = protocol::ReadMessage<protocol::PendingReply>(r).value_or(protocol::PendingReply{});
+  if (view.proposals.empty() && view.talks.empty() && view.reviews_due.empty()) {
     std::cout << "Nothing awaits your answer.\n";
     return;
   }
   const People people = People::Load(client);
-  if (!At(r, "proposals").empty()) {
+  if (!view.proposals.empty()) {
     std::cout << "Awaiting your answer (kintsugictl agree accept ID, or agree decline ID)\n";
-    for (const auto& p : At(r, "proposals")) {
-      std::cout << "  " << Short(Str(p, "id")) << "  " << ProposalLine(p, people) << "\n";
+    for (const protocol::PendingProposal& p : view.proposals) {
+      std::cout << "  " << Short(p.id) << "  " << ProposalLine(p, people) << "\n";
     }
   }
-  if (!At(r, "talks").empty()) {
+  if (!view.talks.empty()) {
     std::cout << "Talks your partner asked for\n";
-    for (const auto& t : At(r, "talks")) {
-      std::cout << "  " << Short(Str(t, "id")) << "  " << LocalTime(Str(t, "time")) << "  "
-                << (t.value("withdrawn", false) ? "(words withdrawn)" : Line(Str(t, "topic"))) << "\n";
+    for (const protocol::TogetherItem& t : view.talks) {
+      std::cout << "  " << Short(t.id) << "  " << LocalTime(t.time_ms) << "  "
+                << (t.withdrawn ? "(words withdrawn)" : Line(t.words)) << "\n";
     }
   }
-  if (!At(r, "reviews_due").empty()) {
+  if (!view.reviews_due.empty()) {
     std::cout << "Agreements due for a review\n";
-    for (const auto& a : At(r, "reviews_due")) {
-      std::cout << "  " << Short(Str(a, "id")) << "  " << Line(Str(a, "title"), 60) << " (review on "
-                << Str(a, "review") << ")\n";
+    for (const protocol::ReviewDue& a : view.reviews_due) {
+      std::cout << "  " << Short(a.id) << "  " << Line(a.title, 60) << " (review on " << a.review << ")\n";
     }
   }
 }
@@ -409,16 +406,16 @@ void PrintTrends(Client& client, const json& r) {
 }
 
 void PrintTogether(Client& client, const json& r) {
-  if (At(r, "talks").empty() && At(r, "plans").empty() && At(r, "statuses").empty() &&
-      At(r, "pauses").empty()) {
+  const auto view = protocol::ReadMessage<protocol::TogetherReply>(r).value_or(protocol::TogetherReply{});
+  if (view.talks.empty() && view.plans.empty() && view.statuses.empty() && view.pauses.empty()) {
     std::cout << "No talks, plans, statuses or pauses yet.\n";
     return;
   }
   const People people = People::Load(client);
-  PrintMarks("Talks asked for", At(r, "talks"), "topic", people, "", "talked about");
-  PrintMarks("Time together planned", At(r, "plans"), "what", people, "on", "done");
-  PrintMarks("Statuses", At(r, "statuses"), "text", people, "until", "");
-  PrintMarks("Pausing now", At(r, "pauses"), "note", people, "until", "");
+  PrintMarks("Talks asked for", view.talks, people, "", "talked about");
+  PrintMarks("Time together planned", view.plans, people, "on", "done");
+  PrintMarks("Statuses", view.statuses, people, "until", "");
+  PrintMarks("Pausing now", view.pauses, people, "until", "");
 }
 
 void PrintNotes(Client&, const json& r) {

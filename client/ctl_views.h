@@ -27,6 +27,7 @@ std::string Fingerprint(const std::string& hex);
 // "2025-06-01T14:02:03.123Z" (UTC, as the daemon writes times) -> "2025-06-01
 // 16:02" in this machine's time zone; what is no such time, as it is.
 std::string LocalTime(const std::string& iso);
+std::string LocalTime(std::uint64_t unix_ms);
 
 // `status` and `log`.
 void PrintStatus(const nlohmann::json& s);

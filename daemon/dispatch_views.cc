@@ -46,12 +46,12 @@ Result<json> Agreements(Call& call) {
 
 Result<json> Pending(Call& call) {
   Engine& engine = call.engine;
-  return engine.views().state().PendingView(ToHex(engine.identity().public_key()),
-                                            base::LocalDay(engine.NowMillis()), engine.views().Opener());
+  return json(engine.views().state().PendingView(ToHex(engine.identity().public_key()),
+                                                 base::LocalDay(engine.NowMillis()), engine.views().Opener()));
 }
 
 Result<json> Together(Call& call) {
-  return call.engine.views().state().TogetherView(call.engine.NowMillis(), call.engine.views().Opener());
+  return json(call.engine.views().state().TogetherView(call.engine.NowMillis(), call.engine.views().Opener()));
 }
 
 Result<json> Trends(Call& call) {

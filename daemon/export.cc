@@ -297,9 +297,9 @@ class Collector {
   }
 
   bool Addressed(const std::string& talk_id) {
-    if (together_.is_null()) together_ = state_.TogetherView(engine_.NowMillis(), open_);
-    for (const auto& t : together_["talks"]) {
-      if (t.value("id", "") == talk_id) return !t.value("closed_by", "").empty();
+    if (!together_) together_ = state_.TogetherView(engine_.NowMillis(), open_);
+    for (const protocol::TogetherItem& t : together_->talks) {
+      if (t.id == talk_id) return !t.open();
     }
     return true;  // closed long ago: the state no longer holds it
   }
@@ -390,7 +390,7 @@ class Collector {
   json doc_;
   json counts_;
   json outcomes_ = json::object();  // agreement -> outcome -> count, in the range
-  json together_;
+  std::optional<protocol::TogetherReply> together_;
 };
 
 }  // namespace

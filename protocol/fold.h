@@ -31,6 +31,7 @@
 #include "crypto/keys.h"
 #include "base/result.h"
 #include "protocol/entry.h"
+#include "protocol/ipc_messages.h"
 #include "protocol/kinds.h"
 
 namespace kintsugi::protocol {
@@ -194,10 +195,11 @@ class LedgerState {
   // Views (docs/LEDGER.md, "Views"). `me` is the asking author (hex).
   nlohmann::json AgreementsView(const BodyOpener& open) const;
   // `today` is the asker's local day (days since 1970-01-01), for reviews due.
-  nlohmann::json PendingView(const std::string& me, std::int64_t today, const BodyOpener& open) const;
+  PendingReply PendingView(const std::string& me, std::int64_t today, const BodyOpener& open) const;
   // Days are local days since 1970-01-01; [from_day, to_day] inclusive.
   nlohmann::json TrendsView(std::int64_t from_day, std::int64_t to_day, std::int64_t today) const;
-  nlohmann::json TogetherView(std::uint64_t now_ms, const BodyOpener& open) const;
+  // Talks, plans, each member's latest status, and the pauses still running.
+  TogetherReply TogetherView(std::uint64_t now_ms, const BodyOpener& open) const;
 
   nlohmann::json ToJson() const;
   static Result<LedgerState> FromJson(const nlohmann::json& j);

@@ -161,37 +161,53 @@ json LedgerState::AgreementsView(const BodyOpener& open) const {
   return json{{"agreements", list}};
 }
 
-json LedgerState::PendingView(const std::string& me, std::int64_t today, const BodyOpener& open) const {
-  json proposals = json::array();
+PendingReply LedgerState::PendingView(const std::string& me, std::int64_t today, const BodyOpener& open) const {
+  // The words of `entry` (its `field`), or that they were withdrawn.
+  auto words = [&](const std::string& entry, std::initializer_list<std::pair<const char*, std::string*>> fields) {
+    const auto body = open(entry);
+    for (const auto& [field, into] : fields) {
+      if (body && body->contains(field) && (*body)[field].is_string()) *into = (*body)[field].get<std::string>();
+    }
+    return !body;
+  };
+  auto title_of = [&](const fold::Agreement& a) {
+    std::string title;
+    words(a.title_entry, {{"title", &title}});
+    return title;
+  };
+  PendingReply reply;
   for (const auto& [id, p] : proposals_) {
     if (p.status != "open" || p.author == me) continue;
-    json item{{"id", id}, {"kind", p.kind}, {"author", p.author}, {"time", Time(p.ms)}};
-    item.update(Words(open, id, {"title", "text", "reason", "phase", "breach_named", "note"}));
+    PendingProposal& item = reply.proposals.emplace_back();
+    item.id = id;
+    item.kind = p.kind;
+    item.author = p.author;
+    item.time_ms = p.ms;
+    item.withdrawn = words(id, {{"title", &item.title},
+                                {"text", &item.text},
+                                {"reason", &item.reason},
+                                {"phase", &item.phase},
+                                {"breach_named", &item.breach_named},
+                                {"note", &item.note}});
     if (!p.agreement.empty()) {
-      item["agreement"] = p.agreement;
-      if (auto a = agreements_.find(p.agreement); a != agreements_.end()) {
-        item["agreement_title"] = Words(open, a->second.title_entry, {"title"}).value("title", "");
-      }
+      item.agreement = p.agreement;
+      if (auto a = agreements_.find(p.agreement); a != agreements_.end()) item.agreement_title = title_of(a->second);
     }
-    proposals.push_back(std::move(item));
   }
-  json talks = json::array();
   for (const auto& [id, t] : talks_) {
     if (t.author == me || !t.closed_by.empty() || !t.answer.empty()) continue;
-    json item{{"id", id}, {"author", t.author}, {"time", Time(t.ms)}};
-    item.update(Words(open, id, {"topic"}));
-    talks.push_back(std::move(item));
+    TogetherItem& item = reply.talks.emplace_back();
+    item.id = id;
+    item.author = t.author;
+    item.time_ms = t.ms;
+    item.withdrawn = words(id, {{"topic", &item.words}});
   }
-  json reviews = json::array();
   for (const auto& [id, a] : agreements_) {
     if (a.state != "active" || a.review.empty()) continue;
     auto day = DayFromDate(a.review);
-    if (day && *day <= today) {
-      reviews.push_back({{"id", id}, {"review", a.review},
-                         {"title", Words(open, a.title_entry, {"title"}).value("title", "")}});
-    }
+    if (day && *day <= today) reply.reviews_due.push_back({id, a.review, title_of(a)});
   }
-  return json{{"proposals", proposals}, {"talks", talks}, {"reviews_due", reviews}};
+  return reply;
 }
 
 json LedgerState::TrendsView(std::int64_t from_day, std::int64_t to_day, std::int64_t today) const {
@@ -255,34 +271,31 @@ json LedgerState::TrendsView(std::int64_t from_day, std::int64_t to_day, std::in
               {"agreements", kept}, {"phase", phase}};
 }
 
-json LedgerState::TogetherView(std::uint64_t now_ms, const BodyOpener& open) const {
-  auto marks = [&](const std::map<std::string, fold::Mark>& from, std::initializer_list<const char*> fields) {
-    json list = json::array();
-    for (const auto& [key, m] : from) {
-      json item{{"id", m.entry}, {"author", m.author}, {"time", Time(m.ms)}};
-      if (m.until_ms) item["until"] = Time(m.until_ms);
-      if (!m.closed_by.empty()) item["closed_by"] = m.closed_by;
-      item.update(Words(open, m.entry, fields));
-      if (!m.answer.empty()) {
-        json answer{{"id", m.answer_entry}, {"answer", m.answer}, {"time", Time(m.answer_ms)}};
-        answer.update(Words(open, m.answer_entry, {"note"}));
-        item["answer"] = std::move(answer);
-      }
-      list.push_back(std::move(item));
-    }
-    return list;
+TogetherReply LedgerState::TogetherView(std::uint64_t now_ms, const BodyOpener& open) const {
+  // The words of `entry` (its `field`), or that they were withdrawn.
+  auto words = [&](const std::string& entry, const char* field, std::string& into, bool& withdrawn) {
+    const auto body = open(entry);
+    withdrawn = !body;
+    if (body && body->contains(field) && (*body)[field].is_string()) into = (*body)[field].get<std::string>();
   };
-  json pauses = json::array();
-  for (const auto& [author, p] : pauses_) {
-    if (p.until_ms <= now_ms) continue;
-    json item{{"id", p.entry}, {"author", author}, {"time", Time(p.ms)}, {"until", Time(p.until_ms)}};
-    item.update(Words(open, p.entry, {"note"}));
-    pauses.push_back(std::move(item));
+  auto item = [&](const fold::Mark& m, const char* field) {
+    TogetherItem one{m.entry, m.author, m.ms, m.until_ms, m.closed_by, "", false, std::nullopt};
+    words(m.entry, field, one.words, one.withdrawn);
+    if (!m.answer.empty()) {
+      TalkAnswer answer{m.answer_entry, m.answer, m.answer_ms, "", false};
+      words(m.answer_entry, "note", answer.note, answer.withdrawn);
+      one.answer = std::move(answer);
+    }
+    return one;
+  };
+  TogetherReply reply;
+  for (const auto& [key, m] : talks_) reply.talks.push_back(item(m, "topic"));
+  for (const auto& [key, m] : plans_) reply.plans.push_back(item(m, "what"));
+  for (const auto& [author, m] : statuses_) reply.statuses.push_back(item(m, "text"));
+  for (const auto& [author, m] : pauses_) {
+    if (m.until_ms > now_ms) reply.pauses.push_back(item(m, "note"));
   }
-  return json{{"talks", marks(talks_, {"topic"})},
-              {"plans", marks(plans_, {"what"})},
-              {"statuses", marks(statuses_, {"text"})},
-              {"pauses", pauses}};
+  return reply;
 }
 
 }  // namespace kintsugi::protocol

@@ -297,6 +297,146 @@ void from_json(const json& j, NotifyStatus& status) {
   if (auto sent = j.find("sent"); sent != j.end()) status.sent = sent->get<bool>();
 }
 
+void to_json(json& j, const TalkAnswer& answer) {
+  j = json{{"id", answer.id},
+           {"answer", answer.answer},
+           {"time", FormatUtcMillis(answer.time_ms)},
+           {"time_ms", answer.time_ms}};
+  if (answer.withdrawn) {
+    j["withdrawn"] = true;
+  } else if (!answer.note.empty()) {
+    j["note"] = answer.note;
+  }
+}
+
+void from_json(const json& j, TalkAnswer& answer) {
+  answer.id = j.value("id", std::string());
+  answer.answer = j.value("answer", std::string());
+  answer.time_ms = j.value("time_ms", std::uint64_t{0});
+  answer.note = j.value("note", std::string());
+  answer.withdrawn = j.value("withdrawn", false);
+}
+
+namespace {
+
+// The field that holds the words of each list of view.together.
+struct TogetherList {
+  const char* name;
+  const char* words;
+  std::vector<TogetherItem> TogetherReply::*items;
+};
+constexpr TogetherList kTogetherLists[] = {{"talks", "topic", &TogetherReply::talks},
+                                           {"plans", "what", &TogetherReply::plans},
+                                           {"statuses", "text", &TogetherReply::statuses},
+                                           {"pauses", "note", &TogetherReply::pauses}};
+
+json ItemJson(const TogetherItem& item, const char* words) {
+  json one{{"id", item.id}, {"author", item.author}, {"time", FormatUtcMillis(item.time_ms)},
+           {"time_ms", item.time_ms}};
+  if (item.until_ms != 0) {
+    one["until"] = FormatUtcMillis(item.until_ms);
+    one["until_ms"] = item.until_ms;
+  }
+  if (!item.closed_by.empty()) one["closed_by"] = item.closed_by;
+  if (item.withdrawn) {
+    one["withdrawn"] = true;
+  } else if (!item.words.empty()) {
+    one[words] = item.words;
+  }
+  if (item.answer) one["answer"] = *item.answer;
+  return one;
+}
+
+TogetherItem ItemFrom(const json& one, const char* words) {
+  TogetherItem item;
+  item.id = one.value("id", std::string());
+  item.author = one.value("author", std::string());
+  item.time_ms = one.value("time_ms", std::uint64_t{0});
+  item.until_ms = one.value("until_ms", std::uint64_t{0});
+  item.closed_by = one.value("closed_by", std::string());
+  item.words = one.value(words, std::string());
+  item.withdrawn = one.value("withdrawn", false);
+  if (auto answer = one.find("answer"); answer != one.end() && answer->is_object()) {
+    item.answer = answer->get<TalkAnswer>();
+  }
+  return item;
+}
+
+json ItemsJson(const std::vector<TogetherItem>& items, const char* words) {
+  json list = json::array();
+  for (const TogetherItem& item : items) list.push_back(ItemJson(item, words));
+  return list;
+}
+
+std::vector<TogetherItem> ItemsFrom(const json& j, const char* list, const char* words) {
+  std::vector<TogetherItem> items;
+  for (const json& one : j.value(list, json::array())) items.push_back(ItemFrom(one, words));
+  return items;
+}
+
+}  // namespace
+
+void to_json(json& j, const TogetherReply& reply) {
+  j = json::object();
+  for (const TogetherList& list : kTogetherLists) j[list.name] = ItemsJson(reply.*list.items, list.words);
+}
+
+void from_json(const json& j, TogetherReply& reply) {
+  for (const TogetherList& list : kTogetherLists) reply.*list.items = ItemsFrom(j, list.name, list.words);
+}
+
+namespace {
+
+// The words a proposal may carry, by field.
+constexpr std::string PendingProposal::*kProposalWords[] = {
+    &PendingProposal::title, &PendingProposal::text, &PendingProposal::reason,
+    &PendingProposal::phase, &PendingProposal::breach_named, &PendingProposal::note};
+constexpr const char* kProposalWordNames[] = {"title", "text", "reason", "phase", "breach_named", "note"};
+
+}  // namespace
+
+void to_json(json& j, const PendingProposal& proposal) {
+  j = json{{"id", proposal.id},
+           {"kind", proposal.kind},
+           {"author", proposal.author},
+           {"time", FormatUtcMillis(proposal.time_ms)},
+           {"time_ms", proposal.time_ms}};
+  if (proposal.withdrawn) j["withdrawn"] = true;
+  for (std::size_t i = 0; i < std::size(kProposalWords); ++i) {
+    const std::string& words = proposal.*kProposalWords[i];
+    if (!words.empty()) j[kProposalWordNames[i]] = words;
+  }
+  if (!proposal.agreement.empty()) {
+    j["agreement"] = proposal.agreement;
+    j["agreement_title"] = proposal.agreement_title;
+  }
+}
+
+void from_json(const json& j, PendingProposal& proposal) {
+  proposal.id = j.value("id", std::string());
+  proposal.kind = j.value("kind", std::string());
+  proposal.author = j.value("author", std::string());
+  proposal.time_ms = j.value("time_ms", std::uint64_t{0});
+  for (std::size_t i = 0; i < std::size(kProposalWords); ++i) {
+    proposal.*kProposalWords[i] = j.value(kProposalWordNames[i], std::string());
+  }
+  proposal.withdrawn = j.value("withdrawn", false);
+  proposal.agreement = j.value("agreement", std::string());
+  proposal.agreement_title = j.value("agreement_title", std::string());
+}
+
+void to_json(json& j, const PendingReply& reply) {
+  j = json{{"proposals", reply.proposals},
+           {"talks", ItemsJson(reply.talks, "topic")},
+           {"reviews_due", reply.reviews_due}};
+}
+
+void from_json(const json& j, PendingReply& reply) {
+  reply.proposals = j.value("proposals", std::vector<PendingProposal>{});
+  reply.talks = ItemsFrom(j, "talks", "topic");
+  reply.reviews_due = j.value("reviews_due", std::vector<ReviewDue>{});
+}
+
 namespace {
 
 // The top-level keys `example` is written with.
@@ -353,6 +493,8 @@ std::vector<MessageSpec> MessageSpecs() {
       {Method::kNotifyStatus, none, FieldsOf(notify)},
       {Method::kNotifySet, FieldsOf(NotifySettings{}.ToJson()), FieldsOf(notify)},
       {Method::kNotifyTest, none, FieldsOf(tested)},
+      {Method::kPending, none, FieldsOf(PendingReply{})},
+      {Method::kTogether, none, FieldsOf(TogetherReply{})},
   };
 }
 

@@ -203,6 +203,82 @@ struct DaemonStatus {
   std::optional<Sharing> sharing;  // once initialised
 };
 
+// --- Views: view.together ---
+
+// The partner's answer to a talk asked for.
+struct TalkAnswer {
+  std::string id;      // the answer entry's, hex
+  std::string answer;  // its word (TalkAnswerWords says it in full)
+  std::uint64_t time_ms = 0;
+  std::string note;
+  bool withdrawn = false;  // the answer's words were withdrawn: no note
+
+  bool operator==(const TalkAnswer&) const = default;
+};
+// A talk asked for, time planned together, a status or a pause, and what
+// became of it. Its words are the field of its list (a talk's `topic`, a
+// plan's `what`, a status's `text`, a pause's `note`), absent when withdrawn.
+struct TogetherItem {
+  std::string id;      // the entry's, hex
+  std::string author;  // hex
+  std::uint64_t time_ms = 0;
+  std::uint64_t until_ms = 0;  // 0: none
+  std::string closed_by;       // the entry that closed it (talked about, done); empty: open
+  std::string words;
+  bool withdrawn = false;
+  std::optional<TalkAnswer> answer;  // talks only
+
+  bool open() const { return closed_by.empty(); }
+  bool operator==(const TogetherItem&) const = default;
+};
+struct TogetherReply {
+  std::vector<TogetherItem> talks;
+  std::vector<TogetherItem> plans;
+  std::vector<TogetherItem> statuses;
+  std::vector<TogetherItem> pauses;  // only those still running
+
+  bool operator==(const TogetherReply&) const = default;
+};
+
+// --- Views: view.pending ---
+
+// A proposal of the partner's that awaits this member's answer: a new
+// agreement (`propose`), new words for one (`amend`), its end (`retire`),
+// or a phase (`phase`). Its words are those its kind has, absent when
+// withdrawn.
+struct PendingProposal {
+  std::string id;  // the proposal entry's, hex
+  std::string kind;
+  std::string author;  // hex
+  std::uint64_t time_ms = 0;
+  std::string title;         // propose
+  std::string text;          // propose, amend
+  std::string reason;        // retire
+  std::string phase;         // phase, with breach_named (a date) and note
+  std::string breach_named;
+  std::string note;
+  bool withdrawn = false;
+  std::string agreement;        // amend, retire: the agreement's id, hex
+  std::string agreement_title;  // and its title now
+
+  bool operator==(const PendingProposal&) const = default;
+};
+// An active agreement whose review date has come.
+struct ReviewDue {
+  std::string id;      // the agreement's, hex
+  std::string review;  // YYYY-MM-DD
+  std::string title;
+
+  bool operator==(const ReviewDue&) const = default;
+};
+struct PendingReply {
+  std::vector<PendingProposal> proposals;
+  std::vector<TogetherItem> talks;  // the partner's, neither answered nor closed: as view.together's
+  std::vector<ReviewDue> reviews_due;
+
+  bool operator==(const PendingReply&) const = default;
+};
+
 // --- Notifications on this device: notify.status, notify.set, notify.test ---
 // (notify.set's params are any keys of NotifySettings::ToJson(), each whole
 // but `events`: protocol/notify.h.)
@@ -278,6 +354,23 @@ void from_json(const nlohmann::json& j, PeersReply& reply);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ViewsProgress, folded, waiting)
 void to_json(nlohmann::json& j, const DaemonStatus& status);
 void from_json(const nlohmann::json& j, DaemonStatus& status);
+
+// view.together: each item's words under its list's field name; `time`
+// and `until` written twice (ISO 8601 and `_ms`), `until`, `closed_by`,
+// the words and `answer` only when there are, `withdrawn` only when true.
+void to_json(nlohmann::json& j, const TalkAnswer& answer);
+void from_json(const nlohmann::json& j, TalkAnswer& answer);
+void to_json(nlohmann::json& j, const TogetherReply& reply);
+void from_json(const nlohmann::json& j, TogetherReply& reply);
+
+// view.pending: a proposal's words only when there are (or `withdrawn`),
+// `agreement` and `agreement_title` only for a change to one; the talks as
+// view.together writes its talks.
+void to_json(nlohmann::json& j, const PendingProposal& proposal);
+void from_json(const nlohmann::json& j, PendingProposal& proposal);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReviewDue, id, review, title)
+void to_json(nlohmann::json& j, const PendingReply& reply);
+void from_json(const nlohmann::json& j, PendingReply& reply);
 
 // Notifications: `settings` as NotifySettings::ToJson() writes them (read
 // back with NotifySettingsFromJson); `server`, `next_reminder`(_ms),

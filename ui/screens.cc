@@ -28,38 +28,46 @@ namespace {
 // --- Today -----------------------------------------------------------------
 
 void DrawAwaiting(ViewModel& vm, ScreenState& state) {
-  const json& pending = vm.pending();
+  const protocol::PendingReply& pending = vm.pending();
   bool any = false;
-  for (const auto& p : pending.value("proposals", json::array())) {
+  for (const protocol::PendingProposal& p : pending.proposals) {
     any = true;
-    ImGui::PushID(Str(p, "id").c_str());
-    const std::string kind = Str(p, "kind");
-    std::string what = kind == "propose"  ? "proposes: " + Str(p, "title")
-                       : kind == "amend"  ? "proposes new words for \"" + Str(p, "agreement_title") + "\""
-                       : kind == "retire" ? "proposes to retire \"" + Str(p, "agreement_title") + "\""
-                                          : "thinks you are in the phase: " + Str(p, "phase");
-    WrappedF("%s %s", vm.NameOf(Str(p, "author")).c_str(), what.c_str());
-    if (!Str(p, "text").empty()) Hint(Str(p, "text"));
-    if (Button(("Accept##" + Str(p, "id").substr(0, 8)).c_str())) {
-      vm.NoticeBeside("awaiting");
-      vm.Accept(Str(p, "id"));
+    ImGui::PushID(p.id.c_str());
+    const std::string& kind = p.kind;
+    std::string what = kind == "propose"  ? "proposes: " + p.title
+                       : kind == "amend"  ? "proposes new words for \"" + p.agreement_title + "\""
+                       : kind == "retire" ? "proposes to retire \"" + p.agreement_title + "\""
+                                          : "thinks you are in the phase: " + p.phase;
+    WrappedF("%s %s", vm.NameOf(p.author).c_str(), what.c_str());
+    // Every word the partner wrote with it: a change's text, a retirement's
+    // reason, a phase's note and the day the breach was named.
+    if (p.withdrawn) Hint("(words withdrawn)");
+    for (const std::string* words : {&p.text, &p.reason, &p.note}) {
+      if (words->empty()) continue;
+      Hint(*words);
+      Probe::Get().Mark("awaiting words:" + *words);
     }
-    Probe::Get().Mark("accept:" + Str(p, "title"));
+    if (!p.breach_named.empty()) Hint("The breach was named on " + p.breach_named + ".");
+    if (Button(("Accept##" + p.id.substr(0, 8)).c_str())) {
+      vm.NoticeBeside("awaiting");
+      vm.Accept(p.id);
+    }
+    Probe::Get().Mark("accept:" + p.title);
     ImGui::SameLine();
     ImGui::SetNextItemWidth(220);
     EditTextWithHint("##reason", "a reason (optional)", &state.decline_reason);
     ImGui::SameLine();
     if (Button("Decline")) {
       vm.NoticeBeside("awaiting");
-      vm.Decline(Str(p, "id"), state.decline_reason);
+      vm.Decline(p.id, state.decline_reason);
       state.decline_reason.clear();
     }
     ImGui::Separator();
     ImGui::PopID();
   }
-  for (const auto& r : pending.value("reviews_due", json::array())) {
+  for (const protocol::ReviewDue& r : pending.reviews_due) {
     any = true;
-    WrappedF("Time to review together: %s", Str(r, "title").c_str());
+    WrappedF("Time to review together: %s", r.title.c_str());
   }
   if (!any) Hint("Nothing awaits your answer.");
   NoticeAt(vm, "awaiting");
@@ -360,30 +368,30 @@ void DrawAgreements(ViewModel& vm, ScreenState& state) {
 // --- Together ----------------------------------------------------------------
 
 void DrawTogether(ViewModel& vm) {
-  const json& together = vm.together();
+  const protocol::TogetherReply& together = vm.together();
   if (vm.read_only()) {
     DrawEnded(vm);
     Heading("Talks");
-    for (const auto& t : together.value("talks", json::array())) {
-      WrappedF("%s: %s", vm.NameOf(Str(t, "author")).c_str(), Str(t, "topic").c_str());
+    for (const protocol::TogetherItem& t : together.talks) {
+      WrappedF("%s: %s", vm.NameOf(t.author).c_str(), t.words.c_str());
     }
     Heading("Time together");
-    for (const auto& p : together.value("plans", json::array())) {
-      WrappedF("%s (%s)", Str(p, "what").c_str(), ShortTime(Str(p, "until")).c_str());
+    for (const protocol::TogetherItem& p : together.plans) {
+      WrappedF("%s (%s)", p.words.c_str(), ShortTime(p.until_ms).c_str());
     }
     return;
   }
   std::vector<std::string> open_talks;
   Heading("Talks");
-  for (const auto& t : together.value("talks", json::array())) {
-    const bool open = !t.contains("closed_by");
-    if (open) open_talks.push_back(Str(t, "id"));
-    WrappedF("%s%s: %s", open ? "" : "(talked) ", vm.NameOf(Str(t, "author")).c_str(), Str(t, "topic").c_str());
-    if (const json answer = t.value("answer", json::object()); !answer.empty()) {
-      Hint((Str(t, "author") == vm.me() ? vm.partner_name() : std::string("You")) + " answered: " + std::string(protocol::TalkAnswerWords(Str(answer, "answer"))) +
-           (Str(answer, "note").empty() ? "" : " (" + Str(answer, "note") + ")"));
+  for (const protocol::TogetherItem& t : together.talks) {
+    if (t.open()) open_talks.push_back(t.id);
+    WrappedF("%s%s: %s", t.open() ? "" : "(talked) ", vm.NameOf(t.author).c_str(), t.words.c_str());
+    if (t.answer) {
+      Hint((t.author == vm.me() ? vm.partner_name() : std::string("You")) +
+           " answered: " + std::string(protocol::TalkAnswerWords(t.answer->answer)) +
+           (t.answer->note.empty() ? "" : " (" + t.answer->note + ")"));
     }
-    if (open && Str(t, "author") != vm.me()) TalkAnswerButtons(vm, Str(t, "id"));
+    if (t.open() && t.author != vm.me()) TalkAnswerButtons(vm, t.id);
   }
   ImGui::SetNextItemWidth(std::min(420.0f, WidthBeside("Ask to talk")));
   EditTextWithHint("##talk", "I need to talk about ...", &vm.talk_input);
@@ -447,9 +455,9 @@ void DrawTogether(ViewModel& vm) {
   NoticeAt(vm, "trigger");
 
   Heading("A pause");
-  for (const auto& p : together.value("pauses", json::array())) {
-    WrappedF("%s is taking a pause until %s. Breathe; come back then.",
-                       vm.NameOf(Str(p, "author")).c_str(), ShortTime(Str(p, "until")).c_str());
+  for (const protocol::TogetherItem& p : together.pauses) {
+    WrappedF("%s is taking a pause until %s. Breathe; come back then.", vm.NameOf(p.author).c_str(),
+             ShortTime(p.until_ms).c_str());
   }
   ImGui::SetNextItemWidth(200);
   ImGui::SliderInt("minutes", &vm.pause_minutes, 20, 24 * 60);
@@ -461,15 +469,14 @@ void DrawTogether(ViewModel& vm) {
   NoticeAt(vm, "pause");
 
   Heading("Time together");
-  for (const auto& p : together.value("plans", json::array())) {
-    ImGui::PushID(Str(p, "id").c_str());
-    WrappedF("%s%s (%s)", p.contains("closed_by") ? "(done) " : "", Str(p, "what").c_str(),
-                       ShortTime(Str(p, "until")).c_str());
-    if (!p.contains("closed_by")) {
+  for (const protocol::TogetherItem& p : together.plans) {
+    ImGui::PushID(p.id.c_str());
+    WrappedF("%s%s (%s)", p.open() ? "" : "(done) ", p.words.c_str(), ShortTime(p.until_ms).c_str());
+    if (p.open()) {
       ImGui::SameLine();
       if (Button("We did it")) {
         vm.NoticeBeside("plan");
-        vm.MarkTimeDone(Str(p, "id"), Str(p, "what"));
+        vm.MarkTimeDone(p.id, p.words);
       }
     }
     ImGui::PopID();

@@ -22,6 +22,7 @@ namespace kintsugi::ui {
 
 // "2026-11-26T07:10:29.249Z" (UTC, as the daemon writes times) -> "2026-11-26 08:10" in local time.
 std::string ShortTime(const std::string& iso);
+std::string ShortTime(std::uint64_t unix_ms);
 // Begins a section, as a card, with its heading in the larger heading font;
 // the card ends at the next Heading or at EndSection(), which the window
 // calls before it closes the window or child that holds the screen. The

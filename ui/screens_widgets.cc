@@ -23,6 +23,7 @@ using nlohmann::json;
 // --- Widgets shared by the screens ------------------------------------------
 
 std::string ShortTime(const std::string& iso) { return base::FormatLocalIso(iso, "%Y-%m-%d %H:%M"); }
+std::string ShortTime(std::uint64_t unix_ms) { return base::FormatLocal(unix_ms, "%Y-%m-%d %H:%M"); }
 
 // --- Sections as cards ---
 // Each Heading begins a card: a rounded panel, a shade apart from the

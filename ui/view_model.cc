@@ -98,7 +98,9 @@ struct ViewModel::Snapshot {
   ReadInputs inputs;
   Result<protocol::DaemonStatus> status = protocol::DaemonStatus{};
   bool views = false;  // initialised and unlocked: the views below were asked for
-  json pending, agreements, trends, together, notes;
+  json agreements, trends, notes;
+  std::optional<protocol::PendingReply> pending;
+  std::optional<protocol::TogetherReply> together;
   std::optional<protocol::PairStatus> pair;
   std::optional<protocol::PeersReply> peers;
   bool timeline_read = false;
@@ -163,10 +165,14 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
     if (r.ok()) into = std::move(r).value();
     return r.ok();
   };
-  read("view.pending", json::object(), snap.pending);
+  if (json pending; read("view.pending", json::object(), pending)) {
+    snap.pending = protocol::ReadMessage<protocol::PendingReply>(pending);
+  }
   read("view.agreements", json::object(), snap.agreements);
   read("view.trends", json::object(), snap.trends);
-  read("view.together", json::object(), snap.together);
+  if (json together; read("view.together", json::object(), together)) {
+    snap.together = protocol::ReadMessage<protocol::TogetherReply>(together);
+  }
   if (json pair; read("pair.status", json::object(), pair)) {
     snap.pair = protocol::ReadMessage<protocol::PairStatus>(pair);
   }
@@ -245,7 +251,9 @@ void ViewModel::Adopt(Snapshot snap) {
   me_ = status_.author;
   if (!snap.views) {
     // Nothing that was opened stays in the window while the keys are closed.
-    pending_ = agreements_ = trends_ = together_ = json::object();
+    agreements_ = trends_ = json::object();
+    pending_ = protocol::PendingReply{};
+    together_ = protocol::TogetherReply{};
     notes_ = json::array();
     timeline_.clear();
     partner_feelings_.clear();
@@ -253,10 +261,12 @@ void ViewModel::Adopt(Snapshot snap) {
     ++timeline_generation_;
     return;
   }
-  for (auto [from, into] : {std::pair{&snap.pending, &pending_}, {&snap.agreements, &agreements_},
-                            {&snap.trends, &trends_}, {&snap.together, &together_}, {&snap.notes, &notes_}}) {
+  for (auto [from, into] : {std::pair{&snap.agreements, &agreements_}, {&snap.trends, &trends_},
+                            {&snap.notes, &notes_}}) {
     if (!from->is_null()) *into = std::move(*from);
   }
+  if (snap.pending) pending_ = std::move(*snap.pending);
+  if (snap.together) together_ = std::move(*snap.together);
   if (snap.pair) pair_ = std::move(*snap.pair);
   if (snap.peers) peers_ = std::move(*snap.peers);
   if (pair_.invite) {
@@ -392,18 +402,13 @@ std::size_t ViewModel::forks() const { return status_.forks; }
 std::size_t ViewModel::awaiting_me() const { return agreements_awaiting_me() + talks_awaiting_me(); }
 
 std::size_t ViewModel::agreements_awaiting_me() const {
-  std::size_t n = 0;
   if (read_only()) return 0;  // nothing can be answered any more
-  for (const char* list : {"proposals", "reviews_due"}) {
-    if (auto it = pending_.find(list); it != pending_.end() && it->is_array()) n += it->size();
-  }
-  return n;
+  return pending_.proposals.size() + pending_.reviews_due.size();
 }
 
 std::size_t ViewModel::talks_awaiting_me() const {
   if (read_only()) return 0;
-  auto it = pending_.find("talks");
-  return it != pending_.end() && it->is_array() ? it->size() : 0;
+  return pending_.talks.size();
 }
 
 std::vector<json> ViewModel::AgreementsIn(std::string_view state) const {
@@ -688,7 +693,7 @@ Notice ViewModel::Withdraw(const std::string& entry_id) {
 }
 
 Notice ViewModel::AddNote() {
-  return Request("", "note.add", {{"text", note_input}}, [this](const json&) {
+  return Request("", "note.add", protocol::NoteAddRequest{note_input}, [this](const json&) {
     note_input.clear();
     Done("Kept on this device only.");
   });

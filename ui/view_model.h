@@ -203,10 +203,10 @@ class ViewModel {
   std::string partner_last_seen() const;  // "" when never
 
   const protocol::DaemonStatus& status() const { return status_; }
-  const nlohmann::json& pending() const { return pending_; }
+  const protocol::PendingReply& pending() const { return pending_; }
   const nlohmann::json& agreements() const { return agreements_; }
   const nlohmann::json& trends() const { return trends_; }
-  const nlohmann::json& together() const { return together_; }
+  const protocol::TogetherReply& together() const { return together_; }
   const protocol::PairStatus& pair_status() const { return pair_; }
   const nlohmann::json& notes() const { return notes_; }
   const std::vector<nlohmann::json>& timeline() const { return timeline_; }
@@ -514,10 +514,10 @@ class ViewModel {
   Screen screen_ = Screen::kToday;
   std::string me_;
   protocol::DaemonStatus status_;
-  nlohmann::json pending_ = nlohmann::json::object();
+  protocol::PendingReply pending_;
   nlohmann::json agreements_ = nlohmann::json::object();
   nlohmann::json trends_ = nlohmann::json::object();
-  nlohmann::json together_ = nlohmann::json::object();
+  protocol::TogetherReply together_;
   std::optional<protocol::NotifyStatus> notify_;
   protocol::PairStatus pair_;
   protocol::PeersReply peers_;

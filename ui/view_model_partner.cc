@@ -49,14 +49,12 @@ PartnerToday ViewModel::PartnerDay() const {
   const std::uint64_t now = NowMs();
   const std::int64_t today = LocalToday();
 
-  for (const auto& s : together_.value("statuses", json::array())) {
-    if (Str(s, "author") != partner || s.value("withdrawn", false)) continue;
-    const auto written = base::UnixMsOfIso(Str(s, "time"));
-    const auto until = base::UnixMsOfIso(Str(s, "until"));
-    const bool running = until && *until > now;
-    if (!running && (!written || LocalDayOf(*written) != today)) continue;
-    day.status = PartnerToday::Status{Str(s, "text"), until ? LocalClock(*until, today) : "",
-                                      written ? LocalClock(*written, today) : ""};
+  for (const protocol::TogetherItem& s : together_.statuses) {
+    if (s.author != partner || s.withdrawn) continue;
+    const bool running = s.until_ms > now;
+    if (!running && LocalDayOf(s.time_ms) != today) continue;
+    day.status = PartnerToday::Status{s.words, s.until_ms != 0 ? LocalClock(s.until_ms, today) : "",
+                                      LocalClock(s.time_ms, today)};
   }
   for (const auto& e : partner_feelings_) {
     const json body = e.value("body", json::object());
@@ -65,21 +63,17 @@ PartnerToday ViewModel::PartnerDay() const {
     day.feelings.push_back({body.value("mood", 0), body.value("trust", 0), Str(body, "appreciated"),
                             Str(body, "needed"), written ? LocalClock(*written, today) : ""});
   }
-  for (const auto& p : together_.value("pauses", json::array())) {
-    if (Str(p, "author") != partner) continue;
-    const auto until = base::UnixMsOfIso(Str(p, "until"));
-    if (!until || *until <= now) continue;  // over: it leaves the screen when it ends
-    day.pause_minutes_left = static_cast<std::int64_t>((*until - now + 59'999) / 60'000);
-    day.pause_note = Str(p, "note");
+  for (const protocol::TogetherItem& p : together_.pauses) {
+    if (p.author != partner || p.until_ms <= now) continue;  // over: it leaves the screen when it ends
+    day.pause_minutes_left = static_cast<std::int64_t>((p.until_ms - now + 59'999) / 60'000);
+    day.pause_note = p.words;
   }
-  for (const auto& t : pending_.value("talks", json::array())) {
-    day.asks.push_back({Str(t, "id"), t.value("withdrawn", false) ? "(words withdrawn)" : Str(t, "topic"), "", ""});
+  for (const protocol::TogetherItem& t : pending_.talks) {
+    day.asks.push_back({t.id, t.withdrawn ? "(words withdrawn)" : t.words, "", ""});
   }
-  for (const auto& t : together_.value("talks", json::array())) {
-    if (Str(t, "author") != me_ || t.contains("closed_by") || !t.contains("answer")) continue;
-    const json& a = t["answer"];
-    day.answers.push_back({Str(t, "id"), Str(t, "topic"),
-                           std::string(protocol::TalkAnswerWords(Str(a, "answer"))), Str(a, "note")});
+  for (const protocol::TogetherItem& t : together_.talks) {
+    if (t.author != me_ || !t.open() || !t.answer) continue;
+    day.answers.push_back({t.id, t.words, std::string(protocol::TalkAnswerWords(t.answer->answer)), t.answer->note});
   }
   return day;
 }
@@ -89,12 +83,10 @@ std::optional<double> ViewModel::SecondsUntilChange() const {
   const std::string& partner = status_.partner;
   std::optional<double> soonest;
   const std::uint64_t now = NowMs();
-  for (const auto& p : together_.value("pauses", json::array())) {
-    if (Str(p, "author") != partner) continue;
-    const auto until = base::UnixMsOfIso(Str(p, "until"));
-    if (!until || *until <= now) continue;
+  for (const protocol::TogetherItem& p : together_.pauses) {
+    if (p.author != partner || p.until_ms <= now) continue;
     // The minutes left change at each whole minute before the end.
-    const double next = static_cast<double>((*until - now) % 60'000 + 1) / 1000.0;
+    const double next = static_cast<double>((p.until_ms - now) % 60'000 + 1) / 1000.0;
     if (!soonest || next < *soonest) soonest = next;
   }
   return soonest;
@@ -107,9 +99,8 @@ std::string ViewModel::AgreementTitleOf(const std::string& ref) const {
     for (const auto& h : a.value("history", json::array())) about = about || Str(h, "entry") == ref;
     if (about) return Str(a, "title");
   }
-  for (const auto& p : pending_.value("proposals", json::array())) {
-    if (Str(p, "id") != ref) continue;
-    return Str(p, "title").empty() ? Str(p, "agreement_title") : Str(p, "title");
+  for (const protocol::PendingProposal& p : pending_.proposals) {
+    if (p.id == ref) return p.title.empty() ? p.agreement_title : p.title;
   }
   return "";
 }
@@ -120,8 +111,8 @@ std::string ViewModel::DescribeEntry(const json& e) const {
   const std::string kind = Str(e, "kind");
   const std::string ref = Str(e, "ref");
   auto talk_topic = [&](const std::string& id) {
-    for (const auto& t : together_.value("talks", json::array())) {
-      if (Str(t, "id") == id) return "\"" + Str(t, "topic") + "\"";
+    for (const protocol::TogetherItem& t : together_.talks) {
+      if (t.id == id) return "\"" + t.words + "\"";
     }
     return std::string("a talk request");
   };

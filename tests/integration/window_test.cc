@@ -57,6 +57,14 @@ TEST_F(WindowTest, AProposesInHerWindowBAcceptsInHisAndBothShowItActive) {
   EXPECT_TRUE(WaitFor([&] { return sam.Has("agreement:Active:" + title); })) << sam.Probe().dump();
   EXPECT_TRUE(WaitFor([&] { return alex.Has("agreement:Active:" + title); })) << alex.Probe().dump();
   EXPECT_FALSE(alex.Has("agreement:Awaiting your partner:" + title));
+
+  // Alex proposes to end it, with a reason: Sam's window says why, beside
+  // the question it asks.
+  const std::string id = a_.Json({"agreements"})["agreements"][0]["id"];
+  const std::string reason = "we do this without a rule now";
+  ASSERT_EQ(a_.Ctl({"agree", "retire", id, "--reason", reason}).exit_code, 0);
+  EXPECT_TRUE(WaitFor([&] { return sam.Has("awaiting words:" + reason); }, std::chrono::seconds(20)))
+      << sam.Probe().dump();
   EXPECT_TRUE(alex.running());
   EXPECT_TRUE(sam.running());
 }

@@ -69,6 +69,68 @@ TEST(IpcMessages, BeforePairingThePairStatusSaysNoPartnerAndTheOpenInvite) {
   EXPECT_FALSE(read->paired);
 }
 
+// Each list's words under its own field (a talk's topic, a plan's what, a
+// status's text, a pause's note); withdrawn words are said, not sent empty.
+TEST(IpcMessages, TogetherSaysEachListsWordsUnderItsOwnFieldAndReadsBackTheSame) {
+  TogetherReply view;
+  view.talks.push_back({"t1", "ab", 1'000, 0, "", "money", false, TalkAnswer{"a1", "yes", 2'000, "tonight", false}});
+  view.talks.push_back({"t2", "cd", 1'500, 0, "m1", "", true, std::nullopt});
+  view.plans.push_back({"p1", "ab", 3'000, 86'400'000, "", "dinner by the river", false, std::nullopt});
+  view.statuses.push_back({"s1", "cd", 4'000, 5'000, "", "home by 11:30", false, std::nullopt});
+  view.pauses.push_back({"z1", "ab", 6'000, 7'000, "", "", false, std::nullopt});
+  const json j = view;
+  EXPECT_EQ(j["talks"][0]["topic"], "money");
+  EXPECT_EQ(j["talks"][0]["answer"]["note"], "tonight");
+  EXPECT_EQ(j["talks"][0]["time"], "1970-01-01T00:00:01.000Z");
+  EXPECT_FALSE(j["talks"][0].contains("closed_by"));
+  EXPECT_FALSE(j["talks"][0].contains("until"));
+  EXPECT_EQ(j["talks"][1]["withdrawn"], true);
+  EXPECT_FALSE(j["talks"][1].contains("topic"));
+  EXPECT_EQ(j["talks"][1]["closed_by"], "m1");
+  EXPECT_EQ(j["plans"][0]["what"], "dinner by the river");
+  EXPECT_EQ(j["plans"][0]["until_ms"], 86'400'000u);
+  EXPECT_EQ(j["statuses"][0]["text"], "home by 11:30");
+  EXPECT_FALSE(j["pauses"][0].contains("note")) << "a pause without a note";
+  auto read = ReadMessage<TogetherReply>(j);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(*read, view);
+}
+
+// A proposal sends the words its kind has and nothing empty; a change names
+// its agreement; the talks are written as view.together's.
+TEST(IpcMessages, PendingSendsEachProposalsOwnWordsAndReadsBackTheSame) {
+  PendingReply view;
+  PendingProposal propose;
+  propose.id = "p1";
+  propose.kind = "propose";
+  propose.author = "ab";
+  propose.time_ms = 1'000;
+  propose.title = "Tell before plans change";
+  propose.text = "A message before 18:00.";
+  view.proposals.push_back(propose);
+  PendingProposal retire;
+  retire.id = "p2";
+  retire.kind = "retire";
+  retire.author = "ab";
+  retire.withdrawn = true;
+  retire.agreement = "a1";
+  retire.agreement_title = "Sundays";
+  view.proposals.push_back(retire);
+  view.talks.push_back({"t1", "ab", 2'000, 0, "", "the holidays", false, std::nullopt});
+  view.reviews_due.push_back({"a1", "2026-12-01", "Sundays"});
+  const json j = view;
+  EXPECT_EQ(j["proposals"][0]["title"], "Tell before plans change");
+  EXPECT_FALSE(j["proposals"][0].contains("reason"));
+  EXPECT_FALSE(j["proposals"][0].contains("agreement"));
+  EXPECT_EQ(j["proposals"][1]["withdrawn"], true);
+  EXPECT_EQ(j["proposals"][1]["agreement_title"], "Sundays");
+  EXPECT_EQ(j["talks"][0]["topic"], "the holidays");
+  EXPECT_EQ(j["reviews_due"][0]["review"], "2026-12-01");
+  auto read = ReadMessage<PendingReply>(j);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(*read, view);
+}
+
 TEST(IpcMessages, PeersSayThePartnersPauseAndDiscoveryOffSaysOnlyThat) {
   PeersReply reply;
   PeerState& sam = reply.peers.emplace_back();

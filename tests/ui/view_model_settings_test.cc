@@ -232,9 +232,7 @@ TEST_F(Couple, RefreshWithoutNetworkServicesStillShowsTheRest) {
   EXPECT_EQ(A().partner_name(), "Bea");
   EXPECT_EQ(A().NameOf(A().me()), "Ana");
   EXPECT_EQ(A().trends().at("members").size(), 2u);
-  EXPECT_TRUE(A().pending().contains("proposals"));
   EXPECT_TRUE(A().agreements().contains("agreements"));
-  EXPECT_TRUE(A().together().contains("talks"));
   ASSERT_EQ(A().timeline().size(), 2u);  // both introductions
   std::set<std::string> authors;
   for (const auto& e : A().timeline()) authors.insert(e.at("author").get<std::string>());

@@ -186,8 +186,8 @@ TEST_F(Alone, SendStatusUntilAClockTimeSendsTheNextSuchTime) {
     EXPECT_LE(sent, now + kDayMs) << until;
     EXPECT_EQ(sent, NextLocal(now, hour, minute)) << until;
   }
-  ASSERT_EQ(vm().together().at("statuses").size(), 1u);
-  EXPECT_EQ(vm().together().at("statuses").at(0).at("text"), "plans changed, home by 11:30");
+  ASSERT_EQ(vm().together().statuses.size(), 1u);
+  EXPECT_EQ(vm().together().statuses.at(0).words, "plans changed, home by 11:30");
 }
 
 TEST_F(Alone, UseTemplateFillsTheProposeForm) {
@@ -266,8 +266,8 @@ TEST_F(Couple, ProposeAwaitsThePartnerWhoAcceptsIt) {
   EXPECT_EQ(B().AwaitingMe()[0].at("id"), id);
   EXPECT_EQ(B().awaiting_me(), 1u);
   EXPECT_TRUE(B().AwaitingPartner().empty());
-  ASSERT_EQ(B().pending().at("proposals").size(), 1u);
-  EXPECT_EQ(B().pending().at("proposals").at(0).at("title"), "Tell before plans change");
+  ASSERT_EQ(B().pending().proposals.size(), 1u);
+  EXPECT_EQ(B().pending().proposals.at(0).title, "Tell before plans change");
 
   // Ana cannot sign her own proposal: the rule's words.
   EXPECT_TRUE(Refused(A().Accept(id), "a proposal is accepted by the partner who did not make it"));
@@ -357,14 +357,14 @@ TEST_F(Couple, AmendAndRetireAreOpenChangesUntilAnswered) {
 
   Sync();
   ASSERT_EQ(B().AwaitingMe().size(), 0u);  // the agreement is active, the change is pending
-  ASSERT_EQ(B().pending().at("proposals").size(), 1u);
-  const json change = B().pending().at("proposals").at(0);
-  EXPECT_EQ(change.at("kind"), "amend");
-  EXPECT_EQ(change.at("agreement"), id);
-  EXPECT_EQ(change.at("agreement_title"), "Time together");
+  ASSERT_EQ(B().pending().proposals.size(), 1u);
+  const protocol::PendingProposal change = B().pending().proposals.at(0);
+  EXPECT_EQ(change.kind, "amend");
+  EXPECT_EQ(change.agreement, id);
+  EXPECT_EQ(change.agreement_title, "Time together");
   EXPECT_EQ(B().awaiting_me(), 1u);
   clock.Advance(kMinuteMs);
-  ASSERT_TRUE(Done(B().Accept(change.at("id"))));
+  ASSERT_TRUE(Done(B().Accept(change.id)));
   Sync();
   for (ViewModel* vm : {&A(), &B()}) {
     auto now_active = vm->AgreementsIn("active");
@@ -382,9 +382,9 @@ TEST_F(Couple, AmendAndRetireAreOpenChangesUntilAnswered) {
   EXPECT_EQ(retiring[0].at("open_changes").at(0).at("kind"), "retire");
   EXPECT_EQ(retiring[0].at("open_changes").at(0).at("reason"), "we do this without a rule now");
   Sync();
-  ASSERT_EQ(A().pending().at("proposals").size(), 1u);
+  ASSERT_EQ(A().pending().proposals.size(), 1u);
   clock.Advance(kMinuteMs);
-  ASSERT_TRUE(Done(A().Accept(A().pending().at("proposals").at(0).at("id"))));
+  ASSERT_TRUE(Done(A().Accept(A().pending().proposals.at(0).id)));
   Sync();
   for (ViewModel* vm : {&A(), &B()}) {
     EXPECT_EQ(vm->AgreementsIn("retired").size(), 1u);
@@ -397,12 +397,12 @@ TEST_F(Couple, RequestTalkReachesThePartnerAndAMeetingClosesIt) {
   ASSERT_TRUE(Done(A().RequestTalk()));
   EXPECT_EQ(A().talk_input, "");
   ASSERT_TRUE(A().Refresh());
-  EXPECT_TRUE(A().pending().at("talks").empty());  // my own request awaits nobody's answer from me
+  EXPECT_TRUE(A().pending().talks.empty());  // my own request awaits nobody's answer from me
   Sync();
-  ASSERT_EQ(B().pending().at("talks").size(), 1u);
-  EXPECT_EQ(B().pending().at("talks").at(0).at("topic"), "the holidays");
+  ASSERT_EQ(B().pending().talks.size(), 1u);
+  EXPECT_EQ(B().pending().talks.at(0).words, "the holidays");
   EXPECT_EQ(B().awaiting_me(), 1u);
-  const std::string talk = B().pending().at("talks").at(0).at("id");
+  const std::string talk = B().pending().talks.at(0).id;
 
   B().meeting.appreciations = "  ";
   EXPECT_TRUE(Refused(B().RecordMeeting({talk}), "appreciations must not be empty"));
@@ -413,11 +413,11 @@ TEST_F(Couple, RequestTalkReachesThePartnerAndAMeetingClosesIt) {
   ASSERT_TRUE(Done(B().RecordMeeting({talk})));
   EXPECT_EQ(B().meeting.appreciations, "");
   Sync();
-  EXPECT_TRUE(B().pending().at("talks").empty());
+  EXPECT_TRUE(B().pending().talks.empty());
   EXPECT_EQ(B().awaiting_me(), 0u);
   for (ViewModel* vm : {&A(), &B()}) {
-    ASSERT_EQ(vm->together().at("talks").size(), 1u);
-    EXPECT_TRUE(vm->together().at("talks").at(0).contains("closed_by")) << vm->together().dump();
+    ASSERT_EQ(vm->together().talks.size(), 1u);
+    EXPECT_FALSE(vm->together().talks.at(0).open());
     EXPECT_EQ(Newest(*vm).at("kind"), "meeting");
   }
 }
@@ -429,12 +429,12 @@ TEST_F(Couple, StartPauseShowsWhenIWillComeBack) {
   ASSERT_TRUE(Done(A().StartPause()));
   Sync();
   for (ViewModel* vm : {&A(), &B()}) {
-    ASSERT_EQ(vm->together().at("pauses").size(), 1u);
-    EXPECT_EQ(vm->together().at("pauses").at(0).at("author"), ToHex(ana.device.self()));
+    ASSERT_EQ(vm->together().pauses.size(), 1u);
+    EXPECT_EQ(vm->together().pauses.at(0).author, ToHex(ana.device.self()));
   }
   clock.Advance(21 * kMinuteMs);
   ASSERT_TRUE(B().Refresh());
-  EXPECT_TRUE(B().together().at("pauses").empty());
+  EXPECT_TRUE(B().together().pauses.empty());
 }
 
 TEST_F(Couple, ProposePhaseTakesEffectWhenThePartnerAgrees) {
@@ -444,17 +444,17 @@ TEST_F(Couple, ProposePhaseTakesEffectWhenThePartnerAgrees) {
   ASSERT_TRUE(Done(A().ProposePhase("attune")));
   Sync();
   EXPECT_EQ(A().trends().at("phase").value("current", ""), before);
-  ASSERT_EQ(B().pending().at("proposals").size(), 1u);
-  const json proposal = B().pending().at("proposals").at(0);
-  EXPECT_EQ(proposal.at("kind"), "phase");
-  EXPECT_EQ(proposal.at("phase"), "attune");
-  EXPECT_TRUE(Refused(A().Accept(proposal.at("id")), "a proposal is accepted by the partner who did not make it"));
+  ASSERT_EQ(B().pending().proposals.size(), 1u);
+  const protocol::PendingProposal proposal = B().pending().proposals.at(0);
+  EXPECT_EQ(proposal.kind, "phase");
+  EXPECT_EQ(proposal.phase, "attune");
+  EXPECT_TRUE(Refused(A().Accept(proposal.id), "a proposal is accepted by the partner who did not make it"));
   clock.Advance(kMinuteMs);
-  ASSERT_TRUE(Done(B().Accept(proposal.at("id"))));
+  ASSERT_TRUE(Done(B().Accept(proposal.id)));
   Sync();
   EXPECT_EQ(A().trends().at("phase").at("current"), "attune");
   EXPECT_EQ(B().trends().at("phase").at("current"), "attune");
-  EXPECT_TRUE(B().pending().at("proposals").empty());
+  EXPECT_TRUE(B().pending().proposals.empty());
 }
 
 TEST_F(Couple, WithdrawnFeelingsLeaveBothDevices) {
