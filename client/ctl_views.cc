@@ -225,7 +225,8 @@ std::string PhaseLine(const json& phase) {
 }
 
 // One section of view.together: a heading, then one line per item with its
-// words (`field`), its time (`until`: "until", "on") and whether it was closed.
+// words, its time (`until`: "until", "on") and whether it was closed
+// (`closed`: "done", "talked about").
 void PrintMarks(const char* heading, const std::vector<protocol::TogetherItem>& items, const People& people,
                 const char* until, const char* closed) {
   if (items.empty()) return;

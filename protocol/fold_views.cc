@@ -51,6 +51,18 @@ json Words(const BodyOpener& open, const std::string& id, std::initializer_list<
   return j;
 }
 
+// Puts the text fields of an entry's words into the typed view's strings;
+// true when they were withdrawn (the entry no longer opens).
+bool WordsInto(const BodyOpener& open, const std::string& entry,
+               std::initializer_list<std::pair<const char*, std::string*>> fields) {
+  const auto body = open(entry);
+  if (!body) return true;
+  for (const auto& [field, into] : fields) {
+    if (auto it = body->find(field); it != body->end() && it->is_string()) *into = it->get<std::string>();
+  }
+  return false;
+}
+
 double Average(int sum, int n) { return n == 0 ? 0.0 : static_cast<double>(sum) / n; }
 double Round1(double v) { return static_cast<double>(static_cast<long long>(v * 10 + 0.5)) / 10; }
 
@@ -162,17 +174,9 @@ json LedgerState::AgreementsView(const BodyOpener& open) const {
 }
 
 PendingReply LedgerState::PendingView(const std::string& me, std::int64_t today, const BodyOpener& open) const {
-  // The words of `entry` (its `field`), or that they were withdrawn.
-  auto words = [&](const std::string& entry, std::initializer_list<std::pair<const char*, std::string*>> fields) {
-    const auto body = open(entry);
-    for (const auto& [field, into] : fields) {
-      if (body && body->contains(field) && (*body)[field].is_string()) *into = (*body)[field].get<std::string>();
-    }
-    return !body;
-  };
   auto title_of = [&](const fold::Agreement& a) {
     std::string title;
-    words(a.title_entry, {{"title", &title}});
+    WordsInto(open, a.title_entry, {{"title", &title}});
     return title;
   };
   PendingReply reply;
@@ -183,7 +187,8 @@ PendingReply LedgerState::PendingView(const std::string& me, std::int64_t today,
     item.kind = p.kind;
     item.author = p.author;
     item.time_ms = p.ms;
-    item.withdrawn = words(id, {{"title", &item.title},
+    item.withdrawn = WordsInto(open, id,
+                               {{"title", &item.title},
                                 {"text", &item.text},
                                 {"reason", &item.reason},
                                 {"phase", &item.phase},
@@ -200,7 +205,7 @@ PendingReply LedgerState::PendingView(const std::string& me, std::int64_t today,
     item.id = id;
     item.author = t.author;
     item.time_ms = t.ms;
-    item.withdrawn = words(id, {{"topic", &item.words}});
+    item.withdrawn = WordsInto(open, id, {{"topic", &item.words}});
   }
   for (const auto& [id, a] : agreements_) {
     if (a.state != "active" || a.review.empty()) continue;
@@ -272,18 +277,12 @@ json LedgerState::TrendsView(std::int64_t from_day, std::int64_t to_day, std::in
 }
 
 TogetherReply LedgerState::TogetherView(std::uint64_t now_ms, const BodyOpener& open) const {
-  // The words of `entry` (its `field`), or that they were withdrawn.
-  auto words = [&](const std::string& entry, const char* field, std::string& into, bool& withdrawn) {
-    const auto body = open(entry);
-    withdrawn = !body;
-    if (body && body->contains(field) && (*body)[field].is_string()) into = (*body)[field].get<std::string>();
-  };
   auto item = [&](const fold::Mark& m, const char* field) {
     TogetherItem one{m.entry, m.author, m.ms, m.until_ms, m.closed_by, "", false, std::nullopt};
-    words(m.entry, field, one.words, one.withdrawn);
+    one.withdrawn = WordsInto(open, m.entry, {{field, &one.words}});
     if (!m.answer.empty()) {
       TalkAnswer answer{m.answer_entry, m.answer, m.answer_ms, "", false};
-      words(m.answer_entry, "note", answer.note, answer.withdrawn);
+      answer.withdrawn = WordsInto(open, m.answer_entry, {{"note", &answer.note}});
       one.answer = std::move(answer);
     }
     return one;

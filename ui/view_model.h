@@ -370,7 +370,7 @@ class ViewModel {
   bool daemon_stopped() const { return !connected_ && was_connected_; }
 
   // --- Sharing: pause and leave (the daemon's `sharing` object, in status) ---
-  protocol::Sharing sharing() const;
+  const protocol::Sharing& sharing() const;
   bool sharing_paused() const;  // this device paused sharing
   bool sharing_ended() const;   // a leave ended the shared ledger
   // What Today says under the partner's line: "Bea paused sharing on

@@ -134,13 +134,16 @@ std::string LocalMinutes(std::uint64_t unix_ms) { return base::FormatLocal(unix_
 
 }  // namespace
 
-protocol::Sharing ViewModel::sharing() const { return status_.sharing.value_or(protocol::Sharing{}); }
+const protocol::Sharing& ViewModel::sharing() const {
+  static const protocol::Sharing kSharing;  // before a ledger: sharing, nothing paused
+  return status_.sharing ? *status_.sharing : kSharing;
+}
 
 bool ViewModel::sharing_paused() const { return sharing().paused(); }
 bool ViewModel::sharing_ended() const { return sharing().ended.has_value(); }
 
 std::string ViewModel::ArrivalLine() const {
-  const protocol::Sharing s = sharing();
+  const protocol::Sharing& s = sharing();
   if (s.ended) return "The shared ledger has ended: nothing more arrives from your partner.";
   if (s.paused() || s.partner_paused()) {
     return "Sharing is paused: nothing passes between your devices until it resumes.";
@@ -149,7 +152,7 @@ std::string ViewModel::ArrivalLine() const {
 }
 
 std::string ViewModel::SharingLine() const {
-  const protocol::Sharing s = sharing();
+  const protocol::Sharing& s = sharing();
   if (const auto& ended = s.ended) {
     std::string who = ended->by_me ? "You" : ended->name;
     if (who.empty()) who = partner_name();
