@@ -237,8 +237,15 @@ void Probe::Mark(const std::string& name) {
 
 void Probe::EndFrame(const std::string& screen) {
   if (!enabled()) return;
+  // What this frame read as held (mouse buttons and keys): a test presses,
+  // waits to see it held, releases, and waits to see it let go, so a slow
+  // frame never reads a press and its release as one (no click at all).
+  const ImGuiIO& io = ImGui::GetIO();
+  int held = 0;
+  for (bool down : io.MouseDown) held += down;
+  for (bool down : io.KeysDown) held += down;
   json j{{"screen", screen}, {"items", json::object()}, {"focused", focused_}, {"glyphs", glyphs_},
-         {"counts", counts_}, {"waiting", waiting_}};
+         {"counts", counts_}, {"waiting", waiting_}, {"held", held}};
   for (const auto& [name, r] : items_) j["items"][name] = r;
   items_.clear();
   focused_.clear();

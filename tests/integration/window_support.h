@@ -92,16 +92,7 @@ class Window {
   ::testing::AssertionResult Click(const std::string& item, const std::string& button = "1") const {
     auto pointed = PointAt(item);
     if (!pointed) return pointed;
-    // Press and release apart, as a hand does: Dear ImGui 1.86 has no input
-    // queue, and a press and release read in one frame (a slow frame, under
-    // the sanitizers on a loaded machine) would be no click at all.
-    auto pressed = Run({"xdotool", "mousedown", button});
-    if (pressed.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << pressed.err;
-    usleep(120 * 1000);
-    auto released = Run({"xdotool", "mouseup", button});
-    if (released.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << released.err;
-    usleep(150 * 1000);
-    return ::testing::AssertionSuccess();
+    return PressAndRelease("mousedown", "mouseup", button, 1);
   }
 
   // Turns the mouse wheel `clicks` notches down (up when negative) with the
@@ -162,19 +153,32 @@ class Window {
     const std::string wid = found.out.substr(0, found.out.find('\n'));
     auto focused = Run({"xdotool", "windowfocus", "--sync", wid});
     if (focused.exit_code != 0) return ::testing::AssertionFailure() << "xdotool windowfocus: " << focused.err;
-    // Held for a moment, as a hand holds it: ImGui 1.86 reads keys as held
-    // or not at each frame, so a press and release read in one frame (a
-    // shortcut such as Ctrl+V) would be no press at all.
-    auto pressed = Run({"xdotool", "keydown", key});
-    if (pressed.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << pressed.err;
-    usleep(120 * 1000);
-    auto released = Run({"xdotool", "keyup", key});
-    if (released.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << released.err;
-    usleep(150 * 1000);
-    return ::testing::AssertionSuccess();
+    const int keys = 1 + static_cast<int>(std::count(key.begin(), key.end(), '+'));  // "ctrl+v" is two
+    return PressAndRelease("keydown", "keyup", key, keys);
   }
 
  private:
+  // Presses, waits until the window has drawn a frame that read `count`
+  // buttons or keys held, releases, and waits until a frame read them let
+  // go, as a hand holds a key until it has taken. Dear ImGui 1.86 has no
+  // input queue: a press and its release read in one frame (a slow frame,
+  // under the sanitizers on a loaded machine) would be no press at all, and
+  // a fixed pause is only a guess at how slow a frame may be.
+  ::testing::AssertionResult PressAndRelease(const char* down, const char* up, const std::string& what,
+                                             int count) const {
+    auto pressed = Run({"xdotool", down, what});
+    if (pressed.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << pressed.err;
+    const bool held = WaitFor([&] { return Probe().value("held", 0) >= count; }, std::chrono::seconds(10));
+    auto released = Run({"xdotool", up, what});
+    if (released.exit_code != 0) return ::testing::AssertionFailure() << "xdotool: " << released.err;
+    if (!held) return ::testing::AssertionFailure() << "the window never read " << what << " held: " << Probe().dump();
+    if (!WaitFor([&] { return Probe().value("held", 1) == 0; }, std::chrono::seconds(10))) {
+      return ::testing::AssertionFailure() << "the window never read " << what << " let go: " << Probe().dump();
+    }
+    usleep(50 * 1000);
+    return ::testing::AssertionSuccess();
+  }
+
   // Moves the pointer to the middle of `item` and waits until the window has
   // drawn a frame with `item` still under it. The screen may move between
   // reading the probe and the pointer's arrival (a message appearing above,
