@@ -79,6 +79,8 @@ Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
 Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::json& params) {
   answered_ = false;  // until a reply to this request comes: then the socket stays
   const nlohmann::json id = next_id_++;
+  const std::optional<protocol::MethodSpec> spec = protocol::FindMethod(method);
+  const std::chrono::milliseconds timeout = spec && spec->derives_key ? options_.key_timeout : options_.timeout;
   std::string request = protocol::EncodeIpcRequest(id, method, params);
   if (request.size() > protocol::kMaxIpcRequestBytes) {
     // The daemon would refuse it: say so now rather than after a round trip.
@@ -89,7 +91,7 @@ Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::jso
   Result<nlohmann::json> outcome = base::ZmqCall(ErrorCode::kUnavailable, "IPC failed", [&]() -> Result<nlohmann::json> {
     (void)socket_->send(zmq::buffer(request), zmq::send_flags::none);
     crypto::WipeString(request);  // it may carry a passphrase; ZeroMQ has its copy
-    auto deadline = Clock::now() + options_.timeout;
+    auto deadline = Clock::now() + timeout;
     for (;;) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() < 0) break;
@@ -107,7 +109,7 @@ Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::jso
       return std::move(parsed->outcome);
     }
     return MakeError(ErrorCode::kUnavailable,
-                     "kintsugid did not answer within " + std::to_string(options_.timeout.count()) + " ms");
+                     "kintsugid did not answer within " + std::to_string(timeout.count()) + " ms");
   });
   crypto::WipeString(request);  // also when the send failed
   // After a failure or a time-out, a fresh socket, so that a reply that

@@ -22,6 +22,8 @@ namespace kintsugi::client {
 struct ClientOptions {
   std::string data_dir;  // empty: the XDG default, as the daemon resolves it
   std::chrono::milliseconds timeout{5000};  // per request
+  // Per request that derives a key from a passphrase (protocol::MethodSpec::derives_key).
+  std::chrono::milliseconds key_timeout{30000};
 };
 
 // Whether a daemon serves this data dir, and which start of it: the identity

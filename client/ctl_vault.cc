@@ -92,13 +92,6 @@ VaultCommands::VaultCommands(CLI::App& app) {
                      "Restore over the ledger this device has (its files are kept beside, renamed)");
 }
 
-bool VaultCommands::Slow() const {
-  for (const CLI::App* command : {unlock_, set_, remove_, backup_, restore_}) {
-    if (command != nullptr && command->parsed()) return true;
-  }
-  return false;
-}
-
 std::optional<int> VaultCommands::Run(client::Client& client, bool as_json) const {
   if (lock_->parsed()) {
     return Done(client.Call("lock"), as_json, "Locked. Your partner's entries are still received; unlock to read them.");

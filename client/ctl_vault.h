@@ -36,10 +36,6 @@ class VaultCommands {
   // Runs the command the user chose and returns the exit code; nullopt when
   // none of these was chosen.
   std::optional<int> Run(client::Client& client, bool as_json) const;
-  // Whether the chosen command makes the daemon derive a key from a
-  // passphrase (Argon2id, 256 MiB: about half a second each, far more on a
-  // loaded machine), so that it deserves a longer wait than a plain request.
-  bool Slow() const;
 
  private:
   CLI::App* unlock_ = nullptr;

@@ -258,7 +258,7 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", options.data_dir, "Data directory of the daemon to talk to");
   app.add_option("--timeout", timeout_ms,
                  "Milliseconds to wait for the daemon (default 5000; 45000 for pair join, 30000 for what derives "
-                 "a key from a passphrase: unlock, passphrase, backup, restore)")
+                 "a key from a passphrase: init, unlock, passphrase, backup, restore)")
       ->check(CLI::Range(1, 600000));
   app.set_version_flag("--version", std::string("kintsugictl ") + kintsugi::kVersion);
 
@@ -360,6 +360,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   options.timeout = std::chrono::milliseconds(timeout_ms);
+  if (timeout_ms != 5000) options.key_timeout = options.timeout;  // the person's choice, for every request
   // Human output shows a partner's control characters rather than obeying
   // them (client/terminal_text.h); JSON and the event stream stay exact.
   std::optional<kintsugi::client::VisibleOutput> visible_out;
@@ -388,8 +389,6 @@ int main(int argc, char** argv) {
   if (pair_join->parsed() && timeout_ms == 5000) {
     // Pairing waits for the partner's device: give it the daemon's full window.
     options.timeout = std::chrono::milliseconds(45000);
-  } else if (vault.Slow() && timeout_ms == 5000) {
-    options.timeout = std::chrono::milliseconds(30000);
   }
   auto client = kintsugi::client::Client::Connect(options);
   if (!client.ok()) return Fail(client.error());

@@ -198,7 +198,7 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
   try {
     Result<nlohmann::json> result = row.handle(call);
     if (!result.ok()) return fail(result.error());
-    if (row.answers_later) return std::nullopt;
+    if (call.deferred) return std::nullopt;
     return protocol::EncodeIpcResult(req.id, *result);
   } catch (const std::exception& e) {
     spdlog::error("ipc.internal method={} what=\"{}\"", req.method.name, e.what());

@@ -3,8 +3,9 @@
 // here, so it is unit-tested and fuzzed directly. Every failure becomes a JSON
 // error reply; nothing throws out of Handle().
 //
-// Most methods answer at once. `pair.join` answers when pairing ends: its
-// reply goes through the `later` callback of HandleAsync.
+// Most methods answer at once. `pair.join` answers when pairing ends, and
+// `unlock` once its key is derived off the loop (when the daemon has a
+// Background): their replies go through the `later` callback of HandleAsync.
 //
 // Thread-safety: the daemon loop's thread, like the engine.
 #pragma once
@@ -25,6 +26,7 @@ class PairingService;
 class SyncService;
 class Discovery;
 class Notifier;
+class Background;
 
 struct DaemonInfo {
   std::string data_dir;
@@ -38,6 +40,7 @@ struct DaemonServices {
   SyncService* sync = nullptr;
   Discovery* discovery = nullptr;
   Notifier* notifier = nullptr;
+  Background* background = nullptr;  // slow work off the loop; absent: done at once
   std::string listen_host = "0.0.0.0";
   std::uint16_t listen_port = 0;  // 0: not listening
   std::uint16_t pairing_port = 0;
@@ -54,7 +57,7 @@ class Dispatcher {
       : engine_(engine), info_(std::move(info)), services_(std::move(services)) {}
 
   // The reply to `frame`. Always a JSON reply, whatever `frame` holds; a
-  // method that would answer later fails with `unavailable` here.
+  // method that can only answer later fails with `unavailable` here.
   std::string Handle(ByteView frame);
   // The reply now, or nullopt when it will be passed to `later` instead.
   std::optional<std::string> HandleAsync(ByteView frame, Later later);

@@ -34,11 +34,14 @@ struct Call {
   protocol::Method method;  // for handlers that answer several
   nlohmann::json& params;   // an object; a handler may take secrets out of it
   const nlohmann::json& id;
-  const Dispatcher::Later& later;  // set only for a row that answers later
+  const Dispatcher::Later& later;  // set when the reply may come later (HandleAsync's)
+  // Set by a handler that took the request to answer through `later`.
+  bool deferred = false;
 };
 
-// The result of a request, or the Error its reply carries. A row that
-// answers later returns an empty object once it has taken the request.
+// The result of a request, or the Error its reply carries. A handler that
+// answers later sets `deferred` and returns an empty object once it has
+// taken the request.
 using Handler = Result<nlohmann::json> (*)(Call&);
 
 // The network service a method needs; without it the daemon answers
@@ -50,7 +53,7 @@ struct MethodRow {
   bool answers_while_locked;  // needs no keys: this device's settings, or the way in
   Needs needs;
   Handler handle;
-  bool answers_later = false;  // its reply goes through Dispatcher::Later
+  bool answers_later = false;  // only through Dispatcher::Later: refused without one
 };
 
 // Each feature's rows.

@@ -40,6 +40,7 @@ Result<json> Join(Call& call) {
   call.services.pairing->Join(*code, address, [later = call.later, id = call.id](Result<protocol::PairStatus> result) {
     later(result.ok() ? protocol::EncodeIpcResult(id, *result) : protocol::EncodeIpcError(id, result.error()));
   });
+  call.deferred = true;
   return json::object();
 }
 

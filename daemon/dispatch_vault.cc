@@ -2,6 +2,7 @@
 // restore (docs/PROTOCOL.md, "Local IPC"; docs/THREAT_MODEL.md for the vault).
 #include <spdlog/spdlog.h>
 
+#include "daemon/background.h"
 #include "daemon/dispatch_internal.h"
 #include "protocol/kinds.h"
 
@@ -29,15 +30,52 @@ Result<json> Status(Call& call) {
   return StatusJson(call, *status);
 }
 
+// Whether an unlock's key is being derived off the loop now.
+bool Unlocking(const Call& call) { return call.services.background != nullptr && call.services.background->busy(); }
+
+// The daemon derives the key off its loop (Background) and answers through
+// `later`, serving everyone else meanwhile; without a Background (unit tests,
+// fuzzing) or a `later`, at once.
 Result<json> Unlock(Call& call) {
   auto passphrase = TakePassphrase(call.params, "passphrase", true);
   if (!passphrase.ok()) return passphrase.take_error();
-  KINTSUGI_RETURN_IF_ERROR(call.engine.Unlock(**passphrase));
-  Publish(call, protocol::kEventUnlocked);
-  return json{{"locked", false}};
+  if (call.services.background == nullptr || !call.later) {
+    KINTSUGI_RETURN_IF_ERROR(call.engine.Unlock(**passphrase));
+    Publish(call, protocol::kEventUnlocked);
+    return json{{"locked", false}};
+  }
+  if (Unlocking(call)) return MakeError(ErrorCode::kUnavailable, "an unlock is under way: wait for it to end");
+  auto attempt = call.engine.BeginUnlock();
+  if (!attempt.ok()) return attempt.take_error();
+  struct Derivation {
+    Engine::UnlockAttempt attempt;
+    std::optional<crypto::Passphrase> passphrase;
+    std::optional<Result<VaultKey>> key;
+  };
+  auto derivation = std::make_shared<Derivation>(Derivation{std::move(*attempt), std::move(**passphrase), {}});
+  call.services.background->Run(
+      // Off the loop: the derivation alone, on what it was given. The
+      // passphrase's guarded memory is wiped as soon as the key is made.
+      [derivation] {
+        derivation->key = Engine::DeriveUnlockKey(derivation->attempt, *derivation->passphrase);
+        derivation->passphrase.reset();
+      },
+      // Back on the loop.
+      [derivation, &engine = call.engine, &services = call.services, later = call.later, id = call.id] {
+        auto done = engine.FinishUnlock(derivation->attempt, std::move(*derivation->key));
+        if (!done.ok()) {
+          later(protocol::EncodeIpcError(id, done.error()));
+          return;
+        }
+        if (services.publish) services.publish(protocol::kEventUnlocked, json::object());
+        later(protocol::EncodeIpcResult(id, json{{"locked", false}}));
+      });
+  call.deferred = true;
+  return json::object();
 }
 
 Result<json> Lock(Call& call) {
+  if (Unlocking(call)) return MakeError(ErrorCode::kUnavailable, "an unlock is under way: lock once it ends");
   if (!call.engine.unlocked() && call.engine.initialized()) return json{{"locked", true}};  // already
   KINTSUGI_RETURN_IF_ERROR(call.engine.Lock());
   Publish(call, protocol::kEventLocked);

@@ -132,7 +132,7 @@ Status Engine::LoadState() {
   return OpenViews();
 }
 
-Result<LedgerKeys> Engine::OpenWith(const crypto::Passphrase& passphrase, std::optional<VaultKey>* vault) {
+Result<KeyFile> Engine::SealedKeyFile() {
   const std::uint64_t now = clock_.NowMillis();
   next_try_ms_ = std::min(next_try_ms_, now + kMaxUnlockDelayMs);  // a clock set back stretches no wait
   if (now < next_try_ms_) {
@@ -143,9 +143,11 @@ Result<LedgerKeys> Engine::OpenWith(const crypto::Passphrase& passphrase, std::o
   auto file = LoadKeyFile(key_path_);
   if (!file.ok()) return file.take_error();
   if (!file->sealed) return MakeError(ErrorCode::kFailedPrecondition, "no passphrase is set");
-  auto key = DeriveVaultKey(passphrase, *file->sealed);
-  if (!key.ok()) return key.take_error();
-  auto keys = OpenKeyFile(*file, *key);
+  return file;
+}
+
+Result<LedgerKeys> Engine::OpenSealed(const KeyFile& file, const VaultKey& key) {
+  auto keys = OpenKeyFile(file, key);
   if (!keys.ok() && keys.error().code == ErrorCode::kVerificationFailed) {
     ++wrong_passphrases_;
     // The first mistake costs nothing more than the derivation; each one
@@ -163,21 +165,57 @@ Result<LedgerKeys> Engine::OpenWith(const crypto::Passphrase& passphrase, std::o
     next_try_ms_ = 0;
     SaveRefusals();
   }
-  if (vault != nullptr) *vault = std::move(key).value();
+  return keys;
+}
+
+Result<LedgerKeys> Engine::OpenWith(const crypto::Passphrase& passphrase, std::optional<VaultKey>* vault) {
+  auto file = SealedKeyFile();
+  if (!file.ok()) return file.take_error();
+  auto key = DeriveVaultKey(passphrase, *file->sealed);
+  if (!key.ok()) return key.take_error();
+  auto keys = OpenSealed(*file, *key);
+  if (keys.ok() && vault != nullptr) *vault = std::move(key).value();
   return keys;
 }
 
 Status Engine::Unlock(const crypto::Passphrase& passphrase) {
+  auto attempt = BeginUnlock();
+  if (!attempt.ok()) return attempt.take_error();
+  return FinishUnlock(*attempt, DeriveUnlockKey(*attempt, passphrase));
+}
+
+Result<Engine::UnlockAttempt> Engine::BeginUnlock() {
   if (!initialized()) return NoLedger();
   if (unlocked()) return MakeError(ErrorCode::kFailedPrecondition, "already unlocked");
   if (!sealed_) return MakeError(ErrorCode::kFailedPrecondition, "no passphrase is set");
-  std::optional<VaultKey> vault;
-  auto keys = OpenWith(passphrase, &vault);
+  auto file = SealedKeyFile();
+  if (!file.ok()) return file.take_error();
+  return UnlockAttempt{std::move(*file->sealed)};
+}
+
+Result<VaultKey> Engine::DeriveUnlockKey(const UnlockAttempt& attempt, const crypto::Passphrase& passphrase) {
+  return DeriveVaultKey(passphrase, attempt.sealed);
+}
+
+Status Engine::FinishUnlock(const UnlockAttempt& attempt, Result<VaultKey> key) {
+  if (!key.ok()) return key.take_error();
+  if (unlocked()) return MakeError(ErrorCode::kFailedPrecondition, "already unlocked");
+  // The file is read again: what the key opens is the file as it is now,
+  // and only if it is still the one the key was derived for (every write
+  // seals with a fresh nonce).
+  if (!initialized()) return NoLedger();
+  auto file = LoadKeyFile(key_path_);
+  if (!file.ok()) return file.take_error();
+  if (!sealed_ || !file->sealed || file->sealed->nonce != attempt.sealed.nonce ||
+      file->sealed->ad != attempt.sealed.ad || file->sealed->ciphertext != attempt.sealed.ciphertext) {
+    return MakeError(ErrorCode::kFailedPrecondition, "the key file changed while unlocking: unlock again");
+  }
+  auto keys = OpenSealed(*file, *key);
   if (!keys.ok()) return keys.take_error();
   auto meta = store_->LoadMeta();
   if (!meta.ok()) return meta.take_error();
   if (!meta->has_value()) return MakeError(ErrorCode::kCorrupt, "the ledger's meta data is missing");
-  vault_ = std::move(vault);
+  vault_ = std::move(key).value();
   KINTSUGI_RETURN_IF_ERROR(AdoptKeys(std::move(keys).value(), (*meta)->ledger_id));
   spdlog::info("vault.unlocked");
   Status loaded = LoadState();  // folds what arrived while locked

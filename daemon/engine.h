@@ -156,6 +156,19 @@ class Engine {
   // wrong passphrases runs: each one after the first doubles it, up to
   // kMaxUnlockDelayMs.
   Status Unlock(const crypto::Passphrase& passphrase);
+  // Unlock() in three steps, for a caller that derives the key off its own
+  // thread (Argon2id takes half a second, several under load, and the
+  // daemon's loop keeps serving meanwhile): BeginUnlock() checks what
+  // Unlock() checks and reads the sealed key file; DeriveUnlockKey() is the
+  // slow part, safe on any thread; FinishUnlock() judges the key as Unlock()
+  // does. FinishUnlock() refuses (kFailedPrecondition) when the key file changed or the
+  // engine was unlocked since BeginUnlock() (a restore, another unlock).
+  struct UnlockAttempt {
+    KeyFile::Sealed sealed;
+  };
+  Result<UnlockAttempt> BeginUnlock();
+  static Result<VaultKey> DeriveUnlockKey(const UnlockAttempt& attempt, const crypto::Passphrase& passphrase);
+  Status FinishUnlock(const UnlockAttempt& attempt, Result<VaultKey> key);
   // Drops the keys and everything opened with them from memory. Fails with
   // kFailedPrecondition when no passphrase is set.
   Status Lock();
@@ -308,6 +321,10 @@ class Engine {
   Status WriteKeys(const LedgerKeys& keys);
   // Checks `passphrase` against the key file, with the delays of Unlock().
   Result<LedgerKeys> OpenWith(const crypto::Passphrase& passphrase, std::optional<VaultKey>* vault);
+  // OpenWith() in steps: the wait after wrong passphrases and the sealed
+  // part of the key file; then the keys `key` opens, counting a wrong one.
+  Result<KeyFile> SealedKeyFile();
+  Result<LedgerKeys> OpenSealed(const KeyFile& file, const VaultKey& key);
   // The count of wrong passphrases and the next allowed try, kept in `meta`.
   static constexpr char kRefusalsKey[] = "vault_refusals";
   void LoadRefusals();

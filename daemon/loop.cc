@@ -20,6 +20,7 @@
 #include "base/zmq_status.h"
 #include "crypto/pake.h"
 #include "crypto/random.h"
+#include "daemon/background.h"
 #include "daemon/clock.h"
 #include "daemon/discovery.h"
 #include "daemon/dispatch.h"
@@ -75,7 +76,7 @@ int Fail(const Error& e) {
 // round and reads back its own range by name, never by a fixed position.
 class PollSet {
  public:
-  enum Source : std::uint8_t { kIpc, kSignal, kZap, kDiscovery, kSync, kPairing, kBus, kSourceCount };
+  enum Source : std::uint8_t { kIpc, kSignal, kZap, kDiscovery, kSync, kPairing, kBus, kBackground, kSourceCount };
 
   void Clear() {
     items_.clear();
@@ -173,6 +174,7 @@ class Daemon {
   std::unique_ptr<PairingService> pairing_;
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<Background> background_;  // after what its work's end uses: joined first
   PollSet polls_;
 };
 
@@ -241,7 +243,12 @@ Status Daemon::Start() {
     sync_->OnLocalAppend(e);
   });
 
+  auto background = Background::Open();
+  if (!background.ok()) return background.take_error();
+  background_ = std::move(background).value();
+
   DaemonServices services;
+  services.background = background_.get();
   services.pairing = pairing_.get();
   services.sync = sync_.get();
   services.discovery = discovery_.get();
@@ -320,6 +327,7 @@ Result<bool> Daemon::Turn() {
   polls_.Add(PollSet::kSync, [&](auto& items) { sync_->AppendPollItems(items); });
   polls_.Add(PollSet::kPairing, [&](auto& items) { pairing_->AppendPollItems(items); });
   polls_.Add(PollSet::kBus, [&](auto& items) { notifier_->bus().AppendPollItems(items); });
+  polls_.AddFd(PollSet::kBackground, background_->fd());
 
   std::uint64_t now = engine.NowMillis();
   std::uint64_t wait = std::min({sync_->MillisUntilNextTimer(now), pairing_->MillisUntilNextTimer(now),
@@ -340,6 +348,7 @@ Result<bool> Daemon::Turn() {
   }
   now = engine.NowMillis();
   if (polls_.Readable(PollSet::kZap)) zap_->Serve(now);
+  if (polls_.Readable(PollSet::kBackground)) background_->Finish();
   if (polls_.Readable(PollSet::kIpc)) ipc_->ServePending(*dispatcher_);
   if (polls_.Readable(PollSet::kDiscovery)) discovery_->HandleReadable();
   // The IPC requests above may have made or replaced sockets: the services

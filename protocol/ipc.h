@@ -46,10 +46,13 @@ struct MethodSpec {
   Method method;
   std::string_view name;
   bool needs_ledger;  // refused with failed_precondition before `init`
+  // Derives a key from a passphrase (Argon2id: half a second, several on a
+  // loaded machine): clients wait longer for its reply.
+  bool derives_key = false;
 };
 
 inline constexpr MethodSpec kMethods[] = {
-    {Method::kInit, "init", false},
+    {Method::kInit, "init", false, true},
     {Method::kStatus, "status", false},
     {Method::kCheckIn, "checkin", true},
     {Method::kLog, "log", true},
@@ -70,12 +73,12 @@ inline constexpr MethodSpec kMethods[] = {
     {Method::kNoteAdd, "note.add", true},
     {Method::kNotes, "note.list", true},
     {Method::kNoteDelete, "note.delete", true},
-    {Method::kUnlock, "unlock", true},
+    {Method::kUnlock, "unlock", true, true},
     {Method::kLock, "lock", true},
-    {Method::kPassphraseSet, "passphrase.set", true},
-    {Method::kPassphraseRemove, "passphrase.remove", true},
-    {Method::kBackup, "backup", true},
-    {Method::kRestore, "restore", false},
+    {Method::kPassphraseSet, "passphrase.set", true, true},
+    {Method::kPassphraseRemove, "passphrase.remove", true, true},
+    {Method::kBackup, "backup", true, true},
+    {Method::kRestore, "restore", false, true},
     {Method::kExport, "export", true},
     {Method::kSharingStatus, "sharing.status", true},
     {Method::kSharingPause, "sharing.pause", true},

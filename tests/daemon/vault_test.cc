@@ -268,6 +268,59 @@ TEST_F(Vault, UnlockingWhileUnlockedIsRefused) {
   EXPECT_NE(again.error().message.find("already unlocked"), std::string::npos);
 }
 
+// Unlock in steps, as the daemon runs it with the derivation off its loop.
+TEST_F(Vault, AnUnlockInStepsOpensWhatItWasDerivedFor) {
+  ana.Reopen();
+  auto attempt = ana.engine->BeginUnlock();
+  ASSERT_TRUE(attempt.ok()) << attempt.error().message;
+  EXPECT_FALSE(ana.engine->unlocked());  // nothing opened before the key is judged
+  auto key = Engine::DeriveUnlockKey(*attempt, Pass("ana's passphrase"));
+  ASSERT_TRUE(ana.engine->FinishUnlock(*attempt, std::move(key)).ok());
+  EXPECT_TRUE(ana.engine->unlocked());
+  EXPECT_TRUE(AppendWorks(ana, "after unlocking in steps"));
+  // Unlocked meanwhile (by another unlock): the late one is refused.
+  ASSERT_TRUE(ana.engine->Lock().ok());
+  auto late = ana.engine->BeginUnlock();
+  ASSERT_TRUE(late.ok());
+  ASSERT_TRUE(ana.engine->Unlock(Pass("ana's passphrase")).ok());
+  Status refused = ana.engine->FinishUnlock(*late, Engine::DeriveUnlockKey(*late, Pass("ana's passphrase")));
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(refused.error().message.find("already unlocked"), std::string::npos);
+}
+
+TEST_F(Vault, AnUnlockWhoseKeyFileChangedMeanwhileIsRefused) {
+  ASSERT_TRUE(ana.engine->Lock().ok());
+  auto attempt = ana.engine->BeginUnlock();
+  ASSERT_TRUE(attempt.ok());
+  auto old_key = Engine::DeriveUnlockKey(*attempt, Pass("ana's passphrase"));
+  // While it derived: unlocked, resealed with another passphrase, locked.
+  ASSERT_TRUE(ana.engine->Unlock(Pass("ana's passphrase")).ok());
+  auto old_pass = Pass("ana's passphrase");
+  ASSERT_TRUE(ana.engine->SetPassphrase(&old_pass, Pass("a new passphrase")).ok());
+  ASSERT_TRUE(ana.engine->Lock().ok());
+  Status refused = ana.engine->FinishUnlock(*attempt, std::move(old_key));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(refused.error().message.find("changed while unlocking"), std::string::npos) << refused.error().message;
+  EXPECT_FALSE(ana.engine->unlocked());
+  EXPECT_TRUE(ana.engine->Unlock(Pass("a new passphrase")).ok());
+}
+
+TEST_F(Vault, AWrongKeyFromStepsCountsAsAWrongPassphrase) {
+  ASSERT_TRUE(ana.engine->Lock().ok());
+  for (int i = 0; i < 2; ++i) {
+    clock.Advance(10 * 60 * 1000);
+    auto attempt = ana.engine->BeginUnlock();
+    ASSERT_TRUE(attempt.ok()) << attempt.error().message;
+    Status wrong = ana.engine->FinishUnlock(*attempt, Engine::DeriveUnlockKey(*attempt, Pass("wrong passphrase")));
+    EXPECT_EQ(wrong.error().code, ErrorCode::kVerificationFailed);
+  }
+  // The second mistake set a wait: the next begin is refused at once, before any derivation.
+  auto waiting = ana.engine->BeginUnlock();
+  ASSERT_FALSE(waiting.ok());
+  EXPECT_EQ(waiting.error().code, ErrorCode::kUnavailable);
+}
+
 TEST_F(Vault, LockDropsTheKeysAndTheViews) {
   ASSERT_TRUE(ana.engine->Lock().ok());
   EXPECT_FALSE(ana.engine->unlocked());

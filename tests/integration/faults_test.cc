@@ -270,6 +270,38 @@ class RawIpc : public Faults {
   std::string endpoint_;
 };
 
+// A daemon that takes requests and answers none (frozen): the client gives
+// up after its time-out, longer for what derives a key from a passphrase
+// (protocol::MethodSpec::derives_key), says how long it waited, and knows the
+// call had no answer (answered(), which the window uses to end a read).
+TEST_F(RawIpc, AClientWaitsLongerForWhatDerivesAKeyAndSaysHowLongItWaited) {
+  auto client = client::Client::Connect(
+      {data(), std::chrono::milliseconds(200), /*key_timeout=*/std::chrono::milliseconds(1500)});
+  ASSERT_TRUE(client.ok());
+  client::Client& c = **client;
+  ASSERT_TRUE(c.Call("status").ok());
+  EXPECT_TRUE(c.answered());
+  auto refused = c.Call("unlock", {{"passphrase", "no passphrase is set here"}});
+  ASSERT_FALSE(refused.ok());  // the daemon's own error: an answer
+  EXPECT_TRUE(c.answered());
+  ASSERT_EQ(kill(daemon_.pid(), SIGSTOP), 0);
+  auto quick = c.Call("status");
+  EXPECT_FALSE(c.answered());
+  ASSERT_FALSE(quick.ok());
+  EXPECT_EQ(quick.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(quick.error().message.find("within 200 ms"), std::string::npos) << quick.error().message;
+  auto slow = c.Call("unlock", {{"passphrase", "no passphrase is set here"}});
+  EXPECT_FALSE(c.answered());
+  ASSERT_FALSE(slow.ok());
+  EXPECT_NE(slow.error().message.find("within 1500 ms"), std::string::npos) << slow.error().message;
+  ASSERT_EQ(kill(daemon_.pid(), SIGCONT), 0);
+  // Thawed, the same client is answered again, never with a stale reply.
+  auto again = c.Call("status");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_TRUE(c.answered());
+  EXPECT_TRUE(again->contains("initialized")) << again->dump();
+}
+
 TEST_F(RawIpc, MalformedRequestsGetJsonErrorsAndTheDaemonKeepsServing) {
   struct Case {
     std::string frame;

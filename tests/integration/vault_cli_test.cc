@@ -12,6 +12,7 @@
 #include <fstream>
 #include <set>
 
+#include "client/client.h"
 #include "crypto/pake.h"
 #include "daemon/key_file.h"
 #include "protocol/sync.h"
@@ -140,6 +141,58 @@ TEST_F(VaultCli, ALockedDaemonReceivesItsPartnersEntriesAndShowsThemAfterUnlock)
   EXPECT_EQ(alex_.Ctl({"verify"}).exit_code, 0);
 
   // The passphrase never reaches the daemon's log.
+  EXPECT_EQ(alex_.daemon().Log().find(kPassphrase), std::string::npos);
+}
+
+// The key's derivation (Argon2id, half a second, several under load) runs
+// off the daemon's loop: requests sent after an unlock, on the same
+// connection, are answered before it, and a second unlock or a lock meanwhile
+// is told that one is under way. Before, the loop derived the key itself and
+// everything waited: a window's or kintsugictl's time-out on a loaded machine.
+TEST_F(VaultCli, TheDaemonAnswersEveryoneWhileAnUnlockDerivesItsKey) {
+  ASSERT_EQ(alex_.Ctl({"passphrase", "set"}, std::string(kPassphrase) + "\n").exit_code, 0);
+  ASSERT_EQ(alex_.Ctl({"lock"}).exit_code, 0);
+  auto client = client::Client::Connect({alex_.data(), std::chrono::seconds(5)});
+  ASSERT_TRUE(client.ok());
+  zmq::context_t context;
+  zmq::socket_t s(context, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::rcvtimeo, 30000);
+  s.connect((*client)->layout().control_endpoint);
+  // One connection keeps the order: the unlock is read first.
+  for (const json& request : {json{{"id", "unlock"}, {"method", "unlock"}, {"params", {{"passphrase", kPassphrase}}}},
+                              json{{"id", "status"}, {"method", "status"}},
+                              json{{"id", "again"}, {"method", "unlock"}, {"params", {{"passphrase", kPassphrase}}}},
+                              json{{"id", "lock"}, {"method", "lock"}}}) {
+    s.send(zmq::buffer(request.dump()), zmq::send_flags::none);
+  }
+  std::vector<json> replies;
+  for (int i = 0; i < 4; ++i) {
+    zmq::message_t reply;
+    ASSERT_TRUE(s.recv(reply)) << "reply " << i << " never came; " << alex_.daemon().Log();
+    replies.push_back(json::parse(reply.to_string()));
+  }
+  ASSERT_EQ(replies[0]["id"], "status") << json(replies).dump();
+  EXPECT_TRUE(replies[0]["result"].value("locked", false)) << "answered while the key was derived";
+  EXPECT_EQ(replies[1]["id"], "again");
+  EXPECT_EQ(replies[1]["error"].value("code", ""), "unavailable");
+  EXPECT_NE(replies[1]["error"].value("message", "").find("under way"), std::string::npos) << replies[1].dump();
+  EXPECT_EQ(replies[2]["id"], "lock");
+  EXPECT_EQ(replies[2]["error"].value("code", ""), "unavailable") << replies[2].dump();
+  EXPECT_EQ(replies[3]["id"], "unlock");
+  EXPECT_TRUE(replies[3].value("ok", false)) << replies[3].dump();
+  EXPECT_FALSE(alex_.Status().value("locked", true));
+  EXPECT_EQ(alex_.Ctl({"checkin", "--note", "open again"}).exit_code, 0);
+
+  // A wrong passphrase is refused the same way, later, and counted.
+  ASSERT_EQ(alex_.Ctl({"lock"}).exit_code, 0);
+  s.send(zmq::buffer(json{{"id", "wrong"}, {"method", "unlock"}, {"params", {{"passphrase", "not the one at all"}}}}
+                         .dump()),
+         zmq::send_flags::none);
+  zmq::message_t wrong;
+  ASSERT_TRUE(s.recv(wrong));
+  EXPECT_EQ(json::parse(wrong.to_string())["error"].value("code", ""), "verification_failed") << wrong.to_string();
+  EXPECT_TRUE(alex_.Status().value("locked", false));
   EXPECT_EQ(alex_.daemon().Log().find(kPassphrase), std::string::npos);
 }
 
