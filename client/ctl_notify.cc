@@ -8,6 +8,7 @@
 #include "base/local_time.h"
 #include "client/ctl_command.h"
 #include "client/ctl_views.h"
+#include "client/json_fields.h"
 #include "protocol/ipc_messages.h"
 #include "protocol/notify.h"
 
@@ -77,9 +78,7 @@ Result<json> NotifyCommands::Change() const {
   return json::object();
 }
 
-std::string NotifyCommands::Describe(const json& status_json) {
-  const protocol::NotifyStatus status =
-      protocol::ReadMessage<protocol::NotifyStatus>(status_json).value_or(protocol::NotifyStatus{});
+std::string NotifyCommands::Describe(const protocol::NotifyStatus& status) {
   const protocol::NotifySettings& s = status.settings;
   std::ostringstream out;
   out << "Notifications: " << OnOff(s.enabled);
@@ -137,11 +136,12 @@ std::optional<int> NotifyCommands::Run(client::Client& client, bool as_json) con
     PrintJson(*answer);
     return 0;
   }
+  const auto status = client::ReadReply<protocol::NotifyStatus>(*answer);
+  if (!status.ok()) return Fail(status.error());
   if (test_->parsed()) {
-    const auto tested = protocol::ReadMessage<protocol::NotifyStatus>(*answer);
-    std::cout << (tested && tested->sent.value_or(false) ? "Sent to the desktop.\n" : "Nothing could be sent.\n");
+    std::cout << (status->sent.value_or(false) ? "Sent to the desktop.\n" : "Nothing could be sent.\n");
   }
-  std::cout << Describe(*answer);
+  std::cout << Describe(*status);
   return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "client/client.h"
+#include "protocol/ipc_messages.h"
 
 namespace kintsugi::ctl {
 
@@ -35,7 +36,7 @@ class NotifyCommands {
   std::optional<int> Run(client::Client& client, bool as_json) const;
 
   // The human text of a notify.status answer.
-  static std::string Describe(const nlohmann::json& status);
+  static std::string Describe(const protocol::NotifyStatus& status);
 
  private:
   // The change a command asks for (notify.set's params), or why it is wrong.

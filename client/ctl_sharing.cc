@@ -5,6 +5,7 @@
 
 #include "client/ctl_command.h"
 #include "client/ctl_input.h"
+#include "client/json_fields.h"
 #include "client/ctl_views.h"
 #include "protocol/hlc.h"
 #include "protocol/ipc_messages.h"
@@ -113,7 +114,9 @@ std::optional<int> SharingCommands::Run(client::Client& client, bool as_json) co
     PrintJson(*r);
     return 0;
   }
-  const protocol::Sharing sharing = protocol::ReadMessage<protocol::Sharing>(*r).value_or(protocol::Sharing{});
+  const auto read = client::ReadReply<protocol::Sharing>(*r);
+  if (!read.ok()) return Fail(read.error());
+  const protocol::Sharing& sharing = *read;
   if (leave_->parsed()) {
     std::cout << "You left the shared ledger. Your partner's device will receive this, then sync ends.\n"
               << "Your copy stays on this device.\n";

@@ -263,8 +263,7 @@ std::string Fingerprint(const std::string& hex) {
   return out;
 }
 
-void PrintStatus(const json& reply) {
-  const auto s = protocol::ReadMessage<protocol::DaemonStatus>(reply).value_or(protocol::DaemonStatus{});
+void PrintStatus(const protocol::DaemonStatus& s) {
   std::cout << "kintsugid " << (s.version.empty() ? "?" : s.version) << " (pid " << s.pid << ")\n"
             << "data dir  " << s.data_dir << "\n";
   if (!s.initialized) {
@@ -339,7 +338,7 @@ void PrintAgreements(Client& client, const json& r) {
 }
 
 void PrintPending(Client& client, const json& r) {
-  const auto view = protocol::ReadMessage<protocol::PendingReply>(r).value_or(protocol::PendingReply{});
+  const auto view = r.get<protocol::PendingReply>();
   if (view.proposals.empty() && view.talks.empty() && view.reviews_due.empty()) {
     std::cout << "Nothing awaits your answer.\n";
     return;
@@ -407,7 +406,7 @@ void PrintTrends(Client& client, const json& r) {
 }
 
 void PrintTogether(Client& client, const json& r) {
-  const auto view = protocol::ReadMessage<protocol::TogetherReply>(r).value_or(protocol::TogetherReply{});
+  const auto view = r.get<protocol::TogetherReply>();
   if (view.talks.empty() && view.plans.empty() && view.statuses.empty() && view.pauses.empty()) {
     std::cout << "No talks, plans, statuses or pauses yet.\n";
     return;
@@ -420,7 +419,7 @@ void PrintTogether(Client& client, const json& r) {
 }
 
 void PrintNotes(Client&, const json& r) {
-  const auto list = protocol::ReadMessage<protocol::NoteListReply>(r).value_or(protocol::NoteListReply{});
+  const auto list = r.get<protocol::NoteListReply>();
   if (list.notes.empty()) std::cout << "No private notes.\n";
   for (const protocol::Note& n : list.notes) {
     std::cout << "#" << n.id << "  " << LocalTime(n.time) << "  "

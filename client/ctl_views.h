@@ -13,10 +13,13 @@
 #include <nlohmann/json.hpp>
 
 #include "client/client.h"
+#include "protocol/ipc_messages.h"
 
 namespace kintsugi::ctl {
 
-// Shows the result of one method to a person.
+// Shows the result of one method to a person. A reply that does not read
+// as its declared type throws nlohmann's exception (`get<T>()`), which
+// Command::Run says as the reply not being what this kintsugictl expects.
 using Printer = std::function<void(client::Client&, const nlohmann::json&)>;
 
 // The whole reply, indented, as --json prints it.
@@ -30,7 +33,7 @@ std::string LocalTime(const std::string& iso);
 std::string LocalTime(std::uint64_t unix_ms);
 
 // `status` and `log`.
-void PrintStatus(const nlohmann::json& s);
+void PrintStatus(const protocol::DaemonStatus& s);
 void PrintLogEntry(const nlohmann::json& e);
 
 // The printers of the ledger's meaning: an appended entry, then one per view.

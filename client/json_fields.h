@@ -1,13 +1,17 @@
 // Reading one field of the daemon's JSON (a reply, an event, a view) without
-// copying it or inserting it: shared by kintsugictl and the window, which
-// both read what the daemon says field by field.
+// copying it or inserting it, and a declared reply whole: shared by
+// kintsugictl and the window, which both read what the daemon says.
 //
 // Thread-safety: pure functions.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "protocol/ipc.h"
 
 namespace kintsugi::client {
 
@@ -23,6 +27,16 @@ inline const nlohmann::json& At(const nlohmann::json& j, const char* key) {
 inline std::string Str(const nlohmann::json& j, const char* field) {
   auto it = j.find(field);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// A declared reply (protocol/ipc_messages.h) read whole, or kMalformed when
+// a field has the wrong type: said as such, never taken for an empty reply
+// ("Nothing awaits your answer" when the reply could not be read at all).
+template <class Message>
+Result<Message> ReadReply(const nlohmann::json& reply) {
+  std::optional<Message> read = protocol::ReadMessage<Message>(reply);
+  if (!read) return MakeError(ErrorCode::kMalformed, "the daemon's reply is not what this program expects");
+  return std::move(*read);
 }
 
 }  // namespace kintsugi::client

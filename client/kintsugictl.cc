@@ -11,6 +11,7 @@
 
 #include "client/cli_manual.h"
 #include "client/client.h"
+#include "client/json_fields.h"
 #include "client/ctl_command.h"
 #include "client/doctor.h"
 #include "client/ctl_export.h"
@@ -428,7 +429,13 @@ int main(int argc, char** argv) {
   if (status->parsed()) {
     auto r = c.Call("status");
     if (!r.ok()) return Fail(r.error());
-    as_json ? PrintJson(*r) : PrintStatus(*r);
+    if (as_json) {
+      PrintJson(*r);
+    } else {
+      const auto status = kintsugi::client::ReadReply<protocol::DaemonStatus>(*r);
+      if (!status.ok()) return Fail(status.error());
+      PrintStatus(*status);
+    }
     return 0;
   }
   if (checkin->parsed()) {
@@ -463,7 +470,9 @@ int main(int argc, char** argv) {
     if (as_json) {
       PrintJson(*r);
     } else {
-      const auto invite = protocol::ReadMessage<protocol::PairInviteReply>(*r).value_or(protocol::PairInviteReply{});
+      const auto read = kintsugi::client::ReadReply<protocol::PairInviteReply>(*r);
+      if (!read.ok()) return Fail(read.error());
+      const protocol::PairInviteReply& invite = *read;
       std::cout << "\n    " << invite.code << "\n\n"
                 << "Read this code to your partner. On their device:\n"
                 << "    kintsugictl pair join " << invite.code << "\n"
@@ -482,7 +491,9 @@ int main(int argc, char** argv) {
     if (as_json) {
       PrintJson(*r);
     } else {
-      const auto joined = protocol::ReadMessage<protocol::PairStatus>(*r).value_or(protocol::PairStatus{});
+      const auto read = kintsugi::client::ReadReply<protocol::PairStatus>(*r);
+      if (!read.ok()) return Fail(read.error());
+      const protocol::PairStatus& joined = *read;
       std::cout << "Paired. Compare this safety number with the one on your partner's screen:\n\n    "
                 << joined.safety_number << "\n\n"
                 << "If they match, run: kintsugictl pair confirm\n";
@@ -503,8 +514,9 @@ int main(int argc, char** argv) {
       PrintJson(*r);
       return 0;
     }
-    const std::uint64_t carried =
-        protocol::ReadMessage<protocol::PairCarryReply>(*r).value_or(protocol::PairCarryReply{}).carried;
+    const auto read = kintsugi::client::ReadReply<protocol::PairCarryReply>(*r);
+    if (!read.ok()) return Fail(read.error());
+    const std::uint64_t carried = read->carried;
     std::cout << "carried " << carried << (carried == 1 ? " entry" : " entries")
               << " into the shared ledger; the originals stay on this device\n";
     return 0;
@@ -512,10 +524,14 @@ int main(int argc, char** argv) {
   if (pair_status->parsed() || pair_confirm->parsed()) {
     auto r = c.Call(pair_confirm->parsed() ? "pair.confirm" : "pair.status");
     if (!r.ok()) return Fail(r.error());
-    const auto pair = protocol::ReadMessage<protocol::PairStatus>(*r).value_or(protocol::PairStatus{});
     if (as_json) {
       PrintJson(*r);
-    } else if (pair.paired) {
+      return 0;
+    }
+    const auto read = kintsugi::client::ReadReply<protocol::PairStatus>(*r);
+    if (!read.ok()) return Fail(read.error());
+    const protocol::PairStatus& pair = *read;
+    if (pair.paired) {
       std::cout << "paired with   " << Fingerprint(pair.partner) << "\n"
                 << "safety number " << pair.safety_number << "\n"
                 << (pair.confirmed ? "compared and confirmed\n"
@@ -537,7 +553,9 @@ int main(int argc, char** argv) {
       PrintJson(*r);
       return 0;
     }
-    const auto reply = protocol::ReadMessage<protocol::PeersReply>(*r).value_or(protocol::PeersReply{});
+    const auto read = kintsugi::client::ReadReply<protocol::PeersReply>(*r);
+    if (!read.ok()) return Fail(read.error());
+    const protocol::PeersReply& reply = *read;
     if (reply.peers.empty()) std::cout << "not paired\n";
     for (const auto& p : reply.peers) {
       std::cout << "partner  " << Fingerprint(p.author) << "  " << (p.online ? "online" : "offline") << "  "

@@ -558,7 +558,12 @@ Notice ViewModel::Init() {
 
 Notice ViewModel::Invite() {
   return Request("", "pair.invite", json::object(), [this](const json& r) {
-    const auto invite = protocol::ReadMessage<protocol::PairInviteReply>(r).value_or(protocol::PairInviteReply{});
+    const auto read = client::ReadReply<protocol::PairInviteReply>(r);
+    if (!read.ok()) {
+      Failed(read.error());
+      return;
+    }
+    const protocol::PairInviteReply& invite = *read;
     invite_expires_ms_ = invite.expires_ms;
     pair_.invite = protocol::OpenInvite{invite.code, invite.expires_ms, 0};
     Done("Read this code to your partner, or let them type it.");
@@ -569,7 +574,12 @@ Notice ViewModel::Join() {
   if (std::string problem = CodeProblem(); !problem.empty()) return Failed(MakeError(ErrorCode::kInvalidArgument, problem));
   const protocol::PairJoinRequest request{Trimmed(code_input), Trimmed(peer_address_input)};
   return Request("Pairing...", "pair.join", request, [this](const json& r) {
-    pair_ = protocol::ReadMessage<protocol::PairStatus>(r).value_or(protocol::PairStatus{});
+    auto read = client::ReadReply<protocol::PairStatus>(r);
+    if (!read.ok()) {
+      Failed(read.error());
+      return;
+    }
+    pair_ = std::move(read).value();
     code_input.clear();
     Done("Paired. Compare the safety number with your partner.");
   });
@@ -577,7 +587,12 @@ Notice ViewModel::Join() {
 
 Notice ViewModel::ConfirmSafetyNumber() {
   return Request("", "pair.confirm", json::object(), [this](const json& r) {
-    pair_ = protocol::ReadMessage<protocol::PairStatus>(r).value_or(protocol::PairStatus{});
+    auto read = client::ReadReply<protocol::PairStatus>(r);
+    if (!read.ok()) {
+      Failed(read.error());
+      return;
+    }
+    pair_ = std::move(read).value();
     Done("You both saw the same number. The connection is yours alone.");
   });
 }

@@ -288,6 +288,46 @@ TEST(OpenInvite, SecondsLeftCountDownOnTheWindowsClock) {
   EXPECT_EQ(vm.InviteSecondsLeft(), 0);
 }
 
+// A reply that does not read as its declared type (a field of the wrong
+// type, as a daemon of another version might send) is said as such; no
+// invite is made up from an empty reply.
+class GarbledInviteLink final : public DaemonLink {
+ public:
+  explicit GarbledInviteLink(DaemonLink& inner) : inner_(inner) {}
+  Result<json> Call(std::string_view method, const json& params) override {
+    auto r = inner_.Call(method, params);
+    if (r.ok() && method == "pair.invite") (*r)["code"] = 42;
+    return r;
+  }
+  bool answered() const override { return inner_.answered(); }
+
+ private:
+  DaemonLink& inner_;
+};
+
+TEST(OpenInvite, AReplyThatDoesNotReadIsSaidSoAndShowsNoInvite) {
+  TestClock clock{kStartMs};
+  Device device{4, clock};
+  ASSERT_NE(device.engine, nullptr);
+  zmq::context_t context;
+  crypto::DeterministicRandom rng(Seed(61));
+  daemon::PairingService pairing(context, *device.engine, rng, nullptr);
+  daemon::DaemonServices services;
+  services.pairing = &pairing;
+  services.listen_host = "127.0.0.1";
+  services.pairing_port = 0;
+  daemon::Dispatcher dispatcher(*device.engine, daemon::DaemonInfo{device.dir.path(), 3}, services);
+  DispatcherLink real(dispatcher);
+  GarbledInviteLink link(real);
+  ViewModel vm(link, [&clock] { return clock.NowMillis(); });
+  ASSERT_TRUE(vm.Refresh());
+  vm.name_input = "Ana";
+  ASSERT_TRUE(Done(vm.Init()));
+  EXPECT_TRUE(Refused(vm.Invite(), "the daemon's reply is not what this program expects"));
+  EXPECT_FALSE(vm.pair_status().invite.has_value());
+  EXPECT_EQ(vm.InviteSecondsLeft(), 0);
+}
+
 // --- Private notes ---
 
 TEST_F(Alone, AddNoteShowsInNotes) {
