@@ -60,15 +60,20 @@ Result<json> Unlock(Call& call) {
         derivation->key = Engine::DeriveUnlockKey(derivation->attempt, *derivation->passphrase);
         derivation->passphrase.reset();
       },
-      // Back on the loop.
+      // Back on the loop, which nothing may throw out of (as HandleAsync).
       [derivation, &engine = call.engine, &services = call.services, later = call.later, id = call.id] {
-        auto done = engine.FinishUnlock(derivation->attempt, std::move(*derivation->key));
-        if (!done.ok()) {
-          later(protocol::EncodeIpcError(id, done.error()));
-          return;
+        try {
+          auto done = engine.FinishUnlock(derivation->attempt, std::move(*derivation->key));
+          if (!done.ok()) {
+            later(protocol::EncodeIpcError(id, done.error()));
+            return;
+          }
+          if (services.publish) services.publish(protocol::kEventUnlocked, json::object());
+          later(protocol::EncodeIpcResult(id, json{{"locked", false}}));
+        } catch (const std::exception& e) {
+          spdlog::error("ipc.internal method=unlock what=\"{}\"", e.what());
+          later(protocol::EncodeIpcError(id, MakeError(ErrorCode::kInternal, "internal error while unlocking")));
         }
-        if (services.publish) services.publish(protocol::kEventUnlocked, json::object());
-        later(protocol::EncodeIpcResult(id, json{{"locked", false}}));
       });
   call.deferred = true;
   return json::object();
