@@ -126,6 +126,14 @@ void DrawPartnerDay(ViewModel& vm) {
     ImGui::Unindent();
     ImGui::Spacing();
   }
+  for (const auto& w : day.words) {
+    WrappedF("%s: %s wrote%s", w.time.c_str(), name.c_str(), w.scales.empty() ? "" : (" (" + w.scales + ")").c_str());
+    ImGui::Indent();
+    Wrapped(w.text);
+    Probe::Get().Mark("partner:wrote:" + w.text);
+    ImGui::Unindent();
+    ImGui::Spacing();
+  }
   for (const auto& a : day.answers) {
     WrappedF("You asked to talk about \"%s\". %s answered: %s", a.topic.c_str(), name.c_str(),
                        a.answer.c_str());

@@ -107,6 +107,7 @@ struct ViewModel::Snapshot {
   std::vector<json> timeline;
   json timeline_next;
   std::vector<json> partner_feelings;
+  std::vector<json> partner_checkins;
   std::string last_word;
 };
 
@@ -211,12 +212,16 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
     cursor = snap.timeline_next;
   }
 
-  // The partner's feelings check-ins of today, with their words.
+  // The partner's check-ins of today, with their words: feelings, and the
+  // free ones (a word about their day).
   if (read_status->paired) {
-    auto r = ask("view.timeline", {{"limit", 5}, {"kind", "feelings"}, {"author", "partner"},
-                                   {"from", protocol::DateFromDay(in.today)}});
-    if (r.ok()) {
-      for (auto& e : (*r)["entries"]) snap.partner_feelings.push_back(std::move(e));
+    for (auto [kind, into] :
+         {std::pair{"feelings", &snap.partner_feelings}, std::pair{"checkin", &snap.partner_checkins}}) {
+      auto r = ask("view.timeline",
+                   {{"limit", 5}, {"kind", kind}, {"author", "partner"}, {"from", protocol::DateFromDay(in.today)}});
+      if (r.ok()) {
+        for (auto& e : (*r)["entries"]) into->push_back(std::move(e));
+      }
     }
   }
   // The partner's last word, when they left.
@@ -257,6 +262,7 @@ void ViewModel::Adopt(Snapshot snap) {
     notes_ = json::array();
     timeline_.clear();
     partner_feelings_.clear();
+    partner_checkins_.clear();
     timeline_next_ = nullptr;
     ++timeline_generation_;
     return;
@@ -284,6 +290,7 @@ void ViewModel::Adopt(Snapshot snap) {
     }
   }
   partner_feelings_ = std::move(snap.partner_feelings);
+  partner_checkins_ = std::move(snap.partner_checkins);
   last_word_ = std::move(snap.last_word);
 }
 

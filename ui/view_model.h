@@ -147,12 +147,19 @@ struct PartnerToday {
   };
   std::optional<Status> status;    // the latest, when written today or still running
   std::vector<Feelings> feelings;  // today's, newest first
+  struct Word {  // a free check-in: a word about their day
+    std::string text;
+    std::string scales;  // "mood 7, trust 5" when given, else ""
+    std::string time;
+  };
+  std::vector<Word> words;  // today's, newest first
   std::int64_t pause_minutes_left = 0;  // a pause of theirs still running: minutes left (at least 1)
   std::string pause_note;
   std::vector<Talk> asks;     // their talk requests that await my answer
   std::vector<Talk> answers;  // their answers to my talk requests, not yet addressed
   bool empty() const {
-    return !status && feelings.empty() && pause_minutes_left == 0 && asks.empty() && answers.empty();
+    return !status && feelings.empty() && words.empty() && pause_minutes_left == 0 && asks.empty() &&
+           answers.empty();
   }
 };
 
@@ -526,6 +533,7 @@ class ViewModel {
   std::vector<nlohmann::json> timeline_;
   nlohmann::json timeline_next_;
   std::vector<nlohmann::json> partner_feelings_;  // the partner's feelings check-ins today, newest first
+  std::vector<nlohmann::json> partner_checkins_;  // the partner's free check-ins today, newest first
   std::string last_word_;
   std::string timeline_kind_;
   std::string timeline_author_;

@@ -38,6 +38,16 @@ std::string Part(const json& body, const char* field, const char* label) {
   return text.empty() ? "" : std::string(" ") + label + ": " + Sentence(text);
 }
 
+// "mood 7, trust 5" from a check-in's body: what it holds of the two, or "".
+std::string Scales(const json& body) {
+  std::string s;
+  if (body.contains("mood")) s += "mood " + std::to_string(body.value("mood", 0));
+  if (body.contains("trust")) {
+    s += (s.empty() ? "" : ", ") + std::string("trust ") + std::to_string(body.value("trust", 0));
+  }
+  return s;
+}
+
 }  // namespace
 
 std::int64_t ViewModel::LocalToday() const { return LocalDayOf(NowMs()); }
@@ -62,6 +72,13 @@ PartnerToday ViewModel::PartnerDay() const {
     const auto written = base::UnixMsOfIso(Str(e, "time"));
     day.feelings.push_back({body.value("mood", 0), body.value("trust", 0), Str(body, "appreciated"),
                             Str(body, "needed"), written ? LocalClock(*written, today) : ""});
+  }
+  for (const auto& e : partner_checkins_) {
+    const json body = e.value("body", json::object());
+    const std::string note = Str(body, "note");
+    if (note.empty()) continue;  // withdrawn: its words are gone
+    const auto written = base::UnixMsOfIso(Str(e, "time"));
+    day.words.push_back({note, Scales(body), written ? LocalClock(*written, today) : ""});
   }
   for (const protocol::TogetherItem& p : together_.pauses) {
     if (p.author != partner || p.until_ms <= now) continue;  // over: it leaves the screen when it ends
@@ -116,16 +133,10 @@ std::string ViewModel::DescribeEntry(const json& e) const {
     }
     return std::string("a talk request");
   };
-  auto scales = [&] {
-    std::string s;
-    if (body.contains("mood")) s += "mood " + std::to_string(body.value("mood", 0));
-    if (body.contains("trust")) s += (s.empty() ? "" : ", ") + std::string("trust ") + std::to_string(body.value("trust", 0));
-    return s;
-  };
   if (kind == "feelings") {
-    return "checked in: " + scales() + "." + Part(body, "appreciated", "Appreciated") + Part(body, "needed", "Needs");
+    return "checked in: " + Scales(body) + "." + Part(body, "appreciated", "Appreciated") + Part(body, "needed", "Needs");
   }
-  if (kind == "checkin") return "checked in: " + Str(body, "note") + (scales().empty() ? "" : " (" + scales() + ")");
+  if (kind == "checkin") return "checked in: " + Str(body, "note") + (Scales(body).empty() ? "" : " (" + Scales(body) + ")");
   if (kind == "status") {
     std::string s = "said: " + Str(body, "text");
     if (body.contains("until") && body["until"].is_number_unsigned()) {

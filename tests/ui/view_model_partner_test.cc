@@ -49,6 +49,32 @@ TEST_F(Couple, FeelingsWithTheirWordsReachThePartnersTodayAndTimeline) {
   EXPECT_TRUE(A().PartnerDay().feelings.empty()) << "my own check-in is not my partner's";
 }
 
+// A word about the day ("Write it", kintsugictl checkin) reaches the
+// partner's Today: before, the card said "Nothing from Ana yet today" under
+// the words the window had told Ana her partner would read.
+TEST_F(Couple, AWordAboutTheDayReachesThePartnersToday) {
+  EXPECT_TRUE(B().PartnerDay().empty());
+  A().checkin_note = "Home by nine, I promise";
+  ASSERT_TRUE(Done(A().SendCheckIn()));
+  clock.Advance(kMinuteMs);
+  ASSERT_TRUE(ana.link->Call("checkin", {{"note", "Long day, but a good one"}, {"mood", 7}}).ok());  // as kintsugictl
+  Sync();
+  const PartnerToday day = B().PartnerDay();
+  EXPECT_FALSE(day.empty());
+  ASSERT_EQ(day.words.size(), 2u);
+  EXPECT_EQ(day.words[0].text, "Long day, but a good one");  // newest first
+  EXPECT_EQ(day.words[0].scales, "mood 7");
+  EXPECT_EQ(day.words[1].text, "Home by nine, I promise");
+  EXPECT_EQ(day.words[1].scales, "");
+  EXPECT_FALSE(day.words[1].time.empty());
+  EXPECT_TRUE(A().PartnerDay().words.empty()) << "my own words are not my partner's";
+  // Withdrawn, the words leave the partner's Today.
+  ASSERT_TRUE(Done(A().Withdraw(Newest(A()).at("id"))));
+  Sync();
+  ASSERT_EQ(B().PartnerDay().words.size(), 1u);
+  EXPECT_EQ(B().PartnerDay().words[0].text, "Home by nine, I promise");
+}
+
 TEST_F(Couple, AStatusWithItsUntilShowsOnThePartnersToday) {
   A().status_form.text = "Plans changed, home by nine";
   A().status_form.until = "21:00";
