@@ -246,19 +246,31 @@ TEST_F(Couple, RefreshWithoutNetworkServicesStillShowsTheRest) {
 
 // --- An invite, with a real pairing service on a loopback port ---
 
+// A device's dispatcher with a real pairing service (any free port).
+struct PairingDispatcher {
+  PairingDispatcher(Device& device, std::uint64_t seed)
+      : rng(Seed(seed)), pairing(context, *device.engine, rng, nullptr),
+        dispatcher(*device.engine, daemon::DaemonInfo{device.dir.path(), 3}, Services(pairing)), link(dispatcher) {}
+  static daemon::DaemonServices Services(daemon::PairingService& pairing) {
+    daemon::DaemonServices services;
+    services.pairing = &pairing;
+    services.listen_host = "127.0.0.1";
+    services.pairing_port = 0;  // any free port
+    return services;
+  }
+  zmq::context_t context;
+  crypto::DeterministicRandom rng;
+  daemon::PairingService pairing;
+  daemon::Dispatcher dispatcher;
+  DispatcherLink link;
+};
+
 TEST(OpenInvite, SecondsLeftCountDownOnTheWindowsClock) {
   TestClock clock{kStartMs};
   Device device{3, clock};
   ASSERT_NE(device.engine, nullptr);
-  zmq::context_t context;
-  crypto::DeterministicRandom rng(Seed(60));
-  daemon::PairingService pairing(context, *device.engine, rng, nullptr);
-  daemon::DaemonServices services;
-  services.pairing = &pairing;
-  services.listen_host = "127.0.0.1";
-  services.pairing_port = 0;  // any free port
-  daemon::Dispatcher dispatcher(*device.engine, daemon::DaemonInfo{device.dir.path(), 3}, services);
-  DispatcherLink link(dispatcher);
+  PairingDispatcher daemon(device, 60);
+  DispatcherLink& link = daemon.link;
   std::uint64_t window_now = kStartMs;
   ViewModel vm(link, [&window_now] { return window_now; });
 
@@ -309,16 +321,8 @@ TEST(OpenInvite, AReplyThatDoesNotReadIsSaidSoAndShowsNoInvite) {
   TestClock clock{kStartMs};
   Device device{4, clock};
   ASSERT_NE(device.engine, nullptr);
-  zmq::context_t context;
-  crypto::DeterministicRandom rng(Seed(61));
-  daemon::PairingService pairing(context, *device.engine, rng, nullptr);
-  daemon::DaemonServices services;
-  services.pairing = &pairing;
-  services.listen_host = "127.0.0.1";
-  services.pairing_port = 0;
-  daemon::Dispatcher dispatcher(*device.engine, daemon::DaemonInfo{device.dir.path(), 3}, services);
-  DispatcherLink real(dispatcher);
-  GarbledInviteLink link(real);
+  PairingDispatcher daemon(device, 61);
+  GarbledInviteLink link(daemon.link);
   ViewModel vm(link, [&clock] { return clock.NowMillis(); });
   ASSERT_TRUE(vm.Refresh());
   vm.name_input = "Ana";
