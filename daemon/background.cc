@@ -18,7 +18,8 @@ Background::~Background() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Background::Run(std::function<void()> work, std::function<void()> then) {
+void Background::Run(std::string what, std::function<void()> work, std::function<void()> then) {
+  what_ = std::move(what);
   then_ = std::move(then);
   thread_ = std::thread([this, work = std::move(work)] {
     work();

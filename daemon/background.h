@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "base/files.h"
@@ -29,9 +30,11 @@ class Background {
 
   // Whether work runs now, or ended and its `then` has yet to run.
   bool busy() const { return thread_.joinable(); }
+  // What runs (as Run() was told: "an unlock"), while busy().
+  const std::string& what() const { return what_; }
   // Starts `work`; `then` runs on the loop's thread once it ends.
   // REQUIRES: !busy().
-  void Run(std::function<void()> work, std::function<void()> then);
+  void Run(std::string what, std::function<void()> work, std::function<void()> then);
   // Readable once the work ended.
   int fd() const { return done_.get(); }
   // Runs the ended work's `then` (nothing when none ended).
@@ -43,6 +46,7 @@ class Background {
   base::UniqueFd done_;  // an eventfd the work's thread signals as it ends
   std::thread thread_;
   std::function<void()> then_;
+  std::string what_;
 };
 
 }  // namespace kintsugi::daemon

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/background.h"
 #include "daemon/dispatch_internal.h"
 #include "daemon/sharing.h"
 #include "kintsugi/version.h"
@@ -193,6 +194,13 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
   }
   if (dispatch::Missing(row.needs, services_) || (row.answers_later && !later)) {
     return fail(dispatch::Unavailable(row.needs));
+  }
+  // One key's derivation at a time (dispatch_vault.cc), and no lock while
+  // one runs: what it began with stays as it was.
+  const Background* background = services_.background;
+  if (background != nullptr && background->busy() &&
+      (req.method.derives_key || req.method.method == protocol::Method::kLock)) {
+    return fail(MakeError(ErrorCode::kUnavailable, background->what() + " is under way: try again once it ends"));
   }
   dispatch::Call call{engine_, info_, services_, req.method.method, req.params, req.id, later};
   try {

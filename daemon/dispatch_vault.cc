@@ -1,5 +1,9 @@
 // The ledger's creation and status, its lock and passphrase, backup and
 // restore (docs/PROTOCOL.md, "Local IPC"; docs/THREAT_MODEL.md for the vault).
+#include <memory>
+#include <optional>
+#include <string>
+
 #include <spdlog/spdlog.h>
 
 #include "daemon/background.h"
@@ -30,57 +34,85 @@ Result<json> Status(Call& call) {
   return StatusJson(call, *status);
 }
 
-// Whether an unlock's key is being derived off the loop now.
-bool Unlocking(const Call& call) { return call.services.background != nullptr && call.services.background->busy(); }
+// A request that takes a passphrase, from its handler to its answer: the
+// passphrases (guarded memory, wiped as soon as the keys are derived), the
+// engine's work, and what answers once the keys are derived (on the loop).
+struct Derivation {
+  std::optional<crypto::Passphrase> passphrase;
+  std::optional<crypto::Passphrase> current;
+  std::optional<Engine::KeyWork> work;
+  Result<json> (*finish)(Call& call, Engine::KeyWork& work) = nullptr;
+};
 
-// The daemon derives the key off its loop (Background) and answers through
-// `later`, serving everyone else meanwhile; without a Background (unit tests,
-// fuzzing) or a `later`, at once.
-Result<json> Unlock(Call& call) {
-  auto passphrase = TakePassphrase(call.params, "passphrase", true);
-  if (!passphrase.ok()) return passphrase.take_error();
-  if (call.services.background == nullptr || !call.later) {
-    KINTSUGI_RETURN_IF_ERROR(call.engine.Unlock(**passphrase));
-    Publish(call, protocol::kEventUnlocked);
-    return json{{"locked", false}};
-  }
-  if (Unlocking(call)) return MakeError(ErrorCode::kUnavailable, "an unlock is under way: wait for it to end");
-  auto attempt = call.engine.BeginUnlock();
-  if (!attempt.ok()) return attempt.take_error();
-  struct Derivation {
-    Engine::UnlockAttempt attempt;
-    std::optional<crypto::Passphrase> passphrase;
-    std::optional<Result<VaultKey>> key;
+// Derives `d`'s keys (Argon2id: half a second, several under load) in the
+// daemon's Background and answers through `later`, serving everyone else
+// meanwhile (the Dispatcher refuses a second derivation, and a lock, while
+// one runs); without a Background (unit tests, fuzzing) or a `later`, at once.
+Result<json> DeriveThenFinish(Call& call, std::string what, std::shared_ptr<Derivation> d) {
+  auto derive = [d] {
+    d->work->Derive();
+    d->passphrase.reset();
+    d->current.reset();
   };
-  auto derivation = std::make_shared<Derivation>(Derivation{std::move(*attempt), std::move(**passphrase), {}});
+  if (call.services.background == nullptr || !call.later) {
+    derive();
+    return d->finish(call, *d->work);
+  }
   call.services.background->Run(
-      // Off the loop: the derivation alone, on what it was given. The
-      // passphrase's guarded memory is wiped as soon as the key is made.
-      [derivation] {
-        derivation->key = Engine::DeriveUnlockKey(derivation->attempt, *derivation->passphrase);
-        derivation->passphrase.reset();
-      },
+      std::move(what), std::move(derive),
       // Back on the loop, which nothing may throw out of (as HandleAsync).
-      [derivation, &engine = call.engine, &services = call.services, later = call.later, id = call.id] {
+      [d, &engine = call.engine, &info = call.info, &services = call.services, method = call.method, id = call.id,
+       later = call.later] {
+        const std::string_view name = protocol::MethodName(method);
+        json params = json::object();
+        Call again{engine, info, services, method, params, id, later};
+        std::string reply;
         try {
-          auto done = engine.FinishUnlock(derivation->attempt, std::move(*derivation->key));
-          if (!done.ok()) {
-            later(protocol::EncodeIpcError(id, done.error()));
-            return;
+          Result<json> result = d->finish(again, *d->work);
+          if (result.ok()) {
+            reply = protocol::EncodeIpcResult(id, *result);
+          } else {
+            spdlog::info("ipc.error method={} code={}", name, ErrorCodeName(result.error().code));
+            reply = protocol::EncodeIpcError(id, result.error());
           }
-          if (services.publish) services.publish(protocol::kEventUnlocked, json::object());
-          later(protocol::EncodeIpcResult(id, json{{"locked", false}}));
         } catch (const std::exception& e) {
-          spdlog::error("ipc.internal method=unlock what=\"{}\"", e.what());
-          later(protocol::EncodeIpcError(id, MakeError(ErrorCode::kInternal, "internal error while unlocking")));
+          spdlog::error("ipc.internal method={} what=\"{}\"", name, e.what());
+          reply = protocol::EncodeIpcError(
+              id, MakeError(ErrorCode::kInternal, "internal error while handling the request"));
         }
+        later(reply);
       });
   call.deferred = true;
   return json::object();
 }
 
+// Begins `d`'s work with what Engine's Begin…() returned, then derives.
+Result<json> Begun(Call& call, std::string what, std::shared_ptr<Derivation> d, Result<Engine::KeyWork> work) {
+  if (!work.ok()) return work.take_error();
+  d->work = std::move(work).value();
+  return DeriveThenFinish(call, std::move(what), std::move(d));
+}
+
+// The passphrase in params[name] into d->passphrase (or d->current).
+kintsugi::Status Take(Call& call, const char* name, bool required, std::optional<crypto::Passphrase>& into) {
+  auto passphrase = TakePassphrase(call.params, name, required);
+  if (!passphrase.ok()) return passphrase.take_error();
+  into = std::move(*passphrase);
+  return OkStatus();
+}
+
+Result<json> Unlock(Call& call) {
+  auto d = std::make_shared<Derivation>();
+  KINTSUGI_RETURN_IF_ERROR(Take(call, "passphrase", true, d->passphrase));
+  d->finish = [](Call& call, Engine::KeyWork& work) -> Result<json> {
+    KINTSUGI_RETURN_IF_ERROR(call.engine.FinishUnlock(work));
+    Publish(call, protocol::kEventUnlocked);
+    return json{{"locked", false}};
+  };
+  return Begun(call, "an unlock", d, call.engine.BeginUnlock(*d->passphrase));
+}
+
 Result<json> Lock(Call& call) {
-  if (Unlocking(call)) return MakeError(ErrorCode::kUnavailable, "an unlock is under way: lock once it ends");
   if (!call.engine.unlocked() && call.engine.initialized()) return json{{"locked", true}};  // already
   KINTSUGI_RETURN_IF_ERROR(call.engine.Lock());
   Publish(call, protocol::kEventLocked);
@@ -88,29 +120,35 @@ Result<json> Lock(Call& call) {
 }
 
 Result<json> PassphraseSet(Call& call) {
-  auto current = TakePassphrase(call.params, "current", false);
-  if (!current.ok()) return current.take_error();
-  auto next = TakePassphrase(call.params, "passphrase", true);
-  if (!next.ok()) return next.take_error();
-  KINTSUGI_RETURN_IF_ERROR(call.engine.SetPassphrase(*current ? &**current : nullptr, **next));
-  return json{{"passphrase", true}};
+  auto d = std::make_shared<Derivation>();
+  KINTSUGI_RETURN_IF_ERROR(Take(call, "current", false, d->current));
+  KINTSUGI_RETURN_IF_ERROR(Take(call, "passphrase", true, d->passphrase));
+  d->finish = [](Call& call, Engine::KeyWork& work) -> Result<json> {
+    KINTSUGI_RETURN_IF_ERROR(call.engine.FinishSetPassphrase(work));
+    return json{{"passphrase", true}};
+  };
+  return Begun(call, "a change of passphrase", d,
+               call.engine.BeginSetPassphrase(d->current ? &*d->current : nullptr, *d->passphrase));
 }
 
 Result<json> PassphraseRemove(Call& call) {
-  auto current = TakePassphrase(call.params, "current", true);
-  if (!current.ok()) return current.take_error();
-  KINTSUGI_RETURN_IF_ERROR(call.engine.RemovePassphrase(**current));
-  return json{{"passphrase", false}};
+  auto d = std::make_shared<Derivation>();
+  KINTSUGI_RETURN_IF_ERROR(Take(call, "current", true, d->current));
+  d->finish = [](Call& call, Engine::KeyWork& work) -> Result<json> {
+    KINTSUGI_RETURN_IF_ERROR(call.engine.FinishRemovePassphrase(work));
+    return json{{"passphrase", false}};
+  };
+  return Begun(call, "a removal of the passphrase", d, call.engine.BeginRemovePassphrase(*d->current));
 }
 
-// What backup and restore both take: an absolute path, `force`, the passphrase.
+// What backup and restore both take: an absolute path, `force`, the
+// passphrase (into d->passphrase).
 struct FileRequest {
   std::string path;
   bool force = false;
-  crypto::Passphrase passphrase;
 };
 
-Result<FileRequest> ParseFileRequest(Call& call) {
+Result<FileRequest> ParseFileRequest(Call& call, Derivation& d) {
   auto path = call.params.find("path");
   if (path == call.params.end() || !path->is_string() || path->get_ref<const std::string&>().empty() ||
       path->get_ref<const std::string&>().front() != '/') {
@@ -118,33 +156,40 @@ Result<FileRequest> ParseFileRequest(Call& call) {
   }
   auto force = call.params.value("force", json(false));
   if (!force.is_boolean()) return InvalidArgument("force must be true or false");
-  auto passphrase = TakePassphrase(call.params, "passphrase", true);
-  if (!passphrase.ok()) return passphrase.take_error();
-  return FileRequest{path->get<std::string>(), force.get<bool>(), std::move(**passphrase)};
+  KINTSUGI_RETURN_IF_ERROR(Take(call, "passphrase", true, d.passphrase));
+  return FileRequest{path->get<std::string>(), force.get<bool>()};
 }
 
 Result<json> Backup(Call& call) {
-  auto request = ParseFileRequest(call);
+  auto d = std::make_shared<Derivation>();
+  auto request = ParseFileRequest(call, *d);
   if (!request.ok()) return request.take_error();
-  auto report = call.engine.Backup(request->path, request->passphrase, request->force);
-  if (!report.ok()) return report.take_error();
-  return json{{"path", report->path}, {"bytes", report->bytes}, {"entries", report->entries}};
+  d->finish = [](Call& call, Engine::KeyWork& work) -> Result<json> {
+    auto report = call.engine.FinishBackup(work);
+    if (!report.ok()) return report.take_error();
+    return json{{"path", report->path}, {"bytes", report->bytes}, {"entries", report->entries}};
+  };
+  return Begun(call, "a backup", d, call.engine.BeginBackup(request->path, *d->passphrase, request->force));
 }
 
 Result<json> Restore(Call& call) {
-  auto request = ParseFileRequest(call);
+  auto d = std::make_shared<Derivation>();
+  auto request = ParseFileRequest(call, *d);
   if (!request.ok()) return request.take_error();
-  Engine& engine = call.engine;
-  const std::optional<crypto::PublicKey> before =
-      engine.initialized() ? std::optional<crypto::PublicKey>(engine.self()) : std::nullopt;
-  auto status = engine.Restore(request->path, request->passphrase, request->force);
-  // The link follows the files: also when the switch happened but the
-  // restored ledger then failed to open.
-  const std::optional<crypto::PublicKey> after =
-      engine.initialized() ? std::optional<crypto::PublicKey>(engine.self()) : std::nullopt;
-  if ((status.ok() || after != before) && call.services.restored) call.services.restored();
-  if (!status.ok()) return status.take_error();
-  return StatusJson(call, *status);
+  d->finish = [](Call& call, Engine::KeyWork& work) -> Result<json> {
+    Engine& engine = call.engine;
+    const std::optional<crypto::PublicKey> before =
+        engine.initialized() ? std::optional<crypto::PublicKey>(engine.self()) : std::nullopt;
+    auto status = engine.FinishRestore(work);
+    // The link follows the files: also when the switch happened but the
+    // restored ledger then failed to open.
+    const std::optional<crypto::PublicKey> after =
+        engine.initialized() ? std::optional<crypto::PublicKey>(engine.self()) : std::nullopt;
+    if ((status.ok() || after != before) && call.services.restored) call.services.restored();
+    if (!status.ok()) return status.take_error();
+    return StatusJson(call, *status);
+  };
+  return Begun(call, "a restore", d, call.engine.BeginRestore(request->path, *d->passphrase, request->force));
 }
 
 // The way in (init, status, unlock) and what changes the vault's lock or

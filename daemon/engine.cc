@@ -72,7 +72,7 @@ Status Engine::Load() {
 // Wrong passphrases and the wait they earned outlive a restart of the
 // daemon: `meta` "vault_refusals" = count (u32 LE) | next try (u64 LE, ms).
 // Neither is secret. A clock set back cannot stretch the wait past its cap
-// (here and in OpenWith).
+// (here and in BeginCheck).
 void Engine::LoadRefusals() {
   auto stored = store_->GetValue(kRefusalsKey);
   if (!stored.ok() || !stored->has_value() || (*stored)->size() != 12) return;
@@ -132,7 +132,7 @@ Status Engine::LoadState() {
   return OpenViews();
 }
 
-Result<KeyFile> Engine::SealedKeyFile() {
+Status Engine::BeginCheck(const crypto::Passphrase& passphrase, KeyWork& work) {
   const std::uint64_t now = clock_.NowMillis();
   next_try_ms_ = std::min(next_try_ms_, now + kMaxUnlockDelayMs);  // a clock set back stretches no wait
   if (now < next_try_ms_) {
@@ -143,7 +143,25 @@ Result<KeyFile> Engine::SealedKeyFile() {
   auto file = LoadKeyFile(key_path_);
   if (!file.ok()) return file.take_error();
   if (!file->sealed) return MakeError(ErrorCode::kFailedPrecondition, "no passphrase is set");
-  return file;
+  work.check_with = &passphrase;
+  work.file = std::move(file).value();
+  return OkStatus();
+}
+
+Result<LedgerKeys> Engine::FinishCheck(KeyWork& work, const char* doing) {
+  if (!work.checked) return MakeError(ErrorCode::kInternal, "the passphrase was not derived");
+  if (!work.checked->ok()) return work.checked->error();
+  // The key opens the file as it is now, and only if it is still the one
+  // the key was derived for (every write seals with a fresh nonce).
+  auto file = LoadKeyFile(key_path_);
+  if (!file.ok()) return file.take_error();
+  const KeyFile::Sealed& then = *work.file->sealed;
+  if (!sealed_ || !file->sealed || file->sealed->nonce != then.nonce || file->sealed->ad != then.ad ||
+      file->sealed->ciphertext != then.ciphertext) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     std::string("the key file changed while ") + doing + ": try again");
+  }
+  return OpenSealed(*file, **work.checked);
 }
 
 Result<LedgerKeys> Engine::OpenSealed(const KeyFile& file, const VaultKey& key) {
@@ -168,54 +186,65 @@ Result<LedgerKeys> Engine::OpenSealed(const KeyFile& file, const VaultKey& key) 
   return keys;
 }
 
-Result<LedgerKeys> Engine::OpenWith(const crypto::Passphrase& passphrase, std::optional<VaultKey>* vault) {
-  auto file = SealedKeyFile();
-  if (!file.ok()) return file.take_error();
-  auto key = DeriveVaultKey(passphrase, *file->sealed);
-  if (!key.ok()) return key.take_error();
-  auto keys = OpenSealed(*file, *key);
-  if (keys.ok() && vault != nullptr) *vault = std::move(key).value();
-  return keys;
+void Engine::KeyWork::Derive() {
+  if (check_with != nullptr && file && file->sealed) {
+    checked = DeriveVaultKey(*check_with, *file->sealed);
+  }
+  // A key is made only for a passphrase that opens the file (a wrong one is
+  // judged, and counted, by FinishCheck()).
+  const bool wrong = checked && (!checked->ok() || !OpenKeyFile(*file, **checked).ok());
+  if (make_from != nullptr && !wrong) {
+    auto key = crypto::DeriveFromPassphrase(*make_from, salt, limits);
+    if (key.ok()) {
+      made = VaultKey{salt, limits, std::move(key).value()};
+    } else {
+      made = key.take_error();
+    }
+  }
+  check_with = nullptr;
+  make_from = nullptr;
 }
 
+// Each request that takes a passphrase is its three steps in a row.
 Status Engine::Unlock(const crypto::Passphrase& passphrase) {
-  auto attempt = BeginUnlock();
-  if (!attempt.ok()) return attempt.take_error();
-  return FinishUnlock(*attempt, DeriveUnlockKey(*attempt, passphrase));
+  auto work = BeginUnlock(passphrase);
+  if (!work.ok()) return work.take_error();
+  work->Derive();
+  return FinishUnlock(*work);
 }
 
-Result<Engine::UnlockAttempt> Engine::BeginUnlock() {
+Status Engine::SetPassphrase(const crypto::Passphrase* current, const crypto::Passphrase& next) {
+  auto work = BeginSetPassphrase(current, next);
+  if (!work.ok()) return work.take_error();
+  work->Derive();
+  return FinishSetPassphrase(*work);
+}
+
+Status Engine::RemovePassphrase(const crypto::Passphrase& current) {
+  auto work = BeginRemovePassphrase(current);
+  if (!work.ok()) return work.take_error();
+  work->Derive();
+  return FinishRemovePassphrase(*work);
+}
+
+Result<Engine::KeyWork> Engine::BeginUnlock(const crypto::Passphrase& passphrase) {
   if (!initialized()) return NoLedger();
   if (unlocked()) return MakeError(ErrorCode::kFailedPrecondition, "already unlocked");
   if (!sealed_) return MakeError(ErrorCode::kFailedPrecondition, "no passphrase is set");
-  auto file = SealedKeyFile();
-  if (!file.ok()) return file.take_error();
-  return UnlockAttempt{std::move(*file->sealed)};
+  KeyWork work;
+  KINTSUGI_RETURN_IF_ERROR(BeginCheck(passphrase, work));
+  return work;
 }
 
-Result<VaultKey> Engine::DeriveUnlockKey(const UnlockAttempt& attempt, const crypto::Passphrase& passphrase) {
-  return DeriveVaultKey(passphrase, attempt.sealed);
-}
-
-Status Engine::FinishUnlock(const UnlockAttempt& attempt, Result<VaultKey> key) {
-  if (!key.ok()) return key.take_error();
+Status Engine::FinishUnlock(KeyWork& work) {
   if (unlocked()) return MakeError(ErrorCode::kFailedPrecondition, "already unlocked");
-  // The file is read again: what the key opens is the file as it is now,
-  // and only if it is still the one the key was derived for (every write
-  // seals with a fresh nonce).
   if (!initialized()) return NoLedger();
-  auto file = LoadKeyFile(key_path_);
-  if (!file.ok()) return file.take_error();
-  if (!sealed_ || !file->sealed || file->sealed->nonce != attempt.sealed.nonce ||
-      file->sealed->ad != attempt.sealed.ad || file->sealed->ciphertext != attempt.sealed.ciphertext) {
-    return MakeError(ErrorCode::kFailedPrecondition, "the key file changed while unlocking: unlock again");
-  }
-  auto keys = OpenSealed(*file, *key);
+  auto keys = FinishCheck(work, "unlocking");
   if (!keys.ok()) return keys.take_error();
   auto meta = store_->LoadMeta();
   if (!meta.ok()) return meta.take_error();
   if (!meta->has_value()) return MakeError(ErrorCode::kCorrupt, "the ledger's meta data is missing");
-  vault_ = std::move(key).value();
+  vault_ = std::move(*work.checked).value();
   KINTSUGI_RETURN_IF_ERROR(AdoptKeys(std::move(keys).value(), (*meta)->ledger_id));
   spdlog::info("vault.unlocked");
   Status loaded = LoadState();  // folds what arrived while locked
@@ -241,28 +270,51 @@ Status Engine::Lock() {
   return OkStatus();
 }
 
-Status Engine::SetPassphrase(const crypto::Passphrase* current, const crypto::Passphrase& next) {
+Result<Engine::KeyWork> Engine::BeginSetPassphrase(const crypto::Passphrase* current, const crypto::Passphrase& next) {
   KINTSUGI_RETURN_IF_ERROR(NeedKeys());
+  KeyWork work;
   if (sealed_) {
     if (current == nullptr) {
       return MakeError(ErrorCode::kInvalidArgument, "give the current passphrase to change it");
     }
-    auto checked = OpenWith(*current, nullptr);
+    KINTSUGI_RETURN_IF_ERROR(BeginCheck(*current, work));
+  }
+  work.make_from = &next;
+  rng_.Fill(work.salt);
+  work.limits = vault_limits_;
+  return work;
+}
+
+Status Engine::FinishSetPassphrase(KeyWork& work) {
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
+  if (sealed_ != work.file.has_value()) {
+    return MakeError(ErrorCode::kFailedPrecondition, "the key file changed while changing the passphrase: try again");
+  }
+  if (sealed_) {
+    auto checked = FinishCheck(work, "changing the passphrase");
     if (!checked.ok()) return checked.take_error();
   }
-  auto vault = NewVaultKey(next, vault_limits_, rng_);
-  if (!vault.ok()) return vault.take_error();
-  KINTSUGI_RETURN_IF_ERROR(WriteKeyFile(key_path_, *keys_, *vault, rng_));
-  vault_ = std::move(vault).value();
+  if (!work.made) return MakeError(ErrorCode::kInternal, "the new passphrase was not derived");
+  if (!work.made->ok()) return work.made->error();
+  KINTSUGI_RETURN_IF_ERROR(WriteKeyFile(key_path_, *keys_, **work.made, rng_));
+  vault_ = std::move(*work.made).value();
   sealed_ = true;
   spdlog::info("vault.sealed");
   return OkStatus();
 }
 
-Status Engine::RemovePassphrase(const crypto::Passphrase& current) {
+Result<Engine::KeyWork> Engine::BeginRemovePassphrase(const crypto::Passphrase& current) {
   KINTSUGI_RETURN_IF_ERROR(NeedKeys());
   if (!sealed_) return MakeError(ErrorCode::kFailedPrecondition, "no passphrase is set");
-  auto checked = OpenWith(current, nullptr);
+  KeyWork work;
+  KINTSUGI_RETURN_IF_ERROR(BeginCheck(current, work));
+  return work;
+}
+
+Status Engine::FinishRemovePassphrase(KeyWork& work) {
+  KINTSUGI_RETURN_IF_ERROR(NeedKeys());
+  if (!sealed_) return MakeError(ErrorCode::kFailedPrecondition, "no passphrase is set");
+  auto checked = FinishCheck(work, "removing the passphrase");
   if (!checked.ok()) return checked.take_error();
   KINTSUGI_RETURN_IF_ERROR(WriteKeyFile(key_path_, *keys_));
   vault_.reset();

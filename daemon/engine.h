@@ -28,6 +28,7 @@
 #include "daemon/signature_checker.h"
 #include "daemon/store.h"
 #include "daemon/views.h"
+#include "protocol/backup.h"
 #include "protocol/body.h"
 #include "protocol/kinds.h"
 #include "protocol/hlc.h"
@@ -156,19 +157,6 @@ class Engine {
   // wrong passphrases runs: each one after the first doubles it, up to
   // kMaxUnlockDelayMs.
   Status Unlock(const crypto::Passphrase& passphrase);
-  // Unlock() in three steps, for a caller that derives the key off its own
-  // thread (Argon2id takes half a second, several under load, and the
-  // daemon's loop keeps serving meanwhile): BeginUnlock() checks what
-  // Unlock() checks and reads the sealed key file; DeriveUnlockKey() is the
-  // slow part, safe on any thread; FinishUnlock() judges the key as Unlock()
-  // does. FinishUnlock() refuses (kFailedPrecondition) when the key file changed or the
-  // engine was unlocked since BeginUnlock() (a restore, another unlock).
-  struct UnlockAttempt {
-    KeyFile::Sealed sealed;
-  };
-  Result<UnlockAttempt> BeginUnlock();
-  static Result<VaultKey> DeriveUnlockKey(const UnlockAttempt& attempt, const crypto::Passphrase& passphrase);
-  Status FinishUnlock(const UnlockAttempt& attempt, Result<VaultKey> key);
   // Drops the keys and everything opened with them from memory. Fails with
   // kFailedPrecondition when no passphrase is set.
   Status Lock();
@@ -198,6 +186,51 @@ class Engine {
   // appends nothing until its first sync has brought back what it wrote
   // after the backup (EngineStatus::restore_hold), so its chain cannot fork.
   Result<EngineStatus> Restore(const std::string& path, const crypto::Passphrase& passphrase, bool force);
+
+  // --- The same requests in three steps ---
+  // Argon2id takes half a second (several under load), so the daemon derives
+  // the keys of a request that takes a passphrase off its loop and serves
+  // everyone else meanwhile. Begin…() checks what the one-call form checks
+  // and reads what it needs; the KeyWork's Derive() is the slow part, safe on
+  // any thread; Finish…() judges the keys as the one-call form does and does
+  // the work. Begin…() and Finish…() on the engine's thread. A Finish…()
+  // refuses (kFailedPrecondition) when the key file changed since its
+  // Begin…(), and FinishUnlock() when the engine was unlocked meanwhile. The
+  // one-call forms above are the three in a row.
+  class KeyWork {
+   public:
+    KeyWork(KeyWork&&) = default;
+    KeyWork& operator=(KeyWork&&) = default;
+    // Derives the keys from the passphrases, then forgets them.
+    void Derive();
+
+   private:
+    friend class Engine;
+    KeyWork() = default;
+    // Borrowed: each passphrase must outlive Derive().
+    const crypto::Passphrase* check_with = nullptr;  // checked against `file`, the key file as read
+    std::optional<KeyFile> file;
+    const crypto::Passphrase* make_from = nullptr;  // made into a key with `salt` and `limits`
+    crypto::PwhashSalt salt{};
+    crypto::PwhashLimits limits;
+    std::optional<Result<VaultKey>> checked;
+    std::optional<Result<VaultKey>> made;
+    // What a backup or a restore is about.
+    std::string path;
+    bool replace = false;
+    Bytes backup;  // the backup file, as read
+    protocol::BackupHeader header;
+  };
+  Result<KeyWork> BeginUnlock(const crypto::Passphrase& passphrase);
+  Status FinishUnlock(KeyWork& work);
+  Result<KeyWork> BeginSetPassphrase(const crypto::Passphrase* current, const crypto::Passphrase& next);
+  Status FinishSetPassphrase(KeyWork& work);
+  Result<KeyWork> BeginRemovePassphrase(const crypto::Passphrase& current);
+  Status FinishRemovePassphrase(KeyWork& work);
+  Result<KeyWork> BeginBackup(const std::string& path, const crypto::Passphrase& passphrase, bool replace);
+  Result<BackupReport> FinishBackup(KeyWork& work);
+  Result<KeyWork> BeginRestore(const std::string& path, const crypto::Passphrase& passphrase, bool force);
+  Result<EngineStatus> FinishRestore(KeyWork& work);
   // What the partner holds of this device's chain, from its hello.
   void NotePartnerHello(const protocol::SyncHello& hello);
 
@@ -319,11 +352,12 @@ class Engine {
   Status AdoptKeys(LedgerKeys keys, const protocol::LedgerId& stored_ledger);
   // Writes the key file, sealed when a passphrase is set.
   Status WriteKeys(const LedgerKeys& keys);
-  // Checks `passphrase` against the key file, with the delays of Unlock().
-  Result<LedgerKeys> OpenWith(const crypto::Passphrase& passphrase, std::optional<VaultKey>* vault);
-  // OpenWith() in steps: the wait after wrong passphrases and the sealed
-  // part of the key file; then the keys `key` opens, counting a wrong one.
-  Result<KeyFile> SealedKeyFile();
+  // A passphrase checked against the key file, in steps: BeginCheck() waits
+  // out the delay after wrong passphrases and reads the sealed key file into
+  // `work`; FinishCheck() opens the keys with the derived key, when the file
+  // is still the one read, counting a wrong passphrase.
+  Status BeginCheck(const crypto::Passphrase& passphrase, KeyWork& work);
+  Result<LedgerKeys> FinishCheck(KeyWork& work, const char* doing);
   Result<LedgerKeys> OpenSealed(const KeyFile& file, const VaultKey& key);
   // The count of wrong passphrases and the next allowed try, kept in `meta`.
   static constexpr char kRefusalsKey[] = "vault_refusals";

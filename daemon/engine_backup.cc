@@ -23,9 +23,30 @@ bool Exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
+Error LedgerExists() {
+  return MakeError(ErrorCode::kAlreadyExists,
+                   "this device has a ledger already: restoring over it needs --force (its files are kept "
+                   "beside, renamed)");
+}
+
 }  // namespace
 
 Result<Engine::BackupReport> Engine::Backup(const std::string& path, const crypto::Passphrase& passphrase,
+                                            bool replace) {
+  auto work = BeginBackup(path, passphrase, replace);
+  if (!work.ok()) return work.take_error();
+  work->Derive();
+  return FinishBackup(*work);
+}
+
+Result<EngineStatus> Engine::Restore(const std::string& path, const crypto::Passphrase& passphrase, bool force) {
+  auto work = BeginRestore(path, passphrase, force);
+  if (!work.ok()) return work.take_error();
+  work->Derive();
+  return FinishRestore(*work);
+}
+
+Result<Engine::KeyWork> Engine::BeginBackup(const std::string& path, const crypto::Passphrase& passphrase,
                                             bool replace) {
   if (!initialized()) return NoLedger();
   if (path.empty() || path.front() != '/') {
@@ -34,49 +55,78 @@ Result<Engine::BackupReport> Engine::Backup(const std::string& path, const crypt
   if (!replace && Exists(path)) {
     return MakeError(ErrorCode::kAlreadyExists, path + " exists already: choose another name, or replace it");
   }
+  KeyWork work;
+  // One passphrase to remember: the vault's. Checked like an unlock.
+  if (sealed_) KINTSUGI_RETURN_IF_ERROR(BeginCheck(passphrase, work));
+  work.make_from = &passphrase;
+  rng_.Fill(work.salt);
+  work.limits = vault_limits_;
+  work.path = path;
+  work.replace = replace;
+  return work;
+}
+
+Result<Engine::BackupReport> Engine::FinishBackup(KeyWork& work) {
+  if (!initialized()) return NoLedger();
+  if (sealed_ != work.file.has_value()) {
+    return MakeError(ErrorCode::kFailedPrecondition, "the key file changed while making the backup: try again");
+  }
   if (sealed_) {
-    // One passphrase to remember: the vault's. Checked like an unlock.
-    auto checked = OpenWith(passphrase, nullptr);
+    auto checked = FinishCheck(work, "making the backup");
     if (!checked.ok()) return checked.take_error();
   }
+  if (!work.made) return MakeError(ErrorCode::kInternal, "the backup's key was not derived");
+  if (!work.made->ok()) return work.made->error();
   auto key_file = ReadKeyFileBytes(key_path_);
   if (!key_file.ok()) return key_file.take_error();
   auto image = store_->Snapshot();
   if (!image.ok()) return image.take_error();
   protocol::BackupHeader header;
-  rng_.Fill(header.salt);
-  header.limits = vault_limits_;
-  auto key = crypto::DeriveFromPassphrase(passphrase, header.salt, header.limits);
-  if (!key.ok()) return key.take_error();
+  header.salt = work.salt;
+  header.limits = work.limits;
   protocol::BackupContents contents;
   contents.created_ms = clock_.NowMillis();
   contents.key_file = std::move(key_file).value();
   contents.database = std::move(image).value();
-  const Bytes sealed = protocol::SealBackup(contents, *key, header);
+  const Bytes sealed = protocol::SealBackup(contents, (*work.made)->key, header);
   KINTSUGI_RETURN_IF_ERROR(base::WritePrivateFile(
-      path, std::string_view(reinterpret_cast<const char*>(sealed.data()), sealed.size()),
-      replace ? base::Replace::kExisting : base::Replace::kNever));
+      work.path, std::string_view(reinterpret_cast<const char*>(sealed.data()), sealed.size()),
+      work.replace ? base::Replace::kExisting : base::Replace::kNever));
   auto count = store_->CountEntries(info_->ledger_id);
   spdlog::info("backup.written bytes={}", sealed.size());
-  return BackupReport{path, sealed.size(), count.ok() ? *count : 0};
+  return BackupReport{work.path, sealed.size(), count.ok() ? *count : 0};
 }
 
-Result<EngineStatus> Engine::Restore(const std::string& path, const crypto::Passphrase& passphrase, bool force) {
+Result<Engine::KeyWork> Engine::BeginRestore(const std::string& path, const crypto::Passphrase& passphrase,
+                                             bool force) {
   if (initialized() && !force) {
-    return MakeError(ErrorCode::kAlreadyExists,
-                     "this device has a ledger already: restoring over it needs --force (its files are kept "
-                     "beside, renamed)");
+    return LedgerExists();
   }
   auto file = base::ReadFile(path, protocol::kMaxBackupDatabaseBytes + (64u << 20),
                              "is larger than any backup can be");
   if (!file.ok()) return file.take_error();
   auto header = protocol::ReadBackupHeader(*file);
   if (!header.ok()) return header.take_error();
-  auto key = crypto::DeriveFromPassphrase(passphrase, header->salt, header->limits);
-  if (!key.ok()) return key.take_error();
-  auto contents = protocol::OpenBackup(*file, *header, *key);
+  KeyWork work;
+  work.make_from = &passphrase;
+  work.salt = header->salt;
+  work.limits = header->limits;
+  work.header = *header;
+  work.backup = std::move(file).value();
+  work.path = path;
+  work.replace = force;
+  return work;
+}
+
+Result<EngineStatus> Engine::FinishRestore(KeyWork& work) {
+  if (initialized() && !work.replace) {
+    return LedgerExists();
+  }
+  if (!work.made) return MakeError(ErrorCode::kInternal, "the backup's key was not derived");
+  if (!work.made->ok()) return work.made->error();
+  auto contents = protocol::OpenBackup(work.backup, work.header, (*work.made)->key);
   if (!contents.ok()) return contents.take_error();
-  file->clear();
+  work.backup.clear();
 
   // Check what the backup holds, in files beside the real ones, before
   // anything real is touched.

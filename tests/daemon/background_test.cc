@@ -27,11 +27,12 @@ TEST(Background, TheWorkRunsOnAnotherThreadAndItsEndOnTheCallers) {
   std::thread::id worked_on;
   std::thread::id ended_on;
   std::atomic<bool> release{false};
-  b.Run([&] {
+  b.Run("a test", [&] {
     worked_on = std::this_thread::get_id();
     while (!release.load()) std::this_thread::yield();
   }, [&] { ended_on = std::this_thread::get_id(); });
   EXPECT_TRUE(b.busy());
+  EXPECT_EQ(b.what(), "a test");
   EXPECT_FALSE(Readable(b.fd(), 50));  // still working
   b.Finish();                          // nothing ended: nothing runs
   EXPECT_EQ(ended_on, std::thread::id());
@@ -45,7 +46,7 @@ TEST(Background, TheWorkRunsOnAnotherThreadAndItsEndOnTheCallers) {
   EXPECT_FALSE(Readable(b.fd(), 0));
 
   int second = 0;
-  b.Run([&] { second = 1; }, [&] { second += 10; });
+  b.Run("another", [&] { second = 1; }, [&] { second += 10; });
   ASSERT_TRUE(Readable(b.fd(), 5000));
   b.Finish();
   EXPECT_EQ(second, 11);
@@ -57,7 +58,7 @@ TEST(Background, ClosingWaitsForTheWorkAndDropsItsEnd) {
   {
     auto background = Background::Open();
     ASSERT_TRUE(background.ok());
-    (*background)->Run([&] {
+    (*background)->Run("a slow one", [&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       worked = true;
     }, [&] { ended = true; });

@@ -271,34 +271,36 @@ TEST_F(Vault, UnlockingWhileUnlockedIsRefused) {
 // Unlock in steps, as the daemon runs it with the derivation off its loop.
 TEST_F(Vault, AnUnlockInStepsOpensWhatItWasDerivedFor) {
   ana.Reopen();
-  auto attempt = ana.engine->BeginUnlock();
-  ASSERT_TRUE(attempt.ok()) << attempt.error().message;
+  const auto right = Pass("ana's passphrase");
+  auto work = ana.engine->BeginUnlock(right);
+  ASSERT_TRUE(work.ok()) << work.error().message;
+  work->Derive();
   EXPECT_FALSE(ana.engine->unlocked());  // nothing opened before the key is judged
-  auto key = Engine::DeriveUnlockKey(*attempt, Pass("ana's passphrase"));
-  ASSERT_TRUE(ana.engine->FinishUnlock(*attempt, std::move(key)).ok());
+  ASSERT_TRUE(ana.engine->FinishUnlock(*work).ok());
   EXPECT_TRUE(ana.engine->unlocked());
   EXPECT_TRUE(AppendWorks(ana, "after unlocking in steps"));
   // Unlocked meanwhile (by another unlock): the late one is refused.
   ASSERT_TRUE(ana.engine->Lock().ok());
-  auto late = ana.engine->BeginUnlock();
+  auto late = ana.engine->BeginUnlock(right);
   ASSERT_TRUE(late.ok());
-  ASSERT_TRUE(ana.engine->Unlock(Pass("ana's passphrase")).ok());
-  Status refused = ana.engine->FinishUnlock(*late, Engine::DeriveUnlockKey(*late, Pass("ana's passphrase")));
+  ASSERT_TRUE(ana.engine->Unlock(right).ok());
+  late->Derive();
+  Status refused = ana.engine->FinishUnlock(*late);
   EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_NE(refused.error().message.find("already unlocked"), std::string::npos);
 }
 
 TEST_F(Vault, AnUnlockWhoseKeyFileChangedMeanwhileIsRefused) {
   ASSERT_TRUE(ana.engine->Lock().ok());
-  auto attempt = ana.engine->BeginUnlock();
-  ASSERT_TRUE(attempt.ok());
-  auto old_key = Engine::DeriveUnlockKey(*attempt, Pass("ana's passphrase"));
+  const auto old_pass = Pass("ana's passphrase");
+  auto work = ana.engine->BeginUnlock(old_pass);
+  ASSERT_TRUE(work.ok());
+  work->Derive();
   // While it derived: unlocked, resealed with another passphrase, locked.
-  ASSERT_TRUE(ana.engine->Unlock(Pass("ana's passphrase")).ok());
-  auto old_pass = Pass("ana's passphrase");
+  ASSERT_TRUE(ana.engine->Unlock(old_pass).ok());
   ASSERT_TRUE(ana.engine->SetPassphrase(&old_pass, Pass("a new passphrase")).ok());
   ASSERT_TRUE(ana.engine->Lock().ok());
-  Status refused = ana.engine->FinishUnlock(*attempt, std::move(old_key));
+  Status refused = ana.engine->FinishUnlock(*work);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_NE(refused.error().message.find("changed while unlocking"), std::string::npos) << refused.error().message;
@@ -308,17 +310,51 @@ TEST_F(Vault, AnUnlockWhoseKeyFileChangedMeanwhileIsRefused) {
 
 TEST_F(Vault, AWrongKeyFromStepsCountsAsAWrongPassphrase) {
   ASSERT_TRUE(ana.engine->Lock().ok());
+  const auto wrong_pass = Pass("wrong passphrase");
   for (int i = 0; i < 2; ++i) {
     clock.Advance(10 * 60 * 1000);
-    auto attempt = ana.engine->BeginUnlock();
-    ASSERT_TRUE(attempt.ok()) << attempt.error().message;
-    Status wrong = ana.engine->FinishUnlock(*attempt, Engine::DeriveUnlockKey(*attempt, Pass("wrong passphrase")));
+    auto work = ana.engine->BeginUnlock(wrong_pass);
+    ASSERT_TRUE(work.ok()) << work.error().message;
+    work->Derive();
+    Status wrong = ana.engine->FinishUnlock(*work);
     EXPECT_EQ(wrong.error().code, ErrorCode::kVerificationFailed);
   }
   // The second mistake set a wait: the next begin is refused at once, before any derivation.
-  auto waiting = ana.engine->BeginUnlock();
+  auto waiting = ana.engine->BeginUnlock(wrong_pass);
   ASSERT_FALSE(waiting.ok());
   EXPECT_EQ(waiting.error().code, ErrorCode::kUnavailable);
+}
+
+// A change of passphrase in steps: the key file is judged as it is at the
+// end, and the new passphrase's key is made only for a right current one.
+TEST_F(Vault, APassphraseChangeInStepsIsRefusedWhenTheKeyFileChangedMeanwhile) {
+  const auto current = Pass("ana's passphrase");
+  const auto next = Pass("the next passphrase");
+  auto work = ana.engine->BeginSetPassphrase(&current, next);
+  ASSERT_TRUE(work.ok()) << work.error().message;
+  work->Derive();
+  // Meanwhile the file was resealed (another change, or a restore).
+  ASSERT_TRUE(ana.engine->SetPassphrase(&current, Pass("another passphrase")).ok());
+  Status refused = ana.engine->FinishSetPassphrase(*work);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(refused.error().message.find("changed while changing the passphrase"), std::string::npos)
+      << refused.error().message;
+  // The file is the one the meantime wrote: its passphrase opens it.
+  ASSERT_TRUE(ana.engine->Lock().ok());
+  EXPECT_EQ(ana.engine->Unlock(next).error().code, ErrorCode::kVerificationFailed);
+  clock.Advance(10 * 60 * 1000);
+  EXPECT_TRUE(ana.engine->Unlock(Pass("another passphrase")).ok());
+
+  // A wrong current passphrase: refused and counted, the file untouched.
+  const auto wrong = Pass("not the passphrase");
+  auto guessed = ana.engine->BeginSetPassphrase(&wrong, next);
+  ASSERT_TRUE(guessed.ok());
+  guessed->Derive();
+  EXPECT_EQ(ana.engine->FinishSetPassphrase(*guessed).error().code, ErrorCode::kVerificationFailed);
+  ASSERT_TRUE(ana.engine->Lock().ok());
+  clock.Advance(10 * 60 * 1000);
+  EXPECT_TRUE(ana.engine->Unlock(Pass("another passphrase")).ok());
 }
 
 TEST_F(Vault, LockDropsTheKeysAndTheViews) {

@@ -73,6 +73,34 @@ class Partner : public LoopbackPartner {
   }
 };
 
+// A raw control connection to `partner`'s daemon. One connection keeps the
+// order: the daemon reads the requests in the order sent.
+class RawControl {
+ public:
+  explicit RawControl(Partner& partner) : socket_(context_, zmq::socket_type::dealer) {
+    auto client = client::Client::Connect({partner.data(), std::chrono::seconds(5)});
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.set(zmq::sockopt::rcvtimeo, 30000);
+    if (client.ok()) socket_.connect((*client)->layout().control_endpoint);
+  }
+  // Sends `requests` at once and returns the replies in the order they came
+  // (fewer when one never came).
+  std::vector<json> Exchange(const std::vector<json>& requests) {
+    for (const json& request : requests) socket_.send(zmq::buffer(request.dump()), zmq::send_flags::none);
+    std::vector<json> replies;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      zmq::message_t reply;
+      if (!socket_.recv(reply)) break;
+      replies.push_back(json::parse(reply.to_string()));
+    }
+    return replies;
+  }
+
+ private:
+  zmq::context_t context_;
+  zmq::socket_t socket_;
+};
+
 class VaultCli : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -152,26 +180,14 @@ TEST_F(VaultCli, ALockedDaemonReceivesItsPartnersEntriesAndShowsThemAfterUnlock)
 TEST_F(VaultCli, TheDaemonAnswersEveryoneWhileAnUnlockDerivesItsKey) {
   ASSERT_EQ(alex_.Ctl({"passphrase", "set"}, std::string(kPassphrase) + "\n").exit_code, 0);
   ASSERT_EQ(alex_.Ctl({"lock"}).exit_code, 0);
-  auto client = client::Client::Connect({alex_.data(), std::chrono::seconds(5)});
-  ASSERT_TRUE(client.ok());
-  zmq::context_t context;
-  zmq::socket_t s(context, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::linger, 0);
-  s.set(zmq::sockopt::rcvtimeo, 30000);
-  s.connect((*client)->layout().control_endpoint);
+  RawControl s(alex_);
   // One connection keeps the order: the unlock is read first.
-  for (const json& request : {json{{"id", "unlock"}, {"method", "unlock"}, {"params", {{"passphrase", kPassphrase}}}},
-                              json{{"id", "status"}, {"method", "status"}},
-                              json{{"id", "again"}, {"method", "unlock"}, {"params", {{"passphrase", kPassphrase}}}},
-                              json{{"id", "lock"}, {"method", "lock"}}}) {
-    s.send(zmq::buffer(request.dump()), zmq::send_flags::none);
-  }
-  std::vector<json> replies;
-  for (int i = 0; i < 4; ++i) {
-    zmq::message_t reply;
-    ASSERT_TRUE(s.recv(reply)) << "reply " << i << " never came; " << alex_.daemon().Log();
-    replies.push_back(json::parse(reply.to_string()));
-  }
+  const std::vector<json> replies =
+      s.Exchange({json{{"id", "unlock"}, {"method", "unlock"}, {"params", {{"passphrase", kPassphrase}}}},
+                  json{{"id", "status"}, {"method", "status"}},
+                  json{{"id", "again"}, {"method", "unlock"}, {"params", {{"passphrase", kPassphrase}}}},
+                  json{{"id", "lock"}, {"method", "lock"}}});
+  ASSERT_EQ(replies.size(), 4u) << alex_.daemon().Log();
   ASSERT_EQ(replies[0]["id"], "status") << json(replies).dump();
   EXPECT_TRUE(replies[0]["result"].value("locked", false)) << "answered while the key was derived";
   EXPECT_EQ(replies[1]["id"], "again");
@@ -186,14 +202,74 @@ TEST_F(VaultCli, TheDaemonAnswersEveryoneWhileAnUnlockDerivesItsKey) {
 
   // A wrong passphrase is refused the same way, later, and counted.
   ASSERT_EQ(alex_.Ctl({"lock"}).exit_code, 0);
-  s.send(zmq::buffer(json{{"id", "wrong"}, {"method", "unlock"}, {"params", {{"passphrase", "not the one at all"}}}}
-                         .dump()),
-         zmq::send_flags::none);
-  zmq::message_t wrong;
-  ASSERT_TRUE(s.recv(wrong));
-  EXPECT_EQ(json::parse(wrong.to_string())["error"].value("code", ""), "verification_failed") << wrong.to_string();
+  const std::vector<json> wrong =
+      s.Exchange({json{{"id", "wrong"}, {"method", "unlock"}, {"params", {{"passphrase", "not the one at all"}}}}});
+  ASSERT_EQ(wrong.size(), 1u);
+  EXPECT_EQ(wrong[0]["error"].value("code", ""), "verification_failed") << wrong[0].dump();
   EXPECT_TRUE(alex_.Status().value("locked", false));
   EXPECT_EQ(alex_.daemon().Log().find(kPassphrase), std::string::npos);
+}
+
+// The same for every request that derives a key from a passphrase: a change
+// of passphrase (two derivations), a backup (two) and a restore (one) each
+// run off the loop, answer later, and refuse a second meanwhile.
+TEST_F(VaultCli, TheDaemonAnswersEveryoneWhileAPassphraseChangeABackupOrARestoreDerives) {
+  ASSERT_EQ(alex_.Ctl({"passphrase", "set"}, std::string(kPassphrase) + "\n").exit_code, 0);
+  RawControl s(alex_);
+  const std::string next = "a harbour in the fog";
+  std::vector<json> replies = s.Exchange(
+      {json{{"id", "set"}, {"method", "passphrase.set"}, {"params", {{"current", kPassphrase}, {"passphrase", next}}}},
+       json{{"id", "checkin"}, {"method", "checkin"}, {"params", {{"note", "written meanwhile"}}}},
+       json{{"id", "remove"}, {"method", "passphrase.remove"}, {"params", {{"current", kPassphrase}}}}});
+  ASSERT_EQ(replies.size(), 3u) << alex_.daemon().Log();
+  EXPECT_EQ(replies[0]["id"], "checkin");
+  EXPECT_TRUE(replies[0].value("ok", false)) << replies[0].dump();
+  EXPECT_EQ(replies[1]["id"], "remove");
+  EXPECT_NE(replies[1]["error"].value("message", "").find("a change of passphrase is under way"), std::string::npos)
+      << replies[1].dump();
+  EXPECT_EQ(replies[2]["id"], "set");
+  EXPECT_TRUE(replies[2]["result"].value("passphrase", false)) << replies[2].dump();
+  // The new passphrase is the one that opens it now.
+  ASSERT_EQ(alex_.Ctl({"lock"}).exit_code, 0);
+  EXPECT_NE(alex_.Ctl({"unlock"}, std::string(kPassphrase) + "\n").exit_code, 0);
+  ASSERT_EQ(alex_.Ctl({"unlock"}, next + "\n").exit_code, 0);
+
+  const std::string file = dir_ / "meanwhile.kbak";
+  const json params{{"path", file}, {"passphrase", next}};
+  replies = s.Exchange({json{{"id", "backup"}, {"method", "backup"}, {"params", params}},
+                        json{{"id", "status"}, {"method", "status"}}, json{{"id", "lock"}, {"method", "lock"}}});
+  ASSERT_EQ(replies.size(), 3u) << alex_.daemon().Log();
+  EXPECT_EQ(replies[0]["id"], "status");
+  EXPECT_EQ(replies[1]["id"], "lock");
+  EXPECT_NE(replies[1]["error"].value("message", "").find("a backup is under way"), std::string::npos)
+      << replies[1].dump();
+  EXPECT_EQ(replies[2]["id"], "backup");
+  EXPECT_EQ(replies[2]["result"].value("entries", 0), alex_.Entries()) << replies[2].dump();
+
+  // Restored on a new device, whose daemon answers meanwhile.
+  Partner spare(dir_, "spare");
+  ASSERT_TRUE(spare.daemon().Start());
+  RawControl t(spare);
+  replies = t.Exchange({json{{"id", "restore"}, {"method", "restore"}, {"params", params}},
+                        json{{"id", "status"}, {"method", "status"}},
+                        json{{"id", "init"}, {"method", "init"}, {"params", {{"name", "Someone"}}}}});
+  ASSERT_EQ(replies.size(), 3u) << spare.daemon().Log();
+  EXPECT_EQ(replies[0]["id"], "status");
+  EXPECT_FALSE(replies[0]["result"].value("initialized", true));
+  EXPECT_EQ(replies[1]["id"], "init");
+  EXPECT_NE(replies[1]["error"].value("message", "").find("a restore is under way"), std::string::npos)
+      << replies[1].dump();
+  EXPECT_EQ(replies[2]["id"], "restore");
+  EXPECT_TRUE(replies[2].value("ok", false)) << replies[2].dump();
+  EXPECT_EQ(spare.Entries(), alex_.Entries());
+  // Sealed by the vault's passphrase, as the backup was made.
+  EXPECT_TRUE(spare.Status().value("locked", false));
+  ASSERT_EQ(spare.Ctl({"unlock"}, next + "\n").exit_code, 0);
+  EXPECT_EQ(spare.Ctl({"verify"}).exit_code, 0);
+  for (const Partner* p : {&alex_, &spare}) {
+    EXPECT_EQ(p->Log().find(next), std::string::npos);
+    EXPECT_EQ(p->Log().find(kPassphrase), std::string::npos);
+  }
 }
 
 TEST_F(VaultCli, ChangingAndRemovingThePassphrase) {
