@@ -78,6 +78,7 @@ Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
 
 Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::json& params) {
   answered_ = false;  // until a reply to this request comes: then the socket stays
+  silent_ = false;
   const nlohmann::json id = next_id_++;
   const std::optional<protocol::MethodSpec> spec = protocol::FindMethod(method);
   const std::chrono::milliseconds timeout = spec && spec->derives_key ? options_.key_timeout : options_.timeout;
@@ -108,6 +109,7 @@ Result<nlohmann::json> Client::Call(std::string_view method, const nlohmann::jso
       if (parsed->id != id) continue;
       return std::move(parsed->outcome);
     }
+    silent_ = true;
     return MakeError(ErrorCode::kUnavailable,
                      "kintsugid did not answer within " + std::to_string(timeout.count()) + " ms");
   });

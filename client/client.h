@@ -45,6 +45,10 @@ class Client {
   // Whether the last Call had the daemon's reply (its answer or its error):
   // false after a time-out, a failed send, or a request too large to send.
   bool answered() const { return answered_; }
+  // Whether the last Call reached a daemon that then said nothing in time:
+  // the request went out and its time-out passed (a daemon frozen or stuck,
+  // not one that is gone).
+  bool silent() const { return silent_; }
 
   const protocol::Layout& layout() const { return layout_; }
 
@@ -58,6 +62,7 @@ class Client {
   std::optional<zmq::socket_t> socket_;
   std::int64_t next_id_ = 1;
   bool answered_ = false;
+  bool silent_ = false;
 };
 
 struct Event {

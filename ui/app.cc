@@ -64,6 +64,7 @@ class IpcLink final : public DaemonLink {
 
   Result<nlohmann::json> Call(std::string_view method, const nlohmann::json& params) override {
     answered_ = false;
+    silent_ = false;
     if (!g_daemon_alive.load()) {
       client_.reset();  // nothing queued for a daemon that is gone may reach the next one
       return MakeError(ErrorCode::kUnavailable, "Kintsugi's background service stopped");
@@ -75,13 +76,16 @@ class IpcLink final : public DaemonLink {
     }
     auto reply = client_->Call(method, params);
     answered_ = client_->answered();
+    silent_ = client_->silent();
     if (!answered_) client_.reset();
     return reply;
   }
   bool answered() const override { return answered_; }
+  bool silent() const override { return silent_; }
 
  private:
   bool answered_ = false;
+  bool silent_ = false;
   client::ClientOptions options_;
   std::unique_ptr<client::Client> client_;
 };

@@ -539,7 +539,16 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
     return;
   }
   if (!vm.connected()) {
-    if (vm.daemon_stopped()) {
+    if (vm.daemon_silent()) {
+      // There, but it said nothing in time: starting another would be
+      // refused (it holds the data), and it may yet answer.
+      Heading("Kintsugi's background service is not answering");
+      Wrapped("It is running on this computer but has not answered for a few seconds: it may be very busy, or "
+              "stuck. Your ledger is safe. This window keeps asking and goes on where you were as soon as it "
+              "answers.");
+      Wrapped("If it stays this way, restart it: log out and in again, or run "
+              "'systemctl --user restart kintsugid'.");
+    } else if (vm.daemon_stopped()) {
       // It was there a moment ago: say so plainly; the screen and what was
       // typed are kept for when it is back.
       Heading("Kintsugi's background service stopped");
@@ -558,7 +567,7 @@ void DrawWindow(ViewModel& vm, ScreenState& state) {
     ShowNotice(vm.last_notice());
     EndSection();
     ImGui::End();
-    Probe::Get().EndFrame(vm.daemon_stopped() ? "Stopped" : "Not running");
+    Probe::Get().EndFrame(vm.daemon_silent() ? "Not answering" : vm.daemon_stopped() ? "Stopped" : "Not running");
     return;
   }
   if (vm.forks() > 0) {

@@ -97,6 +97,7 @@ struct ViewModel::ReadInputs {
 struct ViewModel::Snapshot {
   ReadInputs inputs;
   Result<protocol::DaemonStatus> status = protocol::DaemonStatus{};
+  bool silent = false;  // `status` failed as a daemon that is there but said nothing in time
   bool views = false;  // initialised and unlocked: the views below were asked for
   json agreements, trends, notes;
   std::optional<protocol::PendingReply> pending;
@@ -145,7 +146,10 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
   auto ask = [&](std::string_view method, const json& params) -> Result<json> {
     if (lost) return *lost;
     auto r = link.Call(method, params);
-    if (!r.ok() && !link.answered()) lost = r.error();
+    if (!r.ok() && !link.answered()) {
+      lost = r.error();
+      snap.silent = link.silent();
+    }
     return r;
   };
   auto status = ask("status", json::object());
@@ -240,12 +244,14 @@ void ViewModel::Adopt(Snapshot snap) {
   answered_ = true;
   if (!snap.status.ok()) {
     connected_ = false;
+    daemon_silent_ = snap.silent;
     connection_problem_ = snap.status.error().message;
     stale_ = true;  // asked again at the next frame
     return;
   }
   if (!connected_ && starting_) last_notice_ = Notice{};  // "Starting Kintsugi..." is done
   connected_ = was_connected_ = true;
+  daemon_silent_ = false;
   connection_problem_.clear();
   status_ = std::move(snap.status).value();
   if (!initialized()) {
@@ -337,12 +343,16 @@ Notice ViewModel::Request(std::string doing, CallFn call, std::function<void(con
   }
   Run([this, call = std::move(call), done = std::move(done), about, slow](DaemonLink& link) {
     auto r = std::make_shared<Result<json>>(call(link));
-    return std::function<void()>([this, r, done, about, slow] {
+    const bool heard = link.answered();
+    return std::function<void()>([this, r, done, about, slow, heard] {
       --in_flight_;
       if (slow) busy_.clear();
       pending_about_ = about;
       if (!r->ok()) {
         Failed(r->error());
+        // Unanswered, it may yet have been done (a slow daemon), or the
+        // daemon is gone or frozen: read again to know which.
+        if (!heard) stale_ = true;
         return;
       }
       done(**r);
@@ -368,6 +378,7 @@ void ViewModel::OnEvent(std::string_view topic) {
   if (topic == kDaemonGone) {
     // Said at once, not after a request's time-out (the window's link knows).
     connected_ = false;
+    daemon_silent_ = false;
     connection_problem_ = "it stopped";
   }
 }

@@ -33,6 +33,9 @@ class DaemonLink {
   // Whether the last Call had the daemon's reply (its answer or its error):
   // false when it timed out or no daemon was there.
   virtual bool answered() const = 0;
+  // Whether the last Call reached a daemon that did not answer in time (it
+  // is there, but frozen or stuck), rather than finding none.
+  virtual bool silent() const { return false; }
 };
 
 enum class Screen { kFirstRun, kPair, kToday, kAgreements, kTimeline, kProgress, kTogether, kSettings };
@@ -374,7 +377,10 @@ class ViewModel {
   Notice StartDaemon();
   // Whether this window was connected to a daemon that has since stopped
   // (rather than never found one).
-  bool daemon_stopped() const { return !connected_ && was_connected_; }
+  bool daemon_stopped() const { return !connected_ && was_connected_ && !daemon_silent_; }
+  // Whether the daemon is there but did not answer the last read in time
+  // (frozen, or stuck): neither stopped nor startable.
+  bool daemon_silent() const { return !connected_ && daemon_silent_; }
 
   // --- Sharing: pause and leave (the daemon's `sharing` object, in status) ---
   const protocol::Sharing& sharing() const;
@@ -515,6 +521,7 @@ class ViewModel {
   std::string busy_;
   bool connected_ = false;
   bool was_connected_ = false;
+  bool daemon_silent_ = false;
   bool starting_ = false;
   bool stale_ = true;
   std::string connection_problem_;

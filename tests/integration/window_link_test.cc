@@ -56,6 +56,10 @@ TEST_F(WindowTest, AFrozenDaemonNeverHoldsAFrame) {
   // screen it was said on.)
   ASSERT_TRUE(alex.Click("check in"));
   EXPECT_TRUE(WaitFor([&] { return alex.Has("notice:problem"); }, std::chrono::seconds(15))) << alex.Probe().dump();
+  // The read after it finds the daemon there but silent, and says so: not
+  // "stopped", and no button that would start a second one.
+  EXPECT_TRUE(WaitFor([&] { return alex.Shows("Not answering"); }, std::chrono::seconds(15))) << alex.Probe().dump();
+  EXPECT_FALSE(alex.Has("Start it again")) << alex.Probe().dump();
   ASSERT_EQ(kill(a_.daemon().pid(), SIGCONT), 0);
   std::size_t drawn = 0;
   double longest = 0;
@@ -69,6 +73,7 @@ TEST_F(WindowTest, AFrozenDaemonNeverHoldsAFrame) {
   // Thawed, the window reads again: Sam's status reaches Alex's Today.
   ASSERT_EQ(b_.Ctl({"checkin", "status", "thawed"}).exit_code, 0);
   EXPECT_TRUE(WaitFor([&] { return alex.Has("partner:status"); }, std::chrono::seconds(10))) << alex.Probe().dump();
+  EXPECT_TRUE(alex.Shows("Today")) << "back where it was";
   EXPECT_TRUE(alex.running());
 }
 

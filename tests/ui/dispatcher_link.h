@@ -57,14 +57,19 @@ class DispatcherLink final : public DaemonLink {
   }
 
   bool answered() const override { return answered_; }
+  bool silent() const override { return !answered_ && silent_; }
 
   // From now on every call fails with `why`, unanswered, as when the daemon
-  // went away or froze.
-  void Cut(std::string why) { cut_ = std::move(why); }
-  // The same after `calls` more calls have been answered.
+  // froze (`silent`: it is there, and says nothing) or went away.
+  void Cut(std::string why, bool silent = true) {
+    cut_ = std::move(why);
+    silent_ = silent;
+  }
+  // The same, frozen, after `calls` more calls have been answered.
   void CutAfter(std::size_t calls, std::string why) {
     cut_after_ = calls;
     cut_why_ = std::move(why);
+    silent_ = true;
   }
   void Restore() { cut_.reset(); }
 
@@ -78,6 +83,7 @@ class DispatcherLink final : public DaemonLink {
   std::optional<std::string> cut_;
   std::optional<std::size_t> cut_after_;
   std::string cut_why_;
+  bool silent_ = true;
   bool answered_ = false;
   std::vector<std::string> methods_;
 };

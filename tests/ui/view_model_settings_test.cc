@@ -123,17 +123,29 @@ TEST(NoDaemon, RefreshIsFalseAndSaysWhy) {
 
 // --- One partner with a ledger, not paired ---
 
+// A daemon that is there but silent (frozen, stuck) is said as such: not
+// "stopped", with nothing to start (it still holds the data). One that went
+// away is "stopped".
 TEST_F(Alone, LosingTheDaemonKeepsWhatWasShownAndSaysWhy) {
   ana.link->Cut("kintsugid did not answer within 2000 ms");
   EXPECT_FALSE(vm().Refresh());
   EXPECT_FALSE(vm().connected());
+  EXPECT_TRUE(vm().daemon_silent());
+  EXPECT_FALSE(vm().daemon_stopped());
   EXPECT_EQ(vm().connection_problem(), "kintsugid did not answer within 2000 ms");
   EXPECT_EQ(vm().my_name(), "Ana");
   EXPECT_EQ(vm().timeline().size(), 1u);
   ana.link->Restore();
   EXPECT_TRUE(vm().Refresh());
   EXPECT_TRUE(vm().connected());
+  EXPECT_FALSE(vm().daemon_silent());
   EXPECT_EQ(vm().connection_problem(), "");
+
+  ana.link->Cut("the daemon's socket is gone", /*silent=*/false);
+  EXPECT_FALSE(vm().Refresh());
+  EXPECT_TRUE(vm().daemon_stopped());
+  EXPECT_FALSE(vm().daemon_silent());
+  EXPECT_EQ(vm().timeline().size(), 1u);
 }
 
 // A daemon that freezes in the middle of a read (each call then waits out
@@ -146,6 +158,7 @@ TEST_F(Alone, ADaemonThatStopsAnsweringMidReadEndsTheReadAtItsFirstSilence) {
   EXPECT_FALSE(vm().Refresh());
   EXPECT_EQ(ana.link->methods(), (std::vector<std::string>{"status", "view.pending", "view.agreements"}));
   EXPECT_FALSE(vm().connected());
+  EXPECT_TRUE(vm().daemon_silent()) << "said in the middle of the read: the daemon is there, and silent";
   EXPECT_EQ(vm().connection_problem(), "kintsugid did not answer within 3000 ms");
   EXPECT_EQ(vm().timeline().size(), 1u);
   ana.link->Restore();
@@ -153,6 +166,18 @@ TEST_F(Alone, ADaemonThatStopsAnsweringMidReadEndsTheReadAtItsFirstSilence) {
   EXPECT_TRUE(vm().Refresh());
   EXPECT_TRUE(vm().connected());
   EXPECT_GT(ana.link->methods().size(), 3u) << "answering again, everything is read";
+}
+
+// An action the daemon left unanswered may yet have been done (a slow
+// daemon), or the daemon froze or went away: the window reads again to know.
+TEST_F(Alone, AnActionTheDaemonLeftUnansweredIsFollowedByARead) {
+  ASSERT_FALSE(vm().stale());
+  ana.link->Cut("kintsugid did not answer within 3000 ms");
+  vm().feelings.mood = 6;
+  EXPECT_TRUE(Refused(vm().SendFeelings(), "kintsugid did not answer within 3000 ms"));
+  EXPECT_TRUE(vm().stale());
+  EXPECT_FALSE(vm().Refresh());
+  EXPECT_TRUE(vm().daemon_silent());
 }
 
 // The daemon's own errors are answers: a view it refuses leaves the read
