@@ -163,26 +163,24 @@ std::string ProposalLine(const protocol::PendingProposal& p, const People& peopl
   return line + (p.note.empty() ? "" : ": " + Line(p.note));
 }
 
-std::string Marks(const json& e) {
+std::string Marks(const protocol::TimelineEntry& e) {
   std::string marks;
-  if (e.value("withdrawn", false)) marks += "  (withdrawn)";
-  if (!e.value("applied", true) && !e.value("withdrawn", false)) {
-    marks += "  (no effect: " + Str(e, "reason") + ")";
-  }
-  if (e.contains("corrections")) marks += "  (corrected)";
+  if (e.withdrawn) marks += "  (withdrawn)";
+  if (!e.applied && !e.withdrawn) marks += "  (no effect: " + e.reason + ")";
+  if (!e.corrections.empty()) marks += "  (corrected)";
   return marks;
 }
 
-void PrintTimelineEntry(const json& e) {
-  std::string name = Str(e, "name").empty() ? Fingerprint(Str(e, "author")) : Str(e, "name");
+void PrintTimelineEntry(const protocol::TimelineEntry& e) {
+  const std::string name = e.name.empty() ? Fingerprint(e.author) : e.name;
   // Names in any script line up: padded by the columns they take, not bytes.
-  std::cout << LocalTime(Str(e, "time")) << "  " << Short(Str(e, "id")) << "  " << client::PadRight(Line(name, 10), 10)
-            << " " << std::left << std::setw(13) << Str(e, "kind") << std::right << " ";
-  if (!e.value("verified", false)) {
-    std::cout << "UNVERIFIED (" << e.value("fault", "unknown") << ")\n";
+  std::cout << LocalTime(e.time) << "  " << Short(e.id) << "  " << client::PadRight(Line(name, 10), 10) << " "
+            << std::left << std::setw(13) << e.kind << std::right << " ";
+  if (!e.verified) {
+    std::cout << "UNVERIFIED (" << (e.fault.empty() ? "unknown" : e.fault) << ")\n";
     return;
   }
-  std::cout << (e.contains("body") ? Summary(At(e, "body")) : "") << Marks(e) << "\n";
+  std::cout << (e.body.is_null() ? "" : Summary(e.body)) << Marks(e) << "\n";
 }
 
 std::string Decimal(const json& v) {
@@ -366,11 +364,11 @@ void PrintPending(Client& client, const json& r) {
 }
 
 void PrintTimeline(Client&, const json& r) {
-  const json& entries = At(r, "entries");
-  if (entries.empty()) std::cout << "No entries.\n";
-  for (auto it = entries.rbegin(); it != entries.rend(); ++it) PrintTimelineEntry(*it);
-  if (At(r, "next_before").is_string()) {
-    std::cout << "(older entries: kintsugictl timeline --before " << Str(r, "next_before") << ")\n";
+  const auto page = r.get<protocol::TimelineReply>();
+  if (page.entries.empty()) std::cout << "No entries.\n";
+  for (auto it = page.entries.rbegin(); it != page.entries.rend(); ++it) PrintTimelineEntry(*it);
+  if (page.next_before) {
+    std::cout << "(older entries: kintsugictl timeline --before " << *page.next_before << ")\n";
   }
 }
 

@@ -66,7 +66,7 @@ Result<json> Trends(Call& call) {
   return call.engine.views().state().TrendsView(first, last, today);
 }
 
-json NoEntries() { return json{{"entries", json::array()}, {"next_before", nullptr}}; }
+json NoEntries() { return json(protocol::TimelineReply{}); }
 
 Result<json> Timeline(Call& call) {
   Engine& engine = call.engine;
@@ -110,27 +110,33 @@ Result<json> Timeline(Call& call) {
   auto page = engine.Timeline(query);
   if (!page.ok()) return page.take_error();
   const auto& state = engine.views().state();
-  json entries = json::array();
+  protocol::TimelineReply reply;
   for (const auto& e : *page) {
-    json j = LogItemJson(e.item);
-    j["kind"] = e.effect.kind;
-    j["applied"] = e.effect.applied;
+    const LogItem& item = e.item;
+    protocol::TimelineEntry& entry = reply.entries.emplace_back();
+    entry.rowid = item.rowid;
+    entry.id = ToHex(item.id);
+    entry.author = ToHex(item.author);
+    if (auto name = state.members().find(entry.author); name != state.members().end()) entry.name = name->second;
+    entry.seq = item.seq;
+    entry.hlc = item.hlc;
+    entry.time = IsoTime(item.hlc);
+    entry.verified = item.verified;
+    entry.fault = item.fault;
+    if (item.body) entry.body = *item.body;
+    entry.withdrawn = (!item.body && item.verified) || state.withdrawn(entry.id) || e.effect.kind == "withdrawn";
+    entry.kind = e.effect.kind;
+    entry.applied = e.effect.applied;
     if (!e.effect.applied) {
-      j["reason_code"] = e.effect.reason_code;
-      j["reason"] = e.effect.reason;
+      entry.reason_code = e.effect.reason_code;
+      entry.reason = e.effect.reason;
     }
-    if (e.effect.ref) j["ref"] = ToHex(*e.effect.ref);
-    if (auto name = state.members().find(ToHex(e.item.author)); name != state.members().end()) {
-      j["name"] = name->second;
-    }
-    const std::string id = ToHex(e.item.id);
-    if (auto c = state.corrections().find(id); c != state.corrections().end()) j["corrections"] = c->second;
-    if (state.withdrawn(id) || e.effect.kind == "withdrawn") j["withdrawn"] = true;
-    j["cursor"] = CursorOf(e.key);
-    entries.push_back(std::move(j));
+    if (e.effect.ref) entry.ref = ToHex(*e.effect.ref);
+    if (auto c = state.corrections().find(entry.id); c != state.corrections().end()) entry.corrections = c->second;
+    entry.cursor = CursorOf(e.key);
   }
-  json next = page->size() < query.limit || page->empty() ? json(nullptr) : json(CursorOf(page->back().key));
-  return json{{"entries", entries}, {"next_before", next}};
+  if (page->size() >= query.limit && !page->empty()) reply.next_before = CursorOf(page->back().key);
+  return json(reply);
 }
 
 constexpr MethodRow kRows[] = {

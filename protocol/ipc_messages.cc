@@ -439,6 +439,73 @@ void from_json(const json& j, PendingReply& reply) {
 
 namespace {
 
+// A timeline request's filters, each sent only when given.
+constexpr std::pair<const char*, std::string TimelineRequest::*> kTimelineFilters[] = {
+    {"before", &TimelineRequest::before}, {"author", &TimelineRequest::author}, {"kind", &TimelineRequest::kind},
+    {"from", &TimelineRequest::from},     {"to", &TimelineRequest::to}};
+
+}  // namespace
+
+void to_json(json& j, const TimelineRequest& request) {
+  j = json::object();
+  if (request.limit != 0) j["limit"] = request.limit;
+  for (const auto& [name, filter] : kTimelineFilters) {
+    if (!(request.*filter).empty()) j[name] = request.*filter;
+  }
+}
+
+void from_json(const json& j, TimelineRequest& request) {
+  request.limit = j.value("limit", std::int64_t{0});
+  for (const auto& [name, filter] : kTimelineFilters) request.*filter = j.value(name, std::string());
+}
+
+void to_json(json& j, const TimelineEntry& entry) {
+  j = json{{"rowid", entry.rowid},   {"id", entry.id},         {"author", entry.author},
+           {"seq", entry.seq},       {"hlc", entry.hlc},       {"time", entry.time},
+           {"verified", entry.verified}, {"kind", entry.kind}, {"applied", entry.applied},
+           {"cursor", entry.cursor}};
+  if (!entry.name.empty()) j["name"] = entry.name;
+  if (!entry.fault.empty()) j["fault"] = entry.fault;
+  if (!entry.body.is_null()) j["body"] = entry.body;
+  if (entry.withdrawn) j["withdrawn"] = true;
+  if (!entry.applied) {
+    j["reason_code"] = entry.reason_code;
+    j["reason"] = entry.reason;
+  }
+  if (!entry.ref.empty()) j["ref"] = entry.ref;
+  if (!entry.corrections.empty()) j["corrections"] = entry.corrections;
+}
+
+void from_json(const json& j, TimelineEntry& entry) {
+  entry.rowid = j.value("rowid", std::int64_t{0});
+  entry.seq = j.value("seq", std::uint64_t{0});
+  entry.hlc = j.value("hlc", std::uint64_t{0});
+  for (const auto& [name, value] :
+       {std::pair{"id", &entry.id}, {"author", &entry.author}, {"name", &entry.name}, {"time", &entry.time},
+        {"fault", &entry.fault}, {"kind", &entry.kind}, {"reason_code", &entry.reason_code},
+        {"reason", &entry.reason}, {"ref", &entry.ref}, {"cursor", &entry.cursor}}) {
+    *value = j.value(name, std::string());
+  }
+  entry.verified = j.value("verified", false);
+  entry.body = j.value("body", json());
+  entry.withdrawn = j.value("withdrawn", false);
+  entry.applied = j.value("applied", false);
+  entry.corrections = j.value("corrections", std::vector<std::string>{});
+}
+
+void to_json(json& j, const TimelineReply& reply) {
+  j = json{{"entries", reply.entries}, {"next_before", reply.next_before ? json(*reply.next_before) : json()}};
+}
+
+void from_json(const json& j, TimelineReply& reply) {
+  reply.entries = j.value("entries", std::vector<TimelineEntry>{});
+  reply.next_before = j.contains("next_before") && j["next_before"].is_string()
+                          ? std::optional<std::string>(j["next_before"].get<std::string>())
+                          : std::nullopt;
+}
+
+namespace {
+
 // The top-level keys `example` is written with.
 template <class Message>
 std::vector<std::string> FieldsOf(const Message& example) {
@@ -495,6 +562,8 @@ std::vector<MessageSpec> MessageSpecs() {
       {Method::kNotifyTest, none, FieldsOf(tested)},
       {Method::kPending, none, FieldsOf(PendingReply{})},
       {Method::kTogether, none, FieldsOf(TogetherReply{})},
+      {Method::kTimeline, FieldsOf(TimelineRequest{50, "cursor", "me", "checkin", "2026-01-01", "2026-01-31"}),
+       FieldsOf(TimelineReply{})},
   };
 }
 

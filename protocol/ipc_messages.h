@@ -279,6 +279,44 @@ struct PendingReply {
   bool operator==(const PendingReply&) const = default;
 };
 
+// --- Views: view.timeline ---
+
+// Every filter is optional; an empty one is not sent.
+struct TimelineRequest {
+  std::int64_t limit = 0;  // 1 to 1000; 0: the daemon's 50
+  std::string before;      // a cursor from next_before: the page after it
+  std::string author;      // "me", "partner" or an author key
+  std::string kind;        // a kind's name, "withdrawn" or "unreadable"
+  std::string from;        // the first local day, YYYY-MM-DD
+  std::string to;          // the last local day (today when empty)
+};
+// One entry: verified, then opened, and what it did to the views. Fields
+// marked "when" are written only then.
+struct TimelineEntry {
+  std::int64_t rowid = 0;
+  std::string id;      // hex
+  std::string author;  // hex
+  std::string name;    // the author's name, when known
+  std::uint64_t seq = 0;
+  std::uint64_t hlc = 0;
+  std::string time;  // ISO 8601, UTC, from hlc
+  bool verified = false;
+  std::string fault;       // why it does not verify, when it does not
+  nlohmann::json body;     // its words, opened; null when withdrawn or unverifiable (not written then)
+  bool withdrawn = false;  // its words were withdrawn, or it is a withdrawal (when true)
+  std::string kind;
+  bool applied = false;
+  std::string reason_code;  // why it had no effect, when not applied
+  std::string reason;
+  std::string ref;                       // the entry it is about, hex, when it is about one
+  std::vector<std::string> corrections;  // the entries that correct it, when any
+  std::string cursor;                    // its place: `before` for the page after it
+};
+struct TimelineReply {
+  std::vector<TimelineEntry> entries;      // newest first
+  std::optional<std::string> next_before;  // the next page's cursor; null at the oldest
+};
+
 // --- Notifications on this device: notify.status, notify.set, notify.test ---
 // (notify.set's params are any keys of NotifySettings::ToJson(), each whole
 // but `events`: protocol/notify.h.)
@@ -371,6 +409,14 @@ void from_json(const nlohmann::json& j, PendingProposal& proposal);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReviewDue, id, review, title)
 void to_json(nlohmann::json& j, const PendingReply& reply);
 void from_json(const nlohmann::json& j, PendingReply& reply);
+
+// --- Views: view.timeline ---
+void to_json(nlohmann::json& j, const TimelineRequest& request);  // the filters given
+void from_json(const nlohmann::json& j, TimelineRequest& request);
+void to_json(nlohmann::json& j, const TimelineEntry& entry);
+void from_json(const nlohmann::json& j, TimelineEntry& entry);
+void to_json(nlohmann::json& j, const TimelineReply& reply);
+void from_json(const nlohmann::json& j, TimelineReply& reply);
 
 // Notifications: `settings` as NotifySettings::ToJson() writes them (read
 // back with NotifySettingsFromJson); `server`, `next_reminder`(_ms),

@@ -23,11 +23,12 @@ namespace {
 // none for a page added below, the new entries for a read that found them;
 // nothing when that row is not among the first rows (other rows: the filters
 // changed), or there was none.
-std::optional<std::size_t> RowsComeInOnTop(const std::vector<json>& entries, const std::string& first) {
+std::optional<std::size_t> RowsComeInOnTop(const std::vector<protocol::TimelineEntry>& entries,
+                                           const std::string& first) {
   constexpr std::size_t kLookAt = 1000;  // more new entries than a read brings at once
   if (first.empty()) return std::nullopt;
   for (std::size_t i = 0; i < entries.size() && i < kLookAt; ++i) {
-    if (Str(entries[i], "id") == first) return i;
+    if (entries[i].id == first) return i;
   }
   return std::nullopt;
 }
@@ -117,7 +118,7 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
         ImGui::GetCurrentWindow()->Scroll.y += static_cast<float>(*on_top) * one_line;
       }
     }
-    state.rows_first = entries.empty() ? "" : Str(entries.front(), "id");
+    state.rows_first = entries.empty() ? "" : entries.front().id;
   }
   state.row_heights.resize(entries.size(), one_line);
   const float view_top = ImGui::GetScrollY();
@@ -130,17 +131,17 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
       continue;
     }
     {
-      const json& e = entries[i];
-      std::string line = ShortTime(Str(e, "time")) + "  " + Str(e, "name") + " " + vm.DescribeEntry(e);
-      if (e.contains("corrections")) line += "  (corrected)";
-      if (!e.value("verified", false)) line += "  (does not verify!)";
-      if (!e.value("applied", true) && !e.value("withdrawn", false)) line += "  (no effect: " + Str(e, "reason") + ")";
+      const protocol::TimelineEntry& e = entries[i];
+      std::string line = ShortTime(e.time) + "  " + e.name + " " + vm.DescribeEntry(e);
+      if (!e.corrections.empty()) line += "  (corrected)";
+      if (!e.verified) line += "  (does not verify!)";
+      if (!e.applied && !e.withdrawn) line += "  (no effect: " + e.reason + ")";
       ImGui::PushID(static_cast<int>(i));
       // A row-sized selectable (for the pointer and the right-click menu),
       // then the words over it; the row takes the words' height from the
       // next frame on.
       ImGui::SetCursorPosY(y);
-      if (Str(e, "author") != vm.me()) {
+      if (e.author != vm.me()) {
         // The partner's words on their own warm colour, as on Today.
         const ImVec2 at = ImGui::GetCursorScreenPos();
         ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(at.x - 4, at.y - spacing / 2 + 1),
@@ -149,13 +150,13 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
       }
       ImGui::Selectable("##row", false, ImGuiSelectableFlags_AllowItemOverlap, ImVec2(0, height - spacing));
       Probe::Get().Mark("entry:" + line);
-      const bool mine = Str(e, "author") == vm.me() && !e.value("withdrawn", false) && !vm.read_only();
+      const bool mine = e.author == vm.me() && !e.withdrawn && !vm.read_only();
       if (mine && ImGui::IsItemHovered() && ImGui::IsMouseReleased(ImGuiMouseButton_Right)) ImGui::OpenPopup("entry");
       ImGui::SetCursorPosY(y);
       ImGui::PushTextWrapPos(0.0f);
       ImGui::BeginGroup();
       Wrapped(line);
-      NoticeAt(vm, "entry:" + Str(e, "id"));  // what its correction or withdrawal did, under it
+      NoticeAt(vm, "entry:" + e.id);  // what its correction or withdrawal did, under it
       ImGui::EndGroup();
       ImGui::PopTextWrapPos();
       height = ImGui::GetItemRectSize().y + spacing;
@@ -166,19 +167,19 @@ void DrawTimeline(ViewModel& vm, ScreenState& state) {
         EditTextWithHint("##correction", "the correction", &vm.correction_input);
         Probe::Get().Mark("field:the correction");
         if (WriteButton("Correct it", !vm.correction_input.empty(),
-                        vm.ProblemWith({{"kind", "correct"}, {"ref", Str(e, "id")}, {"text", vm.correction_input}}))) {
-          vm.NoticeBeside("entry:" + Str(e, "id"));
-          vm.Correct(Str(e, "id"));
+                        vm.ProblemWith({{"kind", "correct"}, {"ref", e.id}, {"text", vm.correction_input}}))) {
+          vm.NoticeBeside("entry:" + e.id);
+          vm.Correct(e.id);
           ImGui::CloseCurrentPopup();
         }
         Hint("Withdrawing destroys the words on both devices; the timeline keeps a mark.");
-        if (state.confirm_withdraw != Str(e, "id")) {
-          if (Button("Withdraw it")) state.confirm_withdraw = Str(e, "id");
+        if (state.confirm_withdraw != e.id) {
+          if (Button("Withdraw it")) state.confirm_withdraw = e.id;
         } else {
           WrappedF("Withdraw it for good? Its words cannot be brought back.");
           if (Button("Yes, withdraw it")) {
-            vm.NoticeBeside("entry:" + Str(e, "id"));
-            vm.Withdraw(Str(e, "id"));
+            vm.NoticeBeside("entry:" + e.id);
+            vm.Withdraw(e.id);
             state.confirm_withdraw.clear();
             ImGui::CloseCurrentPopup();
           }

@@ -105,25 +105,25 @@ struct ViewModel::Snapshot {
   std::optional<protocol::PairStatus> pair;
   std::optional<protocol::PeersReply> peers;
   bool timeline_read = false;
-  std::vector<json> timeline;
-  json timeline_next;
-  std::vector<json> partner_feelings;
-  std::vector<json> partner_checkins;
+  std::vector<protocol::TimelineEntry> timeline;
+  std::optional<std::string> timeline_next;
+  std::vector<protocol::TimelineEntry> partner_feelings;
+  std::vector<protocol::TimelineEntry> partner_checkins;
   std::string last_word;
 };
 
 namespace {
 
-// A view.timeline request: the filters of `in`, `limit`, and `before` when given.
+// A view.timeline request: the filters, `limit`, and `before` when given.
 json TimelineParams(const std::string& kind, const std::string& author, const std::string& from,
-                    const std::string& to, std::size_t limit, const json& before) {
-  json params{{"limit", limit}};
-  if (!before.is_null()) params["before"] = before;
-  if (!kind.empty()) params["kind"] = kind;
-  if (!author.empty()) params["author"] = author;
-  if (!from.empty()) params["from"] = from;
-  if (!to.empty()) params["to"] = to;
-  return params;
+                    const std::string& to, std::size_t limit, const std::optional<std::string>& before) {
+  return protocol::TimelineRequest{static_cast<std::int64_t>(limit), before.value_or(""), author, kind, from, to};
+}
+
+// A view.timeline reply; nullopt for one that fails or does not read.
+std::optional<protocol::TimelineReply> TimelineOf(const Result<json>& r) {
+  if (!r.ok()) return std::nullopt;
+  return protocol::ReadMessage<protocol::TimelineReply>(*r);
 }
 
 }  // namespace
@@ -131,7 +131,7 @@ json TimelineParams(const std::string& kind, const std::string& author, const st
 ViewModel::ReadInputs ViewModel::Inputs() const {
   ReadInputs in{timeline_kind_, timeline_author_, timeline_from_, timeline_to_, "", timeline_.size(), LocalToday(),
                 timeline_generation_};
-  if (timeline_.size() > kTimelinePage) in.oldest = timeline_.back().value("cursor", "");
+  if (timeline_.size() > kTimelinePage) in.oldest = timeline_.back().cursor;
   return in;
 }
 
@@ -192,27 +192,27 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
   // that arrived from the partner may belong among older pages, and a
   // withdrawal takes words out of them.
   const std::size_t most = in.shown + kTimelineReadMax;  // when the oldest is filtered out now
-  json cursor = nullptr;
+  std::optional<std::string> cursor;
   snap.timeline_read = true;
   for (;;) {
-    auto r = ask("view.timeline", TimelineParams(in.kind, in.author, in.from, in.to,
-                                                 in.oldest.empty() ? kTimelinePage : kTimelineReadMax, cursor));
-    if (!r.ok()) {
+    auto page = TimelineOf(ask("view.timeline", TimelineParams(in.kind, in.author, in.from, in.to,
+                                                               in.oldest.empty() ? kTimelinePage : kTimelineReadMax,
+                                                               cursor)));
+    if (!page) {
       snap.timeline_read = false;
       break;
     }
-    auto& entries = (*r)["entries"];
     bool found = false;
     std::size_t used = 0;
-    for (auto& e : entries) {
+    for (auto& e : page->entries) {
       ++used;
-      found = !in.oldest.empty() && e.value("cursor", "") == in.oldest;
+      found = !in.oldest.empty() && e.cursor == in.oldest;
       snap.timeline.push_back(std::move(e));
       if (found) break;
     }
-    snap.timeline_next = (*r)["next_before"];
-    if (found && used < entries.size()) snap.timeline_next = snap.timeline.back()["cursor"];  // more after it
-    if (in.oldest.empty() || found || snap.timeline_next.is_null() || snap.timeline.size() >= most) break;
+    snap.timeline_next = std::move(page->next_before);
+    if (found && used < page->entries.size()) snap.timeline_next = snap.timeline.back().cursor;  // more after it
+    if (in.oldest.empty() || found || !snap.timeline_next || snap.timeline.size() >= most) break;
     cursor = snap.timeline_next;
   }
 
@@ -221,19 +221,17 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
   if (read_status->paired) {
     for (auto [kind, into] :
          {std::pair{"feelings", &snap.partner_feelings}, std::pair{"checkin", &snap.partner_checkins}}) {
-      auto r = ask("view.timeline",
-                   {{"limit", 5}, {"kind", kind}, {"author", "partner"}, {"from", protocol::DateFromDay(in.today)}});
-      if (r.ok()) {
-        for (auto& e : (*r)["entries"]) into->push_back(std::move(e));
-      }
+      auto page = TimelineOf(ask("view.timeline", protocol::TimelineRequest{5, "", "partner", kind,
+                                                                            protocol::DateFromDay(in.today), ""}));
+      if (page) *into = std::move(page->entries);
     }
   }
   // The partner's last word, when they left.
   const auto& sharing = read_status->sharing;
   if (sharing && sharing->ended && !sharing->ended->by_me) {
-    auto leave = ask("view.timeline", {{"limit", 1}, {"kind", "leave"}});
-    if (leave.ok() && !(*leave)["entries"].empty()) {
-      snap.last_word = (*leave)["entries"][0].value("body", json::object()).value("note", "");
+    auto leave = TimelineOf(ask("view.timeline", protocol::TimelineRequest{1, "", "", "leave", "", ""}));
+    if (leave && !leave->entries.empty() && leave->entries[0].body.is_object()) {
+      snap.last_word = leave->entries[0].body.value("note", "");
     }
   }
   if (lost) snap.status = std::move(*lost);
@@ -269,7 +267,7 @@ void ViewModel::Adopt(Snapshot snap) {
     timeline_.clear();
     partner_feelings_.clear();
     partner_checkins_.clear();
-    timeline_next_ = nullptr;
+    timeline_next_.reset();
     ++timeline_generation_;
     return;
   }
@@ -776,7 +774,7 @@ void ViewModel::SetTimelineFilter(std::string kind, std::string author) {
   timeline_kind_ = std::move(kind);
   timeline_author_ = std::move(author);
   timeline_.clear();
-  timeline_next_ = nullptr;
+  timeline_next_.reset();
   ++timeline_generation_;
   Refresh();
 }
@@ -795,7 +793,7 @@ Notice ViewModel::ApplyTimelineDays() {
   timeline_from_ = from;
   timeline_to_ = to;
   timeline_.clear();
-  timeline_next_ = nullptr;
+  timeline_next_.reset();
   ++timeline_generation_;
   Refresh();
   return Done(from.empty() && to.empty() ? "Showing every day." : "Showing " + (from.empty() ? "the start" : from) +
@@ -803,7 +801,7 @@ Notice ViewModel::ApplyTimelineDays() {
 }
 
 bool ViewModel::LoadMoreTimeline() {
-  if (timeline_next_.is_null() || loading_more_) return false;
+  if (!timeline_next_ || loading_more_) return false;
   loading_more_ = true;
   ++in_flight_;
   const json params = TimelineParams(timeline_kind_, timeline_author_, timeline_from_, timeline_to_, kTimelinePage,
@@ -813,9 +811,11 @@ bool ViewModel::LoadMoreTimeline() {
     return std::function<void()>([this, r, generation] {
       loading_more_ = false;
       --in_flight_;
-      if (!r->ok() || generation != timeline_generation_) return;  // asked again when scrolled there
-      for (auto& e : (**r)["entries"]) timeline_.push_back(std::move(e));
-      timeline_next_ = (**r)["next_before"];
+      if (generation != timeline_generation_) return;  // asked again when scrolled there
+      auto page = TimelineOf(*r);
+      if (!page) return;
+      for (auto& e : page->entries) timeline_.push_back(std::move(e));
+      timeline_next_ = std::move(page->next_before);
       ++timeline_generation_;
     });
   });

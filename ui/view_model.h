@@ -219,8 +219,8 @@ class ViewModel {
   const protocol::TogetherReply& together() const { return together_; }
   const protocol::PairStatus& pair_status() const { return pair_; }
   const nlohmann::json& notes() const { return notes_; }
-  const std::vector<nlohmann::json>& timeline() const { return timeline_; }
-  bool timeline_has_more() const { return !timeline_next_.is_null(); }
+  const std::vector<protocol::TimelineEntry>& timeline() const { return timeline_; }
+  bool timeline_has_more() const { return timeline_next_.has_value(); }
   // Changes whenever the timeline's filters or rows change.
   std::uint64_t timeline_generation() const { return timeline_generation_; }
   std::size_t forks() const;
@@ -236,7 +236,7 @@ class ViewModel {
   // An entry of view.timeline in plain words, without its time and author:
   // "checked in: mood 8, trust 4. Appreciated: ... Needs: ...",
   // "accepted \"Tell before plans change\"", "answered \"money\": Yes, tonight".
-  std::string DescribeEntry(const nlohmann::json& entry) const;
+  std::string DescribeEntry(const protocol::TimelineEntry& entry) const;
   // Seconds until something shown changes by itself (a pause's minutes, its
   // end), so that the window wakes then; nullopt when nothing counts down.
   std::optional<double> SecondsUntilChange() const;
@@ -537,10 +537,10 @@ class ViewModel {
   protocol::PeersReply peers_;
   nlohmann::json sync_findings_ = nlohmann::json::array();
   nlohmann::json notes_ = nlohmann::json::array();
-  std::vector<nlohmann::json> timeline_;
-  nlohmann::json timeline_next_;
-  std::vector<nlohmann::json> partner_feelings_;  // the partner's feelings check-ins today, newest first
-  std::vector<nlohmann::json> partner_checkins_;  // the partner's free check-ins today, newest first
+  std::vector<protocol::TimelineEntry> timeline_;
+  std::optional<std::string> timeline_next_;
+  std::vector<protocol::TimelineEntry> partner_feelings_;  // the partner's feelings check-ins today, newest first
+  std::vector<protocol::TimelineEntry> partner_checkins_;  // the partner's free check-ins today, newest first
   std::string last_word_;
   std::string timeline_kind_;
   std::string timeline_author_;

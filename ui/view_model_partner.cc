@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "base/local_time.h"
+#include "client/json_fields.h"
 #include "protocol/kinds.h"
 #include "ui/view_model.h"
 #include "ui/view_model_internal.h"
@@ -66,18 +67,18 @@ PartnerToday ViewModel::PartnerDay() const {
     day.status = PartnerToday::Status{s.words, s.until_ms != 0 ? LocalClock(s.until_ms, today) : "",
                                       LocalClock(s.time_ms, today)};
   }
-  for (const auto& e : partner_feelings_) {
-    const json body = e.value("body", json::object());
-    if (!body.contains("mood")) continue;
-    const auto written = base::UnixMsOfIso(Str(e, "time"));
+  for (const protocol::TimelineEntry& e : partner_feelings_) {
+    const json& body = e.body;
+    if (!body.is_object() || !body.contains("mood")) continue;
+    const auto written = base::UnixMsOfIso(e.time);
     day.feelings.push_back({body.value("mood", 0), body.value("trust", 0), Str(body, "appreciated"),
                             Str(body, "needed"), written ? LocalClock(*written, today) : ""});
   }
-  for (const auto& e : partner_checkins_) {
-    const json body = e.value("body", json::object());
-    const std::string note = Str(body, "note");
+  for (const protocol::TimelineEntry& e : partner_checkins_) {
+    const json& body = e.body;
+    const std::string note = body.is_object() ? Str(body, "note") : "";
     if (note.empty()) continue;  // withdrawn: its words are gone
-    const auto written = base::UnixMsOfIso(Str(e, "time"));
+    const auto written = base::UnixMsOfIso(e.time);
     day.words.push_back({note, Scales(body), written ? LocalClock(*written, today) : ""});
   }
   for (const protocol::TogetherItem& p : together_.pauses) {
@@ -122,11 +123,11 @@ std::string ViewModel::AgreementTitleOf(const std::string& ref) const {
   return "";
 }
 
-std::string ViewModel::DescribeEntry(const json& e) const {
-  if (e.value("withdrawn", false)) return "withdrew the words of this entry.";
-  const json body = e.value("body", json::object());
-  const std::string kind = Str(e, "kind");
-  const std::string ref = Str(e, "ref");
+std::string ViewModel::DescribeEntry(const protocol::TimelineEntry& e) const {
+  if (e.withdrawn) return "withdrew the words of this entry.";
+  const json body = e.body.is_object() ? e.body : json::object();
+  const std::string& kind = e.kind;
+  const std::string& ref = e.ref;
   auto talk_topic = [&](const std::string& id) {
     for (const protocol::TogetherItem& t : together_.talks) {
       if (t.id == id) return "\"" + t.words + "\"";
@@ -292,11 +293,12 @@ Notice ViewModel::SendCheckIn() {
 Notice ViewModel::MarkRead() {
   // The newest entry as the daemon has it now (what is shown may be filtered).
   return Request("", [](DaemonLink& link) -> Result<json> {
-    auto newest = link.Call("view.timeline", {{"limit", 1}});
+    auto newest = link.Call("view.timeline", protocol::TimelineRequest{1, "", "", "", "", ""});
     if (!newest.ok()) return newest;
-    const json entries = newest->value("entries", json::array());
-    if (entries.empty()) return MakeError(ErrorCode::kInvalidArgument, "there is nothing to read yet");
-    return link.Call("append", {{"kind", "seen"}, {"upto", Str(entries[0], "id")}});
+    auto page = client::ReadReply<protocol::TimelineReply>(*newest);
+    if (!page.ok()) return page.take_error();
+    if (page->entries.empty()) return MakeError(ErrorCode::kInvalidArgument, "there is nothing to read yet");
+    return link.Call("append", {{"kind", "seen"}, {"upto", page->entries[0].id}});
   }, [this](const json&) { Done(partner_name() + " will see that you have read everything up to now."); });
 }
 

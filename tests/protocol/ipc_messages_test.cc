@@ -184,11 +184,65 @@ TEST(IpcMessages, AnEndKnownOnlyByItsClosedLinkSaysNoMore) {
   EXPECT_EQ(json(full)["ended"]["time"], "1970-01-01T00:00:01.000Z");
 }
 
+// A timeline entry writes what it has: a withdrawn one no body, an applied
+// one no reason, one that corrects nothing no corrections; a page at the
+// oldest a null cursor. It reads back the same.
+TEST(IpcMessages, ATimelineEntrySaysOnlyWhatItHasAndReadsBackTheSame) {
+  TimelineEntry kept;
+  kept.rowid = 7;
+  kept.id = "aa";
+  kept.author = "bb";
+  kept.name = "Sam";
+  kept.seq = 3;
+  kept.hlc = 99;
+  kept.time = "2026-12-07T09:00:00.000Z";
+  kept.verified = true;
+  kept.body = json{{"kind", "checkin"}, {"note", "home by nine"}};
+  kept.kind = "checkin";
+  kept.applied = true;
+  kept.corrections = {"cc"};
+  kept.cursor = "99:bb";
+  const json j = kept;
+  EXPECT_EQ(j["body"]["note"], "home by nine");
+  EXPECT_EQ(j["corrections"], json::array({"cc"}));
+  for (const char* absent : {"fault", "withdrawn", "reason_code", "reason", "ref"}) {
+    EXPECT_FALSE(j.contains(absent)) << absent;
+  }
+  TimelineEntry gone = kept;
+  gone.name.clear();
+  gone.body = json();
+  gone.withdrawn = true;
+  gone.applied = false;
+  gone.reason_code = "withdrawn";
+  gone.reason = "its words were withdrawn";
+  gone.ref = "dd";
+  gone.corrections.clear();
+  const TimelineReply page{{kept, gone}, std::nullopt};
+  const json p = page;
+  EXPECT_TRUE(p["next_before"].is_null());
+  EXPECT_FALSE(p["entries"][1].contains("body"));
+  EXPECT_FALSE(p["entries"][1].contains("name"));
+  EXPECT_EQ(p["entries"][1]["withdrawn"], true);
+  EXPECT_EQ(p["entries"][1]["reason_code"], "withdrawn");
+  auto read = ReadMessage<TimelineReply>(p);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_FALSE(read->next_before.has_value());
+  ASSERT_EQ(read->entries.size(), 2u);
+  EXPECT_EQ(json(read->entries[0]), j);
+  EXPECT_EQ(json(read->entries[1]), p["entries"][1]);
+  EXPECT_TRUE(read->entries[1].body.is_null());
+  EXPECT_EQ(ReadMessage<TimelineReply>(json(TimelineReply{{}, "99:bb"}))->next_before, "99:bb");
+  // A request sends only the filters given.
+  EXPECT_EQ(json(TimelineRequest{5, "", "partner", "feelings", "", ""}),
+            (json{{"limit", 5}, {"author", "partner"}, {"kind", "feelings"}}));
+}
+
 TEST(IpcMessages, AReplyOfTheWrongShapeIsNoReply) {
   EXPECT_FALSE(ReadMessage<Sharing>(json{{"paused_since_ms", "yesterday"}}).has_value());
   EXPECT_FALSE(ReadMessage<Sharing>(json::array()).has_value());
   EXPECT_FALSE(ReadMessage<WithdrawMineReply>(json{{"kept", {{"status", "two"}}}}).has_value());
   EXPECT_FALSE(ReadMessage<NoteListReply>(json{{"notes", {{{"id", "seven"}}}}}).has_value());
+  EXPECT_FALSE(ReadMessage<TimelineReply>(json{{"entries", {{{"seq", "three"}}}}}).has_value());
   // Missing fields take their defaults.
   EXPECT_EQ(ReadMessage<WithdrawMineReply>(json::object())->withdrawn, 0);
 }

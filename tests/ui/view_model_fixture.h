@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,18 +50,27 @@ inline ::testing::AssertionResult Refused(const Notice& n, const std::string& wo
   return ::testing::AssertionSuccess();
 }
 
-inline const nlohmann::json* FindEntry(const std::vector<nlohmann::json>& entries, const std::string& id) {
-  auto it = std::find_if(entries.begin(), entries.end(),
-                         [&](const nlohmann::json& e) { return e.value("id", "") == id; });
-  return it == entries.end() ? nullptr : &*it;
+// The row of entry `id`, as the daemon sent it; nullopt when not shown.
+inline std::optional<nlohmann::json> FindEntry(const std::vector<protocol::TimelineEntry>& entries,
+                                               const std::string& id) {
+  auto it = std::find_if(entries.begin(), entries.end(), [&](const protocol::TimelineEntry& e) { return e.id == id; });
+  return it == entries.end() ? std::nullopt : std::optional<nlohmann::json>(*it);
 }
 
-// The newest row the window shows; null (failing any .at()) when none.
-inline const nlohmann::json& Newest(const ViewModel& vm) {
-  static const nlohmann::json kNone;
+// The newest row the window shows; empty when none.
+inline const protocol::TimelineEntry& NewestEntry(const ViewModel& vm) {
+  static const protocol::TimelineEntry kNone;
   if (vm.timeline().empty()) {
     ADD_FAILURE() << "the timeline is empty";
     return kNone;
+  }
+  return vm.timeline().front();
+}
+// The same as the daemon sent it (null, failing any .at(), when none).
+inline nlohmann::json Newest(const ViewModel& vm) {
+  if (vm.timeline().empty()) {
+    ADD_FAILURE() << "the timeline is empty";
+    return nlohmann::json();
   }
   return vm.timeline().front();
 }

@@ -22,6 +22,7 @@ using testing::Couple;
 using testing::Done;
 using testing::kMinuteMs;
 using testing::Newest;
+using testing::NewestEntry;
 
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -41,7 +42,7 @@ TEST_F(Couple, FeelingsWithTheirWordsReachThePartnersTodayAndTimeline) {
   EXPECT_EQ(day.feelings[0].needed, "A quiet evening");
   EXPECT_FALSE(day.feelings[0].time.empty());
 
-  const std::string line = B().DescribeEntry(Newest(B()));
+  const std::string line = B().DescribeEntry(NewestEntry(B()));
   EXPECT_TRUE(Contains(line, "mood 8, trust 4")) << line;
   EXPECT_TRUE(Contains(line, "Appreciated: You made tea without asking")) << line;
   EXPECT_TRUE(Contains(line, "Needs: A quiet evening")) << line;
@@ -84,7 +85,7 @@ TEST_F(Couple, AStatusWithItsUntilShowsOnThePartnersToday) {
   ASSERT_TRUE(day.status.has_value());
   EXPECT_EQ(day.status->text, "Plans changed, home by nine");
   EXPECT_TRUE(Contains(day.status->until, "21:00")) << day.status->until;
-  EXPECT_TRUE(Contains(B().DescribeEntry(Newest(B())), "Plans changed, home by nine (until ")) << B().DescribeEntry(Newest(B()));
+  EXPECT_TRUE(Contains(B().DescribeEntry(NewestEntry(B())), "Plans changed, home by nine (until ")) << B().DescribeEntry(NewestEntry(B()));
 }
 
 TEST_F(Couple, ATalkRequestIsAnsweredAndTheAskerSeesTheAnswer) {
@@ -110,7 +111,7 @@ TEST_F(Couple, ATalkRequestIsAnsweredAndTheAskerSeesTheAnswer) {
   EXPECT_EQ(day.answers[0].topic, "the holidays");
   EXPECT_EQ(day.answers[0].answer, "Yes, tonight");
   EXPECT_EQ(day.answers[0].note, "after the kids are in bed");
-  const std::string line = A().DescribeEntry(Newest(A()));
+  const std::string line = A().DescribeEntry(NewestEntry(A()));
   EXPECT_EQ(line, "answered \"the holidays\": Yes, tonight. Note: after the kids are in bed.");
 
   // "Not yet" may become "tonight"; the other way round works alike.
@@ -147,11 +148,11 @@ TEST_F(Couple, TheTimelineSaysWhatWasProposedAcceptedAndKept) {
   bool proposed = false, accepted = false;
   for (const auto& e : A().timeline()) {
     const std::string line = A().DescribeEntry(e);
-    if (e.value("kind", "") == "propose") {
+    if (e.kind == "propose") {
       proposed = true;
       EXPECT_EQ(line, "proposed \"Sunday walk\": The text of Sunday walk");
     }
-    if (e.value("kind", "") == "accept") {
+    if (e.kind == "accept") {
       accepted = true;
       EXPECT_EQ(line, "accepted \"Sunday walk\".");
     }
@@ -160,11 +161,11 @@ TEST_F(Couple, TheTimelineSaysWhatWasProposedAcceptedAndKept) {
 
   ASSERT_TRUE(Done(B().CheckInAgreement(id, "kept", "We went even in the rain")));
   Sync();
-  EXPECT_EQ(A().DescribeEntry(Newest(A())), "kept \"Sunday walk\". Reflection: We went even in the rain.");
+  EXPECT_EQ(A().DescribeEntry(NewestEntry(A())), "kept \"Sunday walk\". Reflection: We went even in the rain.");
   // A sentence that ends itself gets no second full stop.
   ASSERT_TRUE(Done(B().CheckInAgreement(id, "struggled", "Rain again!")));
   Sync();
-  EXPECT_EQ(A().DescribeEntry(Newest(A())), "struggled with \"Sunday walk\". Reflection: Rain again!");
+  EXPECT_EQ(A().DescribeEntry(NewestEntry(A())), "struggled with \"Sunday walk\". Reflection: Rain again!");
 }
 
 // Every kind that a person writes has a place in the window; `member` is
@@ -194,7 +195,7 @@ TEST_F(Couple, ATriggerAFreeCheckInAndReadUpToHereAreWrittenFromTheWindow) {
   EXPECT_EQ(A().trigger.what, "");
   Sync();
   EXPECT_EQ(Newest(B()).at("kind"), "trigger");
-  EXPECT_EQ(B().DescribeEntry(Newest(B())),
+  EXPECT_EQ(B().DescribeEntry(NewestEntry(B())),
             "noted a moment that hurt (7 of 10): When the phone lit up at dinner. What helped: You turned it over.");
 
   clock.Advance(kMinuteMs);

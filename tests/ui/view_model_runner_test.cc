@@ -48,9 +48,9 @@ class HeldRunner {
   std::vector<ViewModel::Work> held_;
 };
 
-std::vector<std::string> Kinds(const std::vector<json>& entries) {
+std::vector<std::string> Kinds(const std::vector<protocol::TimelineEntry>& entries) {
   std::vector<std::string> kinds;
-  for (const auto& e : entries) kinds.push_back(e.value("kind", ""));
+  for (const auto& e : entries) kinds.push_back(e.kind);
   return kinds;
 }
 
@@ -80,7 +80,7 @@ TEST_F(Alone, WithARunnerNothingIsAskedOnTheWindowsThreadAndTheAnswerIsAdoptedWh
   vm().Refresh();
   held.RunAll();
   ASSERT_FALSE(vm().timeline().empty());
-  EXPECT_EQ(vm().timeline().front().value("kind", ""), "feelings");
+  EXPECT_EQ(vm().timeline().front().kind, "feelings");
 }
 
 TEST_F(Alone, OneReadAtATimeAndAnotherFollowsWhenAskedMeanwhile) {

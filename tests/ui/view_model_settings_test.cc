@@ -92,7 +92,7 @@ TEST_F(FirstRun, InitWithANameMovesOnAndNamesMe) {
   EXPECT_EQ(vm.screen(), Screen::kPair);  // not paired yet
   // The introduction is the first row of the timeline.
   ASSERT_EQ(vm.timeline().size(), 1u);
-  EXPECT_EQ(vm.timeline()[0].at("kind"), "member");
+  EXPECT_EQ(vm.timeline()[0].kind, "member");
   vm.Show(Screen::kToday);
   EXPECT_EQ(vm.screen(), Screen::kToday);
 }
@@ -260,7 +260,7 @@ TEST_F(Couple, RefreshWithoutNetworkServicesStillShowsTheRest) {
   EXPECT_TRUE(A().agreements().contains("agreements"));
   ASSERT_EQ(A().timeline().size(), 2u);  // both introductions
   std::set<std::string> authors;
-  for (const auto& e : A().timeline()) authors.insert(e.at("author").get<std::string>());
+  for (const auto& e : A().timeline()) authors.insert(e.author);
   EXPECT_EQ(authors, (std::set<std::string>{A().me(), ToHex(bea.device.self())}));
   // A window opened on a paired daemon starts on Today.
   ViewModel fresh(*ana.link, [this] { return clock.NowMillis(); });
@@ -458,8 +458,8 @@ TEST_F(Couple, LeavingShowsOnBothSidesKeepsTheHistoryAndRefusesMore) {
   EXPECT_TRUE(Refused(A().SendFeelings(), "the shared ledger has ended: Bea left it"));
   EXPECT_TRUE(Refused(B().PauseSharing(), "the shared ledger has ended: Bea left it"));
   // Ana's history stays, words and all, with Bea's leave on top.
-  const json* kept = FindEntry(A().timeline(), anas);
-  ASSERT_NE(kept, nullptr);
+  const auto kept = FindEntry(A().timeline(), anas);
+  ASSERT_TRUE(kept);
   EXPECT_TRUE(kept->contains("body"));
   EXPECT_EQ(Newest(A()).at("kind"), "leave");
   EXPECT_EQ(Newest(A()).at("body").at("note"), "take care");
@@ -477,11 +477,10 @@ TEST_F(Couple, WithdrawMineTakesMyWordsAndKeepsMyAgreements) {
   EXPECT_NE(n.text.find("2 stay on the record"), std::string::npos) << n.text;  // introduction, proposal
   Sync();
   int seen = 0;
-  for (const json& e : B().timeline()) {
-    if (e.value("author", "") != A().me() || e.value("kind", "") == "withdraw") continue;
+  for (const protocol::TimelineEntry& e : B().timeline()) {
+    if (e.author != A().me() || e.kind == "withdraw") continue;
     ++seen;
-    const std::string kind = e.value("kind", "");
-    EXPECT_EQ(e.value("withdrawn", false), kind != "member" && kind != "propose") << e.dump();
+    EXPECT_EQ(e.withdrawn, e.kind != "member" && e.kind != "propose") << json(e).dump();
   }
   EXPECT_EQ(seen, 4);  // the introduction, the proposal and the two withdrawn
   EXPECT_EQ(B().AgreementsIn("active").size(), 1u);

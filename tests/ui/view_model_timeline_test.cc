@@ -29,9 +29,9 @@ using testing::FindEntry;
 using testing::kMinuteMs;
 using testing::Newest;
 
-std::vector<std::string> Ids(const std::vector<json>& entries) {
+std::vector<std::string> Ids(const std::vector<protocol::TimelineEntry>& entries) {
   std::vector<std::string> ids;
-  for (const auto& e : entries) ids.push_back(e.value("id", ""));
+  for (const auto& e : entries) ids.push_back(e.id);
   return ids;
 }
 
@@ -123,12 +123,12 @@ TEST_F(Alone, RefreshShowsAWithdrawalInPagesAlreadyRead) {
   clock.Advance(kMinuteMs);
   ASSERT_TRUE(Done(vm().Withdraw(id)));
   ASSERT_TRUE(vm().Refresh());
-  const json* shown = FindEntry(vm().timeline(), id);
-  ASSERT_NE(shown, nullptr);
+  const auto shown = FindEntry(vm().timeline(), id);
+  ASSERT_TRUE(shown);
   EXPECT_EQ(shown->value("withdrawn", false), true) << shown->dump();
   EXPECT_FALSE(shown->contains("body")) << shown->dump();
-  for (const json& e : vm().timeline()) {
-    EXPECT_EQ(e.dump().find("words to take back"), std::string::npos) << e.dump();
+  for (const protocol::TimelineEntry& e : vm().timeline()) {
+    EXPECT_EQ(json(e).dump().find("words to take back"), std::string::npos) << json(e).dump();
   }
 }
 
@@ -152,7 +152,7 @@ TEST_F(Alone, TheTimelineShowsTheDaysAskedForAndRefusesWhatIsNotADay) {
   vm().timeline_from_input = later_day;
   ASSERT_TRUE(Done(vm().ApplyTimelineDays()));
   ASSERT_EQ(vm().timeline().size(), 1u);
-  EXPECT_EQ(vm().timeline()[0].at("kind"), "feelings");
+  EXPECT_EQ(vm().timeline()[0].kind, "feelings");
   vm().timeline_from_input = "";
   vm().timeline_to_input = first_day;
   ASSERT_TRUE(Done(vm().ApplyTimelineDays()));
@@ -192,16 +192,16 @@ TEST_F(Couple, TimelineFiltersByKindAndAuthor) {
   A().SetTimelineFilter("feelings", "");
   EXPECT_EQ(A().timeline_kind(), "feelings");
   EXPECT_EQ(A().timeline().size(), 3u);
-  for (const auto& e : A().timeline()) EXPECT_EQ(e.at("kind"), "feelings");
+  for (const auto& e : A().timeline()) EXPECT_EQ(e.kind, "feelings");
 
   A().SetTimelineFilter("feelings", "me");
   EXPECT_EQ(A().timeline_author(), "me");
   EXPECT_EQ(A().timeline().size(), 2u);
-  for (const auto& e : A().timeline()) EXPECT_EQ(e.at("author"), ana_key);
+  for (const auto& e : A().timeline()) EXPECT_EQ(e.author, ana_key);
 
   A().SetTimelineFilter("", "partner");
   EXPECT_EQ(A().timeline().size(), 2u);  // Bea's introduction and check-in
-  for (const auto& e : A().timeline()) EXPECT_EQ(e.at("author"), bea_key);
+  for (const auto& e : A().timeline()) EXPECT_EQ(e.author, bea_key);
 
   A().SetTimelineFilter("status", "partner");
   EXPECT_TRUE(A().timeline().empty());
@@ -212,7 +212,7 @@ TEST_F(Couple, TimelineFiltersByKindAndAuthor) {
   EXPECT_TRUE(A().timeline().empty());
   A().SetTimelineFilter("status", "me");
   ASSERT_EQ(A().timeline().size(), 1u);
-  EXPECT_EQ(A().timeline()[0].at("body").at("text"), "at the station");
+  EXPECT_EQ(A().timeline()[0].body.at("text"), "at the station");
 
   A().SetTimelineFilter("", "");
   EXPECT_EQ(A().timeline().size(), 6u);
@@ -232,7 +232,7 @@ TEST_F(Couple, FilteredTimelinePagesThroughEveryMatchingEntry) {
   const std::vector<std::string> shown = Ids(A().timeline());
   EXPECT_EQ(shown.size(), 120u);
   EXPECT_EQ(CountDistinct(shown), shown.size());
-  for (const auto& e : A().timeline()) EXPECT_EQ(e.at("kind"), "appreciation");
+  for (const auto& e : A().timeline()) EXPECT_EQ(e.kind, "appreciation");
 }
 
 // Bea wrote while the two were apart; her entry, older than Ana's latest
@@ -257,7 +257,7 @@ TEST_F(Couple, RefreshShowsAPartnersEntryThatLandsInPagesAlreadyRead) {
   ASSERT_NE(where, engine.end());
   ASSERT_LT(where - engine.begin(), 200) << "the test needs it within the pages already read";
   ASSERT_GE(where - engine.begin(), 100) << "the test needs it beyond the first page";
-  EXPECT_NE(FindEntry(A().timeline(), apart), nullptr) << "Bea's entry is missing from the pages Ana read";
+  EXPECT_TRUE(FindEntry(A().timeline(), apart)) << "Bea's entry is missing from the pages Ana read";
   ASSERT_TRUE(LoadAll(A()));
   EXPECT_EQ(A().timeline().size(), engine.size());
   EXPECT_TRUE(Ids(A().timeline()) == engine) << "the window's timeline differs from the engine's";

@@ -232,14 +232,14 @@ TEST_F(Alone, WithdrawOwnFeelingsTakesItsWordsAndItsCheckIn) {
   ASSERT_TRUE(Done(vm().Withdraw(id)));
   ASSERT_TRUE(vm().Refresh());
   EXPECT_EQ(Newest(vm()).at("kind"), "withdraw");
-  const json* gone = FindEntry(vm().timeline(), id);
-  ASSERT_NE(gone, nullptr);
+  const auto gone = FindEntry(vm().timeline(), id);
+  ASSERT_TRUE(gone);
   EXPECT_EQ(gone->value("withdrawn", false), true) << gone->dump();
   EXPECT_FALSE(gone->contains("body")) << gone->dump();
   // docs/LEDGER.md: a withdrawn feelings check-in leaves the trends.
   EXPECT_FALSE(vm().CheckedInToday());
   // The introduction stays, in the rule's words.
-  const std::string intro = vm().timeline().back().at("id");
+  const std::string intro = vm().timeline().back().id;
   EXPECT_TRUE(Refused(vm().Withdraw(intro), "the entry that introduces you cannot be withdrawn"));
 }
 
@@ -468,8 +468,8 @@ TEST_F(Couple, WithdrawnFeelingsLeaveBothDevices) {
   ASSERT_TRUE(Done(A().Withdraw(id)));
   Sync();
   for (ViewModel* vm : {&A(), &B()}) {
-    const json* gone = FindEntry(vm->timeline(), id);
-    ASSERT_NE(gone, nullptr);
+    const auto gone = FindEntry(vm->timeline(), id);
+    ASSERT_TRUE(gone);
     EXPECT_EQ(gone->value("withdrawn", false), true);
     EXPECT_FALSE(gone->contains("body"));
   }
