@@ -250,24 +250,11 @@ class RawIpc : public Faults {
   void SetUp() override {
     Faults::SetUp();
     ASSERT_TRUE(daemon_.Start()) << daemon_.Log();
-    auto client = client::Client::Connect({data(), std::chrono::seconds(5)});
-    ASSERT_TRUE(client.ok());
-    endpoint_ = (*client)->layout().control_endpoint;
+    ASSERT_TRUE(RawControl(data()).connected());
   }
-  // Sends one frame on a fresh DEALER and returns the reply, or null on timeout.
-  json Send(const std::string& frame) {
-    zmq::socket_t s(context_, zmq::socket_type::dealer);
-    s.set(zmq::sockopt::linger, 0);
-    s.set(zmq::sockopt::rcvtimeo, 3000);
-    s.connect(endpoint_);
-    s.send(zmq::buffer(frame), zmq::send_flags::none);
-    zmq::message_t reply;
-    if (!s.recv(reply)) return nullptr;
-    return json::parse(reply.to_string());
-  }
+  // Sends one frame on a fresh connection and returns the reply, or null on timeout.
+  json Send(const std::string& frame) { return RawControl(data(), std::chrono::seconds(3)).Send(frame); }
   Daemon daemon_{data()};
-  zmq::context_t context_;
-  std::string endpoint_;
 };
 
 // A daemon that takes requests and answers none (frozen): the client gives
@@ -373,9 +360,8 @@ TEST_F(RawIpc, OversizedRequestsAreAnsweredAtOnceWithTheLimit) {
 }
 
 TEST_F(RawIpc, MultiFrameGarbageIsIgnoredAndTheDaemonKeepsServing) {
-  zmq::socket_t s(context_, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::linger, 0);
-  s.connect(endpoint_);
+  RawControl raw(data());
+  zmq::socket_t& s = raw.socket();
   for (int i = 0; i < 5; ++i) s.send(zmq::str_buffer("x"), zmq::send_flags::sndmore);
   s.send(zmq::str_buffer("{}"), zmq::send_flags::none);
   json ok = Send(R"({"id":1,"method":"status"})");

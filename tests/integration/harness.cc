@@ -22,6 +22,8 @@
 #include <sstream>
 #include <thread>
 
+#include "client/client.h"
+
 namespace kintsugi::testing {
 
 namespace fs = std::filesystem;
@@ -277,6 +279,34 @@ std::set<std::string> LoopbackPartner::Ids() const {
   if (!log.is_object() || !log.contains("entries")) return ids;
   for (const auto& e : log["entries"]) ids.insert(e.value("id", ""));
   return ids;
+}
+
+RawControl::RawControl(const std::string& data_dir, std::chrono::milliseconds timeout)
+    : socket_(context_, zmq::socket_type::dealer) {
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.set(zmq::sockopt::rcvtimeo, static_cast<int>(timeout.count()));
+  auto client = client::Client::Connect({data_dir, std::chrono::seconds(5)});
+  if (!client.ok()) return;
+  socket_.connect((*client)->layout().control_endpoint);
+  connected_ = true;
+}
+
+nlohmann::json RawControl::Send(const std::string& frame) {
+  socket_.send(zmq::buffer(frame), zmq::send_flags::none);
+  zmq::message_t reply;
+  if (!socket_.recv(reply)) return nullptr;
+  return nlohmann::json::parse(reply.to_string());
+}
+
+std::vector<nlohmann::json> RawControl::Exchange(const std::vector<nlohmann::json>& requests) {
+  for (const auto& request : requests) socket_.send(zmq::buffer(request.dump()), zmq::send_flags::none);
+  std::vector<nlohmann::json> replies;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    zmq::message_t reply;
+    if (!socket_.recv(reply)) break;
+    replies.push_back(nlohmann::json::parse(reply.to_string()));
+  }
+  return replies;
 }
 
 }  // namespace kintsugi::testing

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <nlohmann/json.hpp>
+#include <zmq.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -101,6 +102,28 @@ bool WaitFor(const std::function<bool()>& condition,
 std::string ReadFile(const std::string& path);
 // True when `needle` occurs in the bytes of the file at `path` (false if absent).
 bool FileContains(const std::string& path, const std::string& needle);
+
+// A raw connection (a ZeroMQ DEALER) to the control socket of the daemon
+// for `data_dir`, for what kintsugictl never sends: garbage, pipelined
+// requests, replies that come out of order. The daemon reads one
+// connection's requests in the order sent.
+class RawControl {
+ public:
+  explicit RawControl(const std::string& data_dir, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Whether the daemon's control socket was found.
+  bool connected() const { return connected_; }
+  // Sends one frame and returns the next reply, or null when none came in time.
+  nlohmann::json Send(const std::string& frame);
+  // Sends `requests` at once and returns the replies in the order they came
+  // (fewer when one never came).
+  std::vector<nlohmann::json> Exchange(const std::vector<nlohmann::json>& requests);
+  zmq::socket_t& socket() { return socket_; }
+
+ private:
+  zmq::context_t context_;
+  zmq::socket_t socket_;
+  bool connected_ = false;
+};
 
 // One partner's device for a test: a kintsugid on 127.0.0.1 with its own
 // data dir and port pair, discovery off, driven through kintsugictl. Tests

@@ -261,13 +261,9 @@ TEST_F(Sync, LargeCatchUpSurvivesAKillWithNoDuplicatesOrGaps) {
   ASSERT_EQ(b_.Stop(SIGTERM), 0);
   // 10,000 check-ins on Alex's side, pipelined on one raw IPC connection.
   {
-    auto client = client::Client::Connect({a_.data(), std::chrono::seconds(5)});
-    ASSERT_TRUE(client.ok());
-    zmq::context_t ctx;
-    zmq::socket_t s(ctx, zmq::socket_type::dealer);
-    s.set(zmq::sockopt::linger, 0);
-    s.set(zmq::sockopt::rcvtimeo, 30000);
-    s.connect((*client)->layout().control_endpoint);
+    RawControl control(a_.data());
+    ASSERT_TRUE(control.connected());
+    zmq::socket_t& s = control.socket();
     constexpr int kEntries = 10000;
     int sent = 0, received = 0;
     while (received < kEntries) {

@@ -73,34 +73,6 @@ class Partner : public LoopbackPartner {
   }
 };
 
-// A raw control connection to `partner`'s daemon. One connection keeps the
-// order: the daemon reads the requests in the order sent.
-class RawControl {
- public:
-  explicit RawControl(Partner& partner) : socket_(context_, zmq::socket_type::dealer) {
-    auto client = client::Client::Connect({partner.data(), std::chrono::seconds(5)});
-    socket_.set(zmq::sockopt::linger, 0);
-    socket_.set(zmq::sockopt::rcvtimeo, 30000);
-    if (client.ok()) socket_.connect((*client)->layout().control_endpoint);
-  }
-  // Sends `requests` at once and returns the replies in the order they came
-  // (fewer when one never came).
-  std::vector<json> Exchange(const std::vector<json>& requests) {
-    for (const json& request : requests) socket_.send(zmq::buffer(request.dump()), zmq::send_flags::none);
-    std::vector<json> replies;
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-      zmq::message_t reply;
-      if (!socket_.recv(reply)) break;
-      replies.push_back(json::parse(reply.to_string()));
-    }
-    return replies;
-  }
-
- private:
-  zmq::context_t context_;
-  zmq::socket_t socket_;
-};
-
 class VaultCli : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -180,7 +152,7 @@ TEST_F(VaultCli, ALockedDaemonReceivesItsPartnersEntriesAndShowsThemAfterUnlock)
 TEST_F(VaultCli, TheDaemonAnswersEveryoneWhileAnUnlockDerivesItsKey) {
   ASSERT_EQ(alex_.Ctl({"passphrase", "set"}, std::string(kPassphrase) + "\n").exit_code, 0);
   ASSERT_EQ(alex_.Ctl({"lock"}).exit_code, 0);
-  RawControl s(alex_);
+  RawControl s(alex_.data());
   // One connection keeps the order: the unlock is read first.
   const std::vector<json> replies =
       s.Exchange({json{{"id", "unlock"}, {"method", "unlock"}, {"params", {{"passphrase", kPassphrase}}}},
@@ -215,7 +187,7 @@ TEST_F(VaultCli, TheDaemonAnswersEveryoneWhileAnUnlockDerivesItsKey) {
 // run off the loop, answer later, and refuse a second meanwhile.
 TEST_F(VaultCli, TheDaemonAnswersEveryoneWhileAPassphraseChangeABackupOrARestoreDerives) {
   ASSERT_EQ(alex_.Ctl({"passphrase", "set"}, std::string(kPassphrase) + "\n").exit_code, 0);
-  RawControl s(alex_);
+  RawControl s(alex_.data());
   const std::string next = "a harbour in the fog";
   std::vector<json> replies = s.Exchange(
       {json{{"id", "set"}, {"method", "passphrase.set"}, {"params", {{"current", kPassphrase}, {"passphrase", next}}}},
@@ -249,7 +221,7 @@ TEST_F(VaultCli, TheDaemonAnswersEveryoneWhileAPassphraseChangeABackupOrARestore
   // Restored on a new device, whose daemon answers meanwhile.
   Partner spare(dir_, "spare");
   ASSERT_TRUE(spare.daemon().Start());
-  RawControl t(spare);
+  RawControl t(spare.data());
   replies = t.Exchange({json{{"id", "restore"}, {"method", "restore"}, {"params", params}},
                         json{{"id", "status"}, {"method", "status"}},
                         json{{"id", "init"}, {"method", "init"}, {"params", {{"name", "Someone"}}}}});
