@@ -1,5 +1,6 @@
 // Helpers shared by the files that implement ViewModel (view_model.cc,
-// view_model_settings.cc); not for anyone else. Defined in view_model.cc.
+// view_model_read.cc, view_model_settings.cc, view_model_partner.cc); not
+// for anyone else. Defined in view_model.cc.
 //
 // Thread-safety: pure functions of their arguments (and, for LocalOffsetMs,
 // this machine's time zone).
