@@ -5,6 +5,8 @@
 #include <iostream>
 #include <utility>
 
+#include "client/json_fields.h"
+
 namespace kintsugi::ctl {
 
 using client::Client;
@@ -81,8 +83,8 @@ int Command::Run(Client& client, bool as_json) const {
   if (!r.ok()) return Fail(r.error());
   try {
     as_json ? PrintJson(*r) : print_(client, *r);
-  } catch (const json::exception& e) {
-    return Fail(std::string("the daemon's reply is not what this kintsugictl expects: ") + e.what());
+  } catch (const json::exception&) {
+    return Fail(client::kReplyNotExpected);
   }
   return 0;
 }

@@ -29,13 +29,17 @@ inline std::string Str(const nlohmann::json& j, const char* field) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// What a program says of a daemon's reply it cannot read (a daemon of
+// another version): one sentence wherever it is found.
+inline constexpr char kReplyNotExpected[] = "the daemon's reply is not what this program expects";
+
 // A declared reply (protocol/ipc_messages.h) read whole, or kMalformed when
 // a field has the wrong type: said as such, never taken for an empty reply
 // ("Nothing awaits your answer" when the reply could not be read at all).
 template <class Message>
 Result<Message> ReadReply(const nlohmann::json& reply) {
   std::optional<Message> read = protocol::ReadMessage<Message>(reply);
-  if (!read) return MakeError(ErrorCode::kMalformed, "the daemon's reply is not what this program expects");
+  if (!read) return MakeError(ErrorCode::kMalformed, kReplyNotExpected);
   return std::move(*read);
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -17,6 +18,7 @@
 
 #include "client/client.h"
 #include "protocol/ipc.h"
+#include "protocol/layout.h"
 #include "tests/integration/harness.h"
 
 namespace kintsugi::testing {
@@ -367,6 +369,48 @@ TEST_F(RawIpc, MultiFrameGarbageIsIgnoredAndTheDaemonKeepsServing) {
   json ok = Send(R"({"id":1,"method":"status"})");
   ASSERT_FALSE(ok.is_null());
   EXPECT_TRUE(ok["ok"].get<bool>());
+}
+
+// A daemon of another version, whose replies have another shape than this
+// kintsugictl declares: each command says so and fails, instead of printing
+// what an empty reply would ("Nothing awaits your answer.", an invite with no
+// code). The daemon is played by a raw ROUTER on the control socket.
+TEST_F(Faults, KintsugictlSaysWhenTheDaemonsReplyIsNotWhatItExpects) {
+  auto layout = protocol::ResolveLayout(protocol::LayoutInputsFromEnvironment(data()));
+  ASSERT_TRUE(layout.ok()) << layout.error().message;
+  const std::string socket_path = layout->control_endpoint.substr(sizeof("ipc://") - 1);
+  std::filesystem::create_directories(std::filesystem::path(socket_path).parent_path());
+  zmq::context_t context;
+  zmq::socket_t router(context, zmq::socket_type::router);
+  router.set(zmq::sockopt::linger, 0);
+  router.bind(layout->control_endpoint);
+  std::atomic<bool> stop{false};
+  std::thread other_version([&] {
+    router.set(zmq::sockopt::rcvtimeo, 100);
+    while (!stop) {
+      zmq::message_t peer, request;
+      if (!router.recv(peer)) continue;
+      if (!router.recv(request)) continue;
+      const json asked = json::parse(request.to_string(), nullptr, false);
+      // Every field a number, where this version expects words and lists.
+      const json reply{{"id", asked.value("id", json())},
+                       {"ok", true},
+                       {"result",
+                        {{"initialized", 1}, {"paired", 1}, {"code", 42}, {"entries", "many"}, {"proposals", 7},
+                         {"talks", 7}, {"peers", 7}, {"next_before", 7}}}};
+      router.send(peer, zmq::send_flags::sndmore);
+      router.send(zmq::buffer(reply.dump()), zmq::send_flags::none);
+    }
+  });
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"status"}, {"pair", "invite"}, {"peers"}, {"pending"}, {"timeline"}}) {
+    const CommandResult r = Ctl(data(), args);
+    EXPECT_NE(r.exit_code, 0) << args[0] << ": " << r.out;
+    EXPECT_NE(r.err.find("the daemon's reply is not what this program expects"), std::string::npos)
+        << args[0] << ": " << r.err << r.out;
+  }
+  stop = true;
+  other_version.join();
 }
 
 }  // namespace
