@@ -67,19 +67,22 @@ PartnerToday ViewModel::PartnerDay() const {
     day.status = PartnerToday::Status{s.words, s.until_ms != 0 ? LocalClock(s.until_ms, today) : "",
                                       LocalClock(s.time_ms, today)};
   }
+  // When an entry was written, as the clock on the wall said it ("16:39").
+  auto written = [&](const protocol::TimelineEntry& e) {
+    const auto ms = base::UnixMsOfIso(e.time);
+    return ms ? LocalClock(*ms, today) : std::string();
+  };
   for (const protocol::TimelineEntry& e : partner_feelings_) {
     const json& body = e.body;
     if (!body.is_object() || !body.contains("mood")) continue;
-    const auto written = base::UnixMsOfIso(e.time);
     day.feelings.push_back({body.value("mood", 0), body.value("trust", 0), Str(body, "appreciated"),
-                            Str(body, "needed"), written ? LocalClock(*written, today) : ""});
+                            Str(body, "needed"), written(e)});
   }
   for (const protocol::TimelineEntry& e : partner_checkins_) {
     const json& body = e.body;
     const std::string note = body.is_object() ? Str(body, "note") : "";
     if (note.empty()) continue;  // withdrawn: its words are gone
-    const auto written = base::UnixMsOfIso(e.time);
-    day.words.push_back({note, Scales(body), written ? LocalClock(*written, today) : ""});
+    day.words.push_back({note, Scales(body), written(e)});
   }
   for (const protocol::TogetherItem& p : together_.pauses) {
     if (p.author != partner || p.until_ms <= now) continue;  // over: it leaves the screen when it ends
