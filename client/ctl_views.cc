@@ -6,6 +6,8 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
+#include <tuple>
 #include <utility>
 
 #include "base/local_time.h"
@@ -56,7 +58,8 @@ struct People {
       people.me = protocol::ReadMessage<protocol::DaemonStatus>(*status).value_or(protocol::DaemonStatus{}).author;
     }
     if (auto trends = client.Call("view.trends"); trends.ok()) {
-      for (const auto& [key, member] : (*trends)["members"].items()) people.names[key] = Str(member, "name");
+      const auto read = protocol::ReadMessage<protocol::TrendsReply>(*trends);
+      for (const auto& [key, member] : read.value_or(protocol::TrendsReply{}).members) people.names[key] = member.name;
     }
     return people;
   }
@@ -183,41 +186,43 @@ void PrintTimelineEntry(const protocol::TimelineEntry& e) {
   std::cout << (e.body.is_null() ? "" : Summary(e.body)) << Marks(e) << "\n";
 }
 
-std::string Decimal(const json& v) {
+std::string Decimal(double v) {
   char out[16];
-  std::snprintf(out, sizeof out, "%g", v.get<double>());
+  std::snprintf(out, sizeof out, "%g", v);
   return out;
 }
 
-std::string DayLine(const json& day) {
-  std::string line = Str(day, "date");
-  for (const char* scale : {"mood", "trust"}) {
-    if (!day.contains(scale)) continue;
-    line += std::string("  ") + scale + " " + Decimal(At(day, scale)) + " (7-day " +
-            Decimal(At(day, (std::string(scale) + "_avg7").c_str())) + ")";
+std::string DayLine(const protocol::TrendDay& day) {
+  using Scale = std::optional<double> protocol::TrendDay::*;
+  static constexpr std::tuple<const char*, Scale, Scale> kScales[] = {
+      {"mood", &protocol::TrendDay::mood, &protocol::TrendDay::mood_avg7},
+      {"trust", &protocol::TrendDay::trust, &protocol::TrendDay::trust_avg7}};
+  std::string line = day.date;
+  for (const auto& [name, scale, avg7] : kScales) {
+    if (!(day.*scale)) continue;
+    line += std::string("  ") + name + " " + Decimal(*(day.*scale)) + " (7-day " + Decimal((day.*avg7).value_or(0.0)) +
+            ")";
   }
   return line;
 }
 
-std::string WeekLine(const json& w) {
-  static constexpr std::pair<const char*, const char*> kCounts[] = {
-      {"checkins", "check-ins"}, {"appreciations", "appreciations"},
-      {"triggers", "triggers"},  {"meetings", "meetings"},
-      {"repairs", "repairs"},    {"time_together", "time together"}};
-  std::string line = "week of " + Str(w, "week") + ":";
-  for (const auto& [field, label] : kCounts) {
-    line += std::string(" ") + label + " " + std::to_string(w.value(field, 0)) + ",";
-  }
+std::string WeekLine(const protocol::TrendWeek& w) {
+  static constexpr std::pair<std::int64_t protocol::TrendWeek::*, const char*> kCounts[] = {
+      {&protocol::TrendWeek::checkins, "check-ins"}, {&protocol::TrendWeek::appreciations, "appreciations"},
+      {&protocol::TrendWeek::triggers, "triggers"},  {&protocol::TrendWeek::meetings, "meetings"},
+      {&protocol::TrendWeek::repairs, "repairs"},    {&protocol::TrendWeek::time_together, "time together"}};
+  std::string line = "week of " + w.week + ":";
+  for (const auto& [count, label] : kCounts) line += std::string(" ") + label + " " + std::to_string(w.*count) + ",";
   line.pop_back();
   return line;
 }
 
-std::string PhaseLine(const json& phase) {
-  if (Str(phase, "current").empty()) return "Phase: not agreed yet";
-  std::string line = "Phase: " + Str(phase, "current") + " since " + LocalTime(Str(phase, "since"));
-  if (phase.contains("breach_named")) {
-    line += "; the breach was named " + Str(phase, "breach_named") + ", " +
-            std::to_string(phase.value("days_since_breach", 0)) + " days ago";
+std::string PhaseLine(const protocol::PhaseNow& phase) {
+  if (phase.current.empty()) return "Phase: not agreed yet";
+  std::string line = "Phase: " + phase.current + " since " + LocalTime(phase.since);
+  if (!phase.breach_named.empty()) {
+    line += "; the breach was named " + phase.breach_named + ", " +
+            std::to_string(phase.days_since_breach.value_or(0)) + " days ago";
   }
   return line;
 }
@@ -374,33 +379,30 @@ void PrintTimeline(Client&, const json& r) {
 
 void PrintTrends(Client& client, const json& r) {
   constexpr std::size_t kRecentDays = 7, kRecentWeeks = 4;
-  std::cout << "From " << Str(r, "from") << " to " << Str(r, "to") << "\n";
-  for (const auto& [key, m] : At(r, "members").items()) {
-    std::cout << Str(m, "name") << "\n";
-    const json& days = At(m, "days");
-    if (days.empty()) std::cout << "  no mood or trust in this range\n";
-    for (std::size_t i = days.size() > kRecentDays ? days.size() - kRecentDays : 0; i < days.size(); ++i) {
-      std::cout << "  " << DayLine(days[i]) << "\n";
+  const auto trends = r.get<protocol::TrendsReply>();
+  std::cout << "From " << trends.from << " to " << trends.to << "\n";
+  for (const auto& [key, m] : trends.members) {
+    std::cout << m.name << "\n";
+    if (m.days.empty()) std::cout << "  no mood or trust in this range\n";
+    for (std::size_t i = m.days.size() > kRecentDays ? m.days.size() - kRecentDays : 0; i < m.days.size(); ++i) {
+      std::cout << "  " << DayLine(m.days[i]) << "\n";
     }
-    const json& weeks = At(m, "weeks");
-    for (std::size_t i = weeks.size() > kRecentWeeks ? weeks.size() - kRecentWeeks : 0; i < weeks.size();
-         ++i) {
-      std::cout << "  " << WeekLine(weeks[i]) << "\n";
+    for (std::size_t i = m.weeks.size() > kRecentWeeks ? m.weeks.size() - kRecentWeeks : 0; i < m.weeks.size(); ++i) {
+      std::cout << "  " << WeekLine(m.weeks[i]) << "\n";
     }
   }
-  if (!At(r, "agreements").empty()) {
+  if (!trends.agreements.empty()) {
     std::map<std::string, std::string> titles;
     if (auto all = client.Call("view.agreements"); all.ok()) {
       for (const auto& a : (*all)["agreements"]) titles[Str(a, "id")] = Str(a, "title");
     }
     std::cout << "Agreements\n";
-    for (const auto& a : At(r, "agreements")) {
-      std::cout << "  " << Short(Str(a, "agreement")) << "  " << Line(titles[Str(a, "agreement")], 60) << " ("
-                << Str(a, "state") << "): kept " << a.value("kept", 0) << ", struggled "
-                << a.value("struggled", 0) << ", missed " << a.value("missed", 0) << "\n";
+    for (const protocol::AgreementKept& a : trends.agreements) {
+      std::cout << "  " << Short(a.agreement) << "  " << Line(titles[a.agreement], 60) << " (" << a.state << "): kept "
+                << a.kept << ", struggled " << a.struggled << ", missed " << a.missed << "\n";
     }
   }
-  std::cout << PhaseLine(At(r, "phase")) << "\n";
+  std::cout << PhaseLine(trends.phase) << "\n";
 }
 
 void PrintTogether(Client& client, const json& r) {

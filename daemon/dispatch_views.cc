@@ -63,7 +63,7 @@ Result<json> Trends(Call& call) {
   const std::int64_t last = to->value_or(today);
   const std::int64_t first = from->value_or(last - 89);
   if (first > last) return InvalidArgument("from must not be after to");
-  return call.engine.views().state().TrendsView(first, last, today);
+  return json(call.engine.views().state().TrendsView(first, last, today));
 }
 
 json NoEntries() { return json(protocol::TimelineReply{}); }

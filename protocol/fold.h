@@ -197,7 +197,7 @@ class LedgerState {
   // `today` is the asker's local day (days since 1970-01-01), for reviews due.
   PendingReply PendingView(const std::string& me, std::int64_t today, const BodyOpener& open) const;
   // Days are local days since 1970-01-01; [from_day, to_day] inclusive.
-  nlohmann::json TrendsView(std::int64_t from_day, std::int64_t to_day, std::int64_t today) const;
+  TrendsReply TrendsView(std::int64_t from_day, std::int64_t to_day, std::int64_t today) const;
   // Talks, plans, each member's latest status, and the pauses still running.
   TogetherReply TogetherView(std::uint64_t now_ms, const BodyOpener& open) const;
 

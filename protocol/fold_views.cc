@@ -215,12 +215,14 @@ PendingReply LedgerState::PendingView(const std::string& me, std::int64_t today,
   return reply;
 }
 
-json LedgerState::TrendsView(std::int64_t from_day, std::int64_t to_day, std::int64_t today) const {
-  json members = json::object();
+TrendsReply LedgerState::TrendsView(std::int64_t from_day, std::int64_t to_day, std::int64_t today) const {
+  TrendsReply reply;
+  reply.from = DateFromDay(from_day);
+  reply.to = DateFromDay(to_day);
   for (const auto& [author, name] : members_) {
-    json days = json::array();
-    auto found = days_.find(author);
-    if (found != days_.end()) {
+    TrendMember& member = reply.members[author];
+    member.name = name;
+    if (auto found = days_.find(author); found != days_.end()) {
       const auto& by_day = found->second;
       for (auto it = by_day.lower_bound(from_day); it != by_day.end() && it->first <= to_day; ++it) {
         // The 7-day average: every point from six days before to this day.
@@ -231,49 +233,44 @@ json LedgerState::TrendsView(std::int64_t from_day, std::int64_t to_day, std::in
           ts += w->second.trust_sum;
           tn += w->second.trust_n;
         }
-        json point{{"date", DateFromDay(it->first)}};
+        TrendDay& point = member.days.emplace_back();
+        point.date = DateFromDay(it->first);
         if (it->second.mood_n) {
-          point["mood"] = Round1(Average(it->second.mood_sum, it->second.mood_n));
-          point["mood_avg7"] = Round1(Average(ms, mn));
+          point.mood = Round1(Average(it->second.mood_sum, it->second.mood_n));
+          point.mood_avg7 = Round1(Average(ms, mn));
         }
         if (it->second.trust_n) {
-          point["trust"] = Round1(Average(it->second.trust_sum, it->second.trust_n));
-          point["trust_avg7"] = Round1(Average(ts, tn));
+          point.trust = Round1(Average(it->second.trust_sum, it->second.trust_n));
+          point.trust_avg7 = Round1(Average(ts, tn));
         }
-        days.push_back(std::move(point));
       }
     }
-    json weeks = json::array();
     if (auto w = weeks_.find(author); w != weeks_.end()) {
       for (auto it = w->second.lower_bound(WeekOf(from_day)); it != w->second.end() && it->first <= to_day; ++it) {
         const auto& c = it->second;
-        weeks.push_back({{"week", DateFromDay(it->first)}, {"triggers", c.triggers},
-                         {"appreciations", c.appreciations}, {"meetings", c.meetings},
-                         {"repairs", c.repairs}, {"checkins", c.checkins},
-                         {"time_together", c.time_together}});
+        member.weeks.push_back(
+            {DateFromDay(it->first), c.triggers, c.appreciations, c.meetings, c.repairs, c.checkins, c.time_together});
       }
     }
-    members[author] = {{"name", name}, {"days", days}, {"weeks", weeks}};
   }
-  json kept = json::array();
   for (const auto& [id, a] : agreements_) {
     if (a.outcomes.empty()) continue;
-    int k = 0, s = 0, m = 0;
+    AgreementKept& kept = reply.agreements.emplace_back();
+    kept.agreement = id;
+    kept.state = a.state;
     for (const auto& [author, c] : a.outcomes) {
-      k += c[0];
-      s += c[1];
-      m += c[2];
+      kept.kept += c[0];
+      kept.struggled += c[1];
+      kept.missed += c[2];
     }
-    kept.push_back({{"agreement", id}, {"state", a.state}, {"kept", k}, {"struggled", s}, {"missed", m}});
   }
-  json phase{{"current", phase_.current}};
-  if (phase_.since_ms) phase["since"] = Time(phase_.since_ms);
+  reply.phase.current = phase_.current;
+  if (phase_.since_ms) reply.phase.since = Time(phase_.since_ms);
   if (phase_.breach_day >= 0) {
-    phase["breach_named"] = DateFromDay(phase_.breach_day);
-    phase["days_since_breach"] = today - phase_.breach_day;
+    reply.phase.breach_named = DateFromDay(phase_.breach_day);
+    reply.phase.days_since_breach = today - phase_.breach_day;
   }
-  return json{{"from", DateFromDay(from_day)}, {"to", DateFromDay(to_day)}, {"members", members},
-              {"agreements", kept}, {"phase", phase}};
+  return reply;
 }
 
 TogetherReply LedgerState::TogetherView(std::uint64_t now_ms, const BodyOpener& open) const {

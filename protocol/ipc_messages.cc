@@ -437,6 +437,57 @@ void from_json(const json& j, PendingReply& reply) {
   reply.reviews_due = j.value("reviews_due", std::vector<ReviewDue>{});
 }
 
+void to_json(json& j, const TrendsRequest& request) {
+  j = json::object();
+  if (!request.from.empty()) j["from"] = request.from;
+  if (!request.to.empty()) j["to"] = request.to;
+}
+
+void from_json(const json& j, TrendsRequest& request) {
+  request.from = j.value("from", std::string());
+  request.to = j.value("to", std::string());
+}
+
+namespace {
+
+constexpr std::pair<const char*, std::optional<double> TrendDay::*> kTrendScales[] = {
+    {"mood", &TrendDay::mood},
+    {"mood_avg7", &TrendDay::mood_avg7},
+    {"trust", &TrendDay::trust},
+    {"trust_avg7", &TrendDay::trust_avg7}};
+
+}  // namespace
+
+void to_json(json& j, const TrendDay& day) {
+  j = json{{"date", day.date}};
+  for (const auto& [name, scale] : kTrendScales) {
+    if (day.*scale) j[name] = *(day.*scale);
+  }
+}
+
+void from_json(const json& j, TrendDay& day) {
+  day.date = j.value("date", std::string());
+  for (const auto& [name, scale] : kTrendScales) {
+    day.*scale = j.contains(name) ? std::optional<double>(j.at(name).get<double>()) : std::nullopt;
+  }
+}
+
+void to_json(json& j, const PhaseNow& phase) {
+  j = json{{"current", phase.current}};
+  if (!phase.since.empty()) j["since"] = phase.since;
+  if (!phase.breach_named.empty()) j["breach_named"] = phase.breach_named;
+  if (phase.days_since_breach) j["days_since_breach"] = *phase.days_since_breach;
+}
+
+void from_json(const json& j, PhaseNow& phase) {
+  phase.current = j.value("current", std::string());
+  phase.since = j.value("since", std::string());
+  phase.breach_named = j.value("breach_named", std::string());
+  phase.days_since_breach = j.contains("days_since_breach")
+                                ? std::optional<std::int64_t>(j.at("days_since_breach").get<std::int64_t>())
+                                : std::nullopt;
+}
+
 namespace {
 
 // A timeline request's filters, each sent only when given.
@@ -564,6 +615,7 @@ std::vector<MessageSpec> MessageSpecs() {
       {Method::kTogether, none, FieldsOf(TogetherReply{})},
       {Method::kTimeline, FieldsOf(TimelineRequest{50, "cursor", "me", "checkin", "2026-01-01", "2026-01-31"}),
        FieldsOf(TimelineReply{})},
+      {Method::kTrends, FieldsOf(TrendsRequest{"2026-01-01", "2026-01-31"}), FieldsOf(TrendsReply{})},
   };
 }
 

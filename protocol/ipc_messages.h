@@ -317,6 +317,59 @@ struct TimelineReply {
   std::optional<std::string> next_before;  // the next page's cursor; null at the oldest
 };
 
+// --- Views: view.trends ---
+
+struct TrendsRequest {
+  std::string from;  // the first local day, YYYY-MM-DD; empty: 89 days before `to` (not sent)
+  std::string to;    // the last; empty: today (not sent)
+};
+// One day of one member: each scale's average that day and over the seven
+// days to it, when they gave it that day.
+struct TrendDay {
+  std::string date;  // YYYY-MM-DD
+  std::optional<double> mood;
+  std::optional<double> mood_avg7;
+  std::optional<double> trust;
+  std::optional<double> trust_avg7;
+};
+// One member's counts of one week (from its Monday).
+struct TrendWeek {
+  std::string week;  // the Monday, YYYY-MM-DD
+  std::int64_t triggers = 0;
+  std::int64_t appreciations = 0;
+  std::int64_t meetings = 0;
+  std::int64_t repairs = 0;
+  std::int64_t checkins = 0;
+  std::int64_t time_together = 0;
+};
+struct TrendMember {
+  std::string name;
+  std::vector<TrendDay> days;  // only the days with a scale, oldest first
+  std::vector<TrendWeek> weeks;
+};
+// How one agreement was kept, by both.
+struct AgreementKept {
+  std::string agreement;  // its id, hex
+  std::string state;
+  std::int64_t kept = 0;
+  std::int64_t struggled = 0;
+  std::int64_t missed = 0;
+};
+// The phase the two agreed on (docs/LEDGER.md).
+struct PhaseNow {
+  std::string current;       // empty until they agree on one
+  std::string since;         // ISO 8601, when it began (when one is current)
+  std::string breach_named;  // the day named for the breach, YYYY-MM-DD (when named)
+  std::optional<std::int64_t> days_since_breach;
+};
+struct TrendsReply {
+  std::string from;
+  std::string to;
+  std::map<std::string, TrendMember> members;  // by author key, hex
+  std::vector<AgreementKept> agreements;       // those checked in on at least once
+  PhaseNow phase;
+};
+
 // --- Notifications on this device: notify.status, notify.set, notify.test ---
 // (notify.set's params are any keys of NotifySettings::ToJson(), each whole
 // but `events`: protocol/notify.h.)
@@ -409,6 +462,19 @@ void from_json(const nlohmann::json& j, PendingProposal& proposal);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReviewDue, id, review, title)
 void to_json(nlohmann::json& j, const PendingReply& reply);
 void from_json(const nlohmann::json& j, PendingReply& reply);
+
+// --- Views: view.trends ---
+void to_json(nlohmann::json& j, const TrendsRequest& request);  // the days given
+void from_json(const nlohmann::json& j, TrendsRequest& request);
+void to_json(nlohmann::json& j, const TrendDay& day);  // the scales given that day
+void from_json(const nlohmann::json& j, TrendDay& day);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrendWeek, week, triggers, appreciations, meetings, repairs, checkins,
+                                                time_together)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrendMember, name, days, weeks)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AgreementKept, agreement, state, kept, struggled, missed)
+void to_json(nlohmann::json& j, const PhaseNow& phase);  // `since`, `breach_named` and its days when known
+void from_json(const nlohmann::json& j, PhaseNow& phase);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrendsReply, from, to, members, agreements, phase)
 
 // --- Views: view.timeline ---
 void to_json(nlohmann::json& j, const TimelineRequest& request);  // the filters given

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -117,16 +119,14 @@ void Legend(const std::vector<std::pair<std::string, ImU32>>& people) {
 }  // namespace
 
 void DrawProgress(ViewModel& vm) {
-  const json& trends = vm.trends();
-  const json& members = At(trends, "members");
-  std::string from = Str(trends, "from");
-  const std::string to = Str(trends, "to");
+  const protocol::TrendsReply& trends = vm.trends();
+  const auto& members = trends.members;
+  std::string from = trends.from;
+  const std::string to = trends.to;
   // The charts start where the data does, within the range asked for.
   std::string earliest = to;
-  for (const auto& [author, m] : members.items()) {
-    (void)author;
-    const json& days = At(m, "days");
-    if (!days.empty() && Str(days[0], "date") < earliest) earliest = Str(days[0], "date");
+  for (const auto& [author, m] : members) {
+    if (!m.days.empty() && m.days[0].date < earliest) earliest = m.days[0].date;
   }
   if (earliest > from) from = earliest;
   const auto last = protocol::DayFromDate(to).value_or(0);
@@ -135,23 +135,23 @@ void DrawProgress(ViewModel& vm) {
   auto first = std::min(protocol::DayFromDate(from).value_or(last - 6), last - 6);
   from = protocol::DateFromDay(first);
   std::size_t days_with_data = 0;
-  for (const auto& [author, m] : members.items()) {
-    (void)author;
-    days_with_data = std::max(days_with_data, At(m, "days").size());
-  }
+  for (const auto& [author, m] : members) days_with_data = std::max(days_with_data, m.days.size());
   const float span = static_cast<float>(std::max<std::int64_t>(1, last - first));
   static const ImU32 kColors[] = {IM_COL32(70, 130, 180, 255), IM_COL32(205, 120, 60, 255)};
-  for (const char* measure : {"mood", "trust"}) {
+  using Scale = std::optional<double> protocol::TrendDay::*;
+  for (const auto& [measure, scale, scale_avg7] :
+       {std::tuple<const char*, Scale, Scale>{"mood", &protocol::TrendDay::mood, &protocol::TrendDay::mood_avg7},
+        {"trust", &protocol::TrendDay::trust, &protocol::TrendDay::trust_avg7}}) {
     std::vector<Series> series;
     int n = 0;
-    for (const auto& [author, m] : members.items()) {
-      Series daily{Str(m, "name") + " " + measure, {}, kColors[n % 2]};
+    for (const auto& [author, m] : members) {
+      Series daily{m.name + " " + measure, {}, kColors[n % 2]};
       Series avg{"7-day average", {}, kColors[n % 2], true};
-      for (const auto& d : At(m, "days")) {
-        if (!d.contains(measure)) continue;
-        const float x = static_cast<float>(protocol::DayFromDate(Str(d, "date")).value_or(first) - first) / span;
-        daily.points.push_back({x, d.value(measure, 0.0f)});
-        avg.points.push_back({x, d.value(std::string(measure) + "_avg7", 0.0f)});
+      for (const protocol::TrendDay& d : m.days) {
+        if (!(d.*scale)) continue;
+        const float x = static_cast<float>(protocol::DayFromDate(d.date).value_or(first) - first) / span;
+        daily.points.push_back({x, static_cast<float>(*(d.*scale))});
+        avg.points.push_back({x, static_cast<float>((d.*scale_avg7).value_or(0.0))});
       }
       series.push_back(std::move(daily));
       series.push_back(std::move(avg));
@@ -160,10 +160,7 @@ void DrawProgress(ViewModel& vm) {
     Heading(measure == std::string("mood") ? "Mood, each day and over seven days" : "Trust, each day and over seven days");
     std::vector<std::pair<std::string, ImU32>> people;
     int c = 0;
-    for (const auto& [author, m] : members.items()) {
-      (void)author;
-      people.emplace_back(Str(m, "name"), kColors[c++ % 2]);
-    }
+    for (const auto& [author, m] : members) people.emplace_back(m.name, kColors[c++ % 2]);
     Legend(people);
     LineChart(measure, series, 0, 10, 2, from, to, 180);
     if (days_with_data < 7 && measure == std::string("mood")) {
@@ -176,38 +173,38 @@ void DrawProgress(ViewModel& vm) {
   if (ImGui::BeginTable("weeks", 5, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
     for (const char* h : {"week", "who", "appreciations", "triggers", "meetings"}) ImGui::TableSetupColumn(h);
     ImGui::TableHeadersRow();
-    for (const auto& [author, m] : members.items()) {
-      for (const auto& w : At(m, "weeks")) {
+    for (const auto& [author, m] : members) {
+      for (const protocol::TrendWeek& w : m.weeks) {
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
-        Line(Str(w, "week").c_str());
+        Line(w.week.c_str());
         ImGui::TableNextColumn();
-        Line(Str(m, "name").c_str());
+        Line(m.name.c_str());
         ImGui::TableNextColumn();
-        TextF("%d", w.value("appreciations", 0));
+        TextF("%lld", static_cast<long long>(w.appreciations));
         ImGui::TableNextColumn();
-        TextF("%d", w.value("triggers", 0));
+        TextF("%lld", static_cast<long long>(w.triggers));
         ImGui::TableNextColumn();
-        TextF("%d", w.value("meetings", 0));
+        TextF("%lld", static_cast<long long>(w.meetings));
       }
     }
     ImGui::EndTable();
   }
   Heading("How agreements are kept");
-  for (const auto& k : At(trends, "agreements")) {
-    const int kept = k.value("kept", 0), struggled = k.value("struggled", 0), missed = k.value("missed", 0);
-    const int total = std::max(1, kept + struggled + missed);
+  for (const protocol::AgreementKept& k : trends.agreements) {
+    const long long kept = k.kept, struggled = k.struggled, missed = k.missed;
+    const long long total = std::max(1LL, kept + struggled + missed);
     std::string title;
     for (const auto& a : At(vm.agreements(), "agreements")) {
-      if (Str(a, "id") == Str(k, "agreement")) title = Str(a, "title");
+      if (Str(a, "id") == k.agreement) title = Str(a, "title");
     }
-    ImGui::ProgressBar(static_cast<float>(kept) / total, ImVec2(200, 0));
+    ImGui::ProgressBar(static_cast<float>(kept) / static_cast<float>(total), ImVec2(200, 0));
     ImGui::SameLine();
-    TextF("%s: kept %d, struggled %d, missed %d", title.c_str(), kept, struggled, missed);
+    TextF("%s: kept %lld, struggled %lld, missed %lld", title.c_str(), kept, struggled, missed);
   }
   Heading("Where you are");
-  const json& phase = At(trends, "phase");
-  const std::string current = Str(phase, "current");
+  const protocol::PhaseNow& phase = trends.phase;
+  const std::string& current = phase.current;
   if (current.empty()) {
     Hint("You have not named a phase together yet.");
   } else {
@@ -215,8 +212,8 @@ void DrawProgress(ViewModel& vm) {
       if (current == p[0]) Wrapped(p[1]);
     }
   }
-  if (phase.contains("days_since_breach")) {
-    const long long days = phase.value("days_since_breach", 0LL);
+  if (phase.days_since_breach) {
+    const long long days = *phase.days_since_breach;
     WrappedF("%lld %s since you named what broke trust. Every one of them is part of the repair.", days,
                        days == 1 ? "day" : "days");
   }

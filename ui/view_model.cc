@@ -149,10 +149,8 @@ bool ViewModel::paired() const { return status_.paired; }
 std::string ViewModel::my_name() const { return status_.name; }
 
 std::string ViewModel::NameOf(const std::string& author) const {
-  auto members = trends_.find("members");
-  if (members != trends_.end() && members->contains(author)) {
-    std::string name = (*members)[author].value("name", "");
-    if (!name.empty()) return name;
+  if (auto member = trends_.members.find(author); member != trends_.members.end() && !member->second.name.empty()) {
+    return member->second.name;
   }
   return author == me_ ? "You" : "Your partner";
 }
@@ -217,13 +215,9 @@ std::vector<json> ViewModel::AwaitingPartner() const {
 }
 
 bool ViewModel::CheckedInToday() const {
-  auto members = trends_.find("members");
-  if (members == trends_.end() || !members->contains(me_)) return false;
-  const auto& days = (*members)[me_]["days"];
-  if (!days.is_array() || days.empty()) return false;
-  const std::int64_t today =
-      base::LocalDay(NowMs());
-  return days.back().value("date", "") == protocol::DateFromDay(today);
+  auto member = trends_.members.find(me_);
+  if (member == trends_.members.end() || member->second.days.empty()) return false;
+  return member->second.days.back().date == protocol::DateFromDay(base::LocalDay(NowMs()));
 }
 
 std::optional<Screen> ScreenToOpen(std::string_view name) {

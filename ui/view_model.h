@@ -215,7 +215,7 @@ class ViewModel {
   const protocol::DaemonStatus& status() const { return status_; }
   const protocol::PendingReply& pending() const { return pending_; }
   const nlohmann::json& agreements() const { return agreements_; }
-  const nlohmann::json& trends() const { return trends_; }
+  const protocol::TrendsReply& trends() const { return trends_; }
   const protocol::TogetherReply& together() const { return together_; }
   const protocol::PairStatus& pair_status() const { return pair_; }
   const nlohmann::json& notes() const { return notes_; }
@@ -530,7 +530,7 @@ class ViewModel {
   protocol::DaemonStatus status_;
   protocol::PendingReply pending_;
   nlohmann::json agreements_ = nlohmann::json::object();
-  nlohmann::json trends_ = nlohmann::json::object();
+  protocol::TrendsReply trends_;
   protocol::TogetherReply together_;
   std::optional<protocol::NotifyStatus> notify_;
   protocol::PairStatus pair_;

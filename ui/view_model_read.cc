@@ -34,7 +34,8 @@ struct ViewModel::Snapshot {
   Result<protocol::DaemonStatus> status = protocol::DaemonStatus{};
   bool silent = false;  // `status` failed as a daemon that is there but said nothing in time
   bool views = false;  // initialised and unlocked: the views below were asked for
-  json agreements, trends, notes;
+  json agreements, notes;
+  std::optional<protocol::TrendsReply> trends;
   std::optional<protocol::PendingReply> pending;
   std::optional<protocol::TogetherReply> together;
   std::optional<protocol::PairStatus> pair;
@@ -109,7 +110,9 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
     snap.pending = protocol::ReadMessage<protocol::PendingReply>(pending);
   }
   read("view.agreements", json::object(), snap.agreements);
-  read("view.trends", json::object(), snap.trends);
+  if (json trends; read("view.trends", protocol::TrendsRequest{}, trends)) {
+    snap.trends = protocol::ReadMessage<protocol::TrendsReply>(trends);
+  }
   if (json together; read("view.together", json::object(), together)) {
     snap.together = protocol::ReadMessage<protocol::TogetherReply>(together);
   }
@@ -195,7 +198,8 @@ void ViewModel::Adopt(Snapshot snap) {
   me_ = status_.author;
   if (!snap.views) {
     // Nothing that was opened stays in the window while the keys are closed.
-    agreements_ = trends_ = json::object();
+    agreements_ = json::object();
+    trends_ = protocol::TrendsReply{};
     pending_ = protocol::PendingReply{};
     together_ = protocol::TogetherReply{};
     notes_ = json::array();
@@ -206,10 +210,10 @@ void ViewModel::Adopt(Snapshot snap) {
     ++timeline_generation_;
     return;
   }
-  for (auto [from, into] : {std::pair{&snap.agreements, &agreements_}, {&snap.trends, &trends_},
-                            {&snap.notes, &notes_}}) {
+  for (auto [from, into] : {std::pair{&snap.agreements, &agreements_}, {&snap.notes, &notes_}}) {
     if (!from->is_null()) *into = std::move(*from);
   }
+  if (snap.trends) trends_ = std::move(*snap.trends);
   if (snap.pending) pending_ = std::move(*snap.pending);
   if (snap.together) together_ = std::move(*snap.together);
   if (snap.pair) pair_ = std::move(*snap.pair);

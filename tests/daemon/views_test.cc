@@ -403,11 +403,11 @@ TEST_F(ViewsOfAPair, AWithdrawnEntryLosesItsWordsAndItsKeyOnBothDevices) {
   const std::int64_t day = protocol::LocalDay(x.hlc, json{{"tz", 0}});
   const std::string author = ToHex(ana.self());
   auto day_point = [&](Device& d) {
-    json days = d.engine->views().state().TrendsView(day, day, day)["members"][author]["days"];
+    json days = json(d.engine->views().state().TrendsView(day, day, day))["members"][author]["days"];
     return days.empty() ? json() : days[0];
   };
   auto week_checkins = [&](Device& d) {
-    json weeks = d.engine->views().state().TrendsView(day, day, day)["members"][author]["weeks"];
+    json weeks = json(d.engine->views().state().TrendsView(day, day, day))["members"][author]["weeks"];
     return weeks.empty() ? -1 : weeks[0]["checkins"].get<int>();
   };
 

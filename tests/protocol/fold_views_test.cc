@@ -307,6 +307,10 @@ class FoldTrends : public ::testing::Test {
     At(9, {{"kind", "time.done"}, {"what", "a walk"}});
     At(9, Couple::Feelings(8, 6));
   }
+  // One member's part of the trends over [from, to], as the daemon writes it.
+  json MemberOf(Who who, std::int64_t from, std::int64_t to, std::int64_t today) const {
+    return json(c.state.TrendsView(from, to, today)).at("members").at(HexOf(who));
+  }
   Couple c;
 };
 
@@ -328,20 +332,20 @@ TEST_F(FoldTrends, DailyAndSevenDayAverages) {
 }
 
 TEST_F(FoldTrends, TheSevenDayAverageReachesBeforeTheRange) {
-  json days = c.state.TrendsView(kThursday + 2, kThursday + 4, kThursday + 4).at("members").at(HexOf(Who::kA)).at("days");
+  json days = MemberOf(Who::kA, kThursday + 2, kThursday + 4, kThursday + 4).at("days");
   ASSERT_EQ(days.size(), 2u) << days.dump();
   EXPECT_EQ(days[0].at("date"), "2026-11-28");
   EXPECT_EQ(days[0].at("mood_avg7"), 5.7) << "includes Thursday's 6 and 8";
 }
 
 TEST_F(FoldTrends, WeeklyCountsKeyedByMonday) {
-  json weeks = c.state.TrendsView(kThursday, kThursday + 9, kThursday + 9).at("members").at(HexOf(Who::kA)).at("weeks");
+  json weeks = MemberOf(Who::kA, kThursday, kThursday + 9, kThursday + 9).at("weeks");
   const json expected = json::parse(R"([
     {"week":"2026-11-23","triggers":0,"appreciations":1,"meetings":0,"repairs":0,"checkins":4,"time_together":0},
     {"week":"2026-11-30","triggers":1,"appreciations":0,"meetings":1,"repairs":1,"checkins":3,"time_together":1}])");
   EXPECT_EQ(weeks, expected) << weeks.dump();
   // A range inside the second week still shows that week.
-  weeks = c.state.TrendsView(kThursday + 5, kThursday + 6, kThursday + 9).at("members").at(HexOf(Who::kA)).at("weeks");
+  weeks = MemberOf(Who::kA, kThursday + 5, kThursday + 6, kThursday + 9).at("weeks");
   ASSERT_EQ(weeks.size(), 1u) << weeks.dump();
   EXPECT_EQ(weeks[0].at("week"), "2026-11-30");
 }
@@ -352,7 +356,7 @@ TEST_F(FoldTrends, LocalDayDecidesWhereAnEntryCounts) {
   json f = Couple::Feelings(1, 1);
   f["tz"] = 120;
   c.Applied(Who::kA, f);
-  json days = c.state.TrendsView(kThursday + 10, kThursday + 10, kThursday + 10).at("members").at(HexOf(Who::kA)).at("days");
+  json days = MemberOf(Who::kA, kThursday + 10, kThursday + 10, kThursday + 10).at("days");
   ASSERT_EQ(days.size(), 1u) << days.dump();
   EXPECT_EQ(days[0].at("date"), "2026-12-06");
   EXPECT_EQ(days[0].at("mood"), 1.0);

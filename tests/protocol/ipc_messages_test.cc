@@ -237,6 +237,36 @@ TEST(IpcMessages, ATimelineEntrySaysOnlyWhatItHasAndReadsBackTheSame) {
             (json{{"limit", 5}, {"author", "partner"}, {"kind", "feelings"}}));
 }
 
+// A day says only the scales given that day; a phase only what is known of
+// it. Both read back the same.
+TEST(IpcMessages, TrendsSayOnlyTheScalesGivenAndThePhaseKnown) {
+  TrendsReply trends;
+  trends.from = "2026-11-01";
+  trends.to = "2026-12-01";
+  TrendMember& sam = trends.members["ab"];
+  sam.name = "Sam";
+  sam.days.push_back({"2026-11-30", 6.5, 6.0, std::nullopt, std::nullopt});
+  sam.weeks.push_back({"2026-11-30", 1, 2, 3, 4, 5, 6});
+  trends.agreements.push_back({"cd", "active", 2, 1, 0});
+  trends.phase.current = "attune";
+  trends.phase.since = "2026-11-02T10:00:00.000Z";
+  const json j = trends;
+  const json& day = j["members"]["ab"]["days"][0];
+  EXPECT_EQ(day["mood"], 6.5);
+  EXPECT_FALSE(day.contains("trust"));
+  EXPECT_FALSE(day.contains("trust_avg7"));
+  EXPECT_EQ(j["phase"], (json{{"current", "attune"}, {"since", "2026-11-02T10:00:00.000Z"}}));
+  auto read = ReadMessage<TrendsReply>(j);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(json(*read), j);
+  EXPECT_FALSE(read->members.at("ab").days[0].trust.has_value());
+  EXPECT_FALSE(read->phase.days_since_breach.has_value());
+  trends.phase.breach_named = "2026-10-01";
+  trends.phase.days_since_breach = 61;
+  EXPECT_EQ(ReadMessage<TrendsReply>(json(trends))->phase.days_since_breach, 61);
+  EXPECT_FALSE(ReadMessage<TrendsReply>(json{{"members", {{"ab", {{"days", {{{"mood", "high"}}}}}}}}}).has_value());
+}
+
 TEST(IpcMessages, AReplyOfTheWrongShapeIsNoReply) {
   EXPECT_FALSE(ReadMessage<Sharing>(json{{"paused_since_ms", "yesterday"}}).has_value());
   EXPECT_FALSE(ReadMessage<Sharing>(json::array()).has_value());

@@ -256,7 +256,7 @@ TEST_F(Couple, RefreshWithoutNetworkServicesStillShowsTheRest) {
   // The rest is there.
   EXPECT_EQ(A().partner_name(), "Bea");
   EXPECT_EQ(A().NameOf(A().me()), "Ana");
-  EXPECT_EQ(A().trends().at("members").size(), 2u);
+  EXPECT_EQ(A().trends().members.size(), 2u);
   EXPECT_TRUE(A().agreements().contains("agreements"));
   ASSERT_EQ(A().timeline().size(), 2u);  // both introductions
   std::set<std::string> authors;

@@ -334,10 +334,10 @@ TEST_F(Couple, CheckInAgreementCountsEachOutcome) {
     const json& outcomes = active[0].at("outcomes");
     EXPECT_EQ(outcomes.at(ToHex(ana.device.self())).at("kept"), 2) << outcomes.dump();
     EXPECT_EQ(outcomes.at(ToHex(bea.device.self())).at("struggled"), 1) << outcomes.dump();
-    ASSERT_EQ(vm->trends().at("agreements").size(), 1u);
-    EXPECT_EQ(vm->trends().at("agreements").at(0).at("kept"), 2);
-    EXPECT_EQ(vm->trends().at("agreements").at(0).at("struggled"), 1);
-    EXPECT_EQ(vm->trends().at("agreements").at(0).at("missed"), 0);
+    ASSERT_EQ(vm->trends().agreements.size(), 1u);
+    EXPECT_EQ(vm->trends().agreements[0].kept, 2);
+    EXPECT_EQ(vm->trends().agreements[0].struggled, 1);
+    EXPECT_EQ(vm->trends().agreements[0].missed, 0);
   }
 }
 
@@ -438,12 +438,12 @@ TEST_F(Couple, StartPauseShowsWhenIWillComeBack) {
 }
 
 TEST_F(Couple, ProposePhaseTakesEffectWhenThePartnerAgrees) {
-  const std::string before = A().trends().at("phase").value("current", "");
+  const std::string before = A().trends().phase.current;
   ASSERT_NE(before, "attune");
   EXPECT_TRUE(Refused(A().ProposePhase("later"), "phase must be one of: atone, attune, attach"));
   ASSERT_TRUE(Done(A().ProposePhase("attune")));
   Sync();
-  EXPECT_EQ(A().trends().at("phase").value("current", ""), before);
+  EXPECT_EQ(A().trends().phase.current, before);
   ASSERT_EQ(B().pending().proposals.size(), 1u);
   const protocol::PendingProposal proposal = B().pending().proposals.at(0);
   EXPECT_EQ(proposal.kind, "phase");
@@ -452,8 +452,8 @@ TEST_F(Couple, ProposePhaseTakesEffectWhenThePartnerAgrees) {
   clock.Advance(kMinuteMs);
   ASSERT_TRUE(Done(B().Accept(proposal.id)));
   Sync();
-  EXPECT_EQ(A().trends().at("phase").at("current"), "attune");
-  EXPECT_EQ(B().trends().at("phase").at("current"), "attune");
+  EXPECT_EQ(A().trends().phase.current, "attune");
+  EXPECT_EQ(B().trends().phase.current, "attune");
   EXPECT_TRUE(B().pending().proposals.empty());
 }
 
