@@ -156,6 +156,21 @@ Result<std::optional<std::int64_t>> OptionalDay(const json& params, const char* 
 
 Error InvalidArgument(std::string message) { return MakeError(ErrorCode::kInvalidArgument, std::move(message)); }
 
+std::string Reply(std::string_view method, const json& id, const Result<json>& result) {
+  if (result.ok()) return protocol::EncodeIpcResult(id, *result);
+  spdlog::info("ipc.error method={} code={}", method, ErrorCodeName(result.error().code));
+  return protocol::EncodeIpcError(id, result.error());
+}
+
+std::string Answer(std::string_view method, const json& id, const std::function<Result<json>()>& run) {
+  try {
+    return Reply(method, id, run());
+  } catch (const std::exception& e) {
+    spdlog::error("ipc.internal method={} what=\"{}\"", method, e.what());
+    return Reply(method, id, MakeError(ErrorCode::kInternal, "internal error while handling the request"));
+  }
+}
+
 void Publish(const Call& call, std::string_view topic, json data) {
   if (call.services.publish) call.services.publish(topic, std::move(data));
 }
@@ -177,10 +192,7 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
     return protocol::EncodeIpcError(failure.id, failure.error);
   }
   protocol::IpcRequest& req = *request;
-  auto fail = [&](const Error& e) {
-    spdlog::info("ipc.error method={} code={}", req.method.name, ErrorCodeName(e.code));
-    return protocol::EncodeIpcError(req.id, e);
-  };
+  auto fail = [&](const Error& e) { return dispatch::Reply(req.method.name, req.id, e); };
   const dispatch::MethodRow* found = dispatch::FindRow(req.method.method);
   if (found == nullptr) return fail(MakeError(ErrorCode::kInternal, "unhandled method"));
   const dispatch::MethodRow& row = *found;
@@ -203,15 +215,14 @@ std::optional<std::string> Dispatcher::HandleAsync(ByteView frame, Later later) 
     return fail(MakeError(ErrorCode::kUnavailable, background->what() + " is under way: try again once it ends"));
   }
   dispatch::Call call{engine_, info_, services_, req.method.method, req.params, req.id, later};
-  try {
+  bool taken = false;  // to answer through `later`
+  std::string reply = dispatch::Answer(req.method.name, req.id, [&] {
     Result<nlohmann::json> result = row.handle(call);
-    if (!result.ok()) return fail(result.error());
-    if (call.deferred) return std::nullopt;
-    return protocol::EncodeIpcResult(req.id, *result);
-  } catch (const std::exception& e) {
-    spdlog::error("ipc.internal method={} what=\"{}\"", req.method.name, e.what());
-    return fail(MakeError(ErrorCode::kInternal, "internal error while handling the request"));
-  }
+    taken = result.ok() && call.deferred;
+    return result;
+  });
+  if (taken) return std::nullopt;
+  return reply;
 }
 
 }  // namespace kintsugi::daemon

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -66,6 +67,15 @@ std::span<const MethodRow> SettingsMethods();
 // The row of `method`: every protocol::Method has one (a test holds the
 // table to that); null only for a method missing from it.
 const MethodRow* FindRow(protocol::Method method);
+
+// The reply to request `id` of `method`: its result, or its error (logged
+// as ipc.error).
+std::string Reply(std::string_view method, const nlohmann::json& id, const Result<nlohmann::json>& result);
+// Runs a request's handler, or the end of one answered later, and makes its
+// reply: as Reply(), or an internal error (logged as ipc.internal) for what
+// it threw. Nothing is thrown out of the loop.
+std::string Answer(std::string_view method, const nlohmann::json& id,
+                   const std::function<Result<nlohmann::json>()>& run);
 
 // Helpers for the handlers.
 std::string IsoTime(std::uint64_t hlc);

@@ -63,24 +63,9 @@ Result<json> DeriveThenFinish(Call& call, std::string what, std::shared_ptr<Deri
       // Back on the loop, which nothing may throw out of (as HandleAsync).
       [d, &engine = call.engine, &info = call.info, &services = call.services, method = call.method, id = call.id,
        later = call.later] {
-        const std::string_view name = protocol::MethodName(method);
         json params = json::object();
         Call again{engine, info, services, method, params, id, later};
-        std::string reply;
-        try {
-          Result<json> result = d->finish(again, *d->work);
-          if (result.ok()) {
-            reply = protocol::EncodeIpcResult(id, *result);
-          } else {
-            spdlog::info("ipc.error method={} code={}", name, ErrorCodeName(result.error().code));
-            reply = protocol::EncodeIpcError(id, result.error());
-          }
-        } catch (const std::exception& e) {
-          spdlog::error("ipc.internal method={} what=\"{}\"", name, e.what());
-          reply = protocol::EncodeIpcError(
-              id, MakeError(ErrorCode::kInternal, "internal error while handling the request"));
-        }
-        later(reply);
+        later(Answer(protocol::MethodName(method), id, [&] { return d->finish(again, *d->work); }));
       });
   call.deferred = true;
   return json::object();

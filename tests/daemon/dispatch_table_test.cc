@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <stdexcept>
 #include <set>
 #include <string>
 
@@ -79,6 +80,25 @@ TEST(DispatchTable, WhatALockedDaemonAnswersIsWhatTheProtocolSays) {
     if (FindRow(spec.method)->answers_while_locked) answered.insert(std::string(spec.name));
   }
   EXPECT_EQ(documented, answered);
+}
+
+// A handler's result, its error, and what it throws each become a reply to
+// its request; nothing is thrown out of the loop (HandleAsync and the end of
+// a request answered later alike).
+TEST(DispatchTable, WhatAHandlerGivesOrThrowsIsTheReplyToItsRequest) {
+  auto read = [](const std::string& reply) { return nlohmann::json::parse(reply); };
+  const auto ok = read(Answer("status", 7, [] { return Result<nlohmann::json>(nlohmann::json{{"locked", true}}); }));
+  EXPECT_EQ(ok["id"], 7);
+  EXPECT_EQ(ok["result"]["locked"], true);
+  const auto refused = read(Answer("unlock", "u", [] {
+    return Result<nlohmann::json>(MakeError(ErrorCode::kVerificationFailed, "wrong passphrase"));
+  }));
+  EXPECT_EQ(refused["id"], "u");
+  EXPECT_EQ(refused["error"]["code"], "verification_failed");
+  const auto thrown = read(Answer("backup", 9, []() -> Result<nlohmann::json> { throw std::runtime_error("boom"); }));
+  EXPECT_EQ(thrown["id"], 9);
+  EXPECT_EQ(thrown["error"]["code"], "internal");
+  EXPECT_EQ(thrown["error"]["message"], "internal error while handling the request");
 }
 
 }  // namespace
