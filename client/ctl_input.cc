@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "base/local_time.h"
+#include "protocol/ipc_messages.h"
 #include "protocol/kinds.h"
 
 namespace kintsugi::ctl {
@@ -161,9 +162,13 @@ Status IdResolver::Load(IdSource source, std::vector<std::string>& ids) {
     case IdSource::kAnswerable: {
       auto r = client_.Call("view.agreements");
       if (!r.ok()) return r.take_error();
-      Collect((*r)["agreements"], ids);
+      auto view = client::ReadReply<protocol::AgreementsReply>(*r);
+      if (!view.ok()) return view.take_error();
+      for (const protocol::AgreementView& a : view->agreements) ids.push_back(a.id);
       if (source == IdSource::kAgreement) return {};
-      for (const auto& a : (*r)["agreements"]) Collect(At(a, "open_changes"), ids);
+      for (const protocol::AgreementView& a : view->agreements) {
+        for (const protocol::AgreementChange& change : a.open_changes) ids.push_back(change.id);
+      }
       return Page("view.pending", json::object(), "proposals", ids);
     }
     case IdSource::kTalk: return Page("view.together", json::object(), "talks", ids);

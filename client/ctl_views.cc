@@ -107,12 +107,12 @@ std::string Summary(const json& body) {
   return out;
 }
 
-std::string Outcomes(const json& outcomes) {
-  int kept = 0, struggled = 0, missed = 0;
-  for (const auto& [author, c] : outcomes.items()) {
-    kept += c.value("kept", 0);
-    struggled += c.value("struggled", 0);
-    missed += c.value("missed", 0);
+std::string Outcomes(const std::map<std::string, protocol::AgreementOutcomes>& outcomes) {
+  std::int64_t kept = 0, struggled = 0, missed = 0;
+  for (const auto& [author, c] : outcomes) {
+    kept += c.kept;
+    struggled += c.struggled;
+    missed += c.missed;
   }
   if (kept + struggled + missed == 0) return "";
   return "kept " + std::to_string(kept) + ", struggled " + std::to_string(struggled) + ", missed " +
@@ -120,36 +120,32 @@ std::string Outcomes(const json& outcomes) {
 }
 
 // The words of a proposed change: its text, title, category, review or reason.
-std::string ChangeWords(const json& change) {
-  if (change.value("withdrawn", false)) return "(words withdrawn)";
+std::string ChangeWords(const protocol::AgreementChange& change) {
+  if (change.withdrawn) return "(words withdrawn)";
   std::string out;
-  for (const char* field : {"title", "text", "category", "review", "reason"}) {
-    if (change.contains(field)) {
-      out += (out.empty() ? "" : "; ") + std::string(field) + ": " + Str(change, field);
-    }
+  for (const auto& [field, words] : {std::pair{"title", &change.title},
+                                     {"text", &change.text},
+                                     {"category", &change.category},
+                                     {"review", &change.review},
+                                     {"reason", &change.reason}}) {
+    if (!words->empty()) out += (out.empty() ? "" : "; ") + std::string(field) + ": " + *words;
   }
   return Line(out);
 }
 
-void PrintAgreement(const json& a, const People& people) {
-  const std::string state = Str(a, "state");
-  std::cout << "  " << Short(Str(a, "id")) << "  " << Line(Str(a, "title"), 60) << "  ("
-            << Str(a, "category");
-  if (a.value("version", 0) > 0) std::cout << ", version " << a.value("version", 0);
-  std::cout << (state == "active" && At(a, "signed_by").size() == 2 ? ", signed by both" : "") << ")\n";
-  std::cout << "      " << (a.value("withdrawn", false) ? "(words withdrawn)" : Line(Str(a, "text"))) << "\n";
-  if (state == "proposed") {
-    std::cout << "      proposed by " << people.Name(Str(a, "proposer")) << ", "
-              << people.AwaitedAnswer(Str(a, "proposer")) << "\n";
+void PrintAgreement(const protocol::AgreementView& a, const People& people) {
+  std::cout << "  " << Short(a.id) << "  " << Line(a.title, 60) << "  (" << a.category;
+  if (a.version > 0) std::cout << ", version " << a.version;
+  std::cout << (a.state == "active" && a.signed_by.size() == 2 ? ", signed by both" : "") << ")\n";
+  std::cout << "      " << (a.withdrawn ? "(words withdrawn)" : Line(a.text)) << "\n";
+  if (a.state == "proposed") {
+    std::cout << "      proposed by " << people.Name(a.proposer) << ", " << people.AwaitedAnswer(a.proposer) << "\n";
   }
-  if (std::string counts = Outcomes(At(a, "outcomes")); !counts.empty()) {
-    std::cout << "      " << counts << "\n";
-  }
-  if (a.contains("review")) std::cout << "      review on " << Str(a, "review") << "\n";
-  for (const auto& change : At(a, "open_changes")) {
-    std::cout << "      " << Short(Str(change, "id")) << "  " << Str(change, "kind") << " by "
-              << people.Name(Str(change, "author")) << ", " << people.AwaitedAnswer(Str(change, "author"))
-              << ": " << ChangeWords(change) << "\n";
+  if (std::string counts = Outcomes(a.outcomes); !counts.empty()) std::cout << "      " << counts << "\n";
+  if (!a.review.empty()) std::cout << "      review on " << a.review << "\n";
+  for (const protocol::AgreementChange& change : a.open_changes) {
+    std::cout << "      " << Short(change.id) << "  " << change.kind << " by " << people.Name(change.author) << ", "
+              << people.AwaitedAnswer(change.author) << ": " << ChangeWords(change) << "\n";
   }
 }
 
@@ -324,15 +320,16 @@ void PrintAppended(Client&, const json& r) {
 }
 
 void PrintAgreements(Client& client, const json& r) {
-  if (At(r, "agreements").empty()) {
+  const auto view = r.get<protocol::AgreementsReply>();
+  if (view.agreements.empty()) {
     std::cout << "No agreements yet. Propose one with: kintsugictl agree propose\n";
     return;
   }
   const People people = People::Load(client);
   for (const char* state : {"active", "proposed", "declined", "retired"}) {
     bool heading = false;
-    for (const auto& a : At(r, "agreements")) {
-      if (Str(a, "state") != state) continue;
+    for (const protocol::AgreementView& a : view.agreements) {
+      if (a.state != state) continue;
       if (!heading) std::cout << (std::string(1, std::toupper(state[0])) + (state + 1)) << "\n";
       heading = true;
       PrintAgreement(a, people);
@@ -394,7 +391,7 @@ void PrintTrends(Client& client, const json& r) {
   if (!trends.agreements.empty()) {
     std::map<std::string, std::string> titles;
     if (auto all = client.Call("view.agreements"); all.ok()) {
-      for (const auto& a : (*all)["agreements"]) titles[Str(a, "id")] = Str(a, "title");
+      for (const protocol::AgreementView& a : all->get<protocol::AgreementsReply>().agreements) titles[a.id] = a.title;
     }
     std::cout << "Agreements\n";
     for (const protocol::AgreementKept& a : trends.agreements) {

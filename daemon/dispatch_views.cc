@@ -29,19 +29,16 @@ std::optional<TimelineKey> ParseCursor(const std::string& text) {
 }
 
 Result<json> Agreements(Call& call) {
-  json view = call.engine.views().state().AgreementsView(call.engine.views().Opener());
+  protocol::AgreementsReply view = call.engine.views().state().AgreementsView(call.engine.views().Opener());
   if (auto state = call.params.find("state"); state != call.params.end() && !state->is_null()) {
     static const std::set<std::string> kStates{"proposed", "active", "declined", "retired"};
     if (!state->is_string() || !kStates.count(state->get<std::string>())) {
       return InvalidArgument("state must be one of: proposed, active, declined, retired");
     }
-    json kept = json::array();
-    for (auto& a : view["agreements"]) {
-      if (a["state"] == *state) kept.push_back(a);
-    }
-    view["agreements"] = kept;
+    const std::string wanted = state->get<std::string>();
+    std::erase_if(view.agreements, [&](const protocol::AgreementView& a) { return a.state != wanted; });
   }
-  return view;
+  return json(view);
 }
 
 Result<json> Pending(Call& call) {

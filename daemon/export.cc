@@ -307,10 +307,10 @@ class Collector {
   // Every agreement that existed during the range, with its history up to
   // the range's end, its state then and now, and its check-ins in the range.
   void AddAgreements() {
-    json view = state_.AgreementsView(open_);
+    const protocol::AgreementsReply view = state_.AgreementsView(open_);
     json list = json::array();
-    for (auto& a : view["agreements"]) {
-      const std::string id = a.value("id", "");
+    for (const protocol::AgreementView& a : view.agreements) {
+      const std::string& id = a.id;
       json history = json::array();
       std::string state_then;
       std::int64_t last_day = -1;
@@ -320,7 +320,7 @@ class Collector {
       const auto& events = folded->second.history;
       for (std::size_t i = 0; i < events.size(); ++i) {
         // The view lists the same events in the same order, with their status.
-        const json& h = i < a["history"].size() ? a["history"][i] : json::object();
+        const std::string status = i < a.history.size() ? a.history[i].status : "";
         const std::string& entry = events[i].entry;
         const std::string& kind = events[i].kind;
         kind_of[entry] = kind;
@@ -330,7 +330,7 @@ class Collector {
         last_day = w.day;
         json item{{"date", w.date}, {"time", w.time}, {"kind", kind}, {"who", Name(events[i].author)},
                   {"in_range", w.day >= range_.from_day}};
-        if (h.contains("status")) item["status"] = h["status"];
+        if (!status.empty()) item["status"] = status;
         if (body) {
           CopyWords(kind, *body, item);
           if (kind == "accept" || kind == "decline") {
@@ -349,19 +349,19 @@ class Collector {
       if (history.empty()) continue;  // proposed after the range
       if ((state_then == "declined" || state_then == "retired") && last_day < range_.from_day) continue;
       json signers = json::array();
-      for (const auto& s : a["signed_by"]) signers.push_back(Name(s.get<std::string>()));
+      for (const std::string& s : a.signed_by) signers.push_back(Name(s));
       json out{{"id", id},
-               {"title", a.value("title", "")},
-               {"text", a.value("text", "")},
-               {"category", a.value("category", "")},
-               {"state", a.value("state", "")},
-               {"state_at_end", state_then.empty() ? a.value("state", "") : state_then},
-               {"proposer", Name(a.value("proposer", ""))},
-               {"version", a.value("version", 0)},
+               {"title", a.title},
+               {"text", a.text},
+               {"category", a.category},
+               {"state", a.state},
+               {"state_at_end", state_then.empty() ? a.state : state_then},
+               {"proposer", Name(a.proposer)},
+               {"version", a.version},
                {"signed_by", signers},
                {"history", history}};
-      if (a.value("withdrawn", false)) out["withdrawn"] = true;
-      if (a.contains("review")) out["review"] = a["review"];
+      if (a.withdrawn) out["withdrawn"] = true;
+      if (!a.review.empty()) out["review"] = a.review;
       const json& counted = outcomes_.contains(id) ? outcomes_[id] : json::object();
       out["in_range"] = {{"kept", counted.value("kept", 0)},
                          {"struggled", counted.value("struggled", 0)},

@@ -193,7 +193,7 @@ class LedgerState {
   std::string EndedReason() const;
 
   // Views (docs/LEDGER.md, "Views"). `me` is the asking author (hex).
-  nlohmann::json AgreementsView(const BodyOpener& open) const;
+  AgreementsReply AgreementsView(const BodyOpener& open) const;
   // `today` is the asker's local day (days since 1970-01-01), for reviews due.
   PendingReply PendingView(const std::string& me, std::int64_t today, const BodyOpener& open) const;
   // Days are local days since 1970-01-01; [from_day, to_day] inclusive.

@@ -33,24 +33,6 @@ constexpr std::int64_t kMsPerDay = 86'400'000;
 
 std::string Time(std::uint64_t ms) { return FormatUtcMillis(ms); }
 
-json EventJson(const fold::Event& e) {
-  return json{{"entry", e.entry}, {"kind", e.kind}, {"author", e.author}, {"time", Time(e.ms)}};
-}
-
-// Words of an entry for a view: its fields, or {"withdrawn": true}.
-json Words(const BodyOpener& open, const std::string& id, std::initializer_list<const char*> fields) {
-  auto body = open(id);
-  json j = json::object();
-  if (!body) {
-    j["withdrawn"] = true;
-    return j;
-  }
-  for (const char* f : fields) {
-    if (body->contains(f)) j[f] = (*body)[f];
-  }
-  return j;
-}
-
 // Puts the text fields of an entry's words into the typed view's strings;
 // true when they were withdrawn (the entry no longer opens).
 bool WordsInto(const BodyOpener& open, const std::string& entry,
@@ -129,48 +111,47 @@ Result<LedgerState> LedgerState::FromJson(const json& j) {
   }
 }
 
-json LedgerState::AgreementsView(const BodyOpener& open) const {
-  json list = json::array();
+AgreementsReply LedgerState::AgreementsView(const BodyOpener& open) const {
+  AgreementsReply reply;
   for (const auto& [id, a] : agreements_) {
-    json title = Words(open, a.title_entry, {"title"});
-    json text = Words(open, a.text_entry, {"text"});
-    json outcomes = json::object();
-    for (const auto& [author, counts] : a.outcomes) {
-      outcomes[author] = {{"kept", counts[0]}, {"struggled", counts[1]}, {"missed", counts[2]}};
-    }
-    json changes = json::array();
-    json history = json::array();
+    AgreementView& item = reply.agreements.emplace_back();
+    item.id = id;
+    item.state = a.state;
+    item.category = a.category;
+    item.withdrawn = WordsInto(open, a.title_entry, {{"title", &item.title}});
+    item.withdrawn = WordsInto(open, a.text_entry, {{"text", &item.text}}) || item.withdrawn;
+    item.proposer = a.proposer;
+    item.proposed = Time(a.proposed_ms);
+    item.version = a.version;
+    item.signed_by = a.signed_by;
+    if (a.since_ms) item.since = Time(a.since_ms);
+    item.review = a.review;
+    for (const auto& [author, counts] : a.outcomes) item.outcomes[author] = {counts[0], counts[1], counts[2]};
     for (const auto& e : a.history) {
-      json item = EventJson(e);
-      if (auto p = proposals_.find(e.entry); p != proposals_.end()) {
-        item["status"] = p->second.status;
-        if (!p->second.answered_by.empty()) item["answered_by"] = p->second.answered_by;
-        if (p->second.status == "open" && e.kind != "propose") {
-          json change{{"id", e.entry}, {"kind", e.kind}, {"author", e.author}, {"time", Time(e.ms)}};
-          change.update(Words(open, e.entry, {"text", "title", "reason", "category", "review"}));
-          changes.push_back(change);
-        }
-      }
-      history.push_back(item);
+      AgreementEvent& event = item.history.emplace_back();
+      event.entry = e.entry;
+      event.kind = e.kind;
+      event.author = e.author;
+      event.time = Time(e.ms);
+      auto p = proposals_.find(e.entry);
+      if (p == proposals_.end()) continue;
+      event.status = p->second.status;
+      event.answered_by = p->second.answered_by;
+      if (p->second.status != "open" || e.kind == "propose") continue;
+      AgreementChange& change = item.open_changes.emplace_back();
+      change.id = e.entry;
+      change.kind = e.kind;
+      change.author = e.author;
+      change.time = event.time;
+      change.withdrawn = WordsInto(open, e.entry,
+                                   {{"text", &change.text},
+                                    {"title", &change.title},
+                                    {"reason", &change.reason},
+                                    {"category", &change.category},
+                                    {"review", &change.review}});
     }
-    json j{{"id", id},
-           {"state", a.state},
-           {"category", a.category},
-           {"title", title.value("title", "")},
-           {"text", text.value("text", "")},
-           {"proposer", a.proposer},
-           {"proposed", Time(a.proposed_ms)},
-           {"version", a.version},
-           {"signed_by", a.signed_by},
-           {"outcomes", outcomes},
-           {"open_changes", changes},
-           {"history", history}};
-    if (title.contains("withdrawn") || text.contains("withdrawn")) j["withdrawn"] = true;
-    if (a.since_ms) j["since"] = Time(a.since_ms);
-    if (!a.review.empty()) j["review"] = a.review;
-    list.push_back(std::move(j));
   }
-  return json{{"agreements", list}};
+  return reply;
 }
 
 PendingReply LedgerState::PendingView(const std::string& me, std::int64_t today, const BodyOpener& open) const {

@@ -437,6 +437,95 @@ void from_json(const json& j, PendingReply& reply) {
   reply.reviews_due = j.value("reviews_due", std::vector<ReviewDue>{});
 }
 
+void to_json(json& j, const AgreementsRequest& request) {
+  j = json::object();
+  if (!request.state.empty()) j["state"] = request.state;
+}
+
+void from_json(const json& j, AgreementsRequest& request) { request.state = j.value("state", std::string()); }
+
+namespace {
+
+// The words a change may carry, by field.
+constexpr std::pair<const char*, std::string AgreementChange::*> kChangeWords[] = {
+    {"title", &AgreementChange::title},
+    {"text", &AgreementChange::text},
+    {"category", &AgreementChange::category},
+    {"review", &AgreementChange::review},
+    {"reason", &AgreementChange::reason}};
+
+}  // namespace
+
+void to_json(json& j, const AgreementChange& change) {
+  j = json{{"id", change.id}, {"kind", change.kind}, {"author", change.author}, {"time", change.time}};
+  for (const auto& [name, words] : kChangeWords) {
+    if (!(change.*words).empty()) j[name] = change.*words;
+  }
+  if (change.withdrawn) j["withdrawn"] = true;
+}
+
+void from_json(const json& j, AgreementChange& change) {
+  change.id = j.value("id", std::string());
+  change.kind = j.value("kind", std::string());
+  change.author = j.value("author", std::string());
+  change.time = j.value("time", std::string());
+  for (const auto& [name, words] : kChangeWords) change.*words = j.value(name, std::string());
+  change.withdrawn = j.value("withdrawn", false);
+}
+
+void to_json(json& j, const AgreementEvent& event) {
+  j = json{{"entry", event.entry}, {"kind", event.kind}, {"author", event.author}, {"time", event.time}};
+  if (!event.status.empty()) j["status"] = event.status;
+  if (!event.answered_by.empty()) j["answered_by"] = event.answered_by;
+}
+
+void from_json(const json& j, AgreementEvent& event) {
+  event.entry = j.value("entry", std::string());
+  event.kind = j.value("kind", std::string());
+  event.author = j.value("author", std::string());
+  event.time = j.value("time", std::string());
+  event.status = j.value("status", std::string());
+  event.answered_by = j.value("answered_by", std::string());
+}
+
+void to_json(json& j, const AgreementView& agreement) {
+  j = json{{"id", agreement.id},
+           {"state", agreement.state},
+           {"category", agreement.category},
+           {"title", agreement.title},
+           {"text", agreement.text},
+           {"proposer", agreement.proposer},
+           {"proposed", agreement.proposed},
+           {"version", agreement.version},
+           {"signed_by", agreement.signed_by},
+           {"outcomes", agreement.outcomes},
+           {"open_changes", agreement.open_changes},
+           {"history", agreement.history}};
+  if (agreement.withdrawn) j["withdrawn"] = true;
+  if (!agreement.since.empty()) j["since"] = agreement.since;
+  if (!agreement.review.empty()) j["review"] = agreement.review;
+}
+
+void from_json(const json& j, AgreementView& agreement) {
+  for (const auto& [name, value] : {std::pair{"id", &agreement.id},
+                                    {"state", &agreement.state},
+                                    {"category", &agreement.category},
+                                    {"title", &agreement.title},
+                                    {"text", &agreement.text},
+                                    {"proposer", &agreement.proposer},
+                                    {"proposed", &agreement.proposed},
+                                    {"since", &agreement.since},
+                                    {"review", &agreement.review}}) {
+    *value = j.value(name, std::string());
+  }
+  agreement.withdrawn = j.value("withdrawn", false);
+  agreement.version = j.value("version", std::int64_t{0});
+  agreement.signed_by = j.value("signed_by", std::vector<std::string>{});
+  agreement.outcomes = j.value("outcomes", std::map<std::string, AgreementOutcomes>{});
+  agreement.open_changes = j.value("open_changes", std::vector<AgreementChange>{});
+  agreement.history = j.value("history", std::vector<AgreementEvent>{});
+}
+
 void to_json(json& j, const TrendsRequest& request) {
   j = json::object();
   if (!request.from.empty()) j["from"] = request.from;
@@ -613,6 +702,7 @@ std::vector<MessageSpec> MessageSpecs() {
       {Method::kNotifyTest, none, FieldsOf(tested)},
       {Method::kPending, none, FieldsOf(PendingReply{})},
       {Method::kTogether, none, FieldsOf(TogetherReply{})},
+      {Method::kAgreements, FieldsOf(AgreementsRequest{"active"}), FieldsOf(AgreementsReply{})},
       {Method::kTimeline, FieldsOf(TimelineRequest{50, "cursor", "me", "checkin", "2026-01-01", "2026-01-31"}),
        FieldsOf(TimelineReply{})},
       {Method::kTrends, FieldsOf(TrendsRequest{"2026-01-01", "2026-01-31"}), FieldsOf(TrendsReply{})},

@@ -279,6 +279,71 @@ struct PendingReply {
   bool operator==(const PendingReply&) const = default;
 };
 
+// --- Views: view.agreements ---
+
+struct AgreementsRequest {
+  std::string state;  // proposed, active, declined or retired; empty: every agreement (not sent)
+};
+// A change to an agreement (`amend` or `retire`) that awaits an answer, with
+// the words it proposes: only those it carries, none when withdrawn.
+struct AgreementChange {
+  std::string id;  // the change's entry, hex
+  std::string kind;
+  std::string author;  // hex
+  std::string time;    // ISO 8601, UTC
+  std::string title;
+  std::string text;
+  std::string category;
+  std::string review;
+  std::string reason;
+  bool withdrawn = false;
+
+  bool operator==(const AgreementChange&) const = default;
+};
+// One entry in an agreement's life (its proposal, changes and answers); a
+// proposal or change carries its status, and who answered it once answered.
+struct AgreementEvent {
+  std::string entry;  // hex
+  std::string kind;
+  std::string author;  // hex
+  std::string time;    // ISO 8601, UTC
+  std::string status;  // open, accepted, declined or superseded; empty for an answer
+  std::string answered_by;
+
+  bool operator==(const AgreementEvent&) const = default;
+};
+struct AgreementOutcomes {
+  std::int64_t kept = 0;
+  std::int64_t struggled = 0;
+  std::int64_t missed = 0;
+
+  bool operator==(const AgreementOutcomes&) const = default;
+};
+struct AgreementView {
+  std::string id;     // its propose entry's, hex
+  std::string state;  // proposed, active, declined or retired
+  std::string category;
+  std::string title;  // the words in force (empty when withdrawn)
+  std::string text;
+  bool withdrawn = false;                             // the words in force were withdrawn
+  std::string proposer;                               // hex
+  std::string proposed;                               // ISO 8601, UTC
+  std::int64_t version = 0;                           // changes accepted (1 once active)
+  std::vector<std::string> signed_by;                 // the two authors of the version in force
+  std::string since;                                  // active or retired since (when it is)
+  std::string review;                                 // YYYY-MM-DD (when set)
+  std::map<std::string, AgreementOutcomes> outcomes;  // check-ins on it, by author key
+  std::vector<AgreementChange> open_changes;
+  std::vector<AgreementEvent> history;  // oldest first
+
+  bool operator==(const AgreementView&) const = default;
+};
+struct AgreementsReply {
+  std::vector<AgreementView> agreements;  // oldest proposal first
+
+  bool operator==(const AgreementsReply&) const = default;
+};
+
 // --- Views: view.timeline ---
 
 // Every filter is optional; an empty one is not sent.
@@ -475,6 +540,19 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AgreementKept, agreement, state,
 void to_json(nlohmann::json& j, const PhaseNow& phase);  // `since`, `breach_named` and its days when known
 void from_json(const nlohmann::json& j, PhaseNow& phase);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrendsReply, from, to, members, agreements, phase)
+
+// --- Views: view.agreements: each word, `since` and `review` only when there
+// are; `status` and `answered_by` of an event only when it has them ---
+void to_json(nlohmann::json& j, const AgreementsRequest& request);  // no `state` when empty
+void from_json(const nlohmann::json& j, AgreementsRequest& request);
+void to_json(nlohmann::json& j, const AgreementChange& change);
+void from_json(const nlohmann::json& j, AgreementChange& change);
+void to_json(nlohmann::json& j, const AgreementEvent& event);
+void from_json(const nlohmann::json& j, AgreementEvent& event);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AgreementOutcomes, kept, struggled, missed)
+void to_json(nlohmann::json& j, const AgreementView& agreement);
+void from_json(const nlohmann::json& j, AgreementView& agreement);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AgreementsReply, agreements)
 
 // --- Views: view.timeline ---
 void to_json(nlohmann::json& j, const TimelineRequest& request);  // the filters given

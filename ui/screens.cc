@@ -242,11 +242,10 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
   DrawAwaiting(vm, state);
 
   Heading("Today's ritual");
-  const auto rituals = vm.AgreementsIn("active");
   bool shown = false;
-  for (const auto& a : rituals) {
-    if (Str(a, "category") != "ritual") continue;
-    Wrapped(Str(a, "title"));
+  for (const protocol::AgreementView* a : vm.AgreementsIn("active")) {
+    if (a->category != "ritual") continue;
+    Wrapped(a->title);
     shown = true;
   }
   if (!shown) Hint("When you agree on a ritual together (a weekly meeting, an evening for two) it shows here.");
@@ -255,22 +254,21 @@ void DrawToday(ViewModel& vm, ScreenState& state) {
 
 // --- Agreements --------------------------------------------------------------
 
-void AgreementDetails(ViewModel& vm, ScreenState& state, const json& a) {
-  const std::string id = Str(a, "id");
-  Wrapped(Str(a, "text"));
-  TextF("%s, version %d%s", Str(a, "category").c_str(), a.value("version", 0),
-              a.value("signed_by", json::array()).size() == 2 ? ", signed by both" : "");
-  if (a.contains("review")) TextF("Review on %s", Str(a, "review").c_str());
-  const json outcomes = a.value("outcomes", json::object());  // named: items() of a temporary dangles
-  for (const auto& [author, c] : outcomes.items()) {
-    TextF("%s: kept %d, struggled %d, missed %d", vm.NameOf(author).c_str(), c.value("kept", 0),
-                c.value("struggled", 0), c.value("missed", 0));
+void AgreementDetails(ViewModel& vm, ScreenState& state, const protocol::AgreementView& a) {
+  const std::string& id = a.id;
+  Wrapped(a.text);
+  TextF("%s, version %lld%s", a.category.c_str(), static_cast<long long>(a.version),
+        a.signed_by.size() == 2 ? ", signed by both" : "");
+  if (!a.review.empty()) TextF("Review on %s", a.review.c_str());
+  for (const auto& [author, c] : a.outcomes) {
+    TextF("%s: kept %lld, struggled %lld, missed %lld", vm.NameOf(author).c_str(), static_cast<long long>(c.kept),
+          static_cast<long long>(c.struggled), static_cast<long long>(c.missed));
   }
-  for (const auto& h : a.value("history", json::array())) {
-    Hint(ShortTime(Str(h, "time")) + "  " + vm.NameOf(Str(h, "author")) + " " + KindAction(Str(h, "kind")) +
-         (h.contains("status") ? " (" + Str(h, "status") + ")" : ""));
+  for (const protocol::AgreementEvent& h : a.history) {
+    Hint(ShortTime(h.time) + "  " + vm.NameOf(h.author) + " " + KindAction(h.kind) +
+         (h.status.empty() ? "" : " (" + h.status + ")"));
   }
-  if (Str(a, "state") != "active" || vm.read_only()) return;
+  if (a.state != "active" || vm.read_only()) return;
   ImGui::PushID(id.c_str());
   Line("How did it go?");
   ImGui::SetNextItemWidth(std::min(360.0f, WidthBeside("")));
@@ -302,48 +300,46 @@ void AgreementDetails(ViewModel& vm, ScreenState& state, const json& a) {
   ImGui::PopID();
 }
 
-void AgreementList(ViewModel& vm, ScreenState& state, const char* heading, const std::vector<json>& list) {
+void AgreementList(ViewModel& vm, ScreenState& state, const char* heading, const ViewModel::AgreementList& list) {
   Heading(heading);
   if (list.empty()) Hint("None.");
-  for (const auto& a : list) {
-    const std::string id = Str(a, "id");
+  for (const protocol::AgreementView* a : list) {
+    const std::string& id = a->id;
     ImGui::PushID(id.c_str());
     const bool open = state.open_agreement == id;
-    if (ImGui::Selectable(Shown(Str(a, "title")).c_str(), open)) state.open_agreement = open ? "" : id;
-    Probe::Get().Mark(std::string("agreement:") + heading + ":" + Str(a, "title"));
-    if (!a.value("open_changes", json::array()).empty()) {
+    if (ImGui::Selectable(Shown(a->title).c_str(), open)) state.open_agreement = open ? "" : id;
+    Probe::Get().Mark(std::string("agreement:") + heading + ":" + a->title);
+    if (!a->open_changes.empty()) {
       ImGui::SameLine();
       Hint("(a change awaits an answer)");
     }
     if (open) {
       ImGui::Indent();
-      AgreementDetails(vm, state, a);
+      AgreementDetails(vm, state, *a);
       ImGui::Unindent();
     }
     ImGui::PopID();
   }
 }
 
+ViewModel::AgreementList RetiredAndDeclined(const ViewModel& vm) {
+  ViewModel::AgreementList list = vm.AgreementsIn("retired");
+  for (const protocol::AgreementView* d : vm.AgreementsIn("declined")) list.push_back(d);
+  return list;
+}
+
 void DrawAgreements(ViewModel& vm, ScreenState& state) {
   if (vm.read_only()) {
     DrawEnded(vm);
     AgreementList(vm, state, "Active when it ended", vm.AgreementsIn("active"));
-    AgreementList(vm, state, "Retired and declined", [&] {
-      auto list = vm.AgreementsIn("retired");
-      for (auto& d : vm.AgreementsIn("declined")) list.push_back(d);
-      return list;
-    }());
+    AgreementList(vm, state, "Retired and declined", RetiredAndDeclined(vm));
     return;
   }
   Heading("Awaiting your answer");
   DrawAwaiting(vm, state);
   AgreementList(vm, state, "Awaiting your partner", vm.AwaitingPartner());
   AgreementList(vm, state, "Active", vm.AgreementsIn("active"));
-  AgreementList(vm, state, "Retired and declined", [&] {
-    auto list = vm.AgreementsIn("retired");
-    for (auto& d : vm.AgreementsIn("declined")) list.push_back(d);
-    return list;
-  }());
+  AgreementList(vm, state, "Retired and declined", RetiredAndDeclined(vm));
 
   Heading("Propose an agreement");
   bool first = true;

@@ -195,8 +195,8 @@ void DrawProgress(ViewModel& vm) {
     const long long kept = k.kept, struggled = k.struggled, missed = k.missed;
     const long long total = std::max(1LL, kept + struggled + missed);
     std::string title;
-    for (const auto& a : At(vm.agreements(), "agreements")) {
-      if (Str(a, "id") == k.agreement) title = Str(a, "title");
+    for (const protocol::AgreementView& a : vm.agreements().agreements) {
+      if (a.id == k.agreement) title = a.title;
     }
     ImGui::ProgressBar(static_cast<float>(kept) / static_cast<float>(total), ImVec2(200, 0));
     ImGui::SameLine();

@@ -361,7 +361,9 @@ void DrawSettings(ViewModel& vm, ScreenState& state) {
   if (ImGui::Checkbox("Dark theme", &state.dark)) ApplyTheme(state.dark, state.scale);
   Hint("F12 closes this window at once, for when someone walks in. Your daemon keeps running.");
   Heading("Private notes (only on this device)");
-  for (const auto& n : vm.notes()) WrappedF("%s  %s", ShortTime(Str(n, "time")).c_str(), Str(n, "text").c_str());
+  for (const protocol::Note& n : vm.notes()) {
+    WrappedF("%s  %s", ShortTime(n.time).c_str(), n.unreadable ? "(unreadable on this device)" : n.text.c_str());
+  }
   EditMultiline("##note", &vm.note_input, ImVec2(420, 60));
   Primary();
   if (Button("Keep this note", !vm.note_input.empty())) {

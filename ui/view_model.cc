@@ -188,29 +188,23 @@ std::size_t ViewModel::talks_awaiting_me() const {
   return pending_.talks.size();
 }
 
-std::vector<json> ViewModel::AgreementsIn(std::string_view state) const {
-  std::vector<json> out;
-  auto list = agreements_.find("agreements");
-  if (list == agreements_.end()) return out;
-  for (const auto& a : *list) {
-    if (a.value("state", "") == state) out.push_back(a);
+ViewModel::AgreementList ViewModel::AgreementsIn(std::string_view state) const {
+  AgreementList out;
+  for (const protocol::AgreementView& a : agreements_.agreements) {
+    if (a.state == state) out.push_back(&a);
   }
   return out;
 }
 
-std::vector<json> ViewModel::AwaitingMe() const {
-  std::vector<json> out;
-  for (auto& a : AgreementsIn("proposed")) {
-    if (a.value("proposer", "") != me_) out.push_back(a);
-  }
+ViewModel::AgreementList ViewModel::AwaitingMe() const {
+  AgreementList out = AgreementsIn("proposed");
+  std::erase_if(out, [&](const protocol::AgreementView* a) { return a->proposer == me_; });
   return out;
 }
 
-std::vector<json> ViewModel::AwaitingPartner() const {
-  std::vector<json> out;
-  for (auto& a : AgreementsIn("proposed")) {
-    if (a.value("proposer", "") == me_) out.push_back(a);
-  }
+ViewModel::AgreementList ViewModel::AwaitingPartner() const {
+  AgreementList out = AgreementsIn("proposed");
+  std::erase_if(out, [&](const protocol::AgreementView* a) { return a->proposer != me_; });
   return out;
 }
 

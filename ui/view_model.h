@@ -214,11 +214,11 @@ class ViewModel {
 
   const protocol::DaemonStatus& status() const { return status_; }
   const protocol::PendingReply& pending() const { return pending_; }
-  const nlohmann::json& agreements() const { return agreements_; }
+  const protocol::AgreementsReply& agreements() const { return agreements_; }
   const protocol::TrendsReply& trends() const { return trends_; }
   const protocol::TogetherReply& together() const { return together_; }
   const protocol::PairStatus& pair_status() const { return pair_; }
-  const nlohmann::json& notes() const { return notes_; }
+  const std::vector<protocol::Note>& notes() const { return notes_; }
   const std::vector<protocol::TimelineEntry>& timeline() const { return timeline_; }
   bool timeline_has_more() const { return timeline_next_.has_value(); }
   // Changes whenever the timeline's filters or rows change.
@@ -249,9 +249,11 @@ class ViewModel {
   std::string talk_answer_note;
   // Agreements in one state ("proposed", "active", "declined", "retired"),
   // split for the screen: those awaiting my answer, awaiting the partner's.
-  std::vector<nlohmann::json> AgreementsIn(std::string_view state) const;
-  std::vector<nlohmann::json> AwaitingMe() const;       // proposed by the partner
-  std::vector<nlohmann::json> AwaitingPartner() const;  // proposed by me
+  // Each points into agreements(), valid until the next read.
+  using AgreementList = std::vector<const protocol::AgreementView*>;
+  AgreementList AgreementsIn(std::string_view state) const;
+  AgreementList AwaitingMe() const;       // proposed by the partner
+  AgreementList AwaitingPartner() const;  // proposed by me
   bool CheckedInToday() const;  // a feelings check-in by me today (local)
 
   // --- Screens ---
@@ -529,14 +531,14 @@ class ViewModel {
   std::string me_;
   protocol::DaemonStatus status_;
   protocol::PendingReply pending_;
-  nlohmann::json agreements_ = nlohmann::json::object();
+  protocol::AgreementsReply agreements_;
   protocol::TrendsReply trends_;
   protocol::TogetherReply together_;
   std::optional<protocol::NotifyStatus> notify_;
   protocol::PairStatus pair_;
   protocol::PeersReply peers_;
   nlohmann::json sync_findings_ = nlohmann::json::array();
-  nlohmann::json notes_ = nlohmann::json::array();
+  std::vector<protocol::Note> notes_;
   std::vector<protocol::TimelineEntry> timeline_;
   std::optional<std::string> timeline_next_;
   std::vector<protocol::TimelineEntry> partner_feelings_;  // the partner's feelings check-ins today, newest first

@@ -115,10 +115,10 @@ std::optional<double> ViewModel::SecondsUntilChange() const {
 
 std::string ViewModel::AgreementTitleOf(const std::string& ref) const {
   if (ref.empty()) return "";
-  for (const auto& a : agreements_.value("agreements", json::array())) {
-    bool about = Str(a, "id") == ref;
-    for (const auto& h : a.value("history", json::array())) about = about || Str(h, "entry") == ref;
-    if (about) return Str(a, "title");
+  for (const protocol::AgreementView& a : agreements_.agreements) {
+    bool about = a.id == ref;
+    for (const protocol::AgreementEvent& h : a.history) about = about || h.entry == ref;
+    if (about) return a.title;
   }
   for (const protocol::PendingProposal& p : pending_.proposals) {
     if (p.id == ref) return p.title.empty() ? p.agreement_title : p.title;

@@ -34,7 +34,8 @@ struct ViewModel::Snapshot {
   Result<protocol::DaemonStatus> status = protocol::DaemonStatus{};
   bool silent = false;  // `status` failed as a daemon that is there but said nothing in time
   bool views = false;  // initialised and unlocked: the views below were asked for
-  json agreements, notes;
+  std::optional<protocol::AgreementsReply> agreements;
+  std::optional<protocol::NoteListReply> notes;
   std::optional<protocol::TrendsReply> trends;
   std::optional<protocol::PendingReply> pending;
   std::optional<protocol::TogetherReply> together;
@@ -109,7 +110,9 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
   if (json pending; read("view.pending", json::object(), pending)) {
     snap.pending = protocol::ReadMessage<protocol::PendingReply>(pending);
   }
-  read("view.agreements", json::object(), snap.agreements);
+  if (json agreements; read("view.agreements", protocol::AgreementsRequest{}, agreements)) {
+    snap.agreements = protocol::ReadMessage<protocol::AgreementsReply>(agreements);
+  }
   if (json trends; read("view.trends", protocol::TrendsRequest{}, trends)) {
     snap.trends = protocol::ReadMessage<protocol::TrendsReply>(trends);
   }
@@ -122,8 +125,9 @@ ViewModel::Snapshot ViewModel::Read(DaemonLink& link, const ReadInputs& in) {
   if (json peers; read("peers", json::object(), peers)) {
     snap.peers = protocol::ReadMessage<protocol::PeersReply>(peers);
   }
-  json notes;
-  if (read("note.list", json::object(), notes)) snap.notes = notes.value("notes", json::array());
+  if (json notes; read("note.list", json::object(), notes)) {
+    snap.notes = protocol::ReadMessage<protocol::NoteListReply>(notes);
+  }
 
   // The timeline's first page. When more than the first page is shown,
   // everything shown is read again, down to the oldest entry shown: an entry
@@ -198,11 +202,11 @@ void ViewModel::Adopt(Snapshot snap) {
   me_ = status_.author;
   if (!snap.views) {
     // Nothing that was opened stays in the window while the keys are closed.
-    agreements_ = json::object();
+    agreements_ = protocol::AgreementsReply{};
     trends_ = protocol::TrendsReply{};
     pending_ = protocol::PendingReply{};
     together_ = protocol::TogetherReply{};
-    notes_ = json::array();
+    notes_.clear();
     timeline_.clear();
     partner_feelings_.clear();
     partner_checkins_.clear();
@@ -210,9 +214,8 @@ void ViewModel::Adopt(Snapshot snap) {
     ++timeline_generation_;
     return;
   }
-  for (auto [from, into] : {std::pair{&snap.agreements, &agreements_}, {&snap.notes, &notes_}}) {
-    if (!from->is_null()) *into = std::move(*from);
-  }
+  if (snap.agreements) agreements_ = std::move(*snap.agreements);
+  if (snap.notes) notes_ = std::move(snap.notes->notes);
   if (snap.trends) trends_ = std::move(*snap.trends);
   if (snap.pending) pending_ = std::move(*snap.pending);
   if (snap.together) together_ = std::move(*snap.together);

@@ -478,8 +478,8 @@ TEST_F(Vault, ALockedDeviceTakesInItsPartnersEntriesAndShowsThemAfterUnlock) {
 
   ASSERT_TRUE(ana.engine->Unlock(Pass("ana's passphrase")).ok());
   auto view = ana.engine->views().state().AgreementsView(ana.engine->views().Opener());
-  ASSERT_EQ(view["agreements"].size(), 1u) << view.dump();
-  EXPECT_EQ(view["agreements"][0]["title"], "Tell before plans change");
+  ASSERT_EQ(view.agreements.size(), 1u);
+  EXPECT_EQ(view.agreements[0].title, "Tell before plans change");
   ana.ExpectVerifies();
   // A pairing sealed from the start stays sealed through the key changes of pairing.
   EXPECT_TRUE(LoadKeyFile(ana.key_path)->sealed.has_value());

@@ -183,7 +183,7 @@ TEST(FoldViews, AgreementsViewOpensTheWordsInForce) {
   c.Applied(Who::kA, Couple::Outcome(p.id, "kept"));
   c.Applied(Who::kB, Couple::Outcome(p.id, "struggled"));
   auto r = c.Applied(Who::kB, Couple::Retire(p.id));
-  json list = c.state.AgreementsView(c.Opener()).at("agreements");
+  json list = json(c.state.AgreementsView(c.Opener())).at("agreements");
   ASSERT_EQ(list.size(), 1u);
   const json& a = list[0];
   EXPECT_EQ(a.at("id"), p.id);
@@ -216,7 +216,7 @@ TEST(FoldViews, AgreementsViewMarksWordsThatCannotBeOpenedAsWithdrawn) {
   auto m = c.Applied(Who::kB, Couple::Amend(id, "new"));
   c.Applied(Who::kA, Couple::Accept(m.id));
   c.gone.insert(m.id);
-  json a = c.state.AgreementsView(c.Opener()).at("agreements").at(0);
+  json a = json(c.state.AgreementsView(c.Opener())).at("agreements").at(0);
   EXPECT_EQ(a.value("withdrawn", false), true) << a.dump();
   EXPECT_EQ(a.at("text"), "");
   EXPECT_EQ(a.at("title"), "Phones") << "the title is still the proposal's";

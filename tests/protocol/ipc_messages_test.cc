@@ -267,6 +267,58 @@ TEST(IpcMessages, TrendsSayOnlyTheScalesGivenAndThePhaseKnown) {
   EXPECT_FALSE(ReadMessage<TrendsReply>(json{{"members", {{"ab", {{"days", {{{"mood", "high"}}}}}}}}}).has_value());
 }
 
+// An agreement writes its words always (empty when withdrawn), `since` and
+// `review` only when set; a change only the words it carries; an answer in
+// the history no status. Each reads back the same.
+TEST(IpcMessages, AnAgreementSaysWhatItCarriesAndReadsBackTheSame) {
+  AgreementView a;
+  a.id = "aa";
+  a.state = "proposed";
+  a.category = "need";
+  a.title = "Walks";
+  a.text = "A walk on Sundays.";
+  a.proposer = "bb";
+  a.proposed = "2026-12-07T09:00:00.000Z";
+  a.signed_by = {"bb"};
+  a.outcomes["bb"] = {2, 1, 0};
+  a.history.push_back({"aa", "propose", "bb", a.proposed, "open", ""});
+  a.history.push_back({"cc", "accept", "dd", "2026-12-07T10:00:00.000Z", "", ""});
+  AgreementChange retire;
+  retire.id = "ee";
+  retire.kind = "retire";
+  retire.author = "dd";
+  retire.time = "2026-12-07T11:00:00.000Z";
+  retire.reason = "it served us";
+  a.open_changes.push_back(retire);
+  const json j = AgreementsReply{{a}};
+  const json& written = j["agreements"][0];
+  EXPECT_EQ(written["outcomes"]["bb"], (json{{"kept", 2}, {"struggled", 1}, {"missed", 0}}));
+  for (const char* absent : {"since", "review", "withdrawn"}) EXPECT_FALSE(written.contains(absent)) << absent;
+  EXPECT_EQ(written["history"][0]["status"], "open");
+  EXPECT_FALSE(written["history"][1].contains("status"));
+  EXPECT_FALSE(written["history"][1].contains("answered_by"));
+  EXPECT_EQ(written["open_changes"][0], (json{{"id", "ee"},
+                                              {"kind", "retire"},
+                                              {"author", "dd"},
+                                              {"time", "2026-12-07T11:00:00.000Z"},
+                                              {"reason", "it served us"}}));
+  auto read = ReadMessage<AgreementsReply>(j);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(*read, AgreementsReply{{a}});
+  a.title.clear();
+  a.withdrawn = true;
+  a.since = "2026-12-08T09:00:00.000Z";
+  a.review = "2027-01-01";
+  const json later = a;
+  EXPECT_EQ(later["title"], "");
+  EXPECT_EQ(later["withdrawn"], true);
+  EXPECT_EQ(ReadMessage<AgreementView>(later), a);
+  EXPECT_FALSE(ReadMessage<AgreementsReply>(json{{"agreements", {{{"version", "two"}}}}}).has_value());
+  // A request sends the state only when one is asked for.
+  EXPECT_EQ(json(AgreementsRequest{}), json::object());
+  EXPECT_EQ(json(AgreementsRequest{"active"}), (json{{"state", "active"}}));
+}
+
 TEST(IpcMessages, AReplyOfTheWrongShapeIsNoReply) {
   EXPECT_FALSE(ReadMessage<Sharing>(json{{"paused_since_ms", "yesterday"}}).has_value());
   EXPECT_FALSE(ReadMessage<Sharing>(json::array()).has_value());

@@ -136,7 +136,7 @@ class Couple : public ::testing::Test {
     auto awaiting = B().AwaitingMe();
     EXPECT_EQ(awaiting.size(), 1u);
     if (awaiting.empty()) return "";
-    const std::string id = awaiting[0].at("id");
+    const std::string id = awaiting[0]->id;
     clock.Advance(kMinuteMs);
     EXPECT_TRUE(Done(B().Accept(id)));
     Sync();

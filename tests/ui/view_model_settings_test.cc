@@ -257,7 +257,7 @@ TEST_F(Couple, RefreshWithoutNetworkServicesStillShowsTheRest) {
   EXPECT_EQ(A().partner_name(), "Bea");
   EXPECT_EQ(A().NameOf(A().me()), "Ana");
   EXPECT_EQ(A().trends().members.size(), 2u);
-  EXPECT_TRUE(A().agreements().contains("agreements"));
+  EXPECT_EQ(std::count(called.begin(), called.end(), "view.agreements"), 1);
   ASSERT_EQ(A().timeline().size(), 2u);  // both introductions
   std::set<std::string> authors;
   for (const auto& e : A().timeline()) authors.insert(e.author);
@@ -367,7 +367,7 @@ TEST_F(Alone, AddNoteShowsInNotes) {
   EXPECT_EQ(vm().note_input, "");
   ASSERT_TRUE(vm().Refresh());
   ASSERT_EQ(vm().notes().size(), 1u);
-  EXPECT_EQ(vm().notes().at(0).at("text"), "ask about the weekend, gently");
+  EXPECT_EQ(vm().notes().at(0).text, "ask about the weekend, gently");
   // A note is not a ledger entry.
   EXPECT_EQ(vm().timeline().size(), 1u);
 }
@@ -377,7 +377,7 @@ TEST_F(Couple, AddNoteStaysOnThisDevice) {
   ASSERT_TRUE(Done(A().AddNote()));
   Sync();
   ASSERT_EQ(A().notes().size(), 1u);
-  EXPECT_EQ(A().notes().at(0).at("text"), "remember to ask how the interview went");
+  EXPECT_EQ(A().notes().at(0).text, "remember to ask how the interview went");
   EXPECT_TRUE(B().notes().empty());
 }
 
@@ -579,7 +579,7 @@ TEST_F(Alone, LockedTheWindowHoldsNothingOpenedUntilUnlocked) {
   EXPECT_TRUE(vm().locked());
   EXPECT_TRUE(vm().timeline().empty());
   EXPECT_TRUE(vm().notes().empty());
-  EXPECT_TRUE(vm().agreements().empty());
+  EXPECT_TRUE(vm().agreements().agreements.empty());
   EXPECT_EQ(vm().my_name(), "");
   ana.link->Forget();
   ASSERT_TRUE(vm().Refresh());

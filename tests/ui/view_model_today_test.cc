@@ -216,10 +216,10 @@ TEST_F(Alone, UseTemplateFillsTheProposeForm) {
   EXPECT_EQ(vm().propose.title, "");
   ASSERT_TRUE(vm().Refresh());
   ASSERT_EQ(vm().AgreementsIn("proposed").size(), 1u);
-  const json proposed = vm().AgreementsIn("proposed").at(0);
-  EXPECT_EQ(proposed.at("review"), in_90_days);
-  EXPECT_EQ(proposed.at("category"), "boundary");
-  EXPECT_EQ(proposed.at("title"), reviewed->title);
+  const protocol::AgreementView proposed = *vm().AgreementsIn("proposed").at(0);
+  EXPECT_EQ(proposed.review, in_90_days);
+  EXPECT_EQ(proposed.category, "boundary");
+  EXPECT_EQ(proposed.title, reviewed->title);
 }
 
 TEST_F(Alone, WithdrawOwnFeelingsTakesItsWordsAndItsCheckIn) {
@@ -253,17 +253,17 @@ TEST_F(Couple, ProposeAwaitsThePartnerWhoAcceptsIt) {
   EXPECT_EQ(A().propose.title, "");
   ASSERT_TRUE(A().Refresh());
   ASSERT_EQ(A().AwaitingPartner().size(), 1u);
-  EXPECT_EQ(A().AwaitingPartner()[0].at("title"), "Tell before plans change");
+  EXPECT_EQ(A().AwaitingPartner()[0]->title, "Tell before plans change");
   EXPECT_TRUE(A().AwaitingMe().empty());
   EXPECT_EQ(A().awaiting_me(), 0u);
-  const std::string id = A().AwaitingPartner()[0].at("id");
+  const std::string id = A().AwaitingPartner()[0]->id;
 
   // Before the sync Bea knows nothing of it.
   ASSERT_TRUE(B().Refresh());
   EXPECT_TRUE(B().AwaitingMe().empty());
   Sync();
   ASSERT_EQ(B().AwaitingMe().size(), 1u);
-  EXPECT_EQ(B().AwaitingMe()[0].at("id"), id);
+  EXPECT_EQ(B().AwaitingMe()[0]->id, id);
   EXPECT_EQ(B().awaiting_me(), 1u);
   EXPECT_TRUE(B().AwaitingPartner().empty());
   ASSERT_EQ(B().pending().proposals.size(), 1u);
@@ -280,8 +280,8 @@ TEST_F(Couple, ProposeAwaitsThePartnerWhoAcceptsIt) {
   for (ViewModel* vm : {&A(), &B()}) {
     auto active = vm->AgreementsIn("active");
     ASSERT_EQ(active.size(), 1u);
-    EXPECT_EQ(active[0].at("id"), id);
-    EXPECT_EQ(active[0].at("signed_by").size(), 2u);
+    EXPECT_EQ(active[0]->id, id);
+    EXPECT_EQ(active[0]->signed_by.size(), 2u);
     EXPECT_TRUE(vm->AgreementsIn("proposed").empty());
     EXPECT_EQ(vm->awaiting_me(), 0u);
   }
@@ -293,7 +293,7 @@ TEST_F(Couple, DeclineWithAReasonShowsOnBothSides) {
   ASSERT_TRUE(Done(A().Propose()));
   Sync();
   ASSERT_EQ(B().AwaitingMe().size(), 1u);
-  const std::string id = B().AwaitingMe()[0].at("id");
+  const std::string id = B().AwaitingMe()[0]->id;
   clock.Advance(kMinuteMs);
   ASSERT_TRUE(Done(B().Decline(id, "  not while I am on call  ")));
   Sync();
@@ -315,7 +315,7 @@ TEST_F(Couple, CheckInAgreementCountsEachOutcome) {
   ASSERT_TRUE(Done(A().Propose()));
   ASSERT_TRUE(A().Refresh());
   ASSERT_EQ(A().AwaitingPartner().size(), 1u);
-  const std::string early = A().AwaitingPartner()[0].at("id");
+  const std::string early = A().AwaitingPartner()[0]->id;
   EXPECT_TRUE(Refused(A().CheckInAgreement(early, "kept", ""), "the agreement is not active yet: it awaits an answer"));
   Sync();
   clock.Advance(kMinuteMs);
@@ -331,9 +331,9 @@ TEST_F(Couple, CheckInAgreementCountsEachOutcome) {
   for (ViewModel* vm : {&A(), &B()}) {
     auto active = vm->AgreementsIn("active");
     ASSERT_EQ(active.size(), 1u);
-    const json& outcomes = active[0].at("outcomes");
-    EXPECT_EQ(outcomes.at(ToHex(ana.device.self())).at("kept"), 2) << outcomes.dump();
-    EXPECT_EQ(outcomes.at(ToHex(bea.device.self())).at("struggled"), 1) << outcomes.dump();
+    const auto& outcomes = active[0]->outcomes;
+    EXPECT_EQ(outcomes.at(ToHex(ana.device.self())).kept, 2);
+    EXPECT_EQ(outcomes.at(ToHex(bea.device.self())).struggled, 1);
     ASSERT_EQ(vm->trends().agreements.size(), 1u);
     EXPECT_EQ(vm->trends().agreements[0].kept, 2);
     EXPECT_EQ(vm->trends().agreements[0].struggled, 1);
@@ -350,10 +350,10 @@ TEST_F(Couple, AmendAndRetireAreOpenChangesUntilAnswered) {
   ASSERT_TRUE(A().Refresh());
   auto active = A().AgreementsIn("active");
   ASSERT_EQ(active.size(), 1u);
-  ASSERT_EQ(active[0].at("open_changes").size(), 1u);
-  EXPECT_EQ(active[0].at("open_changes").at(0).at("kind"), "amend");
-  EXPECT_EQ(active[0].at("open_changes").at(0).at("text"), "Two evenings a week, phones away.");
-  EXPECT_EQ(active[0].at("text"), "The text of Time together");  // not yet
+  ASSERT_EQ(active[0]->open_changes.size(), 1u);
+  EXPECT_EQ(active[0]->open_changes.at(0).kind, "amend");
+  EXPECT_EQ(active[0]->open_changes.at(0).text, "Two evenings a week, phones away.");
+  EXPECT_EQ(active[0]->text, "The text of Time together");  // not yet
 
   Sync();
   ASSERT_EQ(B().AwaitingMe().size(), 0u);  // the agreement is active, the change is pending
@@ -369,8 +369,8 @@ TEST_F(Couple, AmendAndRetireAreOpenChangesUntilAnswered) {
   for (ViewModel* vm : {&A(), &B()}) {
     auto now_active = vm->AgreementsIn("active");
     ASSERT_EQ(now_active.size(), 1u);
-    EXPECT_EQ(now_active[0].at("text"), "Two evenings a week, phones away.");
-    EXPECT_TRUE(now_active[0].at("open_changes").empty());
+    EXPECT_EQ(now_active[0]->text, "Two evenings a week, phones away.");
+    EXPECT_TRUE(now_active[0]->open_changes.empty());
   }
 
   clock.Advance(kMinuteMs);
@@ -378,9 +378,9 @@ TEST_F(Couple, AmendAndRetireAreOpenChangesUntilAnswered) {
   ASSERT_TRUE(B().Refresh());
   auto retiring = B().AgreementsIn("active");
   ASSERT_EQ(retiring.size(), 1u);
-  ASSERT_EQ(retiring[0].at("open_changes").size(), 1u);
-  EXPECT_EQ(retiring[0].at("open_changes").at(0).at("kind"), "retire");
-  EXPECT_EQ(retiring[0].at("open_changes").at(0).at("reason"), "we do this without a rule now");
+  ASSERT_EQ(retiring[0]->open_changes.size(), 1u);
+  EXPECT_EQ(retiring[0]->open_changes.at(0).kind, "retire");
+  EXPECT_EQ(retiring[0]->open_changes.at(0).reason, "we do this without a rule now");
   Sync();
   ASSERT_EQ(A().pending().proposals.size(), 1u);
   clock.Advance(kMinuteMs);
