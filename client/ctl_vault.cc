@@ -7,7 +7,9 @@
 #include <iostream>
 
 #include "client/ctl_command.h"
+#include "client/json_fields.h"
 #include "crypto/secure_buffer.h"
+#include "protocol/ipc_messages.h"
 
 namespace kintsugi::ctl {
 namespace {
@@ -154,13 +156,16 @@ std::optional<int> VaultCommands::Run(client::Client& client, bool as_json) cons
     if (as_json) {
       PrintJson(*r);
     } else if (backup_->parsed()) {
-      std::cout << "Backed up " << r->value("entries", 0) << " entries to " << r->value("path", "") << " ("
-                << r->value("bytes", 0) << " bytes, sealed). Keep the passphrase: the backup cannot be opened "
-                << "without it.\n";
+      auto backup = client::ReadReply<protocol::BackupReply>(*r);
+      if (!backup.ok()) return Fail(backup.error());
+      std::cout << "Backed up " << backup->entries << " entries to " << backup->path << " (" << backup->bytes
+                << " bytes, sealed). Keep the passphrase: the backup cannot be opened without it.\n";
     } else {
-      std::cout << "Restored " << r->value("entries", 0) << " entries for " << r->value("name", "")
-                << (r->value("locked", false) ? " (locked: unlock with your passphrase)" : "") << ".\n";
-      if (r->value("restore_hold", false)) {
+      auto restored = client::ReadReply<protocol::DaemonStatus>(*r);
+      if (!restored.ok()) return Fail(restored.error());
+      std::cout << "Restored " << restored->entries << " entries for " << restored->name
+                << (restored->locked ? " (locked: unlock with your passphrase)" : "") << ".\n";
+      if (restored->restore_hold) {
         std::cout << "Writing waits for the first sync with your partner, so that nothing collides with what "
                      "this device wrote after the backup.\n";
       }

@@ -290,19 +290,19 @@ void PrintStatus(const protocol::DaemonStatus& s) {
   }
 }
 
-void PrintLogEntry(const json& e) {
-  std::string time = e.value("time", "");
+void PrintLogEntry(const protocol::LogEntry& e) {
+  std::string time = e.time;
   if (time.size() >= 16) time = time.substr(0, 10) + " " + time.substr(11, 5);
-  std::cout << time << "  #" << e.value("seq", 0) << "  ";
-  if (!e.value("verified", false)) {
-    std::cout << "UNVERIFIED (" << e.value("fault", "unknown") << ")\n";
+  std::cout << time << "  #" << e.seq << "  ";
+  if (!e.verified) {
+    std::cout << "UNVERIFIED (" << (e.fault.empty() ? "unknown" : e.fault) << ")\n";
     return;
   }
-  if (e.value("withdrawn", false) || !e.contains("body")) {
+  if (e.withdrawn || !e.body.is_object()) {
     std::cout << "(withdrawn)\n";
     return;
   }
-  const json& body = e["body"];
+  const json& body = e.body;
   std::string kind = body.value("kind", "?");
   if (kind == "checkin") {
     std::cout << "check-in  " << Scale(body, "mood", "mood") << Scale(body, "trust", "trust")
@@ -315,8 +315,9 @@ void PrintLogEntry(const json& e) {
 }
 
 void PrintAppended(Client&, const json& r) {
-  std::cout << r.value("kind", "entry") << " #" << r.value("seq", 0) << " saved and signed (id "
-            << Short(Str(r, "id")) << ")\n";
+  const auto appended = r.get<protocol::AppendedReply>();
+  std::cout << (appended.kind.empty() ? "entry" : appended.kind) << " #" << appended.seq << " saved and signed (id "
+            << Short(appended.id) << ")\n";
 }
 
 void PrintAgreements(Client& client, const json& r) {

@@ -34,7 +34,7 @@ std::string LocalTime(std::uint64_t unix_ms);
 
 // `status` and `log`.
 void PrintStatus(const protocol::DaemonStatus& s);
-void PrintLogEntry(const nlohmann::json& e);
+void PrintLogEntry(const protocol::LogEntry& e);
 
 // The printers of the ledger's meaning: an appended entry, then one per view.
 void PrintAppended(client::Client&, const nlohmann::json& r);

@@ -35,6 +35,7 @@ namespace {
 namespace protocol = kintsugi::protocol;
 using nlohmann::json;
 using kintsugi::client::Client;
+using kintsugi::client::ReadReply;
 using kintsugi::ctl::Command;
 using kintsugi::ctl::Commands;
 using kintsugi::ctl::Fail;
@@ -284,7 +285,7 @@ int main(int argc, char** argv) {
 
   int limit = 20;
   auto* log = app.add_subcommand("log", "Show the newest entries");
-  log->add_option("--limit", limit, "How many entries (1 to 1000)");
+  log->add_option("--limit", limit, "How many entries (1 to 1000)")->check(CLI::Range(1, 1000));
   log->add_flag("--json", as_json, "Print JSON");
 
   auto* verify = app.add_subcommand("verify", "Re-verify every signature and chain; exit 1 on any fault");
@@ -439,29 +440,30 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (checkin->parsed()) {
-    json params{{"note", note}};
-    if (mood) params["mood"] = *mood;
-    if (trust) params["trust"] = *trust;
+    const json params = protocol::CheckIn{note, mood, trust};
     if (auto valid = protocol::CheckInFromJson(params); !valid.ok()) return Fail(valid.error());
     auto r = c.Call("checkin", params);
     if (!r.ok()) return Fail(r.error());
     if (as_json) {
       PrintJson(*r);
-    } else {
-      std::cout << "check-in #" << r->value("seq", 0) << " saved and signed\n";
+      return 0;
     }
+    auto appended = ReadReply<protocol::AppendedReply>(*r);
+    if (!appended.ok()) return Fail(appended.error());
+    std::cout << "check-in #" << appended->seq << " saved and signed\n";
     return 0;
   }
   if (log->parsed()) {
-    auto r = c.Call("log", {{"limit", limit}});
+    auto r = c.Call("log", protocol::LogRequest{limit});
     if (!r.ok()) return Fail(r.error());
     if (as_json) {
       PrintJson(*r);
-    } else {
-      const json& entries = (*r)["entries"];
-      if (entries.empty()) std::cout << "no entries yet\n";
-      for (auto it = entries.rbegin(); it != entries.rend(); ++it) PrintLogEntry(*it);
+      return 0;
     }
+    auto page = ReadReply<protocol::LogReply>(*r);
+    if (!page.ok()) return Fail(page.error());
+    if (page->entries.empty()) std::cout << "no entries yet\n";
+    for (auto it = page->entries.rbegin(); it != page->entries.rend(); ++it) PrintLogEntry(*it);
     return 0;
   }
   if (pair_invite->parsed()) {
@@ -576,27 +578,26 @@ int main(int argc, char** argv) {
   if (verify->parsed()) {
     auto r = c.Call("verify");
     if (!r.ok()) return Fail(r.error());
-    bool ok = r->value("ok", false);
-    const auto repaired = r->value("ids_repaired", std::int64_t{0});
-    if (!as_json && repaired > 0) {
-      std::cout << "the index of entry ids was damaged (" << repaired
-                << " wrong) and is rebuilt from the entries\n";
-    }
+    auto report = ReadReply<protocol::VerifyReply>(*r);
+    if (!report.ok()) return Fail(report.error());
     if (as_json) {
       PrintJson(*r);
-    } else if (ok) {
-      std::cout << "verified " << r->value("entries_checked", 0)
-                << " entries: every signature and chain link holds\n";
     } else {
-      for (const auto& f : (*r)["faults"]) {
-        std::cout << "FAULT entry " << f.value("id", "").substr(0, 16) << " (author "
-                  << Fingerprint(f.value("author", "")) << ", seq " << f.value("seq", 0)
-                  << "): " << f.value("reason", "") << ": " << f.value("detail", "") << "\n";
+      if (report->ids_repaired > 0) {
+        std::cout << "the index of entry ids was damaged (" << report->ids_repaired
+                  << " wrong) and is rebuilt from the entries\n";
+      }
+      if (report->ok) {
+        std::cout << "verified " << report->entries_checked << " entries: every signature and chain link holds\n";
+      }
+      for (const protocol::VerifyFault& f : report->faults) {
+        std::cout << "FAULT entry " << f.id.substr(0, 16) << " (author " << Fingerprint(f.author) << ", seq " << f.seq
+                  << "): " << f.reason << ": " << f.detail << "\n";
       }
     }
-    if (!ok) {
-      return Fail("verification failed: " + std::to_string((*r)["faults"].size()) +
-                  " of " + std::to_string(r->value("entries_checked", 0)) + " entries are faulty");
+    if (!report->ok) {
+      return Fail("verification failed: " + std::to_string(report->faults.size()) + " of " +
+                  std::to_string(report->entries_checked) + " entries are faulty");
     }
     return 0;
   }

@@ -117,21 +117,19 @@ Result<std::optional<crypto::Passphrase>> TakePassphrase(json& params, const cha
 
 bool ValidAddress(const std::string& address) { return protocol::ParseHostPort(address).has_value(); }
 
-json LogItemJson(const LogItem& item) {
-  json j{{"rowid", item.rowid},
-         {"id", ToHex(item.id)},
-         {"author", ToHex(item.author)},
-         {"seq", item.seq},
-         {"hlc", item.hlc},
-         {"time", IsoTime(item.hlc)},
-         {"verified", item.verified}};
-  if (!item.fault.empty()) j["fault"] = item.fault;
-  if (item.body) {
-    j["body"] = *item.body;
-  } else if (item.verified) {
-    j["withdrawn"] = true;
-  }
-  return j;
+protocol::LogEntry LogEntryOf(const LogItem& item) {
+  protocol::LogEntry entry;
+  entry.rowid = item.rowid;
+  entry.id = ToHex(item.id);
+  entry.author = ToHex(item.author);
+  entry.seq = item.seq;
+  entry.hlc = item.hlc;
+  entry.time = IsoTime(item.hlc);
+  entry.verified = item.verified;
+  entry.fault = item.fault;
+  if (item.body) entry.body = *item.body;
+  entry.withdrawn = !item.body && item.verified;
+  return entry;
 }
 
 Result<std::optional<std::int64_t>> OptionalInt(const json& params, const char* field,

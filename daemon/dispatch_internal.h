@@ -24,6 +24,7 @@
 #include "daemon/dispatch.h"
 #include "daemon/engine.h"
 #include "protocol/ipc.h"
+#include "protocol/ipc_messages.h"
 
 namespace kintsugi::daemon::dispatch {
 
@@ -81,7 +82,8 @@ std::string Answer(std::string_view method, const nlohmann::json& id,
 std::string IsoTime(std::uint64_t hlc);
 // The `status` reply (protocol::DaemonStatus) for `s`, with the sharing object.
 nlohmann::json StatusJson(Call& call, const EngineStatus& s);
-nlohmann::json LogItemJson(const LogItem& item);
+// A stored entry as log and view.timeline show it.
+protocol::LogEntry LogEntryOf(const LogItem& item);
 bool ValidAddress(const std::string& address);
 Error InvalidArgument(std::string message);
 // An event to the clients (and the notifier), when the daemon has them.

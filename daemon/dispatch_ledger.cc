@@ -15,9 +15,8 @@ namespace {
 using nlohmann::json;
 using protocol::Method;
 
-json AppendedJson(const AppendedEntry& appended) {
-  return json{
-      {"id", ToHex(appended.id)}, {"seq", appended.seq}, {"hlc", appended.hlc}, {"time", IsoTime(appended.hlc)}};
+protocol::AppendedReply Appended(const AppendedEntry& appended, std::string kind = "") {
+  return {ToHex(appended.id), std::move(kind), appended.seq, appended.hlc, IsoTime(appended.hlc)};
 }
 
 Result<json> CheckIn(Call& call) {
@@ -25,7 +24,7 @@ Result<json> CheckIn(Call& call) {
   if (!checkin.ok()) return checkin.take_error();
   auto appended = call.engine.Append(*checkin);
   if (!appended.ok()) return appended.take_error();
-  return AppendedJson(*appended);
+  return json(Appended(*appended));
 }
 
 Result<json> Append(Call& call) {
@@ -33,9 +32,7 @@ Result<json> Append(Call& call) {
   if (!body.ok()) return body.take_error();
   auto appended = call.engine.AppendKind(std::move(body).value());
   if (!appended.ok()) return appended.take_error();
-  json result = AppendedJson(*appended);
-  result["kind"] = appended->kind;
-  return result;
+  return json(Appended(*appended, appended->kind));
 }
 
 Result<json> Log(Call& call) {
@@ -46,33 +43,25 @@ Result<json> Log(Call& call) {
   const auto limit_used = static_cast<std::size_t>(limit->value_or(kDefaultLogLimit));
   auto items = call.engine.Log(limit_used, *before);
   if (!items.ok()) return items.take_error();
-  json entries = json::array();
-  for (const auto& item : *items) entries.push_back(LogItemJson(item));
+  protocol::LogReply reply;
+  for (const auto& item : *items) reply.entries.push_back(LogEntryOf(item));
   // A full page may have more before it; a short one is the last.
-  json next = items->size() < limit_used || items->empty() ? json(nullptr) : json(items->back().rowid);
-  return json{{"entries", entries}, {"next_before", next}};
+  if (items->size() >= limit_used && !items->empty()) reply.next_before = items->back().rowid;
+  return json(reply);
 }
 
 Result<json> Verify(Call& call) {
   auto report = call.engine.Verify();
   if (!report.ok()) return report.take_error();
-  json faults = json::array();
+  protocol::VerifyReply reply{report->ok(), report->entries_checked, {}, report->ids_repaired};
   for (const auto& f : report->faults) {
-    faults.push_back({{"rowid", f.rowid},
-                      {"id", ToHex(f.id)},
-                      {"author", ToHex(f.author)},
-                      {"seq", f.seq},
-                      {"reason", f.ReasonName()},
-                      {"detail", f.detail}});
+    reply.faults.push_back({f.rowid, ToHex(f.id), ToHex(f.author), f.seq, f.ReasonName(), f.detail});
   }
   if (!report->ok()) {
     spdlog::warn("verify.faults count={}", report->faults.size());
-    Publish(call, protocol::kEventVerifyFailed, protocol::VerifyFailedEvent{faults.size()});
+    Publish(call, protocol::kEventVerifyFailed, protocol::VerifyFailedEvent{reply.faults.size()});
   }
-  return json{{"ok", report->ok()},
-              {"entries_checked", report->entries_checked},
-              {"faults", faults},
-              {"ids_repaired", report->ids_repaired}};
+  return json(reply);
 }
 
 Result<json> Export(Call& call) {

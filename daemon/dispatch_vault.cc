@@ -8,6 +8,7 @@
 
 #include "daemon/background.h"
 #include "daemon/dispatch_internal.h"
+#include "protocol/ipc_messages.h"
 #include "protocol/kinds.h"
 
 namespace kintsugi::daemon::dispatch {
@@ -92,16 +93,16 @@ Result<json> Unlock(Call& call) {
   d->finish = [](Call& call, Engine::KeyWork& work) -> Result<json> {
     KINTSUGI_RETURN_IF_ERROR(call.engine.FinishUnlock(work));
     Publish(call, protocol::kEventUnlocked);
-    return json{{"locked", false}};
+    return json(protocol::LockedReply{false});
   };
   return Begun(call, "an unlock", d, call.engine.BeginUnlock(*d->passphrase));
 }
 
 Result<json> Lock(Call& call) {
-  if (!call.engine.unlocked() && call.engine.initialized()) return json{{"locked", true}};  // already
+  if (!call.engine.unlocked() && call.engine.initialized()) return json(protocol::LockedReply{true});  // already
   KINTSUGI_RETURN_IF_ERROR(call.engine.Lock());
   Publish(call, protocol::kEventLocked);
-  return json{{"locked", true}};
+  return json(protocol::LockedReply{true});
 }
 
 Result<json> PassphraseSet(Call& call) {
@@ -110,7 +111,7 @@ Result<json> PassphraseSet(Call& call) {
   KINTSUGI_RETURN_IF_ERROR(Take(call, "passphrase", true, d->passphrase));
   d->finish = [](Call& call, Engine::KeyWork& work) -> Result<json> {
     KINTSUGI_RETURN_IF_ERROR(call.engine.FinishSetPassphrase(work));
-    return json{{"passphrase", true}};
+    return json(protocol::PassphraseReply{true});
   };
   return Begun(call, "a change of passphrase", d,
                call.engine.BeginSetPassphrase(d->current ? &*d->current : nullptr, *d->passphrase));
@@ -121,7 +122,7 @@ Result<json> PassphraseRemove(Call& call) {
   KINTSUGI_RETURN_IF_ERROR(Take(call, "current", true, d->current));
   d->finish = [](Call& call, Engine::KeyWork& work) -> Result<json> {
     KINTSUGI_RETURN_IF_ERROR(call.engine.FinishRemovePassphrase(work));
-    return json{{"passphrase", false}};
+    return json(protocol::PassphraseReply{false});
   };
   return Begun(call, "a removal of the passphrase", d, call.engine.BeginRemovePassphrase(*d->current));
 }
@@ -152,7 +153,7 @@ Result<json> Backup(Call& call) {
   d->finish = [](Call& call, Engine::KeyWork& work) -> Result<json> {
     auto report = call.engine.FinishBackup(work);
     if (!report.ok()) return report.take_error();
-    return json{{"path", report->path}, {"bytes", report->bytes}, {"entries", report->entries}};
+    return json(protocol::BackupReply{report->path, report->bytes, report->entries});
   };
   return Begun(call, "a backup", d, call.engine.BeginBackup(request->path, *d->passphrase, request->force));
 }

@@ -111,17 +111,9 @@ Result<json> Timeline(Call& call) {
   for (const auto& e : *page) {
     const LogItem& item = e.item;
     protocol::TimelineEntry& entry = reply.entries.emplace_back();
-    entry.rowid = item.rowid;
-    entry.id = ToHex(item.id);
-    entry.author = ToHex(item.author);
+    static_cast<protocol::LogEntry&>(entry) = LogEntryOf(item);
     if (auto name = state.members().find(entry.author); name != state.members().end()) entry.name = name->second;
-    entry.seq = item.seq;
-    entry.hlc = item.hlc;
-    entry.time = IsoTime(item.hlc);
-    entry.verified = item.verified;
-    entry.fault = item.fault;
-    if (item.body) entry.body = *item.body;
-    entry.withdrawn = (!item.body && item.verified) || state.withdrawn(entry.id) || e.effect.kind == "withdrawn";
+    entry.withdrawn = entry.withdrawn || state.withdrawn(entry.id) || e.effect.kind == "withdrawn";
     entry.kind = e.effect.kind;
     entry.applied = e.effect.applied;
     if (!e.effect.applied) {

@@ -437,6 +437,79 @@ void from_json(const json& j, PendingReply& reply) {
   reply.reviews_due = j.value("reviews_due", std::vector<ReviewDue>{});
 }
 
+void to_json(json& j, const CheckIn& checkin) {
+  j = json{{"note", checkin.note}};
+  if (checkin.mood) j["mood"] = *checkin.mood;
+  if (checkin.trust) j["trust"] = *checkin.trust;
+}
+
+void to_json(json& j, const AppendedReply& reply) {
+  j = json{{"id", reply.id}, {"seq", reply.seq}, {"hlc", reply.hlc}, {"time", reply.time}};
+  if (!reply.kind.empty()) j["kind"] = reply.kind;
+}
+
+void from_json(const json& j, AppendedReply& reply) {
+  reply.id = j.value("id", std::string());
+  reply.kind = j.value("kind", std::string());
+  reply.seq = j.value("seq", std::uint64_t{0});
+  reply.hlc = j.value("hlc", std::uint64_t{0});
+  reply.time = j.value("time", std::string());
+}
+
+void to_json(json& j, const LogRequest& request) {
+  j = json::object();
+  if (request.limit != 0) j["limit"] = request.limit;
+  if (request.before != 0) j["before"] = request.before;
+}
+
+void from_json(const json& j, LogRequest& request) {
+  request.limit = j.value("limit", std::int64_t{0});
+  request.before = j.value("before", std::int64_t{0});
+}
+
+void to_json(json& j, const LogEntry& entry) {
+  j = json{{"rowid", entry.rowid}, {"id", entry.id},     {"author", entry.author},    {"seq", entry.seq},
+           {"hlc", entry.hlc},     {"time", entry.time}, {"verified", entry.verified}};
+  if (!entry.fault.empty()) j["fault"] = entry.fault;
+  if (!entry.body.is_null()) j["body"] = entry.body;
+  if (entry.withdrawn) j["withdrawn"] = true;
+}
+
+void from_json(const json& j, LogEntry& entry) {
+  entry.rowid = j.value("rowid", std::int64_t{0});
+  entry.id = j.value("id", std::string());
+  entry.author = j.value("author", std::string());
+  entry.seq = j.value("seq", std::uint64_t{0});
+  entry.hlc = j.value("hlc", std::uint64_t{0});
+  entry.time = j.value("time", std::string());
+  entry.verified = j.value("verified", false);
+  entry.fault = j.value("fault", std::string());
+  entry.body = j.value("body", json());
+  entry.withdrawn = j.value("withdrawn", false);
+}
+
+void to_json(json& j, const LogReply& reply) {
+  j = json{{"entries", reply.entries}, {"next_before", reply.next_before ? json(*reply.next_before) : json()}};
+}
+
+void from_json(const json& j, LogReply& reply) {
+  reply.entries = j.value("entries", std::vector<LogEntry>{});
+  reply.next_before = j.contains("next_before") && !j["next_before"].is_null()
+                          ? std::optional<std::int64_t>(j["next_before"].get<std::int64_t>())
+                          : std::nullopt;
+}
+
+void to_json(json& j, const ExportRequest& request) {
+  j = json::object();
+  if (!request.from.empty()) j["from"] = request.from;
+  if (!request.to.empty()) j["to"] = request.to;
+}
+
+void from_json(const json& j, ExportRequest& request) {
+  request.from = j.value("from", std::string());
+  request.to = j.value("to", std::string());
+}
+
 void to_json(json& j, const AgreementsRequest& request) {
   j = json::object();
   if (!request.state.empty()) j["state"] = request.state;
@@ -600,14 +673,11 @@ void from_json(const json& j, TimelineRequest& request) {
 }
 
 void to_json(json& j, const TimelineEntry& entry) {
-  j = json{{"rowid", entry.rowid},   {"id", entry.id},         {"author", entry.author},
-           {"seq", entry.seq},       {"hlc", entry.hlc},       {"time", entry.time},
-           {"verified", entry.verified}, {"kind", entry.kind}, {"applied", entry.applied},
-           {"cursor", entry.cursor}};
+  to_json(j, static_cast<const LogEntry&>(entry));
+  j["kind"] = entry.kind;
+  j["applied"] = entry.applied;
+  j["cursor"] = entry.cursor;
   if (!entry.name.empty()) j["name"] = entry.name;
-  if (!entry.fault.empty()) j["fault"] = entry.fault;
-  if (!entry.body.is_null()) j["body"] = entry.body;
-  if (entry.withdrawn) j["withdrawn"] = true;
   if (!entry.applied) {
     j["reason_code"] = entry.reason_code;
     j["reason"] = entry.reason;
@@ -617,18 +687,12 @@ void to_json(json& j, const TimelineEntry& entry) {
 }
 
 void from_json(const json& j, TimelineEntry& entry) {
-  entry.rowid = j.value("rowid", std::int64_t{0});
-  entry.seq = j.value("seq", std::uint64_t{0});
-  entry.hlc = j.value("hlc", std::uint64_t{0});
-  for (const auto& [name, value] :
-       {std::pair{"id", &entry.id}, {"author", &entry.author}, {"name", &entry.name}, {"time", &entry.time},
-        {"fault", &entry.fault}, {"kind", &entry.kind}, {"reason_code", &entry.reason_code},
-        {"reason", &entry.reason}, {"ref", &entry.ref}, {"cursor", &entry.cursor}}) {
+  from_json(j, static_cast<LogEntry&>(entry));
+  for (const auto& [name, value] : {std::pair{"name", &entry.name}, {"kind", &entry.kind},
+                                    {"reason_code", &entry.reason_code}, {"reason", &entry.reason},
+                                    {"ref", &entry.ref}, {"cursor", &entry.cursor}}) {
     *value = j.value(name, std::string());
   }
-  entry.verified = j.value("verified", false);
-  entry.body = j.value("body", json());
-  entry.withdrawn = j.value("withdrawn", false);
   entry.applied = j.value("applied", false);
   entry.corrections = j.value("corrections", std::vector<std::string>{});
 }
@@ -700,6 +764,18 @@ std::vector<MessageSpec> MessageSpecs() {
       {Method::kNotifyStatus, none, FieldsOf(notify)},
       {Method::kNotifySet, FieldsOf(NotifySettings{}.ToJson()), FieldsOf(notify)},
       {Method::kNotifyTest, none, FieldsOf(tested)},
+      // Requests that carry a passphrase are JSON only (see the header).
+      {Method::kInit, {"name", "passphrase"}, FieldsOf(status)},
+      {Method::kRestore, {"path", "passphrase", "force"}, FieldsOf(status)},
+      {Method::kUnlock, {"passphrase"}, FieldsOf(LockedReply{})},
+      {Method::kLock, none, FieldsOf(LockedReply{})},
+      {Method::kPassphraseSet, {"passphrase", "current"}, FieldsOf(PassphraseReply{})},
+      {Method::kPassphraseRemove, {"current"}, FieldsOf(PassphraseReply{})},
+      {Method::kBackup, {"path", "passphrase", "force"}, FieldsOf(BackupReply{})},
+      {Method::kCheckIn, FieldsOf(CheckIn{"a note", 5, 5}), FieldsOf(AppendedReply{})},
+      {Method::kAppend, {"kind"}, FieldsOf(AppendedReply{"ab", "talk.request", 1, 1, "now"})},
+      {Method::kLog, FieldsOf(LogRequest{50, 7}), FieldsOf(LogReply{})},
+      {Method::kVerify, none, FieldsOf(VerifyReply{})},
       {Method::kPending, none, FieldsOf(PendingReply{})},
       {Method::kTogether, none, FieldsOf(TogetherReply{})},
       {Method::kAgreements, FieldsOf(AgreementsRequest{"active"}), FieldsOf(AgreementsReply{})},

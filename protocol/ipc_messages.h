@@ -1,7 +1,10 @@
 // The IPC methods' requests and replies (docs/PROTOCOL.md, "Local IPC"),
 // declared once for the daemon that answers them and the programs that ask:
-// kintsugictl and the window. Feature by feature; a method not declared here
-// yet is still read by its field names.
+// kintsugictl and the window, feature by feature. Every method's are, but
+// three kinds that are not structs on purpose: requests that carry a
+// passphrase (JSON only, wiped once sent), `append`'s (an entry body, as
+// protocol/kinds.h declares each kind) and `export`'s reply (a document of
+// its own, docs/EXPORT.md).
 //
 // A reply is read with ReadMessage<T> (protocol/ipc.h): a missing field takes
 // its default, a field of the wrong type makes no reply at all.
@@ -17,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/body.h"
 #include "protocol/ipc.h"
 #include "protocol/notify.h"
 
@@ -171,6 +175,75 @@ struct PeersReply {
   std::uint64_t listening_port = 0;  // 0 once the link ended, or without --listen
   std::optional<Sharing> sharing;    // once paired
   DiscoveryState discovery;
+};
+
+// --- The keys: unlock, lock, passphrase.set, passphrase.remove, backup ---
+// Their requests, and those of init and restore, carry passphrases: built as
+// JSON by the asker and wiped once sent, never copied into a struct.
+
+struct LockedReply {  // unlock's and lock's
+  bool locked = false;
+};
+struct PassphraseReply {  // passphrase.set's (true) and passphrase.remove's (false)
+  bool passphrase = false;
+};
+struct BackupReply {
+  std::string path;
+  std::uint64_t bytes = 0;
+  std::int64_t entries = 0;
+};
+
+// --- Entries: checkin, append, log, verify, export ---
+// checkin's request is a CheckIn (protocol/body.h); append's an entry body:
+// `kind` and its fields (protocol/kinds.h, docs/LEDGER.md).
+
+// The entry written, signed and stored.
+struct AppendedReply {
+  std::string id;    // hex
+  std::string kind;  // append's only
+  std::uint64_t seq = 0;
+  std::uint64_t hlc = 0;
+  std::string time;  // ISO 8601, UTC
+};
+struct LogRequest {
+  std::int64_t limit = 0;   // 1 to 1000; 0: the daemon's 50 (not sent)
+  std::int64_t before = 0;  // a rowid: the entries stored before it; 0: the newest (not sent)
+};
+// One stored entry as it is on disk: verified or not, opened or not.
+struct LogEntry {
+  std::int64_t rowid = 0;
+  std::string id;      // hex
+  std::string author;  // hex
+  std::uint64_t seq = 0;
+  std::uint64_t hlc = 0;
+  std::string time;  // ISO 8601, UTC
+  bool verified = false;
+  std::string fault;       // why it is not verified
+  nlohmann::json body;     // its words; null when withdrawn or not verified
+  bool withdrawn = false;  // verified, its words withdrawn
+};
+struct LogReply {
+  std::vector<LogEntry> entries;            // newest first
+  std::optional<std::int64_t> next_before;  // the rowid to ask before for older ones; none: the oldest shown
+};
+struct VerifyFault {
+  std::int64_t rowid = 0;
+  std::string id;      // hex
+  std::string author;  // hex
+  std::uint64_t seq = 0;
+  std::string reason;  // a validation reason, `fork` or `unreadable`
+  std::string detail;
+};
+struct VerifyReply {
+  bool ok = false;  // false with any fault, a fork included
+  std::int64_t entries_checked = 0;
+  std::vector<VerifyFault> faults;
+  std::int64_t ids_repaired = 0;  // ids the index had wrong and the rebuild mended
+};
+// export's reply is the export document (docs/EXPORT.md), its own format.
+struct ExportRequest {
+  std::string from;  // local days, YYYY-MM-DD; empty: not sent (the last 30 days)
+  std::string to;
 };
 
 // --- The daemon and its ledger: status (init and restore answer as it) ---
@@ -357,18 +430,8 @@ struct TimelineRequest {
 };
 // One entry: verified, then opened, and what it did to the views. Fields
 // marked "when" are written only then.
-struct TimelineEntry {
-  std::int64_t rowid = 0;
-  std::string id;      // hex
-  std::string author;  // hex
-  std::string name;    // the author's name, when known
-  std::uint64_t seq = 0;
-  std::uint64_t hlc = 0;
-  std::string time;  // ISO 8601, UTC, from hlc
-  bool verified = false;
-  std::string fault;       // why it does not verify, when it does not
-  nlohmann::json body;     // its words, opened; null when withdrawn or unverifiable (not written then)
-  bool withdrawn = false;  // its words were withdrawn, or it is a withdrawal (when true)
+struct TimelineEntry : LogEntry {  // `withdrawn` also for a withdrawal itself
+  std::string name;  // the author's name, when known
   std::string kind;
   bool applied = false;
   std::string reason_code;  // why it had no effect, when not applied
@@ -561,6 +624,26 @@ void to_json(nlohmann::json& j, const TimelineEntry& entry);
 void from_json(const nlohmann::json& j, TimelineEntry& entry);
 void to_json(nlohmann::json& j, const TimelineReply& reply);
 void from_json(const nlohmann::json& j, TimelineReply& reply);
+
+// The keys and the entries: each field always, but `kind` only for append,
+// a log entry's `fault`, `body` and `withdrawn` only when it has them, and a
+// request's fields only when given.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LockedReply, locked)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PassphraseReply, passphrase)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BackupReply, path, bytes, entries)
+void to_json(nlohmann::json& j, const CheckIn& checkin);  // `mood` and `trust` when given
+void to_json(nlohmann::json& j, const AppendedReply& reply);
+void from_json(const nlohmann::json& j, AppendedReply& reply);
+void to_json(nlohmann::json& j, const LogRequest& request);
+void from_json(const nlohmann::json& j, LogRequest& request);
+void to_json(nlohmann::json& j, const LogEntry& entry);
+void from_json(const nlohmann::json& j, LogEntry& entry);
+void to_json(nlohmann::json& j, const LogReply& reply);  // `next_before` null at the oldest
+void from_json(const nlohmann::json& j, LogReply& reply);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VerifyFault, rowid, id, author, seq, reason, detail)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VerifyReply, ok, entries_checked, faults, ids_repaired)
+void to_json(nlohmann::json& j, const ExportRequest& request);
+void from_json(const nlohmann::json& j, ExportRequest& request);
 
 // Notifications: `settings` as NotifySettings::ToJson() writes them (read
 // back with NotifySettingsFromJson); `server`, `next_reminder`(_ms),

@@ -60,12 +60,11 @@ void ViewModel::UpdateExportForm() {
   }
 }
 
-// The export document of the form's range, rendered in its format.
 // The export document of the form's range, rendered in its format, and
 // written to `path` when one is given: {"doc", "text", "path"}. Runs on the
 // view-model's runner (the file is written there too).
 static Result<json> RenderedExport(DaemonLink& link, const ExportForm& f, const std::string& path) {
-  auto doc = link.Call("export", {{"from", Trimmed(f.from)}, {"to", Trimmed(f.to)}});
+  auto doc = link.Call("export", protocol::ExportRequest{Trimmed(f.from), Trimmed(f.to)});
   if (!doc.ok()) return doc.take_error();
   const int index = std::clamp(f.format, 0, static_cast<int>(std::size(kExportFormats)) - 1);
   auto format = client::ExportFormatFromName(kExportFormats[index]);
@@ -329,7 +328,8 @@ Notice ViewModel::Backup() {
   crypto::WipeString(backup_passphrase);
   crypto::WipeString(backup_again);
   return Request("Backing up...", "backup", std::move(params), [this](const json& r) {
-    Done("Backed up " + std::to_string(r.value("entries", 0)) + " entries to " + r.value("path", "") +
+    const auto backup = protocol::ReadMessage<protocol::BackupReply>(r).value_or(protocol::BackupReply{});
+    Done("Backed up " + std::to_string(backup.entries) + " entries to " + backup.path +
          ". Keep the passphrase: the backup cannot be opened without it.");
   });
 }
@@ -341,8 +341,9 @@ Notice ViewModel::Restore() {
     stale_ = true;
     Refresh();
     screen_ = Screen::kToday;
-    Done("Restored " + std::to_string(r.value("entries", 0)) + " entries." +
-         (r.value("restore_hold", false) ? " Writing waits until your partner's device has been reached." : ""));
+    const auto restored = protocol::ReadMessage<protocol::DaemonStatus>(r).value_or(protocol::DaemonStatus{});
+    Done("Restored " + std::to_string(restored.entries) + " entries." +
+         (restored.restore_hold ? " Writing waits until your partner's device has been reached." : ""));
   });
 }
 

@@ -319,6 +319,50 @@ TEST(IpcMessages, AnAgreementSaysWhatItCarriesAndReadsBackTheSame) {
   EXPECT_EQ(json(AgreementsRequest{"active"}), (json{{"state", "active"}}));
 }
 
+// The entries' messages: a request sends only what is given, a check-in's
+// `kind` is append's alone, a log entry says only what it has, and the last
+// page has a null cursor. Each reads back the same.
+TEST(IpcMessages, EntriesSayOnlyWhatTheyHaveAndReadBackTheSame) {
+  EXPECT_EQ(json(CheckIn{"home by nine", std::nullopt, 4}), (json{{"note", "home by nine"}, {"trust", 4}}));
+  EXPECT_EQ(json(LogRequest{}), json::object());
+  EXPECT_EQ(json(LogRequest{20, 0}), (json{{"limit", 20}}));
+  EXPECT_EQ(json(ExportRequest{"", "2026-12-01"}), (json{{"to", "2026-12-01"}}));
+  const AppendedReply checkin{"aa", "", 3, 99, "2026-12-07T09:00:00.000Z"};
+  EXPECT_FALSE(json(checkin).contains("kind"));
+  EXPECT_EQ(json(AppendedReply{"aa", "seen", 3, 99, ""})["kind"], "seen");
+  EXPECT_EQ(ReadMessage<AppendedReply>(json(checkin))->seq, 3u);
+
+  LogEntry kept{7, "aa", "bb", 3, 99, "2026-12-07T09:00:00.000Z", true, "", json{{"kind", "checkin"}}, false};
+  LogEntry gone = kept;
+  gone.body = json();
+  gone.withdrawn = true;
+  LogEntry broken = kept;
+  broken.verified = false;
+  broken.fault = "bad signature";
+  broken.body = json();
+  const json page = LogReply{{kept, gone, broken}, 7};
+  EXPECT_EQ(page["next_before"], 7);
+  EXPECT_FALSE(page["entries"][0].contains("fault"));
+  EXPECT_FALSE(page["entries"][0].contains("withdrawn"));
+  EXPECT_FALSE(page["entries"][1].contains("body"));
+  EXPECT_EQ(page["entries"][2]["fault"], "bad signature");
+  auto read = ReadMessage<LogReply>(page);
+  ASSERT_TRUE(read.has_value());
+  ASSERT_EQ(read->entries.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(json(read->entries[i]), page["entries"][i]) << i;
+  EXPECT_EQ(read->next_before, 7);
+  EXPECT_TRUE(json(LogReply{})["next_before"].is_null());
+  EXPECT_FALSE(ReadMessage<LogReply>(json(LogReply{}))->next_before.has_value());
+
+  const VerifyReply report{false, 12, {{4, "aa", "bb", 2, "fork", "a second entry at seq 2"}}, 1};
+  const json r = report;
+  EXPECT_EQ(r["faults"][0]["reason"], "fork");
+  auto again = ReadMessage<VerifyReply>(r);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(json(*again), r);
+  EXPECT_FALSE(ReadMessage<VerifyReply>(json{{"entries_checked", "twelve"}}).has_value());
+}
+
 TEST(IpcMessages, AReplyOfTheWrongShapeIsNoReply) {
   EXPECT_FALSE(ReadMessage<Sharing>(json{{"paused_since_ms", "yesterday"}}).has_value());
   EXPECT_FALSE(ReadMessage<Sharing>(json::array()).has_value());
