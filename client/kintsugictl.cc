@@ -423,8 +423,10 @@ int main(int argc, char** argv) {
       PrintJson(*r);
       return 0;
     }
-    std::cout << "Your ledger is ready, " << r->value("name", "") << ".\n"
-              << "identity  " << Fingerprint(r->value("author", "")) << "\n";
+    auto ready = ReadReply<protocol::DaemonStatus>(*r);
+    if (!ready.ok()) return Fail(ready.error());
+    std::cout << "Your ledger is ready, " << ready->name << ".\n"
+              << "identity  " << Fingerprint(ready->author) << "\n";
     return 0;
   }
   if (status->parsed()) {
