@@ -16,7 +16,7 @@
 #include "crypto/random.h"
 #include "daemon/clock.h"
 #include "daemon/engine.h"
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 #include "protocol/body.h"
 #include "protocol/entry_seal.h"
 #include "protocol/hlc.h"

@@ -37,7 +37,7 @@
 #include "crypto/random.h"
 #include "daemon/clock.h"
 #include "daemon/engine.h"
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 
 namespace {
 

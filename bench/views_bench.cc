@@ -27,8 +27,8 @@
 #include "crypto/random.h"
 #include "daemon/clock.h"
 #include "daemon/engine.h"
-#include "daemon/key_file.h"
-#include "daemon/store.h"
+#include "daemon/store/key_file.h"
+#include "daemon/store/store.h"
 #include "protocol/entry_seal.h"
 #include "protocol/kinds.h"
 

@@ -7,7 +7,7 @@
 #include "crypto/random.h"
 #include "daemon/engine.h"
 #include "daemon/sample_history.h"
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 
 int main(int argc, char** argv) {
   std::string dir_a, dir_b, name_a = "Alex", name_b = "Sam";

@@ -28,7 +28,7 @@
 
 #include "crypto/keys.h"
 #include "crypto/random.h"
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 #include "protocol/fold.h"
 
 namespace kintsugi::daemon {

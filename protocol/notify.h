@@ -6,7 +6,7 @@
 // from the partner ("Kintsugi: something new from Sam"), nothing at all when
 // the person chose so, and the partner's words only when they opted in on
 // this device. Words are escaped for the notification server's markup and
-// cut short. The daemon decides when (daemon/notifier.h).
+// cut short. The daemon decides when (daemon/desktop/notifier.h).
 //
 // Pure: no I/O. Thread-compatible.
 #pragma once

@@ -158,7 +158,7 @@ class EventPump {
  public:
   static constexpr std::chrono::milliseconds kWatch{500};
 
-  // A notification was clicked: "open:" and the screen (daemon/window_opener.h).
+  // A notification was clicked: "open:" and the screen (daemon/desktop/window_opener.h).
   static constexpr std::string_view kOpenPrefix = "open:";
 
   explicit EventPump(std::string data_dir)
@@ -569,7 +569,7 @@ int RunApp(const AppOptions& options) {
   if (options.data_dir.empty()) vm.set_login_service(LoginService());  // the service runs the default data dir
   vm.set_help_store(HelpStore());
   // While this window runs, a clicked notification brings it forward
-  // instead of starting another (daemon/window_opener.h).
+  // instead of starting another (daemon/desktop/window_opener.h).
   WindowLock window_lock(options.data_dir);
   int code = 0;
   if (!options.screenshot_dir.empty() || !options.measure_screen.empty()) {

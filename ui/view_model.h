@@ -400,7 +400,7 @@ class ViewModel {
   // arriving while the two share, not while sharing is paused or ended.
   std::string ArrivalLine() const;
   std::string leave_note;
-  // Notifications on this computer (daemon/notifier.h): what notify.status
+  // Notifications on this computer (daemon/desktop/notifier.h): what notify.status
   // said, read when Settings is shown; changed with notify.set (a change as
   // protocol::ApplyNotifyChange takes it) and tried with notify.test.
   // nullopt until the daemon said (an older one may not).

@@ -11,7 +11,7 @@
 #include "crypto/pwhash.h"
 #include "crypto/stream.h"
 #include "daemon/engine.h"
-#include "daemon/key_file.h"
+#include "daemon/store/key_file.h"
 #include "pairing_support.h"
 #include "protocol/backup.h"
 #include "test_support.h"

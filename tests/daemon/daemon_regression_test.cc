@@ -11,10 +11,10 @@
 #include <string>
 
 #include "crypto/hash.h"
-#include "daemon/dispatch.h"
-#include "daemon/key_file.h"
+#include "daemon/ipc/dispatch.h"
+#include "daemon/store/key_file.h"
 #include "daemon/engine.h"
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 #include "protocol/hlc.h"
 #include "protocol/ipc.h"
 #include "tests/daemon/pairing_support.h"
@@ -36,7 +36,7 @@ using testing::TempDir;
 using testing::TestClock;
 using testing::ToSync;
 
-// daemon/store.cc, BindBlob(): an empty ByteView has a null data() and
+// daemon/store/store.cc, BindBlob(): an empty ByteView has a null data() and
 // sqlite3_bind_blob() with a null pointer binds SQL NULL, not an empty blob;
 // meta.value is NOT NULL, so SetValue(key, {}) fails with "write meta: NOT
 // NULL constraint failed: meta.value" (kIo). No caller passes an empty value
@@ -137,7 +137,7 @@ TEST(DaemonRegression, AdoptPairingThatFailsLeavesTheDeviceUnpaired) {
   EXPECT_TRUE(retried.ok()) << retried.error().message;  // fails: kAlreadyExists
 }
 
-// daemon/store.cc, kMigrations[0]: the shipped 0 -> 1 migration was edited
+// daemon/store/store.cc, kMigrations[0]: the shipped 0 -> 1 migration was edited
 // in place (ledger columns, forks, peers, index_id) while kSchemaVersion
 // stayed 1, against the rule written above it. A ledger file made by the
 // previous commit says user_version 1, so Open() runs no migration and
@@ -151,7 +151,7 @@ TEST(DaemonRegression, AFileOfThePreviousSchemaOneIsMigratedOrRefusedAtOpen) {
   const std::string path = dir.File("ledger.db");
   {
     RawDb old(path);
-    // The schema of daemon/store.cc at commit 882b3a0, as that Open() left it.
+    // The schema of daemon/store/store.cc at commit 882b3a0, as that Open() left it.
     auto [rc, message] = old.Exec(R"sql(
       PRAGMA journal_mode=WAL;
       CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -228,7 +228,7 @@ TEST(DaemonRegression, AVersionOneKeyFileIsStillRead) {
   EXPECT_EQ(damaged.error().code, ErrorCode::kCorrupt);
 }
 
-// daemon/dispatch.cc, Method::kLog: `next_before` is null only when the
+// daemon/ipc/dispatch.cc, Method::kLog: `next_before` is null only when the
 // page's oldest entry has rowid 1, which holds only for the first ledger of
 // a file. After pairing, the shared ledger's entries come after the private
 // ones (rowid > 1), so a log page that already holds the shared ledger's

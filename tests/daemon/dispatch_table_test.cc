@@ -1,4 +1,4 @@
-// The Dispatcher's method table (daemon/dispatch_internal.h): one row per
+// The Dispatcher's method table (daemon/ipc/dispatch_internal.h): one row per
 // method, and the methods a locked daemon answers are the ones
 // docs/PROTOCOL.md names.
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <string>
 
 #include "base/files.h"
-#include "daemon/dispatch_internal.h"
+#include "daemon/ipc/dispatch_internal.h"
 #include "protocol/ipc.h"
 
 namespace kintsugi::daemon::dispatch {

@@ -2,7 +2,7 @@
 // client's own reply parser. The network methods are checked without network
 // services (they answer `unavailable`) and, for the argument checks that come
 // before any I/O, with a real PairingService that never opens a socket.
-#include "daemon/dispatch.h"
+#include "daemon/ipc/dispatch.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 
 #include <zmq.hpp>
 
-#include "daemon/pairing_service.h"
+#include "daemon/link/pairing_service.h"
 #include "protocol/invite.h"
 #include "protocol/ipc.h"
 #include "tests/daemon/pairing_support.h"

@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include "daemon/dispatch.h"
+#include "daemon/ipc/dispatch.h"
 #include "daemon/sample_history.h"
 #include "protocol/ipc.h"
 #include "protocol/kinds.h"

@@ -2,7 +2,7 @@
 // kMaxArchivedLedgers archived ledgers), mode 0600, and refusal of files that
 // others can read, that are damaged, truncated, of an impossible size or
 // missing.
-#include "daemon/key_file.h"
+#include "daemon/store/key_file.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

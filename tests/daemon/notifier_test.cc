@@ -3,7 +3,7 @@
 // daylight saving), once a day across restarts, not late for a missed day;
 // quiet hours held until they end. Shown through the real D-Bus path: a
 // private dbus-daemon and the test notification server.
-#include "daemon/notifier.h"
+#include "daemon/desktop/notifier.h"
 
 #include <gtest/gtest.h>
 

@@ -21,7 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/engine.h"
-#include "daemon/key_file.h"
+#include "daemon/store/key_file.h"
 #include "daemon/views.h"
 #include "protocol/hlc.h"
 #include "protocol/kinds.h"

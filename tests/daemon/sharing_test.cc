@@ -1,16 +1,16 @@
 // Pausing sharing and leaving, through the real dispatcher over real engines
-// paired in memory and synced by hand (daemon/sharing.h): the pause is kept
+// paired in memory and synced by hand (daemon/link/sharing.h): the pause is kept
 // across restarts, a leave refuses every later append on both devices, a
 // leave and an entry written concurrently fold alike on both devices in
 // either arrival order, and withdraw_mine takes what the rules let go.
-#include "daemon/sharing.h"
+#include "daemon/link/sharing.h"
 
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
 
-#include "daemon/dispatch.h"
+#include "daemon/ipc/dispatch.h"
 #include "protocol/ipc.h"
 #include "tests/daemon/pairing_support.h"
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 #include "tests/daemon/test_support.h"
 
 namespace kintsugi::daemon {

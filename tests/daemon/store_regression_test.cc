@@ -4,7 +4,7 @@
 // append-only triggers.
 #include <gtest/gtest.h>
 
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 #include "tests/daemon/test_support.h"
 
 namespace kintsugi::daemon {
@@ -53,7 +53,7 @@ TEST(Store, TablelessFileAtTheCurrentVersionGetsASchemaOrIsRefused) {
   EXPECT_TRUE(count.ok()) << count.error().message;
 }
 
-// daemon/store.cc, Inspect(): the "read-only" inspection opens the file with
+// daemon/store/store.cc, Inspect(): the "read-only" inspection opens the file with
 // SQLITE_OPEN_READONLY, but for a database in WAL mode SQLite still creates
 // <file>-wal and <file>-shm beside it (and leaves them behind, as a read-only
 // connection cannot checkpoint them away). A foreign WAL-mode database is
@@ -77,7 +77,7 @@ TEST(Store, RefusesAForeignWalDatabaseWithoutCreatingFilesBesideIt) {
   EXPECT_FALSE(Exists(path + "-shm"));
 }
 
-// daemon/store.cc, kMigrations[0]: the append-only guard is two triggers,
+// daemon/store/store.cc, kMigrations[0]: the append-only guard is two triggers,
 // BEFORE UPDATE and BEFORE DELETE. SQLite's REPLACE conflict resolution
 // deletes the conflicting row without firing DELETE triggers (unless
 // PRAGMA recursive_triggers is on, which Store::Open does not set), so

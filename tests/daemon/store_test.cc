@@ -1,6 +1,6 @@
 // Store: schema creation, refusal of foreign and damaged files (which must be
 // left untouched), the append-only triggers, and every query the engine uses.
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/schema.h"
+#include "daemon/store/schema.h"
 #include "tests/daemon/test_support.h"
 
 namespace kintsugi::daemon {

@@ -27,8 +27,8 @@
 #include "crypto/pwhash.h"
 #include "crypto/random.h"
 #include "daemon/clock.h"
-#include "daemon/schema.h"
-#include "daemon/store.h"
+#include "daemon/store/schema.h"
+#include "daemon/store/store.h"
 #include "protocol/body.h"
 #include "protocol/entry_seal.h"
 

@@ -1,4 +1,4 @@
-// The vault: a key file sealed by a passphrase (daemon/key_file.h) and an
+// The vault: a key file sealed by a passphrase (daemon/store/key_file.h) and an
 // engine that is locked until it is opened (daemon/engine.h). Real files in a
 // fresh directory; Argon2id at its cheapest, since its cost is not under test.
 #include <sys/stat.h>
@@ -11,9 +11,9 @@
 #include "crypto/hash.h"
 #include "crypto/pwhash.h"
 #include "protocol/ipc.h"
-#include "daemon/dispatch.h"
+#include "daemon/ipc/dispatch.h"
 #include "daemon/engine.h"
-#include "daemon/key_file.h"
+#include "daemon/store/key_file.h"
 #include "pairing_support.h"
 #include "test_support.h"
 

@@ -31,9 +31,9 @@
 
 #include "crypto/random.h"
 #include "daemon/clock.h"
-#include "daemon/dispatch.h"
+#include "daemon/ipc/dispatch.h"
 #include "daemon/engine.h"
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 #include "protocol/ipc.h"
 
 namespace {

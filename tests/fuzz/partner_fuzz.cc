@@ -54,9 +54,9 @@
 #include <vector>
 
 #include "daemon/engine.h"
-#include "daemon/key_file.h"
+#include "daemon/store/key_file.h"
 #include "daemon/sample_history.h"
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 #include "daemon/views.h"
 #include "protocol/body.h"
 #include "protocol/entry_seal.h"

@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "crypto/pake.h"
-#include "daemon/key_file.h"
+#include "daemon/store/key_file.h"
 #include "daemon/sample_history.h"
 #include "protocol/body.h"
 #include "protocol/entry_seal.h"

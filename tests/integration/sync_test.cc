@@ -19,7 +19,7 @@
 #include "crypto/random.h"
 #include "daemon/clock.h"
 #include "daemon/engine.h"
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 #include "protocol/kinds.h"
 #include "protocol/invite.h"
 #include "protocol/pairing.h"

@@ -14,7 +14,7 @@
 
 #include "client/client.h"
 #include "crypto/pake.h"
-#include "daemon/key_file.h"
+#include "daemon/store/key_file.h"
 #include "protocol/sync.h"
 #include "tests/integration/harness.h"
 

@@ -25,8 +25,8 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/bytes.h"
-#include "daemon/dispatch.h"
-#include "daemon/notifier.h"
+#include "daemon/ipc/dispatch.h"
+#include "daemon/desktop/notifier.h"
 #include "protocol/ipc.h"
 #include "tests/daemon/pairing_support.h"
 #include "ui/view_model.h"

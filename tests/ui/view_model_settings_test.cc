@@ -18,7 +18,7 @@
 
 #include <zmq.hpp>
 
-#include "daemon/pairing_service.h"
+#include "daemon/link/pairing_service.h"
 #include "protocol/invite.h"
 #include "protocol/kinds.h"
 #include "protocol/notify.h"
