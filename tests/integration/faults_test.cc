@@ -397,13 +397,15 @@ TEST_F(Faults, KintsugictlSaysWhenTheDaemonsReplyIsNotWhatItExpects) {
                        {"ok", true},
                        {"result",
                         {{"initialized", 1}, {"paired", 1}, {"code", 42}, {"entries", "many"}, {"proposals", 7},
-                         {"talks", 7}, {"peers", 7}, {"next_before", 7}}}};
+                         {"talks", 7}, {"peers", 7}, {"next_before", 7}, {"agreements", 7}, {"members", 7},
+                         {"seq", "two"}, {"ok", "yes"}, {"faults", 7}}}};
       router.send(peer, zmq::send_flags::sndmore);
       router.send(zmq::buffer(reply.dump()), zmq::send_flags::none);
     }
   });
   for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"status"}, {"pair", "invite"}, {"peers"}, {"pending"}, {"timeline"}}) {
+       {std::vector<std::string>{"status"}, {"pair", "invite"}, {"peers"}, {"pending"}, {"timeline"}, {"agreements"},
+        {"trends"}, {"log"}, {"verify"}, {"checkin", "--note", "home by nine"}}) {
     const CommandResult r = Ctl(data(), args);
     EXPECT_NE(r.exit_code, 0) << args[0] << ": " << r.out;
     EXPECT_NE(r.err.find("the daemon's reply is not what this program expects"), std::string::npos)
