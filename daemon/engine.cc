@@ -236,6 +236,22 @@ Result<Engine::KeyWork> Engine::BeginUnlock(const crypto::Passphrase& passphrase
   return work;
 }
 
+Status Engine::FinishCheckIfSealed(KeyWork& work, const char* doing) {
+  if (sealed_ != work.file.has_value()) {
+    return MakeError(ErrorCode::kFailedPrecondition, std::string("the key file changed while ") + doing + ": try again");
+  }
+  if (!sealed_) return OkStatus();
+  auto checked = FinishCheck(work, doing);
+  if (!checked.ok()) return checked.take_error();
+  return OkStatus();
+}
+
+Status Engine::KeyWork::Made(const char* what) const {
+  if (!made) return MakeError(ErrorCode::kInternal, std::string(what) + " was not derived");
+  if (!made->ok()) return made->error();
+  return OkStatus();
+}
+
 Status Engine::FinishUnlock(KeyWork& work) {
   if (unlocked()) return MakeError(ErrorCode::kFailedPrecondition, "already unlocked");
   if (!initialized()) return NoLedger();
@@ -287,15 +303,8 @@ Result<Engine::KeyWork> Engine::BeginSetPassphrase(const crypto::Passphrase* cur
 
 Status Engine::FinishSetPassphrase(KeyWork& work) {
   KINTSUGI_RETURN_IF_ERROR(NeedKeys());
-  if (sealed_ != work.file.has_value()) {
-    return MakeError(ErrorCode::kFailedPrecondition, "the key file changed while changing the passphrase: try again");
-  }
-  if (sealed_) {
-    auto checked = FinishCheck(work, "changing the passphrase");
-    if (!checked.ok()) return checked.take_error();
-  }
-  if (!work.made) return MakeError(ErrorCode::kInternal, "the new passphrase was not derived");
-  if (!work.made->ok()) return work.made->error();
+  KINTSUGI_RETURN_IF_ERROR(FinishCheckIfSealed(work, "changing the passphrase"));
+  KINTSUGI_RETURN_IF_ERROR(work.Made("the new passphrase"));
   KINTSUGI_RETURN_IF_ERROR(WriteKeyFile(key_path_, *keys_, **work.made, rng_));
   vault_ = std::move(*work.made).value();
   sealed_ = true;

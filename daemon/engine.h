@@ -215,6 +215,9 @@ class Engine {
     crypto::PwhashLimits limits;
     std::optional<Result<VaultKey>> checked;
     std::optional<Result<VaultKey>> made;
+    // The key made from `make_from`, or why there is none (`what` names it
+    // for the internal error of a Derive() that did not run).
+    Status Made(const char* what) const;
     // What a backup or a restore is about.
     std::string path;
     bool replace = false;
@@ -358,6 +361,10 @@ class Engine {
   // is still the one read, counting a wrong passphrase.
   Status BeginCheck(const crypto::Passphrase& passphrase, KeyWork& work);
   Result<LedgerKeys> FinishCheck(KeyWork& work, const char* doing);
+  // For requests a key file with or without a passphrase allows (a new
+  // passphrase, a backup): refuses when the file became sealed or unsealed
+  // since the begin, and when sealed, checks as FinishCheck() does.
+  Status FinishCheckIfSealed(KeyWork& work, const char* doing);
   Result<LedgerKeys> OpenSealed(const KeyFile& file, const VaultKey& key);
   // The count of wrong passphrases and the next allowed try, kept in `meta`.
   static constexpr char kRefusalsKey[] = "vault_refusals";

@@ -68,15 +68,8 @@ Result<Engine::KeyWork> Engine::BeginBackup(const std::string& path, const crypt
 
 Result<Engine::BackupReport> Engine::FinishBackup(KeyWork& work) {
   if (!initialized()) return NoLedger();
-  if (sealed_ != work.file.has_value()) {
-    return MakeError(ErrorCode::kFailedPrecondition, "the key file changed while making the backup: try again");
-  }
-  if (sealed_) {
-    auto checked = FinishCheck(work, "making the backup");
-    if (!checked.ok()) return checked.take_error();
-  }
-  if (!work.made) return MakeError(ErrorCode::kInternal, "the backup's key was not derived");
-  if (!work.made->ok()) return work.made->error();
+  KINTSUGI_RETURN_IF_ERROR(FinishCheckIfSealed(work, "making the backup"));
+  KINTSUGI_RETURN_IF_ERROR(work.Made("the backup's key"));
   auto key_file = ReadKeyFileBytes(key_path_);
   if (!key_file.ok()) return key_file.take_error();
   auto image = store_->Snapshot();
@@ -122,8 +115,7 @@ Result<EngineStatus> Engine::FinishRestore(KeyWork& work) {
   if (initialized() && !work.replace) {
     return LedgerExists();
   }
-  if (!work.made) return MakeError(ErrorCode::kInternal, "the backup's key was not derived");
-  if (!work.made->ok()) return work.made->error();
+  KINTSUGI_RETURN_IF_ERROR(work.Made("the backup's key"));
   auto contents = protocol::OpenBackup(work.backup, work.header, (*work.made)->key);
   if (!contents.ok()) return contents.take_error();
   work.backup.clear();
