@@ -412,7 +412,7 @@ struct AgreementView {
   bool operator==(const AgreementView&) const = default;
 };
 struct AgreementsReply {
-  std::vector<AgreementView> agreements;  // oldest proposal first
+  std::vector<AgreementView> agreements;  // by id
 
   bool operator==(const AgreementsReply&) const = default;
 };
