@@ -405,7 +405,8 @@ TEST_F(Faults, KintsugictlSaysWhenTheDaemonsReplyIsNotWhatItExpects) {
   });
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"status"}, {"pair", "invite"}, {"peers"}, {"pending"}, {"timeline"}, {"agreements"},
-        {"trends"}, {"log"}, {"verify"}, {"checkin", "--note", "home by nine"}}) {
+        {"trends"}, {"log"}, {"verify"}, {"checkin", "--note", "home by nine"}, {"init", "--name", "Ana"},
+        {"agree", "accept", "abcdef"}}) {
     const CommandResult r = Ctl(data(), args);
     EXPECT_NE(r.exit_code, 0) << args[0] << ": " << r.out;
     EXPECT_NE(r.err.find("the daemon's reply is not what this program expects"), std::string::npos)
