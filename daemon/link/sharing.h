@@ -31,8 +31,8 @@ namespace kintsugi::daemon {
 class SyncService;
 
 // After a leave, a daemon keeps its link only to deliver what the partner
-// lacks; it gives up this long after the leave was written.
-inline constexpr std::uint64_t kLeaveDeliveryMs = 30ull * 86'400'000;
+// lacks; it gives up protocol::kLeaveDeliveryMs after the leave was written
+// (protocol/sync_session.h).
 // Withdrawals one `sharing.withdraw_mine` request makes at most; it says how
 // many remain, and the caller asks again.
 inline constexpr std::size_t kWithdrawPerRequest = 100;

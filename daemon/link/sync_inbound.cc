@@ -24,7 +24,6 @@ void SyncService::HandlePoll(const zmq::pollitem_t* items, std::size_t count) {
   const bool dealer_ready = Readable(items, count, dealer_);
   const bool monitor_ready = Readable(items, count, monitor_);
   if (monitor_ready) ReadMonitor();
-  const std::uint64_t now = engine_.NowMillis();
   // A few messages per socket per round, then back to the poll: during a
   // long catch-up the window's requests are answered between batches.
   Status read = base::ZmqCall(ErrorCode::kIo, "receive", [&] {
@@ -33,19 +32,19 @@ void SyncService::HandlePoll(const zmq::pollitem_t* items, std::size_t count) {
     for (int budget = kMessagesPerPoll; !ahead_.empty() && budget > 0; --budget) {
       Inbound in = std::move(ahead_.front());
       ahead_.pop_front();
-      HandleInbound(in, now);
+      HandleInbound(in);
     }
     for (bool outgoing : {false, true}) {
       if (!ahead_.empty() || !(outgoing ? dealer_ready : router_ready)) continue;
       for (int budget = kMessagesPerPoll; budget > 0 && ahead_.empty(); --budget) {
         Inbound in;
         if (!ReadOne(outgoing, in)) break;
-        HandleInbound(in, now);
+        HandleInbound(in);
       }
     }
   });
   if (!read.ok()) spdlog::warn("sync.recv_failed what=\"{}\"", read.error().message);
-  SetOnline(online(now), now);
+  Carry(session_.Tick(engine_.NowMillis()));
 }
 
 bool SyncService::ReadOne(bool outgoing, Inbound& in) {
@@ -93,63 +92,30 @@ void SyncService::ReadAhead() {
   if (!read.ok()) spdlog::warn("sync.recv_failed what=\"{}\"", read.error().message);
 }
 
-void SyncService::HandleInbound(Inbound& in, std::uint64_t now) {
-  if (!in.outgoing && in.routing_id.empty()) {  // not a ROUTER message of two frames
+void SyncService::HandleInbound(Inbound& in) {
+  const std::uint64_t now = engine_.NowMillis();
+  if (!in.outgoing && in.routing_id.empty()) {  // not a ROUTER message of two frames: no channel
     if (std::uint64_t held = 0; log_limit_.Allow("sync.bad_frame", now, held)) {
       spdlog::warn("sync.bad_frame reason=\"{}\" held_back={}", in.message.error().message, held);
     }
     return;
   }
-  Channel* channel = &outgoing_;
-  if (!in.outgoing) {
-    if (incoming_.count(in.routing_id) == 0) {
-      // A new connection from the partner: it (re)started, so the wants
-      // sent on an older connection will not be answered. Ask afresh.
-      wanting_.clear();
-    }
-    channel = &incoming_[in.routing_id];
-    channel->routing_id = in.routing_id;
-  }
-  channel->last_heard_ms = now;
-  if (closed_) return;
-  last_seen_ms_ = engine_.NowMillis();
+  const protocol::ChannelId channel =
+      in.outgoing ? protocol::DialledChannel() : protocol::CalledInChannel(in.routing_id);
+  if (session_.closed()) return;
   if (!in.message.ok()) {
-    if (std::uint64_t held = 0; log_limit_.Allow("sync.bad_frame", last_seen_ms_, held)) {
+    Carry(session_.OnHeard(channel, now));  // the partner is there all the same
+    if (std::uint64_t held = 0; log_limit_.Allow("sync.bad_frame", now, held)) {
       spdlog::warn("sync.bad_frame reason=\"{}\" held_back={}", in.message.error().message, held);
     }
     return;
   }
-  HandleMessage(*channel, *in.message, in.checked.get());
-}
-
-void SyncService::HandleMessage(Channel& channel, const protocol::SyncMessage& message,
-                                Engine::CheckedBatch* checked) {
-  if (auto* sharing = std::get_if<protocol::SyncSharing>(&message)) {
-    OnPartnerSharing(channel, *sharing);
+  std::optional<protocol::LocalLedger> local = Local();
+  if (!local) {
+    Carry(session_.OnHeard(channel, now));  // heard, and asked again by the next hello
     return;
   }
-  const bool is_hello = std::holds_alternative<protocol::SyncHello>(message);
-  if (is_hello && partner_paused_since_ms_ != 0) {
-    partner_paused_since_ms_ = 0;  // a hello is only sent while sharing
-    PublishSharing();
-  }
-  if (paused()) {
-    // Nothing passes while this device pauses; the partner hears only that.
-    if (is_hello || std::holds_alternative<protocol::SyncWant>(message)) {
-      Send(channel, protocol::SyncSharing{sharing_.paused_since_ms});
-    }
-    return;
-  }
-  if (auto* hello = std::get_if<protocol::SyncHello>(&message)) {
-    HandleHello(channel, *hello);
-  } else if (auto* want = std::get_if<protocol::SyncWant>(&message)) {
-    auto batch = engine_.EntriesAfter(*want);
-    if (batch.ok()) Send(channel, *batch);
-  } else if (auto* batch = std::get_if<protocol::SyncEntries>(&message)) {
-    HandleEntries(channel, *batch, checked);
-  } else if (auto* push = std::get_if<protocol::SyncPush>(&message)) {
-    HandlePush(channel, *push);
-  }
+  Carry(session_.OnMessage(channel, *in.message, *local, now), &in);
 }
 
 }  // namespace kintsugi::daemon

@@ -1,7 +1,5 @@
 #include "daemon/link/sync_service.h"
 
-#include "daemon/link/monitor_event.h"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -9,8 +7,7 @@
 
 #include "base/zmq_status.h"
 #include "crypto/pake.h"
-#include "protocol/hlc.h"
-#include "protocol/ipc.h"
+#include "daemon/link/monitor_event.h"
 #include "protocol/ipc_events.h"
 #include "protocol/sync.h"
 
@@ -19,7 +16,6 @@ namespace {
 
 constexpr int kHeartbeatIvlMs = 5000;
 constexpr int kHeartbeatTimeoutMs = 15000;
-constexpr std::uint64_t kWantTimeoutMs = 30'000;
 constexpr std::size_t kTransportLimit = protocol::kMaxSyncFrameBytes + 1024;
 
 void SetCurveKey(zmq::socket_t& s, int option, ByteView key) {
@@ -91,15 +87,14 @@ Status SyncService::Listen(const std::string& endpoint) {
 void SyncService::StartPartner(const std::string& address) {
   const auto& partner = engine_.partner();
   if (!partner) return;
+  SharingRecord sharing;
   if (auto record = LoadSharing(engine_.store(), engine_.ledger_id()); record.ok()) {
-    sharing_ = *record;
+    sharing = *record;
   } else {
     spdlog::warn("sync.sharing_unreadable what=\"{}\"", record.error().message);
   }
-  if (sharing_.link_closed) {
-    CloseForGood();  // the ledger ended before this start: no link, ever
-    return;
-  }
+  Carry(session_.Start(sharing.paused_since_ms, sharing.link_closed, engine_.NowMillis()));
+  if (session_.closed()) return;  // the ledger ended before this start: no link, ever
   auto curve = crypto::CurvePublicKeyOf(*partner);
   if (!curve.ok()) {
     spdlog::error("sync.bad_partner_key");
@@ -116,25 +111,8 @@ void SyncService::Reset() {
   zap_.Forget();
   port_ = 0;
   address_.clear();
-  outgoing_ = Channel{true, {}, 0, false};
-  outgoing_up_ = false;
-  incoming_.clear();
   ahead_.clear();
-  wanting_.clear();
-  partner_heads_.clear();
-  partner_index_.reset();
-  last_sync_ms_ = 0;
-  last_seen_ms_ = 0;
-  next_keepalive_ms_ = 0;
-  sharing_ = SharingRecord{};
-  partner_paused_since_ms_ = 0;
-  close_at_ms_ = 0;
-  closed_ = false;
-  ended_announced_ = false;
-  if (was_online_) {
-    was_online_ = false;
-    AnnounceOnline(false, engine_.NowMillis());  // not saved: the peer record is the restored one's
-  }
+  Carry(session_.Reset(engine_.NowMillis()));
   spdlog::info("sync.reset (another ledger was restored)");
 }
 
@@ -147,7 +125,7 @@ void SyncService::SetPartnerAddress(const std::string& address) {
 
 void SyncService::Dial() {
   const auto& partner = engine_.partner();
-  if (!partner || address_.empty() || closed_) return;
+  if (!partner || address_.empty() || session_.closed()) return;
   auto server_key = crypto::CurvePublicKeyOf(*partner);
   if (!server_key.ok()) return;
   Status dialed = base::ZmqCall(ErrorCode::kIo, "dial", [&] {
@@ -180,11 +158,13 @@ void SyncService::Dial() {
     stop_monitor.socket = nullptr;  // it keeps watching the dealer it now belongs to
     dealer_.emplace(std::move(dealer));
     monitor_.emplace(std::move(monitor));
-    outgoing_up_ = false;
-    outgoing_.hello_sent = false;
     spdlog::info("sync.dialing address={}", address_);
   });
-  if (!dialed.ok()) spdlog::warn("sync.dial_failed address={} what=\"{}\"", address_, dialed.error().message);
+  if (!dialed.ok()) {
+    spdlog::warn("sync.dial_failed address={} what=\"{}\"", address_, dialed.error().message);
+    return;
+  }
+  Carry(session_.OnDialling(engine_.NowMillis()));
 }
 
 void SyncService::AppendPollItems(std::vector<zmq::pollitem_t>& items) {
@@ -195,30 +175,103 @@ void SyncService::AppendPollItems(std::vector<zmq::pollitem_t>& items) {
 }
 
 void SyncService::ReadMonitor() {
-  const std::uint64_t now = engine_.NowMillis();
   while (std::optional<MonitorEvent> e = NextMonitorEvent(*monitor_)) {
     const std::uint16_t event = e->event;
     if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-      outgoing_up_ = true;
-      wanting_.clear();  // wants sent on an earlier connection will not be answered
-      outgoing_.hello_sent = false;
-      SendState(outgoing_);
       spdlog::info("sync.connected address={}", address_);
+      std::optional<protocol::LocalLedger> local = Local();
+      Carry(session_.OnDialledUp(local ? &*local : nullptr, engine_.NowMillis()));
     } else if (event == ZMQ_EVENT_DISCONNECTED) {
-      if (outgoing_up_) spdlog::info("sync.disconnected address={}", address_);
-      outgoing_up_ = false;
-      wanting_.clear();
+      if (session_.dialled_up()) spdlog::info("sync.disconnected address={}", address_);
+      Carry(session_.OnDialledDown(engine_.NowMillis()));
     } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
       spdlog::warn("sync.handshake_failed address={} (the device there is not your partner's)", address_);
     }
   }
-  SetOnline(online(now), now);
 }
 
-void SyncService::Send(Channel& channel, const protocol::SyncMessage& message) {
+std::optional<protocol::LocalLedger> SyncService::Local() {
+  auto hello = engine_.Hello();
+  if (!hello.ok()) {
+    if (std::uint64_t held = 0; log_limit_.Allow("sync.ledger_unreadable", engine_.NowMillis(), held)) {
+      spdlog::warn("sync.ledger_unreadable what=\"{}\" held_back={}", hello.error().message, held);
+    }
+    return std::nullopt;
+  }
+  protocol::LocalLedger local;
+  local.hello = std::move(hello).value();
+  if (auto departure = DepartureOf(engine_)) local.left_ms = departure->ms;
+  return local;
+}
+
+void SyncService::Carry(const protocol::SyncEffects& effects, Inbound* in) {
+  namespace effect = protocol::sync_effect;
+  for (const protocol::SyncEffect& e : effects) {
+    if (auto* send = std::get_if<effect::Send>(&e)) {
+      Send(send->channel, send->message);
+    } else if (auto* want = std::get_if<effect::AnswerWant>(&e)) {
+      auto batch = engine_.EntriesAfter(want->want);
+      if (batch.ok()) Send(want->channel, *batch);
+    } else if (auto* store = std::get_if<effect::Store>(&e)) {
+      if (in != nullptr) Store(store->author, *in);
+    } else if (auto* hello = std::get_if<effect::PartnerHello>(&e)) {
+      engine_.NotePartnerHello(hello->hello);
+    } else if (auto* online = std::get_if<effect::Online>(&e)) {
+      AnnounceOnline(online->online, engine_.NowMillis());
+    } else if (std::holds_alternative<effect::SavePeer>(e)) {
+      SavePeer();
+    } else if (std::holds_alternative<effect::PartnerReset>(e)) {
+      spdlog::warn("sync.partner_reset (the partner's database was reset or restored; catching it up)");
+      if (events_) events_(protocol::kEventPeerReset, nlohmann::json::object());
+    } else if (auto* progress = std::get_if<effect::Progress>(&e)) {
+      if (events_) {
+        events_(protocol::kEventSyncProgress, protocol::SyncProgressEvent{ToHex(progress->author), progress->stored,
+                                                                          progress->head_seq, progress->behind});
+      }
+    } else if (auto* sharing = std::get_if<effect::SharingChanged>(&e)) {
+      if (!sharing->log.empty()) spdlog::info("sync.{}", sharing->log);
+      PublishSharing();
+    } else if (std::holds_alternative<effect::LedgerEnded>(e)) {
+      auto departure = DepartureOf(engine_);
+      spdlog::info("sync.ledger_ended by={} (the link stays until both hold everything)",
+                   departure ? departure->author.substr(0, 16) : "?");
+    } else if (auto* close = std::get_if<effect::CloseLink>(&e)) {
+      CloseLink(close->newly);
+    } else if (auto* warn = std::get_if<effect::Warn>(&e)) {
+      if (std::uint64_t held = 0; log_limit_.Allow(warn->event, engine_.NowMillis(), held)) {
+        spdlog::warn("{} what=\"{}\" held_back={}", warn->event, warn->detail, held);
+      }
+    }
+  }
+}
+
+void SyncService::Store(const crypto::PublicKey& author, Inbound& in) {
+  Result<ReceiveReport> report = MakeError(ErrorCode::kMalformed, "no entries");
+  if (auto* batch = std::get_if<protocol::SyncEntries>(&*in.message)) {
+    // While this batch is stored, the next one (asked for before) is read and
+    // its signatures checked on the other cores.
+    report = engine_.Receive(author, batch->entries, Engine::Notify::kNone, in.checked.get(), [this] { ReadAhead(); });
+  } else if (auto* push = std::get_if<protocol::SyncPush>(&*in.message)) {
+    report = engine_.Receive(author, {push->entry});
+  }
+  if (!report.ok()) {
+    LogStoreFailed(report.error());
+    session_.OnStoreFailed();
+    return;
+  }
+  ReportReceived(author, *report);
+  std::optional<protocol::LocalLedger> local = Local();
+  if (!local) {
+    session_.OnStoreFailed();  // what the store did is asked again with the next hello
+    return;
+  }
+  Carry(session_.OnStored({report->stored, report->head.seq}, *local, engine_.NowMillis()));
+}
+
+void SyncService::Send(const protocol::ChannelId& channel, const protocol::SyncMessage& message) {
   Bytes frame = protocol::EncodeSync(message);
   Status sent = base::ZmqCall(ErrorCode::kIo, "send", [&] {
-    if (channel.outgoing) {
+    if (channel.dialled) {
       if (dealer_) (void)dealer_->send(zmq::buffer(frame), zmq::send_flags::dontwait);
     } else if (router_) {
       (void)router_->send(zmq::buffer(channel.routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
@@ -226,116 +279,6 @@ void SyncService::Send(Channel& channel, const protocol::SyncMessage& message) {
     }
   });
   if (!sent.ok()) spdlog::warn("sync.send_failed what=\"{}\"", sent.error().message);
-}
-
-void SyncService::HandleHello(Channel& channel, const protocol::SyncHello& hello) {
-  if (hello.ledger_id != engine_.ledger_id()) {
-    spdlog::warn("sync.wrong_ledger ledger={}", Short(hello.ledger_id));
-    return;
-  }
-  if (!channel.hello_sent) {
-    auto mine = engine_.Hello();
-    if (mine.ok()) Send(channel, *mine);
-    channel.hello_sent = true;
-  }
-  if (partner_index_ && *partner_index_ != hello.index_id) {
-    spdlog::warn("sync.partner_reset (the partner's database was reset or restored; catching it up)");
-    if (events_) events_(protocol::kEventPeerReset, nlohmann::json::object());
-  }
-  partner_index_ = hello.index_id;
-  engine_.NotePartnerHello(hello);  // a restored device may append again once its chain is back
-  for (const auto& head : hello.heads) {
-    partner_heads_[head.author] = head.seq;
-    auto mine = engine_.Head(head.author);
-    if (mine.ok() && head.seq > mine->seq) Want(channel, head.author, mine->seq);
-  }
-  CheckEnded();
-}
-
-void SyncService::Want(Channel& channel, const crypto::PublicKey& author, std::uint64_t after_seq) {
-  const std::uint64_t now = engine_.NowMillis();
-  auto it = wanting_.find(author);
-  if (it != wanting_.end() && now - it->second < kWantTimeoutMs) return;
-  wanting_[author] = now;
-  Send(channel, protocol::SyncWant{author, after_seq, static_cast<std::uint16_t>(protocol::kMaxBatchEntries)});
-}
-
-void SyncService::HandleEntries(Channel& channel, const protocol::SyncEntries& batch,
-                                Engine::CheckedBatch* checked) {
-  wanting_.erase(batch.author);
-  // Ask for the next batch before storing this one, so the partner reads and
-  // sends it while this side verifies: two batches in flight at most.
-  std::optional<std::uint64_t> asked_after;
-  if (batch.more && !batch.entries.empty()) {
-    auto last = protocol::Decode(batch.entries.back().entry);
-    if (last.ok()) {
-      Want(channel, batch.author, last->seq);
-      asked_after = last->seq;
-    }
-  }
-  auto before = engine_.Head(batch.author);
-  // While this batch is stored, the next one (asked for above) is read and
-  // its signatures checked on the other cores.
-  auto report = engine_.Receive(batch.author, batch.entries, Engine::Notify::kNone, checked,
-                                [this] { ReadAhead(); });
-  if (!report.ok()) {
-    LogStoreFailed(report.error());
-    return;
-  }
-  ReportReceived(batch.author, *report);
-  last_sync_ms_ = engine_.NowMillis();
-  std::uint64_t behind = 0;
-  auto known = partner_heads_.find(batch.author);
-  if (known != partner_heads_.end() && known->second > report->head.seq) {
-    behind = known->second - report->head.seq;
-  }
-  if (events_ && report->stored > 0) {
-    events_(protocol::kEventSyncProgress,
-            protocol::SyncProgressEvent{ToHex(batch.author), report->stored, report->head.seq, behind});
-  }
-  const bool progressed = before.ok() && report->head.seq > before->seq;
-  if (asked_after && report->head.seq < *asked_after) {
-    // Part of this batch was refused, so the batch already asked for will not
-    // fit: the next hello asks again from what was stored.
-    wanting_.erase(batch.author);
-  } else if (batch.more && progressed && !asked_after) {
-    Want(channel, batch.author, report->head.seq);
-  } else if (!batch.more) {
-    SavePeer();
-  }
-  if (report->stored > 0 && DepartureOf(engine_)) {
-    // Tell the partner at once what this device holds now, so both can end.
-    SendState(channel);
-    CheckEnded();
-  }
-}
-
-void SyncService::HandlePush(Channel& channel, const protocol::SyncPush& push) {
-  auto entry = protocol::Decode(push.entry.entry);
-  if (!entry.ok()) {
-    if (std::uint64_t held = 0; log_limit_.Allow("sync.bad_push", engine_.NowMillis(), held)) {
-      spdlog::warn("sync.bad_push reason=\"{}\" held_back={}", entry.error().message, held);
-    }
-    return;
-  }
-  auto head = engine_.Head(entry->author);
-  if (!head.ok()) return;
-  partner_heads_[entry->author] = std::max(partner_heads_[entry->author], entry->seq);
-  if (entry->seq > head->seq + 1) {
-    Want(channel, entry->author, head->seq);  // we missed some: ask for them in order
-    return;
-  }
-  auto report = engine_.Receive(entry->author, {push.entry});
-  if (!report.ok()) {
-    LogStoreFailed(report.error());
-    return;
-  }
-  ReportReceived(entry->author, *report);
-  if (report->stored > 0) last_sync_ms_ = engine_.NowMillis();
-  if (report->stored > 0 && DepartureOf(engine_)) {
-    SendState(channel);
-    CheckEnded();
-  }
 }
 
 // A store that fails (a full disk) fails for every push and batch the
@@ -361,41 +304,12 @@ void SyncService::ReportReceived(const crypto::PublicKey& author, const ReceiveR
   }
 }
 
-SyncService::Channel* SyncService::Primary(std::uint64_t now_ms) {
-  if (outgoing_up_) return &outgoing_;
-  Channel* best = nullptr;
-  for (auto& [rid, channel] : incoming_) {
-    if (now_ms - channel.last_heard_ms < kOnlineWindowMs &&
-        (best == nullptr || channel.last_heard_ms > best->last_heard_ms)) {
-      best = &channel;
-    }
-  }
-  return best;
-}
-
 void SyncService::OnLocalAppend(const AppendedEntry& entry) {
-  // Written while either side pauses, it waits for the hello after resuming.
-  if (!entry.local || closed_ || paused() || partner_paused_since_ms_ != 0) return;
-  Channel* channel = Primary(engine_.NowMillis());
-  if (channel == nullptr) return;  // the next hello will tell the partner
-  Send(*channel, protocol::SyncPush{{entry.stored.bytes, entry.stored.wrapped_key}});
+  if (!entry.local) return;
+  Carry(session_.OnLocalAppend({entry.stored.bytes, entry.stored.wrapped_key}, engine_.NowMillis()));
 }
 
-bool SyncService::online(std::uint64_t now_ms) const {
-  if (closed_) return false;
-  if (outgoing_up_) return true;
-  for (const auto& [rid, channel] : incoming_) {
-    if (now_ms - channel.last_heard_ms < kOnlineWindowMs) return true;
-  }
-  return false;
-}
-
-void SyncService::SetOnline(bool now_online, std::uint64_t now_ms) {
-  if (now_online == was_online_) return;
-  was_online_ = now_online;
-  AnnounceOnline(now_online, now_ms);
-  SavePeer();
-}
+bool SyncService::online(std::uint64_t now_ms) const { return session_.online(now_ms); }
 
 void SyncService::AnnounceOnline(bool now_online, std::uint64_t now_ms) {
   spdlog::info("peer.{}", now_online ? "up" : "down");
@@ -405,41 +319,27 @@ void SyncService::AnnounceOnline(bool now_online, std::uint64_t now_ms) {
 }
 
 std::uint64_t SyncService::MillisUntilNextTimer(std::uint64_t now_ms) const {
-  if (!engine_.paired() || closed_) return UINT64_MAX;
-  const std::uint64_t next = close_at_ms_ != 0 ? std::min(close_at_ms_, next_keepalive_ms_) : next_keepalive_ms_;
-  return next > now_ms ? next - now_ms : 0;
+  if (!engine_.paired()) return UINT64_MAX;
+  std::optional<std::uint64_t> next = session_.NextTimerMs();
+  if (!next) return UINT64_MAX;
+  return *next > now_ms ? *next - now_ms : 0;
 }
 
 void SyncService::RunTimers(std::uint64_t now_ms) {
-  if (close_at_ms_ != 0 && now_ms >= close_at_ms_) CloseForGood();
-  if (!engine_.paired() || closed_ || now_ms < next_keepalive_ms_) return;
-  next_keepalive_ms_ = now_ms + kKeepaliveMs;
-  if (!router_ && !listen_endpoint_.empty()) {
+  if (!engine_.paired() || !session_.TimerDue(now_ms)) return;
+  if (session_.KeepaliveDue(now_ms) && !router_ && !listen_endpoint_.empty()) {
     // Not listening though asked to (the port was busy, or a socket just
     // closed by Reset had not let go of it yet): try again each keepalive.
     if (Status bound = Listen(listen_endpoint_); !bound.ok()) spdlog::debug("{}", bound.error().message);
   }
-  if (auto departure = DepartureOf(engine_); departure && now_ms > departure->ms + kLeaveDeliveryMs) {
-    spdlog::warn("sync.leave_undelivered (the partner was not reached in 30 days; closing the link)");
-    CloseForGood();
-    return;
-  }
-  if (outgoing_up_) SendState(outgoing_);
-  for (auto it = incoming_.begin(); it != incoming_.end();) {
-    if (now_ms - it->second.last_heard_ms > 3 * kOnlineWindowMs) {
-      it = incoming_.erase(it);
-      continue;
-    }
-    if (now_ms - it->second.last_heard_ms < kOnlineWindowMs) SendState(it->second);
-    ++it;
-  }
-  SetOnline(online(now_ms), now_ms);
+  std::optional<protocol::LocalLedger> local = Local();
+  Carry(session_.OnTimer(local ? &*local : nullptr, now_ms));
 }
 
 void SyncService::SavePeer() {
   const auto& partner = engine_.partner();
   if (!partner) return;
-  Status s = engine_.store().SavePeer(PeerRecord{*partner, address_, last_seen_ms_, last_sync_ms_});
+  Status s = engine_.store().SavePeer(PeerRecord{*partner, address_, session_.last_seen_ms(), session_.last_sync_ms()});
   if (!s.ok()) spdlog::warn("sync.save_peer_failed what=\"{}\"", s.error().message);
 }
 
@@ -448,24 +348,23 @@ protocol::PeersReply SyncService::Peers(std::uint64_t now_ms) {
   const auto& partner = engine_.partner();
   if (partner) {
     protocol::PeerState& peer = out.peers.emplace_back();
-    for (const auto& [author, seq] : partner_heads_) {
+    for (const auto& [author, seq] : session_.partner_heads()) {
       auto mine = engine_.Head(author);
       if (mine.ok() && seq > mine->seq) peer.entries_behind += seq - mine->seq;
     }
     peer.author = ToHex(*partner);
-    peer.online = online(now_ms);
+    peer.online = session_.online(now_ms);
     peer.address = address_;
-    peer.last_seen_ms = last_seen_ms_;
-    peer.last_sync_ms = last_sync_ms_;
+    peer.last_seen_ms = session_.last_seen_ms();
+    peer.last_sync_ms = session_.last_sync_ms();
     peer.ended = DepartureOf(engine_).has_value();
     // Which way the link runs: our connection to the partner's port, and
     // theirs to ours (heard lately).
-    peer.dialled = outgoing_up_;
-    peer.called_in = std::any_of(incoming_.begin(), incoming_.end(), [&](const auto& in) {
-      return now_ms - in.second.last_heard_ms < kOnlineWindowMs;
-    });
-    peer.paused_since_ms = partner_paused_since_ms_;
-    out.sharing = SharingOf(engine_, sharing_, partner_paused_since_ms_);
+    peer.dialled = session_.dialled_up();
+    peer.called_in = session_.called_in(now_ms);
+    peer.paused_since_ms = session_.partner_paused_since_ms();
+    out.sharing =
+        SharingOf(engine_, {session_.paused_since_ms(), session_.closed()}, session_.partner_paused_since_ms());
   }
   for (const auto& [key, r] : zap_.refusals()) {
     out.refused.push_back({key, r.address, static_cast<std::uint64_t>(r.count), static_cast<std::uint64_t>(r.last_ms)});

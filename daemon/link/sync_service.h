@@ -3,18 +3,18 @@
 // Sockets: a ROUTER that is a CURVE server on --listen (the ZAP handler admits
 // only the partner's key), and a DEALER that is a CURVE client dialling the
 // partner's address when one is known. Each connection is a channel that
-// carries the same symmetric protocol (protocol/sync.h): both sides send
-// hello with their heads; each asks with want for what it lacks, one batch
-// per want, the next asked for as one arrives (flow control by pulling: at
-// most two batches in flight); new local entries
-// are pushed live. ZeroMQ reconnects with exponential backoff; a hello every
-// kKeepaliveMs on each live channel doubles as keepalive and anti-entropy.
+// carries the same symmetric protocol (protocol/sync.h). ZeroMQ reconnects
+// with exponential backoff.
 //
-// Pause and leave (daemon/link/sharing.h): while this device has paused sharing it
-// sends the `sharing` message instead of hello, answers hello and want with
-// it, stores nothing received and pushes nothing; the partner's pause is
-// recorded from the same message. Once the ledger holds a leave, both sides
-// close the link for good when each has shown the other it holds everything.
+// The rules (hello, want, entries, push, pause, keepalive, leave) are
+// protocol::SyncSession's (protocol/sync_session.h), which does no I/O: this
+// service reads the sockets, tells the session what came with what the
+// ledger holds at that moment, and carries out what it answers: sends,
+// stores (the engine verifies and keeps a batch), events for the clients,
+// the peer record and the closed link saved. It also keeps what is only the
+// transport's: the sockets and their monitor, the connection gate, the
+// read-ahead that checks the next batch's signatures while one is stored,
+// and the logs, at a bounded rate.
 //
 // Thread-safety: the daemon loop's thread only.
 #pragma once
@@ -36,12 +36,11 @@
 #include "daemon/link/sharing.h"
 #include "daemon/link/zap.h"
 #include "protocol/ipc_messages.h"
+#include "protocol/sync_session.h"
 
 namespace kintsugi::daemon {
 
 inline constexpr std::uint16_t kDefaultSyncPort = 47474;
-inline constexpr std::uint64_t kKeepaliveMs = 5'000;
-inline constexpr std::uint64_t kOnlineWindowMs = 3 * kKeepaliveMs;
 
 using EventSink = std::function<void(std::string_view topic, nlohmann::json data)>;
 
@@ -75,7 +74,7 @@ class SyncService {
   void SetPartnerAddress(const std::string& address);
   const std::string& partner_address() const { return address_; }
   // Whether the connection this daemon dialled is up.
-  bool dialled_link_up() const { return outgoing_up_; }
+  bool dialled_link_up() const { return session_.dialled_up(); }
 
   // Sockets to poll for input, in a stable order, and the handler for them.
   void AppendPollItems(std::vector<zmq::pollitem_t>& items);
@@ -102,25 +101,11 @@ class SyncService {
   // the partner and the clients.
   void OnSharingChanged();
   // Since when the partner paused, as it last said; 0 when sharing.
-  std::uint64_t partner_paused_since_ms() const { return partner_paused_since_ms_; }
+  std::uint64_t partner_paused_since_ms() const { return session_.partner_paused_since_ms(); }
   // The link ended for good after a leave: no dialling, no listening.
-  bool link_closed() const { return closed_; }
+  bool link_closed() const { return session_.closed(); }
 
  private:
-  LogLimit log_limit_;  // what the partner makes happen is logged at a bounded rate
-  struct Channel {
-    bool outgoing = false;
-    Bytes routing_id;  // incoming channels only
-    std::uint64_t last_heard_ms = 0;
-    bool hello_sent = false;
-  };
-
-  void Dial();
-  // Closes the dialled socket and its monitor, the monitor first stopped:
-  // libzmq sends monitor events blocking, from its I/O thread, so an event
-  // for a monitor socket already closed would hang every socket of the
-  // context (the IPC socket with them).
-  void CloseDealer();
   // A message read from a socket, not yet handled: an entries batch has its
   // signatures checked from the moment it is read.
   struct Inbound {
@@ -129,7 +114,14 @@ class SyncService {
     Result<protocol::SyncMessage> message = MakeError(ErrorCode::kMalformed, "empty");
     std::unique_ptr<Engine::CheckedBatch> checked;
   };
-  void Send(Channel& channel, const protocol::SyncMessage& message);
+
+  void Dial();
+  // Closes the dialled socket and its monitor, the monitor first stopped:
+  // libzmq sends monitor events blocking, from its I/O thread, so an event
+  // for a monitor socket already closed would hang every socket of the
+  // context (the IPC socket with them).
+  void CloseDealer();
+  void ReadMonitor();
   // Reads one message from the ROUTER or the dealer without waiting; false
   // when none is there.
   bool ReadOne(bool outgoing, Inbound& in);
@@ -137,37 +129,31 @@ class SyncService {
   // kReadAheadMessages waiting) so that the next batch's signatures are
   // checked meanwhile. Handled, in order, before the sockets are read again.
   void ReadAhead();
-  void HandleInbound(Inbound& in, std::uint64_t now);
-  void HandleMessage(Channel& channel, const protocol::SyncMessage& message, Engine::CheckedBatch* checked);
-  void HandleHello(Channel& channel, const protocol::SyncHello& hello);
-  void HandleEntries(Channel& channel, const protocol::SyncEntries& batch, Engine::CheckedBatch* checked);
-  void HandlePush(Channel& channel, const protocol::SyncPush& push);
+  void HandleInbound(Inbound& in);
+
+  // What the ledger holds now, as the session takes it; nullopt (logged)
+  // when it cannot be read.
+  std::optional<protocol::LocalLedger> Local();
+  // Carries out the session's effects in order. `in`: the message they
+  // answer, whose entries a Store effect stores.
+  void Carry(const protocol::SyncEffects& effects, Inbound* in = nullptr);
+  // Stores the entries of `in` (a batch or a push) and tells the session.
+  void Store(const crypto::PublicKey& author, Inbound& in);
+  void Send(const protocol::ChannelId& channel, const protocol::SyncMessage& message);
   // Logs what the engine refused and announces forks.
   void ReportReceived(const crypto::PublicKey& author, const ReceiveReport& report);
   void LogStoreFailed(const Error& error);
-  void Want(Channel& channel, const crypto::PublicKey& author, std::uint64_t after_seq);
-  Channel* Primary(std::uint64_t now_ms);
-  void ReadMonitor();
-  void SetOnline(bool online, std::uint64_t now_ms);
-  // Logs and publishes peer.up / peer.down.
+  void CloseLink(bool newly);
   void AnnounceOnline(bool online, std::uint64_t now_ms);
   void SavePeer();
-  bool paused() const { return sharing_.paused_since_ms != 0; }
-  // Hello when sharing; the sharing message while paused.
-  void SendState(Channel& channel);
-  void OnPartnerSharing(Channel& channel, const protocol::SyncSharing& sharing);
-  // Calls `f` for each channel heard from within kOnlineWindowMs.
-  void ForEachLiveChannel(std::uint64_t now_ms, const std::function<void(Channel&)>& f);
-  // After a leave: once the partner's heads and ours are the same, says so
-  // (a last hello) and asks for the link to close.
-  void CheckEnded();
-  void CloseForGood();
   void PublishSharing();
 
   zmq::context_t& context_;
   Engine& engine_;
   ZapHandler& zap_;
   EventSink events_;
+  LogLimit log_limit_;  // what the partner makes happen is logged at a bounded rate
+  protocol::SyncSession session_;
   std::optional<zmq::socket_t> router_;
   ConnectionGate gate_;  // the sync port's connections, within bounds
   std::optional<zmq::socket_t> dealer_;
@@ -175,25 +161,8 @@ class SyncService {
   std::uint16_t port_ = 0;
   std::string listen_endpoint_;  // what Listen was last asked for (kept by Reset)
   std::string address_;
-  Channel outgoing_{true, {}, 0, false};
-  bool outgoing_up_ = false;
-  std::map<Bytes, Channel> incoming_;
   std::deque<Inbound> ahead_;  // read while a batch was stored, oldest first
-  std::map<crypto::PublicKey, std::uint64_t> wanting_;  // author -> since (ms): one want at a time
-  std::map<crypto::PublicKey, std::uint64_t> partner_heads_;
-  std::optional<protocol::IndexId> partner_index_;
-  std::uint64_t last_sync_ms_ = 0;
-  std::uint64_t last_seen_ms_ = 0;
-  std::uint64_t next_keepalive_ms_ = 0;
-  bool was_online_ = false;
   int monitor_serial_ = 0;
-  SharingRecord sharing_;
-  std::uint64_t partner_paused_since_ms_ = 0;
-  // When the link closes for good (0: not asked): a moment after the last
-  // hello, so that it and the partner's answer pass; and never inside a read.
-  std::uint64_t close_at_ms_ = 0;
-  bool closed_ = false;
-  bool ended_announced_ = false;
 };
 
 }  // namespace kintsugi::daemon

@@ -29,6 +29,7 @@ targets=(
   "beacon_fuzz:beacon:512"
   "sync_fuzz:sync:70000"
   "pairing_fuzz:pairing:512"
+  "sync_session_fuzz:sync_session:1024"
   "backup_fuzz:backup:8192"
   "notify_fuzz:notify:4096"
   "partner_fuzz:partner:2048"
