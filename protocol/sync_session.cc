@@ -192,9 +192,10 @@ void SyncSession::OnPush(const ChannelId& channel, const SyncPush& push, const L
 
 SyncEffects SyncSession::OnStored(const StoreOutcome& outcome, const LocalLedger& local, std::uint64_t now_ms) {
   SyncEffects out;
-  if (!pending_ || closed_) return out;
+  if (!pending_) return out;
   const PendingStore pending = std::move(*pending_);
   pending_.reset();
+  if (closed_ || paused()) return out;  // (only if told out of turn: the store follows its message at once)
   if (pending.batch) {
     last_sync_ms_ = now_ms;
     std::uint64_t behind = 0;
@@ -285,6 +286,9 @@ void SyncSession::CheckEnded(const LocalLedger& local, std::uint64_t now_ms, Syn
     out.emplace_back(sync_effect::LedgerEnded{});
     out.emplace_back(sync_effect::SharingChanged{});
   }
+  // (A device cannot pause once the ledger ended; should it pause all the
+  // same, nothing but the pause is said, and the link stays till it resumes.)
+  if (paused()) return;
   for (const auto& head : local.hello.heads) {
     auto theirs = partner_heads_.find(head.author);
     if (theirs == partner_heads_.end() || theirs->second != head.seq) return;

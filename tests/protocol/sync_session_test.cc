@@ -343,6 +343,22 @@ TEST(SyncSession, WhileThisDevicePausesOnlyTheSharingMessagePasses) {
   EXPECT_FALSE(session.paused());
 }
 
+// Found by sync_session_fuzz: told out of turn, the session still says
+// nothing but the pause while paused.
+TEST(SyncSession, WhilePausedAStoreToldLateAndAnEndedLedgerSayNothingButThePause) {
+  SyncSession session = Linked(Local(3, 2), PartnersHello(3, 40));
+  (void)session.OnMessage(kOut, PartnersBatch(3, 10, true), Local(3, 2), kT0 + 1);
+  SyncEffects paused = session.OnSharingChanged(kT0 + 2, Local(3, 2), kT0 + 2);
+  for (const effect::Send& send : All<effect::Send>(paused)) {
+    EXPECT_TRUE(std::holds_alternative<SyncSharing>(send.message));
+  }
+  EXPECT_TRUE(session.OnStored({8, 10}, Local(3, 10), kT0 + 3).empty());
+  // The ledger ended and both hold the same: no last hello while paused.
+  const LocalLedger ended = Local(3, 40, kT0);
+  EXPECT_TRUE(Sent<SyncHello>(session.OnSharingChanged(kT0 + 2, ended, kT0 + 4)).empty());
+  EXPECT_EQ(session.NextTimerMs(), kT0 + kKeepaliveMs);  // and no close
+}
+
 TEST(SyncSession, ThePartnersPauseHoldsBackPushesAndItsResumeSendsThisDevicesHeads) {
   const LocalLedger local = Local(3, 2);
   SyncSession session = Linked(local);
