@@ -1,7 +1,8 @@
 // Two real kintsugid processes on loopback, paired, measured end to end:
 //   - append on A to delivered on B (the entry.appended event on B's stream),
 //     one entry at a time: p50 and p99;
-//   - both daemons idle and paired: CPU time used and resident memory;
+//   - both daemons idle and paired: CPU time used and resident memory (RSS,
+//     and from smaps_rollup its proportional share and its private pages);
 //   - catch-up of N entries from empty: entries per second, beside the
 //     Ed25519 verify rate on every core measured in the same run (and on
 //     one), the bytes the receiver wrote per entry, and its files' size
@@ -139,6 +140,15 @@ class Daemon {
     std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
     for (std::string line; std::getline(in, line);) {
       if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
+  }
+  // A field of /proc/PID/smaps_rollup in KiB: "Pss:" (shared pages divided
+  // among the processes that map them), "Private_Dirty:", ...
+  long SmapsKiB(const std::string& field) const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/smaps_rollup");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(field, 0) == 0) return std::stol(line.substr(field.size()));
     }
     return -1;
   }
@@ -294,6 +304,11 @@ int main(int argc, char** argv) {
     Emit("idle_cpu_ms", 1000.0 * std::max(a.CpuSeconds() - cpu_a, b.CpuSeconds() - cpu_b), "ms",
          {{"seconds", idle_seconds}});
     Emit("idle_rss_mib", static_cast<double>(std::max(a.RssKiB(), b.RssKiB())) / 1024.0, "MiB");
+    // RSS counts every shared library page in full; what the daemon costs the
+    // machine is nearer its proportional share, and what is its alone.
+    Emit("idle_pss_mib", static_cast<double>(std::max(a.SmapsKiB("Pss:"), b.SmapsKiB("Pss:"))) / 1024.0, "MiB");
+    auto private_kib = [](const Daemon& d) { return d.SmapsKiB("Private_Clean:") + d.SmapsKiB("Private_Dirty:"); };
+    Emit("idle_private_mib", static_cast<double>(std::max(private_kib(a), private_kib(b))) / 1024.0, "MiB");
   }
 
   // Catch-up from empty: A gains `entries` entries while B is away, then B

@@ -59,6 +59,10 @@ SYNC_ROWS = [
     ("catchup_disk_per_entry", "bytes on disk per entry after the catch-up (ledger.db and its log)", "bytes", None, None),
     ("idle_cpu_ms", "CPU used by a paired daemon while idle", "ms", "budget", None),
     ("idle_rss_mib", "resident memory of a paired daemon", "MiB", "budget", 20.0),
+    ("idle_pss_mib", "its proportional share (PSS: each shared library page divided among the processes mapping it)",
+     "MiB", "idle_rss_mib", None),
+    ("idle_private_mib", "its own pages (private to the daemon: heap, stacks, written data)", "MiB", "idle_rss_mib",
+     None),
     ("startup_empty_ms", "daemon start-up to first answer, empty ledger", "ms", None, None),
     ("startup_mid_ms", "daemon start-up to first answer, 10,000 entries", "ms", "startup_empty_ms", None),
     ("startup_full_ms", "daemon start-up to first answer, with the catch-up ledger", "ms", "startup_empty_ms", None),
@@ -107,6 +111,10 @@ def sync_table(path):
                          f"{med / target:.2f} |")
         elif against == "budget":
             lines.append(f"| {label} | {med:,.2f} {unit} | {spread} | design budget | ~0 | |")
+        elif against == "idle_rss_mib":
+            base = statistics.median(r["value"] for r in by_name[against])
+            lines.append(f"| {label} | {med:,.2f} {unit} | {spread} | its resident memory, same run | "
+                         f"{base:,.2f} MiB | {med / base:.2f} |")
         elif against:
             base = statistics.median(r["value"] for r in by_name[against])
             lines.append(f"| {label} | {med:,.2f} {unit} | {spread} | start-up with an empty ledger | "
