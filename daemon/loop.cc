@@ -1,5 +1,6 @@
 #include "daemon/loop.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
@@ -361,11 +362,14 @@ Result<bool> Daemon::Turn() {
   pairing_->RunTimers(now);
   if (discovery_) discovery_->RunTimers(now);
   notifier_->RunTimers(now);
-  if (idle) {
-    // Nothing came in before the next timer: a moment to checkpoint.
+  if (idle && engine.store().checkpoint_due()) {
+    // Nothing came in before the next timer, after some work: a moment to
+    // checkpoint, and to give back what the work left in the heap (the
+    // store's cache of pages, the batches' buffers), once per quiet spell.
     if (Status done = engine.store().CheckpointWhenIdle(); !done.ok()) {
       spdlog::warn("store.checkpoint_failed reason=\"{}\"", done.error().message);
     }
+    ::malloc_trim(0);
   }
   return true;
 }

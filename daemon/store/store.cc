@@ -138,7 +138,15 @@ Status Store::CheckpointWhenIdle() {
   const std::int64_t changes = sqlite3_total_changes64(db_);
   KINTSUGI_RETURN_IF_ERROR(Exec("PRAGMA wal_checkpoint(PASSIVE)"));
   checkpointed_changes_ = changes;
+  sqlite3_db_release_memory(db_);
   return OkStatus();
+}
+
+std::int64_t Store::cache_bytes() const {
+  int current = 0;
+  int highest = 0;
+  sqlite3_db_status(db_, SQLITE_DBSTATUS_CACHE_USED, &current, &highest, 0);
+  return current;
 }
 
 Status Store::Exec(const std::string& sql) { return Exec(sql.c_str()); }

@@ -254,10 +254,14 @@ class Store {
   // the last time, outside a transaction (a passive checkpoint: it syncs the
   // file, and the next commit starts the log over). The daemon calls it when
   // it has nothing else to do, so a commit on a delivery's path rarely pays
-  // for a checkpoint.
+  // for a checkpoint. It then gives back SQLite's cache of pages: an idle
+  // daemon keeps no copy of pages it may not read for hours (the system's
+  // file cache still has them, so the next read costs microseconds).
   Status CheckpointWhenIdle();
   // Whether anything was written since the last idle checkpoint.
   bool checkpoint_due() const;
+  // The bytes SQLite's cache of pages holds now.
+  std::int64_t cache_bytes() const;
   // Moves the ids held in memory into the on-disk index of ids, in one
   // transaction (outside any other). A failure leaves them in memory.
   Status MergeIds();

@@ -532,7 +532,12 @@ TEST(Store, AnIdleCheckpointMovesTheLogIntoTheFileAndTheNextCommitCutsTheLogBack
   ASSERT_GT(std::filesystem::file_size(wal), static_cast<std::uintmax_t>(kWalKeptBytes));
   ASSERT_LT(std::filesystem::file_size(wal), static_cast<std::uintmax_t>(kBurstCheckpointPages) * 4096);
 
+  // What was written and read sits in SQLite's cache until the idle
+  // checkpoint gives it back.
+  const std::int64_t busy_cache = store->cache_bytes();
+  ASSERT_GT(busy_cache, 256 * 1024);
   ASSERT_TRUE(store->CheckpointWhenIdle().ok());
+  EXPECT_LT(store->cache_bytes(), busy_cache / 4);
   // The file alone, without its log, holds the last commit.
   std::filesystem::copy_file(path, dir.File("file-alone.db"));
   {
