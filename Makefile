@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 ASAN_BUILD ?= build-asan
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test run package fuzz bench bench-scale soak test-asan fresh-check clean
+.PHONY: all deps build test run package fuzz bench bench-scale bench-peers soak test-asan fresh-check clean
 
 all: build
 
@@ -36,6 +36,12 @@ bench: build
 bench-scale: build
 	@packaging/debian-deps.sh build bench
 	@bench/scale.sh $(BUILD)
+
+# Kintsugi beside Hypercore and Syncthing on this machine (not in CI: npm
+# fetches Hypercore from the network).
+bench-peers: build
+	@packaging/debian-deps.sh build bench peers
+	@bench/peers/run.sh $(BUILD)
 
 # SIGKILL at random moments during heavy appends and sync, many times over;
 # then (as root: network namespaces) random partition schedules between two

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that Kintsugi needs and that are missing.
-# Usage: packaging/debian-deps.sh [build|fuzz|bench|fresh]...  (build is always included)
+# Usage: packaging/debian-deps.sh [build|fuzz|bench|peers|fresh]...  (build is always included)
 # apt-get as root, sudo otherwise; a clear message when neither is possible.
 set -euo pipefail
 
@@ -16,6 +16,7 @@ build=(cmake make g++ pkg-config libsodium-dev libzmq3-dev cppzmq-dev libsqlite3
        dpkg-dev lintian appstream)  # make package: cpack's dpkg-shlibdeps; lintian and appstreamcli check the .debs
 fuzz=(clang-14 libclang-rt-14-dev)
 bench=(python3)
+peers=(nodejs npm syncthing)  # make bench-peers: Hypercore runs on Node (from npm), Syncthing is Debian's
 fresh=(debootstrap git)  # make fresh-check (on this machine; inside its root: git and make)
 
 # Debian's base system (debootstrap --variant=minbase: the packages of
@@ -37,6 +38,7 @@ programs=(
   cmake:cmake ctest:cmake cpack:cmake make:make dpkg-deb:dpkg lintian:lintian appstreamcli:appstream
   xvfb-run:xvfb xdotool:xdotool xclip:xclip pgrep:procps pkill:procps python3:python3
   ip:iproute2 nft:nftables systemd-analyze:systemd desktop-file-validate:desktop-file-utils
+  node:nodejs npm:nodejs syncthing:syncthing
   debootstrap:debootstrap git:git chroot:coreutils mount:mount umount:mount
   mountpoint:util-linux prlimit:util-linux dbus-daemon:dbus-daemon
 )
@@ -47,6 +49,7 @@ package_set() {
     build) echo "${build[@]}" ;;
     fuzz) echo "${fuzz[@]}" ;;
     bench) echo "${bench[@]}" ;;
+    peers) echo "${peers[@]}" ;;
     fresh) echo "${fresh[@]}" ;;
     base) echo "${base[@]}" ;;
     programs) echo "${programs[@]}" ;;
@@ -62,7 +65,7 @@ wanted=("${build[@]}")
 for set in "$@"; do
   case "$set" in
     build) ;;
-    fuzz|bench|fresh) read -r -a more <<<"$(package_set "$set")"; wanted+=("${more[@]}") ;;
+    fuzz|bench|peers|fresh) read -r -a more <<<"$(package_set "$set")"; wanted+=("${more[@]}") ;;
     *) echo "debian-deps: unknown package set '$set'" >&2; exit 2 ;;
   esac
 done

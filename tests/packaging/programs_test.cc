@@ -85,10 +85,12 @@ std::string OwnerOf(const std::string& path) {
 }
 
 // The package set (beside build and the base system) that a file's programs
-// may come from, by what runs the file: make fuzz, make bench, make fresh-check.
+// may come from, by what runs the file: make fuzz, make bench-peers, make
+// bench, make fresh-check.
 std::string SetOf(const fs::path& relative) {
   const std::string r = relative.string();
   if (r == "tests/fuzz/run.sh") return "fuzz";
+  if (r.starts_with("bench/peers/")) return "peers";
   if (r.starts_with("bench/")) return "bench";
   if (r == "packaging/fresh-check.sh") return "fresh";
   return "build";
@@ -191,7 +193,7 @@ TEST(ProgramScan, FindsTheProgramsOfMakeCMakeAndCxx) {
 TEST(Programs, EveryProgramThatMakeAndTheTestsRunIsInstalledByTheProject) {
   const auto table = ProgramTable();
   std::map<std::string, std::set<std::string>> sets;
-  for (const char* set : {"build", "fuzz", "bench", "fresh", "base"}) {
+  for (const char* set : {"build", "fuzz", "bench", "peers", "fresh", "base"}) {
     for (const auto& pkg : DepsList(set)) sets[set].insert(pkg);
   }
   const auto scanned = ScanTree();
